@@ -1,0 +1,5 @@
+import sys
+
+from esafety.cli import main
+
+sys.exit(main())

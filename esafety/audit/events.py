@@ -1,0 +1,47 @@
+"""One function per kind of audit event, so the vocabulary stays greppable.
+
+Call these inside the action's transaction: the audit row commits or rolls back with
+the change it describes.
+"""
+
+from django.db import models
+
+from esafety.audit.models import AuditEvent
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict:
+    """A JSON-safe picture of some fields of a record, for `before` and `after`."""
+    data = {}
+    for name in fields:
+        value = getattr(instance, name)
+        if isinstance(value, models.Model):
+            value = str(value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif value is not None and not isinstance(value, (str, int, float, bool, list, dict)):
+            value = str(value)
+        data[name] = value
+    return data
+
+
+def record(*, event_type: str, actor=None, school=None, obj=None, object_type: str = "",
+           object_label: str = "", before: dict | None = None, after: dict | None = None,
+           details: dict | None = None) -> AuditEvent:
+    """Append one event. `obj` fills in type, id and label unless given."""
+    if obj is not None:
+        object_type = object_type or obj._meta.model_name
+        object_label = object_label or str(obj)[:300]
+    if school is None:
+        school = getattr(obj, "school", None) or getattr(actor, "school", None)
+    return AuditEvent.objects.create(
+        event_type=event_type,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=(actor.display_name if hasattr(actor, "display_name") else str(actor or "system"))[:200],
+        school=school,
+        object_type=object_type,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_label=object_label,
+        before=before,
+        after=after,
+        details=details or {},
+    )

@@ -1,0 +1,32 @@
+"""The `esafety` console command.
+
+Most sub-commands are Django management commands (`esafety import people ...` is
+`manage.py import people ...`). A few engine commands sit on hot paths or must start
+fast (the text classifier, the Squid helper), so they are dispatched straight to the
+pure-Python engine without loading Django at all.
+"""
+
+import importlib
+import os
+import sys
+
+# name -> "module:function"; the function takes the remaining argv and returns an exit code.
+ENGINE_COMMANDS: dict[str, str] = {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ENGINE_COMMANDS:
+        module_name, _, func_name = ENGINE_COMMANDS[argv[0]].partition(":")
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(argv[1:]) or 0)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "esafety.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["esafety", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

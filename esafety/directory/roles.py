@@ -1,0 +1,145 @@
+"""Roles, year groups and key stages: the school's own vocabulary, in one place.
+
+Pure Python (no Django) so the engine and the importers can share it.
+"""
+
+import re
+
+HEADTEACHER = "headteacher"
+ASSISTANT_HEAD = "assistant_head"
+DSL = "dsl"
+ONLINE_SAFETY_LEAD = "online_safety_lead"
+IT_MANAGER = "it_manager"
+BUSINESS_MANAGER = "business_manager"
+TEACHER = "teacher"
+SUPPORT_STAFF = "support_staff"
+GOVERNOR = "governor"
+PUPIL = "pupil"
+PARENT = "parent"
+SUPPLY_TEACHER = "supply_teacher"
+TRAINEE = "trainee"
+VISITOR = "visitor"
+
+ROLE_LABELS = {
+    HEADTEACHER: "Headteacher / principal",
+    ASSISTANT_HEAD: "Assistant headteacher",
+    DSL: "Designated safeguarding lead",
+    ONLINE_SAFETY_LEAD: "Online safety lead",
+    IT_MANAGER: "IT manager",
+    BUSINESS_MANAGER: "Business manager",
+    TEACHER: "Teacher",
+    SUPPORT_STAFF: "Support staff",
+    GOVERNOR: "Governor",
+    PUPIL: "Pupil",
+    PARENT: "Parent / carer",
+    SUPPLY_TEACHER: "Supply teacher",
+    TRAINEE: "Trainee",
+    VISITOR: "Visitor",
+}
+ROLE_CHOICES = list(ROLE_LABELS.items())
+
+STAFF_ROLES = frozenset(
+    {HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD, IT_MANAGER, BUSINESS_MANAGER,
+     TEACHER, SUPPORT_STAFF}
+)
+GUEST_ROLES = frozenset({SUPPLY_TEACHER, TRAINEE, VISITOR})
+# Senior staff: may be named investigators (002 "Other Incidents") and see leadership screens.
+SENIOR_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD})
+
+# Who may do what. Kept as data so a reader can see the whole access model at once.
+CAN_VIEW_COMPLIANCE = frozenset({HEADTEACHER, ONLINE_SAFETY_LEAD})
+CAN_RECORD_PAPER_SIGNATURE = frozenset(
+    {HEADTEACHER, ASSISTANT_HEAD, ONLINE_SAFETY_LEAD, BUSINESS_MANAGER}
+)
+CAN_MANAGE_POLICIES = frozenset({HEADTEACHER, ONLINE_SAFETY_LEAD})
+CAN_MANAGE_PEOPLE = frozenset({HEADTEACHER, BUSINESS_MANAGER, IT_MANAGER})
+CAN_VIEW_AUDIT = frozenset({HEADTEACHER})
+
+# Roles the staff CSV may carry (pupils and parents have their own files).
+STAFF_FILE_ROLES = STAFF_ROLES | GUEST_ROLES | {GOVERNOR}
+
+# Audiences of Acceptable Use Policies (004 §2 staff, §3 pupils, §4 parents and visitors).
+AUDIENCE_STAFF = "staff"
+AUDIENCE_PARENTS = "parents"
+AUDIENCE_VISITORS = "visitors"
+AUDIENCE_KS1 = "pupils_ks1"
+AUDIENCE_KS2 = "pupils_ks2"
+AUDIENCE_KS3 = "pupils_ks3"
+AUDIENCE_KS4 = "pupils_ks4"
+AUDIENCE_KS5 = "pupils_ks5"
+AUDIENCE_LABELS = {
+    AUDIENCE_STAFF: "Staff and governors",
+    AUDIENCE_KS1: "Pupils in Reception and Key Stage 1",
+    AUDIENCE_KS2: "Pupils in Key Stage 2",
+    AUDIENCE_KS3: "Pupils in Key Stage 3",
+    AUDIENCE_KS4: "Pupils in Key Stage 4",
+    AUDIENCE_KS5: "Sixth form students",
+    AUDIENCE_PARENTS: "Parents and carers",
+    AUDIENCE_VISITORS: "Visitors, supply teachers and trainees",
+}
+AUDIENCE_CHOICES = list(AUDIENCE_LABELS.items())
+PUPIL_AUDIENCES = frozenset({AUDIENCE_KS1, AUDIENCE_KS2, AUDIENCE_KS3, AUDIENCE_KS4, AUDIENCE_KS5})
+
+# Year groups: 0 is Reception. England and Wales number years 1 to 13.
+YEAR_GROUPS = list(range(0, 14))
+
+
+def year_label(year: int | None) -> str:
+    if year is None:
+        return ""
+    return "Reception" if year == 0 else f"Year {year}"
+
+
+_YEAR_RE = re.compile(r"^(?:y|yr|year)?\s*(\d{1,2})$")
+
+
+def parse_year_group(text: str) -> int:
+    """'R', 'Reception', 'Y7', 'Year 7', '7' -> 0..13. Raises ValueError for anything else."""
+    cleaned = (text or "").strip().lower()
+    if cleaned in {"r", "rec", "reception", "yr r", "year r", "fs2"}:
+        return 0
+    match = _YEAR_RE.match(cleaned)
+    if match:
+        year = int(match.group(1))
+        if 1 <= year <= 13:
+            return year
+    raise ValueError(f"unknown year group {text!r} (use R or 1 to 13)")
+
+
+def key_stage(year: int | None) -> int | None:
+    """Key stage of a year group: Reception counts with KS1 here (it shares its AUP and filtering)."""
+    if year is None:
+        return None
+    if year <= 2:
+        return 1
+    if year <= 6:
+        return 2
+    if year <= 9:
+        return 3
+    if year <= 11:
+        return 4
+    return 5
+
+
+def audience_for(role: str, year: int | None = None) -> str | None:
+    """Which AUP audience a person belongs to; None for roles no AUP covers."""
+    if role in STAFF_ROLES or role == GOVERNOR:
+        return AUDIENCE_STAFF
+    if role in GUEST_ROLES:
+        return AUDIENCE_VISITORS
+    if role == PARENT:
+        return AUDIENCE_PARENTS
+    if role == PUPIL:
+        stage = key_stage(year)
+        return f"pupils_ks{stage}" if stage else None
+    return None
+
+
+def filtering_group(role: str, year: int | None = None) -> str:
+    """The web filtering group: ks1..ks4, sixth_form, staff or guests (issue: filtering)."""
+    if role == PUPIL:
+        stage = key_stage(year)
+        return "sixth_form" if stage == 5 else f"ks{stage}"
+    if role in STAFF_ROLES or role == GOVERNOR:
+        return "staff"
+    return "guests"

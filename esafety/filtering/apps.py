@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FilteringConfig(AppConfig):
+    name = "esafety.filtering"
+    label = "filtering"

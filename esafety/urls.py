@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from esafety.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("", include("esafety.web.urls")),
+    path("people/", include("esafety.directory.urls")),
+    path("policies/", include("esafety.policies.urls")),
+    path("audit/", include("esafety.audit.urls")),
+    path("checks/", include("esafety.checks.urls")),
+    path("filtering/", include("esafety.filtering.urls")),
+    path("incidents/", include("esafety.incidents.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "esafety.web.views.not_found"
+handler500 = "esafety.web.views.server_error"
+handler403 = "esafety.web.views.forbidden"

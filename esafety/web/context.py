@@ -1,0 +1,35 @@
+"""Template context shared by every page: the navigation a person's role allows."""
+
+from django.urls import NoReverseMatch, reverse
+
+from esafety.directory import roles
+
+# (label, url name, roles allowed or None for everyone signed in)
+NAVIGATION = [
+    ("Home", "home", None),
+    ("Acceptable use", "policies:my_aup", None),
+    ("Policies", "policies:list", roles.STAFF_ROLES | {roles.GOVERNOR}),
+    ("Agreements", "policies:compliance", roles.CAN_VIEW_COMPLIANCE | roles.CAN_RECORD_PAPER_SIGNATURE),
+    ("People", "directory:people", roles.CAN_MANAGE_PEOPLE | roles.SENIOR_ROLES),
+    ("Check a message", "checks:check", roles.STAFF_ROLES),
+    ("Filtering", "filtering:home", roles.STAFF_ROLES),
+    ("Incidents", "incidents:home", None),
+    ("Audit trail", "audit:trail", roles.CAN_VIEW_AUDIT),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, url_name, allowed in NAVIGATION:
+        if allowed is not None and user.role not in allowed:
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue  # that area is not built yet
+        items.append({"label": label, "url": url,
+                      "current": request.path == url or (url != "/" and request.path.startswith(url))})
+    return {"nav_items": items}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages esafety needs beside Python: WeasyPrint's Pango for PDFs,
+# and for the test suite a real Chromium, Squid, squidGuard and PostgreSQL.
+# Usage: scripts/system-packages.sh [runtime|test]
+set -euo pipefail
+want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+if [ "${1:-runtime}" = test ]; then
+  want+=(chromium squid squidguard postgresql)
+fi
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "esafety: please install these Debian packages (as root): ${missing[*]}" >&2
+  exit 0
+fi
+echo "esafety: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts Squid as a service on install; the tests run their own on loopback.
+if [[ " ${missing[*]} " == *" squid "* ]]; then
+  (systemctl stop squid || service squid stop || pkill -x squid) >/dev/null 2>&1 || true
+fi

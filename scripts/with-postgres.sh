@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs a command with DATABASE_URL pointing at a throwaway PostgreSQL cluster on loopback.
+set -euo pipefail
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -n "$bindir" ] || bindir=$(dirname "$(command -v pg_ctl)")
+dir=$(mktemp -d /tmp/esafety-pg.XXXXXX)
+port=${ESAFETY_PG_PORT:-54329}
+run_as=()
+if [ "$(id -u)" -eq 0 ]; then
+  chown postgres "$dir"
+  run_as=(runuser -u postgres --)
+fi
+"${run_as[@]}" "$bindir/initdb" -D "$dir/data" --auth=trust --username=esafety -E UTF8 >/dev/null
+"${run_as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off" start >/dev/null
+cleanup() { "${run_as[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
+trap cleanup EXIT
+export DATABASE_URL="postgres://esafety@127.0.0.1:$port/esafety"
+echo "esafety: running on PostgreSQL ($("$bindir/postgres" --version))" >&2
+"$@"

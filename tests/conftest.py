@@ -1,0 +1,105 @@
+"""Standing personas and factories shared by every test file."""
+
+import datetime
+import itertools
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from esafety.directory import roles
+from esafety.directory.models import Person, School
+
+PASSWORD = "correct-horse-battery-staple"
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def school(db):
+    return School.objects.create(name="Hollins Park School", slug="hollins-park",
+                                 email_domains="hollinspark.sch.uk")
+
+
+@pytest.fixture
+def other_school(db):
+    return School.objects.create(name="Riverside Academy", slug="riverside",
+                                 email_domains="riverside.sch.uk")
+
+
+@pytest.fixture
+def make_person(db, school):
+    """make_person(role, school=..., year_group=..., **fields) -> a Person who can sign in."""
+
+    def make(role=roles.TEACHER, *, school=school, year_group=None, **fields):
+        n = next(_counter)
+        if role == roles.PUPIL and year_group is None:
+            year_group = 8
+        fields.setdefault("username", f"{role}{n}")
+        fields.setdefault("first_name", role.replace("_", " ").title().replace(" ", ""))
+        fields.setdefault("last_name", f"Person{n}")
+        fields.setdefault("email", f"{fields['username']}@{(school.domains or ['example.org'])[0]}")
+        if role in roles.GUEST_ROLES:
+            fields.setdefault("access_expires_at", timezone.now() + datetime.timedelta(days=5))
+        person = Person(role=role, school=school, year_group=year_group, **fields)
+        person.set_password(PASSWORD)
+        person.save()
+        return person
+
+    return make
+
+
+@pytest.fixture
+def client_for():
+    """client_for(person) -> a Django test client signed in as that person."""
+
+    def make(person):
+        client = Client()
+        client.force_login(person, backend="esafety.directory.backends.SchoolAccessBackend")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def headteacher(make_person):
+    return make_person(roles.HEADTEACHER, username="head", first_name="Helen", last_name="Head")
+
+
+@pytest.fixture
+def dsl(make_person):
+    return make_person(roles.DSL, username="dsl", first_name="Dev", last_name="Safeguard")
+
+
+@pytest.fixture
+def online_safety_lead(make_person):
+    return make_person(roles.ONLINE_SAFETY_LEAD, username="osl", first_name="Olu", last_name="Safety")
+
+
+@pytest.fixture
+def it_manager(make_person):
+    return make_person(roles.IT_MANAGER, username="itm", first_name="Ivy", last_name="Tech")
+
+
+@pytest.fixture
+def teacher(make_person):
+    return make_person(roles.TEACHER, username="teacher", first_name="Tom", last_name="Teach")
+
+
+@pytest.fixture
+def pupil(make_person):
+    return make_person(roles.PUPIL, username="pupil", first_name="Pip", last_name="Pupil",
+                       year_group=8, form="8B")
+
+
+@pytest.fixture
+def parent(make_person, pupil):
+    person = make_person(roles.PARENT, username="parent", first_name="Pat", last_name="Pupil")
+    person.children.add(pupil)
+    return person
+
+
+@pytest.fixture
+def outsider(make_person, other_school):
+    """A headteacher of another school: must never see this school's records."""
+    return make_person(roles.HEADTEACHER, school=other_school, username="outsider",
+                       first_name="Otto", last_name="Outside")
