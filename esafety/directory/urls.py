@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from esafety.directory import views
 
 app_name = "directory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.people, name="people"),
+    path("guests/new/", views.guest_new, name="guest_new"),
+    path("<int:pk>/", views.person_detail, name="person"),
+    path("<int:pk>/leave/", views.person_leave, name="leave"),
+    path("<int:pk>/reinstate/", views.person_reinstate, name="reinstate"),
+]

@@ -45,11 +45,22 @@ class PolicyDocument(models.Model):
         return self.versions.filter(published_at__isnull=False).order_by("-published_at", "-id").first()
 
 
+# 002 Appendix 1: shown with every Acceptable Use Policy, before "I Accept / I Do Not Accept".
+MONITORING_NOTICE = (
+    "The school may exercise its right by electronic means to monitor the use of the school's "
+    "computer systems, including the monitoring of web-sites, the interception of e-mails and the "
+    "deletion of inappropriate materials in circumstances where it believes unauthorised use of the "
+    "school's computer system is or may be taking place, or the system is or may be being used for "
+    "criminal purposes or for storing text or imagery which is unauthorised or unlawful."
+)
+
+
 class PolicyVersion(models.Model):
     document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
     number = models.CharField(max_length=20, help_text="e.g. 2.1")
     text = models.TextField()
     summary_of_changes = models.TextField(blank=True)
+    monitoring_notice = models.TextField(default=MONITORING_NOTICE, blank=True)
     approved_by = models.CharField(max_length=200, help_text="e.g. Full governing body")
     approved_on = models.DateField()
     review_due = models.DateField()

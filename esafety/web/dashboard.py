@@ -1,5 +1,47 @@
 """What each person sees first: the things that need them, by role."""
 
+import datetime
+
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from esafety.directory import roles
+from esafety.directory.models import Person
+from esafety.policies import status
+
+
+def _url(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
 
 def dashboard_for(person) -> dict:
-    return {"person": person}
+    context = {"person": person, "standing": status.standing(person), "cards": []}
+    school = person.school
+    if school is None:
+        return context
+    context["school_year"] = school.school_year_label()
+    if person.role in roles.CAN_VIEW_COMPLIANCE:
+        context["compliance"] = status.summary(school)
+    context["my_reviews"] = status.reviews_due(school, person)
+    if person.role in roles.CAN_MANAGE_POLICIES:
+        context["all_reviews"] = status.reviews_due(school)
+    if person.is_parent:
+        children = []
+        for child in person.children.filter(is_active=True):
+            standing = status.standing(child)
+            children.append({"child": child, "standing": standing,
+                             "needs_cosign": standing.status == "accepted"
+                             and not standing.answer.cosigned_by_id})
+        context["children"] = children
+    if person.role in roles.CAN_MANAGE_PEOPLE:
+        soon = timezone.now() + datetime.timedelta(days=7)
+        context["guests_ending"] = Person.objects.filter(
+            school=school, role__in=roles.GUEST_ROLES, is_active=True,
+            access_expires_at__gt=timezone.now(), access_expires_at__lte=soon
+        ).order_by("access_expires_at")
+    context["report_url"] = _url("incidents:report") or _url("incidents:home")
+    context["check_url"] = _url("checks:check") if person.is_staff_member else None
+    return context

@@ -1,0 +1,119 @@
+"""Every change to the directory is one of these named actions, audited in its transaction."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from esafety.audit import events
+from esafety.directory import roles
+from esafety.directory.models import Person
+from esafety.errors import Conflict, InvalidInput, NotAllowed
+
+PERSON_FIELDS = ["username", "first_name", "last_name", "email", "role", "external_id",
+                 "year_group", "form", "date_of_birth", "access_expires_at", "left_on", "is_active"]
+
+
+def person_snapshot(person: Person) -> dict:
+    data = events.snapshot(person, PERSON_FIELDS)
+    if person.pk and person.role == roles.PARENT:
+        data["children"] = sorted(c.external_id or c.username for c in person.children.all())
+    return data
+
+
+def _require_same_school(actor, person):
+    if actor is not None and not actor.is_superuser and actor.school_id != person.school_id:
+        raise NotAllowed("that person is not in your school")
+
+
+def person_leave(*, actor, person: Person, left_on: datetime.date | None = None) -> Person:
+    """003 §5.9: a leaver's access ends the moment they are recorded as leaving.
+
+    A date in the future schedules it: the sign-in backend refuses them from that day.
+    """
+    _require_same_school(actor, person)
+    today = timezone.localdate()
+    left_on = left_on or today
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.left_on and person.left_on <= today and not person.is_active:
+            raise Conflict(f"{person.display_name} has already left")
+        before = person_snapshot(person)
+        person.left_on = left_on
+        if left_on <= today:
+            person.is_active = False
+        person.save(update_fields=["left_on", "is_active"])
+        events.record(event_type="person_left", actor=actor, obj=person, before=before,
+                      after=person_snapshot(person))
+    return person
+
+
+def person_reinstate(*, actor, person: Person) -> Person:
+    """Undo a leaver recorded in error (or a returner): access comes back."""
+    _require_same_school(actor, person)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        before = person_snapshot(person)
+        person.left_on = None
+        person.is_active = True
+        person.save(update_fields=["left_on", "is_active"])
+        events.record(event_type="person_reinstated", actor=actor, obj=person, before=before,
+                      after=person_snapshot(person))
+    return person
+
+
+def guest_add(*, actor, school, role: str, first_name: str, last_name: str, email: str = "",
+              expires_at: datetime.datetime, username: str | None = None,
+              password: str | None = None) -> Person:
+    """A supply teacher, trainee or visitor, whose access ends by itself at `expires_at`."""
+    if role not in roles.GUEST_ROLES:
+        raise InvalidInput(f"{role!r} is not a guest role")
+    if expires_at <= timezone.now():
+        raise InvalidInput("the end of access must be in the future")
+    if actor is not None and not actor.is_superuser and actor.school_id != school.id:
+        raise NotAllowed("you can only add guests to your own school")
+    with transaction.atomic():
+        person = Person(school=school, role=role, first_name=first_name, last_name=last_name,
+                        email=email, access_expires_at=expires_at,
+                        username=username or unique_username(first_name, last_name))
+        if password:
+            person.set_password(password)
+        else:
+            person.set_unusable_password()
+        person.save()
+        events.record(event_type="guest_added", actor=actor, obj=person,
+                      after=person_snapshot(person))
+    return person
+
+
+def guest_extend(*, actor, person: Person, expires_at: datetime.datetime) -> Person:
+    _require_same_school(actor, person)
+    if not person.is_guest:
+        raise InvalidInput("only guests have an end of access")
+    with transaction.atomic():
+        before = person_snapshot(person)
+        person.access_expires_at = expires_at
+        person.save(update_fields=["access_expires_at"])
+        events.record(event_type="guest_access_changed", actor=actor, obj=person, before=before,
+                      after=person_snapshot(person))
+    return person
+
+
+def unique_username(first_name: str, last_name: str, taken: set[str] | None = None) -> str:
+    """firstname.lastname, made safe and unique (a number is added if needed)."""
+    import re
+    import unicodedata
+
+    def clean(text):
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+    base = ".".join(part for part in (clean(first_name), clean(last_name)) if part) or "user"
+    base = base[:140]
+    candidate, n = base, 1
+    while (taken is not None and candidate in taken) or Person.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    if taken is not None:
+        taken.add(candidate)
+    return candidate

@@ -1,0 +1,357 @@
+"""Importing people from the CSV files a school MIS exports.
+
+All or nothing: every row is validated first, each problem is reported with its row
+number (the header is row 1, as in a spreadsheet), and nothing is written unless the
+whole file is clean. Importing the same file again updates people instead of adding
+them twice: people are matched on the MIS identifier within the school and file kind.
+"""
+
+import csv
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from esafety.audit import events
+from esafety.directory import roles
+from esafety.directory.actions import person_snapshot, unique_username
+from esafety.directory.models import Person, School
+
+KINDS = ("staff", "pupils", "parents")
+
+REQUIRED = {
+    "staff": ["id", "first_name", "last_name", "email", "role"],
+    "pupils": ["id", "first_name", "last_name", "year_group"],
+    "parents": ["id", "first_name", "last_name", "email", "children"],
+}
+OPTIONAL = {
+    "staff": ["username", "leaving_date", "access_expires"],
+    "pupils": ["username", "form", "date_of_birth", "email", "leaving_date"],
+    "parents": ["username"],
+}
+# Header spellings seen in MIS exports, mapped to ours.
+ALIASES = {
+    "forename": "first_name", "first name": "first_name", "legal forename": "first_name",
+    "preferred forename": "first_name", "firstname": "first_name",
+    "surname": "last_name", "last name": "last_name", "legal surname": "last_name",
+    "lastname": "last_name", "family name": "last_name",
+    "year": "year_group", "year group": "year_group", "nc year": "year_group",
+    "reg group": "form", "registration group": "form", "tutor group": "form", "class": "form",
+    "dob": "date_of_birth", "date of birth": "date_of_birth",
+    "leaving date": "leaving_date", "date of leaving": "leaving_date",
+    "access expires": "access_expires", "expires": "access_expires",
+    "e-mail": "email", "email address": "email",
+    "child ids": "children", "pupil ids": "children", "child_ids": "children",
+    "mis id": "id", "staff code": "id", "admission number": "id", "contact id": "id",
+}
+
+
+@dataclass
+class ImportProblem:
+    row: int
+    message: str
+
+    def __str__(self):
+        return f"row {self.row}: {self.message}" if self.row else self.message
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    left: int = 0
+    not_in_file: int = 0
+    people: list = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.left} marked as leavers")
+        if self.not_in_file:
+            text += f"; {self.not_in_file} {self.kind} already known are not in this file (left as they are)"
+        return text
+
+
+class ImportFailed(Exception):
+    code = "import-failed"
+
+    def __init__(self, problems: list[ImportProblem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s); nothing was imported")
+
+
+def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Decode and split a CSV file: (header, [(row number, cells)]). Raises ImportFailed."""
+    if not data or not data.strip():
+        raise ImportFailed([ImportProblem(0, "the file is empty")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        raise ImportFailed([ImportProblem(
+            row, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as 'CSV UTF-8' "
+                 "and import it again")]) from None
+    try:
+        sample = text[:4096]
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.count("\n") else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows = []
+    try:
+        for cells in reader:
+            rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise ImportFailed([ImportProblem(reader.line_num, f"cannot be read as CSV ({exc})")]) from None
+    if not rows:
+        raise ImportFailed([ImportProblem(0, "the file is empty")])
+    header_row, header = rows[0]
+    return header, [(n, cells) for n, cells in rows[1:] if any(c.strip() for c in cells)]
+
+
+def normalise_header(header: list[str], kind: str) -> tuple[list[str], list[ImportProblem]]:
+    problems = []
+    names = []
+    for cell in header:
+        key = re.sub(r"\s+", " ", cell.strip().lower())
+        key = ALIASES.get(key, key.replace(" ", "_"))
+        names.append(key)
+    allowed = REQUIRED[kind] + OPTIONAL[kind]
+    for name in names:
+        if name not in allowed:
+            problems.append(ImportProblem(1, f"unknown column '{name}' (a {kind} file has: "
+                                             f"{', '.join(allowed)})"))
+    seen = set()
+    for name in names:
+        if name in seen:
+            problems.append(ImportProblem(1, f"column '{name}' appears twice"))
+        seen.add(name)
+    for name in REQUIRED[kind]:
+        if name not in names:
+            problems.append(ImportProblem(1, f"missing column '{name}'"))
+    return names, problems
+
+
+def parse_date(text: str) -> datetime.date:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def parse_moment(text: str) -> datetime.datetime:
+    """A date (access ends at the end of that day) or a date and time."""
+    text = text.strip()
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        day = parse_date(text)
+        moment = datetime.datetime.combine(day, datetime.time(23, 59, 59))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict
+    problems: list
+
+
+def _validate_row(kind: str, number: int, values: dict, school: School,
+                  known_pupils: dict[str, Person]) -> _Row:
+    problems = []
+    clean = {}
+
+    def need(name):
+        value = values.get(name, "").strip()
+        if not value:
+            problems.append(f"{name} is empty")
+        return value
+
+    clean["external_id"] = need("id")
+    clean["first_name"] = need("first_name")
+    clean["last_name"] = need("last_name")
+    for name in ("first_name", "last_name"):
+        if len(clean[name]) > 150:
+            problems.append(f"{name} is longer than 150 characters")
+
+    email = values.get("email", "").strip()
+    if "email" in REQUIRED[kind] and not email:
+        problems.append("email is empty")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(f"'{email}' is not an email address")
+    clean["email"] = email.lower()
+    username = values.get("username", "").strip()
+    if username and not re.fullmatch(r"[\w.@+-]{1,150}", username):
+        problems.append(f"username '{username}' may only hold letters, digits and . @ + - _")
+    clean["username"] = username
+
+    if kind == "staff":
+        role = values.get("role", "").strip().lower().replace(" ", "_").replace("-", "_")
+        role = {"head": roles.HEADTEACHER, "principal": roles.HEADTEACHER,
+                "designated_safeguarding_lead": roles.DSL, "support": roles.SUPPORT_STAFF,
+                "guest": roles.VISITOR, "supply": roles.SUPPLY_TEACHER}.get(role, role)
+        if role not in roles.STAFF_FILE_ROLES:
+            problems.append(f"unknown role '{values.get('role', '').strip()}' (use one of: "
+                            f"{', '.join(sorted(roles.STAFF_FILE_ROLES))})")
+        clean["role"] = role
+        expires = values.get("access_expires", "").strip()
+        clean["access_expires_at"] = None
+        if expires:
+            try:
+                clean["access_expires_at"] = parse_moment(expires)
+            except ValueError as exc:
+                problems.append(f"access_expires {exc}")
+        elif role in roles.GUEST_ROLES:
+            problems.append("a supply teacher, trainee or visitor needs an access_expires date")
+    elif kind == "pupils":
+        clean["role"] = roles.PUPIL
+        try:
+            clean["year_group"] = roles.parse_year_group(values.get("year_group", ""))
+        except ValueError as exc:
+            problems.append(str(exc))
+        clean["form"] = values.get("form", "").strip()[:32]
+        dob = values.get("date_of_birth", "").strip()
+        clean["date_of_birth"] = None
+        if dob:
+            try:
+                clean["date_of_birth"] = parse_date(dob)
+                if clean["date_of_birth"] >= timezone.localdate():
+                    problems.append(f"date_of_birth '{dob}' is not in the past")
+            except ValueError as exc:
+                problems.append(f"date_of_birth {exc}")
+    else:
+        clean["role"] = roles.PARENT
+        child_ids = [c for c in re.split(r"[;|\s]+", values.get("children", "").strip()) if c]
+        if not child_ids:
+            problems.append("children is empty (list the pupil ids, separated by ';')")
+        unknown = [c for c in child_ids if c not in known_pupils]
+        for child in unknown:
+            problems.append(f"child '{child}' is not a pupil of {school.name}")
+        clean["children"] = [known_pupils[c] for c in child_ids if c in known_pupils]
+
+    leaving = values.get("leaving_date", "").strip()
+    clean["left_on"] = None
+    if leaving:
+        try:
+            clean["left_on"] = parse_date(leaving)
+        except ValueError as exc:
+            problems.append(f"leaving_date {exc}")
+    return _Row(number, clean, problems)
+
+
+def validate_file(data: bytes, *, school: School, kind: str) -> list[_Row]:
+    """Check every row; raise ImportFailed listing every problem, or return the clean rows."""
+    if kind not in KINDS:
+        raise ImportFailed([ImportProblem(0, f"unknown kind '{kind}' (use {', '.join(KINDS)})")])
+    header, rows = read_csv(data)
+    names, problems = normalise_header(header, kind)
+    if problems:
+        raise ImportFailed(problems)
+    if not rows:
+        raise ImportFailed([ImportProblem(0, "the file has a header but no people")])
+
+    known_pupils = {}
+    if kind == "parents":
+        known_pupils = {p.external_id: p for p in Person.objects.filter(
+            school=school, role=roles.PUPIL).exclude(external_id="")}
+
+    checked = []
+    first_seen: dict[str, int] = {}
+    for number, cells in rows:
+        if len(cells) != len(names):
+            problems.append(ImportProblem(
+                number, f"{len(cells)} values, but the header has {len(names)} columns"))
+            continue
+        row = _validate_row(kind, number, dict(zip(names, cells, strict=True)), school, known_pupils)
+        ext = row.values.get("external_id")
+        if ext:
+            if ext in first_seen:
+                row.problems.append(f"id '{ext}' is also on row {first_seen[ext]}")
+            else:
+                first_seen[ext] = number
+        problems.extend(ImportProblem(number, message) for message in row.problems)
+        checked.append(row)
+    if problems:
+        raise ImportFailed(problems)
+    return checked
+
+
+def import_people(data: bytes, *, school: School, kind: str, actor=None,
+                  dry_run: bool = False) -> ImportResult:
+    """Validate the whole file, then add or update its people in one transaction."""
+    rows = validate_file(data, school=school, kind=kind)
+    result = ImportResult(kind=kind)
+    if dry_run:
+        return result
+    role_kind = kind
+    today = timezone.localdate()
+    with transaction.atomic():
+        existing = {p.external_id: p for p in Person.objects.select_for_update().filter(
+            school=school, role_kind=role_kind).exclude(external_id="")}
+        taken: set[str] = set()
+        for row in rows:
+            values = dict(row.values)
+            children = values.pop("children", None)
+            wanted_username = values.pop("username")
+            person = existing.get(values["external_id"])
+            is_new = person is None
+            if is_new:
+                person = Person(school=school)
+                person.username = wanted_username or unique_username(
+                    values["first_name"], values["last_name"], taken)
+                person.set_unusable_password()
+                before = None
+            else:
+                before = person_snapshot(person)
+                if wanted_username and wanted_username != person.username:
+                    person.username = wanted_username
+            for name, value in values.items():
+                setattr(person, name, value)
+            leaving_now = person.left_on is not None and person.left_on <= today
+            if leaving_now:
+                person.is_active = False
+            elif before is not None and before.get("left_on") and person.left_on is None:
+                person.is_active = True  # a leaving date removed by the MIS: a returner
+            if wanted_username and Person.objects.filter(username=person.username).exclude(
+                    pk=person.pk).exists():
+                raise ImportFailed([ImportProblem(row.number, f"username '{person.username}' "
+                                                              "belongs to someone else")])
+            person.save()
+            if children is not None:
+                person.children.set(children)
+            after = person_snapshot(person)
+            if is_new:
+                result.added += 1
+                events.record(event_type="person_imported", actor=actor, obj=person, school=school,
+                              after=after, details={"row": row.number, "kind": kind})
+            elif after != before:
+                result.updated += 1
+                events.record(event_type="person_updated_by_import", actor=actor, obj=person,
+                              school=school, before=before, after=after,
+                              details={"row": row.number, "kind": kind})
+            else:
+                result.unchanged += 1
+            if leaving_now and (before is None or not before.get("left_on")):
+                result.left += 1
+                events.record(event_type="person_left", actor=actor, obj=person, school=school,
+                              after=after, details={"source": f"{kind} import, row {row.number}"})
+            result.people.append(person)
+        in_file = {row.values["external_id"] for row in rows}
+        result.not_in_file = sum(1 for ext, p in existing.items()
+                                 if ext not in in_file and p.is_active)
+    return result

@@ -1,0 +1,114 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from esafety.audit import events
+from esafety.audit.models import AuditEvent
+from esafety.directory import actions, roles
+from esafety.directory.access import get_person_for_user, require_role
+from esafety.directory.forms import GuestForm, LeaverForm, PeopleFilterForm
+from esafety.directory.models import Person
+from esafety.errors import EsafetyError
+from esafety.policies import status
+
+CAN_SEE_PEOPLE = roles.CAN_MANAGE_PEOPLE | roles.SENIOR_ROLES
+
+
+@login_required
+def people(request):
+    require_role(request.user, CAN_SEE_PEOPLE)
+    form = PeopleFilterForm(request.GET or None)
+    found = Person.objects.filter(school_id=request.user.school_id)
+    data = form.cleaned_data if form.is_valid() else {}
+    if not data.get("include_leavers"):
+        today = timezone.localdate()
+        found = (found.filter(is_active=True).filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
+                 .filter(Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now())))
+    if data.get("role"):
+        found = found.filter(role=data["role"])
+    if data.get("year_group"):
+        found = found.filter(year_group=int(data["year_group"]), role=roles.PUPIL)
+    if data.get("q"):
+        for word in data["q"].split():
+            found = found.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word)
+                                 | Q(username__icontains=word))
+    page = Paginator(found.order_by("last_name", "first_name"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "directory/people.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "can_manage": request.user.role in roles.CAN_MANAGE_PEOPLE,
+    })
+
+
+@login_required
+def person_detail(request, pk):
+    require_role(request.user, CAN_SEE_PEOPLE)
+    person = get_person_for_user(request.user, pk)
+    if person.is_pupil:
+        # Records about children are need-to-know: who looked is itself recorded.
+        events.record(event_type="person_viewed", actor=request.user, obj=person)
+    history = AuditEvent.objects.filter(school_id=request.user.school_id, object_type="person",
+                                        object_id=str(person.pk))[:20]
+    return render(request, "directory/person.html", {
+        "person": person, "standing": status.standing(person),
+        "children": person.children.all(), "parents": person.parents.all(),
+        "history": history if request.user.role in roles.CAN_VIEW_AUDIT else None,
+        "can_manage": request.user.role in roles.CAN_MANAGE_PEOPLE,
+        "leaver_form": LeaverForm(),
+    })
+
+
+@require_POST
+@login_required
+def person_leave(request, pk):
+    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    person = get_person_for_user(request.user, pk)
+    form = LeaverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please give a valid leaving date.")
+    else:
+        try:
+            actions.person_leave(actor=request.user, person=person, left_on=form.cleaned_data["left_on"])
+        except EsafetyError as exc:
+            messages.error(request, str(exc))
+        else:
+            if person.pk == request.user.pk and form.cleaned_data["left_on"] <= timezone.localdate():
+                return redirect("login")
+            messages.success(request, f"{person.display_name} is recorded as a leaver; "
+                                      "their access ends on the leaving date.")
+    return redirect("directory:person", pk=person.pk)
+
+
+@require_POST
+@login_required
+def person_reinstate(request, pk):
+    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    person = get_person_for_user(request.user, pk)
+    actions.person_reinstate(actor=request.user, person=person)
+    messages.success(request, f"{person.display_name}'s access is restored.")
+    return redirect("directory:person", pk=person.pk)
+
+
+@login_required
+def guest_new(request):
+    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    form = GuestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            guest = actions.guest_add(actor=request.user, school=request.user.school, role=data["role"],
+                                      first_name=data["first_name"], last_name=data["last_name"],
+                                      email=data["email"], expires_at=data["expires_at"],
+                                      password=data["password"])
+        except EsafetyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{guest.display_name} can sign in as “{guest.username}” "
+                                      f"until {timezone.localtime(guest.access_expires_at):%d %b %Y %H:%M}.")
+            return redirect("directory:person", pk=guest.pk)
+    return render(request, "directory/guest_new.html", {"form": form})
