@@ -22,6 +22,11 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    standing = getattr(request, "aup_standing", None)
+    if standing is not None and not standing.may_use_systems:
+        # Behind the gate, the AUP page is the only place to go.
+        return {"nav_items": [{"label": "Acceptable use", "url": reverse("policies:my_aup"),
+                               "current": True}]}
     items = []
     for label, url_name, allowed in NAVIGATION:
         if allowed is not None and user.role not in allowed:
