@@ -54,6 +54,7 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 

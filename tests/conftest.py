@@ -14,6 +14,13 @@ PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Fast hashing (tests only) and a private folder for uploaded files.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "files"
+
+
 @pytest.fixture
 def school(db):
     return School.objects.create(name="Hollins Park School", slug="hollins-park",

@@ -1,0 +1,111 @@
+"""The audit trail: every change is recorded, nobody can change or delete a record of it."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from esafety.audit import events
+from esafety.audit.models import AuditEvent, AuditRowIsImmutable
+from esafety.directory import actions
+from esafety.directory.models import Person
+
+
+@pytest.fixture
+def event(headteacher, teacher):
+    actions.person_leave(actor=headteacher, person=teacher)
+    return AuditEvent.objects.get(event_type="person_left")
+
+
+def test_an_event_records_who_what_when_before_and_after(event, headteacher, teacher):
+    assert event.actor == headteacher and event.actor_label == headteacher.display_name
+    assert event.school == headteacher.school
+    assert (event.object_type, event.object_id) == ("person", str(teacher.pk))
+    assert event.at is not None
+    assert event.before["is_active"] is True and event.after["is_active"] is False
+    assert ("is_active", True, False) in event.changes
+
+
+def test_an_event_cannot_be_changed_through_the_model(event):
+    event.event_type = "nothing_happened"
+    with pytest.raises(AuditRowIsImmutable):
+        event.save()
+    with pytest.raises(AuditRowIsImmutable):
+        event.delete()
+    assert AuditEvent.objects.get(pk=event.pk).event_type == "person_left"
+
+
+def test_events_cannot_be_changed_or_deleted_in_bulk(event):
+    with pytest.raises(AuditRowIsImmutable):
+        AuditEvent.objects.filter(pk=event.pk).update(event_type="x")
+    with pytest.raises(AuditRowIsImmutable):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.count() == 1
+
+
+def test_the_database_itself_refuses_changes_and_deletes(event):
+    table = AuditEvent._meta.db_table
+    for sql in (f"UPDATE {table} SET event_type = 'x' WHERE id = %s",
+                f"DELETE FROM {table} WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).event_type == "person_left"
+
+
+def test_the_admin_shows_events_but_cannot_change_or_delete_them(event, client, db):
+    admin = Person.objects.create_superuser("root", "root@example.org", "pw-123456789")
+    client.force_login(admin)
+    assert client.get("/admin/audit/auditevent/").status_code == 200
+    change = client.post(f"/admin/audit/auditevent/{event.pk}/change/", {"event_type": "x"})
+    assert change.status_code in (200, 403)
+    assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post("/admin/audit/auditevent/", {"action": "delete_selected",
+                                                    "_selected_action": [event.pk]}).status_code in (200, 302)
+    event.refresh_from_db()
+    assert event.event_type == "person_left"
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_person_cannot_be_deleted_in_the_admin(teacher, client, db):
+    admin = Person.objects.create_superuser("root", "root@example.org", "pw-123456789")
+    client.force_login(admin)
+    assert client.post(f"/admin/directory/person/{teacher.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Person.objects.filter(pk=teacher.pk).exists()
+
+
+def test_a_change_in_the_admin_is_audited(teacher, client, db):
+    admin = Person.objects.create_superuser("root", "root@example.org", "pw-123456789")
+    client.force_login(admin)
+    page = client.get(f"/admin/directory/person/{teacher.pk}/change/")
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data.update(first_name="Thomas", school=teacher.school_id, role=teacher.role,
+                date_joined_0="2026-01-01", date_joined_1="09:00:00")
+    response = client.post(f"/admin/directory/person/{teacher.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event = AuditEvent.objects.get(event_type="person_changed_in_admin")
+    assert (event.before["first_name"], event.after["first_name"]) == ("Tom", "Thomas")
+
+
+def test_the_headteacher_sees_the_trail_of_their_own_school(event, headteacher, outsider, client_for):
+    events.record(event_type="person_left", actor=outsider, school=outsider.school,
+                  object_label="Someone at Riverside")
+
+    response = client_for(headteacher).get("/audit/")
+
+    shown = [e.object_label for e in response.context["page"]]
+    assert event.object_label in shown
+    assert "Someone at Riverside" not in shown
+
+
+def test_the_trail_filters_by_what_happened_and_who(event, headteacher, client_for):
+    events.record(event_type="policy_created", actor=headteacher, object_label="Online safety")
+    client = client_for(headteacher)
+    assert [e.event_type for e in client.get("/audit/", {"event_type": "person_left"}).context["page"]] == ["person_left"]
+    assert [e.event_type for e in client.get("/audit/", {"event_type": "policy_created"}).context["page"]] == ["policy_created"]
+    assert [e.object_label for e in client.get("/audit/", {"q": "Tom"}).context["page"]] == ["Tom Teach"]
+    assert client.get("/audit/", {"since": "not a date"}).status_code == 200
+
+
+def test_nobody_but_the_headteacher_sees_the_trail(dsl, teacher, pupil, client_for, db):
+    for person in (dsl, teacher, pupil):
+        assert client_for(person).get("/audit/").status_code == 404
