@@ -11,7 +11,14 @@ import os
 import sys
 
 # name -> "module:function"; the function takes the remaining argv and returns an exit code.
-ENGINE_COMMANDS: dict[str, str] = {}
+ENGINE_COMMANDS: dict[str, str] = {
+    # Communication checks (issue 3): the classifier and the rulebook never load Django;
+    # check and scan load it only to read the school's directory when a database exists.
+    "classify": "esafety.engine.messages.cli:classify_main",
+    "rules": "esafety.engine.messages.cli:rules_main",
+    "check": "esafety.checks.cli:check_main",
+    "scan": "esafety.checks.cli:scan_main",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from esafety.directory import roles
 from esafety.directory.models import Person, School, Trust
 from esafety.policies import actions as policy_actions
-from esafety.policies.models import Acceptance, PolicyDocument, PolicyVersion
+from esafety.policies.models import Acceptance, PolicyVersion
 
 DEMO_SLUG = "hollins-park"
 DEMO_PASSWORD = "esafety-demo"
@@ -144,7 +144,7 @@ class DemoBuilder:
                 pupils.append(pupil)
                 if family is None:
                     family = []
-                    for k in range(1 if self.rng.random() < 0.35 else 2):
+                    for _k in range(1 if self.rng.random() < 0.35 else 2):
                         parent = self.person(school, roles.PARENT, last=last,
                                              external_id=f"C{len(parents) + 1:04d}")
                         if school.slug == DEMO_SLUG and not parents:
