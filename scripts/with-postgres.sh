@@ -15,6 +15,7 @@ fi
   -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off" start >/dev/null
 cleanup() { "${run_as[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
 trap cleanup EXIT
+"$bindir/createdb" -h 127.0.0.1 -p "$port" -U esafety esafety
 export DATABASE_URL="postgres://esafety@127.0.0.1:$port/esafety"
 echo "esafety: running on PostgreSQL ($("$bindir/postgres" --version))" >&2
 "$@"
