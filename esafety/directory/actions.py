@@ -117,3 +117,33 @@ def unique_username(first_name: str, last_name: str, taken: set[str] | None = No
     if taken is not None:
         taken.add(candidate)
     return candidate
+
+
+SCHOOL_FIELDS = ["name", "year_start_month", "year_start_day", "email_domains"]
+
+
+def school_update(*, actor, school, **changes):
+    """Change the school's own settings (its name, when its year starts, its mail domains)."""
+    from esafety.directory.models import School
+
+    if actor is not None and not actor.is_superuser:
+        if actor.school_id != school.id or actor.role != roles.HEADTEACHER:
+            raise NotAllowed("only the headteacher can change the school's settings")
+    unknown = set(changes) - set(SCHOOL_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    month = changes.get("year_start_month", school.year_start_month)
+    day = changes.get("year_start_day", school.year_start_day)
+    try:
+        datetime.date(2024, month, day)  # a leap year, so 29 February is allowed
+    except (TypeError, ValueError):
+        raise InvalidInput("the school year must start on a real day of the year") from None
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school.pk)
+        before = events.snapshot(school, SCHOOL_FIELDS)
+        for name, value in changes.items():
+            setattr(school, name, value)
+        school.save()
+        events.record(event_type="school_settings_changed", actor=actor, obj=school, school=school,
+                      before=before, after=events.snapshot(school, SCHOOL_FIELDS))
+    return school

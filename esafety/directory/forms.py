@@ -47,3 +47,40 @@ class GuestForm(forms.Form):
         if moment > timezone.now() + datetime.timedelta(days=366):
             raise forms.ValidationError("Guest access can last a year at most.")
         return moment
+
+
+MONTHS = [(1, "January"), (2, "February"), (3, "March"), (4, "April"), (5, "May"), (6, "June"),
+          (7, "July"), (8, "August"), (9, "September"), (10, "October"), (11, "November"),
+          (12, "December")]
+
+
+class SchoolSettingsForm(forms.Form):
+    name = forms.CharField(max_length=200, label="School name")
+    year_start_day = forms.TypedChoiceField(coerce=int, choices=[(d, d) for d in range(1, 32)],
+                                            label="School year starts on (day)")
+    year_start_month = forms.TypedChoiceField(coerce=int, choices=MONTHS, label="(month)",
+                                              help_text="Pupils accept their agreement again from this day each year.")
+    email_domains = forms.CharField(max_length=500, required=False, label="The school's email domains",
+                                    help_text="Comma separated, e.g. hollinspark.sch.uk")
+
+    def clean(self):
+        data = super().clean()
+        try:
+            datetime.date(2024, data.get("year_start_month", 1), data.get("year_start_day", 1))
+        except ValueError:
+            raise forms.ValidationError("That day does not exist in that month.") from None
+        return data
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("staff", "Staff, governors and guests"), ("pupils", "Pupils"),
+                                      ("parents", "Parents and carers")], label="What the file holds")
+    file = forms.FileField(label="CSV file exported from your MIS",
+                           help_text="UTF-8 CSV. Nothing is imported if any row has a problem.")
+    check_only = forms.BooleanField(required=False, label="Only check the file; do not import")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return upload

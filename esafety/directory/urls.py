@@ -5,6 +5,8 @@ from esafety.directory import views
 app_name = "directory"
 urlpatterns = [
     path("", views.people, name="people"),
+    path("import/", views.people_import, name="import"),
+    path("school/", views.school_settings, name="school"),
     path("guests/new/", views.guest_new, name="guest_new"),
     path("<int:pk>/", views.person_detail, name="person"),
     path("<int:pk>/leave/", views.person_leave, name="leave"),

@@ -10,7 +10,14 @@ from esafety.audit import events
 from esafety.audit.models import AuditEvent
 from esafety.directory import actions, roles
 from esafety.directory.access import get_person_for_user, require_role
-from esafety.directory.forms import GuestForm, LeaverForm, PeopleFilterForm
+from esafety.directory.forms import (
+    GuestForm,
+    ImportForm,
+    LeaverForm,
+    PeopleFilterForm,
+    SchoolSettingsForm,
+)
+from esafety.directory.importing import OPTIONAL, REQUIRED, ImportFailed, import_people
 from esafety.directory.models import Person
 from esafety.errors import EsafetyError
 from esafety.policies import status
@@ -112,3 +119,40 @@ def guest_new(request):
                                       f"until {timezone.localtime(guest.access_expires_at):%d %b %Y %H:%M}.")
             return redirect("directory:person", pk=guest.pk)
     return render(request, "directory/guest_new.html", {"form": form})
+
+
+@login_required
+def school_settings(request):
+    require_role(request.user, {roles.HEADTEACHER})
+    school = request.user.school
+    form = SchoolSettingsForm(request.POST or None, initial={
+        "name": school.name, "year_start_day": school.year_start_day,
+        "year_start_month": school.year_start_month, "email_domains": school.email_domains})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.school_update(actor=request.user, school=school, **form.cleaned_data)
+        except EsafetyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "School settings saved.")
+            return redirect("directory:school")
+    return render(request, "directory/school.html", {"form": form, "school": school})
+
+
+@login_required
+def people_import(request):
+    """Upload a MIS export: every problem listed by row, nothing imported unless all is well."""
+    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    problems, result = None, None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = import_people(data["file"].read(), school=request.user.school, kind=data["kind"],
+                                   actor=request.user, dry_run=data["check_only"])
+        except ImportFailed as failed:
+            problems = failed.problems
+    columns = [(kind, REQUIRED[kind], OPTIONAL[kind]) for kind in REQUIRED]
+    return render(request, "directory/import.html", {
+        "form": form, "problems": problems, "result": result, "columns": columns,
+        "checked_only": form.is_bound and form.is_valid() and form.cleaned_data["check_only"]})

@@ -127,3 +127,26 @@ def test_viewing_a_pupils_record_is_itself_recorded(headteacher, pupil, client_f
     client_for(headteacher).get(f"/people/{pupil.pk}/")
     event = AuditEvent.objects.get(event_type="person_viewed")
     assert (event.actor_id, event.object_id) == (headteacher.pk, str(pupil.pk))
+
+
+def test_the_headteacher_sets_when_the_school_year_starts(headteacher, school, client_for):
+    response = client_for(headteacher).post("/people/school/", {
+        "name": school.name, "year_start_day": 4, "year_start_month": 9, "email_domains": "hp.sch.uk"})
+    assert response.status_code == 302
+    school.refresh_from_db()
+    assert (school.year_start_month, school.year_start_day, school.domains) == (9, 4, ["hp.sch.uk"])
+    event = AuditEvent.objects.get(event_type="school_settings_changed")
+    assert event.before["year_start_day"] == 1 and event.after["year_start_day"] == 4
+
+
+def test_an_impossible_year_start_is_refused_without_failing(headteacher, school, client_for):
+    response = client_for(headteacher).post("/people/school/", {
+        "name": school.name, "year_start_day": 31, "year_start_month": 2})
+    assert response.status_code == 200
+    assert "That day does not exist in that month." in response.content.decode()
+    with pytest.raises(InvalidInput):
+        actions.school_update(actor=headteacher, school=school, year_start_month=2, year_start_day=30)
+
+
+def test_only_the_headteacher_changes_school_settings(it_manager, outsider, client_for):
+    assert client_for(it_manager).get("/people/school/").status_code == 404

@@ -198,3 +198,25 @@ def test_the_command_names_an_unknown_school(school, tmp_path):
     path.write_bytes(STAFF)
     with pytest.raises(CommandError, match="no school 'nowhere' \\(known: hollins-park\\)"):
         call_command("import", "people", str(path), "--school", "nowhere", "--kind", "staff")
+
+
+def test_the_import_page_lists_problems_and_imports_nothing(school, make_person, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    manager = make_person(roles.BUSINESS_MANAGER)
+    client = client_for(manager)
+    bad = SimpleUploadedFile("pupils.csv", b"id,first_name,last_name,year_group\nP1,A,B,14\n")
+
+    page = client.post("/people/import/", {"kind": "pupils", "file": bad}).content.decode()
+
+    assert "Nothing was imported." in page
+    assert "row 2: unknown year group &#x27;14&#x27;" in page
+    assert Person.objects.filter(role=roles.PUPIL).count() == 0
+    good = SimpleUploadedFile("pupils.csv", PUPILS)
+    page = client.post("/people/import/", {"kind": "pupils", "file": good}).content.decode()
+    assert "3 added, 0 updated" in page
+    assert AuditEvent.objects.filter(event_type="person_imported", actor=manager).count() == 3
+
+
+def test_only_people_managers_can_import(teacher, client_for):
+    assert client_for(teacher).get("/people/import/").status_code == 404
