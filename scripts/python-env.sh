@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sourced by the other scripts: makes sure uv is there and the project's environment is in sync.
-# Usage: source scripts/python-env.sh [--no-dev]
-set -euo pipefail
+# Defines `uvx_` (uv run through the interpreter, so it works whether or not uv's folder is on PATH).
 export UV_PYTHON_DOWNLOADS=never
-if ! command -v uv >/dev/null 2>&1; then
+if ! python3 -m uv --version >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check uv
 fi
-uv sync --frozen --quiet "$@"
+uv_() { python3 -m uv "$@"; }
+uv_ sync --frozen --quiet
