@@ -1,0 +1,129 @@
+"""Who may see an incident: need-to-know, in one place (issue 5 §5 and §7).
+
+- A reporter sees the status of their own reports, nothing of the investigation.
+- Investigators see their cases.
+- The DSL, online safety lead, headteacher and the school's designated person see the
+  school's incidents, except allegations against staff.
+- An allegation against a member of staff is visible only to the headteacher and the people
+  they add (investigators count as added); against the headteacher, to the chair of
+  governors instead. The person the allegation is about never sees it.
+- Nobody else sees anything, and "missing" and "not yours" are the same 404.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from esafety.directory import roles
+from esafety.directory.models import Person
+from esafety.incidents.models import Incident, IncidentSettings
+
+LEADER_ROLES = frozenset({roles.DSL, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER})
+
+TEAM = "team"
+REPORTER = "reporter"
+
+
+def settings_for(school) -> IncidentSettings:
+    found, _ = IncidentSettings.objects.get_or_create(school=school)
+    return found
+
+
+def is_leader(user) -> bool:
+    if not getattr(user, "school_id", None):
+        return False
+    if user.role in LEADER_ROLES:
+        return True
+    return settings_for(user.school).designated_person_id == user.pk
+
+
+def allegation_owner_q(user, chair_id) -> Q:
+    """Allegations this user owns: the headteacher's, or the chair's when the head is accused."""
+    owned = Q(pk__in=[])
+    if user.role == roles.HEADTEACHER:
+        owned |= ~Q(subject_staff__role=roles.HEADTEACHER)
+    if chair_id == user.pk:
+        owned |= Q(subject_staff__role=roles.HEADTEACHER)
+    return owned
+
+
+def team_incidents(user):
+    """Incidents this person may see in full (as investigator, leader or allegation owner)."""
+    if not getattr(user, "is_authenticated", False) or not user.school_id:
+        return Incident.objects.none()
+    conf = settings_for(user.school)
+    named = (Q(investigators__person=user, investigators__stood_down_at__isnull=True)
+             | Q(viewers__person=user))
+    visible = named
+    if user.role in LEADER_ROLES or conf.designated_person_id == user.pk:
+        visible |= Q(subject_staff__isnull=True)
+    visible |= Q(subject_staff__isnull=False) & allegation_owner_q(user, conf.chair_of_governors_id)
+    ids = (Incident.objects.filter(school=user.school).filter(visible)
+           .exclude(subject_staff=user).values("pk"))
+    return Incident.objects.filter(pk__in=ids)
+
+
+def own_reports(user):
+    if not getattr(user, "is_authenticated", False) or not user.school_id:
+        return Incident.objects.none()
+    return Incident.objects.filter(school=user.school, reported_by=user)
+
+
+def access_level(user, incident: Incident) -> str | None:
+    if not getattr(user, "is_authenticated", False) or incident.school_id != user.school_id:
+        return None
+    if team_incidents(user).filter(pk=incident.pk).exists():
+        return TEAM
+    if incident.reported_by_id == user.pk:
+        return REPORTER
+    return None
+
+
+def get_incident_for_user(user, pk, *, team: bool = False) -> tuple[Incident, str]:
+    """The incident and the viewer's level of access; the same 404 for missing and not yours.
+
+    With team=True, a reporter who is not on the case also gets the 404.
+    """
+    try:
+        incident = Incident.objects.select_related("school", "reported_by", "subject_staff").get(
+            pk=pk)
+    except (Incident.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such incident") from None
+    level = access_level(user, incident)
+    if level is None or (team and level != TEAM):
+        raise Http404("no such incident")
+    return incident, level
+
+
+def can_name_investigators(user, incident: Incident) -> bool:
+    """Leaders name investigators; for an allegation, only its owner (head or chair)."""
+    if incident.school_id != user.school_id or incident.subject_staff_id == user.pk:
+        return False
+    if incident.is_allegation:
+        return is_allegation_owner(user, incident)
+    return is_leader(user)
+
+
+def is_allegation_owner(user, incident: Incident) -> bool:
+    if not incident.is_allegation or incident.school_id != user.school_id:
+        return False
+    if incident.subject_staff.role == roles.HEADTEACHER:
+        return settings_for(incident.school).chair_of_governors_id == user.pk
+    return user.role == roles.HEADTEACHER and incident.subject_staff_id != user.pk
+
+
+def get_person_for_chronology(user, pk) -> Person:
+    """Leaders may read a chronology of someone in their own school; everyone else gets 404."""
+    if not getattr(user, "is_authenticated", False) or not is_leader(user):
+        raise Http404("no such person")
+    try:
+        return Person.objects.get(pk=pk, school=user.school)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such person") from None
+
+
+def can_manage_settings(user) -> bool:
+    return bool(user.school_id) and user.role in {roles.HEADTEACHER, roles.DSL}
+
+
+def can_read_governors_report(user) -> bool:
+    return bool(user.school_id) and (user.role in LEADER_ROLES or user.role == roles.GOVERNOR)

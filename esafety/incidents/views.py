@@ -1,0 +1,650 @@
+"""Thin views: check access, validate with a form, call the action, render.
+
+Every incident is fetched through esafety.incidents.access, so "missing" and "not yours"
+are the same 404, and every view of an incident is recorded in the audit trail.
+"""
+
+import datetime
+import logging
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from esafety.audit import events as audit
+from esafety.directory import roles
+from esafety.directory.models import Person
+from esafety.errors import EsafetyError
+from esafety.incidents import access, actions, forms, rules
+from esafety.incidents import evidence as files
+from esafety.incidents.models import STATUS_CHOICES, Evidence, Sanction, TakedownRequest
+from esafety.incidents.pdf import letter_pdf, record_pdf, report_pdf
+from esafety.incidents.report import bar_chart_svg, build_report, report_csv
+
+log = logging.getLogger(__name__)
+
+
+def _upload(field) -> tuple[str, bytes] | None:
+    if not field:
+        return None
+    # Never read more than the limit (plus one byte, so the action can say it is too large).
+    return field.name, field.read(rules.MAX_EVIDENCE_BYTES + 1)
+
+
+def _datetime_from_date(value):
+    if value is None:
+        return None
+    return datetime.datetime.combine(value, datetime.time(12, 0),
+                                     tzinfo=timezone.get_current_timezone())
+
+
+def _attempt(form, call):
+    """Run an action; its error becomes a message on the form (nothing is saved)."""
+    try:
+        return call()
+    except EsafetyError as exc:
+        log.info("incident action refused: %s (%s)", exc, exc.code)
+        form.add_error(None, str(exc))
+        return None
+
+
+# --- the list and reporting ----------------------------------------------------------------
+
+@login_required
+def home(request):
+    user = request.user
+    cases = access.team_incidents(user).select_related("reported_by")
+    status = request.GET.get("status", "")
+    kind = request.GET.get("kind", "")
+    if status in dict(STATUS_CHOICES):
+        cases = cases.filter(status=status)
+    if kind in rules.TYPE_LABELS:
+        cases = cases.filter(kind=kind)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    cases = list(page.object_list)
+    if cases:
+        # The list shows summaries, so seeing it is recorded too (issue 5 §7).
+        audit.record(event_type="incident_list_viewed", actor=user, school=user.school,
+                     object_type="incident", details={"incidents": [c.pk for c in cases]})
+    return render(request, "incidents/home.html", {
+        "own": access.own_reports(user),
+        "cases": cases,
+        "is_team_member": access.is_leader(user) or bool(cases)
+                          or access.team_incidents(user).exists(),
+        "statuses": STATUS_CHOICES, "kinds": rules.TYPE_CHOICES,
+        "status": status, "kind": kind, "page": page,
+        "query": urlencode({"status": status, "kind": kind}),
+        "can_manage_settings": access.can_manage_settings(user),
+        "can_read_report": access.can_read_governors_report(user),
+        "pupil": user.is_pupil,
+    })
+
+
+@login_required
+def report_new(request):
+    user = request.user
+    if user.school_id is None:
+        raise Http404("no school")
+    if user.is_pupil:
+        form_class, template, kwargs = forms.PupilReportForm, "incidents/report_pupil.html", {}
+    elif user.is_parent:
+        form_class, template, kwargs = (forms.ParentReportForm, "incidents/report_parent.html",
+                                        {"parent": user})
+    else:
+        form_class, template, kwargs = (forms.StaffReportForm, "incidents/report_staff.html",
+                                        {"school": user.school})
+    form = form_class(request.POST or None, request.FILES or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        incident = _attempt(form, lambda: _report(user, form))
+        if incident is not None:
+            if incident.images_not_accepted:
+                messages.warning(request, "Thank you. Your report was passed on at once. Please "
+                                 "read the steps below.")
+            else:
+                messages.success(request, "Thank you for telling us. Your report has been passed "
+                                 "to the designated safeguarding lead.")
+            return redirect("incidents:detail", pk=incident.pk)
+    return render(request, template, {"form": form, "image_steps": rules.IMAGE_STEPS},
+                  status=400 if form.errors else 200)
+
+
+def _report(user, form):
+    data = form.cleaned_data
+    if user.is_pupil:
+        description = data["description"]
+        if data.get("who"):
+            description += f"\n\nWho was involved: {data['who']}"
+        return actions.incident_report(actor=user, kind=data["kind"], description=description,
+                                       occurred_at=_datetime_from_date(data.get("when")),
+                                       people=[user], via="pupil")
+    if user.is_parent:
+        return actions.incident_report(
+            actor=user, kind=data["kind"], description=data["description"],
+            occurred_at=_datetime_from_date(data.get("when")), people=[data["child"]],
+            urls=(data.get("urls") or "").splitlines(), via="parent")
+    return actions.incident_report(
+        actor=user, kind=data["kind"], summary=data.get("summary", ""),
+        description=data["description"], occurred_at=data.get("occurred_at"),
+        location=data.get("location", ""), people=list(data.get("people") or []),
+        subject_staff=data.get("subject_staff"), urls=(data.get("urls") or "").splitlines(),
+        image_location=data.get("image_location", ""),
+        upload=_upload(data.get("evidence_file")), via="staff")
+
+
+# --- one incident ------------------------------------------------------------------------
+
+def _people_of(incident):
+    ids = set(incident.people.values_list("pk", flat=True))
+    if incident.subject_staff_id:
+        ids.add(incident.subject_staff_id)
+    return Person.objects.filter(pk__in=ids, school=incident.school)
+
+
+def _evidence_rows(incident):
+    rows = []
+    for item in incident.evidence.select_related("added_by", "withdrawn_by").prefetch_related(
+            "signoffs__person"):
+        row = {"item": item, "email": None}
+        if item.kind == rules.EVIDENCE_EMAIL and item.file_path:
+            try:
+                row["email"] = files.read_email(item.absolute_path().read_bytes())
+            except OSError:
+                row["email"] = None
+        rows.append(row)
+    return rows
+
+
+def _render_detail(request, incident, level, status=200, **bound):
+    user = request.user
+    if level == access.REPORTER:
+        context = {
+            "incident": incident,
+            "my_evidence": incident.evidence.filter(added_by=user),
+            "evidence_form": bound.get("evidence_form")
+                             or forms.EvidenceForm(incident=incident, team=False),
+            "image_steps": rules.IMAGE_STEPS,
+        }
+        return render(request, "incidents/status.html", context, status=status)
+    people = _people_of(incident)
+    investigators = incident.investigators.select_related("person")
+    investigator_choices = Person.objects.filter(
+        school=incident.school, role__in=roles.SENIOR_ROLES, is_active=True).exclude(
+        pk__in=[incident.subject_staff_id or 0, *investigators.values_list("person_id", flat=True)])
+    staff = Person.objects.filter(school=incident.school, role__in=roles.STAFF_ROLES | {
+        roles.GOVERNOR}, is_active=True).exclude(pk=incident.subject_staff_id or 0)
+    ratings = list(incident.ratings.select_related("person", "rated_by"))
+    for rating in ratings:
+        rating.range = rules.sanction_range(rating.rating, for_pupil=rating.person.is_pupil)
+        rating.staff_rating = rules.RATING_BY_CODE[rating.rating]["staff_rating"]
+        rating.factor_rows = [(label, rating.factors.get(code, "")) for code, label, _ in
+                              rules.FACTORS if rating.factors.get(code)]
+        rating.dimension_rows = [(label, rating.dimensions.get(code, "")) for code, label, _ in
+                                 rules.DIMENSIONS if rating.dimensions.get(code)]
+    context = {
+        "incident": incident,
+        "people": people,
+        "investigators": investigators,
+        "viewers": incident.viewers.select_related("person"),
+        "evidence_rows": _evidence_rows(incident),
+        "events": incident.events.select_related("actor").order_by("-seq"),
+        "ratings": ratings,
+        "sanctions": incident.sanctions.select_related("person", "decided_by"),
+        "takedowns": incident.takedowns.all(),
+        "closing_problems": actions.closing_problems(incident),
+        "can_name_investigators": access.can_name_investigators(user, incident),
+        "can_name_subject": (not incident.is_allegation and not incident.is_closed
+                             and access.is_leader(user)),
+        "subject_form": bound.get("subject_form") or forms.PersonForm(
+            queryset=staff.filter(role__in=roles.STAFF_ROLES), prefix="subject",
+            label="Which member of staff is it about?"),
+        "is_owner": access.is_allegation_owner(user, incident),
+        "is_investigator": investigators.filter(person=user).exists(),
+        "image_steps": rules.IMAGE_STEPS,
+        "ratings_guide": rules.RATINGS,
+        "edit_form": bound.get("edit_form") or forms.EditForm(initial=_edit_initial(incident)),
+        "note_form": bound.get("note_form") or forms.NoteForm(),
+        "evidence_form": bound.get("evidence_form") or forms.EvidenceForm(incident=incident),
+        "investigator_form": bound.get("investigator_form") or forms.PersonForm(
+            queryset=investigator_choices, label="Name an investigator (senior staff)",
+            prefix="investigator"),
+        "viewer_form": bound.get("viewer_form") or forms.PersonForm(
+            queryset=staff, label="Give someone access", prefix="viewer"),
+        "police_form": bound.get("police_form") or forms.PoliceMattersForm(
+            initial={"matters": incident.police_matters}),
+        "judgement_form": bound.get("judgement_form") or forms.JudgementForm(
+            initial={"outcome": incident.outcome, "reasons": incident.outcome_reasons,
+                     "seen": actions.judgement_seal(incident)}),
+        "close_form": bound.get("close_form") or forms.CloseForm(),
+        "reopen_form": bound.get("reopen_form") or forms.ReopenForm(),
+        "rating_form": bound.get("rating_form") or forms.RatingForm(people=people),
+        "sanction_form": bound.get("sanction_form") or forms.SanctionForm(people=people),
+        "takedown_form": bound.get("takedown_form") or forms.TakedownForm(
+            initial={"sent_on": timezone.localdate()}),
+        "takedown_outcomes": rules.TAKEDOWN_OUTCOMES,
+        "conflict": bound.get("conflict"),
+    }
+    return render(request, "incidents/detail.html", context, status=status)
+
+
+def _edit_initial(incident):
+    return {"version": incident.version, "kind": incident.kind, "summary": incident.summary,
+            "description": incident.description,
+            "occurred_at": timezone.localtime(incident.occurred_at) if incident.occurred_at
+            else None,
+            "location": incident.location, "designated_computer": incident.designated_computer}
+
+
+@login_required
+def detail(request, pk):
+    incident, level = access.get_incident_for_user(request.user, pk)
+    actions.incident_viewed(actor=request.user, incident=incident, what=level)
+    return _render_detail(request, incident, level)
+
+
+def _team_post(view):
+    """POST-only, on an incident the user works on; a refused action re-renders the page."""
+
+    @login_required
+    @require_POST
+    def wrapped(request, pk, *args, **kwargs):
+        incident, level = access.get_incident_for_user(request.user, pk, team=True)
+        return view(request, incident, level, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _done(request, incident, message, anchor=""):
+    messages.success(request, message)
+    return redirect(f"{incident_url(incident)}{anchor}")
+
+
+def incident_url(incident):
+    from django.urls import reverse
+
+    return reverse("incidents:detail", args=[incident.pk])
+
+
+@_team_post
+def edit(request, incident, level):
+    form = forms.EditForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            actions.incident_edit(actor=request.user, incident=incident, expected_version=version,
+                                  **data)
+        except EsafetyError as exc:
+            form.add_error(None, str(exc))
+            incident.refresh_from_db()
+            conflict = exc.code == "edit-conflict"
+            if conflict:
+                # Keep their words, but move the form onto the current version.
+                values = request.POST.copy()
+                values["edit-version"] = str(incident.version)
+                form = forms.EditForm(values)
+                form.is_valid()
+                form.add_error(None, str(exc))
+            return _render_detail(request, incident, level, status=409 if conflict else 400,
+                                  edit_form=form, conflict=incident if conflict else None)
+        return _done(request, incident, "Details saved.", "#details")
+    return _render_detail(request, incident, level, status=400, edit_form=form)
+
+
+@_team_post
+def note(request, incident, level):
+    form = forms.NoteForm(request.POST)
+    if form.is_valid() and _attempt(form, lambda: actions.incident_note(
+            actor=request.user, incident=incident, text=form.cleaned_data["text"])):
+        return _done(request, incident, "Note added.", "#history")
+    return _render_detail(request, incident, level, status=400, note_form=form)
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk):
+    incident, level = access.get_incident_for_user(request.user, pk)
+    form = forms.EvidenceForm(request.POST, request.FILES, incident=incident,
+                              team=level == access.TEAM)
+    if incident.images_not_accepted and request.FILES:
+        form.is_valid()
+        form.add_error(None, "esafety never accepts images for a report about nude or sexual "
+                       "images of a child: describe the image and where it is instead.")
+    elif form.is_valid():
+        data = form.cleaned_data
+        item = _attempt(form, lambda: actions.evidence_add(
+            actor=request.user, incident=incident, kind=data["kind"], url=data.get("url", ""),
+            phone=data.get("phone", ""), text=data.get("text", ""),
+            upload=_upload(data.get("upload"))))
+        if item is not None:
+            return _done(request, incident, f"Evidence added (SHA-256 {item.sha256[:12]}…).",
+                         "#evidence")
+    return _render_detail(request, incident, level, status=400, evidence_form=form)
+
+
+def _evidence_for(request, pk, evidence_pk, *, team=True):
+    incident, level = access.get_incident_for_user(request.user, pk, team=team)
+    item = get_object_or_404(Evidence, pk=evidence_pk, incident=incident)
+    if level == access.REPORTER and item.added_by_id != request.user.pk:
+        raise Http404("no such evidence")
+    return incident, level, item
+
+
+@login_required
+def evidence_file(request, pk, evidence_pk):
+    """Files are served only here, after the access check, and each viewing is recorded."""
+    incident, level, item = _evidence_for(request, pk, evidence_pk, team=False)
+    if not item.file_path:
+        raise Http404("no file")
+    try:
+        handle = open(item.absolute_path(), "rb")  # noqa: SIM115 - FileResponse closes it
+    except FileNotFoundError:
+        raise Http404("file missing") from None
+    actions.incident_viewed(actor=request.user, incident=incident,
+                            what=f"evidence {item.pk} file")
+    inline = item.content_type.startswith("image/") or item.content_type == "application/pdf"
+    response = FileResponse(handle, content_type=item.content_type or "application/octet-stream",
+                            as_attachment=not inline, filename=item.original_name or "evidence")
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@_team_post
+def evidence_withdraw(request, incident, level, evidence_pk):
+    item = get_object_or_404(Evidence, pk=evidence_pk, incident=incident)
+    form = forms.WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.evidence_withdraw(actor=request.user, evidence=item,
+                                      reason=form.cleaned_data["reason"])
+            return _done(request, incident, "Item marked withdrawn. It is kept in the record.",
+                         "#evidence")
+        except EsafetyError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "Say why the item is withdrawn.")
+    return redirect(f"{incident_url(incident)}#evidence")
+
+
+@_team_post
+def screenshot_sign(request, incident, level, evidence_pk):
+    item = get_object_or_404(Evidence, pk=evidence_pk, incident=incident)
+    try:
+        actions.screenshot_sign(actor=request.user, evidence=item)
+        messages.success(request, "Screenshot signed off.")
+    except EsafetyError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{incident_url(incident)}#evidence")
+
+
+@_team_post
+def investigator_add(request, incident, level):
+    form = forms.PersonForm(request.POST, queryset=Person.objects.filter(school=incident.school),
+                            label="Name an investigator (senior staff)", prefix="investigator")
+    if form.is_valid() and _attempt(form, lambda: actions.investigator_add(
+            actor=request.user, incident=incident, person=form.cleaned_data["person"])):
+        return _done(request, incident, f"{form.cleaned_data['person'].display_name} is now an "
+                     "investigator.", "#investigation")
+    return _render_detail(request, incident, level, status=400, investigator_form=form)
+
+
+@_team_post
+def viewer_add(request, incident, level):
+    form = forms.PersonForm(request.POST, queryset=Person.objects.filter(school=incident.school),
+                            label="Give someone access", prefix="viewer")
+    if form.is_valid() and _attempt(form, lambda: actions.allegation_viewer_add(
+            actor=request.user, incident=incident, person=form.cleaned_data["person"])):
+        return _done(request, incident, "Access given.", "#access")
+    return _render_detail(request, incident, level, status=400, viewer_form=form)
+
+
+@_team_post
+def subject(request, incident, level):
+    form = forms.PersonForm(request.POST, queryset=Person.objects.filter(school=incident.school),
+                            prefix="subject", label="Which member of staff is it about?")
+    if form.is_valid() and _attempt(form, lambda: actions.allegation_subject_set(
+            actor=request.user, incident=incident, person=form.cleaned_data["person"])):
+        if access.access_level(request.user, incident) == access.TEAM:
+            return _done(request, incident, "Recorded as an allegation about a member of staff.")
+        messages.success(request, f"{incident.reference} has been passed on as an allegation "
+                         "about a member of staff. Only its owner and the people they add can "
+                         "see it now.")
+        return redirect("incidents:home")
+    return _render_detail(request, incident, level, status=400, subject_form=form)
+
+
+@_team_post
+def police(request, incident, level):
+    form = forms.PoliceMattersForm(request.POST)
+    if form.is_valid() and _attempt(form, lambda: actions.police_matters_set(
+            actor=request.user, incident=incident, matters=form.cleaned_data["matters"])):
+        return _done(request, incident, "Recorded.", "#investigation")
+    return _render_detail(request, incident, level, status=400, police_form=form)
+
+
+@_team_post
+def judge(request, incident, level):
+    form = forms.JudgementForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.incident_judge(
+                actor=request.user, incident=incident, outcome=data["outcome"],
+                reasons=data["reasons"], police_override_reason=data["police_override_reason"],
+                seen=data.get("seen") or None)
+            return _done(request, incident, "Judgement recorded.", "#judgement")
+        except EsafetyError as exc:
+            incident.refresh_from_db()
+            if exc.code == "judgement-conflict":
+                # Keep their words; the page now shows the other judgement above them.
+                values = request.POST.copy()
+                values["judgement-seen"] = actions.judgement_seal(incident)
+                form = forms.JudgementForm(values)
+                form.is_valid()
+            form.add_error(None, str(exc))
+            return _render_detail(request, incident, level,
+                                  status=409 if exc.code == "judgement-conflict" else 400,
+                                  judgement_form=form)
+    return _render_detail(request, incident, level, status=400, judgement_form=form)
+
+
+@_team_post
+def close(request, incident, level):
+    form = forms.CloseForm(request.POST)
+    if form.is_valid() and _attempt(form, lambda: actions.incident_close(
+            actor=request.user, incident=incident)):
+        return _done(request, incident, f"{incident.reference} is closed.")
+    return _render_detail(request, incident, level, status=400, close_form=form)
+
+
+@_team_post
+def reopen(request, incident, level):
+    form = forms.ReopenForm(request.POST)
+    if form.is_valid() and _attempt(form, lambda: actions.incident_reopen(
+            actor=request.user, incident=incident, reason=form.cleaned_data["reason"])):
+        return _done(request, incident, f"{incident.reference} is open again.")
+    return _render_detail(request, incident, level, status=400, reopen_form=form)
+
+
+@_team_post
+def rate(request, incident, level):
+    form = forms.RatingForm(request.POST, people=_people_of(incident))
+    if form.is_valid() and _attempt(form, lambda: actions.misuse_rate(
+            actor=request.user, incident=incident, person=form.cleaned_data["person"],
+            rating=form.cleaned_data["rating"], dimensions=form.dimensions(),
+            factors=form.factors())):
+        return _done(request, incident, "Rating recorded. The policy's sanctions are shown.",
+                     "#sanctions")
+    return _render_detail(request, incident, level, status=400, rating_form=form)
+
+
+@_team_post
+def sanction(request, incident, level):
+    form = forms.SanctionForm(request.POST, people=_people_of(incident))
+    if form.is_valid():
+        data = form.cleaned_data
+        made = _attempt(form, lambda: actions.sanction_record(
+            actor=request.user, incident=incident, person=data["person"], kind=data["kind"],
+            reasons=data["reasons"], starts_at=data.get("starts_at"), ends_at=data.get("ends_at")))
+        if made:
+            extra = f" {made.enforcement}." if made.enforcement else ""
+            return _done(request, incident, f"Sanction recorded.{extra}", "#sanctions")
+    return _render_detail(request, incident, level, status=400, sanction_form=form)
+
+
+@login_required
+def letter(request, pk, sanction_pk):
+    incident, _ = access.get_incident_for_user(request.user, pk, team=True)
+    chosen = get_object_or_404(Sanction, pk=sanction_pk, incident=incident)
+    if not chosen.person.is_pupil:
+        raise Http404("letters to parents are for pupils' sanctions")
+    actions.incident_viewed(actor=request.user, incident=incident, what=f"letter {chosen.pk}")
+    response = HttpResponse(letter_pdf(chosen), content_type="application/pdf")
+    response["Content-Disposition"] = (f'attachment; filename="letter-{incident.reference}-'
+                                       f'{chosen.pk}.pdf"')
+    return response
+
+
+@login_required
+def record(request, pk):
+    """The whole record as a PDF for the investigating group to print, sign and keep (002)."""
+    incident, _ = access.get_incident_for_user(request.user, pk, team=True)
+    actions.incident_viewed(actor=request.user, incident=incident, what="record pdf")
+    response = HttpResponse(record_pdf(incident, printed_by=request.user),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{incident.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@_team_post
+def takedown_add(request, incident, level):
+    form = forms.TakedownForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if _attempt(form, lambda: actions.takedown_request(
+                actor=request.user, incident=incident, target=data["target"],
+                target_name=data["target_name"], sent_on=data["sent_on"], url=data.get("url", ""),
+                notes=data.get("notes", ""))):
+            return _done(request, incident, "Takedown request recorded.", "#takedowns")
+    return _render_detail(request, incident, level, status=400, takedown_form=form)
+
+
+@_team_post
+def takedown_update(request, incident, level, takedown_pk):
+    request_row = get_object_or_404(TakedownRequest, pk=takedown_pk, incident=incident)
+    form = forms.TakedownOutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.takedown_update(actor=request.user, request=request_row,
+                                    outcome=form.cleaned_data["outcome"],
+                                    outcome_on=form.cleaned_data["outcome_on"],
+                                    notes=form.cleaned_data.get("notes", ""))
+            return _done(request, incident, "Outcome recorded.", "#takedowns")
+        except EsafetyError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "Choose an outcome and a date that is not in the future.")
+    return redirect(f"{incident_url(incident)}#takedowns")
+
+
+@_team_post
+def acknowledge(request, incident, level):
+    try:
+        actions.incident_acknowledge(actor=request.user, incident=incident)
+        messages.success(request, "Acknowledged: the reporter now sees it is being looked into.")
+    except EsafetyError as exc:
+        messages.error(request, str(exc))
+    return redirect(incident_url(incident))
+
+
+# --- people, settings and the governors' report --------------------------------------------
+
+@login_required
+def chronology(request, person_pk):
+    """Everything recorded about one person that the viewer may see, newest first."""
+    person = access.get_person_for_chronology(request.user, person_pk)
+    visible = access.team_incidents(request.user)
+    involved = visible.filter(Q(people=person) | Q(subject_staff=person)
+                              | Q(reported_by=person)).distinct()
+    items = []
+    for incident in involved:
+        role = ("reported it" if incident.reported_by_id == person.pk else
+                "the allegation is about them" if incident.subject_staff_id == person.pk
+                else "involved")
+        items.append({"at": incident.reported_at, "incident": incident,
+                      "what": f"{incident.kind_label}: {incident.summary} ({role})"})
+        if incident.judged_at:
+            items.append({"at": incident.judged_at, "incident": incident,
+                          "what": f"Judgement: {incident.outcome_label}"})
+        for rating in incident.ratings.filter(person=person):
+            items.append({"at": rating.rated_at, "incident": incident,
+                          "what": f"Misuse rated {rating.rating_label.lower()}"})
+        for made in incident.sanctions.filter(person=person):
+            items.append({"at": made.decided_at, "incident": incident,
+                          "what": f"Sanction: {made.kind_label}. {made.reasons}"})
+    items.sort(key=lambda item: item["at"], reverse=True)
+    audit.record(event_type="person_chronology_viewed", actor=request.user, obj=person,
+                 details={"incidents": [i.pk for i in involved]})
+    return render(request, "incidents/chronology.html", {"person": person, "items": items})
+
+
+@login_required
+def incident_settings(request):
+    if not access.can_manage_settings(request.user):
+        raise Http404("not available")
+    school = request.user.school
+    conf = access.settings_for(school)
+    form = forms.SettingsForm(request.POST or None, school=school, initial={
+        "designated_person": conf.designated_person, "chair_of_governors": conf.chair_of_governors,
+        "letter_template": conf.letter_template})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _attempt(form, lambda: actions.incident_settings_update(
+                actor=request.user, school=school, designated_person=data["designated_person"],
+                chair_of_governors=data["chair_of_governors"],
+                letter_template=data["letter_template"])):
+            messages.success(request, "Incident settings saved.")
+            return redirect("incidents:settings")
+    return render(request, "incidents/settings.html", {"form": form, "conf": conf},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def governors_report(request):
+    if not access.can_read_governors_report(request.user):
+        raise Http404("not available")
+    today = timezone.localdate()
+    school = request.user.school
+    values = {"start": school.school_year_start(today).isoformat(), "end": today.isoformat()}
+    values.update({k: v for k, v in request.GET.items() if k in ("start", "end")})
+    form = forms.ReportRangeForm(values)
+    report = None
+    if form.is_valid():
+        report = build_report(school=school, start=form.cleaned_data["start"],
+                              end=form.cleaned_data["end"])
+        wanted = request.GET.get("format")
+        name = f"incidents-{school.slug}-{report.start}-{report.end}"
+        if wanted == "csv":
+            response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            return response
+        if wanted == "pdf":
+            response = HttpResponse(report_pdf(report), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+            return response
+    charts = [(title, rows, bar_chart_svg(rows)) for title, rows in report.sections()] \
+        if report else []
+    return render(request, "incidents/governors_report.html",
+                  {"form": form, "report": report, "charts": charts,
+                   "query": urlencode({"start": values["start"], "end": values["end"]})},
+                  status=200 if form.is_valid() else 400)
+

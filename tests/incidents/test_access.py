@@ -1,0 +1,239 @@
+"""Need-to-know (issue 5 §5 and §7), with an outsider case for every screen."""
+
+import pytest
+from django.urls import reverse
+
+from esafety.audit.models import AuditEvent
+from esafety.directory import roles
+from esafety.incidents import actions
+from esafety.incidents.access import access_level, team_incidents
+from tests.incidents.conftest import PNG
+
+INCIDENT_GETS = ["incidents:detail", "incidents:record"]
+INCIDENT_POSTS = ["incidents:edit", "incidents:acknowledge", "incidents:note",
+                  "incidents:evidence_add", "incidents:investigator_add", "incidents:viewer_add",
+                  "incidents:police", "incidents:judge", "incidents:close", "incidents:reopen",
+                  "incidents:rate", "incidents:sanction", "incidents:takedown_add"]
+
+
+@pytest.fixture
+def full_case(investigated, dsl, pupil):
+    shot = actions.evidence_add(actor=dsl, incident=investigated, kind="screenshot",
+                                upload=("chat.png", PNG))
+    actions.misuse_rate(actor=dsl, incident=investigated, person=pupil, rating="mild")
+    made = actions.sanction_record(actor=dsl, incident=investigated, person=pupil,
+                                   kind="letter_to_parents", reasons="First time")
+    import datetime
+
+    takedown = actions.takedown_request(actor=dsl, incident=investigated, target="site",
+                                        target_name="ChatApp", sent_on=datetime.date.today())
+    return {"incident": investigated, "shot": shot, "sanction": made, "takedown": takedown}
+
+
+def _every_url(case):
+    pk = case["incident"].pk
+    urls = [("get", reverse(name, args=[pk])) for name in INCIDENT_GETS]
+    urls += [("post", reverse(name, args=[pk])) for name in INCIDENT_POSTS]
+    urls += [("get", reverse("incidents:evidence_file", args=[pk, case["shot"].pk])),
+             ("post", reverse("incidents:evidence_withdraw", args=[pk, case["shot"].pk])),
+             ("post", reverse("incidents:screenshot_sign", args=[pk, case["shot"].pk])),
+             ("get", reverse("incidents:letter", args=[pk, case["sanction"].pk])),
+             ("post", reverse("incidents:takedown_update", args=[pk, case["takedown"].pk])),
+             ("get", reverse("incidents:chronology", args=[case["incident"].reported_by_id]))]
+    return urls
+
+
+def test_an_outsider_gets_404_on_every_incident_screen(full_case, outsider, client_for):
+    client = client_for(outsider)
+    for method, url in _every_url(full_case):
+        response = getattr(client, method)(url, {"reason": "x", "text": "x", "confirm": "on"})
+        assert response.status_code == 404, url
+
+
+def test_a_teacher_who_did_not_report_it_gets_404_on_every_screen(full_case, teacher, client_for):
+    client = client_for(teacher)
+    for method, url in _every_url(full_case):
+        assert getattr(client, method)(url, {"text": "x"}).status_code == 404, url
+
+
+def test_the_reporter_gets_404_on_the_investigation_screens(full_case, pupil, client_for):
+    client = client_for(pupil)
+    for method, url in _every_url(full_case):
+        if url.endswith(f"/{full_case['incident'].pk}/") or url.endswith("/evidence/"):
+            continue  # their status page and adding to their own report
+        assert getattr(client, method)(url, {"text": "x"}).status_code == 404, url
+
+
+def test_a_missing_incident_is_the_same_404(dsl, client_for):
+    assert client_for(dsl).get(reverse("incidents:detail", args=[999999])).status_code == 404
+
+
+def test_the_dsl_online_safety_lead_and_headteacher_see_the_schools_incidents(
+        reported, dsl, online_safety_lead, headteacher, client_for):
+    for person in (dsl, online_safety_lead, headteacher):
+        page = client_for(person).get(reverse("incidents:detail", args=[reported.pk]))
+        assert page.status_code == 200
+        assert "Investigation" in page.content.decode()
+
+
+def test_an_assistant_head_sees_only_cases_they_investigate(reported, dsl, assistant_head,
+                                                            client_for):
+    url = reverse("incidents:detail", args=[reported.pk])
+    assert client_for(assistant_head).get(url).status_code == 404
+    actions.investigator_add(actor=dsl, incident=reported, person=assistant_head)
+    assert client_for(assistant_head).get(url).status_code == 200
+
+
+def test_every_view_of_an_incident_is_recorded(reported, dsl, pupil, client_for):
+    client_for(dsl).get(reverse("incidents:detail", args=[reported.pk]))
+    client_for(pupil).get(reverse("incidents:detail", args=[reported.pk]))
+    views = AuditEvent.objects.filter(event_type="incident_viewed", object_id=str(reported.pk))
+    assert sorted(v.actor_id for v in views) == sorted([dsl.pk, pupil.pk])
+
+
+def test_a_refused_view_is_not_recorded_as_a_view(reported, outsider, client_for):
+    client_for(outsider).get(reverse("incidents:detail", args=[reported.pk]))
+    assert not AuditEvent.objects.filter(event_type="incident_viewed").exists()
+
+
+def test_the_list_shows_each_person_only_what_they_may_see(reported, dsl, teacher, pupil,
+                                                           client_for):
+    assert reported.reference in client_for(dsl).get(reverse("incidents:home")).content.decode()
+    assert reported.reference in client_for(pupil).get(reverse("incidents:home")).content.decode()
+    assert reported.reference not in client_for(teacher).get(
+        reverse("incidents:home")).content.decode()
+
+
+@pytest.fixture
+def allegation(teacher, make_person):
+    reporter = make_person(roles.SUPPORT_STAFF, username="ta")
+    return actions.incident_report(actor=reporter, kind="staff_misuse", subject_staff=teacher,
+                                   description="Saw Mr Teach messaging a pupil on Instagram")
+
+
+def test_an_allegation_against_staff_is_visible_only_to_the_headteacher(
+        allegation, headteacher, dsl, online_safety_lead, teacher):
+    assert access_level(headteacher, allegation) == "team"
+    assert access_level(dsl, allegation) is None
+    assert access_level(online_safety_lead, allegation) is None
+    assert access_level(teacher, allegation) is None  # the person it is about
+    assert access_level(allegation.reported_by, allegation) == "reporter"
+
+
+def test_the_headteacher_adds_people_to_an_allegation(allegation, headteacher, dsl, client_for):
+    url = reverse("incidents:detail", args=[allegation.pk])
+    assert client_for(dsl).get(url).status_code == 404
+    response = client_for(headteacher).post(reverse("incidents:viewer_add", args=[allegation.pk]),
+                                            {"viewer-person": dsl.pk})
+    assert response.status_code == 302
+    assert client_for(dsl).get(url).status_code == 200
+
+
+def test_only_the_owner_adds_people_to_an_allegation(allegation, headteacher, dsl,
+                                                     online_safety_lead):
+    actions.allegation_viewer_add(actor=headteacher, incident=allegation, person=dsl)
+    with pytest.raises(Exception) as refused:
+        actions.allegation_viewer_add(actor=dsl, incident=allegation, person=online_safety_lead)
+    assert refused.value.code == "not-allowed"
+
+
+def test_an_allegation_against_the_headteacher_goes_to_the_chair_of_governors(
+        headteacher, dsl, governor, make_person, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    actions.incident_settings_update(actor=dsl, school=dsl.school, designated_person=dsl,
+                                     chair_of_governors=governor,
+                                     letter_template="Dear {parent_name}")
+    reporter = make_person(roles.TEACHER, username="whistle")
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = actions.incident_report(actor=reporter, kind="staff_misuse",
+                                           subject_staff=headteacher,
+                                           description="The head shared pupil photos publicly")
+    assert access_level(governor, incident) == "team"
+    assert access_level(headteacher, incident) is None
+    assert access_level(dsl, incident) is None
+    assert [m.to for m in mail.outbox] == [[governor.email]]
+    assert "allegation about a member of staff" in mail.outbox[0].subject
+
+
+def test_a_chronology_lists_everything_about_a_person_newest_first(investigated, dsl, pupil,
+                                                                   client_for):
+    actions.misuse_rate(actor=dsl, incident=investigated, person=pupil, rating="serious")
+    page = client_for(dsl).get(reverse("incidents:chronology", args=[pupil.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert text.index("Misuse rated serious") < text.index("Cyberbullying:")
+    assert AuditEvent.objects.filter(event_type="person_chronology_viewed").count() == 1
+
+
+def test_a_chronology_is_only_for_leaders_of_the_same_school(pupil, teacher, outsider,
+                                                              client_for):
+    url = reverse("incidents:chronology", args=[pupil.pk])
+    assert client_for(teacher).get(url).status_code == 404
+    assert client_for(pupil).get(url).status_code == 404
+    assert client_for(outsider).get(url).status_code == 404
+
+
+def test_a_chronology_leaves_out_allegations_the_viewer_cannot_see(allegation, dsl, teacher,
+                                                                    client_for):
+    page = client_for(dsl).get(reverse("incidents:chronology", args=[teacher.pk]))
+    assert allegation.reference not in page.content.decode()
+    assert allegation not in team_incidents(dsl)
+
+
+def test_settings_and_governors_report_are_not_for_everyone(teacher, pupil, outsider, client_for,
+                                                            dsl, headteacher):
+    for person in (teacher, pupil):
+        assert client_for(person).get(reverse("incidents:settings")).status_code == 404
+        assert client_for(person).get(reverse("incidents:governors_report")).status_code == 404
+    assert client_for(dsl).get(reverse("incidents:settings")).status_code == 200
+    assert client_for(headteacher).get(reverse("incidents:governors_report")).status_code == 200
+
+
+def test_an_outsider_reading_the_governors_report_sees_only_their_own_school(
+        reported, outsider, client_for):
+    page = client_for(outsider).get(reverse("incidents:governors_report"))
+    assert page.status_code == 200
+    assert page.context["report"].total == 0
+
+
+def test_a_pupils_worry_about_staff_can_be_passed_on_as_an_allegation(
+        pupil, dsl, online_safety_lead, headteacher, teacher, client_for,
+        django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    incident = actions.incident_report(actor=pupil, kind="staff_misuse", via="pupil",
+                                       description="A teacher keeps messaging me on Snapchat",
+                                       people=[pupil])
+    actions.investigator_add(actor=dsl, incident=incident, person=online_safety_lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(dsl).post(reverse("incidents:subject", args=[incident.pk]),
+                                        {"subject-person": teacher.pk})
+    assert response.status_code == 302 and response.url == reverse("incidents:home")
+    incident.refresh_from_db()
+    assert incident.subject_staff == teacher
+    assert access_level(headteacher, incident) == "team"
+    assert access_level(dsl, incident) is None
+    assert access_level(online_safety_lead, incident) is None  # stood down, kept on record
+    assert access_level(pupil, incident) == "reporter"
+    assert incident.investigators.count() == 0
+    assert [m.to for m in mail.outbox] == [[headteacher.email]]
+
+
+def test_seeing_the_list_of_cases_is_recorded_too(reported, dsl, teacher, client_for):
+    client_for(dsl).get(reverse("incidents:home"))
+    client_for(teacher).get(reverse("incidents:home"))
+    [seen] = AuditEvent.objects.filter(event_type="incident_list_viewed")
+    assert seen.actor_id == dsl.pk and seen.details["incidents"] == [reported.pk]
+
+
+def test_an_outsiders_settings_page_offers_only_their_own_schools_people(dsl, outsider,
+                                                                          client_for):
+    page = client_for(outsider).get(reverse("incidents:settings"))
+    assert page.status_code == 200
+    choices = list(page.context["form"].fields["designated_person"].queryset)
+    assert dsl not in choices and outsider in choices
+    response = client_for(outsider).post(reverse("incidents:settings"), {
+        "designated_person": dsl.pk, "letter_template": "Dear {parent_name}"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()

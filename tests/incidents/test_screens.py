@@ -1,0 +1,116 @@
+"""Each form on the incident page works through the web, and a refusal never loses input."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from esafety.incidents import actions
+from esafety.incidents.models import Evidence, IncidentSettings, Rating, Sanction, TakedownRequest
+from tests.incidents.conftest import PNG
+
+
+def test_the_dsl_works_a_case_through_every_form(investigated, dsl, pupil, client_for):
+    client = client_for(dsl)
+    pk = investigated.pk
+    today = timezone.localdate().isoformat()
+
+    def post(name, data, *extra):
+        response = client.post(reverse(f"incidents:{name}", args=[pk, *extra]), data)
+        assert response.status_code == 302, (name, response.content.decode()[:2000])
+
+    post("note", {"note-text": "Spoke to the pupil with their form tutor."})
+    post("evidence_add", {"evidence-kind": "phone", "evidence-phone": "07700 900123",
+                          "evidence-text": "Withheld calls"})
+    item = Evidence.objects.get(incident=investigated, kind="phone")
+    post("evidence_withdraw", {"withdraw-reason": "Wrong number"}, item.pk)
+    post("police", {"police-matters": ["racist"]})
+    post("rate", {"rating-person": pupil.pk, "rating-rating": "serious",
+                  "rating-dim_volume": "Dozens of messages", "rating-factor_instigator": "Yes"})
+    post("sanction", {"sanction-person": pupil.pk, "sanction-kind": "letter_to_parents",
+                      "sanction-reasons": "Parents to be told"})
+    post("takedown_add", {"takedown-target": "site", "takedown-target_name": "ChatApp",
+                          "takedown-sent_on": today})
+    takedown = TakedownRequest.objects.get()
+    post("takedown_update", {"outcome-outcome": "removed", "outcome-outcome_on": today},
+         takedown.pk)
+    post("judge", {"judgement-outcome": "internal", "judgement-reasons": "Handled in school",
+                   "judgement-police_override_reason": "Not criminal on review with police"})
+    post("close", {"close-confirm": "on"})
+    post("reopen", {"reopen-reason": "New evidence"})
+
+    investigated.refresh_from_db()
+    assert investigated.status == "open"
+    assert Evidence.objects.get(pk=item.pk).is_withdrawn
+    assert Rating.objects.get().dimensions["volume"] == "Dozens of messages"
+    assert Sanction.objects.get().kind == "letter_to_parents"
+    assert TakedownRequest.objects.get().outcome == "removed"
+    page = client.get(reverse("incidents:detail", args=[pk]))
+    assert page.status_code == 200
+    assert "New evidence" in page.content.decode()
+
+
+def test_closing_too_early_explains_what_is_missing(reported, dsl, client_for):
+    response = client_for(dsl).post(reverse("incidents:close", args=[reported.pk]),
+                                    {"close-confirm": "on"})
+    assert response.status_code == 400
+    assert "name 2 senior members of staff as investigators" in response.content.decode()
+
+
+def test_an_investigator_signs_a_screenshot_on_the_page(investigated, dsl, client_for):
+    shot = actions.evidence_add(actor=dsl, incident=investigated, kind="screenshot",
+                                upload=("chat.png", PNG))
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:detail", args=[investigated.pk])).content.decode()
+    assert "Sign off this screenshot" in page
+    client.post(reverse("incidents:screenshot_sign", args=[investigated.pk, shot.pk]))
+    page = client.get(reverse("incidents:detail", args=[investigated.pk])).content.decode()
+    assert "Sign off this screenshot" not in page
+    assert shot.signoffs.count() == 1
+
+
+def test_settings_are_saved_and_a_bad_template_keeps_the_input(headteacher, dsl, governor,
+                                                               client_for):
+    client = client_for(headteacher)
+    response = client.post(reverse("incidents:settings"), {
+        "designated_person": dsl.pk, "chair_of_governors": governor.pk,
+        "letter_template": "Dear {parent_name}, about {pupil_name}"})
+    assert response.status_code == 302
+    conf = IncidentSettings.objects.get(school=headteacher.school)
+    assert (conf.designated_person, conf.chair_of_governors) == (dsl, governor)
+    response = client.post(reverse("incidents:settings"), {
+        "designated_person": dsl.pk, "letter_template": "Dear {parnet_name}"})
+    assert response.status_code == 400
+    assert "unknown fields: {parnet_name}" in response.content.decode()
+    assert "Dear {parnet_name}" in response.content.decode()
+    conf.refresh_from_db()
+    assert conf.letter_template == "Dear {parent_name}, about {pupil_name}"
+
+
+def test_the_list_filters_by_status_and_kind(reported, dsl, teacher, client_for):
+    other = actions.incident_report(actor=teacher, kind="device_loss", description="Lost laptop")
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:home"), {"kind": "device_loss"}).content.decode()
+    assert other.reference in page and reported.reference not in page
+    page = client.get(reverse("incidents:home"), {"status": "closed"}).content.decode()
+    assert "No cases match." in page
+
+
+def test_a_future_takedown_date_is_refused_on_the_page(investigated, dsl, client_for):
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = client_for(dsl).post(reverse("incidents:takedown_add", args=[investigated.pk]), {
+        "takedown-target": "site", "takedown-target_name": "ChatApp",
+        "takedown-sent_on": tomorrow})
+    assert response.status_code == 400
+    assert "in the future" in response.content.decode()
+    assert not TakedownRequest.objects.exists()
+
+
+def test_the_case_list_comes_in_pages_of_fifty(dsl, teacher, client_for):
+    for n in range(51):
+        actions.incident_report(actor=teacher, kind="other", description=f"Report {n}")
+    client = client_for(dsl)
+    first = client.get(reverse("incidents:home"))
+    assert len(first.context["cases"]) == 50 and "Page 1 of 2" in first.content.decode()
+    second = client.get(reverse("incidents:home"), {"page": 2, "kind": "other"})
+    assert len(second.context["cases"]) == 1
