@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from esafety.directory import roles
 from esafety.directory.models import Person
+from esafety.incidents import access as incident_access
+from esafety.incidents.models import STATUS_CLOSED, STATUS_NEW
 from esafety.policies import status
 
 
@@ -43,5 +45,9 @@ def dashboard_for(person) -> dict:
             access_expires_at__gt=timezone.now(), access_expires_at__lte=soon
         ).order_by("access_expires_at")
     context["report_url"] = _url("incidents:report") or _url("incidents:home")
+    if person.is_staff_member or person.role == roles.GOVERNOR:
+        cases = incident_access.team_incidents(person)
+        context["incidents_new"] = cases.filter(status=STATUS_NEW).count()
+        context["incidents_open"] = cases.exclude(status=STATUS_CLOSED).count()
     context["check_url"] = _url("checks:check") if person.is_staff_member else None
     return context
