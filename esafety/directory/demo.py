@@ -15,6 +15,7 @@ from pathlib import Path
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from esafety.directory import roles
@@ -343,7 +344,9 @@ def demo_exists() -> bool:
 def load_demo(*, pupils: int = 300, progress=print) -> list[DemoLogin]:
     """Create the demo trust and schools. Returns one login per role."""
     builder = DemoBuilder()
-    with transaction.atomic():
+    # The demo's past incidents would otherwise send (or print) a dozen alert emails.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), \
+            transaction.atomic():
         trust = Trust.objects.create(name="Northern Lights Learning Trust")
         school = School.objects.create(trust=trust, name="Hollins Park School", slug=DEMO_SLUG,
                                        email_domains="hollinspark.sch.uk")
@@ -397,7 +400,7 @@ def demo_logins() -> list[DemoLogin]:
     wanted = [
         (roles.HEADTEACHER, "head", "compliance, policies, people, audit trail"),
         (roles.ASSISTANT_HEAD, None, ""),
-        (roles.DSL, "dsl", "designated safeguarding lead"),
+        (roles.DSL, "dsl", "the incident log: new reports, investigations"),
         (roles.ONLINE_SAFETY_LEAD, "osl", "compliance view; responsible for a policy review that is overdue"),
         (roles.IT_MANAGER, "itm", "people, guests, leavers"),
         (roles.BUSINESS_MANAGER, "bm", "records paper signatures"),
@@ -405,7 +408,7 @@ def demo_logins() -> list[DemoLogin]:
         (roles.SUPPORT_STAFF, "support", "declined the staff AUP: sees only the AUP"),
         (roles.GOVERNOR, "governor", ""),
         (roles.PUPIL, "pupil.ks1", "Year 1: has not accepted this year's rules yet"),
-        (roles.PUPIL, "pupil", "Year 10"),
+        (roles.PUPIL, "pupil", "Year 10; has reported an incident"),
         (roles.PARENT, "parent", "co-signs a child's agreement"),
         (roles.VISITOR, "visitor", "guest access ends in 3 days; must accept the visitors' AUP"),
     ]
