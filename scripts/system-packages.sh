@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "${1:-runtime}" = test ]; then
-  want+=(chromium squid squidguard postgresql)
+  want+=(chromium squid squidguard postgresql python3 openssl)
 fi
 missing=()
 for pkg in "${want[@]}"; do

@@ -1,0 +1,274 @@
+"""esafety's Squid helper against squidGuard 1.6 on the same lists and the same stream.
+
+    uv run python benchmarks/filtering_vs_squidguard.py [--lines 1000000] [--block all|pupils|CATS]
+
+1. compiles ../shared/data/urls/ut1 with esafety (timed) and builds squidGuard's Berkeley
+   DB files from the same lists in a temporary folder (``squidGuard -C all``, not timed);
+2. builds a request stream of --lines lines from UT1 + ../shared/data/urls/benign;
+3. feeds the stream to each helper on standard input, timing it and sampling its peak memory;
+4. compares every answer (block or pass) and prints the disagreements with an explanation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from filtering_stream import UT1, make_stream  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SQUIDGUARD = "/usr/bin/squidGuard"
+# A realistic secondary-school pupil policy (UK SIC categories + circumvention + school choice).
+DEFAULT_BLOCK = ("adult,agressif,cryptojacking,dangerous_material,dating,ddos,doh,drogue,"
+                 "gambling,hacking,malware,mixed_adult,phishing,publicite,redirector,sect,"
+                 "social_networks,stalkerware,vpn,warez,games,chat")
+
+
+def sg_name(category: str) -> str:
+    return category.replace("-", "_")
+
+
+def build_squidguard(workdir: Path, categories: list[str]) -> Path:
+    db = workdir / "db"
+    log = workdir / "log"
+    log.mkdir(parents=True)
+    dests = []
+    for cat in categories:
+        src = UT1 / cat
+        (db / cat).mkdir(parents=True)
+        lines = [f"dest {sg_name(cat)} {{"]
+        for kind, keyword in (("domains", "domainlist"), ("urls", "urllist"),
+                              ("expressions", "expressionlist")):
+            if (src / kind).is_file() and (src / kind).stat().st_size > 0:
+                shutil.copy(src / kind, db / cat / kind)
+                lines.append(f"    {keyword} {cat}/{kind}")
+        lines.append("}")
+        dests.append("\n".join(lines))
+    passes = " ".join(f"!{sg_name(c)}" for c in categories)
+    conf = workdir / "squidGuard.conf"
+    conf.write_text(
+        f"dbhome {db}\nlogdir {log}\n\n" + "\n\n".join(dests) + "\n\n"
+        "acl {\n    default {\n"
+        f"        pass {passes} all\n"
+        "        redirect http://127.0.0.1/filtering/blocked/?url=%u\n"
+        "    }\n}\n")
+    subprocess.run([SQUIDGUARD, "-c", str(conf), "-C", "all"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return conf
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run(cmd: list[str], stream: Path, out: Path) -> tuple[float, float, float]:
+    """Run a helper over the stream; return (wall seconds, CPU seconds, peak RSS in MB).
+
+    The peak is the process's own high-water mark (VmHWM), sampled until it exits: the
+    rusage of a forked child would also count the memory of this script.
+    """
+    with open(stream, "rb") as fin, open(out, "wb") as fout:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL)
+        peak = 0.0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, _peak_rss_mb(proc.pid))
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} exited with {proc.returncode}")
+    return elapsed, usage.ru_utime + usage.ru_stime, peak
+
+
+def verdicts(path: Path) -> list[bool]:
+    with open(path, "rb") as fh:
+        return [line.startswith(b"OK") for line in fh.read().splitlines()]
+
+
+def _sg_key(raw: str) -> str:
+    """A urls entry as squidGuard stores it: lower case, userinfo and port removed."""
+    key = raw.strip().lower()
+    slash = key.find("/")
+    host, path = (key, "") if slash < 0 else (key[:slash], key[slash:])
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0]
+    return host + path
+
+
+def explain(lines: list[str], differ: list[int], es_v: list[bool], categories: list[str],
+            snapshot: Path) -> dict[str, list[int]]:
+    """Sort each disagreement into a known difference between the two matchers."""
+    from esafety.engine.urls.normalise import normalise_list_url, parse_target, url_prefixes
+    from esafety.engine.urls.snapshot import load_snapshot
+
+    lists = load_snapshot(snapshot)
+    blocked = lists.mask_of(categories)
+    raw_by_entry: dict[str, list[str]] = {}
+    sg_keys: list[str] = []
+    sorted_keys: dict[str, list[str]] = {}
+    for cat in categories:
+        path = UT1 / cat / "urls"
+        if path.is_file():
+            keys = []
+            for raw in path.read_text(errors="replace").splitlines():
+                if raw.strip() and not raw.startswith("#"):
+                    raw_by_entry.setdefault(normalise_list_url(raw), []).append(raw.strip())
+                    keys.append(_sg_key(raw))
+            sg_keys.extend(keys)
+            sorted_keys[cat] = sorted(set(keys))
+
+    def squidguard_finds(request: str) -> bool:
+        # Replays squidGuard 1.6 defined(): DB_SET_RANGE, then only the previous key.
+        for keys in sorted_keys.values():
+            at = bisect.bisect_left(keys, request)
+            if at < len(keys) and keys[at] == request:
+                return True
+            if at > 0:
+                prev = keys[at - 1]
+                after = keys[at] if at < len(keys) else ""
+                if request.startswith(prev) and not after.startswith(prev):
+                    return True
+        return False
+    reasons: dict[str, list[int]] = {}
+    for i in differ:
+        parts = lines[i].split()
+        target = parse_target(parts[0], parts[3])
+        reason = "other"
+        if target is not None and es_v[i]:
+            hits = [e for e in url_prefixes(target.stripped)
+                    if lists.urls.get(e) and lists.combos[lists.urls[e]] & blocked]
+            raws = [r for e in hits for r in raw_by_entry.get(e, [])]
+            if any("%" in r for r in raws):
+                reason = ("list entry is percent-encoded: esafety decodes entries and requests, "
+                          "squidGuard only requests")
+            elif any("//" in r.split("://", 1)[-1] for r in raws):
+                reason = ("list entry holds '//': squidGuard collapses it in requests but not in "
+                          "entries; esafety collapses both")
+            elif any(r.lower().startswith(("www.", "web.", "ftp.")) for r in raws):
+                reason = ("list entry starts with www.: squidGuard strips it from requests but "
+                          "not from entries")
+            elif "./" in target.stripped[target.stripped.find("/"):]:
+                reason = ("squidGuard deletes the first '.' before a '/' anywhere in the URL "
+                          "(meant for a trailing dot on the host), so paths with './' change")
+            elif raws and not squidguard_finds(target.stripped):
+                reason = ("squidGuard's B-tree lookup only compares the neighbouring key: a "
+                          "longer entry sorting between hides a listed prefix (replayed)")
+        elif target is not None:
+            request = target.stripped
+            if any(request.startswith(k) and len(k) < len(request)
+                   and request[len(k)] not in "/?&" for k in sg_keys if k[:3] == request[:3]):
+                reason = ("squidGuard matches url entries as raw string prefixes "
+                          "(example.com/a also blocks example.com/ab)")
+        reasons.setdefault(reason, []).append(i)
+    return reasons
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--block", default="all",
+                        help="'all' (default: every UT1 category, as squidGuard is usually "
+                             "run), 'pupils' (a secondary pupil policy) or CAT,CAT,...")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="esafety runs (median reported; default 3)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    if not UT1.is_dir():
+        raise SystemExit(f"UT1 lists not found at {UT1}")
+    block = DEFAULT_BLOCK if args.block == "pupils" else args.block
+    wanted = [p.name for p in UT1.iterdir()] if block == "all" else block.split(",")
+    categories = sorted(c for c in wanted if (UT1 / c).is_dir())
+    work = Path(tempfile.mkdtemp(prefix="esafety-bench-"))
+    try:
+        print(f"categories blocked ({len(categories)}): {','.join(categories)}")
+        # esafety: read and compile every UT1 list (what `esafety lists import` does).
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", (
+            "import sys; from esafety.engine.urls.lists import read_lists; "
+            "from esafety.engine.urls.snapshot import compile_lists, write_snapshot; "
+            "write_snapshot(compile_lists(read_lists(sys.argv[1])), sys.argv[2])"),
+            str(UT1), str(work / "lists.snap")], check=True, cwd=REPO)
+        compile_s = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", (
+            "import sys; from esafety.engine.urls.snapshot import load_snapshot; "
+            "load_snapshot(sys.argv[1])"), str(work / "lists.snap")], check=True, cwd=REPO)
+        load_s = time.perf_counter() - start
+        start = time.perf_counter()
+        conf = build_squidguard(work, categories)
+        sg_build_s = time.perf_counter() - start
+
+        stream = work / "stream.txt"
+        lines = make_stream(args.lines)
+        stream.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+        es_out, sg_out = work / "esafety.out", work / "squidguard.out"
+        es_cmd = [sys.executable, "-m", "esafety.engine.urls", "helper",
+                  "--lists", str(work / "lists.snap"), "--block", ",".join(categories)]
+        # esafety runs are short, squidGuard's long: run esafety before and after it and
+        # take the median, so a burst of other load on this shared machine counts less.
+        es_runs = [run(es_cmd, stream, es_out)]
+        sg_s, sg_cpu, sg_mb = run([SQUIDGUARD, "-c", str(conf)], stream, sg_out)
+        es_runs += [run(es_cmd, stream, work / f"esafety{i}.out")
+                    for i in range(1, args.repeat)]
+        es_s = statistics.median(r[0] for r in es_runs)
+        es_cpu = statistics.median(r[1] for r in es_runs)
+        es_mb = max(r[2] for r in es_runs)
+        es_v, sg_v = verdicts(es_out), verdicts(sg_out)
+        if len(es_v) != len(lines) or len(sg_v) != len(lines):
+            print(f"ANSWER COUNT MISMATCH: esafety {len(es_v)}, squidGuard {len(sg_v)}, "
+                  f"lines {len(lines)}")
+        differ = [i for i, (a, b) in enumerate(zip(es_v, sg_v, strict=False)) if a != b]
+        print(f"\nlines: {len(lines):,}  blocked by esafety: {sum(es_v):,}  "
+              f"by squidGuard: {sum(sg_v):,}")
+        print(f"esafety   compile all UT1 (text -> snapshot): {compile_s:6.2f} s "
+              "(includes interpreter start)")
+        print(f"esafety   load snapshot:                      {load_s:6.2f} s "
+              "(includes interpreter start)")
+        print(f"squidGuard build DB (-C all, blocked cats):   {sg_build_s:6.2f} s")
+        print(f"esafety   helper: {es_s:7.2f} s wall {es_cpu:7.2f} s CPU "
+              f"{len(lines) / es_s:10,.0f} lines/s  peak {es_mb:6.1f} MB")
+        print(f"squidGuard      : {sg_s:7.2f} s wall {sg_cpu:7.2f} s CPU "
+              f"{len(lines) / sg_s:10,.0f} lines/s  peak {sg_mb:6.1f} MB")
+        print("esafety runs (wall s / CPU s): "
+              + ", ".join(f"{w:.2f}/{c:.2f}" for w, c, _ in es_runs) + "  (median above)")
+        print(f"speed ratio (wall): {sg_s / es_s:.1f}x   (CPU): {sg_cpu / es_cpu:.1f}x   "
+              f"range over esafety runs: {sg_s / max(r[0] for r in es_runs):.1f}x-"
+              f"{sg_s / min(r[0] for r in es_runs):.1f}x wall")
+        print(f"disagreements: {len(differ)} ({len(differ) / len(lines):.3%} of lines)")
+        for reason, where in sorted(explain(lines, differ, es_v, categories,
+                                            work / "lists.snap").items(),
+                                    key=lambda kv: -len(kv[1])):
+            print(f"  {len(where):6d}  {reason}")
+            for i in where[:3]:
+                print(f"          line {i + 1}: esafety={'block' if es_v[i] else 'pass'} "
+                      f"squidGuard={'block' if sg_v[i] else 'pass'}  {lines[i].split()[0][:100]}")
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,365 @@
+"""Squid's url_rewrite helper protocol around the decision function.
+
+Squid writes one request a line: ``[channel-ID] URL client-ip/fqdn user method [key=value...]``
+(the channel ID only when ``url_rewrite_children ... concurrency=N`` is above 0) and reads
+one answer a line, in order per channel:
+
+- ``[ID] ERR``                                   leave the request alone (pass);
+- ``[ID] OK status=302 url="BLOCK-PAGE-URL"``    send the browser to the block page;
+- ``[ID] OK rewrite-url="URL"``                  fetch another URL instead (safe search).
+
+Every line gets an answer, including blank, garbage and overlong ones, and the helper never
+exits on bad input. Input is read in large chunks and answers written in one go per chunk,
+so a busy Squid (or a benchmark) pays one system call per batch rather than per line.
+
+Two modes:
+
+- published: ``--snapshot DIR`` holds ``lists.snap`` and ``policy.json`` written by the web
+  app; the helper checks them every second and swaps in new ones from a background thread,
+  keeping the last good pair if a new file is corrupt. With no usable lists it blocks
+  pupils; with no usable policy it blocks everyone, and says so on standard error.
+- standalone: ``--lists DIR --block all|CAT,CAT`` reads the lists directly (or a compiled
+  snapshot file) and blocks those categories for everyone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from esafety.engine.urls.lists import read_lists
+from esafety.engine.urls.normalise import parse_target
+from esafety.engine.urls.policy import Policy, PolicyError
+from esafety.engine.urls.snapshot import SnapshotError, compile_lists, load_snapshot
+
+_NEEDS_ESCAPE = re.compile(r"[%&#+\"'<>\\]").search
+
+
+def _escape(url: str) -> str:
+    """Percent-encode what would break url="..." for Squid or the block page's query."""
+    if _NEEDS_ESCAPE(url) is None:
+        return url
+    for ch, code in (("%", "%25"), ("&", "%26"), ("#", "%23"), ("+", "%2B"), ('"', "%22"),
+                     ("'", "%27"), ("<", "%3C"), (">", "%3E"), ("\\", "%5C")):
+        if ch in url:
+            url = url.replace(ch, code)
+    return url
+
+
+LISTS_FILE = "lists.snap"
+POLICY_FILE = "policy.json"
+DECISIONS_DIR = "decisions"
+CHECK_EVERY = 1.0
+ROTATE_EVERY = 10.0
+MAX_LINE = 65536
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"esafety-filter: {message}\n")
+    sys.stderr.flush()
+
+
+def default_snapshot_dir(school: str | None = None) -> Path:
+    """$ESAFETY_DATA_DIR/filtering/<school>, as the web app publishes it (same default data
+    folder as esafety.settings). Without a school, the only school there is."""
+    base = Path(os.environ.get("ESAFETY_DATA_DIR") or Path.cwd() / "esafety-data")
+    root = (base if base.is_absolute() else Path.cwd() / base) / "filtering"
+    if school:
+        return root / school
+    schools = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if len(schools) == 1:
+        return schools[0]
+    raise SystemExit("esafety-filter: say which school with --school SLUG or --snapshot DIR"
+                     + (f" (found: {', '.join(p.name for p in schools)})" if schools else ""))
+
+
+class DecisionSpool:
+    """Blocked (and unblocked-by-exception) requests, appended as JSON lines to a spool file.
+
+    The file is renamed to ``*.jsonl`` every few seconds; the web app's ``esafety filter
+    ingest`` loads complete files into the database in bulk and removes them.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.seq = 0
+        self.fh = None
+        self.opened_at = 0.0
+        self.path = None
+
+    def _open(self):
+        self.seq += 1
+        self.path = self.folder / f"{os.getpid()}-{int(time.time())}-{self.seq}.jsonl.part"
+        self.fh = open(self.path, "a", encoding="utf-8")
+        self.opened_at = time.time()
+
+    def write(self, records: list[dict]) -> None:
+        if not records:
+            return
+        if self.fh is None:
+            self._open()
+        self.fh.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
+        self.fh.flush()
+
+    def rotate(self, force: bool = False) -> None:
+        if self.fh is None or not (force or time.time() - self.opened_at >= ROTATE_EVERY):
+            return
+        self.fh.close()
+        os.replace(self.path, str(self.path)[: -len(".part")])
+        self.fh = None
+
+
+class PublishedPolicy:
+    """The policy and lists the web app published, reloaded when they change."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.lists = None
+        self.lists_stamp = self.policy_stamp = "never read"
+        self.policy_data = None
+        self.policy = Policy.fail_closed("No filtering policy has been published yet: "
+                                         "everything is blocked.")
+        self.checked_at = 0.0
+        self.loading = False
+        self.lock = threading.Lock()
+        self.reload(block=True)
+
+    @staticmethod
+    def _stamp(path: Path):
+        try:
+            st = path.stat()
+            return (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            return None
+
+    def maybe_reload(self, now: float) -> None:
+        if now - self.checked_at < CHECK_EVERY or self.loading:
+            return
+        self.checked_at = now
+        lists_stamp = self._stamp(self.folder / LISTS_FILE)
+        policy_stamp = self._stamp(self.folder / POLICY_FILE)
+        if lists_stamp != self.lists_stamp or policy_stamp != self.policy_stamp:
+            self.loading = True
+            threading.Thread(target=self.reload, daemon=True).start()
+
+    def reload(self, block: bool = False) -> None:
+        try:
+            lists_path = self.folder / LISTS_FILE
+            policy_path = self.folder / POLICY_FILE
+            lists_stamp = self._stamp(lists_path)
+            policy_stamp = self._stamp(policy_path)
+            lists = self.lists
+            if lists_stamp != self.lists_stamp:
+                if lists_stamp is None:
+                    if lists is None:
+                        log(f"NO LISTS at {lists_path}: pupils are blocked from everything")
+                else:
+                    try:
+                        lists = load_snapshot(lists_path)
+                        log(f"loaded lists {lists.version or ''} {lists.stats()}")
+                    except SnapshotError as exc:
+                        log(f"REFUSED lists snapshot: {exc}; "
+                            + ("keeping the last good one" if lists is not None
+                               else "pupils are blocked from everything"))
+                self.lists_stamp = lists_stamp
+            data = self.policy_data
+            if policy_stamp != self.policy_stamp:
+                try:
+                    fresh = Policy.load(policy_path, lists)
+                    data = fresh.data
+                    log(f"loaded policy version {fresh.version}")
+                except PolicyError as exc:
+                    log(f"REFUSED policy: {exc}; "
+                        + ("keeping the last good one" if data is not None
+                           else "EVERYTHING IS BLOCKED until a policy is published"))
+                self.policy_stamp = policy_stamp
+            if data is not None:
+                policy = Policy(data, lists)
+            else:
+                policy = Policy.fail_closed("No usable filtering policy: everything is "
+                                            "blocked until one is published.")
+            with self.lock:
+                self.lists, self.policy_data, self.policy = lists, data, policy
+        except Exception as exc:  # never let a reload kill the helper
+            log(f"reload failed: {exc!r}; keeping what was loaded")
+        finally:
+            self.loading = False
+
+
+def block_page_url(base: str, url: str, decision, user: str) -> str:
+    query = (f"url={_escape(url[:1024])}&category={quote(decision.category or '')}"
+             f"&rule={quote(decision.rule)}&group={quote(decision.group or '')}")
+    if user:
+        query += f"&user={quote(user, safe='')}"
+    return f"{base}{'&' if '?' in base else '?'}{query}"
+
+
+class Helper:
+    def __init__(self, source, block_page: str, spool: DecisionSpool | None = None):
+        self.source = source  # has .policy (and maybe .maybe_reload)
+        self.block_page = block_page
+        self.spool = spool
+
+    def answer_lines(self, lines: list[str], now: float) -> list[str]:
+        policy = self.source.policy
+        base = policy.block_page or self.block_page
+        out = []
+        append = out.append
+        records = []
+        if policy.standalone:
+            enough = policy.groups["all"]["always"]
+            prefix = 'OK status=302 url="' + base + ("&" if "?" in base else "?") + "url="
+            escape = _escape
+            for verdict in policy.lists.blocked_lines(lines, enough):
+                if verdict.__class__ is str:
+                    append(verdict + "ERR")
+                else:
+                    append(verdict[0] + prefix + escape(verdict[1][:1024]) + '"')
+            return out
+        for raw in lines:
+            try:
+                if len(raw) > MAX_LINE:
+                    raw = raw[:MAX_LINE]
+                parts = raw.split()
+                channel = ""
+                if len(parts) > 1 and parts[0].isdigit():
+                    channel = parts[0] + " "
+                    parts = parts[1:]
+                if not parts:
+                    append(channel + "ERR")
+                    continue
+                url = parts[0]
+                method = parts[3] if len(parts) > 3 else "GET"
+                target = parse_target(url, method)
+                user = parts[2] if len(parts) > 2 else "-"
+                user = "" if user == "-" else unquote(user)
+                decision = policy.decide(target, user, now, method, url)
+                if decision.action == "block":
+                    append(f'{channel}OK status=302 url="{block_page_url(base, url, decision, user)}"')
+                    records.append({"t": round(now, 3), "user": user, "url": url[:2000],
+                                    "client": parts[1].split("/")[0] if len(parts) > 1 else "",
+                                    "action": "block", "category": decision.category,
+                                    "group": decision.group, "rule": decision.rule,
+                                    "policy": policy.version})
+                elif decision.rewrite:
+                    append(f'{channel}OK rewrite-url="{decision.rewrite}"')
+                else:
+                    append(channel + "ERR")
+                    if decision.rule == "unblock":
+                        records.append({"t": round(now, 3), "user": user, "url": url[:2000],
+                                        "action": "allow", "category": decision.category,
+                                        "group": decision.group, "rule": "unblock",
+                                        "policy": policy.version})
+            except Exception as exc:  # one bad line must never stop the others
+                log(f"could not decide {raw[:200]!r}: {exc!r}")
+                first = raw.split(maxsplit=1)
+                channel = first[0] + " " if len(first) > 1 and first[0].isdigit() else ""
+                append(channel + "ERR")
+        if records and self.spool is not None:
+            try:
+                self.spool.write(records)
+            except OSError as exc:
+                log(f"cannot write decision log: {exc}")
+        return out
+
+    def serve(self, infd: int = 0, outfd: int = 1) -> None:
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(infd, 1 << 18)
+            except InterruptedError:
+                continue
+            if not chunk:
+                break
+            pending += chunk
+            if b"\n" not in pending:
+                if len(pending) > MAX_LINE * 4:  # an endless line: answer it and move on
+                    self._write(outfd, self.answer_lines([pending.decode("latin-1")],
+                                                         time.time()))
+                    pending = b""
+                continue
+            head, _, pending = pending.rpartition(b"\n")
+            now = time.time()
+            reload = getattr(self.source, "maybe_reload", None)
+            if reload is not None:
+                reload(now)
+            # Squid sends URLs as bytes; latin-1 never fails and keeps every byte.
+            lines = head.decode("latin-1").split("\n")
+            self._write(outfd, self.answer_lines(lines, now))
+            if self.spool is not None:
+                self.spool.rotate()
+        if pending.strip():
+            self._write(outfd, self.answer_lines([pending.decode("latin-1")], time.time()))
+        if self.spool is not None:
+            self.spool.rotate(force=True)
+
+    @staticmethod
+    def _write(fd: int, answers: list[str]) -> None:
+        data = ("\n".join(answers) + "\n").encode("latin-1", errors="replace")
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+
+
+class _Fixed:
+    def __init__(self, policy):
+        self.policy = policy
+
+
+def load_standalone(lists_path: str, block: str) -> Policy:
+    path = Path(lists_path)
+    if path.is_file():
+        lists = load_snapshot(path)
+    else:
+        lists = compile_lists(read_lists(path))
+    names = "all" if block.strip() == "all" else [c.strip() for c in block.split(",") if c.strip()]
+    if names != "all":
+        unknown = [n for n in names if n not in lists.index]
+        if unknown:
+            raise SystemExit(f"esafety-filter: unknown categories: {', '.join(unknown)}")
+    return Policy.standalone_blocking(lists, names)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="esafety filter helper",
+                                     description="Squid url_rewrite helper")
+    parser.add_argument("--snapshot", help="folder with lists.snap and policy.json "
+                        "(default: $ESAFETY_DATA_DIR/filtering/SCHOOL)")
+    parser.add_argument("--school", help="the school's short name (slug)")
+    parser.add_argument("--lists", help="standalone: a UT1-layout folder or a lists.snap file")
+    parser.add_argument("--block", default="all",
+                        help="standalone: 'all' or categories to block, comma separated")
+    parser.add_argument("--block-page", default="http://127.0.0.1/filtering/blocked/",
+                        help="block page URL when the policy names none")
+    parser.add_argument("--no-log", action="store_true", help="do not spool decisions")
+    args = parser.parse_args(argv)
+    if args.lists:
+        try:
+            policy = load_standalone(args.lists, args.block)
+        except (OSError, SnapshotError) as exc:
+            log(f"cannot load lists: {exc}")
+            return 2
+        helper = Helper(_Fixed(policy), args.block_page)
+    else:
+        folder = Path(args.snapshot) if args.snapshot else default_snapshot_dir(args.school)
+        spool = None
+        if not args.no_log:
+            try:
+                spool = DecisionSpool(folder / DECISIONS_DIR)
+            except OSError as exc:  # filtering matters more than the log
+                log(f"cannot write decisions to {folder / DECISIONS_DIR}: {exc}; not logging")
+        helper = Helper(PublishedPolicy(folder), args.block_page, spool)
+    try:
+        helper.serve()
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass
+    return 0

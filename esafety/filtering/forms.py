@@ -1,0 +1,124 @@
+from django import forms
+from django.utils import timezone
+
+from esafety.directory import roles
+from esafety.filtering.models import GROUPS, Category, GroupRule, SchoolEntry, WorkingTime
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class UnblockRequestForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False,
+                                      empty_label="(a single site instead)",
+                                      help_text="Statutory categories cannot be unblocked.")
+    site = forms.CharField(required=False, max_length=500, label="Or a single site",
+                           help_text="e.g. www.example.org")
+    groups = forms.MultipleChoiceField(choices=[g for g in GROUPS if g[0] != "staff"],
+                                       required=False, widget=forms.CheckboxSelectMultiple,
+                                       label="For these groups")
+    form = forms.CharField(required=False, max_length=32, label="Or for one class / form",
+                           help_text="e.g. 9C")
+    starts_at = forms.DateTimeField(widget=DateTimeInput(), label="From")
+    ends_at = forms.DateTimeField(widget=DateTimeInput(), label="Until",
+                                  help_text="The unblock ends by itself at this time.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text="What the pupils will study and why the block gets in "
+                                       "the way. This is kept in the audit trail.")
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(school=school,
+                                                                   statutory=False)
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["starts_at"].initial = now
+        self.fields["ends_at"].initial = now + timezone.timedelta(days=7)
+
+
+class DecisionNoteForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           label="Note (required when refusing)")
+
+
+class WrongBlockForm(forms.Form):
+    url = forms.CharField(max_length=2000, label="Blocked address")
+    category = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    rule = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              label="Why do you need it?", max_length=2000)
+
+
+class RuleForm(forms.Form):
+    group = forms.ChoiceField(choices=GROUPS)
+    category = forms.IntegerField()
+    action = forms.ChoiceField(choices=GroupRule.ACTIONS)
+
+
+class SchoolEntryForm(forms.Form):
+    kind = forms.ChoiceField(choices=SchoolEntry.KINDS, label="List")
+    site = forms.CharField(max_length=500)
+    note = forms.CharField(required=False, max_length=300)
+
+
+class WorkingTimeForm(forms.Form):
+    """One line per weekday: 08:30-12:15, 13:15-15:30 (blank for no working time)."""
+
+    def __init__(self, *args, initial_spans=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day, label in WorkingTime.WEEKDAYS:
+            spans = (initial_spans or {}).get(day, [])
+            self.fields[f"day{day}"] = forms.CharField(
+                required=False, label=label, max_length=200,
+                initial=", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in spans))
+
+    def clean(self):
+        data = super().clean()
+        spans = {}
+        for day, _label in WorkingTime.WEEKDAYS:
+            text = (data.get(f"day{day}") or "").strip()
+            day_spans = []
+            for part in filter(None, (p.strip() for p in text.split(","))):
+                try:
+                    a, b = (timezone.datetime.strptime(x.strip(), "%H:%M").time()
+                            for x in part.split("-"))
+                except ValueError:
+                    self.add_error(f"day{day}", f"write spans like 08:30-12:15, not {part!r}")
+                    continue
+                if not a < b:
+                    self.add_error(f"day{day}", f"{part} ends before it starts")
+                day_spans.append((a, b))
+            if day_spans:
+                spans[day] = day_spans
+        data["spans"] = spans
+        return data
+
+
+class SettingsForm(forms.Form):
+    approver_roles = forms.MultipleChoiceField(
+        choices=[(r, roles.ROLE_LABELS[r]) for r in sorted(roles.STAFF_ROLES)],
+        widget=forms.CheckboxSelectMultiple, label="Who decides unblock requests")
+    alert_threshold = forms.IntegerField(min_value=1, max_value=1000,
+                                         label="Alert after this many blocked attempts")
+    alert_window_minutes = forms.IntegerField(min_value=1, max_value=1440,
+                                              label="within this many minutes")
+    block_page_url = forms.CharField(required=False, max_length=300,
+                                     label="Block page address as browsers reach it",
+                                     help_text="e.g. http://esafety.school.internal/filtering/"
+                                               "blocked/")
+
+
+class SuspensionForm(forms.Form):
+    pupil = forms.CharField(max_length=150, label="Pupil's username")
+    starts_at = forms.DateTimeField(widget=DateTimeInput(), label="From")
+    ends_at = forms.DateTimeField(widget=DateTimeInput(), label="Until")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecideForm(forms.Form):
+    url = forms.CharField(max_length=2000, label="Address")
+    username = forms.CharField(max_length=150, label="Username")
+    at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="At (default now)")

@@ -1,0 +1,92 @@
+"""esafety filter decide URL --user USERNAME [--at TIME] [--json] | publish | ingest | helper"""
+
+import datetime
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from esafety.engine.urls.normalise import parse_target
+from esafety.filtering import actions, publish
+from esafety.filtering.management.commands._common import person_by_username, school_by_slug
+from esafety.filtering.rules import clause_for
+
+
+class Command(BaseCommand):
+    help = "Web filtering: decide a URL for a person, publish the snapshot, ingest helper logs."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="what", required=True,
+                                    metavar="decide|publish|ingest|helper")
+        decide = sub.add_parser("decide", help="what the filter would do with a URL")
+        decide.add_argument("url")
+        decide.add_argument("--user", required=True, help="username")
+        decide.add_argument("--at", help="ISO-8601 time (default now)")
+        decide.add_argument("--method", default="GET", help="GET (default) or CONNECT")
+        decide.add_argument("--json", action="store_true", help="print JSON")
+        pub = sub.add_parser("publish", help="write the lists and policy snapshot again")
+        pub.add_argument("--school")
+        ingest = sub.add_parser("ingest", help="load the helper's decision logs, raise alerts")
+        ingest.add_argument("--school")
+        ingest.add_argument("--every", type=int, metavar="SECONDS",
+                            help="keep running, ingesting every SECONDS (instead of cron)")
+        helper = sub.add_parser("helper", help="the Squid url_rewrite helper")
+        helper.add_argument("rest", nargs="*")
+
+    def handle(self, *args, what, **options):
+        if what == "decide":
+            return self._decide(options)
+        if what == "helper":
+            from esafety.engine.urls.helper import main as helper_main
+
+            raise SystemExit(helper_main(options["rest"]))
+        school = school_by_slug(options.get("school"))
+        if what == "publish":
+            publish.publish_all(school)
+            self.stdout.write(f"Published filtering snapshot for {school.name} to "
+                              f"{publish.snapshot_dir(school)}")
+        elif what == "ingest":
+            while True:
+                files, rows, alerts = actions.ingest_spool(school=school)
+                self.stdout.write(f"Ingested {rows} decision(s) from {files} file(s); "
+                                  f"{len(alerts)} alert(s) raised.")
+                if not options.get("every"):
+                    break
+                time.sleep(max(5, options["every"]))
+
+    def _decide(self, options):
+        person = person_by_username(options["user"])
+        if person.school is None:
+            raise CommandError(f"{person.username} is not in a school")
+        at = timezone.now()
+        if options.get("at"):
+            try:
+                at = datetime.datetime.fromisoformat(options["at"])
+            except ValueError:
+                raise CommandError(f"--at {options['at']!r} is not an ISO-8601 time") from None
+            if timezone.is_naive(at):
+                at = timezone.make_aware(at)
+        policy = publish.current_policy(person.school)
+        method = options["method"].upper()
+        target = parse_target(options["url"], method)
+        if target is None:
+            raise CommandError(f"{options['url']!r} is not a URL with a host")
+        decision = policy.decide(target, person.username, at.timestamp(), method,
+                                 options["url"])
+        result = {"action": decision.action, "category": decision.category,
+                  "group": decision.group, "rule": decision.rule, "reason": decision.reason}
+        if decision.rewrite:
+            result["rewrite"] = decision.rewrite
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+            return
+        heading, clause = clause_for(decision.rule, "working time" in decision.reason)
+        self.stdout.write(f"{decision.action.upper()}: {options['url']}")
+        self.stdout.write(f"  for {person.display_name} ({decision.group}) at "
+                          f"{timezone.localtime(at):%a %d %b %Y %H:%M}")
+        self.stdout.write(f"  category: {decision.category or '-'}   rule: {decision.rule}")
+        if decision.reason:
+            self.stdout.write(f"  {decision.reason}")
+        if decision.action == "block":
+            self.stdout.write(f"  {heading}: {clause}")

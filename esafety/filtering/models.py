@@ -1,0 +1,328 @@
+"""Web filtering: categories and their lists, group policy, schedules, exceptions, logs.
+
+The database is the truth; the Squid helper never reads it. Every change goes through an
+action in ``actions.py`` which publishes a new compiled snapshot after commit.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from esafety.directory.models import School
+
+# Filtering groups follow from the directory (roles.filtering_group).
+GROUPS = [
+    ("ks1", "Reception and Key Stage 1"),
+    ("ks2", "Key Stage 2"),
+    ("ks3", "Key Stage 3"),
+    ("ks4", "Key Stage 4"),
+    ("sixth_form", "Sixth form"),
+    ("staff", "Staff"),
+    ("guests", "Guests and visitors"),
+]
+GROUP_LABELS = dict(GROUPS)
+PUPIL_GROUPS = ("ks1", "ks2", "ks3", "ks4", "sixth_form")
+
+# The UK Safer Internet Centre's "appropriate filtering" headings, plus circumvention.
+UK_SIC = [
+    ("discrimination", "Discrimination"),
+    ("drugs", "Drugs / substance abuse"),
+    ("extremism", "Extremism"),
+    ("gambling", "Gambling"),
+    ("malware", "Malware / hacking"),
+    ("pornography", "Pornography"),
+    ("piracy", "Piracy and copyright theft"),
+    ("self_harm", "Self harm"),
+    ("violence", "Violence"),
+    ("circumvention", "Circumvention (proxies, VPNs, DNS over HTTPS)"),
+]
+UK_SIC_LABELS = dict(UK_SIC)
+
+
+class FilteringSettings(models.Model):
+    """Per-school choices that are not per group."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE,
+                                  related_name="filtering_settings")
+    # Who approves unblock requests (002: "the IT manager"); the school may name others.
+    approver_roles = models.JSONField(default=list)
+    # 003 §4.4: "prolonged or regular access ... is considered as intentional misuse".
+    alert_threshold = models.PositiveIntegerField(default=5)
+    alert_window_minutes = models.PositiveIntegerField(default=30)
+    block_page_url = models.CharField(
+        max_length=300, blank=True,
+        help_text="Address of this site's block page as pupils' browsers reach it, e.g. "
+                  "http://esafety.school.internal/filtering/blocked/")
+    policy_version = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+    lists_published_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Filtering settings for {self.school}"
+
+
+class Category(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="url_categories")
+    name = models.SlugField(max_length=64, help_text="List folder name, e.g. social_networks")
+    label = models.CharField(max_length=120)
+    uk_sic = models.CharField(max_length=32, blank=True, choices=UK_SIC,
+                              help_text="UK Safer Internet Centre heading, if any")
+    statutory = models.BooleanField(
+        default=False, help_text="Always blocked for everyone; can never be unblocked")
+    usage = models.CharField(max_length=8, default="black")
+    aliases = models.JSONField(default=list, blank=True)
+    domain_count = models.PositiveIntegerField(default=0)
+    url_count = models.PositiveIntegerField(default=0)
+    expression_count = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=300, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"],
+                                               name="unique_category_per_school")]
+
+    def __str__(self):
+        return self.label
+
+
+class CategoryEntries(models.Model):
+    """The list text of one category, replaced in one row so re-import is atomic."""
+
+    category = models.OneToOneField(Category, on_delete=models.CASCADE, related_name="entries")
+    domains = models.TextField(blank=True)
+    urls = models.TextField(blank=True)
+    expressions = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"Entries of {self.category}"
+
+
+class ListImport(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="list_imports")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=500)
+    at = models.DateTimeField(default=timezone.now)
+    categories = models.PositiveIntegerField(default=0)
+    domains = models.PositiveIntegerField(default=0)
+    urls = models.PositiveIntegerField(default=0)
+    lines_read = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"Lists imported from {self.source}"
+
+
+class SchoolEntry(models.Model):
+    """The school's own additions: always allow, always block, or approved (for KS1)."""
+
+    ALLOW, BLOCK, APPROVED = "allow", "block", "approved"
+    KINDS = [(ALLOW, "Always allow"), (BLOCK, "Always block"),
+             (APPROVED, "Approved site (approved-sites-only groups)")]
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="url_entries")
+    kind = models.CharField(max_length=12, choices=KINDS)
+    host = models.CharField(max_length=253)
+    note = models.CharField(max_length=300, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "host"]
+        constraints = [models.UniqueConstraint(fields=["school", "kind", "host"],
+                                               name="unique_school_entry")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.host}"
+
+
+class GroupSetting(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="group_settings")
+    group = models.CharField(max_length=16, choices=GROUPS)
+    # 004 §3.2.2: "In KS1, pupils access only sites approved by an adult".
+    approved_only = models.BooleanField(default=False)
+    safe_search = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "group"],
+                                               name="unique_group_setting")]
+
+    def __str__(self):
+        return f"{GROUP_LABELS.get(self.group, self.group)} settings"
+
+
+class GroupRule(models.Model):
+    BLOCK, WORKING_TIME, ALLOW = "block", "working_time", "allow"
+    ACTIONS = [(ALLOW, "Allowed"), (WORKING_TIME, "Blocked in working time"),
+               (BLOCK, "Blocked")]
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="group_rules")
+    group = models.CharField(max_length=16, choices=GROUPS)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules")
+    action = models.CharField(max_length=16, choices=ACTIONS)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "group", "category"],
+                                               name="unique_group_rule")]
+
+    def __str__(self):
+        return f"{self.category} for {GROUP_LABELS.get(self.group, self.group)}: {self.action}"
+
+
+class WorkingTime(models.Model):
+    """A span of working time; everything outside is personal time (000, 001 §4, 004 §2.1.2)."""
+
+    WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"),
+                (4, "Friday"), (5, "Saturday"), (6, "Sunday")]
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="working_times")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class UnblockRequest(models.Model):
+    PENDING, APPROVED, REFUSED, WITHDRAWN = "pending", "approved", "refused", "withdrawn"
+    STATUSES = [(PENDING, "Waiting for a decision"), (APPROVED, "Approved"),
+                (REFUSED, "Refused"), (WITHDRAWN, "Withdrawn")]
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="unblock_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="unblock_requests")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="unblock_requests")
+    site = models.CharField(max_length=253, blank=True)
+    groups = models.JSONField(default=list, blank=True)
+    form = models.CharField(max_length=32, blank=True, help_text="A class or form, e.g. 9C")
+    reason = models.TextField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=STATUSES, default=PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        what = self.site or (self.category.label if self.category_id else "?")
+        return f"Unblock {what} for {self.audience_label}"
+
+    @property
+    def audience_label(self) -> str:
+        parts = [GROUP_LABELS.get(g, g) for g in self.groups]
+        if self.form:
+            parts.append(f"form {self.form}")
+        return ", ".join(parts) or "nobody"
+
+    def state(self, now=None) -> str:
+        """pending | refused | withdrawn | scheduled | active | expired."""
+        now = now or timezone.now()
+        if self.status != self.APPROVED:
+            return self.status
+        if now < self.starts_at:
+            return "scheduled"
+        return "active" if now < self.ends_at else "expired"
+
+
+class InternetSuspension(models.Model):
+    """002 "In the Event of Inappropriate Use": suspending use for a lesson or activity."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="internet_suspensions")
+    pupil = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="internet_suspensions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+
+    def __str__(self):
+        return f"Internet access of {self.pupil} suspended"
+
+
+class BlockedAttempt(models.Model):
+    """A request the filter blocked (or let through under an unblock), from the helper log."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="blocked_attempts")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="blocked_attempts")
+    username = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(db_index=True)
+    url = models.TextField()
+    host = models.CharField(max_length=253, blank=True)
+    category = models.CharField(max_length=64, blank=True)
+    group = models.CharField(max_length=16, blank=True)
+    rule = models.CharField(max_length=32)
+    action = models.CharField(max_length=8, default="block")
+    client = models.CharField(max_length=64, blank=True)
+    policy_version = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["school", "at"]),
+                   models.Index(fields=["person", "category", "at"])]
+
+    def __str__(self):
+        return f"{self.username or 'someone'} -> {self.host} ({self.category})"
+
+
+class FilteringAlert(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="filtering_alerts")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="filtering_alerts")
+    category = models.CharField(max_length=64)
+    attempts = models.PositiveIntegerField()
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Repeated attempts at {self.category} by {self.person}"
+
+
+class WrongBlockReport(models.Model):
+    OPEN, UNBLOCKED, KEPT = "open", "unblocked", "kept"
+    STATUSES = [(OPEN, "Open"), (UNBLOCKED, "Site allowed"), (KEPT, "Block kept")]
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="wrong_block_reports")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="wrong_block_reports")
+    url = models.TextField()
+    host = models.CharField(max_length=253, blank=True)
+    category = models.CharField(max_length=64, blank=True)
+    rule = models.CharField(max_length=32, blank=True)
+    comment = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=STATUSES, default=OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Wrong block report: {self.host}"

@@ -1,0 +1,529 @@
+"""Filtering screens: thin views over the actions and access helpers."""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from esafety.audit.models import AuditEvent
+from esafety.directory import roles
+from esafety.directory.access import require_role
+from esafety.directory.models import Person, School
+from esafety.engine.urls.normalise import parse_target
+from esafety.errors import EsafetyError
+from esafety.filtering import access, actions, forms, publish
+from esafety.filtering.models import (
+    GROUP_LABELS,
+    GROUPS,
+    BlockedAttempt,
+    Category,
+    FilteringAlert,
+    GroupRule,
+    GroupSetting,
+    InternetSuspension,
+    ListImport,
+    SchoolEntry,
+    UnblockRequest,
+    WorkingTime,
+    WrongBlockReport,
+)
+from esafety.filtering.rules import clause_for
+from esafety.policies.middleware import gate_exempt
+
+
+def _fail(request, exc: EsafetyError):
+    messages.error(request, str(exc)[:1].upper() + str(exc)[1:] + ".")
+
+
+def _is_approver(user) -> bool:
+    return user.is_superuser or (user.school_id is not None
+                                 and user.role in actions.approver_roles(user.school))
+
+
+@login_required
+def home(request):
+    user = request.user
+    require_role(user, roles.STAFF_ROLES)
+    school = user.school
+    config = actions.settings_for(school)
+    now = timezone.now()
+    mine = UnblockRequest.objects.filter(school=school, requested_by=user)[:10]
+    pending = (UnblockRequest.objects.filter(school=school, status=UnblockRequest.PENDING)
+               if _is_approver(user) else UnblockRequest.objects.none())
+    can_logs = user.role in actions.CAN_VIEW_FILTER_LOGS or user.is_superuser
+    week = now - datetime.timedelta(days=7)
+    return render(request, "filtering/home.html", {
+        "config": config, "mine": mine, "pending": pending, "now": now,
+        "can_manage": user.role in actions.CAN_MANAGE_FILTERING or user.is_superuser,
+        "can_logs": can_logs, "is_approver": _is_approver(user),
+        "blocked_week": BlockedAttempt.objects.filter(school=school, at__gte=week,
+                                                      action="block").count()
+        if can_logs else None,
+        "open_alerts": FilteringAlert.objects.filter(school=school,
+                                                     acknowledged_at__isnull=True).count(),
+        "open_reports": WrongBlockReport.objects.filter(school=school,
+                                                        status=WrongBlockReport.OPEN).count(),
+        "last_import": ListImport.objects.filter(school=school).first(),
+        "categories": Category.objects.filter(school=school).count(),
+        "active_unblocks": UnblockRequest.objects.filter(
+            school=school, status=UnblockRequest.APPROVED, starts_at__lte=now,
+            ends_at__gt=now).count(),
+    })
+
+
+# -- the block page ------------------------------------------------------------------------
+@gate_exempt
+def blocked(request):
+    """What was blocked, why (the clause of the school's policy), and what to do next.
+
+    Reached by redirection from Squid, so the browser may not be signed in to esafety."""
+    params = request.GET
+    school = School.objects.filter(slug=params.get("school", "")).first()
+    url = params.get("url", "")[:2000]
+    target = parse_target(url) if url else None
+    category_name = params.get("category", "")[:64]
+    rule = params.get("rule", "")[:32]
+    group = params.get("group", "")[:16]
+    category = None
+    if school is not None and category_name:
+        category = Category.objects.filter(school=school, name=category_name).first()
+    user = request.user if request.user.is_authenticated else None
+    if user is not None and school is not None and user.school_id != school.id:
+        user = None
+    working = rule == "group-policy" and school is not None and category is not None and \
+        GroupRule.objects.filter(school=school, group=group, category=category,
+                                 action=GroupRule.WORKING_TIME).exists()
+    heading, clause = clause_for(rule, working)
+    is_staff = (user.is_staff_member if user else group == "staff")
+    is_pupil = (user.is_pupil if user else group in ("ks1", "ks2", "ks3", "ks4", "sixth_form"))
+    report_query = urlencode({"url": url, "category": category_name, "rule": rule})
+    unblock_query = urlencode({"site": target.host if target else "",
+                               "category": category.pk if category and not category.statutory
+                               else ""})
+    return render(request, "filtering/blocked.html", {
+        "school": school, "url": url, "host": target.host if target else "",
+        "category": category, "category_name": category_name, "rule": rule,
+        "group_label": GROUP_LABELS.get(group, ""), "heading": heading, "clause": clause,
+        "is_staff": is_staff, "is_pupil": is_pupil, "working": working,
+        "statutory": rule == "statutory" or (category is not None and category.statutory),
+        "report_query": report_query, "unblock_query": unblock_query,
+    }, status=403)
+
+
+@login_required
+def report_wrong_block(request):
+    user = request.user
+    if user.school_id is None:
+        raise Http404
+    if request.method == "POST":
+        form = forms.WrongBlockForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.wrong_block_report(actor=user, **form.cleaned_data)
+            except EsafetyError as exc:
+                _fail(request, exc)
+            else:
+                messages.success(request, "Thank you. The IT team will look at this block.")
+                return redirect("filtering:report_sent")
+    else:
+        form = forms.WrongBlockForm(initial={k: request.GET.get(k, "")
+                                             for k in ("url", "category", "rule")})
+    return render(request, "filtering/report_form.html", {"form": form})
+
+
+@login_required
+def report_sent(request):
+    return render(request, "filtering/report_sent.html", {})
+
+
+# -- unblock requests -------------------------------------------------------------------------
+@login_required
+def unblocks(request):
+    user = request.user
+    require_role(user, roles.STAFF_ROLES)
+    qs = UnblockRequest.objects.filter(school=user.school).select_related(
+        "category", "requested_by", "decided_by")
+    if not (_is_approver(user) or user.role in actions.CAN_VIEW_FILTER_LOGS):
+        qs = qs.filter(requested_by=user)
+    state = request.GET.get("state", "")
+    now = timezone.now()
+    rows = [(u, u.state(now)) for u in qs[:500]]
+    if state:
+        rows = [r for r in rows if r[1] == state]
+    return render(request, "filtering/unblocks.html", {"rows": rows, "state": state,
+                                                       "is_approver": _is_approver(user)})
+
+
+@login_required
+def unblock_new(request):
+    user = request.user
+    require_role(user, actions.CAN_REQUEST_UNBLOCK)
+    if request.method == "POST":
+        form = forms.UnblockRequestForm(request.POST, school=user.school)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                made = actions.unblock_request(
+                    actor=user, category=data["category"], site=data["site"],
+                    groups=data["groups"], form=data["form"], reason=data["reason"],
+                    starts_at=data["starts_at"], ends_at=data["ends_at"])
+            except EsafetyError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Your request has been sent for a decision.")
+                return redirect("filtering:unblock", made.pk)
+    else:
+        initial = {"site": request.GET.get("site", "")}
+        if request.GET.get("category", "").isdigit():
+            initial["category"] = int(request.GET["category"])
+            initial["site"] = ""
+        form = forms.UnblockRequestForm(initial=initial, school=user.school)
+    return render(request, "filtering/unblock_new.html", {"form": form})
+
+
+@login_required
+def unblock_detail(request, pk):
+    user = request.user
+    require_role(user, roles.STAFF_ROLES)
+    item = access.get_unblock_for_user(user, pk)
+    if not (item.requested_by_id == user.pk or _is_approver(user)
+            or user.role in actions.CAN_VIEW_FILTER_LOGS):
+        raise Http404
+    history = AuditEvent.objects.filter(school=user.school, object_type="unblockrequest",
+                                        object_id=str(item.pk)).order_by("at", "id")
+    return render(request, "filtering/unblock_detail.html", {
+        "item": item, "state": item.state(), "history": history,
+        "form": forms.DecisionNoteForm(), "is_approver": _is_approver(user),
+        "is_mine": item.requested_by_id == user.pk})
+
+
+@login_required
+@require_POST
+def unblock_decide(request, pk, decision):
+    user = request.user
+    require_role(user, roles.STAFF_ROLES)
+    item = access.get_unblock_for_user(user, pk)
+    note = request.POST.get("note", "")
+    try:
+        if decision == "approve":
+            actions.unblock_approve(actor=user, request=item, note=note)
+            messages.success(request, "Approved. The unblock starts and ends by itself.")
+        elif decision == "refuse":
+            actions.unblock_refuse(actor=user, request=item, note=note)
+            messages.success(request, "Refused. The requester can see your note.")
+        elif decision == "withdraw":
+            actions.unblock_withdraw(actor=user, request=item)
+            messages.success(request, "Request withdrawn.")
+        elif decision == "end":
+            actions.unblock_end_early(actor=user, request=item, note=note)
+            messages.success(request, "The unblock has ended.")
+        else:
+            raise Http404
+    except EsafetyError as exc:
+        _fail(request, exc)
+    return redirect("filtering:unblock", item.pk)
+
+
+# -- logs, alerts, reports ---------------------------------------------------------------------
+@login_required
+def attempts(request):
+    user = request.user
+    require_role(user, actions.CAN_VIEW_FILTER_LOGS)
+    try:
+        days = max(1, min(int(request.GET.get("days", 7)), 365))
+    except ValueError:
+        days = 7
+    since = timezone.now() - datetime.timedelta(days=days)
+    qs = BlockedAttempt.objects.filter(school=user.school, at__gte=since, action="block")
+    category = request.GET.get("category", "")
+    group = request.GET.get("group", "")
+    person_id = request.GET.get("person", "")
+    if category:
+        qs = qs.filter(category=category)
+    if group:
+        qs = qs.filter(group=group)
+    if person_id.isdigit():
+        qs = qs.filter(person_id=int(person_id))
+    labels = dict(Category.objects.filter(school=user.school).values_list("name", "label"))
+    by_category = [(labels.get(r["category"], r["category"] or "-"), r["category"], r["n"])
+                   for r in qs.values("category").annotate(n=Count("id")).order_by("-n")[:30]]
+    by_group = [(GROUP_LABELS.get(r["group"], r["group"] or "-"), r["group"], r["n"])
+                for r in qs.values("group").annotate(n=Count("id")).order_by("-n")]
+    by_person = list(qs.exclude(person=None).values(
+        "person", "person__first_name", "person__last_name", "group")
+        .annotate(n=Count("id")).order_by("-n")[:30])
+    recent = qs.select_related("person")[:100]
+    return render(request, "filtering/attempts.html", {
+        "days": days, "by_category": by_category, "by_group": by_group,
+        "by_person": by_person, "recent": recent, "total": qs.count(), "labels": labels,
+        "category": category, "group": group, "person_id": person_id, "groups": GROUPS})
+
+
+@login_required
+def alerts(request):
+    user = request.user
+    require_role(user, actions.CAN_VIEW_FILTER_LOGS)
+    rows = FilteringAlert.objects.filter(school=user.school).select_related(
+        "person", "acknowledged_by")[:200]
+    return render(request, "filtering/alerts.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request, pk):
+    user = request.user
+    require_role(user, actions.CAN_VIEW_FILTER_LOGS)
+    alert = access.get_alert_for_user(user, pk)
+    try:
+        actions.alert_acknowledge(actor=user, alert=alert)
+        messages.success(request, "Alert acknowledged.")
+    except EsafetyError as exc:
+        _fail(request, exc)
+    return redirect("filtering:alerts")
+
+
+@login_required
+def reports(request):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING | actions.approver_roles(user.school)
+                 if user.school_id else actions.CAN_MANAGE_FILTERING)
+    rows = WrongBlockReport.objects.filter(school=user.school).select_related(
+        "reported_by", "resolved_by")[:200]
+    return render(request, "filtering/reports.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def report_resolve(request, pk):
+    user = request.user
+    report = access.get_report_for_user(user, pk)
+    try:
+        actions.wrong_block_resolve(actor=user, report=report,
+                                    allow_site=request.POST.get("outcome") == "allow",
+                                    note=request.POST.get("note", ""))
+        messages.success(request, "Report resolved.")
+    except EsafetyError as exc:
+        if exc.code == "not-allowed":
+            raise Http404 from None
+        _fail(request, exc)
+    return redirect("filtering:reports")
+
+
+# -- suspensions ----------------------------------------------------------------------------
+@login_required
+def suspensions(request):
+    user = request.user
+    require_role(user, actions.CAN_SUSPEND_INTERNET)
+    form = forms.SuspensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        pupil = Person.objects.filter(school=user.school, username=data["pupil"]).first()
+        if pupil is None:
+            form.add_error("pupil", "no pupil with that username in this school")
+        else:
+            try:
+                actions.internet_suspend(actor=user, pupil=pupil, starts_at=data["starts_at"],
+                                         ends_at=data["ends_at"], reason=data["reason"])
+            except EsafetyError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Internet access of {pupil.display_name} suspended.")
+                return redirect("filtering:suspensions")
+    rows = InternetSuspension.objects.filter(school=user.school).select_related(
+        "pupil", "created_by")[:200]
+    return render(request, "filtering/suspensions.html", {"rows": rows, "form": form,
+                                                          "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def suspension_lift(request, pk):
+    user = request.user
+    require_role(user, actions.CAN_SUSPEND_INTERNET)
+    suspension = access.get_suspension_for_user(user, pk)
+    try:
+        actions.internet_suspension_lift(actor=user, suspension=suspension)
+        messages.success(request, "Suspension lifted.")
+    except EsafetyError as exc:
+        _fail(request, exc)
+    return redirect("filtering:suspensions")
+
+
+# -- policy -----------------------------------------------------------------------------------
+@login_required
+def policy(request):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    school = user.school
+    categories = list(Category.objects.filter(school=school).order_by("uk_sic", "label"))
+    rules = {(r.group, r.category_id): r.action
+             for r in GroupRule.objects.filter(school=school)}
+    rows = [{"category": c, "cells": [(g, rules.get((g, c.pk), GroupRule.ALLOW))
+                                      for g, _ in GROUPS]} for c in categories]
+    spans: dict[int, list] = {}
+    for w in WorkingTime.objects.filter(school=school):
+        spans.setdefault(w.weekday, []).append((w.starts, w.ends))
+    return render(request, "filtering/policy.html", {
+        "rows": rows, "groups": GROUPS, "actions": GroupRule.ACTIONS,
+        "settings": {s.group: s for s in GroupSetting.objects.filter(school=school)},
+        "working_form": forms.WorkingTimeForm(initial_spans=spans),
+        "entries": SchoolEntry.objects.filter(school=school),
+        "entry_form": forms.SchoolEntryForm(), "decide_form": forms.DecideForm(),
+        "config": actions.settings_for(school),
+        "settings_form": _settings_form(school),
+        "imports": ListImport.objects.filter(school=school)[:5]})
+
+
+def _settings_form(school, data=None):
+    config = actions.settings_for(school)
+    return forms.SettingsForm(data, initial={
+        "approver_roles": config.approver_roles or [roles.IT_MANAGER],
+        "alert_threshold": config.alert_threshold,
+        "alert_window_minutes": config.alert_window_minutes,
+        "block_page_url": config.block_page_url})
+
+
+@login_required
+@require_POST
+def policy_settings(request):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    form = _settings_form(user.school, request.POST)
+    if form.is_valid():
+        try:
+            actions.filtering_settings_update(actor=user, school=user.school,
+                                              **form.cleaned_data)
+            messages.success(request, "Filtering settings saved.")
+        except EsafetyError as exc:
+            _fail(request, exc)
+    else:
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("filtering:policy")
+
+
+@login_required
+@require_POST
+def policy_rule(request):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    form = forms.RuleForm(request.POST)
+    if form.is_valid():
+        category = Category.objects.filter(school=user.school,
+                                           pk=form.cleaned_data["category"]).first()
+        if category is None:
+            raise Http404
+        try:
+            actions.group_rule_set(actor=user, school=user.school,
+                                   group=form.cleaned_data["group"], category=category,
+                                   action=form.cleaned_data["action"])
+            messages.success(request, f"{category.label} for "
+                             f"{GROUP_LABELS[form.cleaned_data['group']]}: "
+                             f"{dict(GroupRule.ACTIONS)[form.cleaned_data['action']].lower()}.")
+        except EsafetyError as exc:
+            _fail(request, exc)
+    else:
+        messages.error(request, "That change could not be read; nothing was changed.")
+    return redirect("filtering:policy")
+
+
+@login_required
+@require_POST
+def policy_statutory(request, pk):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    category = Category.objects.filter(school=user.school, pk=pk).first()
+    if category is None:
+        raise Http404
+    try:
+        actions.category_update(actor=user, category=category,
+                                statutory=request.POST.get("statutory") == "on")
+        messages.success(request, f"{category.label} updated.")
+    except EsafetyError as exc:
+        _fail(request, exc)
+    return redirect("filtering:policy")
+
+
+@login_required
+@require_POST
+def policy_group(request, group):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    if group not in GROUP_LABELS:
+        raise Http404
+    actions.group_setting_update(actor=user, school=user.school, group=group,
+                                 approved_only=request.POST.get("approved_only") == "on",
+                                 safe_search=request.POST.get("safe_search") == "on")
+    messages.success(request, f"{GROUP_LABELS[group]} updated.")
+    return redirect("filtering:policy")
+
+
+@login_required
+@require_POST
+def policy_working_time(request):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    form = forms.WorkingTimeForm(request.POST)
+    if form.is_valid():
+        actions.working_time_set(actor=user, school=user.school, spans=form.cleaned_data["spans"])
+        messages.success(request, "Working time saved. Outside it is personal time.")
+    else:
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("filtering:policy")
+
+
+@login_required
+@require_POST
+def policy_entry_add(request):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    form = forms.SchoolEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            entry = actions.school_entry_add(actor=user, school=user.school, **form.cleaned_data)
+            messages.success(request, f"Added {entry}.")
+        except EsafetyError as exc:
+            _fail(request, exc)
+    else:
+        messages.error(request, "Say which list and which site.")
+    return redirect("filtering:policy")
+
+
+@login_required
+@require_POST
+def policy_entry_remove(request, pk):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    entry = access.get_entry_for_user(user, pk)
+    actions.school_entry_remove(actor=user, entry=entry)
+    messages.success(request, f"Removed {entry.host}.")
+    return redirect("filtering:policy")
+
+
+@login_required
+def policy_decide(request):
+    """Try the policy: what would happen to this address for this person, now or then."""
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    form = forms.DecideForm(request.GET or None)
+    result = None
+    if form.is_valid():
+        person = Person.objects.filter(school=user.school,
+                                       username=form.cleaned_data["username"]).first()
+        target = parse_target(form.cleaned_data["url"])
+        if person is None:
+            form.add_error("username", "no one with that username in this school")
+        elif target is None:
+            form.add_error("url", "that is not a web address")
+        else:
+            at = form.cleaned_data["at"] or timezone.now()
+            decision = publish.current_policy(user.school).decide(
+                target, person.username, at.timestamp(), "GET", form.cleaned_data["url"])
+            result = {"decision": decision, "person": person, "at": at,
+                      "clause": clause_for(decision.rule, "working time" in decision.reason)}
+    return render(request, "filtering/decide.html", {"form": form, "result": result})

@@ -1,0 +1,68 @@
+import json
+import time
+
+from django.core import mail
+
+from esafety.filtering import actions, publish
+from esafety.filtering.models import BlockedAttempt, FilteringAlert
+
+
+def record(user, category="redirector", t=None, rule="group-policy"):
+    return {"t": t or time.time(), "user": user, "url": "http://proxysite.com/",
+            "action": "block", "category": category, "group": "ks3", "rule": rule,
+            "client": "10.0.0.9", "policy": "3"}
+
+
+def test_a_batch_is_stored_in_one_go_with_people_matched(imported, school, pupil):
+    count, alerts = actions.decisions_ingest(school=school, records=[
+        record("pupil"), record("PUPIL"), record("stranger"), {"bad": "record"}])
+    assert count == 3
+    assert alerts == []
+    rows = BlockedAttempt.objects.order_by("id")
+    assert [r.person for r in rows] == [pupil, pupil, None]
+    assert rows[0].host == "proxysite.com"
+
+
+def test_repeated_attempts_within_the_window_alert_the_online_safety_lead(
+        imported, school, pupil, online_safety_lead, django_capture_on_commit_callbacks):
+    now = time.time()
+    with django_capture_on_commit_callbacks(execute=True):
+        _, alerts = actions.decisions_ingest(school=school, records=[
+            record("pupil", t=now - 60 * i) for i in range(5)])
+    assert [(a.person, a.category, a.attempts) for a in alerts] == [(pupil, "redirector", 5)]
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [online_safety_lead.email]
+    assert "003 \u00a74.4" in mail.outbox[0].body
+    # The same run of attempts does not alert twice.
+    _, again = actions.decisions_ingest(school=school, records=[record("pupil", t=now + 1)])
+    assert again == []
+
+
+def test_attempts_spread_out_beyond_the_window_do_not_alert(imported, school, pupil):
+    now = time.time()
+    _, alerts = actions.decisions_ingest(school=school, records=[
+        record("pupil", t=now - 3600 * i) for i in range(6)])
+    assert alerts == []
+    assert FilteringAlert.objects.count() == 0
+
+
+def test_ingest_reads_the_helpers_completed_spool_files(imported, school, pupil):
+    folder = publish.snapshot_dir(school) / "decisions"
+    folder.mkdir(parents=True)
+    (folder / "1-1-1.jsonl").write_text(json.dumps(record("pupil")) + "\nnot json\n")
+    (folder / "1-1-2.jsonl.part").write_text(json.dumps(record("pupil")) + "\n")
+    files, rows, _ = actions.ingest_spool(school=school)
+    assert (files, rows) == (1, 1)
+    assert sorted(p.name for p in folder.iterdir()) == ["1-1-2.jsonl.part"]
+
+
+def test_the_ingest_command_reports_what_it_loaded(imported, school, pupil, capsys):
+    from django.core.management import call_command
+
+    folder = publish.snapshot_dir(school) / "decisions"
+    folder.mkdir(parents=True)
+    (folder / "9-9-1.jsonl").write_text(json.dumps(record("pupil")) + "\n")
+    call_command("filter", "ingest", "--school", school.slug)
+    assert capsys.readouterr().out.strip() == (
+        "Ingested 1 decision(s) from 1 file(s); 0 alert(s) raised.")
+    assert BlockedAttempt.objects.get().person == pupil
