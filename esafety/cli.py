@@ -18,6 +18,8 @@ ENGINE_COMMANDS: dict[str, str] = {
     "rules": "esafety.engine.messages.cli:rules_main",
     "check": "esafety.checks.cli:check_main",
     "scan": "esafety.checks.cli:scan_main",
+    # Web filtering (issue 4): `filter helper` never loads Django; the rest hands over to it.
+    "filter": "esafety.filtering.command_entry:main",
 }
 
 

@@ -1,0 +1,257 @@
+"""`esafety check` and `esafety scan`: the engine's checker on the command line.
+
+Dispatched through ENGINE_COMMANDS (esafety/cli.py), so without a database Django is never
+loaded. When a database exists, Django is set up only to read the school's directory
+(people, domains, approved recipients, known correspondents); a database that is missing
+or not migrated falls back to the empty directory, with a note on standard error.
+"""
+
+import argparse
+import json
+import mailbox
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from esafety.engine.messages.checker import VERDICTS, Verdict, check_message, check_text
+from esafety.engine.messages.cli import quiet_pipe
+from esafety.engine.messages.directory import Directory
+from esafety.engine.messages.message import EmptyMessage
+from esafety.engine.messages.rulebook import RulebookError, load_rulebook
+
+ROLE_HELP = ("who is sending: a role (teacher, pupil, headteacher...), 'staff', 'pupil' or "
+             "'inbound' (received from outside); default: looked up from From")
+
+
+class CommandError(Exception):
+    """One clear line for the user; the command exits with status 2."""
+
+
+def _database_configured() -> bool:
+    if os.environ.get("DATABASE_URL"):
+        return True
+    data_dir = Path(os.environ.get("ESAFETY_DATA_DIR") or Path.cwd() / "esafety-data")
+    return (data_dir / "esafety.sqlite3").exists()
+
+
+def load_directory(*, school: str | None, domains: list[str], no_db: bool) -> Directory:
+    """The school's directory from the database, or an empty one (with the given domains)."""
+    empty = Directory(domains=frozenset(d.lower().lstrip("@") for d in domains))
+    if no_db or not _database_configured():
+        if school:
+            raise CommandError("--school needs a database (none is configured here)")
+        return empty
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "esafety.settings")
+    try:
+        import django
+
+        django.setup()
+        from django.db import DatabaseError
+
+        from esafety.checks.directory_view import build_directory, school_for_cli
+        from esafety.errors import InvalidInput
+    except Exception as exc:  # noqa: BLE001 - a broken configuration: say so, then carry on
+        print(f"esafety: the database could not be opened ({exc}); using an empty directory",
+              file=sys.stderr)
+        return empty
+    try:
+        found = school_for_cli(school)
+        if found is None:
+            return empty
+        return build_directory(found, extra_domains=empty.domains)
+    except InvalidInput as exc:
+        raise CommandError(str(exc)) from None
+    except DatabaseError:
+        print("esafety: the database is not set up yet (run `esafety migrate`); "
+              "using an empty directory", file=sys.stderr)
+        return empty
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--sender-role", metavar="ROLE", help=ROLE_HELP)
+    parser.add_argument("--school", metavar="SLUG", help="the school whose directory to use")
+    parser.add_argument("--domain", action="append", default=[], metavar="DOMAIN",
+                        help="a school mail domain (repeatable; adds to the database's)")
+    parser.add_argument("--no-db", action="store_true",
+                        help="do not read the database: use an empty directory")
+    parser.add_argument("--rulebook", metavar="PATH", help="use this rulebook file")
+
+
+def _sender_role(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from esafety.directory import roles
+
+    value = value.strip().lower().replace("-", "_")
+    allowed = set(roles.ROLE_LABELS) | {"staff", "pupils", "inbound", "external"}
+    if value not in allowed:
+        raise CommandError(f"unknown sender role {value!r} (try teacher, pupil, staff or inbound)")
+    return "inbound" if value == "external" else value
+
+
+def format_verdict(verdict: Verdict) -> str:
+    lines = [f"Verdict: {verdict.verdict.upper()}"
+             + (f" (rating: {verdict.rating})" if verdict.rating else "")]
+    if not verdict.findings:
+        lines.append("No findings: nothing in the rulebook applies to this message.")
+    for finding in verdict.findings:
+        lines.append("")
+        lines.append(f"[{finding.action}] {finding.rule.id}: {finding.rule.title}")
+        for evidence in finding.evidence:
+            lines.append(f"  {evidence.part}: {evidence.excerpt}")
+        lines.append("  Policy: " + "; ".join(str(c) for c in finding.rule.clauses))
+        lines.append(f"  What to do: {finding.rule.advice}")
+    return "\n".join(lines)
+
+
+@quiet_pipe
+def check_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="esafety check",
+        description="Check one message (RFC 822, or plain text with --text) against the "
+                    "communication rulebook and print the verdict.")
+    parser.add_argument("file", nargs="?", default="-", help="the message file, or - for stdin")
+    parser.add_argument("--text", action="store_true", help="the input is plain text, not mail")
+    parser.add_argument("--subject", default="", help="subject for --text input")
+    _common(parser)
+    args = parser.parse_args(argv)
+    try:
+        role = _sender_role(args.sender_role)
+        if args.file == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            try:
+                raw = Path(args.file).read_bytes()
+            except OSError as exc:
+                raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
+        rulebook = load_rulebook(args.rulebook) if args.rulebook else None
+        directory = load_directory(school=args.school, domains=args.domain, no_db=args.no_db)
+        if args.text:
+            text = raw.decode("utf-8", "replace")
+            if not text.strip() and not args.subject.strip():
+                raise CommandError("the text is empty")
+            verdict = check_text(text, subject=args.subject, directory=directory,
+                                 sender_role=role, rulebook=rulebook)
+        else:
+            verdict = check_message(raw, directory=directory, sender_role=role,
+                                    rulebook=rulebook)
+    except (CommandError, RulebookError, EmptyMessage) as exc:
+        print(f"esafety check: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_verdict(verdict))
+    return 0
+
+
+def iter_messages(path: Path):
+    """(label, raw bytes or an exception) for each message in a file, mbox, maildir or folder."""
+    if path.is_file():
+        with open(path, "rb") as fh:
+            head = fh.read(5)
+        if head == b"From ":
+            box = mailbox.mbox(str(path), create=False)
+            for key in box.iterkeys():
+                try:
+                    yield f"{path.name}#{key}", box.get_bytes(key)
+                except Exception as exc:  # noqa: BLE001 - report and carry on
+                    yield f"{path.name}#{key}", exc
+            return
+        yield path.name, path.read_bytes()
+        return
+    if all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
+        box = mailbox.Maildir(str(path), factory=None, create=False)
+        for key in sorted(box.iterkeys()):
+            try:
+                yield key, box.get_bytes(key)
+            except Exception as exc:  # noqa: BLE001
+                yield key, exc
+        return
+    files = sorted(p for p in path.rglob("*") if p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    emls = [p for p in files if p.suffix.lower() == ".eml"]
+    for file in emls or files:
+        try:
+            yield str(file.relative_to(path)), file.read_bytes()
+        except OSError as exc:
+            yield str(file.relative_to(path)), exc
+
+
+def _count(path: Path) -> int | None:
+    if path.is_dir() and not all((path / s).is_dir() for s in ("cur", "new", "tmp")):
+        files = [p for p in path.rglob("*") if p.is_file()]
+        emls = [p for p in files if p.suffix.lower() == ".eml"]
+        return len(emls or files)
+    return None
+
+
+@quiet_pipe
+def scan_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="esafety scan",
+        description="Check every message in an mbox, a maildir or a folder of .eml files.")
+    parser.add_argument("path", help="mbox file, maildir, or folder of messages")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    _common(parser)
+    args = parser.parse_args(argv)
+    path = Path(args.path)
+    try:
+        if not path.exists():
+            raise CommandError(f"{path} does not exist")
+        role = _sender_role(args.sender_role)
+        rulebook = load_rulebook(args.rulebook) if args.rulebook else None
+        directory = load_directory(school=args.school, domains=args.domain, no_db=args.no_db)
+    except (CommandError, RulebookError) as exc:
+        print(f"esafety scan: {exc}", file=sys.stderr)
+        return 2
+
+    from tqdm import tqdm
+
+    verdicts: Counter = Counter()
+    by_rule: Counter = Counter()
+    ratings: Counter = Counter()
+    unreadable: list[str] = []
+    total = 0
+    progress = tqdm(iter_messages(path), total=_count(path), unit="msg", file=sys.stderr,
+                    disable=args.quiet or None, desc="Scanning")
+    out = sys.stdout
+    for label, raw in progress:
+        total += 1
+        if isinstance(raw, Exception):
+            unreadable.append(f"{label}: {raw}")
+            if args.json:
+                out.write(json.dumps({"message": label, "error": str(raw)}) + "\n")
+            continue
+        try:
+            verdict = check_message(raw, directory=directory, sender_role=role,
+                                    rulebook=rulebook)
+        except EmptyMessage as exc:
+            unreadable.append(f"{label}: {exc}")
+            if args.json:
+                out.write(json.dumps({"message": label, "error": str(exc)}) + "\n")
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop a scan
+            unreadable.append(f"{label}: could not be checked ({type(exc).__name__})")
+            if args.json:
+                out.write(json.dumps({"message": label, "error": "could not be checked"}) + "\n")
+            continue
+        verdicts[verdict.verdict] += 1
+        if verdict.rating:
+            ratings[verdict.rating] += 1
+        for finding in verdict.findings:
+            by_rule[finding.rule.id] += 1
+        if args.json:
+            out.write(json.dumps({"message": label, **verdict.as_dict()}, ensure_ascii=False)
+                      + "\n")
+    progress.close()
+    summary = [f"{total} messages scanned, {len(unreadable)} unreadable",
+               "Verdicts: " + ", ".join(f"{v} {verdicts[v]}" for v in VERDICTS),
+               "Ratings: " + (", ".join(f"{r} {ratings[r]}" for r in ("mild", "serious", "gross"))),
+               "Findings by rule:" if by_rule else "Findings by rule: none"]
+    summary += [f"  {rule:36} {count}" for rule, count in by_rule.most_common()]
+    summary += [f"Unreadable: {line}" for line in unreadable[:20]]
+    print("\n".join(summary), file=sys.stderr if args.json else sys.stdout)
+    return 0

@@ -1,0 +1,44 @@
+"""The adapter from the database to the engine's Directory view (one school)."""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from esafety.checks.models import ApprovedRecipient, Correspondent
+from esafety.directory.models import Person, School
+from esafety.engine.messages.directory import Directory, Member
+from esafety.errors import InvalidInput
+
+
+def build_directory(school: School, *, extra_domains=()) -> Directory:
+    """Everyone current in `school` by address, its domains, approvals and correspondents."""
+    today = timezone.localdate()
+    people = (Person.objects.filter(school=school, is_active=True)
+              .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
+              .exclude(email="")
+              .only("email", "first_name", "last_name", "username", "role"))
+    members = {p.email.lower(): Member(p.email.lower(), p.display_name, p.role) for p in people}
+    approved: dict[str, set[str]] = {}
+    for address, pupil_email in (ApprovedRecipient.objects.filter(school=school)
+                                 .values_list("address", "pupil__email")):
+        if pupil_email:
+            approved.setdefault(pupil_email.lower(), set()).add(address.lower())
+    correspondents = frozenset(a.lower() for a in Correspondent.objects.filter(school=school)
+                               .values_list("address", flat=True))
+    return Directory(domains=frozenset(school.domains) | frozenset(extra_domains),
+                     members=members,
+                     approved={k: frozenset(v) for k, v in approved.items()},
+                     correspondents=correspondents)
+
+
+def school_for_cli(slug: str | None) -> School | None:
+    """The school named on the command line, or the only one; None when there is none."""
+    if slug:
+        school = School.objects.filter(slug=slug).first()
+        if school is None:
+            raise InvalidInput(f"no school with the short name {slug!r}", code="unknown-school")
+        return school
+    schools = list(School.objects.order_by("pk")[:2])
+    if len(schools) > 1:
+        raise InvalidInput("there are several schools: choose one with --school SLUG",
+                           code="school-required")
+    return schools[0] if schools else None

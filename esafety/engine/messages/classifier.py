@@ -1,0 +1,435 @@
+"""The text classifier: a curated lexicon and a small learned model, combined.
+
+Pure Python and numpy-free at run time: the model is a JSON file of word and word-pair
+weights (a logistic regression built by scripts/build_classifier.py from openly licensed
+data), so it loads in milliseconds and scores a short text in microseconds.
+
+Why both parts: the learned model (trained on tweets) recognises insults and hostility
+that no word list anticipates, but social-media text is not school email; the lexicon
+(lexicon.yaml, which a school may adjust) carries the categories the data sets do not
+label (sexual content, violence, self-harm, extremism) and keeps its judgement when the
+vocabulary moves. Both read the same normalised tokens (normalise.py), so obfuscation
+is undone once.
+"""
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from esafety.engine.messages.normalise import tokens as normalised_tokens
+
+HERE = Path(__file__).resolve().parent
+LEXICON_PATH = HERE / "lexicon.yaml"
+MODEL_PATH = HERE / "model.json"
+
+CATEGORIES = ("profanity", "abuse", "discrimination", "sexual", "violence", "self_harm",
+              "extremism")
+RATINGS = ("mild", "serious", "gross")  # 004 Appendix I, lightest first
+_RATING_ORDER = {None: 0, "mild": 1, "serious": 2, "gross": 3}
+
+MAIL_MODEL_CUT = 0.95
+SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})  # model-only abuse in whole emails needs this probability
+
+_DOUBLE = re.compile(r"([a-z])\1")
+_PAIRS = tuple(c * 2 for c in "abcdefghijklmnopqrstuvwxyz")
+
+
+class LexiconError(ValueError):
+    """The lexicon file is not valid; the message says where."""
+
+
+@dataclass
+class Hit:
+    category: str
+    p: float
+    rating: str | None
+    term: str
+
+
+@dataclass
+class Classification:
+    """One text's scores: a probability-like value per category, and what triggered them."""
+
+    categories: dict[str, float]
+    flagged: bool
+    rating: str | None
+    flagged_categories: list[str]
+    hits: list[Hit] = field(default_factory=list)
+    model_p: float = 0.0
+    category_ratings: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"flagged": self.flagged,
+                "categories": {c: round(p, 4) for c, p in self.categories.items()},
+                "rating": self.rating}
+
+    def terms_for(self, category: str) -> list[str]:
+        return [h.term for h in self.hits if h.category == category]
+
+
+def inflections(word: str) -> set[str]:
+    forms = {word, word + "s", word + "es", word + "ed", word + "ing", word + "er", word + "ers",
+             word + "y", word + "in", word + "ings", word + "z"}
+    if word.endswith("e"):
+        forms |= {word + "d", word[:-1] + "ing", word + "r", word + "rs"}
+    if len(word) >= 3 and word[-1] not in "aeiouy" and word[-2] in "aeiou":
+        forms |= {word + word[-1] + s for s in ("ed", "ing", "er", "ers", "y", "in")}
+    return forms
+
+
+_STEM_ENDINGS = ("", "s", "z", "es", "ed", "er", "ers", "ing", "in", "ings", "y", "ty", "ted",
+                 "ter", "ters", "ting", "tier", "head", "heads", "face", "wit", "wits", "tard",
+                 "bag", "hole", "holes", "off", "ass")
+
+
+def _stem_fits(token: str, stem: str) -> bool:
+    """A stem counts at the start of a word or as its ending ("bullshit", "shithead",
+    "motherfucker"), never in the middle of another word ("Matsushita", "Scunthorpe")."""
+    if token.startswith(stem):
+        return True
+    tail = token[token.rfind(stem) + len(stem):]
+    return tail in _STEM_ENDINGS
+
+
+def _phrase_regex(text: str) -> str:
+    return r"(?<![a-z0-9])(?:" + text + r")(?![a-z0-9])"
+
+
+class Lexicon:
+    """The compiled lexicon: token table, safe stems, trigger-indexed phrase groups."""
+
+    def __init__(self, data: dict):
+        self.categories: dict[str, dict] = {}
+        self.words: dict[str, list[Hit]] = {}
+        self.stems: list[tuple[str, Hit, frozenset]] = []
+        self.groups: list[tuple[re.Pattern, Hit, list[str]]] = []
+        self.triggers: dict[str, list[int]] = {}
+        self._group_when: list[frozenset] = []
+        self._load(data)
+
+    def _load(self, data: dict) -> None:
+        if not isinstance(data, dict):
+            raise LexiconError("the lexicon must be a mapping")
+        cats = data.get("categories") or {}
+        for name in CATEGORIES:
+            spec = cats.get(name)
+            if not isinstance(spec, dict):
+                raise LexiconError(f"category {name!r} is missing")
+            rating = spec.get("rating")
+            if rating not in RATINGS:
+                raise LexiconError(f"category {name!r}: rating must be one of {RATINGS}")
+            threshold = float(spec.get("threshold", 0.6))
+            if not 0 < threshold < 1:
+                raise LexiconError(f"category {name!r}: threshold must be between 0 and 1")
+            self.categories[name] = {"rating": rating, "threshold": threshold}
+        unknown = set(cats) - set(CATEGORIES)
+        if unknown:
+            raise LexiconError(f"unknown categories: {sorted(unknown)}")
+
+        for i, group in enumerate(data.get("words") or []):
+            hit = self._hit(group, f"words[{i}]")
+            for word in group.get("words") or []:
+                word = str(word).lower()
+                forms = inflections(word) if group.get("inflect") else {word}
+                for form in forms:
+                    self.words.setdefault(form, []).append(
+                        Hit(hit.category, hit.p, hit.rating, word))
+        for i, entry in enumerate(data.get("stems") or []):
+            hit = self._hit(entry, f"stems[{i}]")
+            stem = str(entry.get("stem", "")).lower()
+            if len(stem) < 4:
+                raise LexiconError(f"stems[{i}]: a stem must have at least 4 letters")
+            hit.term = stem
+            self.stems.append((stem, hit, frozenset(entry.get("except") or [])))
+        self._stem_re = re.compile("|".join(re.escape(s) for s, _, _ in self.stems) or "(?!)")
+        for i, entry in enumerate(data.get("phrases") or []):
+            hit = self._hit(entry, f"phrases[{i}]")
+            patterns = entry.get("patterns") or []
+            when = [str(w).lower() for w in entry.get("when") or []]
+            if not patterns or not when:
+                raise LexiconError(f"phrases[{i}]: needs `patterns` and `when`")
+            try:
+                regex = re.compile("|".join(_phrase_regex(p) for p in patterns))
+            except re.error as exc:
+                raise LexiconError(f"phrases[{i}]: bad pattern ({exc})") from exc
+            self.groups.append((regex, hit, patterns))
+            self._group_when.append(frozenset(when))
+            for w in when:
+                self.triggers.setdefault(w, []).append(len(self.groups) - 1)
+        self._trigger_keys = frozenset(self.triggers)
+        # Safe phrases are indexed by their riskiest token, so the common case (no risky
+        # word in the text) costs one set intersection.
+        risky = set(self.words) | set(self.triggers) | {s for s, _, _ in self.stems}
+        self._safe: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for phrase in data.get("safe") or []:
+            toks = tuple(normalised_tokens(str(phrase)))
+            if not toks:
+                continue
+            key = next((i for i, t in enumerate(toks)
+                        if t in risky or any(s in t for s, _, _ in self.stems)),
+                       max(range(len(toks)), key=lambda i: len(toks[i])))
+            self._safe.setdefault(toks[key], []).append((toks, key))
+        for entries in self._safe.values():
+            entries.sort(key=lambda e: -len(e[0]))
+        self._safe_keys = frozenset(self._safe)
+        self._word_keys = frozenset(self.words)
+        self._words_by_length: dict[int, list[str]] = {}
+        for w in self.words:
+            self._words_by_length.setdefault(len(w), []).append(w)
+
+    def _hit(self, entry: dict, where: str) -> Hit:
+        if not isinstance(entry, dict):
+            raise LexiconError(f"{where}: must be a mapping")
+        category = entry.get("category")
+        if category not in CATEGORIES:
+            raise LexiconError(f"{where}: category must be one of {CATEGORIES}")
+        p = float(entry.get("p", 0.9))
+        if not 0 < p <= 1:
+            raise LexiconError(f"{where}: p must be in (0, 1]")
+        rating = entry.get("rating")
+        if rating is not None and rating not in RATINGS:
+            raise LexiconError(f"{where}: rating must be one of {RATINGS}")
+        return Hit(category, p, rating, "")
+
+    def strip_safe(self, toks: list[str]) -> tuple[list[str], str]:
+        """Remove safe phrases ("sex education", "Dick Whittington") before scoring."""
+        joined = " ".join(toks)
+        present = self._safe_keys.intersection(toks)
+        if not present:
+            return toks, joined
+        changed = False
+        padded = f" {joined} "
+        for key in present:
+            for phrase, _ in self._safe[key]:
+                text = " " + " ".join(phrase) + " "
+                if text in padded:
+                    padded = padded.replace(text, " | ")
+                    changed = True
+        if not changed:
+            return toks, joined
+        out = padded.split()
+        return out, " ".join(out)
+
+    def hits(self, toks: list[str], joined: str) -> list[Hit]:
+        found: list[Hit] = []
+        tokset = set(toks)
+        for word in tokset & self._word_keys:
+            found.extend(self.words[word])
+        # "shitt", "fuuck": the tokens again with doubled letters made single (str.replace
+        # per letter pair is much cheaper than a regex substitution per match).
+        collapsed = joined
+        for pair in _PAIRS:
+            if pair in collapsed:
+                collapsed = collapsed.replace(pair, pair[0])
+        if collapsed is not joined:
+            for single in (set(collapsed.split()) - tokset) & self._word_keys:
+                found.extend(Hit(h.category, h.p, h.rating, h.term) for h in self.words[single])
+        if "*" in joined:
+            for tok in tokset:
+                if "*" in tok and len(tok) > 2 and tok.strip("*"):
+                    pattern = re.compile(re.escape(tok).replace(r"\*", "[a-z]"))
+                    for word in self._words_by_length.get(len(tok), ()):
+                        if pattern.fullmatch(word):
+                            found.extend(self.words[word])
+                            break
+        if self._stem_re.search(joined):
+            for stem, hit, exceptions in self.stems:
+                if stem in joined:
+                    for tok in tokset:
+                        if stem in tok and tok not in exceptions and _stem_fits(tok, stem):
+                            found.append(hit)
+                            break
+        present = tokset & self._trigger_keys
+        if present:
+            groups = set()
+            for trigger in present:
+                groups.update(self.triggers[trigger])
+            long_text = len(toks) > 80
+            positions = [i for i, t in enumerate(toks) if t in present] if long_text else []
+            for index in groups:
+                regex, hit, _ = self.groups[index]
+                if long_text:
+                    # Search only around the trigger words, not the whole email.
+                    match = None
+                    when = self._group_when[index]
+                    for count, i in enumerate(p for p in positions if toks[p] in when):
+                        match = regex.search(" ".join(toks[max(0, i - 14): i + 16]))
+                        if match or count >= 40:
+                            break
+                else:
+                    match = regex.search(joined)
+                if match:
+                    found.append(Hit(hit.category, hit.p, hit.rating, match.group(0)))
+        return found
+
+
+class Model:
+    """A linear model over L2-normalised binary word and word-pair features (model.json).
+
+    Normalising makes a window's score independent of its length, so a long email is not
+    judged offensive by the sum of many faintly negative words. A window only counts when
+    it contains one feature weighted at least `min_evidence` (the word it points at).
+
+    The model learned from short posts. A text of up to `short_text` tokens is judged as
+    such; in longer text (email) a window only counts when it contains an `anchor` (a
+    lexicon word): the model then judges the tone around a hostile word, which is what
+    transfers from tweets to school mail.
+    """
+
+    def __init__(self, data: dict):
+        self.weights: dict[str, float] = data["weights"]
+        self.bias = float(data["bias"])
+        self.window = int(data.get("window", 32))
+        self.min_evidence = float(data.get("min_evidence", 0.0))
+        self.short_text = int(data.get("short_text", 48))
+        self.ignore = frozenset(data.get("ignore", ()))
+        self.info = {k: v for k, v in data.items() if k != "weights"}
+
+    def score(self, toks: list[str], anchors: frozenset | set = frozenset(),
+              explain: bool = False, require: frozenset = frozenset()) -> tuple[float, str]:
+        """(P(offensive) of the most offensive window, its strongest feature if `explain`)."""
+        get = self.weights.get
+        step = self.window
+        n = len(toks)
+        long_text = n > self.short_text
+        if long_text and not anchors:
+            return 0.0, ""
+        best, best_feats = -30.0, None
+        starts = (0,) if n <= step else range(0, n - step // 2, step // 2)
+        for start in starts:
+            chunk = toks[start:start + step] if n > step else toks
+            feats = set(chunk)
+            if long_text and feats.isdisjoint(anchors):
+                continue
+            if require and feats.isdisjoint(require):
+                continue
+            ignore = self.ignore
+            feats -= ignore
+            feats.update(f"{a} {b}" for a, b in zip(chunk, chunk[1:], strict=False)
+                         if a not in ignore or b not in ignore)
+            weights = [w for w in map(get, feats) if w is not None]
+            if not weights or max(weights) < self.min_evidence:
+                continue
+            score = self.bias + sum(weights) / math.sqrt(max(len(feats), 1))
+            if score > best:
+                best, best_feats = score, feats
+        best = max(min(best, 30.0), -30.0)
+        feature = max(best_feats, key=lambda f: get(f, 0.0)) if explain and best_feats else ""
+        return 1 / (1 + math.exp(-best)), feature
+
+    def probability(self, toks: list[str], anchors: frozenset | set = frozenset()) -> float:
+        return self.score(toks, anchors)[0] if toks else 0.0
+
+
+class Classifier:
+    """Scores text for the seven content categories (see CATEGORIES)."""
+
+    def __init__(self, lexicon: Lexicon, model: Model | None):
+        self.lexicon = lexicon
+        self.model = model
+        self._profane = frozenset(w for w, hs in lexicon.words.items()
+                                  if any(h.category == "profanity" for h in hs))
+        stems = [s for s, h, _ in lexicon.stems if h.category == "profanity"]
+        self._profane_stem_re = re.compile("|".join(map(re.escape, stems)) or "(?!)")
+
+    def anchors(self, hits: list[Hit], toks: list[str]) -> set[str]:
+        """Tokens of the text that matched the lexicon (where the model may look)."""
+        terms = {w for h in hits for w in h.term.split()}
+        return {t for t in toks if t in terms or t in self.lexicon.words}
+
+    def _without_swearing(self, toks: list[str]) -> list[str]:
+        profane = self._profane
+        if self._profane_stem_re.search(" ".join(toks)):
+            stem = self._profane_stem_re.search
+            return [t for t in toks if t not in profane and not stem(t)]
+        return [t for t in toks if t not in profane]
+
+    def classify(self, text: str, *, mail: bool = False) -> Classification:
+        """Score `text`. With mail=True (whole emails, not short posts) the learned model
+        only judges the tone around a lexicon word and never adds to a weak word."""
+        toks = normalised_tokens(text or "")
+        toks, joined = self.lexicon.strip_safe(toks)
+        hits = self.lexicon.hits(toks, joined)
+        scores = dict.fromkeys(CATEGORIES, 0.0)
+        ratings: dict[str, str | None] = dict.fromkeys(CATEGORIES)
+        for hit in hits:
+            if hit.p > scores[hit.category]:
+                scores[hit.category] = hit.p
+        anchors = self.anchors(hits, toks) if self.model and hits else set()
+        if mail and not anchors:
+            model_p = 0.0
+        elif mail:
+            # In mail, the model's judgement counts only where someone is addressed ("you"):
+            # hostility aimed at a person, not a grumble about the world.
+            model_p = (self.model.score(toks, anchors, require=SECOND_PERSON)[0]
+                       if self.model and toks else 0.0)
+            if len(toks) <= self.model.short_text:
+                # A short mail still needs its anchor inside the judged window.
+                model_p = model_p if anchors & set(toks) else 0.0
+        else:
+            model_p = self.model.probability(toks, anchors) if self.model else 0.0
+        # The learned model detects hostility in general; it feeds the abuse category and
+        # strengthens (never creates) a weak lexicon signal in the others. Swearing alone is
+        # profanity, not abuse: abuse reads the model on the text without the swear words.
+        abuse_p = model_p
+        if self.model and scores["profanity"] > 0:
+            rest = self._without_swearing(toks)
+            abuse_p = (self.model.score(rest, anchors, require=SECOND_PERSON)[0] if mail
+                       else self.model.probability(rest, anchors)) if rest else 0.0
+        if mail:
+            # In mail the tweet-tuned cut (recall first) is too eager: the model must be sure.
+            scores["abuse"] = max(scores["abuse"], abuse_p if abuse_p >= MAIL_MODEL_CUT else
+                                  min(abuse_p, 0.59))
+        else:
+            scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - abuse_p)
+        for category in ("discrimination",):
+            if 0 < scores[category] < 0.6:
+                scores[category] = 1 - (1 - scores[category]) * (1 - model_p * 0.5)
+        flagged_categories = []
+        rating = None
+        for category in CATEGORIES:
+            spec = self.lexicon.categories[category]
+            if scores[category] >= spec["threshold"]:
+                flagged_categories.append(category)
+                cat_hits = [h for h in hits if h.category == category
+                            and h.p >= spec["threshold"]]
+                if cat_hits:
+                    cat_rating = max((h.rating or spec["rating"] for h in cat_hits),
+                                     key=_RATING_ORDER.__getitem__)
+                else:
+                    cat_rating = spec["rating"]
+                ratings[category] = cat_rating
+                if _RATING_ORDER[cat_rating] > _RATING_ORDER[rating]:
+                    rating = cat_rating
+        return Classification(categories=scores, flagged=bool(flagged_categories), rating=rating,
+                              flagged_categories=flagged_categories, hits=hits, model_p=model_p,
+                              category_ratings={c: r for c, r in ratings.items() if r})
+
+
+def load_lexicon(path: Path | str | None = None) -> Lexicon:
+    path = Path(path or LEXICON_PATH)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LexiconError(f"cannot read the lexicon {path}: {exc}") from exc
+    return Lexicon(data)
+
+
+def load_model(path: Path | str | None = None) -> Model | None:
+    path = Path(path or MODEL_PATH)
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as fh:
+        return Model(json.load(fh))
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> Classifier:
+    """The shipped lexicon and model, loaded once per process."""
+    return Classifier(load_lexicon(), load_model())

@@ -1,0 +1,95 @@
+"""Engine commands that never load Django: `esafety classify` and `esafety rules`.
+
+Registered in esafety/cli.py ENGINE_COMMANDS so they start fast.
+"""
+
+import argparse
+import functools
+import json
+import os
+import sys
+
+from esafety.engine.messages.classifier import LexiconError, default_classifier
+from esafety.engine.messages.rulebook import RulebookError, load_rulebook
+
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def quiet_pipe(func):
+    """`esafety rules | head` must end quietly, not with a traceback."""
+    @functools.wraps(func)
+    def wrapper(argv):
+        try:
+            return func(argv)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+    return wrapper
+
+
+@quiet_pipe
+def classify_main(argv: list[str]) -> int:
+    """Read JSON lines {"id", "text"} on stdin; write one verdict line per input, in order."""
+    parser = argparse.ArgumentParser(
+        prog="esafety classify",
+        description="Classify texts: JSON lines {\"id\": ..., \"text\": ...} on standard input, "
+                    "one JSON line per input on standard output.")
+    parser.parse_args(argv)
+    try:
+        classifier = default_classifier()
+    except (LexiconError, OSError, ValueError) as exc:
+        print(f"esafety classify: {exc}", file=sys.stderr)
+        return 2
+    classify = classifier.classify
+    out = sys.stdout
+    buffer: list[str] = []
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        if not raw.strip():
+            continue
+        item = None
+        try:
+            item = json.loads(raw)
+            if not isinstance(item, dict):
+                raise ValueError("each line must be a JSON object")
+            text = item.get("text")
+            if not isinstance(text, str):
+                raise ValueError("`text` must be a string")
+        except ValueError as exc:
+            ident = item.get("id") if isinstance(item, dict) else None
+            buffer.append(_DUMPS({"id": ident, "error": f"line {number}: {exc}"}))
+            continue
+        result = classify(text)
+        buffer.append(_DUMPS({"id": item.get("id"), **result.as_dict()}))
+        if len(buffer) >= 2000:
+            out.write("\n".join(buffer) + "\n")
+            buffer.clear()
+    if buffer:
+        out.write("\n".join(buffer) + "\n")
+    out.flush()
+    return 0
+
+
+@quiet_pipe
+def rules_main(argv: list[str]) -> int:
+    """List the rulebook in force (`--json` for the whole catalogue)."""
+    parser = argparse.ArgumentParser(prog="esafety rules",
+                                     description="List the communication rules in force.")
+    parser.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    parser.add_argument("--rulebook", help="a rulebook file to validate and show instead")
+    args = parser.parse_args(argv)
+    try:
+        rulebook = load_rulebook(args.rulebook)
+    except RulebookError as exc:
+        print(f"esafety rules: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(rulebook.as_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(f"{len(rulebook.rules)} rules from {rulebook.source}\n")
+    for rule in rulebook.rules:
+        audience = ", ".join(sorted(rule.applies_to))
+        print(f"{rule.id}  [{rule.action}, {rule.severity}; {audience}]")
+        print(f"    {rule.title}")
+        for clause in rule.clauses:
+            print(f"    - {clause}")
+    return 0

@@ -1,0 +1,388 @@
+"""Read one RFC 822 message into what the rules look at, whatever state it is in.
+
+Never raises on bad input (malformed MIME, lying charsets, 8-bit headers, deep nesting,
+huge attachments, binary junk): what cannot be read is recorded in `notes`, and the
+checker reports it under `message.unreadable`. Only an empty input is refused.
+"""
+
+import base64
+import binascii
+import codecs
+import email.header
+import email.utils
+import html
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from email.policy import compat32
+
+MAX_DEPTH = 60  # deeper MIME trees are not walked further (noted)
+MAX_PARTS = 500
+MAX_TEXT = 200_000  # characters of text kept per message
+MAX_ZIP_INSPECT = 20 * 1024 * 1024  # archives larger than this are not opened
+MAX_TEXT_ATTACHMENT = 2 * 1024 * 1024
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,2000}>", re.S | re.I)
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_REPLY = re.compile(r"^\s*(re|aw|sv|antw)\s*(\[\d+\])?\s*:", re.I)
+_FORWARD = re.compile(r"^\s*(fwd?|fw|tr|wg)\s*:", re.I)
+
+
+class EmptyMessage(ValueError):
+    code = "empty-message"
+
+
+@dataclass
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+    inner_names: list[str] = field(default_factory=list)  # files inside an archive
+    text: str = ""  # decoded text of small text/csv attachments
+
+
+@dataclass
+class ParsedMessage:
+    sender: tuple[str, str] | None = None  # (display name, address)
+    to: list[tuple[str, str]] = field(default_factory=list)
+    cc: list[tuple[str, str]] = field(default_factory=list)
+    bcc: list[tuple[str, str]] = field(default_factory=list)
+    subject: str = ""
+    body: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    is_reply: bool = False
+    is_forward: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def visible_recipients(self) -> list[tuple[str, str]]:
+        return self.to + self.cc
+
+    @property
+    def recipients(self) -> list[tuple[str, str]]:
+        seen, out = set(), []
+        for name, address in self.to + self.cc + self.bcc:
+            if address not in seen:
+                seen.add(address)
+                out.append((name, address))
+        return out
+
+    @property
+    def sender_address(self) -> str:
+        return self.sender[1] if self.sender else ""
+
+
+def header_text(value) -> str:
+    """A header value as readable text (RFC 2047 words decoded, bad bytes replaced)."""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        # 8-bit bytes in a header come back as an "unknown-8bit" Header: recover the bytes.
+        try:
+            return " ".join("".join(
+                _bytes_text(p, c) if isinstance(p, bytes) else p
+                for p, c in email.header.decode_header(value)).split())
+        except Exception:  # noqa: BLE001 - a broken header must not stop the check
+            value = str(value)
+    text = str(value)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # 8-bit bytes in a header: the parser kept them as surrogates; read them as UTF-8.
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if "=?" in text:
+        try:
+            parts = email.header.decode_header(text)
+            text = "".join(_bytes_text(p, c) if isinstance(p, bytes) else p for p, c in parts)
+        except Exception:  # noqa: BLE001
+            pass
+    return " ".join(text.split())
+
+
+def _bytes_text(data: bytes, charset: str | None) -> str:
+    for candidate in filter(None, (_charset(charset), "utf-8")):
+        try:
+            return data.decode(candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1")
+
+
+def _charset(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip('"').lower()).name
+    except (LookupError, ValueError):
+        return None
+
+
+def _addresses(get_all, name: str) -> list[tuple[str, str]]:
+    values = [header_text(v) for v in get_all(name)]
+    if not values:
+        return []
+    out = []
+    try:
+        pairs = email.utils.getaddresses(values)
+    except Exception:  # noqa: BLE001
+        pairs = []
+    for display, address in pairs:
+        address = address.strip().strip("<>").lower()
+        if "@" in address and " " not in address:
+            out.append((display.strip(), address))
+    return out
+
+
+def decode_text(payload: bytes, declared: str | None, notes: list[str], where: str) -> str:
+    charset = _charset(declared)
+    if declared and not charset:
+        notes.append(f"{where}: unknown character set {declared[:40]!r}, read as UTF-8")
+    for candidate in filter(None, (charset, "utf-8")):
+        try:
+            return payload.decode(candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if charset:
+        notes.append(f"{where}: text is not valid {declared[:40]!r}; read as Latin-1")
+    return payload.decode("latin-1")
+
+
+def html_to_text(text: str) -> str:
+    return html.unescape(_TAGS.sub(" ", text))
+
+
+def _payload_bytes(part: Message, notes: list[str], where: str) -> bytes:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        payload = None
+    if payload is None:
+        raw = part.get_payload()
+        if isinstance(raw, str):
+            notes.append(f"{where}: content could not be decoded")
+            return raw.encode("utf-8", "surrogateescape")
+        return b""
+    return payload
+
+
+def _estimated_size(part: Message) -> int:
+    raw = part.get_payload()
+    if not isinstance(raw, str):
+        return 0
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if cte == "base64":
+        return (len(raw) - raw.count("\n") - raw.count("\r")) * 3 // 4
+    return len(raw)
+
+
+def _archive_names(part: Message, notes: list[str], where: str, size: int) -> list[str]:
+    if size > MAX_ZIP_INSPECT:
+        notes.append(f"{where}: archive too large to look inside")
+        return []
+    try:
+        raw = part.get_payload()
+        data = base64.b64decode(raw) if isinstance(raw, str) else b""
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [n for n in archive.namelist()[:1000]]
+    except (zipfile.BadZipFile, binascii.Error, ValueError, OSError, RuntimeError):
+        notes.append(f"{where}: archive could not be opened")
+        return []
+
+
+def _walk(msg: Message, notes: list[str]):
+    """(part, depth) for every leaf, iteratively, with depth and count limits."""
+    stack = [(msg, 0)]
+    count = 0
+    warned = False
+    while stack:
+        part, depth = stack.pop()
+        count += 1
+        if count > MAX_PARTS:
+            notes.append(f"more than {MAX_PARTS} parts; the rest were not read")
+            return
+        if part.is_multipart():
+            children = part.get_payload()
+            if not isinstance(children, list):
+                continue
+            if depth >= MAX_DEPTH:
+                if not warned:
+                    notes.append(f"parts nested more than {MAX_DEPTH} deep were not read")
+                    warned = True
+                continue
+            stack.extend((child, depth + 1) for child in reversed(children))
+        else:
+            yield part, depth
+
+
+def _filename(part: Message) -> str:
+    name = None
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001
+        name = None
+    if not name:
+        try:
+            name = part.get_param("name")
+        except Exception:  # noqa: BLE001
+            name = None
+    if isinstance(name, tuple):  # RFC 2231 (charset, language, value)
+        name = email.utils.collapse_rfc2231_value(name)
+    return header_text(name) if name else ""
+
+
+_HEADER_KEYS = ("message-id", "in-reply-to", "references", "reply-to", "x-forwarded-for",
+                "x-forwarded-to", "resent-from", "resent-to", "auto-submitted", "list-id",
+                "precedence")
+
+
+def _fill_headers(out: ParsedMessage, get_all) -> None:
+    senders = _addresses(get_all, "from") or _addresses(get_all, "sender")
+    out.sender = senders[0] if senders else None
+    out.to = _addresses(get_all, "to")
+    out.cc = _addresses(get_all, "cc")
+    out.bcc = _addresses(get_all, "bcc")
+    subjects = get_all("subject")
+    out.subject = header_text(subjects[0]) if subjects else ""
+    for key in _HEADER_KEYS:
+        values = get_all(key)
+        if values:
+            out.headers[key] = header_text(values[0])[:500]
+    out.is_reply = bool(_REPLY.match(out.subject) or "in-reply-to" in out.headers)
+    out.is_forward = bool(_FORWARD.match(out.subject) or "resent-from" in out.headers
+                          or "x-forwarded-for" in out.headers)
+
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:(.*)$", re.S)
+_PARAM = re.compile(r";\s*charset\s*=\s*\"?([^\";\s]+)", re.I)
+
+
+def _fast_parse(raw: bytes) -> ParsedMessage | None:
+    """Single-part text mail (most mail) without the email package's line-by-line parser.
+
+    Returns None whenever the message is anything else (multipart, not text, irregular
+    headers): the full parser then reads it and notes any defects.
+    """
+    end = _HEAD_END.search(raw)
+    if end is None:
+        return None
+    head = raw[: end.start()].decode("ascii", "surrogateescape")
+    fields: dict[str, list[str]] = {}
+    last = None
+    for line in head.splitlines():
+        if line[:1] in (" ", "\t"):
+            if last is None:
+                return None
+            fields[last][-1] += line
+            continue
+        if line.startswith("From ") and last is None:
+            continue  # mbox separator line
+        match = _FIELD.match(line)
+        if not match:
+            return None
+        last = match.group(1).lower()
+        fields.setdefault(last, []).append(match.group(2).strip())
+    if not fields:
+        return None
+    ctype = (fields.get("content-type") or ["text/plain"])[0]
+    kind = ctype.split(";", 1)[0].strip().lower() or "text/plain"
+    if kind not in ("text/plain", "text/html") or len(fields.get("content-type", ())) > 1:
+        return None
+    disposition = (fields.get("content-disposition") or [""])[0].lower()
+    if disposition.startswith("attachment"):
+        return None
+    out = ParsedMessage()
+    _fill_headers(out, lambda name: fields.get(name, []))
+    body = raw[end.end():]
+    cte = (fields.get("content-transfer-encoding") or [""])[0].strip().lower()
+    where = "part 1"
+    if cte == "base64":
+        try:
+            body = binascii.a2b_base64(body)
+        except (binascii.Error, ValueError):
+            return None
+    elif cte == "quoted-printable":
+        body = binascii.a2b_qp(body)
+    charset = _PARAM.search(ctype)
+    text = decode_text(body[: MAX_TEXT * 4], charset.group(1) if charset else None, out.notes,
+                       where)
+    if kind == "text/html":
+        text = html_to_text(text)
+    out.body = _SPACES.sub(" ", text[:MAX_TEXT])
+    return out
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse raw message bytes. Raises EmptyMessage only for empty (or blank) input."""
+    if not raw or not raw.strip():
+        raise EmptyMessage("the message is empty")
+    fast = _fast_parse(raw)
+    if fast is not None:
+        return fast
+    notes: list[str] = []
+    try:
+        msg = message_from_bytes(raw, policy=compat32)
+    except Exception as exc:  # noqa: BLE001 - the parser is lenient; this is a last resort
+        notes.append(f"the message structure could not be read ({type(exc).__name__})")
+        out = ParsedMessage(notes=notes)
+        out.body = raw[:MAX_TEXT].decode("utf-8", "replace")
+        return out
+
+    out = ParsedMessage(notes=notes)
+    if not msg.keys():
+        notes.append("no headers found; read as plain text")
+    if msg.defects:
+        notes.append("malformed message structure: " + ", ".join(
+            sorted({type(d).__name__ for d in msg.defects}))[:200])
+    _fill_headers(out, lambda name: msg.get_all(name, []))
+
+    texts: list[str] = []
+    total = 0
+    for index, (part, _depth) in enumerate(_walk(msg, notes)):
+        try:
+            ctype = part.get_content_type()
+        except Exception:  # noqa: BLE001
+            ctype = "application/octet-stream"
+        disposition = str(part.get("content-disposition", "")).lower()
+        name = _filename(part)
+        where = f"part {index + 1}"
+        if ctype.startswith("multipart/") and isinstance(part.get_payload(), str):
+            ctype = "text/plain"  # boundary never found: the parser left the raw text
+        is_text = ctype in ("text/plain", "text/html") and not name \
+            and not disposition.startswith("attachment")
+        if is_text:
+            if total >= MAX_TEXT:
+                continue
+            payload = _payload_bytes(part, notes, where)
+            text = decode_text(payload[: MAX_TEXT * 4], part.get_content_charset(), notes, where)
+            if ctype == "text/html":
+                text = html_to_text(text)
+            text = text[: MAX_TEXT - total]
+            total += len(text)
+            texts.append(text)
+            continue
+        if ctype.startswith("multipart/"):
+            continue
+        size = _estimated_size(part)
+        attachment = Attachment(name=name or f"(unnamed {ctype})", content_type=ctype, size=size)
+        lower = name.lower()
+        if lower.endswith(".zip") or ctype in ("application/zip", "application/x-zip-compressed"):
+            attachment.inner_names = _archive_names(part, notes, where, size)
+        elif (ctype.startswith("text/") or lower.endswith((".csv", ".txt", ".vcf"))) \
+                and size <= MAX_TEXT_ATTACHMENT:
+            payload = _payload_bytes(part, notes, where)
+            attachment.text = decode_text(payload, part.get_content_charset(), notes, where)
+        out.attachments.append(attachment)
+    body = "\n".join(texts)
+    out.body = _SPACES.sub(" ", body)
+    return out
+
+
+def message_from_text(text: str, *, subject: str = "") -> ParsedMessage:
+    """A message that is only a body (for `esafety check --text` and the web form)."""
+    return ParsedMessage(subject=subject, body=text[:MAX_TEXT])

@@ -1,0 +1,95 @@
+"""The "Check a message" page."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from esafety.directory import roles
+from tests.engine_messages.mail import make_mail
+
+URL = "/checks/"
+
+
+def test_the_url_name_is_checks_check():
+    assert reverse("checks:check") == URL
+
+
+def test_teacher_sees_the_form(client_for, teacher):
+    response = client_for(teacher).get(URL)
+    assert response.status_code == 200
+    assert b"Check this message" in response.content
+
+
+def test_teacher_pasting_swearing_sees_the_rule_clause_and_excerpt(client_for, teacher):
+    response = client_for(teacher).post(URL, {
+        "message": "Honestly this sh1t rota is a joke.", "direction": "sending"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Verdict: <span class=\"badge warn\">WARN</span>" in body
+    assert "Swearing or obscene language" in body
+    assert "sh1t" in body
+    assert "004 §2.1.3" in body
+
+
+def test_uploaded_email_uses_the_schools_directory(client_for, teacher, parent, make_person):
+    other = make_person(roles.PARENT, email="lee.jones@example.org")
+    raw = make_mail(sender=f"Tom Teach <{teacher.email}>", to=[parent.email, other.email],
+                    subject="Trip", body="Dear parents, the trip is on Friday.")
+    response = client_for(teacher).post(URL, {
+        "upload": SimpleUploadedFile("trip.eml", raw, "message/rfc822"), "direction": "sending"})
+    body = response.content.decode()
+    assert "Parents&#x27; addresses visible to each other" in body
+    assert parent.email in body
+
+
+def test_pasted_headers_are_checked_as_a_whole_email(client_for, teacher):
+    raw = make_mail(to=["a@example.com"], subject="x",
+                    attachments=[("setup.exe", b"MZ", "application/octet-stream")])
+    response = client_for(teacher).post(URL, {"message": raw.decode(), "direction": "received"})
+    assert "Attachment that can run code" in response.content.decode()
+
+
+def test_a_clean_message_is_fine_to_send(client_for, teacher):
+    response = client_for(teacher).post(URL, {"message": "See you at 3pm in the hall.",
+                                              "direction": "sending"})
+    assert "It is fine to send" in response.content.decode()
+
+
+@pytest.mark.parametrize("data", [{}, {"message": "   ", "direction": "sending"}])
+def test_an_empty_form_explains_itself_and_never_fails(client_for, teacher, data):
+    response = client_for(teacher).post(URL, data)
+    assert response.status_code == 200
+    assert "Paste a message or upload an email" in response.content.decode()
+
+
+def test_an_empty_upload_is_refused_politely(client_for, teacher):
+    response = client_for(teacher).post(URL, {
+        "upload": SimpleUploadedFile("e.eml", b"\n", "message/rfc822"), "direction": "sending"})
+    assert response.status_code == 200
+    assert "That file is empty" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["pupil", "parent"])
+def test_pupils_and_parents_get_404(client_for, request, persona):
+    person = request.getfixturevalue(persona)
+    assert client_for(person).get(URL).status_code == 404
+    assert client_for(person).post(URL, {"message": "hi"}).status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and "/sign-in/" in response["Location"]
+
+
+def test_outsider_checks_against_their_own_school_only(client_for, outsider, make_person,
+                                                       school):
+    # Two Sam Smiths in this school must not leak into another school's check.
+    make_person(roles.TEACHER, first_name="Sam", last_name="Smith")
+    make_person(roles.SUPPORT_STAFF, first_name="Sam", last_name="Smith")
+    raw = make_mail(sender=f"Otto <{outsider.email}>",
+                    to=["Sam Smith <sam.smith@hollinspark.sch.uk>"], body="Hi Sam")
+    response = client_for(outsider).post(URL, {
+        "upload": SimpleUploadedFile("m.eml", raw, "message/rfc822"), "direction": "sending"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Recipient name shared" not in body
