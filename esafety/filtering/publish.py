@@ -8,7 +8,6 @@ file and renamed, so the helper never reads half a file.
 import datetime
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from esafety.engine.urls.snapshot import (
     SnapshotError,
     compile_sources,
     load_snapshot,
+    write_atomic,
     write_snapshot,
 )
 from esafety.filtering.models import (
@@ -109,20 +109,6 @@ def build_policy(school, now: datetime.datetime | None = None) -> dict:
     }
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def publish_policy(school) -> dict:
     """Bump the version and write policy.json. Called after commit by the actions."""
     config, _ = FilteringSettings.objects.get_or_create(school=school)
@@ -130,7 +116,7 @@ def publish_policy(school) -> dict:
     config.published_at = timezone.now()
     config.save(update_fields=["policy_version", "published_at"])
     data = build_policy(school)
-    _write_atomic(snapshot_dir(school) / POLICY_FILE, json.dumps(data, indent=1).encode())
+    write_atomic(snapshot_dir(school) / POLICY_FILE, json.dumps(data, indent=1).encode())
     return data
 
 

@@ -337,19 +337,26 @@ def write_snapshot(lists: CompiledLists, path: str | os.PathLike) -> Path:
     })
     header = {"format": FORMAT, "version": lists.version, "checksum": zlib.crc32(body),
               "length": len(body), **lists.stats()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lists-", suffix=".tmp")
+    write_atomic(path, MAGIC + json.dumps(header).encode() + b"\n" + body)
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` in one step, so a reader sees the old file or the new one, never half.
+
+    World-readable: Squid's unprivileged helper user must be able to read what is published.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(MAGIC)
-            out.write(json.dumps(header).encode() + b"\n")
-            out.write(body)
+            out.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return path
 
 
 def load_snapshot(path: str | os.PathLike) -> CompiledLists:
