@@ -179,6 +179,17 @@ def _validate_row(kind: str, number: int, values: dict, school: School,
             problems.append(f"{name} is empty")
         return value
 
+    def optional(name, parse):
+        """An optional column: None when blank, else parsed; a bad value is a problem."""
+        value = values.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            problems.append(f"{name} {exc}")
+            return None
+
     clean["external_id"] = need("id")
     clean["first_name"] = need("first_name")
     clean["last_name"] = need("last_name")
@@ -209,14 +220,8 @@ def _validate_row(kind: str, number: int, values: dict, school: School,
             problems.append(f"unknown role '{values.get('role', '').strip()}' (use one of: "
                             f"{', '.join(sorted(roles.STAFF_FILE_ROLES))})")
         clean["role"] = role
-        expires = values.get("access_expires", "").strip()
-        clean["access_expires_at"] = None
-        if expires:
-            try:
-                clean["access_expires_at"] = parse_moment(expires)
-            except ValueError as exc:
-                problems.append(f"access_expires {exc}")
-        elif role in roles.GUEST_ROLES:
+        clean["access_expires_at"] = optional("access_expires", parse_moment)
+        if role in roles.GUEST_ROLES and not values.get("access_expires", "").strip():
             problems.append("a supply teacher, trainee or visitor needs an access_expires date")
     elif kind == "pupils":
         clean["role"] = roles.PUPIL
@@ -225,15 +230,9 @@ def _validate_row(kind: str, number: int, values: dict, school: School,
         except ValueError as exc:
             problems.append(str(exc))
         clean["form"] = values.get("form", "").strip()[:32]
-        dob = values.get("date_of_birth", "").strip()
-        clean["date_of_birth"] = None
-        if dob:
-            try:
-                clean["date_of_birth"] = parse_date(dob)
-                if clean["date_of_birth"] >= timezone.localdate():
-                    problems.append(f"date_of_birth '{dob}' is not in the past")
-            except ValueError as exc:
-                problems.append(f"date_of_birth {exc}")
+        clean["date_of_birth"] = optional("date_of_birth", parse_date)
+        if clean["date_of_birth"] and clean["date_of_birth"] >= timezone.localdate():
+            problems.append(f"date_of_birth '{values['date_of_birth'].strip()}' is not in the past")
     else:
         clean["role"] = roles.PARENT
         child_ids = [c for c in re.split(r"[;|\s]+", values.get("children", "").strip()) if c]
@@ -244,13 +243,7 @@ def _validate_row(kind: str, number: int, values: dict, school: School,
             problems.append(f"child '{child}' is not a pupil of {school.name}")
         clean["children"] = [known_pupils[c] for c in child_ids if c in known_pupils]
 
-    leaving = values.get("leaving_date", "").strip()
-    clean["left_on"] = None
-    if leaving:
-        try:
-            clean["left_on"] = parse_date(leaving)
-        except ValueError as exc:
-            problems.append(f"leaving_date {exc}")
+    clean["left_on"] = optional("leaving_date", parse_date)
     return _Row(number, clean, problems)
 
 
