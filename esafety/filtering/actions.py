@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from pathlib import Path
 
 from django.db import transaction
@@ -658,14 +659,25 @@ def ingest_spool(*, school) -> tuple[int, int, list[FilteringAlert]]:
     files = rows = 0
     alerts: list[FilteringAlert] = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        # Claim the file first: the ingest command and a screen being opened may run at once,
+        # and each file must be loaded exactly once.
+        claimed = path.with_name(path.name + f".{os.getpid()}.ingesting")
+        try:
+            os.rename(path, claimed)
+        except FileNotFoundError:
+            continue
         records = []
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in claimed.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 records.append(json.loads(line))
             except ValueError:
                 continue
-        count, raised = decisions_ingest(school=school, records=records)
-        path.unlink()
+        try:
+            count, raised = decisions_ingest(school=school, records=records)
+        except BaseException:
+            os.rename(claimed, path)  # leave it for the next run
+            raise
+        claimed.unlink()
         files += 1
         rows += count
         alerts += raised

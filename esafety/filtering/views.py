@@ -235,6 +235,8 @@ def unblock_decide(request, pk, decision):
 def attempts(request):
     user = request.user
     require_role(user, actions.CAN_VIEW_FILTER_LOGS)
+    # Show what the helper logged up to this moment, not what the last cron run loaded.
+    actions.ingest_spool(school=user.school)
     try:
         days = max(1, min(int(request.GET.get("days", 7)), 365))
     except ValueError:
@@ -269,6 +271,8 @@ def attempts(request):
 def alerts(request):
     user = request.user
     require_role(user, actions.CAN_VIEW_FILTER_LOGS)
+    # Show what the helper logged up to this moment, not what the last cron run loaded.
+    actions.ingest_spool(school=user.school)
     rows = FilteringAlert.objects.filter(school=user.school).select_related(
         "person", "acknowledged_by")[:200]
     return render(request, "filtering/alerts.html", {"rows": rows})

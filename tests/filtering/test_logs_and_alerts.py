@@ -66,3 +66,18 @@ def test_the_ingest_command_reports_what_it_loaded(imported, school, pupil, caps
     assert capsys.readouterr().out.strip() == (
         "Ingested 1 decision(s) from 1 file(s); 0 alert(s) raised.")
     assert BlockedAttempt.objects.get().person == pupil
+
+
+def test_the_attempts_screen_shows_what_the_helper_logged_a_moment_ago(
+        imported, school, pupil, it_manager, client_for):
+    folder = publish.snapshot_dir(school) / "decisions"
+    folder.mkdir(parents=True)
+    (folder / "3-3-3.jsonl").write_text(json.dumps(record("pupil")) + "\n")
+
+    page = client_for(it_manager).get("/filtering/attempts/")
+
+    assert page.status_code == 200
+    assert [a.person for a in page.context["recent"]] == [pupil]
+    assert list(folder.iterdir()) == []
+    client_for(it_manager).get("/filtering/attempts/")
+    assert BlockedAttempt.objects.count() == 1  # loaded once, not again
