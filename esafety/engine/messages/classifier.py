@@ -37,6 +37,7 @@ SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", 
 
 _DOUBLE = re.compile(r"([a-z])\1")
 _PAIRS = tuple(c * 2 for c in "abcdefghijklmnopqrstuvwxyz")
+_COLLAPSE_MEMORY = 200_000  # distinct tokens remembered per lexicon (a few MB at most)
 
 
 class LexiconError(ValueError):
@@ -146,7 +147,7 @@ class Lexicon:
                 raise LexiconError(f"stems[{i}]: a stem must have at least 4 letters")
             hit.term = stem
             self.stems.append((stem, hit, frozenset(entry.get("except") or [])))
-        self._stem_re = re.compile("|".join(re.escape(s) for s, _, _ in self.stems) or "(?!)")
+        self._stem_names = tuple(s for s, _, _ in self.stems)
         for i, entry in enumerate(data.get("phrases") or []):
             hit = self._hit(entry, f"phrases[{i}]")
             patterns = entry.get("patterns") or []
@@ -178,6 +179,9 @@ class Lexicon:
             entries.sort(key=lambda e: -len(e[0]))
         self._safe_keys = frozenset(self._safe)
         self._word_keys = frozenset(self.words)
+        # token -> its doubled letters made single, for the tokens where that is a lexicon
+        # word; and every token already looked at (see hits()).
+        self._collapse_memo: tuple[dict[str, str], set[str]] = ({}, set())
         self._words_by_length: dict[int, list[str]] = {}
         for w in self.words:
             self._words_by_length.setdefault(len(w), []).append(w)
@@ -215,6 +219,24 @@ class Lexicon:
         out = padded.split()
         return out, " ".join(out)
 
+    def _learn_collapses(self, tokset: set[str], collapses: dict[str, str],
+                         seen: set[str]) -> tuple[dict[str, str], set[str]]:
+        unseen = tokset - seen
+        if len(seen) + len(unseen) > _COLLAPSE_MEMORY:
+            # Start again rather than grow without bound (new objects, so a thread still
+            # reading the old pair sees a consistent one).
+            collapses, seen, unseen = {}, set(), tokset
+            self._collapse_memo = (collapses, seen)
+        for tok in unseen:
+            collapsed = tok
+            for pair in _PAIRS:
+                if pair in collapsed:
+                    collapsed = collapsed.replace(pair, pair[0])
+            if collapsed != tok and collapsed in self._word_keys:
+                collapses[tok] = collapsed
+        seen.update(unseen)
+        return collapses, seen
+
     def hits(self, toks: list[str], joined: str) -> list[Hit]:
         found: list[Hit] = []
         tokset = set(toks)
@@ -222,13 +244,14 @@ class Lexicon:
             found.extend(self.words[word])
         # "shitt", "fuuck": the tokens again with doubled letters made single (str.replace
         # per letter pair is much cheaper than a regex substitution per match).
-        collapsed = joined
-        for pair in _PAIRS:
-            if pair in collapsed:
-                collapsed = collapsed.replace(pair, pair[0])
-        if collapsed is not joined:
-            for single in (set(collapsed.split()) - tokset) & self._word_keys:
-                found.extend(Hit(h.category, h.p, h.rating, h.term) for h in self.words[single])
+        # Worked out once per distinct token and remembered (set operations in C then do
+        # the per-text work): the collapsed form matters only when it is a lexicon word.
+        collapses, seen = self._collapse_memo
+        if not seen.issuperset(tokset):
+            collapses, seen = self._learn_collapses(tokset, collapses, seen)
+        singles = {collapses[t] for t in tokset & collapses.keys()}
+        for single in singles - tokset:
+            found.extend(Hit(h.category, h.p, h.rating, h.term) for h in self.words[single])
         if "*" in joined:
             for tok in tokset:
                 if "*" in tok and len(tok) > 2 and tok.strip("*"):
@@ -237,7 +260,9 @@ class Lexicon:
                         if pattern.fullmatch(word):
                             found.extend(self.words[word])
                             break
-        if self._stem_re.search(joined):
+        # One C-level substring test per stem is much cheaper than the alternation regex
+        # scanning every position of the text; both answer "is any stem in the text?".
+        if any(stem in joined for stem in self._stem_names):
             for stem, hit, exceptions in self.stems:
                 if stem in joined:
                     for tok in tokset:
@@ -289,37 +314,59 @@ class Model:
         self.short_text = int(data.get("short_text", 48))
         self.ignore = frozenset(data.get("ignore", ()))
         self.info = {k: v for k, v in data.items() if k != "weights"}
+        # Word features keyed by the word, pair features by the (word, word) tuple: zip()
+        # yields the tuples directly, so no "a b" string is built per pair of tokens.
+        self._unigrams: dict[str, float] = {}
+        self._pairs: dict[tuple[str, str], float] = {}
+        for name, weight in self.weights.items():
+            if " " in name:
+                first, second = name.split(" ", 1)
+                self._pairs[first, second] = weight
+            else:
+                self._unigrams[name] = weight
+        if any(a in self.ignore and b in self.ignore for a, b in self._pairs):
+            raise ValueError("the model weights a pair of two ignored words")
+        self._ignored_pairs = frozenset((a, b) for a in self.ignore for b in self.ignore)
 
     def score(self, toks: list[str], anchors: frozenset | set = frozenset(),
               explain: bool = False, require: frozenset = frozenset()) -> tuple[float, str]:
         """(P(offensive) of the most offensive window, its strongest feature if `explain`)."""
-        get = self.weights.get
         step = self.window
         n = len(toks)
         long_text = n > self.short_text
         if long_text and not anchors:
             return 0.0, ""
-        best, best_feats = -30.0, None
+        ignore, ignored_pairs = self.ignore, self._ignored_pairs
+        unigrams, pairs = self._unigrams, self._pairs
+        get_word, get_pair = unigrams.get, pairs.get
+        min_evidence = self.min_evidence
+        best, best_window = -30.0, None
         starts = (0,) if n <= step else range(0, n - step // 2, step // 2)
         for start in starts:
             chunk = toks[start:start + step] if n > step else toks
-            feats = set(chunk)
-            if long_text and feats.isdisjoint(anchors):
+            words = set(chunk)
+            if long_text and words.isdisjoint(anchors):
                 continue
-            if require and feats.isdisjoint(require):
+            if require and words.isdisjoint(require):
                 continue
-            ignore = self.ignore
-            feats -= ignore
-            feats.update(f"{a} {b}" for a, b in zip(chunk, chunk[1:], strict=False)
-                         if a not in ignore or b not in ignore)
-            weights = [w for w in map(get, feats) if w is not None]
-            if not weights or max(weights) < self.min_evidence:
+            words -= ignore
+            chunk_pairs = set(zip(chunk, chunk[1:], strict=False))
+            weights = [w for w in map(get_word, words) if w is not None]
+            weights += [w for w in map(get_pair, chunk_pairs) if w is not None]
+            if not weights or max(weights) < min_evidence:
                 continue
-            score = self.bias + sum(weights) / math.sqrt(max(len(feats), 1))
+            # A pair of two ignored words is not a feature (and has no weight).
+            count = len(words) + len(chunk_pairs) - len(chunk_pairs & ignored_pairs)
+            score = self.bias + sum(weights) / math.sqrt(max(count, 1))
             if score > best:
-                best, best_feats = score, feats
+                best, best_window = score, (words, chunk_pairs)
         best = max(min(best, 30.0), -30.0)
-        feature = max(best_feats, key=lambda f: get(f, 0.0)) if explain and best_feats else ""
+        feature = ""
+        if explain and best_window:
+            feats = set(best_window[0]) | {f"{a} {b}" for a, b in best_window[1]
+                                           if (a, b) not in self._ignored_pairs}
+            get = self.weights.get
+            feature = max(feats, key=lambda f: get(f, 0.0))
         return 1 / (1 + math.exp(-best)), feature
 
     def probability(self, toks: list[str], anchors: frozenset | set = frozenset()) -> float:

@@ -60,6 +60,12 @@ _REPEATS = re.compile(r"([a-z@$*!])\1{2,}")
 # Three or more single characters joined by one or two separators: "f u c k", "s.h.i.t".
 _SPACED = re.compile(r"(?<![\w@$*!])(?:[a-z@$*!0-9][ .\-_,/]{1,2}){2,}[a-z@$*!0-9](?![\w@$*])")
 _SPACED_SEPARATORS = re.compile(r"[ .\-_,/]")
+# Cheap necessary conditions for the two substitutions above, so plain text skips them:
+# every _SPACED match contains a separator, a single character, one or two separators and
+# a last character not followed by a word character; every _REPEATS match contains a tripled
+# letter or symbol (found by a simpler regex that needs no repetition loop).
+_MAYBE_SPACED = re.compile(r"[ .\-_,/][a-z@$*!0-9][ .\-_,/]{1,2}[a-z@$*!0-9](?![\w@$*])")
+_TRIPLE = re.compile(r"([a-z@$*!])\1\1")
 _TOKEN = re.compile(r"[a-z0-9@$*!|+€£']+")
 _MENTION = re.compile(r"^@[a-z0-9_]+$")
 _NUMERIC = re.compile(r"^\d{2,}[a-z]{0,4}$")
@@ -78,35 +84,77 @@ def _join_spaced(match: re.Match) -> str:
     return " " + _SPACED_SEPARATORS.sub("", match.group(0)) + " "
 
 
+_ASCII_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what \s matches in ASCII text
+
+
+def _replace_emails(text: str) -> str:
+    """_EMAIL.sub(" emailaddress ", text), without the regex trying every position.
+
+    An _EMAIL match never crosses white space, so only the runs of non-space characters
+    that contain an "@" are handed to the regex (found with C-level find, in ASCII text).
+    """
+    if len(text) < 500 or not text.isascii():  # in short text the regex is cheaper
+        return _EMAIL.sub(" emailaddress ", text)
+    out = []
+    pos = 0
+    at = text.find("@")
+    while at != -1:
+        start = max(text.rfind(c, pos, at) for c in _ASCII_SPACES) + 1
+        start = max(start, pos)
+        end = min((i for c in _ASCII_SPACES if (i := text.find(c, at)) != -1),
+                  default=len(text))
+        out.append(text[pos:start])
+        out.append(_EMAIL.sub(" emailaddress ", text[start:end]))
+        pos = end
+        at = text.find("@", end)
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def tokens(text: str) -> list[str]:
     """The normalised word tokens of `text`, in order."""
     text = fold(text)
     if "http" in text or "www." in text:
         text = _URL.sub(" url ", text)
     if "@" in text and "." in text:
-        text = _EMAIL.sub(" emailaddress ", text)
-    text = _REPEATS.sub(r"\1\1", text)
-    text = _SPACED.sub(_join_spaced, text)
-    out = []
-    for tok in _TOKEN.findall(text):
-        if tok.isalpha():
-            out.append(tok)
-            continue
-        tok = tok.strip("'!|+*")
-        if not tok or tok.isdigit():
-            if tok:
-                out.append("0")
-            continue
-        if _NUMERIC.match(tok):
-            out.append("0")  # "45s", "1990s", "10am", "100mb": numbers, not leetspeak
-            continue
-        if tok[0] == "@" and _MENTION.match(tok):
-            out.append("@user")
-            continue
-        if tok.isalpha():
-            out.append(tok)
-            continue
-        tok = tok.translate(_LEET_TABLE).replace("'", "")
-        if tok:
-            out.append(tok)
-    return out
+        text = _replace_emails(text)
+    first = _TRIPLE.search(text)
+    if first:
+        # _REPEATS has no look-behind, so the text before its first match is left as it is.
+        start = first.start()
+        text = text[:start] + _REPEATS.sub(r"\1\1", text[start:])
+    if _MAYBE_SPACED.search(text):
+        text = _SPACED.sub(_join_spaced, text)
+    raw = _TOKEN.findall(text)
+    cache = _TOKEN_CACHE
+    normal = list(map(cache.get, raw))  # the common case: every token seen before
+    if None in normal:
+        for i, found in enumerate(normal):
+            if found is None:
+                tok = raw[i]
+                found = normal[i] = tok if tok.isalpha() else _normalise_token(tok)
+                if len(cache) < _TOKEN_MEMORY:
+                    cache[tok] = found
+    return list(filter(None, normal))  # "" marks a token that normalises to nothing
+
+
+# A token's normal form depends only on the token, and tokens repeat a lot, so it is worked
+# out once per process (up to _TOKEN_MEMORY distinct tokens; later ones every time).
+_TOKEN_MEMORY = 200_000
+_TOKEN_CACHE: dict[str, str] = {}
+
+
+def _normalise_token(tok: str) -> str:
+    """The normal form of one token that is not purely letters ("" to drop it)."""
+    tok = tok.strip("'!|+*")
+    if not tok:
+        return ""
+    if tok.isdigit():
+        return "0"
+    if _NUMERIC.match(tok):
+        return "0"  # "45s", "1990s", "10am", "100mb": numbers, not leetspeak
+    if tok[0] == "@" and _MENTION.match(tok):
+        return "@user"
+    if tok.isalpha():
+        return tok
+    return tok.translate(_LEET_TABLE).replace("'", "")
