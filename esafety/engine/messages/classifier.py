@@ -240,7 +240,10 @@ class Lexicon:
     def hits(self, toks: list[str], joined: str) -> list[Hit]:
         found: list[Hit] = []
         tokset = set(toks)
-        for word in tokset & self._word_keys:
+        # Hits in the order their words first appear, so the same text always gives the
+        # same evidence in the same order (set order changes between processes).
+        first_seen = {t: i for i, t in enumerate(dict.fromkeys(toks))}
+        for word in sorted(tokset & self._word_keys, key=first_seen.__getitem__):
             found.extend(self.words[word])
         # "shitt", "fuuck": the tokens again with doubled letters made single (str.replace
         # per letter pair is much cheaper than a regex substitution per match).
@@ -250,10 +253,10 @@ class Lexicon:
         if not seen.issuperset(tokset):
             collapses, seen = self._learn_collapses(tokset, collapses, seen)
         singles = {collapses[t] for t in tokset & collapses.keys()}
-        for single in singles - tokset:
+        for single in sorted(singles - tokset):
             found.extend(Hit(h.category, h.p, h.rating, h.term) for h in self.words[single])
         if "*" in joined:
-            for tok in tokset:
+            for tok in first_seen:
                 if "*" in tok and len(tok) > 2 and tok.strip("*"):
                     pattern = re.compile(re.escape(tok).replace(r"\*", "[a-z]"))
                     for word in self._words_by_length.get(len(tok), ()):
@@ -265,7 +268,7 @@ class Lexicon:
         if any(stem in joined for stem in self._stem_names):
             for stem, hit, exceptions in self.stems:
                 if stem in joined:
-                    for tok in tokset:
+                    for tok in first_seen:
                         if stem in tok and tok not in exceptions and _stem_fits(tok, stem):
                             found.append(hit)
                             break
@@ -276,7 +279,7 @@ class Lexicon:
                 groups.update(self.triggers[trigger])
             long_text = len(toks) > 80
             positions = [i for i, t in enumerate(toks) if t in present] if long_text else []
-            for index in groups:
+            for index in sorted(groups):
                 regex, hit, _ = self.groups[index]
                 if long_text:
                     # Search only around the trigger words, not the whole email.
