@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from esafety.audit import events
 from esafety.directory import roles
+from esafety.directory.access import check_actor
 from esafety.directory.models import Person
-from esafety.errors import Conflict, InvalidInput, NotAllowed
+from esafety.errors import Conflict, InvalidInput
 
 PERSON_FIELDS = ["username", "first_name", "last_name", "email", "role", "external_id",
                  "year_group", "form", "date_of_birth", "access_expires_at", "left_on", "is_active"]
@@ -21,17 +22,12 @@ def person_snapshot(person: Person) -> dict:
     return data
 
 
-def _require_same_school(actor, person):
-    if actor is not None and not actor.is_superuser and actor.school_id != person.school_id:
-        raise NotAllowed("that person is not in your school")
-
-
 def person_leave(*, actor, person: Person, left_on: datetime.date | None = None) -> Person:
     """003 §5.9: a leaver's access ends the moment they are recorded as leaving.
 
     A date in the future schedules it: the sign-in backend refuses them from that day.
     """
-    _require_same_school(actor, person)
+    check_actor(actor, school_id=person.school_id)
     today = timezone.localdate()
     left_on = left_on or today
     with transaction.atomic():
@@ -50,7 +46,7 @@ def person_leave(*, actor, person: Person, left_on: datetime.date | None = None)
 
 def person_reinstate(*, actor, person: Person) -> Person:
     """Undo a leaver recorded in error (or a returner): access comes back."""
-    _require_same_school(actor, person)
+    check_actor(actor, school_id=person.school_id)
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
         before = person_snapshot(person)
@@ -70,8 +66,7 @@ def guest_add(*, actor, school, role: str, first_name: str, last_name: str, emai
         raise InvalidInput(f"{role!r} is not a guest role")
     if expires_at <= timezone.now():
         raise InvalidInput("the end of access must be in the future")
-    if actor is not None and not actor.is_superuser and actor.school_id != school.id:
-        raise NotAllowed("you can only add guests to your own school")
+    check_actor(actor, school_id=school.id)
     with transaction.atomic():
         person = Person(school=school, role=role, first_name=first_name, last_name=last_name,
                         email=email, access_expires_at=expires_at,
@@ -87,7 +82,7 @@ def guest_add(*, actor, school, role: str, first_name: str, last_name: str, emai
 
 
 def guest_extend(*, actor, person: Person, expires_at: datetime.datetime) -> Person:
-    _require_same_school(actor, person)
+    check_actor(actor, school_id=person.school_id)
     if not person.is_guest:
         raise InvalidInput("only guests have an end of access")
     with transaction.atomic():
@@ -126,9 +121,8 @@ def school_update(*, actor, school, **changes):
     """Change the school's own settings (its name, when its year starts, its mail domains)."""
     from esafety.directory.models import School
 
-    if actor is not None and not actor.is_superuser:
-        if actor.school_id != school.id or actor.role != roles.HEADTEACHER:
-            raise NotAllowed("only the headteacher can change the school's settings")
+    check_actor(actor, allowed={roles.HEADTEACHER}, school_id=school.id,
+                what="change the school's settings")
     unknown = set(changes) - set(SCHOOL_FIELDS)
     if unknown:
         raise InvalidInput(f"unknown setting(s): {', '.join(sorted(unknown))}")

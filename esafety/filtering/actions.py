@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from esafety.audit import events
 from esafety.directory import roles
+from esafety.directory.access import check_actor
 from esafety.engine.urls.lists import ListReport, read_lists
 from esafety.engine.urls.normalise import normalise_host, parse_target
 from esafety.errors import Conflict, InvalidInput, NotAllowed
@@ -49,12 +50,8 @@ CAN_SUSPEND_INTERNET = roles.STAFF_ROLES
 
 # -- helpers ------------------------------------------------------------------------------
 def _require(actor, allowed, what: str, school=None) -> None:
-    if actor is None or getattr(actor, "is_superuser", False):
-        return
-    if actor.role not in allowed:
-        raise NotAllowed(f"your role may not {what}")
-    if school is not None and actor.school_id != school.id:
-        raise NotAllowed("that belongs to another school")
+    check_actor(actor, allowed=allowed, school_id=school.id if school is not None else None,
+                what=what)
 
 
 def settings_for(school) -> FilteringSettings:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from esafety.audit import events
 from esafety.directory import roles
+from esafety.directory.access import check_actor
 from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 from esafety.policies import status
@@ -25,23 +26,11 @@ SCAN_SIGNATURES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff"
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 
 
-def _require(actor, allowed, what):
-    if actor is None or actor.is_superuser:
-        return
-    if actor.role not in allowed:
-        raise NotAllowed(f"your role cannot {what}")
-
-
-def _same_school(actor, school_id):
-    if actor is not None and not actor.is_superuser and actor.school_id != school_id:
-        raise NotAllowed("that belongs to another school")
-
-
 def policy_document_create(*, actor, school: School, title: str, audience: str = "",
                            responsible_person: Person | None = None,
                            review_every_months: int = 12) -> PolicyDocument:
-    _require(actor, roles.CAN_MANAGE_POLICIES, "manage policies")
-    _same_school(actor, school.id)
+    check_actor(actor, allowed=roles.CAN_MANAGE_POLICIES, school_id=school.id,
+                what="manage policies")
     if audience and audience not in roles.AUDIENCE_LABELS:
         raise InvalidInput(f"unknown audience {audience!r}")
     if audience and PolicyDocument.objects.filter(school=school, audience=audience).exists():
@@ -63,8 +52,8 @@ def policy_publish(*, actor, document: PolicyDocument, number: str, text: str, a
                    summary_of_changes: str = "", monitoring_notice: str | None = None,
                    published_at: datetime.datetime | None = None) -> PolicyVersion:
     """Publish a new version. For an AUP, everyone in its audience must accept it again."""
-    _require(actor, roles.CAN_MANAGE_POLICIES, "publish policies")
-    _same_school(actor, document.school_id)
+    check_actor(actor, allowed=roles.CAN_MANAGE_POLICIES, school_id=document.school_id,
+                what="publish policies")
     if not text.strip():
         raise InvalidInput("the policy text is empty")
     if review_due <= approved_on:
@@ -111,8 +100,8 @@ def acceptance_record(*, actor, person: Person, version: PolicyVersion, decision
         if scanned_form is not None or cosigned_by is not None:
             raise InvalidInput("an online answer has no scanned form or paper co-signature")
     elif method == Acceptance.PAPER:
-        _require(actor, roles.CAN_RECORD_PAPER_SIGNATURE, "record paper signatures")
-        _same_school(actor, person.school_id)
+        check_actor(actor, allowed=roles.CAN_RECORD_PAPER_SIGNATURE, school_id=person.school_id,
+                    what="record paper signatures")
         if scanned_form is None:
             raise InvalidInput("attach the scanned, signed form")
         if cosigned_by is not None and not person.parents.filter(pk=cosigned_by.pk).exists():
