@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from esafety.directory import roles
@@ -10,13 +10,6 @@ from esafety.directory.models import Person
 from esafety.incidents import access as incident_access
 from esafety.incidents.models import STATUS_CLOSED, STATUS_NEW
 from esafety.policies import status
-
-
-def _url(name):
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
 
 
 def dashboard_for(person) -> dict:
@@ -44,10 +37,10 @@ def dashboard_for(person) -> dict:
             school=school, role__in=roles.GUEST_ROLES, is_active=True,
             access_expires_at__gt=timezone.now(), access_expires_at__lte=soon
         ).order_by("access_expires_at")
-    context["report_url"] = _url("incidents:report") or _url("incidents:home")
+    context["report_url"] = reverse("incidents:report")
     if person.is_staff_member or person.role == roles.GOVERNOR:
         cases = incident_access.team_incidents(person)
         context["incidents_new"] = cases.filter(status=STATUS_NEW).count()
         context["incidents_open"] = cases.exclude(status=STATUS_CLOSED).count()
-    context["check_url"] = _url("checks:check") if person.is_staff_member else None
+    context["check_url"] = reverse("checks:check") if person.is_staff_member else None
     return context
