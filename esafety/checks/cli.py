@@ -94,6 +94,8 @@ def _sender_role(value: str | None) -> str | None:
 def format_verdict(verdict: Verdict) -> str:
     lines = [f"Verdict: {verdict.verdict.upper()}"
              + (f" (rating: {verdict.rating})" if verdict.rating else "")]
+    if verdict.read_as:
+        lines.append(f"Read as: {verdict.read_as}.")
     if not verdict.findings:
         lines.append("No findings: nothing in the rulebook applies to this message.")
     for finding in verdict.findings:

@@ -21,7 +21,12 @@ from esafety.engine.messages.classifier import (
     default_classifier,
 )
 from esafety.engine.messages.directory import EMPTY, STAFF_LIKE, Directory, name_key
-from esafety.engine.messages.message import ParsedMessage, message_from_text, parse_message
+from esafety.engine.messages.message import (
+    ParsedMessage,
+    bulk_reason,
+    message_from_text,
+    parse_message,
+)
 from esafety.engine.messages.normalise import fold
 from esafety.engine.messages.rulebook import ACTIONS, Rule, Rulebook, builtin_rulebook
 
@@ -77,6 +82,7 @@ class Verdict:
     rating: str | None
     findings: list[Finding] = field(default_factory=list)
     audience: str = "inbound"
+    read_as: str = ""
 
     def as_dict(self) -> dict:
         return {"verdict": self.verdict, "rating": self.rating,
@@ -491,6 +497,10 @@ def _chain_letter(rule: Rule, ctx: Context) -> list[Evidence]:
     forwards = len(re.findall(r"\bfwd?:", ctx.msg.subject, re.I))
     if len(strong) + len(weak) + (forwards >= 2) < 2:
         return []
+    if ctx.audience == "bulk" and len(strong) < rule.params.get("min_strong_in_bulk", 2):
+        # Newsletters ask to be passed on ("forward this to anyone who might be
+        # interested"); a chain letter arriving in bulk still has its threats and promises.
+        return []
     m = strong[0]
     part = "subject" if m.start() < len(ctx.msg.subject) else "body"
     offset = 0 if part == "subject" else len(ctx.msg.subject) + 1
@@ -535,13 +545,18 @@ def _content(category: str):
         for part, text, result in content["parts"]:
             if category not in result.flagged_categories:
                 continue
-            cat_rating = result.category_ratings.get(category)
-            if _RATING_ORDER[cat_rating] > _RATING_ORDER[rating]:
-                rating = cat_rating
             terms = []
             for hit in result.hits:
                 if hit.category == category and hit.p >= 0.6 and hit.term not in terms:
                     terms.append(hit.term)
+            if ctx.audience == "bulk" and _distinct(terms) < rule.params.get(
+                    "min_terms_in_bulk", 2):
+                # A newsletter or list post that mentions "porn" once is reporting on
+                # something; material that is itself obscene or hateful says it many ways.
+                continue
+            cat_rating = result.category_ratings.get(category)
+            if _RATING_ORDER[cat_rating] > _RATING_ORDER[rating]:
+                rating = cat_rating
             if terms:
                 for term in terms[:2]:
                     out.append(_located(part, text, term, content["subject_length"]))
@@ -549,6 +564,15 @@ def _content(category: str):
                 out.append(Evidence(part, _model_excerpt(ctx, text)))
         return out, rating
     return detect
+
+
+def _distinct(terms: list[str]) -> int:
+    """How many different words: "porn" and "porno" are one."""
+    kept: list[str] = []
+    for term in sorted(terms, key=len):
+        if not any(term.startswith(k) for k in kept):
+            kept.append(term)
+    return len(kept)
 
 
 def _located(part: str, text: str, term: str, subject_length: int) -> Evidence:
@@ -604,6 +628,8 @@ def audience_for(msg: ParsedMessage, directory: Directory, sender_role: str | No
         return "staff", role
     if role in ("pupil", "pupils"):
         return "pupils", roles.PUPIL
+    if bulk_reason(msg):
+        return "bulk", role
     return "inbound", role
 
 
@@ -628,7 +654,21 @@ def check_parsed(msg: ParsedMessage, *, directory: Directory | None = None,
     verdict = max((f.action for f in findings), key=_VERDICT_ORDER.__getitem__, default="allow")
     ratings = [f.rating for f in findings if f.rating]
     rating = max(ratings, key=_RATING_ORDER.__getitem__) if ratings else None
-    return Verdict(verdict=verdict, rating=rating, findings=findings, audience=audience)
+    return Verdict(verdict=verdict, rating=rating, findings=findings, audience=audience,
+                   read_as=_read_as(msg, audience, role))
+
+
+def _read_as(msg: ParsedMessage, audience: str, role: str | None) -> str:
+    """How the checker read the message, in words (shown with the verdict)."""
+    if audience == "staff":
+        return f"sent by staff ({role})" if role and role != "staff" else "sent by staff"
+    if audience == "pupils":
+        return "sent by a pupil"
+    if audience == "bulk":
+        return (f"bulk mail from outside: {bulk_reason(msg)}. Swearing and rudeness in "
+                "mailing lists and newsletters are not raised; other content needs more "
+                "than one sign")
+    return "mail arriving from outside the school"
 
 
 def check_message(raw: bytes, **kwargs) -> Verdict:

@@ -266,7 +266,8 @@ def _filename(part: Message) -> str:
 
 _HEADER_KEYS = ("message-id", "in-reply-to", "references", "reply-to", "x-forwarded-for",
                 "x-forwarded-to", "resent-from", "resent-to", "auto-submitted", "list-id",
-                "precedence")
+                "precedence", "list-unsubscribe", "list-post", "mailing-list", "x-mailing-list",
+                "x-beenthere", "sender", "return-path", "to")
 
 
 def _fill_headers(out: ParsedMessage, get_all) -> None:
@@ -415,3 +416,56 @@ def parse_message(raw: bytes) -> ParsedMessage:
 def message_from_text(text: str, *, subject: str = "") -> ParsedMessage:
     """A message that is only a body (for `esafety check --text` and the web form)."""
     return ParsedMessage(subject=subject, body=text[:MAX_TEXT])
+
+
+# ---------------------------------------------------------------- bulk mail
+
+# Mail that nobody wrote to this recipient: mailing lists, newsletters, digests and
+# automated notices. The recipient chose to receive it (or it is a machine's), so the
+# checker judges its content by a higher bar (see rulebook.yaml, audience `bulk`).
+# Only the envelope and headers are read: a personal reply that quotes a newsletter's
+# "unsubscribe" footer is still personal mail.
+_LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "mailing-list", "x-mailing-list",
+                 "x-beenthere")
+_LIST_SERVER = re.compile(r"^(owner-|bounce|[^@]*-(request|bounces?|owner|admin)@|[^@]*bounce)")
+_MACHINE_SENDER = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer-daemon|newsletters?|notifications?|"
+    r"announce|digest)[^@]*@")
+_UNDISCLOSED = re.compile(r"undisclosed[- ]recipients?", re.I)
+
+
+def bulk_reason(msg: ParsedMessage) -> str:
+    """Why `msg` is bulk mail ("" when it looks personally written), in words for the
+    person reading the verdict."""
+    headers = msg.headers
+    for key in _LIST_HEADERS:
+        if headers.get(key):
+            return f"mailing list ({_HEADER_NAMES[key]}: {_shorten_header(headers[key])})"
+    precedence = headers.get("precedence", "").strip().lower()
+    if precedence in ("bulk", "list", "junk"):
+        return f"sent in bulk (Precedence: {precedence})"
+    auto = headers.get("auto-submitted", "").strip().lower()
+    if auto and auto != "no":
+        return f"sent automatically (Auto-Submitted: {_shorten_header(auto)})"
+    for key in ("sender", "return-path"):
+        address = headers.get(key, "").strip().strip("<>").lower()
+        if _LIST_SERVER.match(address):
+            return f"sent through a list server ({_HEADER_NAMES[key]}: {_shorten_header(address)})"
+    if _MACHINE_SENDER.match(msg.sender_address):
+        return f"sent by an automated address ({msg.sender_address})"
+    if any(_UNDISCLOSED.search(name or address) for name, address in msg.to) or (
+            "undisclosed" in headers.get("to", "").lower()):
+        return "sent to undisclosed recipients (a broadcast)"
+    return ""
+
+
+_HEADER_NAMES = {"list-id": "List-Id", "list-unsubscribe": "List-Unsubscribe",
+                 "list-post": "List-Post", "mailing-list": "Mailing-List",
+                 "x-mailing-list": "X-Mailing-List", "x-beenthere": "X-BeenThere",
+                 "sender": "Sender", "return-path": "Return-Path"}
+
+
+def _shorten_header(value: str, limit: int = 60) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+

@@ -9,7 +9,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 BUILTIN_PATH = HERE / "rulebook.yaml"
 
-AUDIENCES = ("staff", "pupils", "inbound")
+AUDIENCES = ("staff", "pupils", "inbound", "bulk")
 SEVERITIES = ("low", "medium", "high")
 ACTIONS = ("advise", "warn", "hold", "block")  # lightest first
 RATINGS = ("mild", "serious", "gross")
