@@ -30,9 +30,10 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from build_classifier import held_back, load_all  # noqa: E402
 
-from esafety.engine.messages.checker import check_message  # noqa: E402
+from esafety.engine.messages import checker  # noqa: E402
+from esafety.engine.messages.checker import check_message, check_parsed  # noqa: E402
 from esafety.engine.messages.classifier import default_classifier  # noqa: E402
-from esafety.engine.messages.message import parse_message  # noqa: E402
+from esafety.engine.messages.message import bulk_reason, parse_message  # noqa: E402
 
 SCUNTHORPE = [
     "Scunthorpe United won 2-0 on Saturday", "The Year 7 trip to Sussex leaves at 8am",
@@ -50,6 +51,10 @@ OBFUSCATED = [
     "ｆｕｃｋ", "fück", "f*ck off", "fu\u200bck", "you are a 1d10t", "n1gg3r", "b1tch",
     "a$$hole", "c*nt",
 ]
+
+
+def _never_bulk(msg) -> str:
+    return ""
 
 
 def prf(pred, gold):
@@ -118,16 +123,33 @@ def main(argv=None) -> int:
         raws = [f.read_bytes() for f in files]
         content, by_rule = 0, {}
         texts = []
+        bulk = personal = personal_content = as_personal = 0
         for raw in raws:
             verdict = check_message(raw)
             rules = {f.rule.id for f in verdict.findings if f.rule.id.startswith("content.")}
             content += bool(rules)
             for rule in rules:
                 by_rule[rule] = by_rule.get(rule, 0) + 1
+            if verdict.audience == "bulk":
+                bulk += 1
+            else:
+                personal += 1
+                personal_content += bool(rules)
             msg = parse_message(raw)
             texts.append(f"{msg.subject}\n{msg.body}")
+            # What the rate would be if every message were read as personal mail (the
+            # bulk bar switched off): how much of the figure the bulk reading accounts for.
+            checker.bulk_reason = _never_bulk
+            try:
+                as_personal += any(f.rule.id.startswith("content.")
+                                   for f in check_parsed(msg).findings)
+            finally:
+                checker.bulk_reason = bulk_reason
         entry = {"messages": len(raws), "esafety": round(content / len(raws), 4),
-                 "esafety_by_rule": by_rule}
+                 "esafety_by_rule": by_rule, "read as bulk": bulk,
+                 "personal": personal, "personal with a content finding": personal_content,
+                 "esafety, every message read as personal mail": round(
+                     as_personal / len(raws), 4)}
         entry["alt-profanity-check"] = round(
             sum(others["alt-profanity-check"](texts)) / len(texts), 4)
         few = texts[:SAMPLE_MAIL]
@@ -166,6 +188,10 @@ def main(argv=None) -> int:
               f"(first {entry['better-profanity sample']}) |")
     for label, entry in results["mail"].items():
         print(f"\nesafety content findings in {label}: {entry['esafety_by_rule']}")
+        print(f"  read as bulk mail: {entry['read as bulk']}; personal mail: "
+              f"{entry['personal']}, of which {entry['personal with a content finding']} "
+              f"with a content finding; with every message read as personal mail (bulk "
+              f"bar off): {entry['esafety, every message read as personal mail']:.2%}")
     print("\n## Word lists (right answers)\n")
     print("| list | esafety | alt-profanity-check | better-profanity |")
     print("| --- | --- | --- | --- |")
