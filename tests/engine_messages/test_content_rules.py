@@ -73,3 +73,17 @@ def test_a_clean_message_is_allowed():
                     body="Hi Helen, I can cover 9X2 in period 3. Thanks, Tom")
     verdict = check_message(raw, directory=D)
     assert verdict.as_dict() == {"verdict": "allow", "rating": None, "findings": []}
+
+
+def test_a_model_only_finding_quotes_the_hostile_line_and_says_where_it_is():
+    # No lexicon word to point at: the excerpt is the sentence the model finds most hostile.
+    in_body = check_text("YOU ARE ALL IDIOTS AND I HATE THIS PLACE", subject="hi")
+    finding = next(f for f in in_body.findings if f.rule.id == "content.abuse")
+    assert finding.evidence[0].part == "body"
+    assert finding.evidence[0].excerpt == "YOU ARE ALL IDIOTS AND I HATE THIS PLACE"
+
+    in_subject = check_text("see you tomorrow",
+                            subject="you are a useless idiot and a pathetic loser")
+    finding = next(f for f in in_subject.findings if f.rule.id == "content.abuse")
+    assert finding.evidence[0].part == "subject"
+    assert finding.evidence[0].excerpt == "you are a useless idiot and a pathetic loser"

@@ -527,15 +527,20 @@ def _content_parts(ctx: Context) -> dict:
     return ctx._content
 
 
-def _model_excerpt(ctx: Context, text: str) -> str:
-    # The learned model gave no word to quote; show the sentence it finds most hostile.
+def _model_evidence(ctx: Context, part: str, text: str, subject_length: int) -> Evidence:
+    # The learned model gave no word to quote; show the sentence it finds most hostile, and
+    # say whether it is the subject line or the body.
     model = ctx.classifier.model
-    sentences = [s for s in re.split(r"(?<=[.!?\n])\s+", text) if s.strip()][:400]
+    subject = text[: subject_length - 1] if part == "body" and subject_length else ""
+    rest = text[len(subject):]
+    sentences = [("subject", subject)] if subject.strip() else []
+    sentences += [("body" if part == "body" else part, s)
+                  for s in re.split(r"(?<=[.!?])\s+|\n+", rest) if s.strip()][:400]
     if not model or not sentences:
-        return _shorten(text, 160)
+        return Evidence(part, _shorten(text, 160))
     from esafety.engine.messages.normalise import tokens
-    best = max(sentences, key=lambda s: model.probability(tokens(s)))
-    return _shorten(best, 200)
+    where, best = max(sentences, key=lambda s: model.probability(tokens(s[1])))
+    return Evidence(where, _shorten(best.strip(), 200))
 
 
 def _content(category: str):
@@ -561,7 +566,7 @@ def _content(category: str):
                 for term in terms[:2]:
                     out.append(_located(part, text, term, content["subject_length"]))
             else:
-                out.append(Evidence(part, _model_excerpt(ctx, text)))
+                out.append(_model_evidence(ctx, part, text, content["subject_length"]))
         return out, rating
     return detect
 
