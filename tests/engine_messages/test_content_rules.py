@@ -75,8 +75,9 @@ def test_a_clean_message_is_allowed():
     assert verdict.as_dict() == {"verdict": "allow", "rating": None, "findings": []}
 
 
-def test_a_model_only_finding_quotes_the_hostile_line_and_says_where_it_is():
-    # No lexicon word to point at: the excerpt is the sentence the model finds most hostile.
+def test_the_excerpt_quotes_the_hostile_line_and_says_where_it_is():
+    # In the body the model alone finds it (no lexicon word to point at), so the excerpt is
+    # the sentence it finds most hostile; in the subject a phrase of the lexicon matches.
     in_body = check_text("YOU ARE ALL IDIOTS AND I HATE THIS PLACE", subject="hi")
     finding = next(f for f in in_body.findings if f.rule.id == "content.abuse")
     assert finding.evidence[0].part == "body"
