@@ -140,3 +140,22 @@ def test_scan_a_folder_an_mbox_and_a_maildir(run, tmp_path):
     maildir.add(make_mail(to=["a@example.com"], body="Hello"))
     result = run(["scan", str(tmp_path / "Maildir"), "--quiet"])
     assert "1 messages scanned, 0 unreadable" in result.stdout.decode()
+
+
+def test_classify_keeps_order_and_errors_across_chunks_of_input(run):
+    # More lines than one chunk (2,000), with bad and blank lines on both sides of the cut.
+    lines = [json.dumps({"id": i, "text": "you idiot" if i % 3 else "hello"})
+             for i in range(2600)]
+    lines[1999] = "not json"
+    lines[2000] = ""
+    lines[2001] = '{"id": "n", "text": null}'
+    result = run(["classify"], ("\n".join(lines) + "\n").encode())
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(out) == 2599  # the blank line gives nothing
+    assert out[1999] == {"id": None, "error": "line 2000: Expecting value: line 1 column 1 "
+                                              "(char 0)"}
+    assert out[2000]["id"] == "n" and out[2000]["error"].startswith("line 2002: ")
+    verdicts = [o for o in out if "error" not in o]
+    assert [o["id"] for o in verdicts] == [i for i in range(2600) if i not in (1999, 2000, 2001)]
+    assert all(o["flagged"] == bool(o["id"] % 3) for o in verdicts)

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from esafety.engine.messages.normalise import tokens as normalised_tokens
+from esafety.engine.messages.normalise import tokens_many
 
 HERE = Path(__file__).resolve().parent
 LEXICON_PATH = HERE / "lexicon.yaml"
@@ -111,6 +112,7 @@ class Lexicon:
         self.groups: list[tuple[re.Pattern, Hit, list[str]]] = []
         self.triggers: dict[str, list[int]] = {}
         self._group_when: list[frozenset] = []
+        self._quick_regexes: list[re.Pattern | None] = []
         self._load(data)
 
     def _load(self, data: dict) -> None:
@@ -159,6 +161,7 @@ class Lexicon:
             except re.error as exc:
                 raise LexiconError(f"phrases[{i}]: bad pattern ({exc})") from exc
             self.groups.append((regex, hit, patterns))
+            self._quick_regexes.append(None)  # compiled when first needed (see phrase_hit)
             self._group_when.append(frozenset(when))
             for w in when:
                 self.triggers.setdefault(w, []).append(len(self.groups) - 1)
@@ -295,6 +298,39 @@ class Lexicon:
                     found.append(Hit(hit.category, hit.p, hit.rating, match.group(0)))
         return found
 
+    def token_part(self, tok: str) -> tuple | None:
+        """What one token can contribute to hits() on its own, or None if nothing:
+        (its word hits, the lexicon word its doubled letters make single, the indexes of
+        the stems it fits, the phrase groups it triggers, whether it has a "*" mask,
+        whether it keys a safe phrase)."""
+        collapsed = tok
+        for pair in _PAIRS:
+            if pair in collapsed:
+                collapsed = collapsed.replace(pair, pair[0])
+        collapsed = collapsed if collapsed != tok and collapsed in self._word_keys else None
+        fits = tuple(i for i, (stem, _, exceptions) in enumerate(self.stems)
+                     if stem in tok and tok not in exceptions and _stem_fits(tok, stem))
+        part = (self.words.get(tok), collapsed, fits, tuple(self.triggers.get(tok, ())),
+                "*" in tok, tok in self._safe_keys)
+        return part if any(part) else None
+
+    def phrase_hit(self, index: int, joined: str) -> Hit | None:
+        """The hit of phrase group `index` in `joined`, as hits() finds it (short text)."""
+        regex = self._quick_regexes[index]
+        if regex is None:
+            # The group's regex with the word-start test done once for all its phrases,
+            # so the engine gives up at once inside a word: the same matches, a few times
+            # faster than one test per phrase.
+            patterns = self.groups[index][2]
+            regex = self._quick_regexes[index] = re.compile(
+                r"(?<![a-z0-9])(?:" + "|".join(f"(?:{p})(?![a-z0-9])" for p in patterns)
+                + ")")
+        match = regex.search(joined)
+        if match:
+            hit = self.groups[index][1]
+            return Hit(hit.category, hit.p, hit.rating, match.group(0))
+        return None
+
 
 class Model:
     """A linear model over L2-normalised binary word and word-pair features (model.json).
@@ -372,6 +408,26 @@ class Model:
             feature = max(feats, key=lambda f: get(f, 0.0))
         return 1 / (1 + math.exp(-best)), feature
 
+    def one_window_probability(self, toks: list[str], words: set[str]) -> float:
+        """score(toks)[0] for 1 to `window` tokens (a short text), given words = set(toks),
+        which it empties of ignored words. The sets are built as score() builds them, so
+        the weights are added in the same order and the answer is the same to the last bit
+        (so `words` must be made by set(toks) itself: a copy or a union may iterate in
+        another order).
+        """
+        words -= self.ignore
+        pairs = set(zip(toks, toks[1:], strict=False))
+        weights = [w for w in map(self._unigrams.get, words) if w is not None]
+        weights += [w for w in map(self._pairs.get, pairs) if w is not None]
+        best = -30.0
+        if weights and max(weights) >= self.min_evidence:
+            count = len(words) + len(pairs) - len(pairs & self._ignored_pairs)
+            score = self.bias + sum(weights) / math.sqrt(max(count, 1))
+            if score > best:
+                best = score
+        best = max(min(best, 30.0), -30.0)
+        return 1 / (1 + math.exp(-best))
+
     def probability(self, toks: list[str], anchors: frozenset | set = frozenset()) -> float:
         return self.score(toks, anchors)[0] if toks else 0.0
 
@@ -386,6 +442,35 @@ class Classifier:
                                   if any(h.category == "profanity" for h in hs))
         stems = [s for s, h, _ in lexicon.stems if h.category == "profanity"]
         self._profane_stem_re = re.compile("|".join(map(re.escape, stems)) or "(?!)")
+        self._category_specs = tuple((c, lexicon.categories[c]["threshold"],
+                                      lexicon.categories[c]["rating"]) for c in CATEGORIES)
+        self._prepare_batches()
+        # token -> what it contributes (see _learn_tokens), for the tokens that contribute
+        # something; and every token already looked at.
+        self._token_memo: tuple[dict[str, tuple], set[str]] = ({}, set())
+
+    def _prepare_batches(self) -> None:
+        """What classify_many() needs to recognise a text nothing can fire on."""
+        model = self.model
+        # Model features strong enough to make a window count (Model.score skips the rest).
+        self._strong_words: frozenset[str] = frozenset()
+        self._strong_pairs: frozenset[tuple[str, str]] = frozenset()
+        # P(offensive) when no window counts (1 token or more, a short text).
+        self._no_evidence_p = 0.0
+        if model:
+            self._strong_words = frozenset(w for w, weight in model._unigrams.items()
+                                           if weight >= model.min_evidence)
+            self._strong_pairs = frozenset(p for p, weight in model._pairs.items()
+                                           if weight >= model.min_evidence)
+            self._no_evidence_p = model.score([])[0]
+        self._pair_starts = frozenset(a for a, _ in self._strong_pairs)
+        # The answer for a text in which nothing fires: with no token, up to short_text
+        # tokens (the model scores it, finds no evidence), and longer (no anchor, no model).
+        self._clean = {}
+        for model_p in {0.0, self._no_evidence_p}:
+            scores = dict.fromkeys(CATEGORIES, 0.0)
+            scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - model_p)
+            self._clean[model_p] = (scores, *self._verdict(scores, []), model_p)
 
     def anchors(self, hits: list[Hit], toks: list[str]) -> set[str]:
         """Tokens of the text that matched the lexicon (where the model may look)."""
@@ -402,11 +487,13 @@ class Classifier:
     def classify(self, text: str, *, mail: bool = False) -> Classification:
         """Score `text`. With mail=True (whole emails, not short posts) the learned model
         only judges the tone around a lexicon word and never adds to a weak word."""
-        toks = normalised_tokens(text or "")
+        return self._classify_tokens(normalised_tokens(text or ""), mail=mail)
+
+    def _classify_tokens(self, toks: list[str], *, mail: bool) -> Classification:
+        """classify(text, mail=mail), given tokens(text)."""
         toks, joined = self.lexicon.strip_safe(toks)
         hits = self.lexicon.hits(toks, joined)
         scores = dict.fromkeys(CATEGORIES, 0.0)
-        ratings: dict[str, str | None] = dict.fromkeys(CATEGORIES)
         for hit in hits:
             if hit.p > scores[hit.category]:
                 scores[hit.category] = hit.p
@@ -440,25 +527,175 @@ class Classifier:
         for category in ("discrimination",):
             if 0 < scores[category] < 0.6:
                 scores[category] = 1 - (1 - scores[category]) * (1 - model_p * 0.5)
+        flagged_categories, rating, category_ratings = self._verdict(scores, hits)
+        return Classification(categories=scores, flagged=bool(flagged_categories), rating=rating,
+                              flagged_categories=flagged_categories, hits=hits, model_p=model_p,
+                              category_ratings=category_ratings)
+
+    def _verdict(self, scores: dict[str, float],
+                 hits: list[Hit]) -> tuple[list[str], str | None, dict[str, str]]:
+        """(flagged categories, overall rating, rating per flagged category)."""
         flagged_categories = []
         rating = None
-        for category in CATEGORIES:
-            spec = self.lexicon.categories[category]
-            if scores[category] >= spec["threshold"]:
+        ratings = {}
+        for category, threshold, category_rating in self._category_specs:
+            if scores[category] >= threshold:
                 flagged_categories.append(category)
-                cat_hits = [h for h in hits if h.category == category
-                            and h.p >= spec["threshold"]]
+                cat_hits = [h for h in hits if h.category == category and h.p >= threshold]
                 if cat_hits:
-                    cat_rating = max((h.rating or spec["rating"] for h in cat_hits),
+                    cat_rating = max((h.rating or category_rating for h in cat_hits),
                                      key=_RATING_ORDER.__getitem__)
                 else:
-                    cat_rating = spec["rating"]
+                    cat_rating = category_rating
                 ratings[category] = cat_rating
                 if _RATING_ORDER[cat_rating] > _RATING_ORDER[rating]:
                     rating = cat_rating
+        return flagged_categories, rating, ratings
+
+    def classify_many(self, texts: list[str]) -> list[Classification]:
+        """[classify(text) for text in texts]: the same answers (short-text mode), faster.
+
+        Made for throughput: the texts are tokenised together (normalise.tokens_many), and
+        what each distinct token can contribute is worked out once and remembered, so a
+        text costs a few set operations, a loop over its few telling tokens, and the model
+        where a window can count. A text with no telling token gets the fixed "nothing
+        found" answer without scoring.
+        """
+        return [self._classify_short(toks) for toks in tokens_many([t or "" for t in texts])]
+
+    def _learn_tokens(self, tokset: set[str]) -> None:
+        """Make the token table (see _classify_short) cover every token of `tokset`."""
+        parts, seen = self._token_memo
+        unseen = tokset - seen
+        if len(seen) + len(unseen) > _COLLAPSE_MEMORY:
+            # Start again rather than grow without bound (new objects, so a thread still
+            # reading the old pair sees a consistent one).
+            parts, seen, unseen = {}, set(), tokset
+            self._token_memo = (parts, seen)
+        lexicon_part = self.lexicon.token_part
+        stem = self._profane_stem_re.search
+        for tok in unseen:
+            part = lexicon_part(tok) or (None, None, (), (), False, False)
+            # ...plus whether _without_swearing() drops it and whether it is a strong model
+            # feature by itself. (A stem found in a token is found in the joined text.)
+            swearing = tok in self._profane or bool(stem(tok))
+            strong = tok in self._strong_words
+            if any(part) or swearing or strong:
+                parts[tok] = (*part, swearing, strong)
+        seen.update(unseen)
+
+    def _classify_short(self, toks: list[str], stripped: bool = False) -> Classification:
+        """classify(text) with mail=False, given tokens(text) (`stripped`: safe phrases
+        already taken out)."""
+        tokset = set(toks)
+        parts, seen = self._token_memo
+        if not seen.issuperset(tokset):
+            self._learn_tokens(tokset)
+            parts, seen = self._token_memo
+        telling = parts.keys() & tokset  # the keys() side loops over the (small) set
+        model = self.model
+        short = model is None or len(toks) <= model.short_text
+        if not telling and not (short and self._has_evidence(toks, False)):
+            # Nothing can fire: no hit, no model window (see _prepare_batches).
+            model_p = self._no_evidence_p if toks and short else 0.0
+            scores, flagged_categories, rating, ratings, model_p = self._clean[model_p]
+            return Classification(categories=dict(scores), flagged=bool(flagged_categories),
+                                  rating=rating, flagged_categories=list(flagged_categories),
+                                  hits=[], model_p=model_p, category_ratings=dict(ratings))
+        words = []
+        singles = set()
+        stems = set()
+        groups = set()
+        swearing = set()
+        strong_word = general = safe = False
+        for tok in telling:
+            word_hits, single, fits, triggers, masked, safe_key, swears, strong = parts[tok]
+            if word_hits:
+                words.append(tok)
+            if single:
+                singles.add(single)
+            if fits:
+                stems.update(fits)
+            if triggers:
+                groups.update(triggers)
+            if swears:
+                swearing.add(tok)
+            strong_word = strong_word or strong
+            general = general or masked
+            safe = safe or safe_key
+        if general or len(toks) > 80:  # rare: "*" masks, long texts
+            return self._classify_tokens(toks, mail=False)
+        if safe and not stripped:
+            stripped_toks, _ = self.lexicon.strip_safe(toks)
+            if stripped_toks is not toks:  # a safe phrase was taken out: other tokens
+                return self._classify_short(stripped_toks, stripped=True)
+        # The same hits in the same order as Lexicon.hits().
+        lexicon = self.lexicon
+        hits: list[Hit] = []
+        if words:
+            if len(words) > 1:
+                words.sort(key=toks.index)  # in the order they first appear
+            for word in words:
+                hits.extend(lexicon.words[word])
+        if singles:
+            for single in sorted(singles - tokset):
+                hits.extend(Hit(h.category, h.p, h.rating, h.term) for h in lexicon.words[single])
+        if stems:
+            hits.extend(lexicon.stems[i][1] for i in sorted(stems))
+        if groups:
+            joined = " ".join(toks)
+            for index in sorted(groups):
+                hit = lexicon.phrase_hit(index, joined)
+                if hit:
+                    hits.append(hit)
+        scores = dict.fromkeys(CATEGORIES, 0.0)
+        for hit in hits:
+            if hit.p > scores[hit.category]:
+                scores[hit.category] = hit.p
+        # As classify(). A short text needs no anchors, and the model is only run where a
+        # window can count (_has_evidence).
+        anchors = set()
+        if model is None:
+            model_p = 0.0
+        elif not short:
+            anchors = self.anchors(hits, toks) if hits else set()
+            model_p = model.probability(toks, anchors)
+        elif self._has_evidence(toks, strong_word):
+            model_p = self._short_probability(toks, tokset)  # tokset is used up here
+        else:
+            model_p = self._no_evidence_p if toks else 0.0
+        abuse_p = model_p
+        if model and scores["profanity"] > 0:
+            rest = [t for t in toks if t not in swearing] if swearing else toks
+            if not rest:
+                abuse_p = 0.0
+            elif not short:
+                abuse_p = model.probability(rest, anchors)
+            elif self._has_evidence(rest, not self._strong_words.isdisjoint(rest)):
+                abuse_p = self._short_probability(rest, set(rest))
+            else:
+                abuse_p = self._no_evidence_p
+        scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - abuse_p)
+        if 0 < scores["discrimination"] < 0.6:
+            scores["discrimination"] = 1 - (1 - scores["discrimination"]) * (1 - model_p * 0.5)
+        flagged_categories, rating, ratings = self._verdict(scores, hits)
         return Classification(categories=scores, flagged=bool(flagged_categories), rating=rating,
                               flagged_categories=flagged_categories, hits=hits, model_p=model_p,
-                              category_ratings={c: r for c, r in ratings.items() if r})
+                              category_ratings=ratings)
+
+    def _has_evidence(self, toks: list[str], strong_word: bool) -> bool:
+        """Whether some window of `toks` would count for Model.score: a strong word
+        (`strong_word`, known by the caller) or a strong pair of words."""
+        return strong_word or (not self._pair_starts.isdisjoint(toks) and not
+                               self._strong_pairs.isdisjoint(zip(toks, toks[1:], strict=False)))
+
+    def _short_probability(self, toks: list[str], words: set[str]) -> float:
+        """model.probability(toks) for a short text (words = set(toks), may be emptied)."""
+        if not toks:
+            return 0.0
+        if len(toks) > self.model.window:
+            return self.model.score(toks)[0]
+        return self.model.one_window_probability(toks, words)
 
 
 def load_lexicon(path: Path | str | None = None) -> Lexicon:
