@@ -280,6 +280,8 @@ def _extension(name: str) -> str:
 
 
 def _risky_type(rule: Rule, ctx: Context) -> list[Evidence]:
+    if not ctx.msg.attachments:
+        return []  # (most mail: no need to build the sets below)
     risky = {e.lower() for e in rule.params.get("extensions", [])}
     archives = {e.lower() for e in rule.params.get("archives", [])}
     out = []
@@ -430,8 +432,14 @@ def _name_in_address(name: str, address: str) -> bool:
         or local.startswith(last + first[0])
 
 
+@lru_cache(maxsize=32)
+def _personal_domains(extra: tuple[str, ...]) -> frozenset[str]:
+    # Built once per rulebook setting rather than for every message.
+    return CONSUMER_DOMAINS | {d.lower() for d in extra}
+
+
 def _personal_address(rule: Rule, ctx: Context) -> list[Evidence]:
-    personal = CONSUMER_DOMAINS | {d.lower() for d in rule.params.get("personal_domains", [])}
+    personal = _personal_domains(tuple(rule.params.get("personal_domains", [])))
     sender_name, sender = ctx.msg.sender or ("", "")
     sender_domain = sender.rpartition("@")[2]
     out = []
@@ -485,15 +493,61 @@ _CHAIN_WORDS = ("this to ", "it to ", "this on to", "message to ", "email to ", 
                 "shut", "do not delete", "do not break", "back to me", "back to the sender")
 
 
+# A stricter test than _CHAIN_WORDS, tried first because it usually fails after a dozen
+# substring tests: every _CHAIN_STRONG match contains one of these phrases (found after
+# a shorter substring of theirs), or one of _CHAIN_SENDS and then "to " and a number,
+# "all", "every"… In lower-cased text that holds unless the text has one of the four
+# non-ASCII letters that re.I matches to an ASCII one (_FOLDS_TO_ASCII).
+_CHAIN_NEEDS = {
+    "chain": ("the chain", "this chain", "chain letter", "chain mail", "chain e"),
+    "luck": ("luck will", "have bad luck", "have good luck", "get bad luck", "get good luck"),
+    "will ": ("will pay", "will charge", "will shut"),
+    "going to ": ("going to pay", "going to charge", "going to shut"),
+    "do not ": ("do not delete", "do not break"),
+    "if you ": ("t forward", "t send", "t pass", "to forward", "to send", "to pass"),
+    "bill gates": ("bill gates",),
+    "back to ": ("back to me", "back to the sender"),
+}
+_CHAIN_VERBS = ("forward ", "send ", "pass ", "share ")
+_CHAIN_SENDS = tuple(verb + what for verb in _CHAIN_VERBS for what in ("this", "it", "the message"))
+_CHAIN_SEND_TO = re.compile(r"to (?:\d|ten|five|seven|twelve|twenty|all|every|as many|at least)")
+_FOLDS_TO_ASCII = "\u0130\u0131\u212a\u017f"  # İ ı K (Kelvin) ſ
+
+
+def _may_be_chain_letter(lower: str) -> bool:
+    """False when no _CHAIN_STRONG match can be in `lower` (see _CHAIN_NEEDS)."""
+    for key, phrases in _CHAIN_NEEDS.items():
+        if key in lower and any(phrase in lower for phrase in phrases):
+            return True
+    return any(verb in lower for verb in _CHAIN_VERBS) and \
+        any(send in lower for send in _CHAIN_SENDS) and bool(_CHAIN_SEND_TO.search(lower))
+
+
+# The same patterns without re.I, for lower-cased ASCII text (sre matches much faster
+# without case folding; in ASCII text the positions are the same as in the original).
+_CHAIN_STRONG_LOWER = re.compile(_CHAIN_STRONG.pattern)
+_CHAIN_WEAK_LOWER = re.compile(_CHAIN_WEAK.pattern)
+
+
 def _chain_letter(rule: Rule, ctx: Context) -> list[Evidence]:
     text = ctx.msg.subject + "\n" + ctx.msg.body
     lower = text.lower()
+    is_ascii = text.isascii()
+    if (is_ascii or not any(char in text for char in _FOLDS_TO_ASCII)) and \
+            not _may_be_chain_letter(lower):
+        return []
     if not any(word in lower for word in _CHAIN_WORDS):
         return []
-    strong = list(_CHAIN_STRONG.finditer(text))
+    if is_ascii:
+        strong_pattern, weak_pattern, searched = _CHAIN_STRONG_LOWER, _CHAIN_WEAK_LOWER, lower
+    else:
+        # Lower-casing other scripts can change lengths, and re.I matches letters lower()
+        # leaves alone ("ſ" matches "s"): keep the case-insensitive patterns.
+        strong_pattern, weak_pattern, searched = _CHAIN_STRONG, _CHAIN_WEAK, text
+    strong = list(strong_pattern.finditer(searched))
     if not strong:
         return []
-    weak = list(_CHAIN_WEAK.finditer(text))
+    weak = list(weak_pattern.finditer(searched))
     forwards = len(re.findall(r"\bfwd?:", ctx.msg.subject, re.I))
     if len(strong) + len(weak) + (forwards >= 2) < 2:
         return []

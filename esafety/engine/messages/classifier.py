@@ -17,9 +17,15 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 
 import yaml
+
+try:
+    import re._parser as _sre  # Python's own regex parser, to read the phrase patterns
+except ImportError:  # pragma: no cover - then every phrase window is searched in full
+    _sre = None
 
 from esafety.engine.messages.normalise import tokens as normalised_tokens
 from esafety.engine.messages.normalise import tokens_many
@@ -102,6 +108,90 @@ def _phrase_regex(text: str) -> str:
     return r"(?<![a-z0-9])(?:" + text + r")(?![a-z0-9])"
 
 
+def _required_strings(parsed) -> list[frozenset[str]] | None:
+    """Sets of plain strings such that every match of the parsed regex contains one string
+    of each set (None if flags make that unsafe to say).
+
+    Runs of literal characters must appear as they are; a group or a repeat at least once
+    adds what it requires; an alternation adds the union of what each branch requires,
+    if every branch requires something. Anything else (classes, assertions) adds nothing,
+    which only makes the answer weaker, never wrong.
+    """
+    out: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in parsed.data:
+        if op is _sre.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            out.append(frozenset(["".join(run)]))
+            run = []
+        if op is _sre.SUBPATTERN:
+            _group, add_flags, del_flags, inner = av
+            if add_flags or del_flags:
+                return None
+            required = _required_strings(inner)
+            if required is None:
+                return None
+            out += required
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            required = _required_strings(av[2])
+            if required is None:
+                return None
+            out += required
+        elif op is _sre.BRANCH:
+            union: set[str] = set()
+            for branch in av[1]:
+                required = _required_strings(branch)
+                if required is None:
+                    return None
+                if not required:
+                    break
+                union |= max(required, key=lambda strings: min(map(len, strings)))
+            else:
+                out.append(frozenset(union))
+    if run:
+        out.append(frozenset(["".join(run)]))
+    return out
+
+
+def _phrase_needs(patterns: list[str]) -> tuple[tuple[tuple[str, ...], ...], ...] | None:
+    """For each pattern of a phrase group, sets of plain strings of which a window must
+    contain one each for the pattern to match there (see _required_strings); None when
+    some pattern requires no string (every window is then searched with the full regex).
+
+    Looking for a few fixed strings in a window costs a microsecond or two; trying the
+    group's alternation at every position of it costs tens.
+    """
+    needs = []
+    for pattern in patterns:
+        try:
+            parsed = _sre.parse(_phrase_regex(pattern))
+            required = None if parsed.state.flags & re.IGNORECASE else _required_strings(parsed)
+        except Exception:  # noqa: BLE001 - an unreadable pattern: no pre-check, always safe
+            return None
+        # Sets with a one-character string (" ", "u") are in nearly every window: skip
+        # them. Small sets of long strings are the cheapest to rule a pattern out: first.
+        required = sorted((strings for strings in required or () if min(map(len, strings)) > 1),
+                          key=lambda strings: (len(strings), -min(map(len, strings))))
+        if not required:
+            return None
+        needs.append(tuple(tuple(sorted(strings, key=lambda s: (-len(s), s)))
+                           for strings in required))
+    return tuple(needs)
+
+
+def _may_match(window: str, needs: tuple) -> bool:
+    """False when no pattern of the group can match in `window` (see _phrase_needs)."""
+    for required in needs:
+        for strings in required:
+            if not any(string in window for string in strings):
+                break
+        else:
+            return True
+    return False
+
+
 class Lexicon:
     """The compiled lexicon: token table, safe stems, trigger-indexed phrase groups."""
 
@@ -113,6 +203,7 @@ class Lexicon:
         self.triggers: dict[str, list[int]] = {}
         self._group_when: list[frozenset] = []
         self._quick_regexes: list[re.Pattern | None] = []
+        self._group_needs: list[tuple | None] = []
         self._load(data)
 
     def _load(self, data: dict) -> None:
@@ -163,6 +254,7 @@ class Lexicon:
             self.groups.append((regex, hit, patterns))
             self._quick_regexes.append(None)  # compiled when first needed (see phrase_hit)
             self._group_when.append(frozenset(when))
+            self._group_needs.append(_phrase_needs(patterns))
             for w in when:
                 self.triggers.setdefault(w, []).append(len(self.groups) - 1)
         self._trigger_keys = frozenset(self.triggers)
@@ -245,8 +337,9 @@ class Lexicon:
         tokset = set(toks)
         # Hits in the order their words first appear, so the same text always gives the
         # same evidence in the same order (set order changes between processes).
-        first_seen = {t: i for i, t in enumerate(dict.fromkeys(toks))}
-        for word in sorted(tokset & self._word_keys, key=first_seen.__getitem__):
+        # (toks.index gives the same order as a table of first positions, and is cheaper
+        # for the few lexicon words a text has.)
+        for word in sorted(tokset & self._word_keys, key=toks.index):
             found.extend(self.words[word])
         # "shitt", "fuuck": the tokens again with doubled letters made single (str.replace
         # per letter pair is much cheaper than a regex substitution per match).
@@ -259,7 +352,7 @@ class Lexicon:
         for single in sorted(singles - tokset):
             found.extend(Hit(h.category, h.p, h.rating, h.term) for h in self.words[single])
         if "*" in joined:
-            for tok in first_seen:
+            for tok in dict.fromkeys(toks):
                 if "*" in tok and len(tok) > 2 and tok.strip("*"):
                     pattern = re.compile(re.escape(tok).replace(r"\*", "[a-z]"))
                     for word in self._words_by_length.get(len(tok), ()):
@@ -271,7 +364,7 @@ class Lexicon:
         if any(stem in joined for stem in self._stem_names):
             for stem, hit, exceptions in self.stems:
                 if stem in joined:
-                    for tok in first_seen:
+                    for tok in dict.fromkeys(toks):
                         if stem in tok and tok not in exceptions and _stem_fits(tok, stem):
                             found.append(hit)
                             break
@@ -281,16 +374,24 @@ class Lexicon:
             for trigger in present:
                 groups.update(self.triggers[trigger])
             long_text = len(toks) > 80
-            positions = [i for i, t in enumerate(toks) if t in present] if long_text else []
+            # (compress() walks the tokens in C: the same list as a comprehension testing
+            # each token.)
+            positions = list(compress(range(len(toks)), map(present.__contains__, toks))) \
+                if long_text else []
             for index in sorted(groups):
                 regex, hit, _ = self.groups[index]
                 if long_text:
                     # Search only around the trigger words, not the whole email.
                     match = None
                     when = self._group_when[index]
+                    needs = self._group_needs[index]
                     for count, i in enumerate(p for p in positions if toks[p] in when):
-                        match = regex.search(" ".join(toks[max(0, i - 14): i + 16]))
-                        if match or count >= 40:
+                        window = " ".join(toks[max(0, i - 14): i + 16])
+                        if needs is None or _may_match(window, needs):
+                            match = regex.search(window)
+                            if match:
+                                break
+                        if count >= 40:
                             break
                 else:
                     match = regex.search(joined)

@@ -27,6 +27,7 @@ MAX_TEXT_ATTACHMENT = 2 * 1024 * 1024
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,2000}>", re.S | re.I)
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+_DOUBLE_SPACES = re.compile("  +")
 _REPLY = re.compile(r"^\s*(re|aw|sv|antw)\s*(\[\d+\])?\s*:", re.I)
 _FORWARD = re.compile(r"^\s*(fwd?|fw|tr|wg)\s*:", re.I)
 
@@ -181,6 +182,22 @@ def decode_text(payload: bytes, declared: str | None, notes: list[str], where: s
     return payload.decode("latin-1")
 
 
+def squeeze_spaces(text: str) -> str:
+    """_SPACES.sub(" ", text): every run of spaces, tabs, CRs, vertical tabs and form feeds
+    made one space (newlines kept).
+
+    The regex tries every character of the body; C-level replace of the rare characters
+    and a regex with a literal prefix (which sre finds quickly) do the same work in about
+    a seventh of the time.
+    """
+    for char in "\t\r\f\v":
+        if char in text:
+            text = text.replace(char, " ")
+    if "  " in text:
+        text = _DOUBLE_SPACES.sub(" ", text)
+    return text
+
+
 def html_to_text(text: str) -> str:
     return html.unescape(_TAGS.sub(" ", text))
 
@@ -270,6 +287,11 @@ _HEADER_KEYS = ("message-id", "in-reply-to", "references", "reply-to", "x-forwar
                 "x-beenthere", "sender", "return-path", "to")
 
 
+# Every field _fast_parse and _fill_headers look at.
+_FAST_FIELDS = frozenset({"content-type", "content-disposition", "content-transfer-encoding",
+                          "from", "sender", "to", "cc", "bcc", "subject", *_HEADER_KEYS})
+
+
 def _fill_headers(out: ParsedMessage, get_all) -> None:
     senders = _addresses(get_all, "from") or _addresses(get_all, "sender")
     out.sender = senders[0] if senders else None
@@ -288,20 +310,34 @@ def _fill_headers(out: ParsedMessage, get_all) -> None:
 
 
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+def head_end(raw: bytes) -> tuple[int, int] | None:
+    """(start, end) of _HEAD_END.search(raw), the blank line after the headers, or None.
+
+    The regex tries every byte of the headers (a few KB); two C-level finds do not.
+    The earliest match has its first newline at the earliest "\\n\\n" or "\\n\\r\\n",
+    and starts one byte earlier when a CR comes before it.
+    """
+    newline = raw.find(b"\n\n")
+    crlf = raw.find(b"\n\r\n", 0, len(raw) if newline == -1 else newline + 2)
+    if crlf != -1:
+        first, end = crlf, crlf + 3
+    elif newline != -1:
+        first, end = newline, newline + 2
+    else:
+        return None
+    start = first - 1 if first and raw[first - 1] == 13 else first  # 13: "\r"
+    return start, end
+
+
 _FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:(.*)$", re.S)
 _PARAM = re.compile(r";\s*charset\s*=\s*\"?([^\";\s]+)", re.I)
 
 
-def _fast_parse(raw: bytes) -> ParsedMessage | None:
-    """Single-part text mail (most mail) without the email package's line-by-line parser.
-
-    Returns None whenever the message is anything else (multipart, not text, irregular
-    headers): the full parser then reads it and notes any defects.
-    """
-    end = _HEAD_END.search(raw)
-    if end is None:
-        return None
-    head = raw[: end.start()].decode("ascii", "surrogateescape")
+def header_fields_by_line(head: str) -> dict[str, list[str]] | None:
+    """{lower-case name: values} of a header block, or None if a line is not a header
+    field (or a continuation, or a leading mbox "From " line)."""
     fields: dict[str, list[str]] = {}
     last = None
     for line in head.splitlines():
@@ -317,7 +353,62 @@ def _fast_parse(raw: bytes) -> ParsedMessage | None:
             return None
         last = match.group(1).lower()
         fields.setdefault(last, []).append(match.group(2).strip())
-    if not fields:
+    return fields
+
+
+# header_fields_by_line for a block whose only line break is "\n", in two C-level passes:
+# one regex checks every line, the other reads each field with its continuation lines.
+_NAME = r"[!-9;-~]+[ \t]*:"
+_HEAD_LINES = re.compile(_NAME + r"[^\n]*(?:\n(?:[ \t]|" + _NAME + r")[^\n]*)*")
+_HEAD_FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.M)
+_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # what splitlines() also splits at
+
+
+def header_fields(head: str, names: frozenset[str] | None = None) -> dict[str, list[str]] | None:
+    """header_fields_by_line(head), only the fields in `names` if given; None when the
+    block is not a header block or has no field.
+
+    Two regex passes read a usual block instead of a Python step per line, and with
+    `names` the fields nobody looks at (Received, X-…) are skipped before any work.
+    """
+    lines = head.replace("\r\n", "\n") if "\r" in head else head
+    if any(char in lines for char in _OTHER_LINE_BREAKS):
+        fields = header_fields_by_line(head)
+        if not fields or names is None:
+            return fields or None
+        return {name: values for name, values in fields.items() if name in names}
+    if lines.endswith("\n"):
+        # splitlines() gives no empty line after the last line break.
+        lines = lines[:-1]
+    if lines.startswith("\n") or lines.endswith("\n") or "\n\n" in lines:
+        return None  # an empty line is not a header field
+    while lines.startswith("From "):  # mbox separator lines
+        lines = lines.partition("\n")[2]
+    if not lines or not _HEAD_LINES.fullmatch(lines):
+        return None
+    fields: dict[str, list[str]] = {}
+    for name, value in _HEAD_FIELD.findall(lines):
+        name = name.lower()
+        if names is not None and name not in names:
+            continue  # (most of a header block: Received, X-…)
+        first, _, rest = value.partition("\n")
+        # Continuation lines are joined as they are (without the line break).
+        value = first.strip() + rest.replace("\n", "") if rest else first.strip()
+        fields.setdefault(name, []).append(value)
+    return fields
+
+
+def _fast_parse(raw: bytes) -> ParsedMessage | None:
+    """Single-part text mail (most mail) without the email package's line-by-line parser.
+
+    Returns None whenever the message is anything else (multipart, not text, irregular
+    headers): the full parser then reads it and notes any defects.
+    """
+    blank = head_end(raw)
+    if blank is None:
+        return None
+    fields = header_fields(raw[: blank[0]].decode("ascii", "surrogateescape"), _FAST_FIELDS)
+    if fields is None:
         return None
     ctype = (fields.get("content-type") or ["text/plain"])[0]
     kind = ctype.split(";", 1)[0].strip().lower() or "text/plain"
@@ -328,7 +419,7 @@ def _fast_parse(raw: bytes) -> ParsedMessage | None:
         return None
     out = ParsedMessage()
     _fill_headers(out, lambda name: fields.get(name, []))
-    body = raw[end.end():]
+    body = raw[blank[1]:]
     cte = (fields.get("content-transfer-encoding") or [""])[0].strip().lower()
     where = "part 1"
     if cte == "base64":
@@ -343,7 +434,7 @@ def _fast_parse(raw: bytes) -> ParsedMessage | None:
                        where)
     if kind == "text/html":
         text = html_to_text(text)
-    out.body = _SPACES.sub(" ", text[:MAX_TEXT])
+    out.body = squeeze_spaces(text[:MAX_TEXT])
     return out
 
 
@@ -409,7 +500,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
             attachment.text = decode_text(payload, part.get_content_charset(), notes, where)
         out.attachments.append(attachment)
     body = "\n".join(texts)
-    out.body = _SPACES.sub(" ", body)
+    out.body = squeeze_spaces(body)
     return out
 
 

@@ -49,6 +49,13 @@ def _accent_table() -> dict[int, str]:
 
 
 _CONFUSABLES_TABLE = str.maketrans({**_accent_table(), **_CONFUSABLES})
+# The same mapping by character: every key is non-ASCII and every replacement ASCII, so
+# replacing the few distinct characters a text has, one after another, gives what
+# translate() gives, without a dictionary look-up for every character of the text.
+_CONFUSABLE_TEXT = {chr(code): value for code, value in _CONFUSABLES_TABLE.items()}
+assert not any(key.isascii() for key in _CONFUSABLE_TEXT)
+assert all(value.isascii() for value in _CONFUSABLE_TEXT.values())
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 # Symbols and digits that stand for letters inside a word (only applied to tokens that
 # mix them with letters, so "2024", "5MB" style tokens are mostly left alone).
@@ -61,13 +68,20 @@ _REPEATS = re.compile(r"([a-z@$*!])\1{2,}")
 # Three or more single characters joined by one or two separators: "f u c k", "s.h.i.t".
 _SPACED = re.compile(r"(?<![\w@$*!])(?:[a-z@$*!0-9][ .\-_,/]{1,2}){2,}[a-z@$*!0-9](?![\w@$*])")
 _SPACED_SEPARATORS = re.compile(r"[ .\-_,/]")
-# Cheap necessary conditions for the two substitutions above, so plain text skips them:
-# every _SPACED match contains a separator, a single character, one or two separators and
-# a last character not followed by a word character; every _REPEATS match contains a tripled
-# letter or symbol (found by a simpler regex that needs no repetition loop).
-_MAYBE_SPACED = re.compile(r"[ .\-_,/][a-z@$*!0-9][ .\-_,/]{1,2}[a-z@$*!0-9](?![\w@$*])")
+# Where the two substitutions above can apply, found cheaply so plain text skips them:
+# every _REPEATS match starts with a tripled letter or symbol (a simpler regex that needs no
+# repetition loop; only tested on tokens not seen before, see tokens()). Every _SPACED match
+# contains a separator, a single character, one or two separators and a last character not
+# followed by a word character (_MAYBE_SPACED), and has, one or two characters after its
+# start, the same without the look-ahead (_SPACED_PAIR; see _join_spaced_letters).
 _TRIPLE = re.compile(r"([a-z@$*!])\1\1")
+_MAYBE_SPACED = re.compile(r"[ .\-_,/][a-z@$*!0-9][ .\-_,/]{1,2}[a-z@$*!0-9](?![\w@$*])")
+_SPACED_PAIR = re.compile(r"[ .\-_,/][a-z@$*!0-9][ .\-_,/]{1,2}[a-z@$*!0-9]")
 _TOKEN = re.compile(r"[a-z0-9@$*!|+€£']+")
+# _TOKEN.findall for ASCII text: every other character made a space, then split() (C-level
+# byte translation and splitting cost about half the regex).
+_TOKEN_BYTES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789@$*!|+'" else 32
+                     for c in range(256))
 _MENTION = re.compile(r"^@[a-z0-9_]+$")
 _NUMERIC = re.compile(r"^\d{2,}[a-z]{0,4}$")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -77,7 +91,11 @@ _EMAIL = re.compile(r"\S+@\S+\.\w+")
 def fold(text: str) -> str:
     """Lower-case text with look-alike Unicode mapped to plain ASCII letters."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES_TABLE)
+        text = unicodedata.normalize("NFKC", text)
+        for char in set("".join(_NON_ASCII.findall(text))):
+            value = _CONFUSABLE_TEXT.get(char)
+            if value is not None:
+                text = text.replace(char, value)
     return text.lower()
 
 
@@ -85,7 +103,7 @@ def _join_spaced(match: re.Match) -> str:
     return " " + _SPACED_SEPARATORS.sub("", match.group(0)) + " "
 
 
-_ASCII_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what \s matches in ASCII text
+_NON_SPACES = re.compile(r"\S*")  # \s, str.isspace() and str.split() agree on white space
 
 
 def _replace_emails(text: str) -> str:
@@ -100,10 +118,14 @@ def _replace_emails(text: str) -> str:
     pos = 0
     at = text.find("@")
     while at != -1:
-        start = max(text.rfind(c, pos, at) for c in _ASCII_SPACES) + 1
-        start = max(start, pos)
-        end = min((i for c in _ASCII_SPACES if (i := text.find(c, at)) != -1),
-                  default=len(text))
+        # The run starts after the last white space before the "@" (rsplit looks back
+        # only that far) and ends at the first one after it (\S* stops there).
+        before = text[pos:at]
+        if before and not before[-1].isspace():
+            start = at - len(before.rsplit(None, 1)[-1])
+        else:
+            start = at
+        end = _NON_SPACES.match(text, at).end()
         out.append(text[pos:start])
         out.append(_EMAIL.sub(" emailaddress ", text[start:end]))
         pos = end
@@ -112,29 +134,95 @@ def _replace_emails(text: str) -> str:
     return "".join(out)
 
 
+def _replace_urls(text: str) -> str:
+    """_URL.sub(" url ", text), with the regex tried only where "http" or "www." starts
+    (found with C-level find), which is the only place a match can start."""
+    out = []
+    pos = look = 0
+    while True:
+        starts = [i for i in (text.find("http", look), text.find("www.", look)) if i != -1]
+        if not starts:
+            break
+        at = min(starts)
+        match = _URL.match(text, at)
+        if match:
+            out.append(text[pos:at])
+            out.append(" url ")
+            pos = look = match.end()
+        else:
+            look = at + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _join_spaced_letters(text: str) -> str | None:
+    """_SPACED.sub(_join_spaced, text), or None when it would change nothing.
+
+    _SPACED is tried only one or two characters before a _SPACED_PAIR match (which sre
+    finds quickly, as it starts with a character class): every _SPACED match has one
+    there, at the separator before its second letter. Candidates are taken left to right
+    and never inside a replaced stretch, so the matches, and the result, are those of the
+    full substitution.
+    """
+    if not _MAYBE_SPACED.search(text):
+        return None  # (most text: no need to look for pairs)
+    out = []
+    last = look = 0
+    while pair := _SPACED_PAIR.search(text, look):
+        match = None
+        for start in (pair.start() - 2, pair.start() - 1):
+            if start >= last and (match := _SPACED.match(text, start)):
+                break
+        if match:
+            out.append(text[last:match.start()])
+            out.append(_join_spaced(match))
+            last = look = match.end()
+        else:
+            look = pair.start() + 1
+    if not out:
+        return None
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _raw_tokens(text: str) -> list[str]:
+    """_TOKEN.findall(text)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_TOKEN_BYTES).decode("ascii").split()
+    return _TOKEN.findall(text)
+
+
 def tokens(text: str) -> list[str]:
     """The normalised word tokens of `text`, in order."""
     text = fold(text)
     if "http" in text or "www." in text:
-        text = _URL.sub(" url ", text)
+        text = _replace_urls(text)
     if "@" in text and "." in text:
         text = _replace_emails(text)
-    first = _TRIPLE.search(text)
-    if first:
-        # _REPEATS has no look-behind, so the text before its first match is left as it is.
-        start = first.start()
-        text = text[:start] + _REPEATS.sub(r"\1\1", text[start:])
-    if _MAYBE_SPACED.search(text):
-        text = _SPACED.sub(_join_spaced, text)
-    raw = _TOKEN.findall(text)
+    raw = _raw_tokens(text)
     cache = _TOKEN_CACHE
     normal = list(map(cache.get, raw))  # the common case: every token seen before
+    changed = False
+    # A tripled letter lies inside one token, and a token with one is never remembered
+    # (below): only the tokens not remembered need the test, not the whole text.
+    if None in normal and any(_TRIPLE.search(tok) for tok, found in zip(raw, normal, strict=True)
+                              if found is None):
+        # _REPEATS has no look-behind, so the text before its first match is left as it is.
+        start = _TRIPLE.search(text).start()
+        text = text[:start] + _REPEATS.sub(r"\1\1", text[start:])
+        changed = True
+    joined = _join_spaced_letters(text)
+    if joined is not None:
+        text, changed = joined, True
+    if changed:
+        raw = _raw_tokens(text)
+        normal = list(map(cache.get, raw))
     if None in normal:
         for i, found in enumerate(normal):
             if found is None:
                 tok = raw[i]
                 found = normal[i] = tok if tok.isalpha() else _normalise_token(tok)
-                if len(cache) < _TOKEN_MEMORY:
+                if len(cache) < _TOKEN_MEMORY and not _TRIPLE.search(tok):
                     cache[tok] = found
     return list(filter(None, normal))  # "" marks a token that normalises to nothing
 
