@@ -17,12 +17,18 @@ PLAIN = [
     '"a@b" <c@d.e>',
     "a@b.c (John Smith)",
     "a@b.c (J. S.)",
+    "a@b.c, d@e.f",
+    "a@b.c,d@e.f",
+    "John Smith <a@b.com>, Jane Doe <j.doe@c.org>, x@y.z",
+    '"Smith, John" <j.smith@school.sch.uk>',
 ]
 
 NOT_PLAIN = [
     "<a@b.c>",
     "John  Smith <a@b.c>",
-    "a@b.c, d@e.f",
+    "a@b.c, , d@e.f",
+    "a@b.c,",
+    "John Smith <a@b.com>, J. Doe <d@e.f>",
     '"Escaped \\" quote" <a@b.c>',
     "a@b.c (nested (comment))",
     "Group: a@b.c;",
@@ -42,4 +48,4 @@ def test_anything_else_is_left_to_email_utils(value):
 
 
 def test_one_irregular_value_sends_the_whole_header_to_email_utils():
-    assert _plain_addresses(["a@b.c", "a@b.c, d@e.f"]) is None
+    assert _plain_addresses(["a@b.c", "a@b.c, d@e.f (Dee, Eff)"]) is None

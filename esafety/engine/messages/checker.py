@@ -105,8 +105,9 @@ class Context:
         if self._own_text is None:
             body = self.msg.body
             if ">" in body:
-                body = "\n".join(line for line in body.split("\n")
-                                 if not line.lstrip().startswith(">"))
+                # Most lines have no ">" at all; only those are worth stripping.
+                body = "\n".join([line for line in body.split("\n")
+                                   if ">" not in line or line.lstrip()[:1] != ">"])
             self._own_text = body
         return self._own_text
 

@@ -135,18 +135,26 @@ _PLAIN_ADDRESS = re.compile(
 
 
 def _plain_addresses(values: list[str]) -> list[tuple[str, str]] | None:
+    """The addresses of headers written in the plain forms, or None for anything else.
+
+    A comma can only be part of an address inside quotes or a comment, so a header without
+    either is a list split at its commas ("a@b, Name <c@d>").
+    """
     pairs = []
     for value in values:
-        match = _PLAIN_ADDRESS.fullmatch(value.strip())
-        if match is None:
-            return None
-        name1, addr1, name2, addr2, addr3, name3 = match.groups()
-        if addr1:
-            pairs.append((name1, addr1))
-        elif addr2:
-            pairs.append((name2, addr2))
-        else:
-            pairs.append((name3 or "", addr3))
+        pieces = value.split(",") if "," in value and '"' not in value and "(" not in value \
+            else (value,)
+        for piece in pieces:
+            match = _PLAIN_ADDRESS.fullmatch(piece.strip())
+            if match is None:
+                return None
+            name1, addr1, name2, addr2, addr3, name3 = match.groups()
+            if addr1:
+                pairs.append((name1, addr1))
+            elif addr2:
+                pairs.append((name2, addr2))
+            else:
+                pairs.append((name3 or "", addr3))
     return pairs
 
 
