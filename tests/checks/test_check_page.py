@@ -93,3 +93,14 @@ def test_outsider_checks_against_their_own_school_only(client_for, outsider, mak
     body = response.content.decode()
     assert response.status_code == 200
     assert "Recipient name shared" not in body
+
+
+def test_a_received_list_post_says_it_was_read_as_bulk_mail(client_for, teacher):
+    raw = make_mail(sender="Aoife <aoife@example.ie>", to=["linux-users@lists.example.org"],
+                    subject="Re: [linux-users] wifi",
+                    body="I spent a week fucking around with the driver. Cheers, Aoife\n",
+                    headers={"List-Id": "<linux-users.lists.example.org>"})
+    response = client_for(teacher).post(URL, {"message": raw.decode(), "direction": "received"})
+    text = response.content.decode()
+    assert "Read as: bulk mail from outside: mailing list (List-Id" in text
+    assert "No rule applies to this message. Nothing in it needs reporting." in text
