@@ -1,11 +1,13 @@
-"""The batch API (Classifier.classify_many, normalise.tokens_many) answers exactly as the
-one-text API does: same tokens, same scores, hits, ratings and model probability."""
+"""The batch API (Classifier.classify_many, normalise.tokens_many) answers as the one-text
+API does: the same tokens, hits in the same order, flags and ratings; the probabilities
+within 1e-9 (the batch adds the model's weights in another order, with numpy)."""
 
 import json
 from pathlib import Path
 
 import pytest
 
+from esafety.engine.messages import classifier as classifier_module
 from esafety.engine.messages.classifier import (
     Classifier,
     default_classifier,
@@ -44,10 +46,22 @@ NEIGHBOURS = [["a b", "c d"], ["f u", "c k"], ["x.", ".y"], ["foo@bar", ".com"],
 
 
 def summary(result) -> tuple:
-    """Everything a Classification says, hits in order (floats compared exactly)."""
-    return (result.categories, list(result.categories), result.flagged, result.rating,
-            result.flagged_categories, result.model_p, result.category_ratings,
-            [(h.category, h.p, h.rating, h.term) for h in result.hits])
+    """Everything a Classification says but its probabilities, hits in order."""
+    return (list(result.categories), result.flagged, result.rating, result.flagged_categories,
+            result.category_ratings, [(h.category, h.p, h.rating, h.term) for h in result.hits])
+
+
+def probabilities(result) -> list[float]:
+    return [*result.categories.values(), result.model_p]
+
+
+def assert_same(batch_results, texts, classifier) -> None:
+    """Each batch answer is classify(text)'s: exactly, but floats within 1e-9."""
+    assert len(batch_results) == len(texts)
+    for text, result in zip(texts, batch_results, strict=True):
+        expected = classifier.classify(text)
+        assert summary(result) == summary(expected), text
+        assert probabilities(result) == pytest.approx(probabilities(expected), rel=0, abs=1e-9), text
 
 
 @pytest.fixture(params=["shared", "fresh"])
@@ -59,24 +73,64 @@ def classifier(request):
 
 
 def test_classify_many_gives_what_classify_gives_on_the_reference_texts(classifier):
-    many = classifier.classify_many(REFERENCE_TEXTS)
-    assert len(many) == len(REFERENCE_TEXTS)
-    for text, result in zip(REFERENCE_TEXTS, many, strict=True):
-        assert summary(result) == summary(classifier.classify(text)), text
+    assert_same(classifier.classify_many(REFERENCE_TEXTS), REFERENCE_TEXTS, classifier)
 
 
 def test_classify_many_gives_what_classify_gives_on_the_edge_cases(classifier):
-    many = classifier.classify_many(EDGE_TEXTS)
-    for text, result in zip(EDGE_TEXTS, many, strict=True):
-        assert summary(result) == summary(classifier.classify(text)), text
+    assert_same(classifier.classify_many(EDGE_TEXTS), EDGE_TEXTS, classifier)
+
+
+@pytest.mark.parametrize("numpy_from", [0, 10**9], ids=["numpy always", "numpy never"])
+def test_both_ways_of_scoring_give_what_classify_gives(monkeypatch, numpy_from):
+    # Small batches are scored text by text, big ones with numpy: both must agree.
+    monkeypatch.setattr(classifier_module, "_NUMPY_FROM", numpy_from)
+    classifier = Classifier(load_lexicon(), load_model())
+    texts = REFERENCE_TEXTS + EDGE_TEXTS
+    assert_same(classifier.classify_many(texts), texts, classifier)
+
+
+@pytest.mark.parametrize("batch", [
+    ["you are a stupid idiot"],  # one text
+    ["you stupid bitch " * 10, "bitch " * 60, "you " * 100, "idiot " * 40],  # only long texts
+    ["", " ", "\n", ""],  # only empty texts
+    ["", "you idiot", "bitch " * 60, "lovely weather", "f u c k off", " ", "go die " * 20],
+], ids=["one text", "only long texts", "only empty texts", "mixed"])
+def test_batches_of_one_kind_and_mixed(monkeypatch, batch):
+    monkeypatch.setattr(classifier_module, "_NUMPY_FROM", 0)  # numpy even for a few texts
+    classifier = default_classifier()
+    assert_same(classifier.classify_many(batch), batch, classifier)
+
+
+def test_model_batch_scoring_matches_the_model_text_by_text():
+    # Unknown words count towards a text's length; ignored words and pairs of two ignored
+    # words do not; repeated words and pairs count once; no strong feature, no evidence.
+    model = load_model()
+    weak = next(w for w, weight in model._unigrams.items() if 0 < weight < model.min_evidence)
+    strong = next(w for w, weight in model._unigrams.items() if weight >= model.min_evidence)
+    ignored = sorted(model.ignore)[:2]
+    texts = [[strong], [weak], ["zzunknownzz"], [strong, strong, strong], [strong, "zzqq", "zzqq"],
+             [*ignored, *ignored, strong], [*ignored, weak], [strong, *ignored] * 10,
+             ["@user", "you", "are", "a", "stupid", "idiot"], [weak, strong, weak, "x"]]
+    batch = model.one_window_probabilities(texts)
+    for toks, p in zip(texts, batch, strict=True):
+        assert p == pytest.approx(model.score(toks)[0], rel=0, abs=1e-12), toks
+
+
+def test_the_token_numbering_starts_again_when_full(monkeypatch):
+    monkeypatch.setattr(classifier_module, "_ID_MEMORY", 5)
+    model = load_model()
+    for round_ in range(3):
+        texts = [[f"new{round_}x{i}", "idiot", f"other{round_}x{i}"] for i in range(4)]
+        batch = model.one_window_probabilities(texts)
+        assert batch == pytest.approx([model.score(t)[0] for t in texts], rel=0, abs=1e-12)
+        assert len(model._ids) <= len(model._base_ids) + 8  # one batch may need 8 numbers
 
 
 @pytest.mark.parametrize("batch", NEIGHBOURS, ids=repr)
 def test_texts_in_one_batch_do_not_run_into_each_other(batch):
     classifier = default_classifier()
     assert tokens_many(batch) == [tokens(text) for text in batch]
-    assert ([summary(r) for r in classifier.classify_many(batch)]
-            == [summary(classifier.classify(text)) for text in batch])
+    assert_same(classifier.classify_many(batch), batch, classifier)
 
 
 @pytest.mark.parametrize("text", EDGE_TEXTS + REFERENCE_TEXTS[:50], ids=lambda t: repr(t[:30]))
@@ -88,9 +142,10 @@ def test_one_text_alone_and_between_others_gives_the_same_tokens(text):
 def test_the_second_pass_gives_the_same_answers_as_the_first():
     # The per-word and per-token memories are filled on the first pass and read after.
     classifier = Classifier(load_lexicon(), load_model())
-    first = [summary(r) for r in classifier.classify_many(REFERENCE_TEXTS + EDGE_TEXTS)]
-    second = [summary(r) for r in classifier.classify_many(REFERENCE_TEXTS + EDGE_TEXTS)]
-    assert first == second
+    first = classifier.classify_many(REFERENCE_TEXTS + EDGE_TEXTS)
+    second = classifier.classify_many(REFERENCE_TEXTS + EDGE_TEXTS)
+    assert [summary(r) for r in first] == [summary(r) for r in second]
+    assert [probabilities(r) for r in first] == [probabilities(r) for r in second]
 
 
 def test_an_empty_batch_gives_an_empty_list():
@@ -114,12 +169,11 @@ def test_changing_one_answer_leaves_the_others_alone():
 
 
 def test_full_memories_start_again_without_changing_an_answer(monkeypatch):
-    from esafety.engine.messages import classifier as classifier_module
     from esafety.engine.messages import normalise
 
     monkeypatch.setattr(classifier_module, "_COLLAPSE_MEMORY", 40)
     monkeypatch.setattr(normalise, "_WORD_MEMORY", len(normalise._WORD_TOKENS) + 40)
+    monkeypatch.setattr(classifier_module, "_ID_MEMORY", 40)
     classifier = Classifier(load_lexicon(), load_model())
     texts = REFERENCE_TEXTS + EDGE_TEXTS
-    many = [summary(r) for r in classifier.classify_many(texts)]
-    assert many == [summary(classifier.classify(text)) for text in texts]
+    assert_same(classifier.classify_many(texts), texts, classifier)

@@ -1,8 +1,9 @@
 """The text classifier: a curated lexicon and a small learned model, combined.
 
-Pure Python and numpy-free at run time: the model is a JSON file of word and word-pair
-weights (a logistic regression built by scripts/build_classifier.py from openly licensed
-data), so it loads in milliseconds and scores a short text in microseconds.
+Pure Python at run time: the model is a JSON file of word and word-pair weights (a
+logistic regression built by scripts/build_classifier.py from openly licensed data), so it
+loads in milliseconds and scores a short text in microseconds. Only the batch API
+(Classifier.classify_many) imports numpy, on first use, to score many texts at once.
 
 Why both parts: the learned model (trained on tweets) recognises insults and hostility
 that no word list anticipates, but social-media text is not school email; the lexicon
@@ -15,9 +16,10 @@ is undone once.
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress
+from itertools import chain, compress
 from pathlib import Path
 
 import yaml
@@ -45,6 +47,16 @@ SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", 
 _DOUBLE = re.compile(r"([a-z])\1")
 _PAIRS = tuple(c * 2 for c in "abcdefghijklmnopqrstuvwxyz")
 _COLLAPSE_MEMORY = 200_000  # distinct tokens remembered per lexicon (a few MB at most)
+# Model.one_window_probabilities numbers tokens below 2**_ID_BITS and texts below 2**_ID_BITS
+# per round, so a (word, word, text) key fits in one int64. Tokens outside the model are
+# numbered as they come, up to _ID_MEMORY of them (plus at most a round's worth, 2**20);
+# then the numbering starts again.
+_ID_BITS = 21
+_ID_MEMORY = 200_000
+# Fewer model windows than this in one batch are scored text by text: importing numpy
+# (about 0.3 s) and its fixed costs per call pay off only on big batches, and a short run
+# of `esafety classify` should start as quickly as before.
+_NUMPY_FROM = 500
 
 
 class LexiconError(ValueError):
@@ -467,6 +479,8 @@ class Model:
         if any(a in self.ignore and b in self.ignore for a, b in self._pairs):
             raise ValueError("the model weights a pair of two ignored words")
         self._ignored_pairs = frozenset((a, b) for a in self.ignore for b in self.ignore)
+        self._arrays = None  # for one_window_probabilities, made on first use
+        self._ids_lock = threading.Lock()
 
     def score(self, toks: list[str], anchors: frozenset | set = frozenset(),
               explain: bool = False, require: frozenset = frozenset()) -> tuple[float, str]:
@@ -531,6 +545,120 @@ class Model:
 
     def probability(self, toks: list[str], anchors: frozenset | set = frozenset()) -> float:
         return self.score(toks, anchors)[0] if toks else 0.0
+
+    def one_window_probabilities(self, texts: list[list[str]]) -> list[float]:
+        """[score(toks)[0] for toks in texts] for texts of 1 to `window` tokens, worked out
+        for all the texts together with numpy.
+
+        Not the same to the last bit: the weights are added in another order, so an answer
+        may differ from score()'s by a rounding error (about 1e-16, far below 1e-9).
+        """
+        import numpy as np  # imported here: only big batches need it, start-up stays quick
+
+        # A round numbers at most 2**(_ID_BITS - 1) new tokens and texts (see _ID_BITS).
+        if len(texts) > 1 and (len(texts) >= 1 << (_ID_BITS - 1)
+                               or sum(map(len, texts)) >= 1 << (_ID_BITS - 1)):
+            half = len(texts) // 2
+            return (self.one_window_probabilities(texts[:half])
+                    + self.one_window_probabilities(texts[half:]))
+        return self._score_windows(np, texts)
+
+    def _feature_arrays(self, np) -> tuple:
+        """Every word the model knows (weighted, in a weighted pair, or ignored) numbered
+        from 0; per number its weight, whether that is strong evidence (>= min_evidence)
+        and whether the word is ignored, with one more entry, last, for every other token
+        (so np.take(..., mode="clip") reads it for them); the weighted pairs as sorted
+        int64 keys (first << _ID_BITS | second), with their weights and evidence, ending
+        with a key no pair has."""
+        if self._arrays is None:
+            vocabulary = sorted(set(self._unigrams) | self.ignore
+                                | {w for pair in self._pairs for w in pair})
+            ids = {word: i for i, word in enumerate(vocabulary)}
+            word_weights = np.zeros(len(vocabulary) + 1)
+            for word, weight in self._unigrams.items():
+                word_weights[ids[word]] = weight
+            word_evidence = np.zeros(len(vocabulary) + 1, dtype=bool)
+            word_evidence[[ids[w] for w, weight in self._unigrams.items()
+                           if weight >= self.min_evidence]] = True
+            ignored = np.zeros(len(vocabulary) + 1, dtype=bool)
+            ignored[[ids[word] for word in self.ignore]] = True
+            keys = np.array([ids[a] << _ID_BITS | ids[b] for a, b in self._pairs] + [-1],
+                            dtype=np.int64)
+            keys[-1] = np.iinfo(np.int64).max
+            pair_weights = np.array([*self._pairs.values(), 0.0])
+            order = np.argsort(keys)
+            self._base_ids = ids
+            self._ids = dict(ids)
+            # Last, so a thread that sees the arrays also sees the numbering.
+            self._arrays = (word_weights, word_evidence, ignored, keys[order],
+                            pair_weights[order], pair_weights[order] >= self.min_evidence)
+        return self._arrays
+
+    def _number_tokens(self, toks: list[str]) -> dict[str, int]:
+        """The token numbering (see _feature_arrays), extended to cover `toks`."""
+        with self._ids_lock:  # two threads must not give one number to two tokens
+            ids = self._ids
+            new = set(toks) - ids.keys()
+            if len(ids) + len(new) > len(self._base_ids) + _ID_MEMORY:
+                # Start again rather than grow without bound (a new dict, so a thread
+                # still reading the old one sees a consistent numbering).
+                ids = dict(self._base_ids)
+                new = set(toks) - ids.keys()
+            ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
+            self._ids = ids
+        return ids
+
+    def _score_windows(self, np, texts: list[list[str]]) -> list[float]:
+        """one_window_probabilities() for a round (see _ID_BITS)."""
+        word_weights, word_evidence, ignored, pair_keys, pair_weights, pair_evidence = \
+            self._feature_arrays(np)
+        flat = list(chain.from_iterable(texts))
+        ids = self._ids
+        try:
+            numbers = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
+        except KeyError:  # tokens not numbered yet
+            ids = self._number_tokens(flat)
+            numbers = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
+        n = len(texts)
+        lengths = np.fromiter(map(len, texts), np.int64, n)
+        text_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        mask = (1 << _ID_BITS) - 1
+        # Each distinct word of a text once (a set, as score() has it), ignored words left
+        # out: sorted keys (word << _ID_BITS | text), each kept once. (Sorting and comparing
+        # neighbours is several times faster than np.unique here.)
+        ignore = np.take(ignored, numbers, mode="clip")
+        kept = ~ignore
+        words = _distinct(np, numbers[kept] << _ID_BITS | text_of[kept])
+        word_text = words & mask
+        words >>= _ID_BITS
+        # Each distinct pair of neighbouring tokens of a text once, but pairs of two ignored
+        # words (no feature, no weight), sorted by pair (searchsorted is much faster on
+        # sorted queries).
+        pair_of = (text_of[1:] == text_of[:-1]) & ~(ignore[:-1] & ignore[1:])
+        pairs = _distinct(np, numbers[:-1][pair_of] << (2 * _ID_BITS)
+                          | numbers[1:][pair_of] << _ID_BITS | text_of[1:][pair_of])
+        pair_text = pairs & mask
+        pairs >>= _ID_BITS
+        at = np.searchsorted(pair_keys, pairs)
+        weighted = pair_keys[at] == pairs
+        # Every word and pair is a feature, weighted or not (unknown ones count towards the
+        # length); a window counts when one has a strong weight.
+        count = np.bincount(word_text, minlength=n) + np.bincount(pair_text, minlength=n)
+        total = (np.bincount(word_text, np.take(word_weights, words, mode="clip"), minlength=n)
+                 + np.bincount(pair_text, pair_weights[at] * weighted, minlength=n))
+        evidence = (np.bincount(word_text, np.take(word_evidence, words, mode="clip"),
+                                minlength=n)
+                    + np.bincount(pair_text, pair_evidence[at] & weighted, minlength=n)) > 0
+        score = np.where(evidence, self.bias + total / np.sqrt(np.maximum(count, 1)), -30.0)
+        return (1 / (1 + np.exp(-np.clip(score, -30.0, 30.0)))).tolist()
+
+
+def _distinct(np, keys):
+    """The distinct values of an int64 array, sorted."""
+    keys = np.sort(keys)
+    if len(keys) > 1:
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    return keys
 
 
 class Classifier:
@@ -639,33 +767,74 @@ class Classifier:
         flagged_categories = []
         rating = None
         ratings = {}
+        order = _RATING_ORDER
         for category, threshold, category_rating in self._category_specs:
             if scores[category] >= threshold:
                 flagged_categories.append(category)
-                cat_hits = [h for h in hits if h.category == category and h.p >= threshold]
-                if cat_hits:
-                    cat_rating = max((h.rating or category_rating for h in cat_hits),
-                                     key=_RATING_ORDER.__getitem__)
-                else:
+                # The gravest rating among the category's hits that reach the threshold
+                # (a hit without one has the category's), or the category's without them.
+                cat_rating = None
+                for hit in hits:
+                    if hit.category == category and hit.p >= threshold:
+                        hit_rating = hit.rating or category_rating
+                        if order[hit_rating] > order[cat_rating]:
+                            cat_rating = hit_rating
+                if cat_rating is None:
                     cat_rating = category_rating
                 ratings[category] = cat_rating
-                if _RATING_ORDER[cat_rating] > _RATING_ORDER[rating]:
+                if order[cat_rating] > order[rating]:
                     rating = cat_rating
         return flagged_categories, rating, ratings
 
     def classify_many(self, texts: list[str]) -> list[Classification]:
-        """[classify(text) for text in texts]: the same answers (short-text mode), faster.
+        """[classify(text) for text in texts] (short-text mode), faster: the same hits in
+        the same order, flags and ratings; probabilities within 1e-9 (in practice 1e-15:
+        the model's weights may be added in another order, see _finish_many).
 
         Made for throughput: the texts are tokenised together (normalise.tokens_many), and
         what each distinct token can contribute is worked out once and remembered, so a
-        text costs a few set operations, a loop over its few telling tokens, and the model
-        where a window can count. A text with no telling token gets the fixed "nothing
-        found" answer without scoring.
+        text costs a few set operations and a loop over its few telling tokens. A text with
+        no telling token gets the fixed "nothing found" answer without scoring. The model
+        scores the texts that need it together (Model.one_window_probabilities).
         """
-        return [self._classify_short(toks) for toks in tokens_many([t or "" for t in texts])]
+        windows: list[list[str]] = []
+        started = [self._start_short(toks, windows)
+                   for toks in tokens_many([t or "" for t in texts])]
+        return self._finish_many(started, windows)
+
+    def _finish_many(self, started: list, windows: list[list[str]]) -> list[Classification]:
+        """The answers, given what _start_short() returned for each text and the windows it
+        left for the model to score."""
+        model = self.model
+        if len(windows) < _NUMPY_FROM:
+            probabilities = [model.one_window_probability(toks, set(toks)) for toks in windows]
+        else:
+            probabilities = model.one_window_probabilities(windows)
+        out = []
+        at = 0  # the first window of the next text
+        for item in started:
+            if item.__class__ is Classification:
+                out.append(item)
+                continue
+            hits, scores, model_p, abuse_p = item
+            # A whole number stands for the best probability of that many windows, next in
+            # line (see _model_windows); abuse_p None for the same as model_p.
+            # (The best window has the highest score, so the highest probability.)
+            if model_p.__class__ is int:
+                count = model_p
+                model_p = max(probabilities[at:at + count])
+                at += count
+            if abuse_p is None:
+                abuse_p = model_p
+            elif abuse_p.__class__ is int:
+                count = abuse_p
+                abuse_p = max(probabilities[at:at + count])
+                at += count
+            out.append(self._finish_short(hits, scores, model_p, abuse_p))
+        return out
 
     def _learn_tokens(self, tokset: set[str]) -> None:
-        """Make the token table (see _classify_short) cover every token of `tokset`."""
+        """Make the token table (see _start_short) cover every token of `tokset`."""
         parts, seen = self._token_memo
         unseen = tokset - seen
         if len(seen) + len(unseen) > _COLLAPSE_MEMORY:
@@ -677,17 +846,20 @@ class Classifier:
         stem = self._profane_stem_re.search
         for tok in unseen:
             part = lexicon_part(tok) or (None, None, (), (), False, False)
-            # ...plus whether _without_swearing() drops it and whether it is a strong model
-            # feature by itself. (A stem found in a token is found in the joined text.)
+            # ...plus whether _without_swearing() drops it. (A stem found in a token is
+            # found in the joined text.)
             swearing = tok in self._profane or bool(stem(tok))
-            strong = tok in self._strong_words
-            if any(part) or swearing or strong:
-                parts[tok] = (*part, swearing, strong)
+            if any(part) or swearing:
+                parts[tok] = (*part, swearing)
         seen.update(unseen)
 
-    def _classify_short(self, toks: list[str], stripped: bool = False) -> Classification:
+    def _start_short(self, toks: list[str], windows: list[list[str]],
+                     stripped: bool = False) -> Classification | tuple:
         """classify(text) with mail=False, given tokens(text) (`stripped`: safe phrases
-        already taken out)."""
+        already taken out), as far as it goes without the model: a Classification, or
+        (hits, scores, model_p, abuse_p) for _finish_many, where a probability may be a
+        number of windows added to `windows` (see _model_windows), and abuse_p None
+        means the same as model_p."""
         tokset = set(toks)
         parts, seen = self._token_memo
         if not seen.issuperset(tokset):
@@ -696,21 +868,24 @@ class Classifier:
         telling = parts.keys() & tokset  # the keys() side loops over the (small) set
         model = self.model
         short = model is None or len(toks) <= model.short_text
-        if not telling and not (short and self._has_evidence(toks, False)):
-            # Nothing can fire: no hit, no model window (see _prepare_batches).
-            model_p = self._no_evidence_p if toks and short else 0.0
-            scores, flagged_categories, rating, ratings, model_p = self._clean[model_p]
-            return Classification(categories=dict(scores), flagged=bool(flagged_categories),
-                                  rating=rating, flagged_categories=list(flagged_categories),
-                                  hits=[], model_p=model_p, category_ratings=dict(ratings))
+        if not telling:
+            # No hit. Unless a model window can count, nothing fires (see _prepare_batches).
+            if short and model and self._has_evidence(
+                    toks, not self._strong_words.isdisjoint(tokset)):
+                return [], dict.fromkeys(CATEGORIES, 0.0), self._model_windows(
+                    toks, windows, set()), None
+            scores, flagged_categories, rating, ratings, model_p = \
+                self._clean[self._no_evidence_p if toks and short and model else 0.0]
+            return Classification(scores.copy(), bool(flagged_categories), rating,
+                                  flagged_categories.copy(), [], model_p, ratings.copy())
         words = []
         singles = set()
         stems = set()
         groups = set()
         swearing = set()
-        strong_word = general = safe = False
+        general = safe = False
         for tok in telling:
-            word_hits, single, fits, triggers, masked, safe_key, swears, strong = parts[tok]
+            word_hits, single, fits, triggers, masked, safe_key, swears = parts[tok]
             if word_hits:
                 words.append(tok)
             if single:
@@ -721,7 +896,6 @@ class Classifier:
                 groups.update(triggers)
             if swears:
                 swearing.add(tok)
-            strong_word = strong_word or strong
             general = general or masked
             safe = safe or safe_key
         if general or len(toks) > 80:  # rare: "*" masks, long texts
@@ -729,7 +903,7 @@ class Classifier:
         if safe and not stripped:
             stripped_toks, _ = self.lexicon.strip_safe(toks)
             if stripped_toks is not toks:  # a safe phrase was taken out: other tokens
-                return self._classify_short(stripped_toks, stripped=True)
+                return self._start_short(stripped_toks, windows, stripped=True)
         # The same hits in the same order as Lexicon.hits().
         lexicon = self.lexicon
         hits: list[Hit] = []
@@ -753,36 +927,27 @@ class Classifier:
         for hit in hits:
             if hit.p > scores[hit.category]:
                 scores[hit.category] = hit.p
-        # As classify(). A short text needs no anchors, and the model is only run where a
-        # window can count (_has_evidence).
-        anchors = set()
-        if model is None:
-            model_p = 0.0
-        elif not short:
-            anchors = self.anchors(hits, toks) if hits else set()
-            model_p = model.probability(toks, anchors)
-        elif self._has_evidence(toks, strong_word):
-            model_p = self._short_probability(toks, tokset)  # tokset is used up here
-        else:
-            model_p = self._no_evidence_p if toks else 0.0
-        abuse_p = model_p
-        if model and scores["profanity"] > 0:
-            rest = [t for t in toks if t not in swearing] if swearing else toks
-            if not rest:
-                abuse_p = 0.0
-            elif not short:
-                abuse_p = model.probability(rest, anchors)
-            elif self._has_evidence(rest, not self._strong_words.isdisjoint(rest)):
-                abuse_p = self._short_probability(rest, set(rest))
-            else:
-                abuse_p = self._no_evidence_p
+        # As classify(); the model's windows are left to the batch (_model_windows).
+        model_p = abuse_p = 0.0
+        if model:
+            anchors = self.anchors(hits, toks) if hits and not short else set()
+            model_p = self._model_windows(toks, windows, anchors)
+            abuse_p = None  # the same as model_p
+            if scores["profanity"] > 0 and swearing:
+                rest = [t for t in toks if t not in swearing]
+                abuse_p = self._model_windows(rest, windows, anchors)
+        return hits, scores, model_p, abuse_p
+
+    def _finish_short(self, hits: list[Hit], scores: dict[str, float], model_p: float,
+                      abuse_p: float) -> Classification:
+        """The end of classify(text) (mail=False), given the hits, the lexicon's scores and
+        the model's probabilities for the text and for it without swearing."""
         scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - abuse_p)
         if 0 < scores["discrimination"] < 0.6:
             scores["discrimination"] = 1 - (1 - scores["discrimination"]) * (1 - model_p * 0.5)
         flagged_categories, rating, ratings = self._verdict(scores, hits)
-        return Classification(categories=scores, flagged=bool(flagged_categories), rating=rating,
-                              flagged_categories=flagged_categories, hits=hits, model_p=model_p,
-                              category_ratings=ratings)
+        return Classification(scores, bool(flagged_categories), rating, flagged_categories,
+                              hits, model_p, ratings)
 
     def _has_evidence(self, toks: list[str], strong_word: bool) -> bool:
         """Whether some window of `toks` would count for Model.score: a strong word
@@ -790,13 +955,29 @@ class Classifier:
         return strong_word or (not self._pair_starts.isdisjoint(toks) and not
                                self._strong_pairs.isdisjoint(zip(toks, toks[1:], strict=False)))
 
-    def _short_probability(self, toks: list[str], words: set[str]) -> float:
-        """model.probability(toks) for a short text (words = set(toks), may be emptied)."""
+    def _model_windows(self, toks: list[str], windows: list[list[str]],
+                       anchors: set[str]) -> float | int:
+        """model.probability(toks, anchors) for a text of up to 80 tokens: the answer, or
+        the number of windows added to `windows` (the answer is their best probability,
+        see _finish_many), chosen as Model.score() chooses them."""
         if not toks:
             return 0.0
-        if len(toks) > self.model.window:
-            return self.model.score(toks)[0]
-        return self.model.one_window_probability(toks, words)
+        model = self.model
+        step = model.window
+        n = len(toks)
+        if n <= step:
+            windows.append(toks)
+            return 1
+        long_text = n > model.short_text
+        if long_text and not anchors:
+            return 0.0
+        count = 0
+        for start in range(0, n - step // 2, step // 2):
+            chunk = toks[start:start + step]
+            if not long_text or not anchors.isdisjoint(chunk):
+                windows.append(chunk)
+                count += 1
+        return count or self._no_evidence_p
 
 
 def load_lexicon(path: Path | str | None = None) -> Lexicon:
