@@ -3,7 +3,9 @@
 classifier_reference.json holds 370 varied texts (held-back tweets, obfuscated and
 look-alike Unicode versions of them, the Scunthorpe and obfuscation cases, empty and very
 long texts) with the tokens and scores the implementation before the speed work gave
-(commit 7c87656), in short-text and in mail mode.
+(commit 7c87656), in short-text and in mail mode. Changes of judgement are made on purpose
+and the file regenerated: the "fuck you" abuse phrase (session 2) added an abuse hit to 8
+rows (4 texts, each already flagged; no flag or rating changed).
 """
 
 import json

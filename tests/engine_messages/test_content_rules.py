@@ -88,3 +88,13 @@ def test_the_excerpt_quotes_the_hostile_line_and_says_where_it_is():
     finding = next(f for f in in_subject.findings if f.rule.id == "content.abuse")
     assert finding.evidence[0].part == "subject"
     assert finding.evidence[0].excerpt == "you are a useless idiot and a pathetic loser"
+
+
+@pytest.mark.parametrize("text,abusive", [
+    ("Fuck you, Mr Jones. My son did nothing wrong.", True),
+    ("Screw you and your detentions.", True),
+    ("What the fuck, you broke the printer again.", False),
+])
+def test_swearing_aimed_at_the_reader_is_abuse_and_an_exclamation_is_not(text, abusive):
+    verdict = check_text(text, sender_role="inbound")
+    assert ("content.abuse" in rule_ids(verdict)) is abusive
