@@ -3,6 +3,7 @@
 import json
 import mailbox
 import os
+import select
 import subprocess
 import sys
 
@@ -159,3 +160,35 @@ def test_classify_keeps_order_and_errors_across_chunks_of_input(run):
     verdicts = [o for o in out if "error" not in o]
     assert [o["id"] for o in verdicts] == [i for i in range(2600) if i not in (1999, 2000, 2001)]
     assert all(o["flagged"] == bool(o["id"] % 3) for o in verdicts)
+
+
+def test_classify_answers_each_line_as_it_arrives(tmp_path):
+    # A program that writes one line and waits for the answer must get it before it writes
+    # the next (the command must not wait for a full chunk or for the end of the input).
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["ESAFETY_DATA_DIR"] = str(tmp_path / "data")
+    proc = subprocess.Popen([sys.executable, "-m", "esafety", "classify"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=env, cwd=tmp_path)
+    try:
+        for i, text in enumerate(["see you at nine", "you are a f*cking idiot"]):
+            proc.stdin.write(json.dumps({"id": i, "text": text}).encode() + b"\n")
+            proc.stdin.flush()
+            answer = json.loads(_answer(proc))
+            assert answer["id"] == i
+            assert answer["flagged"] is (i == 1)
+        proc.stdin.write(b'{"id": 2, "text": "half a li')  # an unfinished line...
+        proc.stdin.flush()
+        proc.stdin.write(b'ne"}\n')  # ...is classified once it is complete
+        proc.stdin.close()
+        assert json.loads(_answer(proc))["id"] == 2
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+
+
+def _answer(proc) -> bytes:
+    # A generous bound so a command that waits for more input fails the test instead of
+    # hanging the suite (a liveness check, not a speed check).
+    ready, _, _ = select.select([proc.stdout], [], [], 60)
+    assert ready, "no answer: the command is waiting for more input"
+    return proc.stdout.readline()

@@ -41,21 +41,45 @@ def classify_main(argv: list[str]) -> int:
         print(f"esafety classify: {exc}", file=sys.stderr)
         return 2
     out = sys.stdout
-    # Lines are read and classified in chunks: classify_many() is much faster per text
-    # than one classify() call each, and a chunk keeps memory flat on any input size.
-    chunk: list[bytes] = []
-    first_number = 1
-    for number, raw in enumerate(sys.stdin.buffer, 1):
-        if not chunk:
-            first_number = number
-        chunk.append(raw)
-        if len(chunk) >= _CHUNK:
-            out.write(_classify_lines(classifier, chunk, first_number))
-            chunk = []
-    if chunk:
-        out.write(_classify_lines(classifier, chunk, first_number))
-    out.flush()
+    # Lines are classified in chunks: classify_many() is much faster per text than one
+    # classify() call each. A chunk is whatever has arrived (up to _CHUNK lines), so a
+    # program that writes one line and waits gets its answer at once, and a big file is
+    # still read in large chunks.
+    number = 1
+    for chunk in _arrived_lines(sys.stdin.buffer):
+        out.write(_classify_lines(classifier, chunk, number))
+        out.flush()
+        number += len(chunk)
     return 0
+
+
+def _arrived_lines(stream):
+    """Lists of complete input lines, each as soon as it has arrived (at most _CHUNK)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    if fd is None:  # not a real file (tests, embedding): plain line reading
+        chunk = []
+        for raw in stream:
+            chunk.append(raw)
+            if len(chunk) >= _CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+        return
+    pending = b""
+    while True:
+        data = os.read(fd, 1 << 16)  # returns what is there; blocks only when nothing is
+        if not data:
+            break
+        lines = (pending + data).split(b"\n")
+        pending = lines.pop()  # an unfinished last line waits for the rest
+        for start in range(0, len(lines), _CHUNK):
+            yield [line + b"\n" for line in lines[start:start + _CHUNK]]
+    if pending:
+        yield [pending]
 
 
 _CHUNK = 2000  # lines read and classified together
