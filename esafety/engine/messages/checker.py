@@ -26,6 +26,7 @@ from esafety.engine.messages.message import (
     bulk_reason,
     message_from_text,
     parse_message,
+    shorten,
 )
 from esafety.engine.messages.normalise import fold
 from esafety.engine.messages.rulebook import ACTIONS, Rule, Rulebook, builtin_rulebook
@@ -157,11 +158,6 @@ def _addr_list(pairs) -> str:
     return ", ".join(f"{n} <{a}>" if n else a for n, a in pairs)
 
 
-def _shorten(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _size(n: int) -> str:
     return f"{n / MB:.1f} MB"
 
@@ -177,7 +173,7 @@ def _parents_visible(rule: Rule, ctx: Context) -> list[Evidence]:
             parents.append((name, address))
     if len(parents) < int(rule.params.get("min_parents", 2)):
         return []
-    return [Evidence("header", _shorten(
+    return [Evidence("header", shorten(
         f"{len(parents)} parent or carer addresses in To/Cc: {_addr_list(parents)}"))]
 
 
@@ -188,12 +184,12 @@ def _reply_all(rule: Rule, ctx: Context) -> list[Evidence]:
     many = int(rule.params.get("many_recipients", 10))
     if len(visible) >= many:
         return [Evidence("header", f"reply to {len(visible)} recipients: "
-                         + _shorten(_addr_list(visible), 160))]
+                         + shorten(_addr_list(visible), 160))]
     if ctx.directory.domains:
         internal = [a for _, a in visible if not ctx.is_external(a)]
         external = [a for _, a in visible if ctx.is_external(a)]
         if len(internal) >= 2 and external:
-            return [Evidence("header", _shorten(
+            return [Evidence("header", shorten(
                 f"reply to {len(internal)} people in school and {len(external)} outside: "
                 + ", ".join(external)))]
     return []
@@ -327,7 +323,7 @@ def _shouting(rule: Rule, ctx: Context) -> list[Evidence]:
     for part, text in (("subject", ctx.msg.subject), ("body", ctx.own_text)):
         for match in pattern.finditer(text):
             if sum(c.isalpha() for c in match.group(0)) >= letters:
-                out.append(Evidence(part, _shorten(match.group(0), 160)))
+                out.append(Evidence(part, shorten(match.group(0), 160)))
                 break
     return out
 
@@ -589,13 +585,12 @@ def _model_evidence(ctx: Context, part: str, text: str, subject_length: int) -> 
     subject = text[: subject_length - 1] if part == "body" and subject_length else ""
     rest = text[len(subject):]
     sentences = [("subject", subject)] if subject.strip() else []
-    sentences += [("body" if part == "body" else part, s)
-                  for s in re.split(r"(?<=[.!?])\s+|\n+", rest) if s.strip()][:400]
+    sentences += [(part, s) for s in re.split(r"(?<=[.!?])\s+|\n+", rest) if s.strip()][:400]
     if not model or not sentences:
-        return Evidence(part, _shorten(text, 160))
+        return Evidence(part, shorten(text, 160))
     from esafety.engine.messages.normalise import tokens
     where, best = max(sentences, key=lambda s: model.probability(tokens(s[1])))
-    return Evidence(where, _shorten(best.strip(), 200))
+    return Evidence(where, shorten(best.strip(), 200))
 
 
 def _content(category: str):
@@ -688,8 +683,6 @@ def audience_for(msg: ParsedMessage, directory: Directory, sender_role: str | No
         return "staff", role
     if role in ("pupil", "pupils"):
         return "pupils", roles.PUPIL
-    if bulk_reason(msg):
-        return "bulk", role
     return "inbound", role
 
 
@@ -699,6 +692,9 @@ def check_parsed(msg: ParsedMessage, *, directory: Directory | None = None,
     directory = directory or EMPTY
     rulebook = rulebook or builtin_rulebook()
     audience, role = audience_for(msg, directory, sender_role)
+    bulk = bulk_reason(msg) if audience == "inbound" else ""
+    if bulk:
+        audience = "bulk"
     ctx = Context(msg=msg, directory=directory, audience=audience, sender_role=role,
                   classifier=classifier or default_classifier())
     findings = []
@@ -715,17 +711,17 @@ def check_parsed(msg: ParsedMessage, *, directory: Directory | None = None,
     ratings = [f.rating for f in findings if f.rating]
     rating = max(ratings, key=_RATING_ORDER.__getitem__) if ratings else None
     return Verdict(verdict=verdict, rating=rating, findings=findings, audience=audience,
-                   read_as=_read_as(msg, audience, role))
+                   read_as=_read_as(audience, role, bulk))
 
 
-def _read_as(msg: ParsedMessage, audience: str, role: str | None) -> str:
+def _read_as(audience: str, role: str | None, bulk: str) -> str:
     """How the checker read the message, in words (shown with the verdict)."""
     if audience == "staff":
         return f"sent by staff ({role})" if role and role != "staff" else "sent by staff"
     if audience == "pupils":
         return "sent by a pupil"
     if audience == "bulk":
-        return (f"bulk mail from outside: {bulk_reason(msg)}. Swearing and rudeness in "
+        return (f"bulk mail from outside: {bulk}. Swearing and rudeness in "
                 "mailing lists and newsletters are not raised; other content needs more "
                 "than one sign")
     return "mail arriving from outside the school"

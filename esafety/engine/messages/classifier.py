@@ -44,7 +44,6 @@ _RATING_ORDER = {None: 0, "mild": 1, "serious": 2, "gross": 3}
 MAIL_MODEL_CUT = 0.95
 SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})  # model-only abuse in whole emails needs this probability
 
-_DOUBLE = re.compile(r"([a-z])\1")
 _PAIRS = tuple(c * 2 for c in "abcdefghijklmnopqrstuvwxyz")
 _COLLAPSE_MEMORY = 200_000  # distinct tokens remembered per lexicon (a few MB at most)
 # Model.one_window_probabilities numbers tokens below 2**_ID_BITS and texts below 2**_ID_BITS
@@ -114,6 +113,15 @@ def _stem_fits(token: str, stem: str) -> bool:
         return True
     tail = token[token.rfind(stem) + len(stem):]
     return tail in _STEM_ENDINGS
+
+
+def _single_letters(tok: str) -> str:
+    """`tok` with its doubled letters made single ("shitt" -> "shit"); str.replace per
+    letter pair is much cheaper than a regex substitution per match."""
+    for pair in _PAIRS:
+        if pair in tok:
+            tok = tok.replace(pair, pair[0])
+    return tok
 
 
 def _phrase_regex(text: str) -> str:
@@ -335,10 +343,7 @@ class Lexicon:
             collapses, seen, unseen = {}, set(), tokset
             self._collapse_memo = (collapses, seen)
         for tok in unseen:
-            collapsed = tok
-            for pair in _PAIRS:
-                if pair in collapsed:
-                    collapsed = collapsed.replace(pair, pair[0])
+            collapsed = _single_letters(tok)
             if collapsed != tok and collapsed in self._word_keys:
                 collapses[tok] = collapsed
         seen.update(unseen)
@@ -416,10 +421,7 @@ class Lexicon:
         (its word hits, the lexicon word its doubled letters make single, the indexes of
         the stems it fits, the phrase groups it triggers, whether it has a "*" mask,
         whether it keys a safe phrase)."""
-        collapsed = tok
-        for pair in _PAIRS:
-            if pair in collapsed:
-                collapsed = collapsed.replace(pair, pair[0])
+        collapsed = _single_letters(tok)
         collapsed = collapsed if collapsed != tok and collapsed in self._word_keys else None
         fits = tuple(i for i, (stem, _, exceptions) in enumerate(self.stems)
                      if stem in tok and tok not in exceptions and _stem_fits(tok, stem))
@@ -747,19 +749,23 @@ class Classifier:
             rest = self._without_swearing(toks)
             abuse_p = (self.model.score(rest, anchors, require=SECOND_PERSON)[0] if mail
                        else self.model.probability(rest, anchors)) if rest else 0.0
+        return self._finish(hits, scores, model_p, abuse_p, mail=mail)
+
+    def _finish(self, hits: list[Hit], scores: dict[str, float], model_p: float,
+                abuse_p: float, *, mail: bool = False) -> Classification:
+        """The end of classify(): the lexicon's scores with the model's probabilities for
+        the text (`model_p`) and for it without swearing (`abuse_p`), and the verdict."""
         if mail:
             # In mail the tweet-tuned cut (recall first) is too eager: the model must be sure.
             scores["abuse"] = max(scores["abuse"], abuse_p if abuse_p >= MAIL_MODEL_CUT else
                                   min(abuse_p, 0.59))
         else:
             scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - abuse_p)
-        for category in ("discrimination",):
-            if 0 < scores[category] < 0.6:
-                scores[category] = 1 - (1 - scores[category]) * (1 - model_p * 0.5)
-        flagged_categories, rating, category_ratings = self._verdict(scores, hits)
-        return Classification(categories=scores, flagged=bool(flagged_categories), rating=rating,
-                              flagged_categories=flagged_categories, hits=hits, model_p=model_p,
-                              category_ratings=category_ratings)
+        if 0 < scores["discrimination"] < 0.6:
+            scores["discrimination"] = 1 - (1 - scores["discrimination"]) * (1 - model_p * 0.5)
+        flagged_categories, rating, ratings = self._verdict(scores, hits)
+        return Classification(scores, bool(flagged_categories), rating, flagged_categories,
+                              hits, model_p, ratings)
 
     def _verdict(self, scores: dict[str, float],
                  hits: list[Hit]) -> tuple[list[str], str | None, dict[str, str]]:
@@ -830,7 +836,7 @@ class Classifier:
                 count = abuse_p
                 abuse_p = max(probabilities[at:at + count])
                 at += count
-            out.append(self._finish_short(hits, scores, model_p, abuse_p))
+            out.append(self._finish(hits, scores, model_p, abuse_p))
         return out
 
     def _learn_tokens(self, tokset: set[str]) -> None:
@@ -937,17 +943,6 @@ class Classifier:
                 rest = [t for t in toks if t not in swearing]
                 abuse_p = self._model_windows(rest, windows, anchors)
         return hits, scores, model_p, abuse_p
-
-    def _finish_short(self, hits: list[Hit], scores: dict[str, float], model_p: float,
-                      abuse_p: float) -> Classification:
-        """The end of classify(text) (mail=False), given the hits, the lexicon's scores and
-        the model's probabilities for the text and for it without swearing."""
-        scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - abuse_p)
-        if 0 < scores["discrimination"] < 0.6:
-            scores["discrimination"] = 1 - (1 - scores["discrimination"]) * (1 - model_p * 0.5)
-        flagged_categories, rating, ratings = self._verdict(scores, hits)
-        return Classification(scores, bool(flagged_categories), rating, flagged_categories,
-                              hits, model_p, ratings)
 
     def _has_evidence(self, toks: list[str], strong_word: bool) -> bool:
         """Whether some window of `toks` would count for Model.score: a strong word

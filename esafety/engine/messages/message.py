@@ -539,17 +539,17 @@ def bulk_reason(msg: ParsedMessage) -> str:
     headers = msg.headers
     for key in _LIST_HEADERS:
         if headers.get(key):
-            return f"mailing list ({_HEADER_NAMES[key]}: {_shorten_header(headers[key])})"
+            return f"mailing list ({_HEADER_NAMES[key]}: {shorten(headers[key], 60)})"
     precedence = headers.get("precedence", "").strip().lower()
     if precedence in ("bulk", "list", "junk"):
         return f"sent in bulk (Precedence: {precedence})"
     auto = headers.get("auto-submitted", "").strip().lower()
     if auto and auto != "no":
-        return f"sent automatically (Auto-Submitted: {_shorten_header(auto)})"
+        return f"sent automatically (Auto-Submitted: {shorten(auto, 60)})"
     for key in ("sender", "return-path"):
         address = headers.get(key, "").strip().strip("<>").lower()
         if _LIST_SERVER.match(address):
-            return f"sent through a list server ({_HEADER_NAMES[key]}: {_shorten_header(address)})"
+            return f"sent through a list server ({_HEADER_NAMES[key]}: {shorten(address, 60)})"
     if _MACHINE_SENDER.match(msg.sender_address):
         return f"sent by an automated address ({msg.sender_address})"
     if any(_UNDISCLOSED.search(name or address) for name, address in msg.to) or (
@@ -564,7 +564,8 @@ _HEADER_NAMES = {"list-id": "List-Id", "list-unsubscribe": "List-Unsubscribe",
                  "sender": "Sender", "return-path": "Return-Path"}
 
 
-def _shorten_header(value: str, limit: int = 60) -> str:
-    value = " ".join(value.split())
-    return value if len(value) <= limit else value[: limit - 1] + "…"
+def shorten(text: str, limit: int = 200) -> str:
+    """`text` on one line, cut to `limit` characters with "…" (for evidence and reasons)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -49,13 +49,10 @@ def _accent_table() -> dict[int, str]:
 
 
 _CONFUSABLES_TABLE = str.maketrans({**_accent_table(), **_CONFUSABLES})
-# The same mapping by character: every key is non-ASCII and every replacement ASCII, so
-# replacing the few distinct characters a text has, one after another, gives what
-# translate() gives, without a dictionary look-up for every character of the text.
-_CONFUSABLE_TEXT = {chr(code): value for code, value in _CONFUSABLES_TABLE.items()}
-assert not any(key.isascii() for key in _CONFUSABLE_TEXT)
-assert all(value.isascii() for value in _CONFUSABLE_TEXT.values())
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# The same mapping by character, and a regex that visits only those characters:
+# str.translate() looks up every character of a text, and most text has few look-alikes.
+_LOOKALIKES = {chr(code): value for code, value in _CONFUSABLES_TABLE.items()}
+_LOOKALIKE = re.compile("[" + re.escape("".join(sorted(_LOOKALIKES))) + "]")
 
 # Symbols and digits that stand for letters inside a word (only applied to tokens that
 # mix them with letters, so "2024", "5MB" style tokens are mostly left alone).
@@ -91,12 +88,12 @@ _EMAIL = re.compile(r"\S+@\S+\.\w+")
 def fold(text: str) -> str:
     """Lower-case text with look-alike Unicode mapped to plain ASCII letters."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-        for char in set("".join(_NON_ASCII.findall(text))):
-            value = _CONFUSABLE_TEXT.get(char)
-            if value is not None:
-                text = text.replace(char, value)
+        text = _LOOKALIKE.sub(_lookalike, unicodedata.normalize("NFKC", text))
     return text.lower()
+
+
+def _lookalike(match: re.Match) -> str:
+    return _LOOKALIKES[match.group()]
 
 
 def _join_spaced(match: re.Match) -> str:
@@ -258,18 +255,6 @@ _SEPARATOR = "\n" + _BREAK + "\n"
 # A necessary condition for an _EMAIL match, cheap to look for (the regex engine skips
 # straight to each "@").
 _MAYBE_EMAIL = re.compile(r"@\S*\.\w")
-# The characters _CONFUSABLES_TABLE maps, and what to: str.translate() visits every
-# character of a text, this regex only the few look-alikes.
-_LOOKALIKES = {chr(code): value for code, value in _CONFUSABLES_TABLE.items()}
-_LOOKALIKE = re.compile("[" + re.escape("".join(sorted(_LOOKALIKES))) + "]")
-
-
-def _fold_quickly(text: str) -> str:
-    """fold(text), faster when the text has few look-alike letters (most text)."""
-    if text.isascii():
-        return text.lower()
-    text = unicodedata.normalize("NFKC", text)
-    return _LOOKALIKE.sub(lambda match: _LOOKALIKES[match.group()], text).lower()
 
 
 def _sub_texts(text: str, hint: re.Pattern, replace) -> str:
@@ -305,7 +290,7 @@ def tokens_many(texts: list[str]) -> list[list[str]]:
     """
     if len(texts) < 2:
         return [tokens(t) for t in texts]
-    text = _SEPARATOR.join(map(_fold_quickly, texts))
+    text = _SEPARATOR.join(map(fold, texts))
     if text.count(_BREAK) != len(texts) - 1:
         # Some text has a NUL of its own: those go through tokens(), the rest as usual.
         with_nul = {i for i, t in enumerate(texts) if _BREAK in t}
@@ -316,7 +301,7 @@ def tokens_many(texts: list[str]) -> list[list[str]]:
             out[i] = tokens(texts[i])
         return out
     if "http" in text or "www." in text:
-        text = _URL.sub(" url ", text)
+        text = _replace_urls(text)
     if "@" in text:
         text = _sub_texts(text, _MAYBE_EMAIL, _sub_emails)
     # The texts tokens() must do on their own. (_MAYBE_SPACED is looked for before runs of
