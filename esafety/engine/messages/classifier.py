@@ -675,10 +675,15 @@ class Classifier:
         self._profane_stem_re = re.compile("|".join(map(re.escape, stems)) or "(?!)")
         self._category_specs = tuple((c, lexicon.categories[c]["threshold"],
                                       lexicon.categories[c]["rating"]) for c in CATEGORIES)
+        self._thresholds = {c: threshold for c, threshold, _ in self._category_specs}
+        self._category_rating = {c: rating for c, _, rating in self._category_specs}
         self._prepare_batches()
         # token -> what it contributes (see _learn_tokens), for the tokens that contribute
         # something; and every token already looked at.
         self._token_memo: tuple[dict[str, tuple], set[str]] = ({}, set())
+        # telling tokens, in the order they first appear in a text -> what they give
+        # (see _summarise).
+        self._summaries: dict[tuple[str, ...], tuple] = {}
 
     def _prepare_batches(self) -> None:
         """What classify_many() needs to recognise a text nothing can fire on."""
@@ -701,7 +706,7 @@ class Classifier:
         for model_p in {0.0, self._no_evidence_p}:
             scores = dict.fromkeys(CATEGORIES, 0.0)
             scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - model_p)
-            self._clean[model_p] = (scores, *self._verdict(scores, []), model_p)
+            self._clean[model_p] = (scores, *self._verdict(scores, {}), model_p)
 
     def anchors(self, hits: list[Hit], toks: list[str]) -> set[str]:
         """Tokens of the text that matched the lexicon (where the model may look)."""
@@ -752,9 +757,11 @@ class Classifier:
         return self._finish(hits, scores, model_p, abuse_p, mail=mail)
 
     def _finish(self, hits: list[Hit], scores: dict[str, float], model_p: float,
-                abuse_p: float, *, mail: bool = False) -> Classification:
+                abuse_p: float, *, mail: bool = False,
+                hit_ratings: dict[str, str] | None = None) -> Classification:
         """The end of classify(): the lexicon's scores with the model's probabilities for
-        the text (`model_p`) and for it without swearing (`abuse_p`), and the verdict."""
+        the text (`model_p`) and for it without swearing (`abuse_p`), and the verdict
+        (`hit_ratings`: _hit_ratings(hits), if the caller has it)."""
         if mail:
             # In mail the tweet-tuned cut (recall first) is too eager: the model must be sure.
             scores["abuse"] = max(scores["abuse"], abuse_p if abuse_p >= MAIL_MODEL_CUT else
@@ -763,13 +770,31 @@ class Classifier:
             scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - abuse_p)
         if 0 < scores["discrimination"] < 0.6:
             scores["discrimination"] = 1 - (1 - scores["discrimination"]) * (1 - model_p * 0.5)
-        flagged_categories, rating, ratings = self._verdict(scores, hits)
+        if hit_ratings is None:
+            hit_ratings = self._hit_ratings(hits)
+        flagged_categories, rating, ratings = self._verdict(scores, hit_ratings)
         return Classification(scores, bool(flagged_categories), rating, flagged_categories,
                               hits, model_p, ratings)
 
+    def _hit_ratings(self, hits: list[Hit]) -> dict[str, str]:
+        """Per category, the gravest rating among its hits that reach its threshold (a hit
+        without a rating has its category's): what the category is rated if it is flagged.
+        A category missing here is rated as its spec says."""
+        thresholds, category_rating = self._thresholds, self._category_rating
+        order = _RATING_ORDER
+        ratings: dict[str, str] = {}
+        for hit in hits:
+            category = hit.category
+            if hit.p >= thresholds[category]:
+                hit_rating = hit.rating or category_rating[category]
+                if order[hit_rating] > order[ratings.get(category)]:
+                    ratings[category] = hit_rating
+        return ratings
+
     def _verdict(self, scores: dict[str, float],
-                 hits: list[Hit]) -> tuple[list[str], str | None, dict[str, str]]:
-        """(flagged categories, overall rating, rating per flagged category)."""
+                 hit_ratings: dict[str, str]) -> tuple[list[str], str | None, dict[str, str]]:
+        """(flagged categories, overall rating, rating per flagged category), given the
+        scores and _hit_ratings() of the hits."""
         flagged_categories = []
         rating = None
         ratings = {}
@@ -777,17 +802,7 @@ class Classifier:
         for category, threshold, category_rating in self._category_specs:
             if scores[category] >= threshold:
                 flagged_categories.append(category)
-                # The gravest rating among the category's hits that reach the threshold
-                # (a hit without one has the category's), or the category's without them.
-                cat_rating = None
-                for hit in hits:
-                    if hit.category == category and hit.p >= threshold:
-                        hit_rating = hit.rating or category_rating
-                        if order[hit_rating] > order[cat_rating]:
-                            cat_rating = hit_rating
-                if cat_rating is None:
-                    cat_rating = category_rating
-                ratings[category] = cat_rating
+                cat_rating = ratings[category] = hit_ratings.get(category, category_rating)
                 if order[cat_rating] > order[rating]:
                     rating = cat_rating
         return flagged_categories, rating, ratings
@@ -822,7 +837,7 @@ class Classifier:
             if item.__class__ is Classification:
                 out.append(item)
                 continue
-            hits, scores, model_p, abuse_p = item
+            hits, scores, model_p, abuse_p, hit_ratings = item
             # A whole number stands for the best probability of that many windows, next in
             # line (see _model_windows); abuse_p None for the same as model_p.
             # (The best window has the highest score, so the highest probability.)
@@ -836,7 +851,7 @@ class Classifier:
                 count = abuse_p
                 abuse_p = max(probabilities[at:at + count])
                 at += count
-            out.append(self._finish(hits, scores, model_p, abuse_p))
+            out.append(self._finish(hits, scores, model_p, abuse_p, hit_ratings=hit_ratings))
         return out
 
     def _learn_tokens(self, tokset: set[str]) -> None:
@@ -863,9 +878,9 @@ class Classifier:
                      stripped: bool = False) -> Classification | tuple:
         """classify(text) with mail=False, given tokens(text) (`stripped`: safe phrases
         already taken out), as far as it goes without the model: a Classification, or
-        (hits, scores, model_p, abuse_p) for _finish_many, where a probability may be a
-        number of windows added to `windows` (see _model_windows), and abuse_p None
-        means the same as model_p."""
+        (hits, scores, model_p, abuse_p, _hit_ratings(hits)) for _finish_many, where a
+        probability may be a number of windows added to `windows` (see _model_windows),
+        and abuse_p None means the same as model_p."""
         tokset = set(toks)
         parts, seen = self._token_memo
         if not seen.issuperset(tokset):
@@ -879,70 +894,89 @@ class Classifier:
             if short and model and self._has_evidence(
                     toks, not self._strong_words.isdisjoint(tokset)):
                 return [], dict.fromkeys(CATEGORIES, 0.0), self._model_windows(
-                    toks, windows, set()), None
+                    toks, windows, set()), None, {}
             scores, flagged_categories, rating, ratings, model_p = \
                 self._clean[self._no_evidence_p if toks and short and model else 0.0]
             return Classification(scores.copy(), bool(flagged_categories), rating,
                                   flagged_categories.copy(), [], model_p, ratings.copy())
-        words = []
-        singles = set()
-        stems = set()
-        groups = set()
-        swearing = set()
-        general = safe = False
-        for tok in telling:
-            word_hits, single, fits, triggers, masked, safe_key, swears = parts[tok]
-            if word_hits:
-                words.append(tok)
-            if single:
-                singles.add(single)
-            if fits:
-                stems.update(fits)
-            if triggers:
-                groups.update(triggers)
-            if swears:
-                swearing.add(tok)
-            general = general or masked
-            safe = safe or safe_key
+        key = tuple(telling) if len(telling) == 1 else tuple(sorted(telling, key=toks.index))
+        summary = self._summaries.get(key) or self._summarise(key, parts)
+        found, found_scores, hit_ratings, groups, swearing, general, safe = summary
         if general or len(toks) > 80:  # rare: "*" masks, long texts
             return self._classify_tokens(toks, mail=False)
         if safe and not stripped:
             stripped_toks, _ = self.lexicon.strip_safe(toks)
             if stripped_toks is not toks:  # a safe phrase was taken out: other tokens
                 return self._start_short(stripped_toks, windows, stripped=True)
-        # The same hits in the same order as Lexicon.hits().
-        lexicon = self.lexicon
-        hits: list[Hit] = []
-        if words:
-            if len(words) > 1:
-                words.sort(key=toks.index)  # in the order they first appear
-            for word in words:
-                hits.extend(lexicon.words[word])
-        if singles:
-            for single in sorted(singles - tokset):
-                hits.extend(Hit(h.category, h.p, h.rating, h.term) for h in lexicon.words[single])
-        if stems:
-            hits.extend(lexicon.stems[i][1] for i in sorted(stems))
+        hits = list(found)
+        scores = found_scores.copy()
         if groups:
             joined = " ".join(toks)
-            for index in sorted(groups):
-                hit = lexicon.phrase_hit(index, joined)
+            phrase_hit = self.lexicon.phrase_hit
+            for index in groups:
+                hit = phrase_hit(index, joined)
                 if hit:
                     hits.append(hit)
-        scores = dict.fromkeys(CATEGORIES, 0.0)
-        for hit in hits:
-            if hit.p > scores[hit.category]:
-                scores[hit.category] = hit.p
+                    if hit.p > scores[hit.category]:
+                        scores[hit.category] = hit.p
+            if len(hits) > len(found):
+                hit_ratings = self._hit_ratings(hits)
         # As classify(); the model's windows are left to the batch (_model_windows).
         model_p = abuse_p = 0.0
         if model:
             anchors = self.anchors(hits, toks) if hits and not short else set()
             model_p = self._model_windows(toks, windows, anchors)
             abuse_p = None  # the same as model_p
-            if scores["profanity"] > 0 and swearing:
+            if swearing and scores["profanity"] > 0:
                 rest = [t for t in toks if t not in swearing]
                 abuse_p = self._model_windows(rest, windows, anchors)
-        return hits, scores, model_p, abuse_p
+        return hits, scores, model_p, abuse_p, hit_ratings
+
+    def _summarise(self, key: tuple[str, ...], parts: dict[str, tuple]) -> tuple:
+        """What a text's telling tokens give whatever else the text holds, remembered
+        (`key`: the tokens in the order they first appear; `parts`: the token table):
+        (the hits of the lexicon but phrases, in Lexicon.hits()'s order; their scores;
+        their _hit_ratings(); the phrase groups to try, in order; the tokens that are
+        swearing; whether a "*" mask needs the general path; whether a safe phrase may be
+        present).
+
+        Tweets share a few hundred such sets, so most texts find theirs here and skip
+        the loops below."""
+        lexicon = self.lexicon
+        hits: list[Hit] = []
+        singles: set[str] = set()
+        stems: set[int] = set()
+        groups: set[int] = set()
+        swearing = set()
+        general = safe = False
+        for tok in key:
+            word_hits, single, fits, triggers, masked, safe_key, swears = parts[tok]
+            if word_hits:
+                hits.extend(word_hits)
+            if single:
+                singles.add(single)
+            stems.update(fits)
+            groups.update(triggers)
+            if swears:
+                swearing.add(tok)
+            general = general or masked
+            safe = safe or safe_key
+        # (A doubled-letter form that is a token of the text is a lexicon word, so telling,
+        # so in `key`: `singles - set(key)` is Lexicon.hits()'s `singles - tokset`.)
+        for single in sorted(singles - set(key)):
+            hits.extend(Hit(h.category, h.p, h.rating, h.term) for h in lexicon.words[single])
+        hits.extend(lexicon.stems[i][1] for i in sorted(stems))
+        scores = dict.fromkeys(CATEGORIES, 0.0)
+        for hit in hits:
+            if hit.p > scores[hit.category]:
+                scores[hit.category] = hit.p
+        summary = (tuple(hits), scores, self._hit_ratings(hits), tuple(sorted(groups)),
+                   frozenset(swearing), general, safe)
+        summaries = self._summaries
+        if len(summaries) >= _COLLAPSE_MEMORY:
+            summaries = self._summaries = {}  # start again rather than grow without bound
+        summaries[key] = summary
+        return summary
 
     def _has_evidence(self, toks: list[str], strong_word: bool) -> bool:
         """Whether some window of `toks` would count for Model.score: a strong word

@@ -136,11 +136,18 @@ def _replace_urls(text: str) -> str:
     (found with C-level find), which is the only place a match can start."""
     out = []
     pos = look = 0
+    # The next "http" and "www." at or after `look` (-1: none left), each looked for again
+    # only once `look` has passed it: finding both afresh every time scanned the rest of
+    # a long text (many texts joined, see tokens_many) once per address.
+    http, www = text.find("http"), text.find("www.")
     while True:
-        starts = [i for i in (text.find("http", look), text.find("www.", look)) if i != -1]
-        if not starts:
+        if -1 < http < look:
+            http = text.find("http", look)
+        if -1 < www < look:
+            www = text.find("www.", look)
+        if http == -1 and www == -1:
             break
-        at = min(starts)
+        at = www if http == -1 else http if www == -1 else min(http, www)
         match = _URL.match(text, at)
         if match:
             out.append(text[pos:at])
