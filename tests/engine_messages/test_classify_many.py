@@ -9,7 +9,10 @@ import pytest
 
 from esafety.engine.messages import classifier as classifier_module
 from esafety.engine.messages.classifier import (
+    LEXICON_PATH,
     Classifier,
+    Lexicon,
+    _token_needs,
     default_classifier,
     load_lexicon,
     load_model,
@@ -166,6 +169,64 @@ def test_changing_one_answer_leaves_the_others_alone():
         assert result.categories["abuse"] < 0.01
         assert result.flagged_categories == [] and result.hits == []
         assert result.category_ratings == {}
+
+
+def test_changing_one_answer_with_hits_leaves_the_others_alone():
+    # Texts with the same telling words share what those words give (Classifier._summaries).
+    classifier = default_classifier()
+    first, second = classifier.classify_many(["you idiot", "what an idiot"])
+    expected = summary(second)
+    first.categories["sexual"] = 1.0
+    first.flagged_categories.append("sexual")
+    first.hits.clear()
+    first.category_ratings["abuse"] = "mild"
+    third = classifier.classify_many(["what an idiot", "x"])[0]
+    assert summary(third) == expected and third.hits
+
+
+def test_a_phrase_token_pre_check_needs_whole_words_of_the_pattern():
+    def needs(patterns):
+        found = _token_needs(patterns)
+        return found and [set(map(frozenset, map(sorted, required))) for required in found]
+
+    def words(*sets):
+        return {frozenset(s.split()) for s in sets}
+
+    assert needs(["(piss|sod) off", "go (die|to hell)", "shut (the fuck )?up"]) == [
+        words("off", "piss sod"), words("go", "die to"), words("shut")]
+    # A pattern "a|b" is two patterns; sre's factoring ("s(end|ent)") is seen through.
+    assert needs(["(send|sent) nudes|nude pics"]) == [words("nudes", "send sent"),
+                                                      words("nude", "pics")]
+    # Parts that match no few fixed strings add nothing; the others still count.
+    assert needs(["(a|b)+ c", "[a-z]+ up", "x"]) == [words("c"), words("up"), words("x")]
+    # A pattern that needs no whole word: the group is always searched.
+    assert needs(["(a )?b", "shut up"]) is None
+    assert needs(["[a-z]+"]) is None
+    assert needs(["(?i)shut up"]) is None
+    # "@user" may start a match at "user": never required of a first part.
+    assert needs(["user (is|are) thick"]) == [words("is are", "thick")]
+
+
+def test_phrase_hits_with_the_token_pre_check_are_those_of_the_full_search():
+    import yaml
+
+    data = yaml.safe_load(LEXICON_PATH.read_text("utf-8"))
+    data["phrases"].append({"category": "abuse", "p": 0.9, "when": ["thick"],
+                            "patterns": ["user (is|are) thick", "(so|very) thick (you|u)"]})
+    classifier = Classifier(Lexicon(data), load_model())
+    phrases = ["you are such an idiot", "shut up", "i shut up shop", "go to hell",
+               "go fuck yourself", "i will kill you", "watch your back", "kill myself",
+               "i want to die", "send me nudes", "great replacement", "go back to your country",
+               "thats gay", "everyone hates you", "end it all", "bring a knife to school",
+               "our little secret", "white power", "nobody likes you", "kms", "better off dead",
+               "@user are thick", "@user is thick you know", "user is thick", "so thick u",
+               "users are thick", "@users are thick", "so thick", "thick @user"]
+    texts = []
+    for phrase in phrases:
+        texts += [phrase, "well " + phrase, phrase + " innit", "@user " + phrase,
+                  phrase.replace(" ", " get "), phrase.replace(" ", "  ")]
+    assert_same(classifier.classify_many(texts), texts, classifier)
+    assert classifier.classify_many(["@user are thick"])[0].flagged
 
 
 def test_full_memories_start_again_without_changing_an_answer(monkeypatch):

@@ -212,6 +212,98 @@ def _may_match(window: str, needs: tuple) -> bool:
     return False
 
 
+_ZERO_WIDTH = (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT) if _sre else ()
+_MAX_STRINGS = 500  # a piece that can match more strings than this is not expanded
+
+
+def _strings(ops) -> set[str] | None:
+    """Every string the parsed ops can match, if they match only a few fixed strings
+    (literals, alternations, groups, classes of single letters); else None."""
+    out = {""}
+    for op, av in ops:
+        if op is _sre.LITERAL:
+            options = {chr(av)}
+        elif op is _sre.IN and all(item is _sre.LITERAL for item, _ in av):
+            options = {chr(value) for _, value in av}
+        elif op is _sre.BRANCH:
+            options = set()
+            for branch in av[1]:
+                found = _strings(branch.data)
+                if found is None:
+                    return None
+                options |= found
+        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:
+            options = _strings(av[3].data)
+            if options is None:
+                return None
+        else:
+            return None
+        out = {a + b for a in out for b in options}
+        if len(out) > _MAX_STRINGS:
+            return None
+    return out
+
+
+def _token_needs(patterns: list[str]) -> tuple[tuple[frozenset[str], ...], ...] | None:
+    """For each pattern of a phrase group (a pattern "a|b" counts as two), sets of words
+    of which a text must hold one each, as a whole token, for the pattern to match it;
+    None when some pattern requires none (then the group is always searched).
+
+    Read from the pattern's top level: the parts between its spaces that match a few fixed
+    strings ("(piss|sod) off" needs one of {piss, sod} and {off}). Such a part begins at a
+    token's start (the pattern's start, or after a space) and its first word ends at a
+    space or at the part's end (the pattern's end, or a space), so the word is a whole
+    token. Only for the batch path's tokens (see Classifier._start_short): words of
+    letters and digits, and "@user", in which a match may start at "user" (so "user" is
+    never required of a pattern's first part); a "*" mask takes the general path.
+    """
+    if _sre is None:
+        return None
+    needs = []
+    for pattern in patterns:
+        try:
+            parsed = _sre.parse(pattern)
+        except Exception:  # noqa: BLE001 - an unreadable pattern: no pre-check, always safe
+            return None
+        if parsed.state.flags & re.IGNORECASE:
+            return None
+        ops = list(parsed.data)
+        alternatives = ([branch.data for branch in ops[0][1][1]]
+                        if len(ops) == 1 and ops[0][0] is _sre.BRANCH else [ops])
+        for alternative in alternatives:
+            pieces: list[list] = [[]]
+            for op, av in alternative:
+                if op is _sre.LITERAL and av == ord(" "):
+                    pieces.append([])
+                elif op not in _ZERO_WIDTH:
+                    pieces[-1].append((op, av))
+            required = []
+            for i, piece in enumerate(pieces):
+                strings = _strings(piece) if piece else None
+                if not strings or "" in strings:
+                    continue
+                words = frozenset(string.split(" ", 1)[0] for string in strings)
+                if "" in words or (i == 0 and "user" in words):
+                    continue
+                required.append(words)
+            if not required:
+                return None
+            needs.append(tuple(sorted(required, key=len)))
+    return tuple(needs)
+
+
+def _may_match_tokens(tokset: set[str], needs: tuple) -> bool:
+    """False when no pattern of the group can match a text of these tokens (see
+    _token_needs)."""
+    for required in needs:
+        for words in required:
+            if words.isdisjoint(tokset):
+                break
+        else:
+            return True
+    return False
+
+
 class Lexicon:
     """The compiled lexicon: token table, safe stems, trigger-indexed phrase groups."""
 
@@ -224,6 +316,7 @@ class Lexicon:
         self._group_when: list[frozenset] = []
         self._quick_regexes: list[re.Pattern | None] = []
         self._group_needs: list[tuple | None] = []
+        self._group_token_needs: list[tuple | None] = []
         self._load(data)
 
     def _load(self, data: dict) -> None:
@@ -275,6 +368,7 @@ class Lexicon:
             self._quick_regexes.append(None)  # compiled when first needed (see phrase_hit)
             self._group_when.append(frozenset(when))
             self._group_needs.append(_phrase_needs(patterns))
+            self._group_token_needs.append(_token_needs(patterns))
             for w in when:
                 self.triggers.setdefault(w, []).append(len(self.groups) - 1)
         self._trigger_keys = frozenset(self.triggers)
@@ -912,8 +1006,12 @@ class Classifier:
         scores = found_scores.copy()
         if groups:
             joined = " ".join(toks)
-            phrase_hit = self.lexicon.phrase_hit
+            lexicon = self.lexicon
+            phrase_hit, token_needs = lexicon.phrase_hit, lexicon._group_token_needs
             for index in groups:
+                needs = token_needs[index]
+                if needs is not None and not _may_match_tokens(tokset, needs):
+                    continue
                 hit = phrase_hit(index, joined)
                 if hit:
                     hits.append(hit)
