@@ -12,6 +12,7 @@ from esafety.engine.messages.classifier import (
     LEXICON_PATH,
     Classifier,
     Lexicon,
+    _first_words,
     _token_needs,
     default_classifier,
     load_lexicon,
@@ -205,6 +206,27 @@ def test_a_phrase_token_pre_check_needs_whole_words_of_the_pattern():
     assert needs(["(?i)shut up"]) is None
     # "@user" may start a match at "user": never required of a first part.
     assert needs(["user (is|are) thick"]) == [words("is are", "thick")]
+
+
+def test_a_phrase_group_is_tried_only_where_its_first_words_are():
+    assert _first_words(["(piss|sod) off", "go (die|to hell)", "(you are|u r) thick"]) == {
+        "piss", "sod", "go", "you", "u"}
+    assert _first_words(["(piss|sod) off", "(the )?end"]) is None  # may begin otherwise
+    assert _first_words(["user (is|are) thick"]) is None  # "@user"
+    lexicon = load_lexicon()
+    texts = ["you you idiot", "you are a you are an idiot", "u idiot you idiot", "i hate you",
+             "well i hate u and you are stupid", "@user @user you stupid hoe", "ur a joke",
+             "shut up shut up", "go fuck yourself u idiot", "everyone hates u",
+             "nobody likes you you loser", "i will kill you", "you are dead", "kill myself",
+             "ur so thick", "you are such a stupid fucking idiot", "is it you", "yours idiot"]
+    for text in texts:
+        toks = tokens(text)
+        joined = " ".join(toks)
+        for index in range(len(lexicon.groups)):
+            expected = lexicon.phrase_hit(index, joined)
+            found = lexicon.phrase_hit_in_tokens(index, joined, set(toks))
+            assert (vars(found) if found else None) == (vars(expected) if expected else None), (
+                text, index)
 
 
 def test_phrase_hits_with_the_token_pre_check_are_those_of_the_full_search():

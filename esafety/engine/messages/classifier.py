@@ -246,22 +246,22 @@ def _strings(ops) -> set[str] | None:
     return out
 
 
-def _token_needs(patterns: list[str]) -> tuple[tuple[frozenset[str], ...], ...] | None:
-    """For each pattern of a phrase group (a pattern "a|b" counts as two), sets of words
-    of which a text must hold one each, as a whole token, for the pattern to match it;
-    None when some pattern requires none (then the group is always searched).
+def _fixed_parts(patterns: list[str]) -> list[list[tuple[int, frozenset[str]]]] | None:
+    """For each pattern of a phrase group (a pattern "a|b" counts as two), its parts that
+    match a few fixed strings, as (the part's place among the pattern's parts, the first
+    words of its strings); None if some pattern cannot be read so.
 
-    Read from the pattern's top level: the parts between its spaces that match a few fixed
-    strings ("(piss|sod) off" needs one of {piss, sod} and {off}). Such a part begins at a
-    token's start (the pattern's start, or after a space) and its first word ends at a
-    space or at the part's end (the pattern's end, or a space), so the word is a whole
-    token. Only for the batch path's tokens (see Classifier._start_short): words of
+    The parts are what lies between the pattern's top-level spaces ("(piss|sod) off" has
+    {piss, sod} at 0 and {off} at 1). Such a part begins at a token's start (the
+    pattern's start, or after a space) and its first word ends at a space or at the
+    part's end (the pattern's end, or a space), so the word is a whole token of the text.
+    That holds for the batch path's tokens (see Classifier._start_short): words of
     letters and digits, and "@user", in which a match may start at "user" (so "user" is
-    never required of a pattern's first part); a "*" mask takes the general path.
+    never relied on in a pattern's first part); a "*" mask takes the general path.
     """
     if _sre is None:
         return None
-    needs = []
+    out = []
     for pattern in patterns:
         try:
             parsed = _sre.parse(pattern)
@@ -279,19 +279,35 @@ def _token_needs(patterns: list[str]) -> tuple[tuple[frozenset[str], ...], ...] 
                     pieces.append([])
                 elif op not in _ZERO_WIDTH:
                     pieces[-1].append((op, av))
-            required = []
+            fixed = []
             for i, piece in enumerate(pieces):
                 strings = _strings(piece) if piece else None
                 if not strings or "" in strings:
                     continue
                 words = frozenset(string.split(" ", 1)[0] for string in strings)
-                if "" in words or (i == 0 and "user" in words):
-                    continue
-                required.append(words)
-            if not required:
-                return None
-            needs.append(tuple(sorted(required, key=len)))
-    return tuple(needs)
+                if "" not in words and not (i == 0 and "user" in words):
+                    fixed.append((i, words))
+            out.append(fixed)
+    return out
+
+
+def _token_needs(patterns: list[str]) -> tuple[tuple[frozenset[str], ...], ...] | None:
+    """For each pattern of a phrase group, sets of words of which a text must hold one
+    each, as a whole token, for the pattern to match it (see _fixed_parts); None when
+    some pattern requires none (then the group is always searched)."""
+    parts = _fixed_parts(patterns)
+    if parts is None or not all(parts):
+        return None
+    return tuple(tuple(sorted((words for _, words in fixed), key=len)) for fixed in parts)
+
+
+def _first_words(patterns: list[str]) -> frozenset[str] | None:
+    """The words, whole tokens, with which a match of a phrase group can begin (see
+    _fixed_parts); None when some pattern may begin otherwise."""
+    parts = _fixed_parts(patterns)
+    if parts is None or not all(fixed and fixed[0][0] == 0 for fixed in parts):
+        return None
+    return frozenset().union(*(fixed[0][1] for fixed in parts))
 
 
 def _may_match_tokens(tokset: set[str], needs: tuple) -> bool:
@@ -319,6 +335,7 @@ class Lexicon:
         self._quick_regexes: list[re.Pattern | None] = []
         self._group_needs: list[tuple | None] = []
         self._group_token_needs: list[tuple | None] = []
+        self._group_starts: list[dict[str, str] | None] = []
         self._load(data)
 
     def _load(self, data: dict) -> None:
@@ -371,6 +388,9 @@ class Lexicon:
             self._group_when.append(frozenset(when))
             self._group_needs.append(_phrase_needs(patterns))
             self._group_token_needs.append(_token_needs(patterns))
+            first = _first_words(patterns)
+            self._group_starts.append(None if first is None else
+                                      {word: f" {word} " for word in first})
             for w in when:
                 self.triggers.setdefault(w, []).append(len(self.groups) - 1)
         self._trigger_keys = frozenset(self.triggers)
@@ -525,18 +545,51 @@ class Lexicon:
                 "*" in tok, tok in self._safe_keys)
         return part if any(part) else None
 
-    def phrase_hit(self, index: int, joined: str) -> Hit | None:
-        """The hit of phrase group `index` in `joined`, as hits() finds it (short text)."""
+    def _quick_regex(self, index: int) -> re.Pattern:
+        """The regex of phrase group `index` with the word-start test done once for all
+        its phrases, so the engine gives up at once inside a word: the same matches, a few
+        times faster than one test per phrase."""
         regex = self._quick_regexes[index]
         if regex is None:
-            # The group's regex with the word-start test done once for all its phrases,
-            # so the engine gives up at once inside a word: the same matches, a few times
-            # faster than one test per phrase.
             patterns = self.groups[index][2]
             regex = self._quick_regexes[index] = re.compile(
                 r"(?<![a-z0-9])(?:" + "|".join(f"(?:{p})(?![a-z0-9])" for p in patterns)
                 + ")")
-        match = regex.search(joined)
+        return regex
+
+    def phrase_hit(self, index: int, joined: str) -> Hit | None:
+        """The hit of phrase group `index` in `joined`, as hits() finds it (short text)."""
+        return self._phrase_hit(index, self._quick_regex(index).search(joined))
+
+    def phrase_hit_in_tokens(self, index: int, joined: str, tokset: set[str]) -> Hit | None:
+        """phrase_hit(index, joined) for the batch path's tokens (`tokset`: their set; see
+        _fixed_parts), tried only where a match can begin: at the words the group's
+        patterns begin with. The first place, left to right, where the regex matches is
+        where search() finds its match, so the hit is the same."""
+        starts = self._group_starts[index]
+        if starts is None:
+            return self.phrase_hit(index, joined)
+        present = starts.keys() & tokset
+        if not present:
+            return None
+        padded = f" {joined} "
+        places = []
+        for word in present:
+            needle = starts[word]
+            at = padded.find(needle)
+            while at != -1:
+                places.append(at)  # (where the word starts in `joined`)
+                at = padded.find(needle, at + 1)
+        if len(places) > 1:
+            places.sort()
+        match = self._quick_regex(index).match
+        for at in places:
+            found = match(joined, at)
+            if found:
+                return self._phrase_hit(index, found)
+        return None
+
+    def _phrase_hit(self, index: int, match: re.Match | None) -> Hit | None:
         if match:
             hit = self.groups[index][1]
             return Hit(hit.category, hit.p, hit.rating, match.group(0))
@@ -1025,12 +1078,12 @@ class Classifier:
         if groups:
             joined = " ".join(toks)
             lexicon = self.lexicon
-            phrase_hit, token_needs = lexicon.phrase_hit, lexicon._group_token_needs
+            phrase_hit, token_needs = lexicon.phrase_hit_in_tokens, lexicon._group_token_needs
             for index in groups:
                 needs = token_needs[index]
                 if needs is not None and not _may_match_tokens(tokset, needs):
                     continue
-                hit = phrase_hit(index, joined)
+                hit = phrase_hit(index, joined, tokset)
                 if hit:
                     hits.append(hit)
                     if hit.p > scores[hit.category]:
