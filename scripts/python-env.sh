@@ -7,3 +7,6 @@ if ! python3 -m uv --version >/dev/null 2>&1; then
 fi
 uv_() { python3 -m uv "$@"; }
 uv_ sync --frozen --quiet
+# The classifier's optional compiled scoring; without a C compiler it says so and the
+# classifier scores in Python (same answers).
+uv_ run --quiet python scripts/build_speedups.py --quiet

@@ -3,6 +3,9 @@ API does: the same tokens, hits in the same order, flags and ratings; the probab
 within 1e-9 (the batch adds the model's weights in another order, with numpy)."""
 
 import json
+import shlex
+import shutil
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -84,10 +87,32 @@ def test_classify_many_gives_what_classify_gives_on_the_edge_cases(classifier):
     assert_same(classifier.classify_many(EDGE_TEXTS), EDGE_TEXTS, classifier)
 
 
-@pytest.mark.parametrize("numpy_from", [0, 10**9], ids=["numpy always", "numpy never"])
-def test_both_ways_of_scoring_give_what_classify_gives(monkeypatch, numpy_from):
-    # Small batches are scored text by text, big ones with numpy: both must agree.
-    monkeypatch.setattr(classifier_module, "_NUMPY_FROM", numpy_from)
+def needs_compiled():
+    """Skips a test of the compiled scoring on a machine with no C compiler; where there is
+    one, scripts/build_speedups.py (run by scripts/test) must have built it from the
+    current source."""
+    if classifier_module._speedups is None:
+        compiler = shlex.split(sysconfig.get_config_var("CC") or "cc")[0]
+        if shutil.which(compiler) is None:
+            pytest.skip(f"no C compiler ({compiler}) to build _speedups.c")
+        pytest.fail("_speedups is not built from the current _speedups.c: "
+                    "run scripts/build_speedups.py")
+
+
+@pytest.fixture(params=["compiled", "numpy", "text by text"])
+def scoring(request, monkeypatch):
+    """Each way Model.window_probabilities can score: compiled (_speedups.c), or without
+    it, numpy for every batch or text by text for every batch."""
+    if request.param == "compiled":
+        needs_compiled()
+    else:
+        monkeypatch.setattr(classifier_module, "_speedups", None)
+        monkeypatch.setattr(classifier_module, "_NUMPY_FROM",
+                            0 if request.param == "numpy" else 10**9)
+    return request.param
+
+
+def test_every_way_of_scoring_gives_what_classify_gives(scoring):
     classifier = Classifier(load_lexicon(), load_model())
     texts = REFERENCE_TEXTS + EDGE_TEXTS
     assert_same(classifier.classify_many(texts), texts, classifier)
@@ -99,8 +124,7 @@ def test_both_ways_of_scoring_give_what_classify_gives(monkeypatch, numpy_from):
     ["", " ", "\n", ""],  # only empty texts
     ["", "you idiot", "bitch " * 60, "lovely weather", "f u c k off", " ", "go die " * 20],
 ], ids=["one text", "only long texts", "only empty texts", "mixed"])
-def test_batches_of_one_kind_and_mixed(monkeypatch, batch):
-    monkeypatch.setattr(classifier_module, "_NUMPY_FROM", 0)  # numpy even for a few texts
+def test_batches_of_one_kind_and_mixed(scoring, batch):
     classifier = default_classifier()
     assert_same(classifier.classify_many(batch), batch, classifier)
 
@@ -118,6 +142,59 @@ def test_model_batch_scoring_matches_the_model_text_by_text():
     batch = model.one_window_probabilities(texts)
     for toks, p in zip(texts, batch, strict=True):
         assert p == pytest.approx(model.score(toks)[0], rel=0, abs=1e-12), toks
+    needs_compiled()
+    compiled = model.window_probabilities(texts)
+    for toks, p in zip(texts, compiled, strict=True):
+        assert p == pytest.approx(model.score(toks)[0], rel=0, abs=1e-12), toks
+
+
+def test_compiled_scoring_matches_the_model_on_generated_windows():
+    # Long windows (over the 64 tokens kept on the stack), many repeats, ignored
+    # words next to each other and apart, words and pairs the model weighs and does not.
+    needs_compiled()
+    import random
+
+    model = load_model()
+    rng = random.Random(7)
+    pairs = list(model._pairs)
+    vocabulary = (sorted(model._unigrams)[:300] + sorted(model.ignore)
+                  + [w for pair in pairs[:200] for w in pair] + ["zzq", "zzr", "@user", ""])
+    windows = [[], ["zzq"], list(pairs[0]), list(pairs[0]) * 40, ["a"] * 70, ["a", "b"] * 70]
+    for _ in range(3000):
+        windows.append([rng.choice(vocabulary) for _ in range(rng.choice([1, 2, 5, 32, 80]))])
+    compiled = classifier_module._speedups.score_windows(
+        windows, model._unigrams, model.window_probabilities([["x"]]) and model._pairs_by_first,
+        model.ignore, model.bias, model.min_evidence)
+    for toks, p in zip(windows, compiled, strict=True):
+        # (one_window_probability is score()'s one-window case, for windows of any length.)
+        expected = model.one_window_probability(toks, set(toks))
+        assert p == pytest.approx(expected, rel=0, abs=1e-12), toks
+
+
+def test_compiled_scoring_refuses_bad_input_with_an_error():
+    needs_compiled()
+    score = classifier_module._speedups.score_windows
+    with pytest.raises(TypeError):
+        score([["a"]], {}, {}, ["not", "a", "set"], 0.0, 0.5)
+    with pytest.raises(TypeError):
+        score(None, {}, {}, frozenset(), 0.0, 0.5)
+    with pytest.raises(TypeError):
+        score([None], {}, {}, frozenset(), 0.0, 0.5)
+    with pytest.raises(TypeError):
+        score([[["unhashable"]]], {}, {}, frozenset(), 0.0, 0.5)
+    with pytest.raises(TypeError):
+        score([["a"]], {"a": "not a number"}, {}, frozenset(), 0.0, 0.5)
+    assert score([], {}, {}, frozenset(), 0.0, 0.5) == []
+
+
+def test_a_module_built_from_another_source_is_not_used(monkeypatch, tmp_path):
+    needs_compiled()
+    assert classifier_module._load_speedups() is classifier_module._speedups
+    (tmp_path / "_speedups.c").write_text("/* another version */\n")
+    monkeypatch.setattr(classifier_module, "HERE", tmp_path)
+    assert classifier_module._load_speedups() is None
+    monkeypatch.setattr(classifier_module, "HERE", tmp_path / "missing")
+    assert classifier_module._load_speedups() is None
 
 
 def test_the_token_numbering_starts_again_when_full(monkeypatch):

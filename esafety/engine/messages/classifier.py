@@ -14,6 +14,7 @@ is undone once.
 """
 
 import gc
+import hashlib
 import json
 import math
 import re
@@ -58,6 +59,25 @@ _ID_MEMORY = 200_000
 # (about 0.3 s) and its fixed costs per call pay off only on big batches, and a short run
 # of `esafety classify` should start as quickly as before.
 _NUMPY_FROM = 500
+
+
+def _load_speedups():
+    """The compiled window scoring (_speedups.c, built by scripts/build_speedups.py), or
+    None: not built, or built from another version of the source (never trusted then)."""
+    try:
+        from esafety.engine.messages import _speedups
+    except ImportError:
+        return None
+    try:
+        source = hashlib.sha256((HERE / "_speedups.c").read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return _speedups if _speedups.SOURCE_SHA256 == source else None
+
+
+# Model.window_probabilities uses it when present; numpy or pure Python otherwise (the
+# same answers within 1e-9; tests set this to None to check those ways too).
+_speedups = _load_speedups()
 
 
 class LexiconError(ValueError):
@@ -631,6 +651,7 @@ class Model:
             raise ValueError("the model weights a pair of two ignored words")
         self._ignored_pairs = frozenset((a, b) for a in self.ignore for b in self.ignore)
         self._arrays = None  # for one_window_probabilities, made on first use
+        self._pairs_by_first = None  # for the compiled scoring, made on first use
         self._ids_lock = threading.Lock()
 
     def score(self, toks: list[str], anchors: frozenset | set = frozenset(),
@@ -696,6 +717,22 @@ class Model:
 
     def probability(self, toks: list[str], anchors: frozenset | set = frozenset()) -> float:
         return self.score(toks, anchors)[0] if toks else 0.0
+
+    def window_probabilities(self, texts: list[list[str]]) -> list[float]:
+        """[score(toks)[0] for toks in texts] for texts of 1 to `window` tokens (the same
+        within 1e-9): compiled if _speedups is built, else with numpy for big batches and
+        text by text for small ones."""
+        if _speedups is not None:
+            if self._pairs_by_first is None:
+                pairs_by_first: dict[str, dict[str, float]] = {}
+                for (first, second), weight in self._pairs.items():
+                    pairs_by_first.setdefault(first, {})[second] = weight
+                self._pairs_by_first = pairs_by_first
+            return _speedups.score_windows(texts, self._unigrams, self._pairs_by_first,
+                                           self.ignore, self.bias, self.min_evidence)
+        if len(texts) < _NUMPY_FROM:
+            return [self.one_window_probability(toks, set(toks)) for toks in texts]
+        return self.one_window_probabilities(texts)
 
     def one_window_probabilities(self, texts: list[list[str]]) -> list[float]:
         """[score(toks)[0] for toks in texts] for texts of 1 to `window` tokens, worked out
@@ -991,11 +1028,7 @@ class Classifier:
     def _finish_many(self, started: list, windows: list[list[str]]) -> list[Classification]:
         """The answers, given what _start_short() returned for each text and the windows it
         left for the model to score."""
-        model = self.model
-        if len(windows) < _NUMPY_FROM:
-            probabilities = [model.one_window_probability(toks, set(toks)) for toks in windows]
-        else:
-            probabilities = model.one_window_probabilities(windows)
+        probabilities = self.model.window_probabilities(windows) if windows else []
         out = []
         at = 0  # the first window of the next text
         for item in started:

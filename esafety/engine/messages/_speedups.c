@@ -1,0 +1,242 @@
+/* The classifier's model scoring, compiled: Model.one_window_probability for many windows.
+ *
+ * Optional. scripts/build_speedups.py compiles it next to this file; classifier.py uses it
+ * only when it was built from this very source (SOURCE_SHA256), and otherwise scores with
+ * numpy or pure Python, which stay the reference (tests/engine_messages compare them).
+ *
+ * score_windows(windows, unigrams, pairs, ignore, bias, min_evidence) -> list[float]
+ *   windows: a list of lists of str (each a text of up to the model's window of tokens)
+ *   unigrams: dict word -> weight; pairs: dict first word -> dict second word -> weight
+ *   ignore: a set of words that are not features on their own (nor in a pair together)
+ * For each window, as Model.score does for one window: the distinct words not ignored and
+ * the distinct pairs of neighbours (but pairs of two ignored words) are the features; the
+ * window counts when one of them weighs at least min_evidence; then
+ * sigmoid(clip(bias + sum of weights / sqrt(number of features), -30, 30)), else
+ * sigmoid(-30). Only the order in which the weights are added differs from Python's.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <string.h>
+
+#ifndef SOURCE_SHA256
+#define SOURCE_SHA256 ""
+#endif
+
+#define SMALL 128 /* slots kept on the stack: windows of up to 64 tokens */
+
+typedef struct {
+    PyObject *first;  /* NULL: empty slot */
+    PyObject *second; /* NULL for a word table */
+    Py_hash_t hash;
+} slot;
+
+/* Adds (first, second) to the open-addressing table unless an equal entry is there.
+   1: added, 0: already there, -1: error (a comparison failed). */
+static int
+add_distinct(slot *table, size_t mask, PyObject *first, PyObject *second, Py_hash_t hash)
+{
+    size_t i = (size_t)hash & mask;
+    for (;;) {
+        slot *s = &table[i];
+        if (s->first == NULL) {
+            s->first = first;
+            s->second = second;
+            s->hash = hash;
+            return 1;
+        }
+        if (s->hash == hash) {
+            int same = PyObject_RichCompareBool(s->first, first, Py_EQ);
+            if (same < 0)
+                return -1;
+            if (same && second != NULL) {
+                same = PyObject_RichCompareBool(s->second, second, Py_EQ);
+                if (same < 0)
+                    return -1;
+            }
+            if (same)
+                return 0;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+/* The weight stored for key in dict (borrowed), NULL if none; sets *error on failure. */
+static PyObject *
+lookup(PyObject *dict, PyObject *key, int *error)
+{
+    PyObject *value = PyDict_GetItemWithError(dict, key);
+    if (value == NULL && PyErr_Occurred())
+        *error = 1;
+    return value;
+}
+
+static int
+add_weight(PyObject *value, double min_evidence, double *total, int *strong)
+{
+    double weight = PyFloat_AsDouble(value);
+    if (weight == -1.0 && PyErr_Occurred())
+        return -1;
+    *total += weight;
+    if (weight >= min_evidence)
+        *strong = 1;
+    return 0;
+}
+
+/* P(offensive) of one window; -1.0 with an exception set on error. */
+static double
+score_window(PyObject *window, PyObject *unigrams, PyObject *pairs, PyObject *ignore,
+             double bias, double min_evidence)
+{
+    PyObject *seq = PySequence_Fast(window, "each window must be a list of words");
+    if (seq == NULL)
+        return -1.0;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **toks = PySequence_Fast_ITEMS(seq);
+    slot small_words[SMALL], small_pairs[SMALL];
+    slot *words = small_words, *pair_table = small_pairs;
+    size_t size = 4;
+    while (size < (size_t)(2 * n + 2))
+        size <<= 1;
+    if (size > SMALL) {
+        words = PyMem_Calloc(size, sizeof(slot));
+        pair_table = PyMem_Calloc(size, sizeof(slot));
+        if (words == NULL || pair_table == NULL) {
+            PyMem_Free(words);
+            PyMem_Free(pair_table);
+            Py_DECREF(seq);
+            PyErr_NoMemory();
+            return -1.0;
+        }
+    }
+    else {
+        memset(small_words, 0, sizeof(slot) * size);
+        memset(small_pairs, 0, sizeof(slot) * size);
+    }
+    size_t mask = size - 1;
+    double total = 0.0, result = -1.0;
+    Py_ssize_t count = 0;
+    int strong = 0, error = 0;
+    int previous_ignored = 0;
+    Py_hash_t previous_hash = 0;
+
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *tok = toks[i];
+        Py_hash_t hash = PyObject_Hash(tok);
+        if (hash == -1)
+            goto done;
+        int ignored = PySet_Contains(ignore, tok);
+        if (ignored < 0)
+            goto done;
+        if (!ignored) {
+            int added = add_distinct(words, mask, tok, NULL, hash);
+            if (added < 0)
+                goto done;
+            if (added) {
+                count++;
+                PyObject *value = lookup(unigrams, tok, &error);
+                if (error || (value && add_weight(value, min_evidence, &total, &strong) < 0))
+                    goto done;
+            }
+        }
+        if (i > 0 && !(ignored && previous_ignored)) {
+            PyObject *first = toks[i - 1];
+            /* (Any mixing will do: equal pairs have equal hashes. Unsigned: no overflow.) */
+            Py_hash_t pair_hash = (Py_hash_t)(((Py_uhash_t)previous_hash * 1000003u)
+                                              ^ (Py_uhash_t)hash);
+            int added = add_distinct(pair_table, mask, first, tok, pair_hash);
+            if (added < 0)
+                goto done;
+            if (added) {
+                count++;
+                PyObject *seconds = lookup(pairs, first, &error);
+                if (error)
+                    goto done;
+                if (seconds) {
+                    PyObject *value = lookup(seconds, tok, &error);
+                    if (error || (value && add_weight(value, min_evidence, &total, &strong) < 0))
+                        goto done;
+                }
+            }
+        }
+        previous_ignored = ignored;
+        previous_hash = hash;
+    }
+    double score = -30.0;
+    if (strong) {
+        score = bias + total / sqrt((double)(count > 1 ? count : 1));
+        if (score < -30.0)
+            score = -30.0;
+    }
+    if (score > 30.0)
+        score = 30.0;
+    result = 1.0 / (1.0 + exp(-score));
+
+done:
+    if (words != small_words) {
+        PyMem_Free(words);
+        PyMem_Free(pair_table);
+    }
+    Py_DECREF(seq);
+    return PyErr_Occurred() ? -1.0 : result;
+}
+
+static PyObject *
+score_windows(PyObject *module, PyObject *args)
+{
+    PyObject *windows, *unigrams, *pairs, *ignore;
+    double bias, min_evidence;
+    if (!PyArg_ParseTuple(args, "OO!O!Odd:score_windows", &windows, &PyDict_Type, &unigrams,
+                          &PyDict_Type, &pairs, &ignore, &bias, &min_evidence))
+        return NULL;
+    if (!PyAnySet_Check(ignore)) {
+        PyErr_SetString(PyExc_TypeError, "ignore must be a set or frozenset");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(windows, "windows must be a list of lists of words");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double p = score_window(items[i], unigrams, pairs, ignore, bias, min_evidence);
+        PyObject *value = p < 0 ? NULL : PyFloat_FromDouble(p);
+        if (value == NULL) {
+            Py_DECREF(out);
+            Py_DECREF(seq);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, value);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"score_windows", score_windows, METH_VARARGS,
+     "score_windows(windows, unigrams, pairs, ignore, bias, min_evidence) -> list[float]\n\n"
+     "Model.one_window_probability for each window (see the comment at the top of "
+     "_speedups.c)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups",
+    "The classifier's model scoring, compiled (optional; see classifier.py).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddStringConstant(m, "SOURCE_SHA256", SOURCE_SHA256) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
