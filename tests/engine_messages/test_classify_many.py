@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from esafety.engine.messages import classifier as classifier_module
+from esafety.engine.messages import normalise, speedups
 from esafety.engine.messages.classifier import (
     LEXICON_PATH,
     Classifier,
@@ -91,7 +92,7 @@ def needs_compiled():
     """Skips a test of the compiled scoring on a machine with no C compiler; where there is
     one, scripts/build_speedups.py (run by scripts/test) must have built it from the
     current source."""
-    if classifier_module._speedups is None:
+    if speedups.compiled is None:
         compiler = shlex.split(sysconfig.get_config_var("CC") or "cc")[0]
         if shutil.which(compiler) is None:
             pytest.skip(f"no C compiler ({compiler}) to build _speedups.c")
@@ -106,7 +107,7 @@ def scoring(request, monkeypatch):
     if request.param == "compiled":
         needs_compiled()
     else:
-        monkeypatch.setattr(classifier_module, "_speedups", None)
+        monkeypatch.setattr(speedups, "compiled", None)
         monkeypatch.setattr(classifier_module, "_NUMPY_FROM",
                             0 if request.param == "numpy" else 10**9)
     return request.param
@@ -162,7 +163,7 @@ def test_compiled_scoring_matches_the_model_on_generated_windows():
     windows = [[], ["zzq"], list(pairs[0]), list(pairs[0]) * 40, ["a"] * 70, ["a", "b"] * 70]
     for _ in range(3000):
         windows.append([rng.choice(vocabulary) for _ in range(rng.choice([1, 2, 5, 32, 80]))])
-    compiled = classifier_module._speedups.score_windows(
+    compiled = speedups.compiled.score_windows(
         windows, model._unigrams, model.window_probabilities([["x"]]) and model._pairs_by_first,
         model.ignore, model.bias, model.min_evidence)
     for toks, p in zip(windows, compiled, strict=True):
@@ -173,7 +174,7 @@ def test_compiled_scoring_matches_the_model_on_generated_windows():
 
 def test_compiled_scoring_refuses_bad_input_with_an_error():
     needs_compiled()
-    score = classifier_module._speedups.score_windows
+    score = speedups.compiled.score_windows
     with pytest.raises(TypeError):
         score([["a"]], {}, {}, ["not", "a", "set"], 0.0, 0.5)
     with pytest.raises(TypeError):
@@ -189,12 +190,36 @@ def test_compiled_scoring_refuses_bad_input_with_an_error():
 
 def test_a_module_built_from_another_source_is_not_used(monkeypatch, tmp_path):
     needs_compiled()
-    assert classifier_module._load_speedups() is classifier_module._speedups
+    assert speedups.load() is speedups.compiled
     (tmp_path / "_speedups.c").write_text("/* another version */\n")
-    monkeypatch.setattr(classifier_module, "HERE", tmp_path)
-    assert classifier_module._load_speedups() is None
-    monkeypatch.setattr(classifier_module, "HERE", tmp_path / "missing")
-    assert classifier_module._load_speedups() is None
+    monkeypatch.setattr(speedups, "HERE", tmp_path)
+    assert speedups.load() is None
+    monkeypatch.setattr(speedups, "HERE", tmp_path / "missing")
+    assert speedups.load() is None
+
+
+def test_compiled_word_look_ups_give_what_the_python_loop_gives(monkeypatch):
+    needs_compiled()
+    texts = REFERENCE_TEXTS + EDGE_TEXTS + [t for pair in NEIGHBOURS for t in pair]
+    texts += [" ".join(t.split()[::-1]) for t in REFERENCE_TEXTS]  # new words, new parts
+    compiled = tokens_many(texts)
+    monkeypatch.setattr(speedups, "compiled", None)
+    monkeypatch.setattr(normalise, "_WORD_TOKENS", {})  # learn every word again
+    assert tokens_many(texts) == compiled == [tokens(t) for t in texts]
+
+
+def test_compiled_word_look_ups_leave_new_words_to_python():
+    needs_compiled()
+    map_words = speedups.compiled.map_words
+    memory = {"a": ("a",), "bb": ("b", "b"), "x": (), "odd": None, "\u0130": ("i",)}
+    assert map_words("", memory) == [[]]
+    assert map_words(" a\tbb \n\x00\n x a \x00 \x00", memory) == [["a", "b", "b"], ["a"], [], []]
+    assert map_words("a new\n\x00\na odd\n\x00\n\u0130 \u3000a", memory) == [
+        None, None, ["i", "a"]]
+    with pytest.raises(TypeError):
+        map_words(b"bytes", memory)
+    with pytest.raises(TypeError):
+        map_words([["a", "b"]], memory)
 
 
 def test_the_token_numbering_starts_again_when_full(monkeypatch):

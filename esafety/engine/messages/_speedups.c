@@ -1,18 +1,21 @@
-/* The classifier's model scoring, compiled: Model.one_window_probability for many windows.
+/* The classifier's hottest loops, compiled: the word look-ups of normalise.tokens_many and
+ * Model.one_window_probability for many windows.
  *
- * Optional. scripts/build_speedups.py compiles it next to this file; classifier.py uses it
- * only when it was built from this very source (SOURCE_SHA256), and otherwise scores with
- * numpy or pure Python, which stay the reference (tests/engine_messages compare them).
+ * Optional. scripts/build_speedups.py compiles it next to this file; speedups.py hands it
+ * out only when it was built from this very source (SOURCE_SHA256). Otherwise the Python
+ * code runs, which stays the reference (tests/engine_messages compare the two).
  *
  * score_windows(windows, unigrams, pairs, ignore, bias, min_evidence) -> list[float]
  *   windows: a list of lists of str (each a text of up to the model's window of tokens)
  *   unigrams: dict word -> weight; pairs: dict first word -> dict second word -> weight
  *   ignore: a set of words that are not features on their own (nor in a pair together)
- * For each window, as Model.score does for one window: the distinct words not ignored and
- * the distinct pairs of neighbours (but pairs of two ignored words) are the features; the
- * window counts when one of them weighs at least min_evidence; then
- * sigmoid(clip(bias + sum of weights / sqrt(number of features), -30, 30)), else
- * sigmoid(-30). Only the order in which the weights are added differs from Python's.
+ *   For each window, as Model.score does for one window: the distinct words not ignored
+ *   and the distinct pairs of neighbours (but pairs of two ignored words) are the
+ *   features; the window counts when one of them weighs at least min_evidence; then
+ *   sigmoid(clip(bias + sum of weights / sqrt(number of features), -30, 30)), else
+ *   sigmoid(-30). Only the order in which the weights are added differs from Python's.
+ *
+ * map_words(text, memory) -> list[list[str] | None]: see its doc string below.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -217,17 +220,86 @@ score_windows(PyObject *module, PyObject *args)
     return out;
 }
 
+static PyObject *
+map_words(PyObject *module, PyObject *args)
+{
+    PyObject *text, *memory;
+    if (!PyArg_ParseTuple(args, "UO!:map_words", &text, &PyDict_Type, &memory))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    PyObject *part = PyList_New(0);
+    int known = 1; /* every word of this part so far has its tokens in memory */
+    if (out == NULL || part == NULL)
+        goto error;
+    Py_ssize_t i = 0;
+    for (;;) {
+        while (i < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)))
+            i++;
+        Py_ssize_t start = i;
+        while (i < length && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)))
+            i++;
+        if (i == start || (i - start == 1 && PyUnicode_READ(kind, data, start) == 0)) {
+            /* the end of the text, or of a part: a word that is a lone NUL */
+            if (PyList_Append(out, known ? part : Py_None) < 0)
+                goto error;
+            Py_DECREF(part);
+            part = NULL;
+            if (i == start)
+                break;
+            part = PyList_New(0);
+            if (part == NULL)
+                goto error;
+            known = 1;
+            continue;
+        }
+        if (!known)
+            continue; /* the part is done in Python anyway */
+        PyObject *word = PyUnicode_Substring(text, start, i);
+        if (word == NULL)
+            goto error;
+        PyObject *tokens = PyDict_GetItemWithError(memory, word);
+        Py_DECREF(word);
+        if (tokens == NULL && PyErr_Occurred())
+            goto error;
+        if (tokens == NULL || !PyTuple_Check(tokens)) {
+            known = 0; /* a new word, or one that cannot be done alone (None) */
+            continue;
+        }
+        for (Py_ssize_t t = 0; t < PyTuple_GET_SIZE(tokens); t++)
+            if (PyList_Append(part, PyTuple_GET_ITEM(tokens, t)) < 0)
+                goto error;
+    }
+    return out;
+
+error:
+    Py_XDECREF(part);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"score_windows", score_windows, METH_VARARGS,
      "score_windows(windows, unigrams, pairs, ignore, bias, min_evidence) -> list[float]\n\n"
      "Model.one_window_probability for each window (see the comment at the top of "
      "_speedups.c)."},
+    {"map_words", map_words, METH_VARARGS,
+     "map_words(text, memory) -> list[list[str] | None]\n\n"
+     "normalise.tokens_many's word step: the text's white-space separated words, with a\n"
+     "word that is a lone NUL ending a part; per part, the tokens memory gives its words\n"
+     "(a dict word -> tuple of tokens), one after another, or None when some word of the\n"
+     "part is not in memory or maps to something else than a tuple (None: cannot be done\n"
+     "alone). [[*chain(*map(memory.__getitem__, p.split()))] for p in text.split('\\0')],\n"
+     "with None where that raises."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_speedups",
-    "The classifier's model scoring, compiled (optional; see classifier.py).", -1, methods,
+    "The classifier's word look-ups and model scoring, compiled (optional; see speedups.py).",
+    -1, methods,
 };
 
 PyMODINIT_FUNC

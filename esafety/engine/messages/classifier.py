@@ -14,7 +14,6 @@ is undone once.
 """
 
 import gc
-import hashlib
 import json
 import math
 import re
@@ -32,6 +31,7 @@ try:
 except ImportError:  # pragma: no cover - then every phrase window is searched in full
     _sre = None
 
+from esafety.engine.messages import speedups
 from esafety.engine.messages.normalise import tokens as normalised_tokens
 from esafety.engine.messages.normalise import tokens_many
 
@@ -59,25 +59,6 @@ _ID_MEMORY = 200_000
 # (about 0.3 s) and its fixed costs per call pay off only on big batches, and a short run
 # of `esafety classify` should start as quickly as before.
 _NUMPY_FROM = 500
-
-
-def _load_speedups():
-    """The compiled window scoring (_speedups.c, built by scripts/build_speedups.py), or
-    None: not built, or built from another version of the source (never trusted then)."""
-    try:
-        from esafety.engine.messages import _speedups
-    except ImportError:
-        return None
-    try:
-        source = hashlib.sha256((HERE / "_speedups.c").read_bytes()).hexdigest()
-    except OSError:
-        return None
-    return _speedups if _speedups.SOURCE_SHA256 == source else None
-
-
-# Model.window_probabilities uses it when present; numpy or pure Python otherwise (the
-# same answers within 1e-9; tests set this to None to check those ways too).
-_speedups = _load_speedups()
 
 
 class LexiconError(ValueError):
@@ -720,16 +701,17 @@ class Model:
 
     def window_probabilities(self, texts: list[list[str]]) -> list[float]:
         """[score(toks)[0] for toks in texts] for texts of 1 to `window` tokens (the same
-        within 1e-9): compiled if _speedups is built, else with numpy for big batches and
-        text by text for small ones."""
-        if _speedups is not None:
+        within 1e-9): compiled if _speedups.c is built (see speedups.py), else with numpy
+        for big batches and text by text for small ones."""
+        compiled = speedups.compiled
+        if compiled is not None:
             if self._pairs_by_first is None:
                 pairs_by_first: dict[str, dict[str, float]] = {}
                 for (first, second), weight in self._pairs.items():
                     pairs_by_first.setdefault(first, {})[second] = weight
                 self._pairs_by_first = pairs_by_first
-            return _speedups.score_windows(texts, self._unigrams, self._pairs_by_first,
-                                           self.ignore, self.bias, self.min_evidence)
+            return compiled.score_windows(texts, self._unigrams, self._pairs_by_first,
+                                          self.ignore, self.bias, self.min_evidence)
         if len(texts) < _NUMPY_FROM:
             return [self.one_window_probability(toks, set(toks)) for toks in texts]
         return self.one_window_probabilities(texts)
