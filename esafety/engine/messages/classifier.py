@@ -862,8 +862,9 @@ class Classifier:
         self._category_rating = {c: rating for c, _, rating in self._category_specs}
         self._prepare_batches()
         # token -> what it contributes (see _learn_tokens), for the tokens that contribute
-        # something; and every token already looked at.
-        self._token_memo: tuple[dict[str, tuple], set[str]] = ({}, set())
+        # something; the same tokens as a set (a set intersects a set faster than a dict's
+        # keys); and every token already looked at.
+        self._token_memo: tuple[dict[str, tuple], set[str], set[str]] = ({}, set(), set())
         # telling tokens, in the order they first appear in a text -> what they give
         # (see _summarise).
         self._summaries: dict[tuple[str, ...], tuple] = {}
@@ -1036,13 +1037,13 @@ class Classifier:
 
     def _learn_tokens(self, tokset: set[str]) -> None:
         """Make the token table (see _start_short) cover every token of `tokset`."""
-        parts, seen = self._token_memo
+        parts, telling, seen = self._token_memo
         unseen = tokset - seen
         if len(seen) + len(unseen) > _COLLAPSE_MEMORY:
             # Start again rather than grow without bound (new objects, so a thread still
-            # reading the old pair sees a consistent one).
-            parts, seen, unseen = {}, set(), tokset
-            self._token_memo = (parts, seen)
+            # reading the old ones sees a consistent memo).
+            parts, telling, seen, unseen = {}, set(), set(), tokset
+            self._token_memo = (parts, telling, seen)
         lexicon_part = self.lexicon.token_part
         stem = self._profane_stem_re.search
         for tok in unseen:
@@ -1052,6 +1053,7 @@ class Classifier:
             swearing = tok in self._profane or bool(stem(tok))
             if any(part) or swearing:
                 parts[tok] = (*part, swearing)
+                telling.add(tok)  # (after parts: a token in `telling` is always in parts)
         seen.update(unseen)
 
     def _start_short(self, toks: list[str], windows: list[list[str]],
@@ -1062,11 +1064,11 @@ class Classifier:
         probability may be a number of windows added to `windows` (see _model_windows),
         and abuse_p None means the same as model_p."""
         tokset = set(toks)
-        parts, seen = self._token_memo
+        parts, telling_tokens, seen = self._token_memo
         if not seen.issuperset(tokset):
             self._learn_tokens(tokset)
-            parts, seen = self._token_memo
-        telling = parts.keys() & tokset  # the keys() side loops over the (small) set
+            parts, telling_tokens, seen = self._token_memo
+        telling = tokset & telling_tokens
         model = self.model
         short = model is None or len(toks) <= model.short_text
         if not telling:
@@ -1091,13 +1093,15 @@ class Classifier:
         hits = list(found)
         scores = found_scores.copy()
         if groups:
-            joined = " ".join(toks)
+            joined = None  # joined only for a group that passes its pre-check
             lexicon = self.lexicon
             phrase_hit, token_needs = lexicon.phrase_hit_in_tokens, lexicon._group_token_needs
             for index in groups:
                 needs = token_needs[index]
                 if needs is not None and not _may_match_tokens(tokset, needs):
                     continue
+                if joined is None:
+                    joined = " ".join(toks)
                 hit = phrase_hit(index, joined, tokset)
                 if hit:
                     hits.append(hit)
