@@ -184,6 +184,8 @@ def test_compiled_scoring_refuses_bad_input_with_an_error():
     with pytest.raises(TypeError):
         score([[["unhashable"]]], {}, {}, frozenset(), 0.0, 0.5)
     with pytest.raises(TypeError):
+        score([["a", 1]], {}, {}, frozenset(), 0.0, 0.5)
+    with pytest.raises(TypeError):
         score([["a"]], {"a": "not a number"}, {}, frozenset(), 0.0, 0.5)
     assert score([], {}, {}, frozenset(), 0.0, 0.5) == []
 

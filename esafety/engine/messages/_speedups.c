@@ -125,6 +125,12 @@ score_window(PyObject *window, PyObject *unigrams, PyObject *pairs, PyObject *ig
 
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *tok = toks[i];
+        /* Only str: their hashing and comparing run no Python code that could change the
+           list under the borrowed pointers. */
+        if (!PyUnicode_CheckExact(tok)) {
+            PyErr_SetString(PyExc_TypeError, "each word must be a str");
+            goto done;
+        }
         Py_hash_t hash = PyObject_Hash(tok);
         if (hash == -1)
             goto done;
