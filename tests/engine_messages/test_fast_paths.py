@@ -145,6 +145,19 @@ def test_tokens_are_the_same_with_and_without_the_token_memory(monkeypatch):
     assert warm == again == cold
 
 
+def test_a_new_plain_word_is_learned_as_tokens_would_do_it(monkeypatch):
+    # normalise._learn_words takes a plain lower-case ASCII word as its own token without
+    # running tokens(); every other word still goes through tokens().
+    words = ["hello", "fuuuck", "shiiit", "aaa", "aab", "x", "ok", "Hello", "héllo", "a1",
+             "sh1t", "f*ck", "don't", "@user", "url", "ſhit", "ﬁne", "zzz", "lll", "ab"]
+    words += [w for text in TOKEN_TEXTS[:500] for w in text.split()]
+    monkeypatch.setattr(normalise, "_WORD_TOKENS", {})
+    for word in words:
+        expected = tuple(tokens(word)) if normalise.fold(word) == word else None
+        found = normalise._learn_words(word)
+        assert (tuple(found) if found is not None else None) == expected, word
+
+
 def test_tokens_with_a_tripled_letter_are_never_remembered():
     # tokens() looks for tripled letters only in tokens it does not remember.
     tokens("a a a fuuuuck zzz ok")

@@ -370,7 +370,12 @@ def _learn_words(text: str) -> list[str] | None:
         if word in memory:
             found = memory[word]
         else:
-            found = tuple(tokens(word)) if fold(word) == word else None
+            if word.isascii() and word.isalpha() and word.islower() and not _TRIPLE.search(word):
+                # Most new words: a plain lower-case word is its own token (tokens() would
+                # find nothing to undo in it), so the whole of tokens() is not needed.
+                found = (word,)
+            else:
+                found = tuple(tokens(word)) if fold(word) == word else None
             if len(memory) < _WORD_MEMORY:
                 memory[word] = found
         if found is None:
