@@ -2,8 +2,9 @@
 
 Pure Python at run time: the model is a JSON file of word and word-pair weights (a
 logistic regression built by scripts/build_classifier.py from openly licensed data), so it
-loads in milliseconds and scores a short text in microseconds. Only the batch API
-(Classifier.classify_many) imports numpy, on first use, to score many texts at once.
+loads in milliseconds and scores a short text in microseconds. The batch API
+(Classifier.classify_many) scores many texts at once with the optional compiled loops
+(_speedups.c, see speedups.py), or without them with numpy, imported on first use.
 
 Why both parts: the learned model (trained on tweets) recognises insults and hostility
 that no word list anticipates, but social-media text is not school email; the lexicon
@@ -997,10 +998,11 @@ class Classifier:
         the model's weights may be added in another order, see _finish_many).
 
         Made for throughput: the texts are tokenised together (normalise.tokens_many), and
-        what each distinct token can contribute is worked out once and remembered, so a
-        text costs a few set operations and a loop over its few telling tokens. A text with
-        no telling token gets the fixed "nothing found" answer without scoring. The model
-        scores the texts that need it together (Model.one_window_probabilities).
+        what each distinct token, and each set of telling tokens, can contribute is worked
+        out once and remembered, so a text costs a few set operations. A text with no
+        telling token gets the fixed "nothing found" answer without scoring. Phrase groups
+        are searched only where their words are (Lexicon.phrase_hit_in_tokens). The model
+        scores the texts that need it together (Model.window_probabilities).
         """
         windows: list[list[str]] = []
         with _gc_paused():
