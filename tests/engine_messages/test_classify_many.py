@@ -218,6 +218,9 @@ def test_compiled_word_look_ups_leave_new_words_to_python():
     assert map_words(" a\tbb \n\x00\n x a \x00 \x00", memory) == [["a", "b", "b"], ["a"], [], []]
     assert map_words("a new\n\x00\na odd\n\x00\n\u0130 \u3000a", memory) == [
         None, None, ["i", "a"]]
+    for parts in ([""], [" a\tbb ", " x a ", "", ""], ["a new", "a odd", "\u0130 \u3000a"]):
+        text = normalise._SEPARATOR.join(parts)  # (the Python loop splits at the separator)
+        assert map_words(text, memory) == normalise._map_words(text, memory)
     with pytest.raises(TypeError):
         map_words(b"bytes", memory)
     with pytest.raises(TypeError):

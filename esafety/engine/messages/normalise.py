@@ -284,10 +284,6 @@ def _sub_texts(text: str, hint: re.Pattern, replace) -> str:
     return "".join(out)
 
 
-def _sub_emails(text: str) -> str:
-    return _EMAIL.sub(" emailaddress ", text)
-
-
 def tokens_many(texts: list[str]) -> list[list[str]]:
     """[tokens(text) for text in texts], worked out on all the texts at once.
 
@@ -312,7 +308,7 @@ def tokens_many(texts: list[str]) -> list[list[str]]:
     if "http" in text or "www." in text:
         text = _replace_urls(text)
     if "@" in text:
-        text = _sub_texts(text, _MAYBE_EMAIL, _sub_emails)
+        text = _sub_texts(text, _MAYBE_EMAIL, _replace_emails)
     # The texts tokens() must do on their own. (_MAYBE_SPACED is looked for before runs of
     # a repeated letter are cut to two, as tokens() does first; that cannot change whether
     # it matches: it never reads a run's length, only what follows a letter.)
@@ -325,30 +321,14 @@ def tokens_many(texts: list[str]) -> list[list[str]]:
         pos = text.find(_SEPARATOR, match.start())
         match = _MAYBE_SPACED.search(text, pos) if pos != -1 else None
     compiled = speedups.compiled
-    if compiled is not None:
-        # The same loop in C, but the parts with a new word (None) are left to Python.
-        out = compiled.map_words(text, _WORD_TOKENS)
-        if None in out:
-            parts = text.split(_SEPARATOR)
-            for i, found in enumerate(out):
-                if found is None and i not in apart:
-                    found = out[i] = _learn_words(parts[i])
-                    if found is None:
-                        apart.add(i)
-    else:
-        known = _WORD_TOKENS.__getitem__
-        out = []
-        for i, part in enumerate(text.split(_SEPARATOR)):
-            if i in apart:
-                out.append([])  # filled in below
-                continue
-            try:
-                out.append(list(chain.from_iterable(map(known, part.split()))))
-            except (KeyError, TypeError):  # a new word, or one that cannot be done alone
-                found = _learn_words(part)
+    out = (compiled.map_words if compiled is not None else _map_words)(text, _WORD_TOKENS)
+    if None in out:  # parts with a word not remembered yet
+        parts = text.split(_SEPARATOR)
+        for i, found in enumerate(out):
+            if found is None and i not in apart:
+                found = out[i] = _learn_words(parts[i])
                 if found is None:
                     apart.add(i)
-                out.append(found)
     for i in apart:
         out[i] = tokens(texts[i])
     return out
@@ -360,6 +340,20 @@ def tokens_many(texts: list[str]) -> list[list[str]]:
 # distinct words are remembered per process; later ones are worked out each time.
 _WORD_MEMORY = 200_000
 _WORD_TOKENS: dict[str, tuple[str, ...] | None] = {}
+
+
+def _map_words(text: str, memory: dict) -> list[list[str] | None]:
+    """Per part of the joined texts, the tokens `memory` gives its words one after
+    another, or None when some word is not remembered or cannot be done alone (None in
+    memory). The reference for _speedups.c's map_words, which does the same in C."""
+    known = memory.__getitem__
+    out: list[list[str] | None] = []
+    for part in text.split(_SEPARATOR):
+        try:
+            out.append(list(chain.from_iterable(map(known, part.split()))))
+        except (KeyError, TypeError):
+            out.append(None)
+    return out
 
 
 def _learn_words(text: str) -> list[str] | None:
