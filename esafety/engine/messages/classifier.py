@@ -293,20 +293,18 @@ def _fixed_parts(patterns: list[str]) -> list[list[tuple[int, frozenset[str]]]] 
     return out
 
 
-def _token_needs(patterns: list[str]) -> tuple[tuple[frozenset[str], ...], ...] | None:
+def _token_needs(parts: list | None) -> tuple[tuple[frozenset[str], ...], ...] | None:
     """For each pattern of a phrase group, sets of words of which a text must hold one
-    each, as a whole token, for the pattern to match it (see _fixed_parts); None when
-    some pattern requires none (then the group is always searched)."""
-    parts = _fixed_parts(patterns)
+    each, as a whole token, for the pattern to match it, given its _fixed_parts(); None
+    when some pattern requires none (then the group is always searched)."""
     if parts is None or not all(parts):
         return None
     return tuple(tuple(sorted((words for _, words in fixed), key=len)) for fixed in parts)
 
 
-def _first_words(patterns: list[str]) -> frozenset[str] | None:
-    """The words, whole tokens, with which a match of a phrase group can begin (see
-    _fixed_parts); None when some pattern may begin otherwise."""
-    parts = _fixed_parts(patterns)
+def _first_words(parts: list | None) -> frozenset[str] | None:
+    """The words, whole tokens, with which a match of a phrase group can begin, given its
+    _fixed_parts(); None when some pattern may begin otherwise."""
     if parts is None or not all(fixed and fixed[0][0] == 0 for fixed in parts):
         return None
     return frozenset().union(*(fixed[0][1] for fixed in parts))
@@ -389,8 +387,9 @@ class Lexicon:
             self._quick_regexes.append(None)  # compiled when first needed (see phrase_hit)
             self._group_when.append(frozenset(when))
             self._group_needs.append(_phrase_needs(patterns))
-            self._group_token_needs.append(_token_needs(patterns))
-            first = _first_words(patterns)
+            parts = _fixed_parts(patterns)  # (parses every pattern: once per group)
+            self._group_token_needs.append(_token_needs(parts))
+            first = _first_words(parts)
             self._group_starts.append(None if first is None else
                                       {word: f" {word} " for word in first})
             for w in when:
