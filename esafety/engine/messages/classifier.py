@@ -110,9 +110,13 @@ _STEM_ENDINGS = ("", "s", "z", "es", "ed", "er", "ers", "ing", "in", "ings", "y"
                  "bag", "hole", "holes", "off", "ass")
 
 
-def _stem_fits(token: str, stem: str) -> bool:
-    """A stem counts at the start of a word or as its ending ("bullshit", "shithead",
-    "motherfucker"), never in the middle of another word ("Matsushita", "Scunthorpe")."""
+def _stem_fits(token: str, stem: str, exceptions: frozenset[str]) -> bool:
+    """Whether the stem counts in the token: it is in it, the token is not one of the
+    stem's exceptions, and it stands at the start of the word or as its ending
+    ("bullshit", "shithead", "motherfucker"), never in the middle of another word
+    ("Matsushita", "Scunthorpe")."""
+    if stem not in token or token in exceptions:
+        return False
     if token.startswith(stem):
         return True
     tail = token[token.rfind(stem) + len(stem):]
@@ -460,11 +464,17 @@ class Lexicon:
             collapses, seen, unseen = {}, set(), tokset
             self._collapse_memo = (collapses, seen)
         for tok in unseen:
-            collapsed = _single_letters(tok)
-            if collapsed != tok and collapsed in self._word_keys:
+            collapsed = self._collapsed(tok)
+            if collapsed:
                 collapses[tok] = collapsed
         seen.update(unseen)
         return collapses, seen
+
+    def _collapsed(self, tok: str) -> str | None:
+        """The lexicon word `tok` is with its doubled letters made single ("shitt"), or
+        None when that changes nothing or is no lexicon word."""
+        collapsed = _single_letters(tok)
+        return collapsed if collapsed != tok and collapsed in self._word_keys else None
 
     def hits(self, toks: list[str], joined: str) -> list[Hit]:
         found: list[Hit] = []
@@ -499,7 +509,7 @@ class Lexicon:
             for stem, hit, exceptions in self.stems:
                 if stem in joined:
                     for tok in dict.fromkeys(toks):
-                        if stem in tok and tok not in exceptions and _stem_fits(tok, stem):
+                        if _stem_fits(tok, stem, exceptions):
                             found.append(hit)
                             break
         present = tokset & self._trigger_keys
@@ -538,10 +548,9 @@ class Lexicon:
         (its word hits, the lexicon word its doubled letters make single, the indexes of
         the stems it fits, the phrase groups it triggers, whether it has a "*" mask,
         whether it keys a safe phrase)."""
-        collapsed = _single_letters(tok)
-        collapsed = collapsed if collapsed != tok and collapsed in self._word_keys else None
+        collapsed = self._collapsed(tok)
         fits = tuple(i for i, (stem, _, exceptions) in enumerate(self.stems)
-                     if stem in tok and tok not in exceptions and _stem_fits(tok, stem))
+                     if _stem_fits(tok, stem, exceptions))
         part = (self.words.get(tok), collapsed, fits, tuple(self.triggers.get(tok, ())),
                 "*" in tok, tok in self._safe_keys)
         return part if any(part) else None
