@@ -64,25 +64,35 @@ add_distinct(slot *table, size_t mask, PyObject *first, PyObject *second, Py_has
     }
 }
 
-/* The weight stored for key in dict (borrowed), NULL if none; sets *error on failure. */
-static PyObject *
-lookup(PyObject *dict, PyObject *key, int *error)
-{
-    PyObject *value = PyDict_GetItemWithError(dict, key);
-    if (value == NULL && PyErr_Occurred())
-        *error = 1;
-    return value;
-}
+/* What a window's features add up to so far. */
+typedef struct {
+    double total;        /* the sum of their weights */
+    Py_ssize_t count;    /* how many distinct features, weighted or not */
+    int strong;          /* whether one weighs at least min_evidence */
+    double min_evidence;
+} window_sums;
 
+/* Counts the feature (first, second) unless the window has it already, and then adds its
+   weight: weights[key], if `weights` is a dict with that key. 0, or -1 on error. */
 static int
-add_weight(PyObject *value, double min_evidence, double *total, int *strong)
+add_feature(slot *table, size_t mask, PyObject *first, PyObject *second, Py_hash_t hash,
+            PyObject *weights, PyObject *key, window_sums *sums)
 {
+    int added = add_distinct(table, mask, first, second, hash);
+    if (added <= 0)
+        return added;
+    sums->count++;
+    if (weights == NULL)
+        return 0;
+    PyObject *value = PyDict_GetItemWithError(weights, key);
+    if (value == NULL)
+        return PyErr_Occurred() ? -1 : 0;
     double weight = PyFloat_AsDouble(value);
     if (weight == -1.0 && PyErr_Occurred())
         return -1;
-    *total += weight;
-    if (weight >= min_evidence)
-        *strong = 1;
+    sums->total += weight;
+    if (weight >= sums->min_evidence)
+        sums->strong = 1;
     return 0;
 }
 
@@ -117,9 +127,8 @@ score_window(PyObject *window, PyObject *unigrams, PyObject *pairs, PyObject *ig
         memset(small_pairs, 0, sizeof(slot) * size);
     }
     size_t mask = size - 1;
-    double total = 0.0, result = -1.0;
-    Py_ssize_t count = 0;
-    int strong = 0, error = 0;
+    double result = -1.0;
+    window_sums sums = {0.0, 0, 0, min_evidence};
     int previous_ignored = 0;
     Py_hash_t previous_hash = 0;
 
@@ -137,43 +146,25 @@ score_window(PyObject *window, PyObject *unigrams, PyObject *pairs, PyObject *ig
         int ignored = PySet_Contains(ignore, tok);
         if (ignored < 0)
             goto done;
-        if (!ignored) {
-            int added = add_distinct(words, mask, tok, NULL, hash);
-            if (added < 0)
-                goto done;
-            if (added) {
-                count++;
-                PyObject *value = lookup(unigrams, tok, &error);
-                if (error || (value && add_weight(value, min_evidence, &total, &strong) < 0))
-                    goto done;
-            }
-        }
+        if (!ignored && add_feature(words, mask, tok, NULL, hash, unigrams, tok, &sums) < 0)
+            goto done;
         if (i > 0 && !(ignored && previous_ignored)) {
             PyObject *first = toks[i - 1];
             /* (Any mixing will do: equal pairs have equal hashes. Unsigned: no overflow.) */
             Py_hash_t pair_hash = (Py_hash_t)(((Py_uhash_t)previous_hash * 1000003u)
                                               ^ (Py_uhash_t)hash);
-            int added = add_distinct(pair_table, mask, first, tok, pair_hash);
-            if (added < 0)
+            PyObject *seconds = PyDict_GetItemWithError(pairs, first); /* first's pairs */
+            if (seconds == NULL && PyErr_Occurred())
                 goto done;
-            if (added) {
-                count++;
-                PyObject *seconds = lookup(pairs, first, &error);
-                if (error)
-                    goto done;
-                if (seconds) {
-                    PyObject *value = lookup(seconds, tok, &error);
-                    if (error || (value && add_weight(value, min_evidence, &total, &strong) < 0))
-                        goto done;
-                }
-            }
+            if (add_feature(pair_table, mask, first, tok, pair_hash, seconds, tok, &sums) < 0)
+                goto done;
         }
         previous_ignored = ignored;
         previous_hash = hash;
     }
     double score = -30.0;
-    if (strong) {
-        score = bias + total / sqrt((double)(count > 1 ? count : 1));
+    if (sums.strong) {
+        score = bias + sums.total / sqrt((double)(sums.count > 1 ? sums.count : 1));
         if (score < -30.0)
             score = -30.0;
     }
