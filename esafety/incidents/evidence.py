@@ -5,14 +5,17 @@ has checked access. A file is accepted only when its bytes agree with its name.
 """
 
 import email
+import email.header
 import email.policy
+import email.utils
 import hashlib
+import html
 import os
+import re
 import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.html import strip_tags
 
 from esafety.errors import InvalidInput
 from esafety.incidents import rules
@@ -118,26 +121,194 @@ def remove_unsaved(relative: str) -> None:
 
 HEADERS_SHOWN = ["From", "Sender", "Reply-To", "Return-Path", "To", "Cc", "Date", "Subject",
                  "Message-ID"]
+# What one evidence email may put on a page: enough to investigate, never enough to make
+# the page (or its PDF) slow or huge. The original file is kept whole and can be downloaded.
+MAX_HEADER_CHARS = 2000
+MAX_RECEIVED = 100
+MAX_BODY_CHARS = 200_000
+MAX_ATTACHMENTS = 200
+MAX_PARTS = 1000
+MAX_DEPTH = 20
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_FOLD = re.compile(r"\r?\n[ \t]*")
+_LINE_BREAKS = frozenset({"br", "p", "/p", "div", "/div", "/tr", "li", "/h1", "/h2", "/h3"})
+_SCRIPT_END = re.compile(r"</(?:script|style)\s*>", re.IGNORECASE)
+
+
+def _printable(text: str, limit: int) -> str:
+    """Text that any page, PDF or database can hold: no lone surrogates, no control codes."""
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    text = _CONTROL.sub("\ufffd", text)
+    if len(text) > limit:
+        text = f"{text[:limit]}… ({len(text) - limit:,} more characters in the original file)"
+    return text
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    """Bytes in the charset they claim, else UTF-8, else Latin-1 (which reads anything)."""
+    for candidate in (charset, "utf-8"):
+        if candidate and candidate.lower() != "unknown-8bit":
+            try:
+                return data.decode(candidate)
+            except (LookupError, UnicodeDecodeError, ValueError):
+                continue
+    return data.decode("latin-1")
+
+
+def _header_text(value) -> str:
+    """A header as a person would read it: encoded words decoded where they can be."""
+    try:
+        text = "".join(chunk if isinstance(chunk, str) else _decode_bytes(chunk, charset)
+                       for chunk, charset in email.header.decode_header(value))
+    except Exception:  # noqa: BLE001 - any malformed header is shown as it was written
+        text = value if isinstance(value, str) else ""
+    return _printable(_FOLD.sub(" ", text).strip(), MAX_HEADER_CHARS)
+
+
+def _date_text(value: str) -> str:
+    try:
+        email.utils.parsedate_to_datetime(str(value))
+    except Exception:  # noqa: BLE001
+        return f"{value} (not a valid date)"
+    return value
+
+
+def _leaves(message, notes: list[str]):
+    """Every non-multipart part, depth first, without recursion and within limits."""
+    stack = [(message, 0)]
+    seen = 0
+    while stack:
+        part, depth = stack.pop()
+        seen += 1
+        if seen > MAX_PARTS:
+            notes.append(f"It has more than {MAX_PARTS} parts; the rest were not read.")
+            return
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list):
+            if depth >= MAX_DEPTH:
+                notes.append("Its parts are nested too deeply; the deepest were not read.")
+                continue
+            stack.extend((child, depth + 1) for child in reversed(payload))
+        else:
+            yield part
+
+
+def _part_text(part, notes: list[str]) -> str:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        data = None
+    if not isinstance(data, bytes):
+        raw = part.get_payload()
+        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+    try:
+        charset = part.get_content_charset() or "utf-8"
+    except Exception:  # noqa: BLE001
+        charset = "utf-8"
+    try:
+        return data.decode(charset)
+    except (LookupError, UnicodeDecodeError, ValueError):
+        notes.append(f"Its text is not valid {charset[:40]!r}; it is shown as best it can be.")
+        return data.decode("utf-8", "replace")
+
+
+def html_to_text(html_text: str) -> str:
+    """Tags removed in one pass (linear time, whatever the input); entities decoded."""
+    out = []
+    position = 0
+    while True:
+        start = html_text.find("<", position)
+        if start < 0:
+            out.append(html_text[position:])
+            break
+        out.append(html_text[position:start])
+        end = html_text.find(">", start)
+        if end < 0:
+            out.append(html_text[start:])
+            break
+        tag = html_text[start + 1:min(end, start + 12)].strip().lower()
+        name = tag.split(None, 1)[0].rstrip("/") if tag else ""
+        if name in ("script", "style"):
+            close = _SCRIPT_END.search(html_text, end)
+            if close is None:
+                break
+            end = close.end() - 1
+        elif name in _LINE_BREAKS:
+            out.append("\n")
+        position = end + 1
+    return html.unescape("".join(out))
+
+
+def _filename(part) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001
+        name = None
+    if name:
+        return _header_text(name)
+    return "(unnamed)"
 
 
 def read_email(data: bytes) -> dict:
-    """The headers an investigator needs (sender first), the text, and attachment names."""
-    message = email.message_from_bytes(data, policy=email.policy.default)
-    headers = [(name, str(message.get(name))) for name in HEADERS_SHOWN if message.get(name)]
-    received = [str(v) for v in message.get_all("Received") or []]
-    body = ""
+    """The headers an investigator needs (sender first), the text, and attachment names.
+
+    Never raises: an email that is malformed in any way (bad headers, unknown encodings,
+    impossible dates, truncated parts) is shown as best it can be, with a note saying what
+    could not be read. The original file is always kept unchanged.
+    """
+    notes: list[str] = []
     try:
-        part = message.get_body(preferencelist=("plain", "html"))
-        if part is not None:
-            body = part.get_content()
-            if part.get_content_type() == "text/html":
-                body = strip_tags(body)
-    except (KeyError, LookupError):
-        body = ""
-    attachments = []
-    for part in message.iter_attachments():
-        payload = part.get_payload(decode=True) or b""
-        attachments.append({"name": part.get_filename() or "(unnamed)",
-                            "type": part.get_content_type(), "size": len(payload)})
-    return {"sender": str(message.get("From", "")), "headers": headers, "received": received,
-            "body": body.strip(), "attachments": attachments}
+        # compat32 reads headers as plain text; the default policy's parsers raise on
+        # malformed Message-ID or address headers.
+        message = email.message_from_bytes(data, policy=email.policy.compat32)
+    except Exception:  # noqa: BLE001
+        head = data[:MAX_HEADER_CHARS * 10].decode("utf-8", "replace")
+        return {"sender": "", "headers": [], "received": [], "attachments": [],
+                "body": _printable(head, MAX_BODY_CHARS),
+                "notes": ["This email could not be read as an email; its start is shown as "
+                          "plain text. Download the original file to see all of it."]}
+    headers = []
+    for name in HEADERS_SHOWN:
+        for value in (message.get_all(name) or [])[:5]:
+            text = _header_text(value)
+            headers.append((name, _date_text(text) if name == "Date" else text))
+    received_all = message.get_all("Received") or []
+    received = [_header_text(v) for v in received_all[:MAX_RECEIVED]]
+    if len(received_all) > MAX_RECEIVED:
+        notes.append(f"It has {len(received_all)} Received headers; the first "
+                     f"{MAX_RECEIVED} are shown.")
+    body, html_body, attachments = None, None, []
+    defects = bool(message.defects)
+    for part in _leaves(message, notes):
+        defects = defects or bool(part.defects)
+        try:
+            content_type = part.get_content_type()
+            disposition = (part.get("Content-Disposition") or "")
+            disposition = str(disposition).split(";", 1)[0].strip().lower()
+        except Exception:  # noqa: BLE001
+            content_type, disposition = "application/octet-stream", "attachment"
+        is_text = content_type in ("text/plain", "text/html") and disposition != "attachment"
+        if is_text and content_type == "text/plain" and body is None:
+            body = _part_text(part, notes)
+        elif is_text and content_type == "text/html" and html_body is None:
+            html_body = _part_text(part, notes)
+        else:
+            if len(attachments) >= MAX_ATTACHMENTS:
+                notes.append(f"It has more than {MAX_ATTACHMENTS} attachments; the rest are "
+                             "not listed.")
+                break
+            try:
+                size = len(part.get_payload(decode=True) or b"")
+            except Exception:  # noqa: BLE001
+                size = 0
+            attachments.append({"name": _filename(part), "type": _printable(content_type, 100),
+                                "size": size})
+    if body is None and html_body is not None:
+        body = html_to_text(html_body)
+    if defects:
+        notes.append("This email is not well formed; it is shown as best it can be. The "
+                     "original file is kept unchanged.")
+    sender = dict(headers).get("From", "")
+    return {"sender": sender, "headers": headers, "received": received,
+            "body": _printable((body or "").strip(), MAX_BODY_CHARS),
+            "attachments": attachments, "notes": list(dict.fromkeys(notes))}

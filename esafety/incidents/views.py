@@ -152,12 +152,22 @@ def _evidence_rows(incident):
             "signoffs__person"):
         row = {"item": item, "email": None}
         if item.kind == rules.EVIDENCE_EMAIL and item.file_path:
-            try:
-                row["email"] = files.read_email(item.absolute_path().read_bytes())
-            except OSError:
-                row["email"] = None
+            row["email"] = _email_for_page(item)
         rows.append(row)
     return rows
+
+
+def _email_for_page(item):
+    """What an evidence email shows on the case page; no email can make the page fail."""
+    try:
+        return files.read_email(item.absolute_path().read_bytes())
+    except OSError:
+        return None
+    except Exception:  # noqa: BLE001 - read_email promises not to raise; belt and braces
+        log.exception("evidence %s: the email could not be shown", item.pk)
+        return {"headers": [], "received": [], "body": "", "attachments": [],
+                "notes": ["This email could not be shown here. Download the original file "
+                          "to read it."]}
 
 
 def _render_detail(request, incident, level, status=200, **bound):

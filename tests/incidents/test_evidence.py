@@ -115,3 +115,169 @@ def test_a_reporter_can_add_to_their_own_report_but_not_see_staff_evidence(
     assert Evidence.objects.filter(added_by=pupil).count() == 1
     url = reverse("incidents:evidence_file", args=[reported.pk, staff_item.pk])
     assert client.get(url).status_code == 404
+
+
+# --- malformed emails: stored, shown as best they can be, never a failing page ------------
+
+MULTIPART = (b"From: Anon <nasty.sender@freemail.example>\r\n"
+             b"To: teacher@hollinspark.sch.uk\r\n"
+             b"Subject: =?utf-8?q?look_at_this?=\r\n"
+             b"Date: Mon, 9 Nov 2026 08:13:55 +0000\r\n"
+             b"Message-ID: <m1@freemail.example>\r\n"
+             b"MIME-Version: 1.0\r\n"
+             b"Content-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n"
+             b"--zz\r\nContent-Type: multipart/alternative; boundary=\"yy\"\r\n\r\n"
+             b"--yy\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+             b"<p>Hello <b>there</b></p><script>alert(1)</script>\r\n--yy--\r\n"
+             b"--zz\r\nContent-Type: application/pdf; name=\"notes.pdf\"\r\n"
+             b"Content-Disposition: attachment; filename=\"notes.pdf\"\r\n"
+             b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--zz--\r\n")
+
+HEAD = (b"From: Anon Sender <nasty.sender@freemail.example>\r\n"
+        b"To: teacher@hollinspark.sch.uk\r\nSubject: you will regret it\r\n")
+
+MALFORMED = {
+    "message-id with a stray bracket": HEAD + b"Date: Mon, 9 Nov 2026 08:13:55 +0000\r\n"
+                                              b"Message-ID: <[abc@x>\r\n\r\nbody\r\n",
+    "message-id that is only punctuation": HEAD + b"Message-ID: <@>\r\n\r\nbody",
+    "message-id that is one quote": HEAD + b"Message-ID: \"\r\n\r\nbody",
+    "to that is only commas": b"From: a@b.example\r\nTo: ,,,,\"\r\nSubject: x\r\n\r\nbody",
+    "from that is all brackets": b"From: <<<@@@>>>\r\nSubject: x\r\nDate: x\r\n\r\nbody",
+    "impossible date": HEAD + b"Date: 99 Foo 2026 99:99:99 +9999\r\n\r\nbody",
+    "unknown charset": HEAD + b"Content-Type: text/plain; charset=x-bogus\r\n\r\nbody \xff",
+    "bad encoded words": b"From: =?x-bad?q?abc?= <a@b.example>\r\nSubject: =?utf-8?b?////?=\r\n"
+                         b"Date: x\r\n\r\nbody \xff\xfe",
+    "bad base64 body": HEAD + b"Content-Transfer-Encoding: base64\r\n\r\n!!!!====",
+    "raw latin-1 headers": b"From: Zo\xeb <z@b.example>\r\nSubject: caf\xe9\r\n\r\nna\xefve",
+    "raw utf-8 headers": "From: Zoë <z@b.example>\r\nSubject: déjà vu\r\n\r\nbody".encode(),
+    "control characters": HEAD + b"X-A: \x01\x02\x1b[31m\r\nDate: \x00\x07\r\n\r\n\x00\x1b body",
+    "huge header": HEAD + b"Date: x\r\nMessage-ID: <" + b"a" * 2_000_000 + b">\r\n\r\nbody",
+    "many received headers": HEAD + b"Date: x\r\n" + b"Received: from x by y\r\n" * 20_000
+                             + b"\r\nbody",
+    "truncated mime": MULTIPART[:MULTIPART.index(b"--yy--")],
+    "truncated in the headers": MULTIPART[:120],
+    "boundary never closed": HEAD + b"Date: x\r\nContent-Type: multipart/mixed; boundary=q\r\n"
+                             b"\r\n--q\r\nContent-Type: text/plain\r\n\r\nhello",
+    "unnamed weird attachment": HEAD + b"Date: x\r\nContent-Type: multipart/mixed; boundary=q\r\n"
+                                b"\r\n--q\r\nContent-Type: application/x; name*=x-bad''%ff%fe\r\n"
+                                b"Content-Disposition: attachment; filename*=utf-8''%ff%fe\r\n"
+                                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n=ZZ=\r\n"
+                                b"--q--\r\n",
+    "deeply nested": HEAD + b"Date: x\r\n" + b"".join(
+        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (n, n)
+        for n in range(200)) + b"Content-Type: text/plain\r\n\r\ndeep\r\n",
+    "html that never closes a tag": HEAD + b"Date: x\r\nContent-Type: text/html\r\n\r\n"
+                                    + b"<" * 200_000,
+    "header without a value": HEAD + b"Date:\r\nMessage-ID:\r\nCc:\r\n\r\nbody",
+}
+
+
+def _mutations(seed_count=150):
+    """Seeded random damage to two good emails: flipped bytes, cuts, repeated spans."""
+    import random
+
+    rng = random.Random(10)
+    for n in range(seed_count):
+        data = bytearray(rng.choice([EML, MULTIPART]))
+        for _ in range(rng.randint(1, 12)):
+            action = rng.random()
+            spot = rng.randrange(len(data))
+            if action < 0.5:
+                data[spot] = rng.randrange(256)
+            elif action < 0.7:
+                del data[spot:spot + rng.randint(1, 40)]
+            else:
+                data[spot:spot] = rng.choice([b"=?", b"?=", b"<", b">", b"\"", b"\r\n",
+                                              b"\r\n\r\n", b"--zz", b";", b"\x00", b"\xff"])
+        yield f"mutation {n}", bytes(data)
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_a_malformed_email_is_read_as_best_it_can_be(name):
+    from esafety.incidents.evidence import read_email
+
+    shown = read_email(MALFORMED[name])
+    assert set(shown) >= {"headers", "received", "body", "attachments", "notes"}
+    for _, value in shown["headers"]:
+        assert len(value) < 2100 and "\x00" not in value
+    assert len(shown["received"]) <= 100
+    assert "\x00" not in shown["body"] and "\x1b" not in shown["body"]
+
+
+def test_randomly_damaged_emails_never_make_the_reader_fail():
+    from esafety.incidents.evidence import read_email
+
+    for name, data in _mutations():
+        try:
+            read_email(data)
+        except Exception as exc:  # noqa: BLE001 - report which variant broke it
+            raise AssertionError(f"{name} raised {exc!r}") from exc
+
+
+def test_a_malformed_message_id_is_stored_and_shown_and_the_case_page_still_opens(
+        reported, dsl, client_for):
+    data = MALFORMED["message-id with a stray bracket"]
+    item = actions.evidence_add(actor=dsl, incident=reported, kind="email",
+                                upload=("bad.eml", data))
+    assert item.sha256 == hashlib.sha256(data).hexdigest()
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:detail", args=[reported.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "&lt;[abc@x&gt;" in text and "you will regret it" in text
+    record = client.get(reverse("incidents:record", args=[reported.pk]))
+    assert record.status_code == 200 and record.content.startswith(b"%PDF")
+    served = client.get(reverse("incidents:evidence_file", args=[reported.pk, item.pk]))
+    assert b"".join(served.streaming_content) == data
+
+
+def test_every_malformed_email_that_is_accepted_leaves_the_case_page_and_record_working(
+        reported, dsl, pupil, client_for):
+    accepted = []
+    for name, data in [*MALFORMED.items(), *_mutations(40)]:
+        try:
+            accepted.append(actions.evidence_add(actor=dsl, incident=reported, kind="email",
+                                                 upload=(f"{len(accepted)}.eml", data)))
+        except InvalidInput:
+            continue  # refused as not an email at all: nothing stored, nothing to show
+    assert len(accepted) >= 20
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:detail", args=[reported.pk]))
+    assert page.status_code == 200
+    assert page.content.decode().count("Copy of an email") >= len(accepted)
+    assert client.get(reverse("incidents:record", args=[reported.pk])).status_code == 200
+    assert client_for(pupil).get(reverse("incidents:detail", args=[reported.pk])).status_code == 200
+
+
+def test_an_email_the_reader_cannot_handle_still_leaves_the_page_working(
+        reported, dsl, client_for, monkeypatch):
+    from esafety.incidents import evidence
+
+    actions.evidence_add(actor=dsl, incident=reported, kind="email", upload=("a.eml", EML))
+
+    def broken(data):
+        raise RecursionError("a reader bug nobody has found yet")
+
+    monkeypatch.setattr(evidence, "read_email", broken)
+    page = client_for(dsl).get(reverse("incidents:detail", args=[reported.pk]))
+    assert page.status_code == 200
+    assert "This email could not be shown here" in page.content.decode()
+
+
+def test_html_email_text_is_taken_out_in_linear_time():
+    import time
+
+    from esafety.incidents.evidence import html_to_text
+
+    assert html_to_text("<p>Hello <b>there</b></p><script>x()</script>&amp; bye") == \
+        "\nHello there\n& bye"
+
+    def cost(size):
+        text = "<" * size + "<a " * size
+        started = time.perf_counter()
+        html_to_text(text)
+        return time.perf_counter() - started
+
+    small, large = min(cost(20_000) for _ in range(3)), min(cost(400_000) for _ in range(3))
+    # 20x the input may cost 20x the time (and some noise), never 400x.
+    assert large < small * 80
