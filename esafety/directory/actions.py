@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from esafety.audit import events
-from esafety.directory import roles
+from esafety.directory import permissions, roles
 from esafety.directory.access import check_actor
 from esafety.directory.models import Person
-from esafety.errors import Conflict, InvalidInput
+from esafety.errors import Conflict, InvalidInput, NotAllowed
 
 PERSON_FIELDS = ["username", "first_name", "last_name", "email", "role", "external_id",
                  "year_group", "form", "date_of_birth", "access_expires_at", "left_on", "is_active"]
@@ -32,6 +32,12 @@ def person_leave(*, actor, person: Person, left_on: datetime.date | None = None)
     left_on = left_on or today
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
+        if actor is not None and actor.pk != person.pk:
+            # Recording the head or the DSL as a leaver locks them out: only those who
+            # could give their role may do it (issue 10 "Nobody climbs").
+            permissions.require_manage(actor, person, what="record them as a leaver")
+            permissions.require_not_under_allegation(actor, person,
+                                                     what="record them as a leaver")
         if person.left_on and person.left_on <= today and not person.is_active:
             raise Conflict(f"{person.display_name} has already left")
         before = person_snapshot(person)
@@ -49,6 +55,7 @@ def person_reinstate(*, actor, person: Person) -> Person:
     check_actor(actor, school_id=person.school_id)
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
+        permissions.require_manage(actor, person, what="restore their access")
         before = person_snapshot(person)
         person.left_on = None
         person.is_active = True
@@ -67,6 +74,8 @@ def guest_add(*, actor, school, role: str, first_name: str, last_name: str, emai
     if expires_at <= timezone.now():
         raise InvalidInput("the end of access must be in the future")
     check_actor(actor, school_id=school.id)
+    if not permissions.may_grant(actor, role):
+        raise NotAllowed(f"your role cannot give the role {roles.ROLE_LABELS[role]}")
     with transaction.atomic():
         person = Person(school=school, role=role, first_name=first_name, last_name=last_name,
                         email=email, access_expires_at=expires_at,
@@ -85,12 +94,52 @@ def guest_extend(*, actor, person: Person, expires_at: datetime.datetime) -> Per
     check_actor(actor, school_id=person.school_id)
     if not person.is_guest:
         raise InvalidInput("only guests have an end of access")
+    permissions.require_manage(actor, person, what="change their access")
     with transaction.atomic():
         before = person_snapshot(person)
         person.access_expires_at = expires_at
         person.save(update_fields=["access_expires_at"])
         events.record(event_type="guest_access_changed", actor=actor, obj=person, before=before,
                       after=person_snapshot(person))
+    return person
+
+
+def person_role_change(*, actor, person: Person, role: str,
+                       access_expires_at: datetime.datetime | None = None) -> Person:
+    """Give a member of staff, governor or guest another role.
+
+    The grant table (`permissions.GRANTS`) decides: nobody gives a role above their own,
+    nobody changes their own, and the senior and safeguarding roles are given and taken
+    away only by the headteacher or the operator. Someone with an open allegation about
+    them cannot change the headteacher's or the chair of governors' role.
+    """
+    check_actor(actor, school_id=person.school_id)
+    if role not in roles.STAFF_FILE_ROLES:
+        raise InvalidInput(f"{role!r} is not a role for staff, governors or guests")
+    if person.role not in roles.STAFF_FILE_ROLES:
+        raise InvalidInput("pupils and parents keep their role (they come from their own files)")
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.role == role:
+            raise Conflict(f"{person.display_name} is already {roles.ROLE_LABELS[role].lower()}")
+        permissions.require_role_change(actor, person, role)
+        if role in roles.GUEST_ROLES:
+            expires = access_expires_at or person.access_expires_at
+            if expires is None or expires <= timezone.now():
+                raise InvalidInput("a supply teacher, trainee or visitor needs an end of access "
+                                   "in the future")
+        else:
+            expires = None  # staff and governors have no end of access
+        before = person_snapshot(person)
+        old_role = person.role
+        person.role = role
+        person.access_expires_at = expires
+        person.save(update_fields=["role", "role_kind", "access_expires_at"])
+        events.record(event_type="role_changed", actor=actor, obj=person, before=before,
+                      after=person_snapshot(person),
+                      details={"from": old_role, "to": role,
+                               "senior_or_safeguarding": bool(
+                                   {old_role, role} & roles.PROTECTED_ROLES)})
     return person
 
 

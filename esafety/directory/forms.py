@@ -3,7 +3,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from esafety.directory import roles
+from esafety.directory import permissions, roles
 
 
 class PeopleFilterForm(forms.Form):
@@ -21,6 +21,25 @@ class LeaverForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["left_on"].initial = timezone.localdate()
+
+
+class RoleForm(forms.Form):
+    """The roles `actor` may give `person` (none for their own record or one above them)."""
+
+    role = forms.ChoiceField(label="New role")
+    access_expires_at = forms.DateTimeField(
+        label="Access ends (supply teachers, trainees and visitors only)", required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+
+    def __init__(self, *args, actor, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        if (person.role in roles.STAFF_FILE_ROLES and person.pk != actor.pk
+                and permissions.may_manage(actor, person)):
+            choices = [(role, label) for role, label in roles.ROLE_CHOICES
+                       if role in roles.STAFF_FILE_ROLES and role != person.role
+                       and permissions.may_grant(actor, role)]
+        self.fields["role"].choices = choices
 
 
 class GuestForm(forms.Form):

@@ -6,6 +6,7 @@ whole file is clean. Importing the same file again updates people instead of add
 them twice: people are matched on the MIS identifier within the school and file kind.
 """
 
+import copy
 import csv
 import datetime
 import io
@@ -18,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from esafety.audit import events
-from esafety.directory import roles
-from esafety.directory.actions import person_snapshot, unique_username
+from esafety.directory import permissions, roles
+from esafety.directory.actions import PERSON_FIELDS, person_snapshot, unique_username
 from esafety.directory.models import Person, School
 
 KINDS = ("staff", "pupils", "parents")
@@ -286,16 +287,28 @@ def validate_file(data: bytes, *, school: School, kind: str) -> list[_Row]:
 
 def import_people(data: bytes, *, school: School, kind: str, actor=None,
                   dry_run: bool = False) -> ImportResult:
-    """Validate the whole file, then add or update its people in one transaction."""
+    """Validate the whole file, then add or update its people in one transaction.
+
+    `actor` is who imports (None: the service operator on the command line). An import
+    never gives, changes or takes away a senior or safeguarding role, never changes the
+    importer's own record, and never gives a role the importer could not give by hand
+    (`permissions.GRANTS`): such rows are refused with their row number, and then
+    nothing is imported (issue 10 "Nobody climbs").
+    """
     rows = validate_file(data, school=school, kind=kind)
     result = ImportResult(kind=kind)
-    if dry_run:
-        return result
     role_kind = kind
     today = timezone.localdate()
     with transaction.atomic():
         existing = {p.external_id: p for p in Person.objects.select_for_update().filter(
             school=school, role_kind=role_kind).exclude(external_id="")}
+        refused = [ImportProblem(row.number, message) for row in rows
+                   if (message := _refusal(row, existing.get(row.values["external_id"]),
+                                           actor=actor, today=today))]
+        if refused:
+            raise ImportFailed(refused)
+        if dry_run:
+            return result
         taken: set[str] = set()
         for row in rows:
             values = dict(row.values)
@@ -311,15 +324,7 @@ def import_people(data: bytes, *, school: School, kind: str, actor=None,
                 before = None
             else:
                 before = person_snapshot(person)
-                if wanted_username and wanted_username != person.username:
-                    person.username = wanted_username
-            for name, value in values.items():
-                setattr(person, name, value)
-            leaving_now = person.left_on is not None and person.left_on <= today
-            if leaving_now:
-                person.is_active = False
-            elif before is not None and before.get("left_on") and person.left_on is None:
-                person.is_active = True  # a leaving date removed by the MIS: a returner
+            leaving_now = _apply_row(person, values, wanted_username, before, today)
             if wanted_username and Person.objects.filter(username=person.username).exclude(
                     pk=person.pk).exists():
                 raise ImportFailed([ImportProblem(row.number, f"username '{person.username}' "
@@ -348,3 +353,68 @@ def import_people(data: bytes, *, school: School, kind: str, actor=None,
         result.not_in_file = sum(1 for ext, p in existing.items()
                                  if ext not in in_file and p.is_active)
     return result
+
+
+def _apply_row(person: Person, values: dict, wanted_username: str, before: dict | None,
+               today: datetime.date) -> bool:
+    """Set a row's values on `person` (not saved); True when the row makes them a leaver now."""
+    if before is not None and wanted_username and wanted_username != person.username:
+        person.username = wanted_username
+    for name, value in values.items():
+        setattr(person, name, value)
+    leaving_now = person.left_on is not None and person.left_on <= today
+    if leaving_now:
+        person.is_active = False
+    elif before is not None and before.get("left_on") and person.left_on is None:
+        person.is_active = True  # a leaving date removed by the MIS: a returner
+    return leaving_now
+
+
+def _row_changes(person: Person, row: _Row, today: datetime.date) -> bool:
+    """Whether importing `row` would change anything about the existing `person`."""
+    values = dict(row.values)
+    children = values.pop("children", None)
+    wanted_username = values.pop("username")
+    before = person_snapshot(person)
+    shadow = copy.copy(person)
+    _apply_row(shadow, values, wanted_username, before, today)
+    if events.snapshot(shadow, PERSON_FIELDS) != events.snapshot(person, PERSON_FIELDS):
+        return True
+    if children is not None:
+        return sorted(c.pk for c in children) != sorted(
+            person.children.values_list("pk", flat=True))
+    return False
+
+
+def _refusal(row: _Row, person: Person | None, *, actor, today: datetime.date) -> str:
+    """Why this row may not be imported by `actor` ('' when it may)."""
+    role = row.values["role"]
+    label = roles.ROLE_LABELS.get(role, role).lower()
+    name = f"{row.values['first_name']} {row.values['last_name']}".strip()
+    if person is None:
+        if role in roles.PROTECTED_ROLES:
+            return (f"{name} would be added as {label}: an import never gives a senior or "
+                    f"safeguarding role ({PROTECTED_LIST}). Import them with another role, "
+                    "then the headteacher gives the role on their page")
+        if not permissions.may_grant(actor, role):
+            return f"your role cannot give the role {label} (ask the headteacher)"
+        return ""
+    if not _row_changes(person, row, today):
+        return ""  # the same as we hold: a full MIS export can be imported again
+    if actor is not None and person.pk == actor.pk:
+        return ("this is your own record: an import never changes the record of the person "
+                "importing it (ask the headteacher to change it)")
+    current = roles.ROLE_LABELS.get(person.role, person.role).lower()
+    if person.role in roles.PROTECTED_ROLES or role in roles.PROTECTED_ROLES:
+        change = "their record" if role == person.role else f"their role to {label}"
+        return (f"{person.display_name} is {current} in esafety and this row would change "
+                f"{change}: an import never changes someone with a senior or safeguarding "
+                f"role ({PROTECTED_LIST}). The headteacher changes it on their page; or make "
+                "the row match what esafety holds")
+    if not (permissions.may_grant(actor, person.role) and permissions.may_grant(actor, role)):
+        return f"your role cannot change the record of someone who is {current} or give {label}"
+    return ""
+
+
+PROTECTED_LIST = ", ".join(roles.ROLE_LABELS[r].lower() for r in sorted(
+    roles.PROTECTED_ROLES, key=list(roles.ROLE_LABELS).index))

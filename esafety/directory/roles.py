@@ -46,6 +46,10 @@ GUEST_ROLES = frozenset({SUPPLY_TEACHER, TRAINEE, VISITOR})
 # Senior staff: may be named investigators (002 "Other Incidents") and see leadership screens.
 SENIOR_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD})
 
+# Senior and safeguarding roles (issue 10 "Nobody climbs"): only the headteacher (or the
+# service operator) gives or takes them away, never an import.
+PROTECTED_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD, GOVERNOR})
+
 # Who may do what. Kept as data so a reader can see the whole access model at once.
 CAN_VIEW_COMPLIANCE = frozenset({HEADTEACHER, ONLINE_SAFETY_LEAD})
 CAN_RECORD_PAPER_SIGNATURE = frozenset(

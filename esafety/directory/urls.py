@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="person"),
     path("<int:pk>/leave/", views.person_leave, name="leave"),
     path("<int:pk>/reinstate/", views.person_reinstate, name="reinstate"),
+    path("<int:pk>/role/", views.person_role, name="role"),
 ]

@@ -8,13 +8,14 @@ from django.views.decorators.http import require_POST
 
 from esafety.audit import events
 from esafety.audit.models import AuditEvent
-from esafety.directory import actions, roles
+from esafety.directory import actions, permissions, roles
 from esafety.directory.access import get_person_for_user, require_role
 from esafety.directory.forms import (
     GuestForm,
     ImportForm,
     LeaverForm,
     PeopleFilterForm,
+    RoleForm,
     SchoolSettingsForm,
 )
 from esafety.directory.importing import OPTIONAL, REQUIRED, ImportFailed, import_people
@@ -59,14 +60,17 @@ def person_detail(request, pk):
     if person.is_pupil:
         # Records about children are need-to-know: who looked is itself recorded.
         events.record(event_type="person_viewed", actor=request.user, obj=person)
+    role_form = RoleForm(actor=request.user, person=person)
     history = AuditEvent.objects.filter(school_id=request.user.school_id, object_type="person",
                                         object_id=str(person.pk))[:20]
     return render(request, "directory/person.html", {
         "person": person, "standing": status.standing(person),
         "children": person.children.all(), "parents": person.parents.all(),
         "history": history if request.user.role in roles.CAN_VIEW_AUDIT else None,
-        "can_manage": request.user.role in roles.CAN_MANAGE_PEOPLE,
+        "can_manage": (request.user.role in roles.CAN_MANAGE_PEOPLE
+                       and permissions.may_manage(request.user, person)),
         "leaver_form": LeaverForm(),
+        "role_form": role_form if role_form.fields["role"].choices else None,
     })
 
 
@@ -96,8 +100,35 @@ def person_leave(request, pk):
 def person_reinstate(request, pk):
     require_role(request.user, roles.CAN_MANAGE_PEOPLE)
     person = get_person_for_user(request.user, pk)
-    actions.person_reinstate(actor=request.user, person=person)
-    messages.success(request, f"{person.display_name}'s access is restored.")
+    try:
+        actions.person_reinstate(actor=request.user, person=person)
+    except EsafetyError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{person.display_name}'s access is restored.")
+    return redirect("directory:person", pk=person.pk)
+
+
+@require_POST
+@login_required
+def person_role(request, pk):
+    """Give someone another role: the grant table decides which (permissions.GRANTS)."""
+    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    person = get_person_for_user(request.user, pk)
+    form = RoleForm(request.POST, actor=request.user, person=person)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            actions.person_role_change(actor=request.user, person=person,
+                                       role=form.cleaned_data["role"],
+                                       access_expires_at=form.cleaned_data["access_expires_at"])
+        except EsafetyError as exc:
+            messages.error(request, str(exc))
+        else:
+            person.refresh_from_db()
+            messages.success(request, f"{person.display_name} is now "
+                                      f"{person.role_label.lower()}.")
     return redirect("directory:person", pk=person.pk)
 
 

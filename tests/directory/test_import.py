@@ -10,8 +10,8 @@ from esafety.directory.importing import ImportFailed, import_people
 from esafety.directory.models import Person
 
 STAFF = b"""id,first_name,last_name,email,role
-S001,Bethan,Rowe,b.rowe@hollinspark.sch.uk,headteacher
-S002,Grace,Okafor,g.okafor@hollinspark.sch.uk,dsl
+S001,Bethan,Rowe,b.rowe@hollinspark.sch.uk,it_manager
+S002,Grace,Okafor,g.okafor@hollinspark.sch.uk,support_staff
 S003,Amir,Hussain,a.hussain@hollinspark.sch.uk,teacher
 """
 
@@ -38,7 +38,7 @@ def test_staff_file_imports_everyone_with_their_roles(school):
 
     assert result.added == 3
     head = Person.objects.get(school=school, external_id="S001")
-    assert head.role == roles.HEADTEACHER
+    assert head.role == roles.IT_MANAGER
     assert head.username == "bethan.rowe"
     assert head.email == "b.rowe@hollinspark.sch.uk"
     assert not head.has_usable_password()
@@ -153,8 +153,8 @@ def test_guests_in_the_staff_file_need_an_end_to_their_access(school):
 def test_a_leaving_date_in_the_file_ends_access(school):
     import_people(STAFF, school=school, kind="staff")
     leaving = b"""id,first_name,last_name,email,role,leaving_date
-S001,Bethan,Rowe,b.rowe@hollinspark.sch.uk,headteacher,
-S002,Grace,Okafor,g.okafor@hollinspark.sch.uk,dsl,
+S001,Bethan,Rowe,b.rowe@hollinspark.sch.uk,it_manager,
+S002,Grace,Okafor,g.okafor@hollinspark.sch.uk,support_staff,
 S003,Amir,Hussain,a.hussain@hollinspark.sch.uk,teacher,31/07/2020
 """
 
