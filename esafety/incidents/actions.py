@@ -340,7 +340,40 @@ def incident_edit(*, actor, incident: Incident, expected_version: int, **changes
         _audit(incident, actor=actor, event_type="incident_edited",
                details={"fields": sorted(set(changed) & set(EDITABLE)),
                         "before_version": expected_version})
+        if "kind" in changed and incident.kind in rules.NO_IMAGE_TYPES:
+            _remove_images(incident, actor=actor)
     return incident
+
+
+def _remove_images(incident: Incident, *, actor) -> list[int]:
+    """000 §2: a case about nude or sexual images of a child keeps no image, not even one
+    uploaded before the case was reclassified.
+
+    Each stored file that could hold a picture is marked withdrawn (its details and SHA-256
+    stay), its removal is an "image_removed" event in the chain, it is never served again,
+    and the file is deleted from disk once the transaction commits.
+    """
+    already = files.removed_image_ids(incident)
+    removed = []
+    for item in (Evidence.objects.select_for_update().filter(incident=incident)
+                 .exclude(file_path="").order_by("pk")):
+        if item.pk in already or not files.may_hold_an_image(item):
+            continue
+        if not item.is_withdrawn:
+            item.withdrawn_at = now()
+            item.withdrawn_by = actor
+            item.withdrawn_reason = files.IMAGE_REMOVED_REASON
+            item.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+        _append(incident, actor=actor, kind="image_removed",
+                data={"evidence": item.pk, "sha256": item.sha256, "file": item.file_path,
+                      "name": item.original_name, "reason": files.IMAGE_REMOVED_REASON})
+        removed.append(item)
+    if removed:
+        _audit(incident, actor=actor, event_type="incident_images_removed",
+               details={"evidence": [item.pk for item in removed]})
+        paths = [item.file_path for item in removed]
+        transaction.on_commit(lambda: [files.delete_stored(path) for path in paths])
+    return [item.pk for item in removed]
 
 
 def incident_note(*, actor, incident: Incident, text: str) -> IncidentEvent:

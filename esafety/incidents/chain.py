@@ -75,7 +75,10 @@ def _check_item(item: Evidence, recorded: dict, check: IncidentCheck) -> list[st
         try:
             actual = files.sha256_bytes(path.read_bytes())
         except FileNotFoundError:
-            problems.append(f"evidence {item.pk}'s file {item.original_name} is missing")
+            # A file removed on purpose (000 §2: images of a child are never kept) is
+            # recorded in the chain as an "image_removed" event; only then is absence fine.
+            if item.pk not in files.removed_image_ids(item.incident_id):
+                problems.append(f"evidence {item.pk}'s file {item.original_name} is missing")
             return problems
         if actual != recorded.get(item.pk, item.sha256):
             problems.append(f"evidence {item.pk}'s file {item.original_name} was altered")

@@ -10,6 +10,7 @@ import email.policy
 import email.utils
 import hashlib
 import html
+import logging
 import os
 import re
 import uuid
@@ -19,6 +20,8 @@ from django.conf import settings
 
 from esafety.errors import InvalidInput
 from esafety.incidents import rules
+
+log = logging.getLogger(__name__)
 
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif",
                  "webp": "image/webp", "pdf": "application/pdf", "email": "message/rfc822",
@@ -117,6 +120,51 @@ def remove_unsaved(relative: str) -> None:
         path.unlink()
     except FileNotFoundError:
         pass
+
+
+# --- images in a case that may not keep them (000 §2) --------------------------------------
+
+IMAGE_REMOVED_REASON = ("Removed from esafety when the case became a report about nude or "
+                        "sexual images of a child: such images are never kept or passed on "
+                        "(000 §2). Its details and SHA-256 are kept.")
+
+
+def may_hold_an_image(item) -> bool:
+    """Whether a stored file could contain a picture: images, PDFs, and emails with any part
+    that is not plain text. Plain text files and plain-text emails cannot."""
+    content_type = (item.content_type or "").split(";", 1)[0].strip().lower()
+    if content_type == "text/plain":
+        return False
+    if content_type != "message/rfc822":
+        return True
+    try:
+        message = email.message_from_bytes(item.absolute_path().read_bytes(),
+                                           policy=email.policy.compat32)
+        return any(part.get_content_type() != "text/plain" for part in _leaves(message, []))
+    except Exception:  # noqa: BLE001 - when in doubt, it may hold one
+        return True
+
+
+def removed_image_ids(incident) -> set[int]:
+    """Evidence items whose file was removed because the case may keep no images."""
+    from esafety.incidents.models import IncidentEvent
+
+    return {event.data.get("evidence") for event in
+            IncidentEvent.objects.filter(incident=incident, kind="image_removed").only("data")}
+
+
+def delete_stored(relative: str) -> bool:
+    """Delete a stored file for good (after the removal is recorded). False if it failed."""
+    path = Path(settings.MEDIA_ROOT) / relative
+    try:
+        path.chmod(0o640)
+        path.unlink()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        log.exception("could not delete %s", relative)
+        return False
+    return True
 
 
 HEADERS_SHOWN = ["From", "Sender", "Reply-To", "Return-Path", "To", "Cc", "Date", "Subject",

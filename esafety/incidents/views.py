@@ -148,10 +148,11 @@ def _people_of(incident):
 
 def _evidence_rows(incident):
     rows = []
+    removed = files.removed_image_ids(incident)
     for item in incident.evidence.select_related("added_by", "withdrawn_by").prefetch_related(
             "signoffs__person"):
-        row = {"item": item, "email": None}
-        if item.kind == rules.EVIDENCE_EMAIL and item.file_path:
+        row = {"item": item, "email": None, "removed": item.pk in removed}
+        if item.kind == rules.EVIDENCE_EMAIL and item.file_path and not row["removed"]:
             row["email"] = _email_for_page(item)
         rows.append(row)
     return rows
@@ -353,6 +354,9 @@ def evidence_file(request, pk, evidence_pk):
     incident, level, item = _evidence_for(request, pk, evidence_pk, team=False)
     if not item.file_path:
         raise Http404("no file")
+    if item.pk in files.removed_image_ids(incident):
+        # 000 §2: removed when the case became one about images of a child; never served.
+        raise Http404("file removed")
     try:
         handle = open(item.absolute_path(), "rb")  # noqa: SIM115 - FileResponse closes it
     except FileNotFoundError:
