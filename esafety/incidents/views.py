@@ -26,6 +26,7 @@ from esafety.incidents import evidence as files
 from esafety.incidents.models import STATUS_CHOICES, Evidence, Sanction, TakedownRequest
 from esafety.incidents.pdf import letter_pdf, record_pdf, report_pdf
 from esafety.incidents.report import bar_chart_svg, build_report, report_csv
+from esafety.policies.middleware import behind_gate, gate_exempt, gate_redirect, open_to_reporters
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,14 @@ def _attempt(form, call):
 
 # --- the list and reporting ----------------------------------------------------------------
 
+@open_to_reporters
 @login_required
 def home(request):
     user = request.user
+    if behind_gate(request):
+        # Not yet accepted the AUP: their own reports only (nobody is kept from telling us).
+        return render(request, "incidents/home.html", {"own": access.own_reports(user),
+                                                       "pupil": user.is_pupil})
     cases = access.team_incidents(user).select_related("reported_by")
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
@@ -86,6 +92,7 @@ def home(request):
     })
 
 
+@gate_exempt  # nobody is ever prevented from telling someone about harm, AUP or not
 @login_required
 def report_new(request):
     user = request.user
@@ -103,15 +110,22 @@ def report_new(request):
     if request.method == "POST" and form.is_valid():
         incident = _attempt(form, lambda: _report(user, form))
         if incident is not None:
-            if incident.images_not_accepted:
-                messages.warning(request, "Thank you. Your report was passed on at once. Please "
-                                 "read the steps below.")
-            else:
-                messages.success(request, "Thank you for telling us. Your report has been passed "
-                                 "to the designated safeguarding lead.")
+            messages.success(request, _thanks(user, incident))
             return redirect("incidents:detail", pk=incident.pk)
     return render(request, template, {"form": form, "image_steps": rules.IMAGE_STEPS},
                   status=400 if form.errors else 200)
+
+
+def _thanks(user, incident) -> str:
+    # Says only what is true the moment the report is saved: it is on the DSL's list.
+    if user.is_pupil:
+        return ("Thank you for telling us. Your report is saved, and the staff who keep pupils "
+                "safe can see it now.")
+    if incident.images_not_accepted:
+        return ("Thank you. Your report is saved and the designated safeguarding lead can see it "
+                "now. Please read the steps below.")
+    return ("Thank you for telling us. Your report is saved and the designated safeguarding lead "
+            "can see it now.")
 
 
 def _report(user, form):
@@ -180,6 +194,7 @@ def _render_detail(request, incident, level, status=200, **bound):
             "evidence_form": bound.get("evidence_form")
                              or forms.EvidenceForm(incident=incident, team=False),
             "image_steps": rules.IMAGE_STEPS,
+            "kind_plain": dict(rules.PUPIL_TYPE_CHOICES).get(incident.kind, ""),
         }
         return render(request, "incidents/status.html", context, status=status)
     people = _people_of(incident)
@@ -251,9 +266,15 @@ def _edit_initial(incident):
             "location": incident.location, "designated_computer": incident.designated_computer}
 
 
+@open_to_reporters
 @login_required
 def detail(request, pk):
     incident, level = access.get_incident_for_user(request.user, pk)
+    if behind_gate(request):
+        # Not yet accepted the AUP: the status of their own report, no staff work.
+        if incident.reported_by_id != request.user.pk:
+            return gate_redirect(request)
+        level = access.REPORTER
     actions.incident_viewed(actor=request.user, incident=incident, what=level)
     return _render_detail(request, incident, level)
 
@@ -318,10 +339,15 @@ def note(request, incident, level):
     return _render_detail(request, incident, level, status=400, note_form=form)
 
 
+@open_to_reporters
 @login_required
 @require_POST
 def evidence_add(request, pk):
     incident, level = access.get_incident_for_user(request.user, pk)
+    if behind_gate(request):
+        if incident.reported_by_id != request.user.pk:
+            return gate_redirect(request)
+        level = access.REPORTER
     form = forms.EvidenceForm(request.POST, request.FILES, incident=incident,
                               team=level == access.TEAM)
     if incident.images_not_accepted and request.FILES:

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -22,6 +20,7 @@ from esafety.policies.forms import (
 )
 from esafety.policies.middleware import gate_exempt
 from esafety.policies.models import Acceptance, PolicyDocument, PolicyVersion
+from esafety.web import csvsafe
 
 
 def get_document_for_user(user, pk) -> PolicyDocument:
@@ -62,6 +61,10 @@ def my_aup(request):
     return render(request, "policies/my_aup.html", {
         "standing": standing, "version": standing.version, "history": history,
         "next": _safe_next(request, ""), "pupil_view": person.is_pupil,
+        # KS1 and KS2 (Reception to Year 6) get the child-sized monitoring notice.
+        "young_pupil": person.is_pupil and (person.key_stage or 99) <= 2,
+        # Pupils and parents read plain words: no policy clause references.
+        "plain_view": person.is_pupil or person.is_parent,
         "school_year": person.school.school_year_label() if person.school else "",
     })
 
@@ -169,14 +172,15 @@ def version_detail(request, pk):
     return render(request, "policies/version.html", {"version": version})
 
 
-def _compliance_rows(request, version, form):
+def _compliance_rows(version, data, pupil_audience):
     rows = status.compliance(version)
-    data = form.cleaned_data if form.is_valid() else {}
     if data.get("status"):
         rows = [r for r in rows if r.status == data["status"]]
-    if data.get("year_group"):
+    # Year group and form only mean something for pupils; a value left over from a pupil
+    # audience must not empty another audience's list.
+    if pupil_audience and data.get("year_group"):
         rows = [r for r in rows if r.person.year_group == int(data["year_group"])]
-    if data.get("form"):
+    if pupil_audience and data.get("form"):
         wanted = data["form"].strip().lower()
         rows = [r for r in rows if r.person.form.lower() == wanted]
     if data.get("q"):
@@ -193,25 +197,36 @@ def compliance(request):
     require_role(user, roles.CAN_VIEW_COMPLIANCE | roles.CAN_RECORD_PAPER_SIGNATURE)
     summary = status.summary(user.school)
     form = ComplianceFilterForm(request.GET or None)
-    audience = (form.data.get("audience") if form.is_bound else "") or (
-        summary[0]["document"].audience if summary else "")
-    version = None
-    version_id = form.data.get("version") if form.is_bound else None
+    # Each filter that makes sense is used; one that does not is named and left out.
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # the filters that are valid stay in cleaned_data
+        data = form.cleaned_data
+    if form.errors:
+        messages.error(request, "Some of the filters were not understood, so they are not used: "
+                                + "; ".join(f"{form.fields[name].label or name.title()}: {' '.join(errors)}"
+                                            for name, errors in form.errors.items()))
+    audience = data.get("audience") or (summary[0]["document"].audience if summary else "")
     versions = PolicyVersion.objects.filter(document__school=user.school, document__audience=audience,
-                                            published_at__isnull=False).order_by("-published_at")
-    if version_id:
-        version = versions.filter(pk=version_id).first() if str(version_id).isdigit() else None
-        if version is None:
-            raise Http404
-    else:
+                                            published_at__isnull=False).order_by("-published_at", "-id")
+    # The version chosen must be one of this audience's: after the audience is changed, the
+    # version picked for the previous audience is left behind, and the current one is shown.
+    version = versions.filter(pk=data["version"]).first() if data.get("version") else None
+    if version is None:
         version = versions.first()
-    rows = _compliance_rows(request, version, form) if version else []
+        if data.get("version") and version is not None:
+            messages.info(request, f"Showing the current version for "
+                                   f"{version.document.audience_label}.")
+    pupil_audience = audience in roles.PUPIL_AUDIENCES
+    rows = _compliance_rows(version, data, pupil_audience) if version else []
     if request.GET.get("format") == "csv" and version:
         return _compliance_csv(version, rows)
     return render(request, "policies/compliance.html", {
         "summary": summary, "form": form, "audience": audience, "version": version,
+        "audience_label": roles.AUDIENCE_LABELS.get(audience, ""),
+        "audience_choices": roles.AUDIENCE_CHOICES,
         "versions": versions, "rows": rows,
-        "pupil_audience": audience in roles.PUPIL_AUDIENCES,
+        "pupil_audience": pupil_audience,
         "can_record_paper": user.role in roles.CAN_RECORD_PAPER_SIGNATURE,
         "can_view": user.role in roles.CAN_VIEW_COMPLIANCE or user.is_superuser,
         "query": request.GET.urlencode(),
@@ -224,7 +239,7 @@ def _compliance_csv(version, rows):
     response["Content-Disposition"] = (
         f'attachment; filename="aup-{version.document.audience}-v{version.number}-{stamp}.csv"')
     response.write("\ufeff")  # so Excel opens it as UTF-8
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)  # formula-safe cells
     writer.writerow(["name", "username", "role", "year_group", "form", "policy", "version",
                      "status", "decided_at", "method", "recorded_by", "cosigned_by", "cosigned_at"])
     for row in rows:

@@ -24,9 +24,14 @@ def navigation(request):
         return {"nav_items": []}
     standing = getattr(request, "aup_standing", None)
     if standing is not None and not standing.may_use_systems:
-        # Behind the gate, the AUP page is the only place to go.
-        return {"nav_items": [{"label": "Acceptable use", "url": reverse("policies:my_aup"),
-                               "current": True}]}
+        # Behind the gate: the AUP page, and their own reports (nobody is kept from telling us;
+        # the report link itself is in every page's header).
+        return {"nav_items": [
+            {"label": "Acceptable use", "url": reverse("policies:my_aup"),
+             "current": request.path == reverse("policies:my_aup")},
+            {"label": "Your reports", "url": reverse("incidents:home"),
+             "current": request.path.startswith(reverse("incidents:home"))},
+        ]}
     items = []
     for label, url_name, allowed in NAVIGATION:
         if allowed is not None and user.role not in allowed:

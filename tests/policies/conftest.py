@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from esafety.directory import roles
 from esafety.policies import actions
 
 
@@ -13,7 +14,7 @@ def publish(headteacher):
     def make(audience, number="1.0", text=None, published_at=None):
         school = headteacher.school
         document = school.policies.filter(audience=audience).first() or actions.policy_document_create(
-            actor=headteacher, school=school, title=f"AUP for {audience}", audience=audience,
+            actor=headteacher, school=school, title=f"Acceptable Use Policy: {roles.AUDIENCE_LABELS[audience]}", audience=audience,
             responsible_person=headteacher)
         today = timezone.localdate()
         return actions.policy_publish(

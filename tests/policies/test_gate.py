@@ -44,7 +44,8 @@ def test_accepting_opens_the_school_systems_and_is_recorded(teacher, publish, cl
     assert AuditEvent.objects.filter(event_type="aup_accepted", actor=teacher).count() == 1
 
 
-def test_someone_who_declined_sees_only_the_aup_and_sign_out(teacher, publish, client_for):
+def test_someone_who_declined_sees_only_the_aup_their_reports_and_sign_out(teacher, publish,
+                                                                             client_for):
     version = publish(roles.AUDIENCE_STAFF)
     client = client_for(teacher)
 
@@ -55,7 +56,8 @@ def test_someone_who_declined_sees_only_the_aup_and_sign_out(teacher, publish, c
     page = client.get(AUP_PAGE)
     assert page.status_code == 200
     assert "You chose not to accept this policy" in page.content.decode()
-    assert [item["label"] for item in page.context["nav_items"]] == ["Acceptable use"]
+    assert [item["label"] for item in page.context["nav_items"]] == ["Acceptable use",
+                                                                     "Your reports"]
     assert client.post("/sign-out/").status_code == 302
     assert AuditEvent.objects.filter(event_type="aup_declined").count() == 1
 
@@ -140,7 +142,7 @@ def test_pupil_pages_use_plain_language(make_person, publish, client_for):
     publish(roles.AUDIENCE_KS1)
     page = client_for(young).get(AUP_PAGE).content.decode()
     assert "Please read these rules with a grown-up" in page
-    assert "Teachers can see the websites you visit" in page
+    assert "Grown-ups at school can see what you do on school computers" in page
 
 
 def test_a_linked_parent_cosigns_their_childs_acceptance(pupil, parent, publish, client_for):
