@@ -24,8 +24,13 @@ MAX_PARTS = 500
 MAX_TEXT = 200_000  # characters of text kept per message
 MAX_ZIP_INSPECT = 20 * 1024 * 1024  # archives larger than this are not opened
 MAX_TEXT_ATTACHMENT = 2 * 1024 * 1024
+# Headers beyond this many bytes are not read (noted): real header blocks are a few KB, a
+# To: line with 10,000 addresses about 250 KB. Parsing headers costs tens of bytes of memory
+# per byte (a string per line and per word), so a hostile 16 MB header is cut first.
+MAX_HEAD = 256 * 1024
+MAX_SUBJECT = 4000  # characters of a Subject read (the rules need a line, not a book)
+MAX_OTHER_HEADER = 2000  # characters read of the other headers the rules look at
 
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,2000}>", re.S | re.I)
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _DOUBLE_SPACES = re.compile("  +")
 _REPLY = re.compile(r"^\s*(re|aw|sv|antw)\s*(\[\d+\])?\s*:", re.I)
@@ -159,7 +164,7 @@ def _plain_addresses(values: list[str]) -> list[tuple[str, str]] | None:
 
 
 def _addresses(get_all, name: str) -> list[tuple[str, str]]:
-    values = [header_text(v) for v in get_all(name)]
+    values = [header_text(v) for v in get_all(name)]  # (within MAX_HEAD: see _limit_head)
     if not values:
         return []
     out = []
@@ -206,8 +211,85 @@ def squeeze_spaces(text: str) -> str:
     return text
 
 
+# The start of markup: a comment, a tag (its name, up to 40 characters, is all we need) or
+# a declaration / processing instruction. Anything else after "<" is text ("a < b").
+_MARKUP = re.compile(r"<(!--|/|!|\?|[A-Za-z][A-Za-z0-9:-]{0,40})")
+_RAW_TEXT_END = {"script": re.compile(r"</script(?![A-Za-z0-9:-])", re.I),
+                 "style": re.compile(r"</style(?![A-Za-z0-9:-])", re.I)}
+
+
+class _NextMatch:
+    """The first match of `pattern` at or after a position, for positions that only grow.
+
+    A search that found nothing is remembered, and so is a match still ahead, so each
+    character is scanned at most once however many times this is asked (a new search
+    only starts after the previous match): this keeps html_to_text linear on input such
+    as "<script>" repeated, where each opening tag would otherwise scan to the end.
+    """
+
+    __slots__ = ("text", "pattern", "found", "end")
+
+    def __init__(self, text: str, pattern):
+        self.text, self.pattern = text, pattern
+        self.found, self.end = -2, -2  # (start, end) of the last match; -1: none left
+
+    def at_or_after(self, pos: int) -> tuple[int, int]:
+        if self.found == -1 or self.found >= pos:
+            return self.found, self.end
+        if isinstance(self.pattern, str):
+            start = self.text.find(self.pattern, pos)
+            self.found, self.end = start, (start + len(self.pattern) if start != -1 else -1)
+        else:
+            match = self.pattern.search(self.text, pos)
+            self.found, self.end = (match.start(), match.end()) if match else (-1, -1)
+        return self.found, self.end
+
+
 def html_to_text(text: str) -> str:
-    return html.unescape(_TAGS.sub(" ", text))
+    """The text of an HTML body, tags replaced by a space, entities decoded, in time
+    linear in the length of `text` (whatever it holds).
+
+    Comments, <script> and <style> are dropped. Markup that never ends ("<b" with no
+    ">" after it, "<script>" with no "</script>") is read as text, so nothing a mail
+    program might show is hidden from the checker. (lxml/libxml2 was tried: it stops
+    reading at a nesting depth of 256 and drops the rest, which would let a sender hide
+    words behind 300 "<div>"s; the old regex was quadratic on "<script>" repeated.)
+    """
+    if "<" not in text:
+        return html.unescape(text) if "&" in text else text
+    out: list[str] = []
+    pos = 0
+    close_tag = _NextMatch(text, ">")
+    close_comment = _NextMatch(text, "-->")
+    raw_text_end = {name: _NextMatch(text, pattern) for name, pattern in _RAW_TEXT_END.items()}
+    markup = _MARKUP.search(text, pos)
+    while markup is not None:
+        start = markup.start()
+        out.append(text[pos:start])
+        out.append(" ")
+        opener = markup.group(1)
+        end = -1
+        if opener == "!--":
+            end = close_comment.at_or_after(markup.end())[1]
+        if end == -1:
+            end = close_tag.at_or_after(markup.end())[1]
+            if end != -1:
+                name = opener.lower()
+                if name in raw_text_end:
+                    found = raw_text_end[name].at_or_after(end)[0]
+                    if found != -1:
+                        end = close_tag.at_or_after(found)[1]
+                        if end == -1:
+                            pos = len(text)  # "</script" and no ">" after it: the rest
+                            break            # is script
+        if end == -1:
+            # Never closed: keep the "<" as text and carry on after it.
+            out.append("<")
+            end = start + 1
+        pos = end
+        markup = _MARKUP.search(text, pos)
+    out.append(text[pos:])
+    return html.unescape("".join(out))
 
 
 def _payload_bytes(part: Message, notes: list[str], where: str) -> bytes:
@@ -300,6 +382,12 @@ _FAST_FIELDS = frozenset({"content-type", "content-disposition", "content-transf
                           "from", "sender", "to", "cc", "bcc", "subject", *_HEADER_KEYS})
 
 
+def _head_of(value, limit: int):
+    """The first `limit` characters of a header value (a Header object is left whole: the
+    parser makes those only for short 8-bit values)."""
+    return value[:limit] if isinstance(value, str) else value
+
+
 def _fill_headers(out: ParsedMessage, get_all) -> None:
     senders = _addresses(get_all, "from") or _addresses(get_all, "sender")
     out.sender = senders[0] if senders else None
@@ -307,11 +395,11 @@ def _fill_headers(out: ParsedMessage, get_all) -> None:
     out.cc = _addresses(get_all, "cc")
     out.bcc = _addresses(get_all, "bcc")
     subjects = get_all("subject")
-    out.subject = header_text(subjects[0]) if subjects else ""
+    out.subject = header_text(_head_of(subjects[0], MAX_SUBJECT)) if subjects else ""
     for key in _HEADER_KEYS:
         values = get_all(key)
         if values:
-            out.headers[key] = header_text(values[0])[:500]
+            out.headers[key] = header_text(_head_of(values[0], MAX_OTHER_HEADER))[:500]
     out.is_reply = bool(_REPLY.match(out.subject) or "in-reply-to" in out.headers)
     out.is_forward = bool(_FORWARD.match(out.subject) or "resent-from" in out.headers
                           or "x-forwarded-for" in out.headers)
@@ -446,14 +534,61 @@ def _fast_parse(raw: bytes) -> ParsedMessage | None:
     return out
 
 
+def _limit_head(raw: bytes, notes: list[str]) -> bytes:
+    """`raw` with its header block cut to MAX_HEAD bytes (at a line break, and at the start
+    of a header field when one is near), noted; `raw` itself when the headers are shorter."""
+    blank = head_end(raw)
+    if blank is not None and blank[0] <= MAX_HEAD:
+        return raw
+    if blank is None:
+        # No blank line: the whole input is headers only if it starts like them.
+        first = raw[:200].partition(b"\n")[0].decode("ascii", "replace")
+        if len(raw) <= MAX_HEAD or not _FIELD.match(first):
+            return raw
+    cut = raw.rfind(b"\n", 0, MAX_HEAD)
+    if cut <= 0:
+        cut = MAX_HEAD
+    line = cut
+    for _ in range(2000):  # prefer the end of a whole field (not inside a folded one)
+        if raw[line + 1: line + 2] not in (b" ", b"\t"):
+            cut = line
+            break
+        line = raw.rfind(b"\n", 0, line)
+        if line <= 0:
+            break
+    notes.append(f"the headers are longer than {MAX_HEAD // 1024} KB; only the first "
+                 f"{MAX_HEAD // 1024} KB were read")
+    return raw[:cut] + b"\n\n" + (raw[blank[1]:] if blank is not None else b"")
+
+
+def _limit_parts(raw: bytes, notes: list[str]) -> bytes:
+    """`raw` cut before its (2 * MAX_PARTS)th line starting with "--" (a MIME boundary), noted.
+
+    The email package builds every part before _walk can stop at MAX_PARTS: 400,000 tiny
+    parts took 7 s and 300 MB. Parts after the cut were never going to be read.
+    """
+    limit = 2 * MAX_PARTS
+    if raw.count(b"\n--") <= limit:
+        return raw
+    pos = -1
+    for _ in range(limit):
+        pos = raw.find(b"\n--", pos + 1)
+    notes.append(f"more than {MAX_PARTS} parts; the rest were not read")
+    return raw[:pos + 1]
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     """Parse raw message bytes. Raises EmptyMessage only for empty (or blank) input."""
-    if not raw or not raw.strip():
+    if not raw or raw.isspace():
         raise EmptyMessage("the message is empty")
+    head_notes: list[str] = []
+    raw = _limit_head(raw, head_notes)
     fast = _fast_parse(raw)
     if fast is not None:
+        fast.notes[:0] = head_notes
         return fast
-    notes: list[str] = []
+    notes: list[str] = head_notes
+    raw = _limit_parts(raw, notes)
     try:
         msg = message_from_bytes(raw, policy=compat32)
     except Exception as exc:  # noqa: BLE001 - the parser is lenient; this is a last resort
@@ -509,6 +644,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         out.attachments.append(attachment)
     body = "\n".join(texts)
     out.body = squeeze_spaces(body)
+    out.notes[:] = dict.fromkeys(out.notes)  # (the same limit can be met twice)
     return out
 
 
