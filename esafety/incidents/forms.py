@@ -313,7 +313,11 @@ class ReportRangeForm(forms.Form):
     end = forms.DateField(label="To", widget=DATE)
 
     def clean(self):
+        from esafety.incidents.report import period_problem
+
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise forms.ValidationError("The end date is before the start date.")
+        if data.get("start") and data.get("end"):
+            problem = period_problem(data["start"], data["end"])
+            if problem:
+                raise forms.ValidationError(problem)
         return data

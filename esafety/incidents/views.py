@@ -25,7 +25,7 @@ from esafety.incidents import access, actions, forms, rules
 from esafety.incidents import evidence as files
 from esafety.incidents.models import STATUS_CHOICES, Evidence, Sanction, TakedownRequest
 from esafety.incidents.pdf import letter_pdf, record_pdf, report_pdf
-from esafety.incidents.report import bar_chart_svg, build_report, report_csv
+from esafety.incidents.report import MIN_PERIOD_DAYS, bar_chart_svg, build_report, report_csv
 from esafety.policies.middleware import behind_gate, gate_exempt, gate_redirect, open_to_reporters
 
 log = logging.getLogger(__name__)
@@ -664,7 +664,10 @@ def governors_report(request):
         raise Http404("not available")
     today = timezone.localdate()
     school = request.user.school
-    values = {"start": school.school_year_start(today).isoformat(), "end": today.isoformat()}
+    # The school year so far, or the last half term early in the year (no shorter report).
+    start = min(school.school_year_start(today),
+                today - datetime.timedelta(days=MIN_PERIOD_DAYS - 1))
+    values = {"start": start.isoformat(), "end": today.isoformat()}
     values.update({k: v for k, v in request.GET.items() if k in ("start", "end")})
     form = forms.ReportRangeForm(values)
     report = None

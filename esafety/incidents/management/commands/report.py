@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from esafety.directory.models import School
 from esafety.errors import EsafetyError
 from esafety.incidents.pdf import report_pdf
-from esafety.incidents.report import build_report, report_csv
+from esafety.incidents.report import build_report, report_csv, shown
 
 
 def _date(text: str) -> datetime.date:
@@ -60,4 +60,4 @@ class Command(BaseCommand):
         output = output or f"incidents-{found.slug}-{report.start}-{report.end}.pdf"
         with open(output, "wb") as fh:
             fh.write(data)
-        self.stdout.write(f"wrote {output} ({report.total} incidents, {len(data)} bytes)")
+        self.stdout.write(f"wrote {output} ({shown(report.total)} incidents, {len(data)} bytes)")
