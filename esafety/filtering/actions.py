@@ -37,7 +37,17 @@ from esafety.filtering.models import (
     WorkingTime,
     WrongBlockReport,
 )
-from esafety.filtering.rules import category_defaults, default_action, defaults
+from esafety.filtering.rules import (
+    STAFF_SOCIAL_NETWORKS,
+    category_defaults,
+    category_label,
+    default_action,
+    defaults,
+    incident_suspension_lift_roles,
+    school_labels,
+    staff_social_choices,
+    suspension_roles,
+)
 
 # Who may change the filtering policy, and who may see what the filter logged.
 CAN_MANAGE_FILTERING = frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,
@@ -45,7 +55,12 @@ CAN_MANAGE_FILTERING = frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,
 CAN_VIEW_FILTER_LOGS = frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER,
                                   roles.DSL, roles.ASSISTANT_HEAD})
 CAN_REQUEST_UNBLOCK = roles.STAFF_ROLES
-CAN_SUSPEND_INTERNET = roles.STAFF_ROLES
+# Suspensions: the roles the filtering policy names (defaults.yaml: DSL, online safety lead,
+# headteacher, IT manager) see them, make them and lift them; one an incident's sanction made
+# is lifted only by the DSL or the headteacher, with a reason.
+CAN_SUSPEND_INTERNET = suspension_roles()
+CAN_LIFT_INCIDENT_SUSPENSION = incident_suspension_lift_roles()
+MAX_SUSPENSION_DAYS_LIMIT = 92  # a school may set at most a term
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -56,7 +71,10 @@ def _require(actor, allowed, what: str, school=None) -> None:
 
 def settings_for(school) -> FilteringSettings:
     config, created = FilteringSettings.objects.get_or_create(
-        school=school, defaults={"approver_roles": list(defaults().get("approver_roles", []))})
+        school=school, defaults={"approver_roles": list(defaults().get("approver_roles", [])),
+                                 "max_suspension_days": defaults()["max_suspension_days"],
+                                 "staff_social_networks":
+                                     defaults()["staff_social_networks"]["default"]})
     return config
 
 
@@ -82,6 +100,28 @@ def clean_host(text: str) -> str:
     if not host or "." not in host.strip("[]") and not host.startswith("["):
         raise InvalidInput(f"{text[:100]!r} is not a web site address", code="site-invalid")
     return host[4:] if host.startswith("www.") else host
+
+
+MAX_PATH = 500
+
+
+def clean_site(text: str) -> tuple[str, str]:
+    """A site or page as typed -> (host, path). ``www.bbc.co.uk/bitesize`` gives
+    ("bbc.co.uk", "/bitesize"); a bare site gives an empty path. The fragment (#...) is
+    never sent to the filter, so it is dropped."""
+    host = clean_host(text)
+    raw = (text or "").strip().split("#", 1)[0]
+    target = parse_target(raw if "://" in raw else "http://" + raw)
+    stripped = target.stripped if target else ""
+    cut = min((i for i in (stripped.find("/"), stripped.find("?")) if i >= 0), default=-1)
+    path = stripped[cut:] if cut >= 0 else ""
+    if path.startswith("?"):
+        path = "/" + path
+    path = path.rstrip("/") if "?" not in path else path
+    if len(path) > MAX_PATH:
+        raise InvalidInput(f"that page address is too long (at most {MAX_PATH} characters "
+                           "after the site name)", code="path-long")
+    return host, path
 
 
 # -- lists --------------------------------------------------------------------------------
@@ -143,8 +183,9 @@ def lists_import(*, actor, school, source: str | Path, progress=None,
 
 
 def _default_rules_for(category: Category) -> None:
+    staff_social = settings_for(category.school).staff_social_networks
     for group in GROUP_LABELS:
-        action = default_action(group, category.name, category.uk_sic)
+        action = default_action(group, category.name, category.uk_sic, staff_social)
         if action:
             GroupRule.objects.get_or_create(school=category.school, group=group,
                                             category=category, defaults={"action": action})
@@ -167,9 +208,11 @@ def ensure_group_defaults(school) -> None:
 
 def filtering_settings_update(*, actor, school, approver_roles: list[str],
                               alert_threshold: int, alert_window_minutes: int,
-                              block_page_url: str = "") -> FilteringSettings:
+                              block_page_url: str = "",
+                              max_suspension_days: int | None = None) -> FilteringSettings:
     """Who decides unblock requests (002: the IT manager, or whoever the school names), when
-    repeated attempts raise an alert, and where the block page is."""
+    repeated attempts raise an alert, where the block page is, and the longest internet
+    suspension anyone may set."""
     _require(actor, CAN_MANAGE_FILTERING, "change filtering settings", school)
     unknown = [r for r in approver_roles if r not in roles.STAFF_ROLES]
     if not approver_roles or unknown:
@@ -181,10 +224,17 @@ def filtering_settings_update(*, actor, school, approver_roles: list[str],
     if block_page_url and not block_page_url.startswith(("http://", "https://")):
         raise InvalidInput("the block page address must start with http:// or https://",
                            code="block-page")
-    fields = ["approver_roles", "alert_threshold", "alert_window_minutes", "block_page_url"]
+    if max_suspension_days is not None and not (
+            1 <= max_suspension_days <= MAX_SUSPENSION_DAYS_LIMIT):
+        raise InvalidInput(f"the longest suspension must be 1 to {MAX_SUSPENSION_DAYS_LIMIT} "
+                           "days", code="suspension-limit")
+    fields = ["approver_roles", "alert_threshold", "alert_window_minutes", "block_page_url",
+              "max_suspension_days"]
     with transaction.atomic():
         config = settings_for(school)
         before = events.snapshot(config, fields)
+        if max_suspension_days is not None:
+            config.max_suspension_days = max_suspension_days
         config.approver_roles = sorted(set(approver_roles))
         config.alert_threshold = alert_threshold
         config.alert_window_minutes = alert_window_minutes
@@ -228,6 +278,10 @@ def group_rule_set(*, actor, school, group: str, category: Category, action: str
         raise InvalidInput(f"unknown action {action!r}", code="action-unknown")
     if category.school_id != school.id:
         raise NotAllowed("that category belongs to another school")
+    if group == "staff" and category.name == STAFF_SOCIAL_NETWORKS:
+        raise InvalidInput("staff and personal social networks follow the school's setting "
+                           "under \u201cStaff and personal social networks\u201d; change it "
+                           "there", code="staff-social-setting")
     with transaction.atomic():
         rule = GroupRule.objects.select_for_update().filter(
             school=school, group=group, category=category).first()
@@ -243,6 +297,30 @@ def group_rule_set(*, actor, school, group: str, category: Category, action: str
                       before=before, after={"action": action})
         _publish_policy_after_commit(school)
     return rule
+
+
+def staff_social_networks_set(*, actor, school, choice: str) -> FilteringSettings:
+    """Staff and personal social networks, as the school's policy says: never on school
+    systems (000 \u00a72, 002) or outside working time (003 \u00a76.12). Sets the staff rule."""
+    _require(actor, CAN_MANAGE_FILTERING, "change the filtering policy", school)
+    allowed = [c[0] for c in staff_social_choices()]
+    if choice not in allowed:
+        raise InvalidInput("choose one of the settings shown", code="choice-unknown")
+    with transaction.atomic():
+        config = FilteringSettings.objects.select_for_update().get(pk=settings_for(school).pk)
+        before = {"staff_social_networks": config.staff_social_networks}
+        config.staff_social_networks = choice
+        config.save(update_fields=["staff_social_networks"])
+        category = Category.objects.filter(school=school, name=STAFF_SOCIAL_NETWORKS).first()
+        if category is not None:
+            GroupRule.objects.update_or_create(school=school, group="staff", category=category,
+                                               defaults={"action": choice})
+        events.record(event_type="filtering_staff_social_networks_changed", actor=actor,
+                      school=school, obj=config,
+                      object_label="Staff and personal social networks", before=before,
+                      after={"staff_social_networks": choice})
+        _publish_policy_after_commit(school)
+    return config
 
 
 def group_setting_update(*, actor, school, group: str, approved_only: bool,
@@ -329,8 +407,9 @@ UNBLOCK_FIELDS = ["status", "decided_by", "decided_at", "decision_note", "starts
 def unblock_request(*, actor, category: Category | None = None, site: str = "",
                     groups: list[str] | None = None, form: str = "", reason: str,
                     starts_at: datetime.datetime, ends_at: datetime.datetime) -> UnblockRequest:
-    """A member of staff asks for a category or a site to be unblocked for a group or class,
-    for a stated period, with a reason. Statutory categories cannot be requested."""
+    """A member of staff asks for a category, a site or a page (and the pages below it) to be
+    unblocked for a group or class, for a stated period, with a reason. Statutory categories
+    cannot be requested. ``www.bbc.co.uk/bitesize`` asks for that page only."""
     _require(actor, CAN_REQUEST_UNBLOCK, "request an unblock")
     school = actor.school
     groups = [g for g in (groups or []) if g]
@@ -344,7 +423,7 @@ def unblock_request(*, actor, category: Category | None = None, site: str = "",
         if category.statutory:
             raise NotAllowed(f"{category.label} is always blocked and cannot be unblocked",
                              code="statutory")
-    host = clean_host(site) if site.strip() else ""
+    host, path = clean_site(site) if site.strip() else ("", "")
     unknown = [g for g in groups if g not in GROUP_LABELS]
     if unknown:
         raise InvalidInput(f"unknown group {unknown[0]!r}", code="group-unknown")
@@ -362,16 +441,18 @@ def unblock_request(*, actor, category: Category | None = None, site: str = "",
         raise InvalidInput("an unblock can last at most a term (92 days)", code="period-long")
     with transaction.atomic():
         request = UnblockRequest.objects.create(
-            school=school, requested_by=actor, category=category, site=host, groups=groups,
-            form=form, reason=reason.strip(), starts_at=starts_at, ends_at=ends_at)
+            school=school, requested_by=actor, category=category, site=host, path=path,
+            groups=groups, form=form, reason=reason.strip(), starts_at=starts_at,
+            ends_at=ends_at)
         events.record(event_type="unblock_requested", actor=actor, obj=request,
                       after={"category": category.name if category else "", "site": host,
+                             "path": path,
                              "groups": groups, "form": form, "reason": request.reason,
                              "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()})
     return request
 
 
-def _decide_unblock(actor, request, status, note, event_type):
+def _decide_unblock(actor, request, status, note, event_type, whole_site=False):
     school = request.school
     if not getattr(actor, "is_superuser", False):
         if actor.school_id != school.id or actor.role not in approver_roles(school):
@@ -387,21 +468,35 @@ def _decide_unblock(actor, request, status, note, event_type):
         if status == UnblockRequest.APPROVED and request.ends_at <= timezone.now():
             raise Conflict("the requested period has already ended", code="period-past")
         before = events.snapshot(request, UNBLOCK_FIELDS)
+        details = {}
+        if whole_site:
+            if not (request.site and request.path):
+                raise InvalidInput("only a request for a page can be widened to its whole "
+                                   "site", code="not-a-page")
+            # Knowingly: the audit row says what was asked and what was opened instead.
+            request.whole_site = True
+            details = {"widened_to_whole_site": request.site, "asked_for": request.asked_for}
         request.status = status
         request.decided_by = actor
         request.decided_at = timezone.now()
         request.decision_note = note.strip()
-        request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        request.save(update_fields=["status", "decided_by", "decided_at", "decision_note",
+                                    "whole_site"])
         events.record(event_type=event_type, actor=actor, obj=request, before=before,
-                      after=events.snapshot(request, UNBLOCK_FIELDS))
+                      after=events.snapshot(request, UNBLOCK_FIELDS), details=details)
         if status == UnblockRequest.APPROVED:
             _publish_policy_after_commit(school)
     return request
 
 
-def unblock_approve(*, actor, request: UnblockRequest, note: str = "") -> UnblockRequest:
-    """Approve: the unblock takes effect at its start and ends by itself at its end."""
-    return _decide_unblock(actor, request, UnblockRequest.APPROVED, note, "unblock_approved")
+def unblock_approve(*, actor, request: UnblockRequest, note: str = "",
+                    whole_site: bool = False) -> UnblockRequest:
+    """Approve: the unblock takes effect at its start and ends by itself at its end.
+
+    A request for a page unblocks that page and the pages below it; `whole_site` opens the
+    whole site instead, which the approver must choose explicitly (it is audited)."""
+    return _decide_unblock(actor, request, UnblockRequest.APPROVED, note, "unblock_approved",
+                           whole_site=whole_site)
 
 
 def unblock_refuse(*, actor, request: UnblockRequest, note: str) -> UnblockRequest:
@@ -447,11 +542,31 @@ def unblock_withdraw(*, actor, request: UnblockRequest) -> UnblockRequest:
 
 
 # -- suspensions (002 "In the Event of Inappropriate Use") -------------------------------
-def internet_suspend(*, actor, pupil, starts_at: datetime.datetime,
-                     ends_at: datetime.datetime, reason: str) -> InternetSuspension:
-    """Suspend a pupil's internet access for a period (a lesson, an activity, a sanction).
+def may_see_suspensions(user) -> bool:
+    """The suspensions list and its actions are for the roles the filtering policy names."""
+    return bool(user is not None and user.is_authenticated and (
+        user.is_superuser or (user.school_id is not None and user.role in CAN_SUSPEND_INTERNET)))
 
-    Called by the incident log when a sanction includes loss of internet access.
+
+def may_lift(user, suspension: InternetSuspension) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    if user.school_id != suspension.school_id:
+        return False
+    allowed = (CAN_LIFT_INCIDENT_SUSPENSION if suspension.incident_reference
+               else CAN_SUSPEND_INTERNET)
+    return user.role in allowed
+
+
+def internet_suspend(*, actor, pupil, starts_at: datetime.datetime,
+                     ends_at: datetime.datetime, reason: str,
+                     incident_reference: str = "") -> InternetSuspension:
+    """Suspend a pupil's internet access for a period (a lesson, an activity, a sanction),
+    no longer than the school's maximum.
+
+    Called by the incident log when a sanction includes loss of internet access; it passes
+    the incident's reference, and such a suspension is then lifted only by the DSL or the
+    headteacher.
     """
     _require(actor, CAN_SUSPEND_INTERNET, "suspend internet access")
     if pupil.school_id != actor.school_id and not getattr(actor, "is_superuser", False):
@@ -462,31 +577,55 @@ def internet_suspend(*, actor, pupil, starts_at: datetime.datetime,
         raise InvalidInput("the suspension must end after it starts", code="period-order")
     if ends_at <= timezone.now():
         raise InvalidInput("the period has already ended", code="period-past")
+    longest = settings_for(pupil.school).max_suspension_days
+    if ends_at - starts_at > datetime.timedelta(days=longest):
+        raise InvalidInput(f"a suspension can last at most {longest} day"
+                           f"{'s' if longest != 1 else ''}, as the school has set; "
+                           "choose an earlier end", code="period-long")
     if not reason or not reason.strip():
         raise InvalidInput("give the reason for the suspension", code="reason-missing")
     with transaction.atomic():
         suspension = InternetSuspension.objects.create(
             school=pupil.school, pupil=pupil, starts_at=starts_at, ends_at=ends_at,
-            reason=reason.strip(), created_by=actor)
+            reason=reason.strip(), created_by=actor,
+            incident_reference=(incident_reference or "")[:20])
         events.record(event_type="internet_suspended", actor=actor, obj=suspension,
                       object_label=f"Internet access of {pupil.display_name}",
                       after={"pupil": pupil.username, "starts_at": starts_at.isoformat(),
-                             "ends_at": ends_at.isoformat(), "reason": suspension.reason})
+                             "ends_at": ends_at.isoformat(), "reason": suspension.reason,
+                             "incident": suspension.incident_reference})
         _publish_policy_after_commit(pupil.school)
     return suspension
 
 
-def internet_suspension_lift(*, actor, suspension: InternetSuspension) -> InternetSuspension:
+def internet_suspension_lift(*, actor, suspension: InternetSuspension,
+                             reason: str = "") -> InternetSuspension:
+    """Lift a suspension early. One that an incident's sanction made needs the DSL or the
+    headteacher and a reason (the sanction was their decision)."""
     _require(actor, CAN_SUSPEND_INTERNET, "lift a suspension", suspension.school)
+    reason = (reason or "").strip()
+    if suspension.incident_reference:
+        if actor is not None and not getattr(actor, "is_superuser", False) and \
+                actor.role not in CAN_LIFT_INCIDENT_SUSPENSION:
+            raise NotAllowed("only the designated safeguarding lead or the headteacher may "
+                             f"lift a suspension that incident {suspension.incident_reference}"
+                             " decided", code="incident-sanction")
+        if not reason:
+            raise InvalidInput("say why the sanction's suspension is lifted early",
+                               code="reason-missing")
     with transaction.atomic():
         suspension = InternetSuspension.objects.select_for_update().get(pk=suspension.pk)
         if suspension.lifted_at is not None:
             raise Conflict("this suspension has already been lifted")
         suspension.lifted_at = timezone.now()
-        suspension.save(update_fields=["lifted_at"])
+        suspension.lifted_by = actor if getattr(actor, "pk", None) else None
+        suspension.lift_reason = reason[:2000]
+        suspension.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
         events.record(event_type="internet_suspension_lifted", actor=actor, obj=suspension,
                       object_label=f"Internet access of {suspension.pupil.display_name}",
-                      after={"lifted_at": suspension.lifted_at.isoformat()})
+                      after={"lifted_at": suspension.lifted_at.isoformat(),
+                             "reason": suspension.lift_reason,
+                             "incident": suspension.incident_reference})
         _publish_policy_after_commit(suspension.school)
     return suspension
 
@@ -522,7 +661,8 @@ def _tell_approvers_about_report(report: WrongBlockReport) -> None:
     if recipients:
         send_mail(f"Wrong block reported: {report.host}",
                   f"{report.reported_by.display_name} says this block is wrong:\n\n"
-                  f"{report.url}\nCategory: {report.category or '-'}\n\n{report.comment}\n",
+                  f"{report.url}\nCategory: {category_label(report.category, school_labels(report.school)) or '-'}\n\n"
+                  f"{report.comment}\n",
                   None, recipients, fail_silently=True)
 
 
@@ -609,7 +749,8 @@ def _raise_alerts(school, config, rows) -> list[FilteringAlert]:
                                               category=category, attempts=count,
                                               first_at=first, last_at=latest)
         events.record(event_type="filtering_alert_raised", actor=None, school=school,
-                      obj=alert, object_label=f"Repeated blocked attempts: {category}",
+                      obj=alert,
+                      object_label=f"Repeated blocked attempts: {category_label(category)}",
                       details={"person_id": person_id, "category": category,
                                "attempts": count})
         alerts.append(alert)
@@ -627,7 +768,9 @@ def _tell_online_safety_leads(school, alerts) -> None:
         school=school, role=roles.ONLINE_SAFETY_LEAD, is_active=True) if p.email]
     if not leads:
         return
-    lines = [f"- {a.person.display_name}: {a.attempts} blocked attempts at {a.category} "
+    labels = school_labels(school)
+    lines = [f"- {a.person.display_name}: {a.attempts} blocked attempts at "
+             f"{category_label(a.category, labels)} "
              f"between {timezone.localtime(a.first_at):%H:%M} and "
              f"{timezone.localtime(a.last_at):%H:%M}" for a in alerts]
     send_mail("Repeated attempts to reach blocked sites",

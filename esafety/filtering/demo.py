@@ -77,9 +77,11 @@ def load_demo_filtering(school, actor) -> None:
 
     pupils = list(people.filter(role=roles.PUPIL, year_group__gte=7).order_by("username"))
     staff = list(people.filter(role__in=[roles.TEACHER, roles.SUPPORT_STAFF])[:5])
+    # Suspensions are made by the roles the filtering policy names (here the DSL).
+    suspender = people.filter(role=roles.DSL).first() or it_manager or actor
     if pupils:
         actions.internet_suspend(
-            actor=teachers[0] if teachers else actor, pupil=pupils[0],
+            actor=suspender, pupil=pupils[0],
             starts_at=now - datetime.timedelta(minutes=10), ends_at=now + datetime.timedelta(hours=1),
             reason="Kept opening games in an ICT lesson after two warnings (002 \u201cIn the "
                    "Event of Inappropriate Use\u201d).")

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from esafety.directory import roles
 from esafety.filtering.models import GROUPS, Category, GroupRule, SchoolEntry, WorkingTime
+from esafety.filtering.rules import staff_social_choices
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -16,8 +17,10 @@ class UnblockRequestForm(forms.Form):
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False,
                                       empty_label="(a single site instead)",
                                       help_text="Statutory categories cannot be unblocked.")
-    site = forms.CharField(required=False, max_length=500, label="Or a single site",
-                           help_text="e.g. www.example.org")
+    site = forms.CharField(required=False, max_length=800, label="Or a site or a page",
+                           help_text="A page, e.g. www.bbc.co.uk/bitesize, unblocks that page "
+                                     "and the pages below it; a site name, e.g. "
+                                     "www.example.org, unblocks the whole site.")
     groups = forms.MultipleChoiceField(choices=[g for g in GROUPS if g[0] != "staff"],
                                        required=False, widget=forms.CheckboxSelectMultiple,
                                        label="For these groups")
@@ -42,6 +45,7 @@ class UnblockRequestForm(forms.Form):
 class DecisionNoteForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                            label="Note (required when refusing)")
+    whole_site = forms.BooleanField(required=False)
 
 
 class WrongBlockForm(forms.Form):
@@ -109,13 +113,49 @@ class SettingsForm(forms.Form):
                                      label="Block page address as browsers reach it",
                                      help_text="e.g. http://esafety.school.internal/filtering/"
                                                "blocked/")
+    max_suspension_days = forms.IntegerField(
+        min_value=1, max_value=92, label="Longest internet suspension (days)",
+        help_text="Nobody can suspend a pupil's internet access for longer than this. "
+                  "002: suspension is \u201cfor a particular lesson or activity\u201d, or "
+                  "\u201cfor a period of time\u201d after further misuse.")
+
+
+class StaffSocialNetworksForm(forms.Form):
+    choice = forms.ChoiceField(widget=forms.RadioSelect,
+                               label="Staff and personal social networks")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["choice"].choices = [(a, label) for a, label, _ in staff_social_choices()]
 
 
 class SuspensionForm(forms.Form):
     pupil = forms.CharField(max_length=150, label="Pupil's username")
     starts_at = forms.DateTimeField(widget=DateTimeInput(), label="From")
     ends_at = forms.DateTimeField(widget=DateTimeInput(), label="Until")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, max_days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_days = max_days
+        self.fields["ends_at"].help_text = (f"At most {max_days} day{'s' if max_days != 1 else ''}"
+                                            " after it starts (the school's limit).")
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends:
+            if ends <= starts:
+                self.add_error("ends_at", "The suspension must end after it starts.")
+            elif ends - starts > timezone.timedelta(days=self.max_days):
+                self.add_error("ends_at", f"A suspension can last at most {self.max_days} "
+                                          f"day{'s' if self.max_days != 1 else ''}, as the "
+                                          "school has set. Choose an earlier end.")
+        return data
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000, label="Why is it lifted early?")
 
 
 class DecideForm(forms.Form):

@@ -53,6 +53,15 @@ class FilteringSettings(models.Model):
         max_length=300, blank=True,
         help_text="Address of this site's block page as pupils' browsers reach it, e.g. "
                   "http://esafety.school.internal/filtering/blocked/")
+    # Staff and personal social networks (000 §2 and 002 say never on school facilities;
+    # 003 §6.12 allows breaks): "block" or "working_time", applied to the staff rule.
+    staff_social_networks = models.CharField(
+        max_length=16, default="block",
+        choices=[("block", "Never on school systems"),
+                 ("working_time", "Outside working time only")])
+    # The longest internet suspension anyone may set (002 "In the Event of Inappropriate Use":
+    # "for a particular lesson or activity"; "for a period of time").
+    max_suspension_days = models.PositiveSmallIntegerField(default=28)
     policy_version = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)
     lists_published_at = models.DateTimeField(null=True, blank=True)
@@ -200,6 +209,10 @@ class UnblockRequest(models.Model):
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="unblock_requests")
     site = models.CharField(max_length=253, blank=True)
+    # A page and the pages below it ("/bitesize"), when the request named one; blank for a
+    # whole site. The approver may widen a page request to the whole site, knowingly.
+    path = models.CharField(max_length=500, blank=True)
+    whole_site = models.BooleanField(default=False)
     groups = models.JSONField(default=list, blank=True)
     form = models.CharField(max_length=32, blank=True, help_text="A class or form, e.g. 9C")
     reason = models.TextField()
@@ -216,8 +229,22 @@ class UnblockRequest(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        what = self.site or (self.category.label if self.category_id else "?")
-        return f"Unblock {what} for {self.audience_label}"
+        return f"Unblock {self.what_label} for {self.audience_label}"
+
+    @property
+    def asked_for(self) -> str:
+        """The site or page as asked: ``bbc.co.uk/bitesize``."""
+        return self.site + self.path
+
+    @property
+    def unblocks_page_only(self) -> bool:
+        return bool(self.site and self.path and not self.whole_site)
+
+    @property
+    def what_label(self) -> str:
+        if self.site:
+            return self.asked_for if self.unblocks_page_only else self.site
+        return self.category.label if self.category_id else "?"
 
     @property
     def audience_label(self) -> str:
@@ -248,7 +275,12 @@ class InternetSuspension(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when an incident's sanction made it: only the roles the policy names may lift it.
+    incident_reference = models.CharField(max_length=20, blank=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    lift_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -280,7 +312,9 @@ class BlockedAttempt(models.Model):
                    models.Index(fields=["person", "category", "at"])]
 
     def __str__(self):
-        return f"{self.username or 'someone'} -> {self.host} ({self.category})"
+        from esafety.filtering.rules import default_label
+
+        return f"{self.username or 'someone'} -> {self.host} ({default_label(self.category)})"
 
 
 class FilteringAlert(models.Model):
@@ -300,7 +334,9 @@ class FilteringAlert(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Repeated attempts at {self.category} by {self.person}"
+        from esafety.filtering.rules import default_label
+
+        return f"Repeated attempts at {default_label(self.category)} by {self.person}"
 
 
 class WrongBlockReport(models.Model):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from esafety.directory.models import Person
 from esafety.engine.urls.helper import LISTS_FILE, POLICY_FILE
+from esafety.engine.urls.normalise import normalise_list_url
 from esafety.engine.urls.policy import FORMAT, Policy
 from esafety.engine.urls.snapshot import (
     CompiledLists,
@@ -85,8 +86,12 @@ def build_policy(school, now: datetime.datetime | None = None) -> dict:
     unblocks = []
     for u in UnblockRequest.objects.filter(school=school, status=UnblockRequest.APPROVED,
                                            ends_at__gt=now).select_related("category"):
+        # A page request unblocks that page and the pages below it, never the whole site,
+        # unless the approver widened it (whole_site).
+        page = normalise_list_url(u.site + u.path) if u.unblocks_page_only else ""
         unblocks.append({"id": u.pk, "categories": [u.category.name] if u.category_id else [],
-                         "sites": [u.site] if u.site else [], "groups": list(u.groups),
+                         "sites": [u.site] if u.site and not page else [],
+                         "urls": [page] if page else [], "groups": list(u.groups),
                          "forms": [u.form] if u.form else [], "users": [],
                          "starts": u.starts_at.timestamp(), "ends": u.ends_at.timestamp(),
                          "reason": u.reason[:200]})

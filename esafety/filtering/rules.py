@@ -52,15 +52,74 @@ def defaults() -> dict:
     return yaml.safe_load(DEFAULTS_FILE.read_text())
 
 
+def _humanised(name: str) -> str:
+    return name.replace("_", " ").replace("-", " ").capitalize()
+
+
+def default_label(name: str | None) -> str:
+    """A category's plain-English name from the label table (aliases followed), whatever the
+    school calls it: ``drogue`` -> "Drugs", ``porn`` -> "Pornography"."""
+    if not name:
+        return ""
+    table = defaults()["categories"]
+    name = defaults().get("aliases", {}).get(name, name)
+    return (table.get(name) or {}).get("label") or _humanised(name)
+
+
+def category_label(name: str | None, school_labels: dict | None = None) -> str:
+    """The label a page, email or CSV shows: the school's own label for the category if it
+    has one, else the label table's."""
+    if not name:
+        return ""
+    if school_labels and name in school_labels:
+        return school_labels[name]
+    return default_label(name)
+
+
+def school_labels(school) -> dict[str, str]:
+    """{category name: label} for one school (its own labels, as set on the policy page)."""
+    from esafety.filtering.models import Category
+
+    return dict(Category.objects.filter(school=school).values_list("name", "label"))
+
+
 def category_defaults(name: str) -> dict:
     info = defaults()["categories"].get(name, {})
-    return {"label": info.get("label") or name.replace("_", " ").replace("-", " ").capitalize(),
+    return {"label": default_label(name),
             "uk_sic": info.get("uk_sic", ""), "statutory": bool(info.get("statutory"))}
 
 
-def default_action(group: str, name: str, uk_sic: str) -> str | None:
-    """block | working_time | None (allowed) for a category in a group, from defaults.yaml."""
+# Staff and personal social networks: a school setting, because the seeds disagree.
+STAFF_SOCIAL_NETWORKS = "social_networks"
+
+
+def staff_social_choices() -> list[tuple[str, str, str]]:
+    """[(action, label, clause)] for the staff social networks setting."""
+    spec = defaults()["staff_social_networks"]["choices"]
+    return [(action, c["label"], c["clause"]) for action, c in spec.items()]
+
+
+def staff_social_default() -> str:
+    return defaults()["staff_social_networks"]["default"]
+
+
+def suspension_roles() -> frozenset:
+    """Who sees and makes internet suspensions (the filtering policy names them)."""
+    return frozenset(defaults()["suspension_roles"])
+
+
+def incident_suspension_lift_roles() -> frozenset:
+    """Who may lift a suspension an incident's sanction made."""
+    return frozenset(defaults()["incident_suspension_lift_roles"])
+
+
+def default_action(group: str, name: str, uk_sic: str,
+                   staff_social_networks: str | None = None) -> str | None:
+    """block | working_time | None (allowed) for a category in a group, from defaults.yaml
+    (and, for staff and social networks, the school's choice)."""
     rules = defaults()["groups"].get(group, {}).get("rules", {})
+    if group == "staff" and name == STAFF_SOCIAL_NETWORKS:
+        return staff_social_networks or staff_social_default()
     if name in rules:
         return rules[name]
     if uk_sic == "circumvention" and "circumvention" in rules:
@@ -70,11 +129,31 @@ def default_action(group: str, name: str, uk_sic: str) -> str | None:
     return None
 
 
+# What a rule of the decision is called on the screens ("group-policy" is an internal name).
+RULE_LABELS = {
+    "statutory": "Always blocked", "suspended": "Internet access suspended",
+    "school-block": "The school's block list", "school-allow": "The school's allow list",
+    "unblock": "An approved unblock", "approved-only": "Approved sites only",
+    "group-policy": "The group's rules", "allowed": "Nothing blocks it",
+    "no-policy": "No policy published", "no-lists": "No lists available",
+    "unknown-group": "No rules for the group", "no-url": "No address",
+}
+
+
+def rule_label(rule: str | None) -> str:
+    if not rule:
+        return ""
+    return RULE_LABELS.get(rule, rule.replace("-", " ").capitalize())
+
+
 def clause_for(rule: str, working_time: bool = False) -> tuple[str, str]:
     if rule == "group-policy" and working_time:
         return CLAUSES["working-time"]
     return CLAUSES.get(rule, ("Blocked", "Blocked by the school\u2019s filtering policy."))
 
 
-__all__ = ["CLAUSES", "GROUP_LABELS", "SAMPLE_LISTS", "UK_SIC_LABELS", "category_defaults",
-           "clause_for", "default_action", "defaults"]
+__all__ = ["CLAUSES", "GROUP_LABELS", "RULE_LABELS", "SAMPLE_LISTS", "UK_SIC_LABELS",
+           "category_defaults", "category_label", "clause_for", "default_action",
+           "default_label", "defaults", "incident_suspension_lift_roles", "rule_label",
+           "school_labels", "staff_social_choices", "staff_social_default",
+           "suspension_roles"]

@@ -28,4 +28,6 @@ urlpatterns = [
     path("policy/entries/<int:pk>/remove/", views.policy_entry_remove, name="policy_entry_remove"),
     path("policy/try/", views.policy_decide, name="policy_decide"),
     path("policy/settings/", views.policy_settings, name="policy_settings"),
+    path("policy/staff-social-networks/", views.policy_staff_social,
+         name="policy_staff_social"),
 ]

@@ -16,6 +16,7 @@ from esafety.directory import roles
 from esafety.directory.access import require_role
 from esafety.directory.models import Person, School
 from esafety.engine.urls.normalise import parse_target
+from esafety.engine.urls.policy import Policy
 from esafety.errors import EsafetyError
 from esafety.filtering import access, actions, forms, publish
 from esafety.filtering.models import (
@@ -33,7 +34,12 @@ from esafety.filtering.models import (
     WorkingTime,
     WrongBlockReport,
 )
-from esafety.filtering.rules import clause_for
+from esafety.filtering.rules import (
+    category_label,
+    clause_for,
+    school_labels,
+    staff_social_choices,
+)
 from esafety.policies.middleware import gate_exempt
 
 
@@ -62,6 +68,7 @@ def home(request):
         "config": config, "mine": mine, "pending": pending, "now": now,
         "can_manage": user.role in actions.CAN_MANAGE_FILTERING or user.is_superuser,
         "can_logs": can_logs, "is_approver": _is_approver(user),
+        "can_suspend": actions.may_see_suspensions(user),
         "blocked_week": BlockedAttempt.objects.filter(school=school, at__gte=week,
                                                       action="block").count()
         if can_logs else None,
@@ -103,12 +110,19 @@ def blocked(request):
     is_staff = (user.is_staff_member if user else group == "staff")
     is_pupil = (user.is_pupil if user else group in ("ks1", "ks2", "ks3", "ks4", "sixth_form"))
     report_query = urlencode({"url": url, "category": category_name, "rule": rule})
-    unblock_query = urlencode({"site": target.host if target else "",
+    # The page that was blocked (without its query): asking for it unblocks that page and
+    # the pages below it; the requester can shorten it, or give the site name instead.
+    page = ""
+    if target is not None and not target.is_ip:
+        path = target.url[target.url.find("/"):].split("?", 1)[0].rstrip("/")
+        page = target.host + path
+    unblock_query = urlencode({"site": page,
                                "category": category.pk if category and not category.statutory
                                else ""})
     return render(request, "filtering/blocked.html", {
         "school": school, "url": url, "host": target.host if target else "",
         "category": category, "category_name": category_name, "rule": rule,
+        "category_label": category.label if category else category_label(category_name),
         "group_label": GROUP_LABELS.get(group, ""), "heading": heading, "clause": clause,
         "is_staff": is_staff, "is_pupil": is_pupil, "working": working,
         "statutory": rule == "statutory" or (category is not None and category.statutory),
@@ -212,8 +226,11 @@ def unblock_decide(request, pk, decision):
     note = request.POST.get("note", "")
     try:
         if decision == "approve":
-            actions.unblock_approve(actor=user, request=item, note=note)
-            messages.success(request, "Approved. The unblock starts and ends by itself.")
+            whole_site = request.POST.get("whole_site") == "on"
+            actions.unblock_approve(actor=user, request=item, note=note, whole_site=whole_site)
+            messages.success(request, "Approved" + (f" for the whole of {item.site}"
+                                                    if whole_site else "")
+                             + ". The unblock starts and ends by itself.")
         elif decision == "refuse":
             actions.unblock_refuse(actor=user, request=item, note=note)
             messages.success(request, "Refused. The requester can see your note.")
@@ -275,7 +292,8 @@ def alerts(request):
     actions.ingest_spool(school=user.school)
     rows = FilteringAlert.objects.filter(school=user.school).select_related(
         "person", "acknowledged_by")[:200]
-    return render(request, "filtering/alerts.html", {"rows": rows})
+    return render(request, "filtering/alerts.html", {"rows": rows,
+                                                     "labels": school_labels(user.school)})
 
 
 @login_required
@@ -299,7 +317,8 @@ def reports(request):
                  if user.school_id else actions.CAN_MANAGE_FILTERING)
     rows = WrongBlockReport.objects.filter(school=user.school).select_related(
         "reported_by", "resolved_by")[:200]
-    return render(request, "filtering/reports.html", {"rows": rows})
+    return render(request, "filtering/reports.html", {"rows": rows,
+                                                      "labels": school_labels(user.school)})
 
 
 @login_required
@@ -320,11 +339,19 @@ def report_resolve(request, pk):
 
 
 # -- suspensions ----------------------------------------------------------------------------
+def _require_suspension_role(user) -> None:
+    # The list names pupils and why they were sanctioned: only the roles the filtering
+    # policy names (DSL, online safety lead, headteacher, IT manager) see it; others get 404.
+    if not actions.may_see_suspensions(user):
+        raise Http404("not available")
+
+
 @login_required
 def suspensions(request):
     user = request.user
-    require_role(user, actions.CAN_SUSPEND_INTERNET)
-    form = forms.SuspensionForm(request.POST or None)
+    _require_suspension_role(user)
+    config = actions.settings_for(user.school)
+    form = forms.SuspensionForm(request.POST or None, max_days=config.max_suspension_days)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         pupil = Person.objects.filter(school=user.school, username=data["pupil"]).first()
@@ -335,24 +362,27 @@ def suspensions(request):
                 actions.internet_suspend(actor=user, pupil=pupil, starts_at=data["starts_at"],
                                          ends_at=data["ends_at"], reason=data["reason"])
             except EsafetyError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, str(exc)[:1].upper() + str(exc)[1:] + ".")
             else:
                 messages.success(request, f"Internet access of {pupil.display_name} suspended.")
                 return redirect("filtering:suspensions")
-    rows = InternetSuspension.objects.filter(school=user.school).select_related(
-        "pupil", "created_by")[:200]
-    return render(request, "filtering/suspensions.html", {"rows": rows, "form": form,
-                                                          "now": timezone.now()})
+    rows = [(s, actions.may_lift(user, s)) for s in InternetSuspension.objects.filter(
+        school=user.school).select_related("pupil", "created_by", "lifted_by")[:200]]
+    return render(request, "filtering/suspensions.html", {
+        "rows": rows, "form": form, "now": timezone.now(), "lift_form": forms.LiftForm(),
+        "max_days": config.max_suspension_days})
 
 
 @login_required
 @require_POST
 def suspension_lift(request, pk):
     user = request.user
-    require_role(user, actions.CAN_SUSPEND_INTERNET)
+    _require_suspension_role(user)
     suspension = access.get_suspension_for_user(user, pk)
+    form = forms.LiftForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        actions.internet_suspension_lift(actor=user, suspension=suspension)
+        actions.internet_suspension_lift(actor=user, suspension=suspension, reason=reason)
         messages.success(request, "Suspension lifted.")
     except EsafetyError as exc:
         _fail(request, exc)
@@ -360,6 +390,35 @@ def suspension_lift(request, pk):
 
 
 # -- policy -----------------------------------------------------------------------------------
+# What the filtering table says a group gets for a category, in working and personal time.
+_EFFECTIVE = {
+    "statutory": ("Blocked for everyone", "bad"),
+    "approved-only": ("Approved sites only", "bad"),
+    "blocked": ("Blocked", "bad"),
+    "working": ("Blocked in working time, allowed outside it", "warn"),
+    "allowed": ("Allowed", "ok"),
+}
+
+
+def effective_answer(policy, group: str, category: str) -> tuple[str, str, str]:
+    """(key, words, badge class) for one cell of the filtering table, from the engine's own
+    answer in working time and outside it."""
+    working, working_rule = policy.category_answer(group, category, working=True)
+    personal, personal_rule = policy.category_answer(group, category, working=False)
+    if working_rule == "statutory":
+        key = "statutory"
+    elif working_rule == "approved-only":
+        key = "approved-only"
+    elif working == "block" and personal == "block":
+        key = "blocked"
+    elif working == "block":
+        key = "working"
+    else:
+        key = "allowed"
+    words, badge = _EFFECTIVE[key]
+    return key, words, badge
+
+
 @login_required
 def policy(request):
     user = request.user
@@ -368,20 +427,50 @@ def policy(request):
     categories = list(Category.objects.filter(school=school).order_by("uk_sic", "label"))
     rules = {(r.group, r.category_id): r.action
              for r in GroupRule.objects.filter(school=school)}
-    rows = [{"category": c, "cells": [(g, rules.get((g, c.pk), GroupRule.ALLOW))
-                                      for g, _ in GROUPS]} for c in categories]
+    # The engine's answer for each cell (no lists needed: it decides on category names).
+    engine = Policy(publish.build_policy(school), None)
+    rows = []
+    for c in categories:
+        cells = []
+        for g, group_label in GROUPS:
+            key, words, badge = effective_answer(engine, g, c.name)
+            cells.append({"group": g, "group_label": group_label, "action": rules.get((g, c.pk), GroupRule.ALLOW),
+                          "effective": words, "badge": badge,
+                          "staff_setting": g == "staff" and c.name == "social_networks"})
+        rows.append({"category": c, "cells": cells})
     spans: dict[int, list] = {}
     for w in WorkingTime.objects.filter(school=school):
         spans.setdefault(w.weekday, []).append((w.starts, w.ends))
+    config = actions.settings_for(school)
     return render(request, "filtering/policy.html", {
         "rows": rows, "groups": GROUPS, "actions": GroupRule.ACTIONS,
         "settings": {s.group: s for s in GroupSetting.objects.filter(school=school)},
         "working_form": forms.WorkingTimeForm(initial_spans=spans),
         "entries": SchoolEntry.objects.filter(school=school),
         "entry_form": forms.SchoolEntryForm(), "decide_form": forms.DecideForm(),
-        "config": actions.settings_for(school),
+        "config": config, "has_working_time": bool(spans),
         "settings_form": _settings_form(school),
+        "staff_social_choices": staff_social_choices(),
         "imports": ListImport.objects.filter(school=school)[:5]})
+
+
+@login_required
+@require_POST
+def policy_staff_social(request):
+    user = request.user
+    require_role(user, actions.CAN_MANAGE_FILTERING)
+    form = forms.StaffSocialNetworksForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.staff_social_networks_set(actor=user, school=user.school,
+                                              choice=form.cleaned_data["choice"])
+            label = dict(form.fields["choice"].choices)[form.cleaned_data["choice"]]
+            messages.success(request, f"Staff and personal social networks: {label.lower()}.")
+        except EsafetyError as exc:
+            _fail(request, exc)
+    else:
+        messages.error(request, "Choose one of the settings shown; nothing was changed.")
+    return redirect("filtering:policy")
 
 
 def _settings_form(school, data=None):
@@ -390,7 +479,8 @@ def _settings_form(school, data=None):
         "approver_roles": config.approver_roles or [roles.IT_MANAGER],
         "alert_threshold": config.alert_threshold,
         "alert_window_minutes": config.alert_window_minutes,
-        "block_page_url": config.block_page_url})
+        "block_page_url": config.block_page_url,
+        "max_suspension_days": config.max_suspension_days})
 
 
 @login_required
@@ -529,5 +619,8 @@ def policy_decide(request):
             decision = publish.current_policy(user.school).decide(
                 target, person.username, at.timestamp(), "GET", form.cleaned_data["url"])
             result = {"decision": decision, "person": person, "at": at,
+                      "category": category_label(decision.category,
+                                                 school_labels(user.school)),
+                      "group": GROUP_LABELS.get(decision.group, decision.group or ""),
                       "clause": clause_for(decision.rule, "working time" in decision.reason)}
     return render(request, "filtering/decide.html", {"form": form, "result": result})

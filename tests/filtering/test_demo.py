@@ -19,7 +19,7 @@ def test_the_demo_has_lists_policies_an_open_and_an_expired_unblock_and_attempts
         make_person(roles.PUPIL, username=f"p{n}", year_group=7 + n % 6, form=f"{7 + n % 6}A")
     with django_capture_on_commit_callbacks(execute=True):
         demo.load_demo_filtering(school, headteacher)
-    assert Category.objects.filter(school=school).count() == 20
+    assert Category.objects.filter(school=school).count() == 21
     states = sorted(u.state() for u in UnblockRequest.objects.filter(school=school))
     assert states == ["active", "expired", "pending"]
     assert InternetSuspension.objects.filter(school=school).count() == 1

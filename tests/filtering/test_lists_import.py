@@ -17,11 +17,12 @@ def test_importing_the_sample_lists_creates_categories_rules_and_a_published_sna
     assert adult.aliases == ["porn"]
     assert GroupRule.objects.get(school=school, group="ks3",
                                  category__name="social_networks").action == "block"
+    # Staff: personal social networks never by default (000 §2, 002); VPNs blocked.
     assert GroupRule.objects.get(school=school, group="staff",
-                                 category__name="social_networks").action == "working_time"
+                                 category__name="social_networks").action == "block"
     assert GroupRule.objects.get(school=school, group="ks2", category__name="vpn").action == "block"
-    assert not GroupRule.objects.filter(school=school, group="staff",
-                                        category__name="vpn").exists()
+    assert GroupRule.objects.get(school=school, group="staff",
+                                 category__name="vpn").action == "block"
     lists = load_snapshot(publish.snapshot_dir(school) / "lists.snap")
     assert "social_networks" in lists.categories
     assert (publish.snapshot_dir(school) / "policy.json").exists()
@@ -64,7 +65,7 @@ def test_the_lists_command_reports_what_it_read(school, capsys, it_manager):
     call_command("lists", "import", str(SAMPLE_LISTS), "--school", school.slug,
                  "--actor", it_manager.username)
     out = capsys.readouterr().out
-    assert "Imported 20 categories into Hollins Park School: 233 domains, 7 URLs" in out
+    assert "Imported 21 categories into Hollins Park School: 243 domains, 7 URLs" in out
     assert "0 line(s) skipped" in out
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("lists", "import", "/nonexistent/lists", "--school", school.slug)

@@ -13,8 +13,11 @@ Order of the rules (the first that applies wins):
                       of Inappropriate Use");
 3. ``school-block``   on the school's own block list;
 4. ``school-allow``   on the school's own allow list;
-5. ``unblock``        an approved unblock covers this site or category for this person now
-                      (002 "Education - Students": lifted "for the period of study");
+5. ``unblock``        an approved unblock covers this site, this page (and the pages below
+                      it) or this category for this person now (002 "Education - Students":
+                      lifted "for the period of study"); a page unblock never opens the
+                      whole site, and cannot open HTTPS without interception (CONNECT
+                      carries no path);
 6. ``approved-only``  the group may only reach approved sites (004 §3.2.2, KS1);
 7. ``group-policy``   the category is blocked for the group, always or in working time;
 8. ``allowed``        nothing blocks it.
@@ -30,7 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from esafety.engine.urls.normalise import Target, host_suffixes
+from esafety.engine.urls.normalise import Target, host_suffixes, url_prefixes
 from esafety.engine.urls.snapshot import CompiledLists
 
 FORMAT = 1
@@ -110,10 +113,13 @@ class Policy:
         self.labels = data.get("labels", {})
         self.group_labels = data.get("group_labels", {})
         names = lists.mask_of if lists is not None else (lambda _names: 0)
-        self.statutory_mask = names(data.get("statutory", []))
+        self.statutory_names = frozenset(data.get("statutory", []))
+        self.statutory_mask = names(self.statutory_names)
         self.groups = {}
+        self.group_rules = {}
         for group, spec in data.get("groups", {}).items():
             rules = spec.get("rules", {})
+            self.group_rules[group] = dict(rules)
             always = names([c for c, a in rules.items() if a == BLOCK])
             working = always | names([c for c, a in rules.items() if a == WORKING_TIME])
             self.groups[group] = {
@@ -131,6 +137,8 @@ class Policy:
             self.unblocks.append({
                 **u, "mask": names(u.get("categories", [])),
                 "sites": set(u.get("sites", [])), "groups": set(u.get("groups", [])),
+                # Pages: stripped URL prefixes as the lists hold them ("bbc.co.uk/bitesize").
+                "urls": set(u.get("urls", [])),
                 "forms": set(u.get("forms", [])),
                 "users": {x.lower() for x in u.get("users", [])},
             })
@@ -241,6 +249,7 @@ class Policy:
         blocked = (spec["working"] if working else spec["always"]) & mask
         unblocked_by = None
         if self.unblocks:
+            prefixes = None
             for u in self.unblocks:
                 if not (u["starts"] <= at < u["ends"]):
                     continue
@@ -252,6 +261,14 @@ class Policy:
                                          f"Unblocked until {self._local(u['ends'])}: "
                                          f"{u.get('reason', '')}".strip(), mask, original,
                                          unblock=u)
+                if u["urls"] and not host_only:
+                    if prefixes is None:
+                        prefixes = url_prefixes(target.stripped)
+                    if any(p in u["urls"] for p in prefixes):
+                        return self._allowed(target, group, "unblock",
+                                             f"Unblocked until {self._local(u['ends'])}: "
+                                             f"{u.get('reason', '')}".strip(), mask, original,
+                                             unblock=u)
                 if blocked & u["mask"]:
                     blocked &= ~u["mask"]
                     unblocked_by = u
@@ -278,6 +295,25 @@ class Policy:
                                  f"Unblocked until {self._local(unblocked_by['ends'])}: "
                                  f"{unblocked_by.get('reason', '')}".strip(), mask, original)
         return self._allowed(target, group, "allowed", "", mask, original)
+
+    def category_answer(self, group: str, category: str, working: bool) -> tuple[str, str]:
+        """(action, rule) for an address listed only in `category`, for someone in `group`,
+        in working time or not: what the filtering table shows. Site lists, unblocks and
+        suspensions are about particular sites and people, so they are left out. Agrees
+        with :meth:`decide` (a test checks every sample category)."""
+        if getattr(self, "fail_reason", None) is not None:
+            return "block", "no-policy"
+        if category in self.statutory_names:
+            return "block", "statutory"
+        spec = self.groups.get(group)
+        if spec is None:
+            return "block", "unknown-group"
+        if spec["approved_only"]:
+            return "block", "approved-only"
+        action = self.group_rules.get(group, {}).get(category)
+        if action == BLOCK or (action == WORKING_TIME and working and self.working_time):
+            return "block", "group-policy"
+        return "allow", "allowed"
 
     def _allowed(self, target, group, rule, reason, mask, original, unblock=None) -> Decision:
         decision = Decision("allow", self.lists.first_name(mask), group, rule, reason,
