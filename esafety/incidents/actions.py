@@ -273,13 +273,46 @@ def recipients_for(incident: Incident) -> list[Person]:
     return [p for p in found if p is not None and p.email]
 
 
+# Mail settings that accept a message without sending it anywhere: with these, nobody
+# has been told, and the history must say so.
+NOT_SENDING_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend":
+        "this install only prints emails on its console (EMAIL_BACKEND is not set up to send)",
+    "django.core.mail.backends.dummy.EmailBackend": "this install throws emails away "
+                                                     "(EMAIL_BACKEND is the dummy backend)",
+    "django.core.mail.backends.filebased.EmailBackend":
+        "this install writes emails to files instead of sending them",
+}
+NOTIFICATION_SENT = "notification_sent"
+NOTIFICATION_FAILED = "notification_failed"
+
+
 def notify_report(incident_pk: int) -> int:
-    """Email the people who must know (after commit). The email says where, not what."""
+    """Email the people who must know (after commit). The email says where, not what.
+
+    The outcome is recorded in the incident's history: "notification_sent" naming who was
+    emailed, or "notification_failed" with the reason (nobody to tell, no email address,
+    mail not set up, or the mail server's error). Never raises: the report is already saved.
+    """
+    try:
+        return _notify_report(incident_pk)
+    except Exception:  # noqa: BLE001 - after commit: the report stands, the failure is logged
+        log.exception("incident %s: the alert could not be sent or recorded", incident_pk)
+        return 0
+
+
+def _notify_report(incident_pk: int) -> int:
+    from django.core.mail import get_connection
+
     incident = Incident.objects.select_related("school", "subject_staff").get(pk=incident_pk)
     people = recipients_for(incident)
+    failures = []
     if not people:
-        log.warning("incident %s: nobody to notify (name a designated person)", incident.reference)
-        return 0
+        failures.append("nobody to tell: name a designated person in incident settings, and "
+                        "check the safeguarding lead has an email address")
+    backend = getattr(settings, "EMAIL_BACKEND", "")
+    if people and backend in NOT_SENDING_BACKENDS:
+        failures.append(NOT_SENDING_BACKENDS[backend])
     urgent = incident.kind in rules.URGENT_TYPES
     subject = (f"{'URGENT: ' if urgent else ''}New online safety report {incident.reference}: "
                f"{'allegation about a member of staff' if incident.is_allegation else incident.kind_label}")
@@ -292,11 +325,60 @@ def notify_report(incident_pk: int) -> int:
                   "police referral. The seeds' steps:"] + [f"- {s}" for s in rules.IMAGE_STEPS]
     lines += ["", f"Sign in to esafety and open Incidents, reference {incident.reference}.",
               "Details are not included in this email to keep them safe."]
-    sent = 0
-    for person in people:
-        sent += send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [person.email],
-                          fail_silently=True)
-    return sent
+    sent = []
+    if people and not failures:
+        # A mail server that never answers must not hold the reporter's page for ever.
+        connection = get_connection(fail_silently=False,
+                                    timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 15)
+        for person in people:
+            try:
+                if send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL,
+                             [person.email], connection=connection):
+                    sent.append(person)
+                else:
+                    failures.append(f"the mail server did not accept the email to "
+                                    f"{person.display_name}")
+            except Exception as exc:  # noqa: BLE001 - any mail failure is recorded, not raised
+                log.warning("incident %s: email to %s failed: %s", incident.reference,
+                            person.pk, exc)
+                failures.append(f"the email to {person.display_name} failed "
+                                f"({type(exc).__name__}: {str(exc)[:200]})")
+    with transaction.atomic():
+        incident = _lock(incident)
+        # Failures first: when some were told, the latest entry says someone was.
+        if failures:
+            _append(incident, actor=None, kind=NOTIFICATION_FAILED,
+                    data={"to": [p.pk for p in people if p not in sent],
+                          "reason": "; ".join(failures)})
+            log.warning("incident %s: alert not sent: %s", incident.reference, failures)
+        if sent:
+            _append(incident, actor=None, kind=NOTIFICATION_SENT,
+                    data={"to": [p.pk for p in sent],
+                          "name": ", ".join(p.display_name for p in sent)})
+    return len(sent)
+
+
+def failed_alert(incident: Incident) -> IncidentEvent | None:
+    """The failure, when the latest alert about this incident reached nobody who must know."""
+    last = (IncidentEvent.objects.filter(incident=incident,
+                                         kind__in=[NOTIFICATION_SENT, NOTIFICATION_FAILED])
+            .order_by("-seq").first())
+    return last if last is not None and last.kind == NOTIFICATION_FAILED else None
+
+
+def notification_failed(incident: Incident) -> bool:
+    return failed_alert(incident) is not None
+
+
+def unalerted(incidents):
+    """Of these incidents, the new ones whose latest alert email reached nobody."""
+    from django.db.models import OuterRef, Subquery
+
+    latest = (IncidentEvent.objects.filter(incident=OuterRef("pk"),
+                                           kind__in=[NOTIFICATION_SENT, NOTIFICATION_FAILED])
+              .order_by("-seq").values("kind")[:1])
+    return (incidents.filter(status=STATUS_NEW).annotate(alert=Subquery(latest))
+            .filter(alert=NOTIFICATION_FAILED))
 
 
 # --- editing (optimistic locking) -------------------------------------------------------

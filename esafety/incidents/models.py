@@ -199,6 +199,9 @@ EVENT_LABELS = {
     "police_referral": "Marked for police referral",
     "police_matters": "Police-reportable content recorded",
     "allegation": "Passed on as an allegation about a member of staff",
+    "image_removed": "File removed (images of a child are never kept)",
+    "notification_sent": "Alert emailed",
+    "notification_failed": "Alert email NOT sent",
 }
 
 

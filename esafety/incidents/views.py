@@ -81,6 +81,8 @@ def home(request):
     return render(request, "incidents/home.html", {
         "own": access.own_reports(user),
         "cases": cases,
+        "unalerted": list(actions.unalerted(access.team_incidents(user))
+                          .order_by("reported_at")[:20]),
         "is_team_member": access.is_leader(user) or bool(cases)
                           or access.team_incidents(user).exists(),
         "statuses": STATUS_CHOICES, "kinds": rules.TYPE_CHOICES,
@@ -111,6 +113,8 @@ def report_new(request):
         incident = _attempt(form, lambda: _report(user, form))
         if incident is not None:
             messages.success(request, _thanks(user, incident))
+            if actions.notification_failed(incident):
+                messages.warning(request, _not_emailed(user))
             return redirect("incidents:detail", pk=incident.pk)
     return render(request, template, {"form": form, "image_steps": rules.IMAGE_STEPS},
                   status=400 if form.errors else 200)
@@ -126,6 +130,18 @@ def _thanks(user, incident) -> str:
                 "now. Please read the steps below.")
     return ("Thank you for telling us. Your report is saved and the designated safeguarding lead "
             "can see it now.")
+
+
+def _not_emailed(user) -> str:
+    # The alert email failed (recorded in the case's history): say so, in plain words.
+    if user.is_pupil:
+        return ("We could not send a message to the staff who keep you safe just now. Your "
+                "report is saved and they will see it when they look at reports. If you are "
+                "worried right now, talk to a teacher or another adult you trust, or call "
+                "Childline free on 0800 1111.")
+    return ("We have recorded your report, but we could not email the designated safeguarding "
+            "lead just now; they will see it in the incident log. If anyone is in danger now, "
+            "tell the safeguarding lead in person or call 999.")
 
 
 def _report(user, form):
@@ -218,6 +234,7 @@ def _render_detail(request, incident, level, status=200, **bound):
         "investigators": investigators,
         "viewers": incident.viewers.select_related("person"),
         "evidence_rows": _evidence_rows(incident),
+        "alert_failed": actions.failed_alert(incident),
         "events": incident.events.select_related("actor").order_by("-seq"),
         "ratings": ratings,
         "sanctions": incident.sanctions.select_related("person", "decided_by"),
