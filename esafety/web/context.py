@@ -39,4 +39,8 @@ def navigation(request):
         url = reverse(url_name)
         items.append({"label": label, "url": url,
                       "current": request.path == url or (url != "/" and request.path.startswith(url))})
+    # Only the closest match is current: /policies/agreements/ is Agreements, not Policies too.
+    current = [item for item in items if item["current"]]
+    for item in current:
+        item["current"] = item is max(current, key=lambda found: len(found["url"]))
     return {"nav_items": items}

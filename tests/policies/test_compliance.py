@@ -110,3 +110,63 @@ def test_an_unknown_version_shows_the_audiences_current_version(headteacher, pub
         response = client_for(headteacher).get(URL, {"audience": "pupils_ks3", "version": wanted})
         assert response.status_code == 200, wanted
         assert response.context["version"] == current
+
+
+def test_the_filter_works_for_every_audience_after_changing_it(headteacher, make_person, publish,
+                                                               client_for):
+    """Changing the audience keeps the previous audience's version in the form (issue 10 §10)."""
+    staff_v1 = publish(roles.AUDIENCE_STAFF, "1.0")
+    staff_v2 = publish(roles.AUDIENCE_STAFF, "2.0")
+    actions.acceptance_record(actor=headteacher, person=headteacher, version=staff_v2,
+                              decision="accepted")
+    published = {audience: publish(audience) for audience, _ in roles.AUDIENCE_CHOICES
+                 if audience != roles.AUDIENCE_STAFF}
+    published[roles.AUDIENCE_STAFF] = staff_v2
+    client = client_for(headteacher)
+
+    for audience, _label in roles.AUDIENCE_CHOICES:
+        # What the browser sends after the audience select is changed on the staff page.
+        response = client.get(URL, {"audience": audience, "version": staff_v1.pk,
+                                    "status": "", "q": ""})
+        assert response.status_code == 200, audience
+        wanted = staff_v1 if audience == roles.AUDIENCE_STAFF else published[audience]
+        assert response.context["version"] == wanted, audience
+        # and again from a pupil page, whose year group and form are still filled in
+        response = client.get(URL, {"audience": audience, "version": published[roles.AUDIENCE_KS3].pk,
+                                    "status": "", "year_group": "8", "form": "8B", "q": ""})
+        assert response.status_code == 200, audience
+        assert response.context["version"] == published[audience], audience
+
+
+def test_a_pupil_filter_left_over_does_not_empty_the_staff_list(headteacher, teacher, publish,
+                                                                client_for):
+    version = publish(roles.AUDIENCE_STAFF)
+    actions.acceptance_record(actor=headteacher, person=headteacher, version=version,
+                              decision="accepted")
+    response = client_for(headteacher).get(URL, {"audience": roles.AUDIENCE_STAFF,
+                                                 "year_group": "8", "form": "8B"})
+    assert {row.person for row in response.context["rows"]} == {headteacher, teacher}
+
+
+def test_an_audience_without_a_policy_says_so_and_keeps_the_filter(headteacher, publish,
+                                                                    client_for):
+    publish(roles.AUDIENCE_KS3)
+    response = client_for(headteacher).get(URL, {"audience": roles.AUDIENCE_VISITORS})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "No Acceptable Use Policy has been published for this group yet." in page
+    assert 'name="audience"' in page
+
+
+def test_nonsense_in_the_filter_is_named_not_a_failure(headteacher, publish, client_for):
+    publish(roles.AUDIENCE_KS3)
+    response = client_for(headteacher).get(URL, {"audience": "martians", "year_group": "99",
+                                                 "version": "x"})
+    assert response.status_code == 200
+    assert "Some of the filters were not understood" in response.content.decode()
+
+
+def test_only_agreements_is_the_current_page_in_the_navigation(headteacher, client_for):
+    response = client_for(headteacher).get(URL)
+    assert [item["label"] for item in response.context["nav_items"] if item["current"]] == [
+        "Agreements"]
