@@ -106,3 +106,29 @@ def require_not_under_allegation(actor, person, *, what: str) -> None:
     if is_guarded_by_allegation(person) and is_subject_of_open_allegation(actor):
         raise NotAllowed(f"you cannot {what} while an allegation about you is open: "
                          f"{GUARDED_BY_ALLEGATION} hear allegations, so ask the service operator")
+
+
+# Who each role may find in a person picker (issue 10: "Person pickers show only the people
+# that role may see"). Staff who teach or look after pupils, and the people managers, find
+# anyone in the school; everyone else finds the adults (staff, governors, guests), so a pupil
+# can still name a trusted adult and a visitor can name a member of staff; other people are
+# described in words. A parent also finds their own children. Everyone finds themselves.
+SEES_WHOLE_SCHOOL = "the whole school"
+SEES_ADULTS = "adults"
+SEES_ADULTS_AND_OWN_CHILDREN = "adults and their own children"
+PICKER_SEES: dict[str, str] = {
+    roles.HEADTEACHER: SEES_WHOLE_SCHOOL,
+    roles.ASSISTANT_HEAD: SEES_WHOLE_SCHOOL,
+    roles.DSL: SEES_WHOLE_SCHOOL,
+    roles.ONLINE_SAFETY_LEAD: SEES_WHOLE_SCHOOL,
+    roles.IT_MANAGER: SEES_WHOLE_SCHOOL,
+    roles.BUSINESS_MANAGER: SEES_WHOLE_SCHOOL,
+    roles.TEACHER: SEES_WHOLE_SCHOOL,
+    roles.SUPPLY_TEACHER: SEES_WHOLE_SCHOOL,
+    roles.TRAINEE: SEES_WHOLE_SCHOOL,
+    roles.SUPPORT_STAFF: SEES_ADULTS,
+    roles.GOVERNOR: SEES_ADULTS,
+    roles.VISITOR: SEES_ADULTS,
+    roles.PUPIL: SEES_ADULTS,
+    roles.PARENT: SEES_ADULTS_AND_OWN_CHILDREN,
+}

@@ -46,6 +46,8 @@ GUEST_ROLES = frozenset({SUPPLY_TEACHER, TRAINEE, VISITOR})
 # Senior staff: may be named investigators (002 "Other Incidents") and see leadership screens.
 SENIOR_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD})
 
+# Every adult the school knows: staff, governors and guests.
+ADULT_ROLES = STAFF_ROLES | GUEST_ROLES | {GOVERNOR}
 # Senior and safeguarding roles (issue 10 "Nobody climbs"): only the headteacher (or the
 # service operator) gives or takes them away, never an import.
 PROTECTED_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD, GOVERNOR})

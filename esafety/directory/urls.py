@@ -6,6 +6,7 @@ app_name = "directory"
 urlpatterns = [
     path("", views.people, name="people"),
     path("import/", views.people_import, name="import"),
+    path("search", views.people_search, name="search"),
     path("school/", views.school_settings, name="school"),
     path("guests/new/", views.guest_new, name="guest_new"),
     path("<int:pk>/", views.person_detail, name="person"),

@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from esafety.audit import events
 from esafety.audit.models import AuditEvent
-from esafety.directory import actions, permissions, roles
+from esafety.directory import actions, permissions, picker, roles
 from esafety.directory.access import get_person_for_user, require_role
 from esafety.directory.forms import (
     GuestForm,
@@ -24,6 +26,28 @@ from esafety.errors import EsafetyError
 from esafety.policies import status
 
 CAN_SEE_PEOPLE = roles.CAN_MANAGE_PEOPLE | roles.SENIOR_ROLES
+# Searches one person may make a minute: plenty for typing, too few to walk the whole roll.
+SEARCHES_PER_MINUTE = 120
+
+
+@login_required
+def people_search(request):
+    """The person picker's suggestions: only people the signed-in person may see
+    (access.people_visible_to), at least 2 characters typed, at most 20 answers."""
+    minute = int(timezone.now().timestamp() // 60)
+    key = f"people-search:{request.user.pk}:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the entry expired between add and incr
+        count = 1
+    headers = {"Cache-Control": "no-store"}
+    if count > SEARCHES_PER_MINUTE:
+        return JsonResponse({"results": [], "error": "Too many searches: wait a minute."},
+                            status=429, headers=headers)
+    results = picker.people_search_results(request.user, request.GET.get("q", ""),
+                                           scope=request.GET.get("scope", "everyone"))
+    return JsonResponse({"results": results}, headers=headers)
 
 
 @login_required

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from esafety.directory import roles
 from esafety.directory.models import Person
+from esafety.directory.picker import PersonPickerField
 from esafety.policies.models import Acceptance
 
 
@@ -38,7 +39,8 @@ class NewDocumentForm(forms.Form):
     audience = forms.ChoiceField(
         choices=[("", "Not an Acceptable Use Policy")] + roles.AUDIENCE_CHOICES, required=False,
         help_text="Choose who must accept it, if it is an Acceptable Use Policy")
-    responsible_person = forms.ModelChoiceField(queryset=Person.objects.none(), required=False)
+    responsible_person = PersonPickerField(queryset=Person.objects.none(), required=False,
+                                           scope="staff")
     review_every_months = forms.IntegerField(min_value=1, max_value=60, initial=12,
                                              label="Review every (months)")
 
