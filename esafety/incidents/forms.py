@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from esafety.directory import roles
 from esafety.directory.models import Person
+from esafety.directory.picker import PeoplePickerField, PersonPickerField, limit_pickers
 from esafety.incidents import rules
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -51,14 +52,16 @@ class StaffReportForm(forms.Form):
     occurred_at = forms.DateTimeField(label="When did it happen?", required=False, widget=DATETIME)
     location = forms.CharField(label="Where (room, device, website or app)", max_length=200,
                                required=False)
-    people = PeopleChoice(label="People involved", required=False, queryset=Person.objects.none(),
-                          help_text="Pupils or staff of this school the incident is about. "
-                                    "Hold Ctrl (or Cmd) to choose more than one.")
-    subject_staff = PersonChoice(
+    people = PeoplePickerField(label="People involved", required=False,
+                               queryset=Person.objects.none(), scope="involved",
+                               help_text="Pupils or staff of this school the incident is about: "
+                                         "type part of a name; separate several people with "
+                                         "a semicolon (;).")
+    subject_staff = PersonPickerField(
         label="If this is an allegation about a member of staff, who?", required=False,
-        queryset=Person.objects.none(),
-        help_text="Only the headteacher (or, about the headteacher, the chair of governors) "
-                  "will see it.")
+        queryset=Person.objects.none(), scope="staff",
+        help_text="Type part of their name. Only the headteacher (or, about the headteacher, "
+                  "the chair of governors) will see it.")
     urls = forms.CharField(label="Web addresses (one per line)", widget=forms.Textarea(
         attrs={"rows": 3}), required=False)
     image_location = forms.CharField(
@@ -69,8 +72,10 @@ class StaffReportForm(forms.Form):
         label="A screenshot, .eml email copy or PDF (optional)", required=False,
         help_text="Up to 10 MB. Not for nude or sexual images of a child.")
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if viewer is not None:  # only the people this reporter may see (issue 10 §4)
+            limit_pickers(self, viewer)
         self.fields["people"].queryset = _school_people(school).filter(
             role__in=roles.STAFF_ROLES | {roles.PUPIL} | roles.GUEST_ROLES)
         self.fields["subject_staff"].queryset = _school_people(school).filter(
@@ -177,7 +182,7 @@ class WithdrawForm(forms.Form):
 
 
 class PersonForm(forms.Form):
-    person = PersonChoice(label="Person", queryset=Person.objects.none())
+    person = PersonPickerField(label="Person", queryset=Person.objects.none(), scope="adults")
 
     def __init__(self, *args, queryset, label="Person", prefix="person", **kwargs):
         super().__init__(*args, prefix=prefix, **kwargs)
