@@ -110,12 +110,11 @@ def blocked(request):
     is_staff = (user.is_staff_member if user else group == "staff")
     is_pupil = (user.is_pupil if user else group in ("ks1", "ks2", "ks3", "ks4", "sixth_form"))
     report_query = urlencode({"url": url, "category": category_name, "rule": rule})
-    # The page that was blocked (without its query): asking for it unblocks that page and
-    # the pages below it; the requester can shorten it, or give the site name instead.
+    # The page that was blocked: asking for it unblocks that page and the pages below it;
+    # the requester can shorten it, or give the site name for the whole site.
     page = ""
     if target is not None and not target.is_ip:
-        path = target.url[target.url.find("/"):].split("?", 1)[0].rstrip("/")
-        page = target.host + path
+        page = (target.host + target.url[target.url.find("/"):]).rstrip("/")
     unblock_query = urlencode({"site": page,
                                "category": category.pk if category and not category.statutory
                                else ""})
