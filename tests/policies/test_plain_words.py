@@ -62,6 +62,10 @@ def assert_plain(response, where):
     ("Rated (004 Appendix I) and (004 App. II).", "Rated and."),
     ("Not allowed (004 §3.2.2 to §3.2.4, 002 App. 1).", "Not allowed."),
     ("Call Childline on 0800 1111.", "Call Childline on 0800 1111."),
+    ("004 \u00a73.2.2: \u201cIn KS1, pupils access only sites approved by an adult.\u201d",
+     "\u201cIn KS1, pupils access only sites approved by an adult.\u201d"),
+    ("002 \u201cIn the Event of Inappropriate Use\u201d: use can be suspended.",
+     "use can be suspended."),
 ])
 def test_clause_references_are_left_out_of_plain_words(text, plain):
     assert without_policy_codes(text) == plain

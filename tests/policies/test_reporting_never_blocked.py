@@ -161,3 +161,20 @@ def test_the_report_form_is_no_wider_a_door_than_before(pupil, behind_the_gate, 
     response = Client().get(REPORT)
     assert response.status_code == 302 and "/sign-in/" in response["Location"]
     assert not Acceptance.objects.filter(decision="accepted").exists()
+
+
+def test_every_demo_pupil_not_yet_through_the_gate_can_report(db, client_for):
+    """The demo school's declined and unanswered pupils were all shut out (issue 10)."""
+    from esafety.directory import demo
+    from esafety.directory.models import Person
+    from esafety.policies import status
+
+    demo.load_demo(pupils=56, progress=lambda *_: None)
+    gated = [p for p in Person.objects.filter(school__slug=demo.DEMO_SLUG, role=roles.PUPIL)
+             if not status.standing(p).may_use_systems]
+    assert len(gated) >= 5  # the demo has declined and unanswered pupils in it
+
+    shut_out = [p.username for p in gated
+                if client_for(p).get(REPORT).status_code != 200
+                or client_for(p).get(MY_REPORTS).status_code != 200]
+    assert shut_out == []
