@@ -990,12 +990,31 @@ LETTER_FIELDS = {"parent_name", "pupil_name", "pupil_first_name", "pupil_year", 
                  "school_name", "reference", "date"}
 
 
+MAX_LETTER_CHARS = 20_000
+
+
 def check_letter_template(text: str) -> None:
+    """Refuse a template that could not be turned into a letter later, with a clear message.
+
+    Only the plain fields in LETTER_FIELDS, written {like_this}: no formatting after a colon
+    or "!" (a width such as {date:>99999999} would build a letter of any size), no
+    {field.attribute} or {field[0]}, and no stray { or }.
+    """
+    if len(text) > MAX_LETTER_CHARS:
+        raise InvalidInput(f"the letter template is longer than {MAX_LETTER_CHARS:,} characters",
+                           code="bad-template")
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
-        raise InvalidInput(f"the letter template has a stray brace: {exc}",
-                           code="bad-template") from None
+        raise InvalidInput(f"the letter template has a stray brace: {exc}. Write {{{{ or }}}} "
+                           "for a brace that is part of the letter", code="bad-template") from None
+    names = {name for _, name, _, _ in parsed if name is not None}
+    formatted = sorted({name for _, name, spec, conversion in parsed
+                        if name is not None and (spec or conversion)})
+    if formatted:
+        raise InvalidInput("the letter template formats a field (with : or !) in "
+                           f"{', '.join('{' + n + '}' for n in formatted)}: write each field "
+                           "plainly, like {pupil_name}", code="bad-template")
     unknown = names - LETTER_FIELDS
     if unknown:
         raise InvalidInput(f"the letter template uses unknown fields: "

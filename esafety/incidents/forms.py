@@ -40,11 +40,23 @@ def _not_future(value):
                                            tzinfo=timezone.get_current_timezone())
     if moment > timezone.now() + datetime.timedelta(minutes=5):
         raise forms.ValidationError("This date is in the future. When did it happen?")
+    if moment.year < EARLIEST_YEAR:
+        raise forms.ValidationError(f"This date is before {EARLIEST_YEAR}. Please check the year.")
     return value
 
 
+# Nothing the incident log records happened before this (a mistyped year, e.g. 0202).
+EARLIEST_YEAR = 2000
+
+
+
+
 class StaffReportForm(forms.Form):
-    kind = forms.ChoiceField(label="What kind of incident is it?", choices=rules.TYPE_CHOICES)
+    # No kind is chosen until the reporter chooses one (a preselected first option was sent
+    # unread as "Inappropriate material seen by accident").
+    kind = forms.ChoiceField(label="What kind of incident is it?",
+                             choices=[("", "Choose the kind of incident"), *rules.TYPE_CHOICES],
+                             error_messages={"required": "Choose what kind of incident it is."})
     summary = forms.CharField(label="Summary in a few words", max_length=200, required=False)
     description = forms.CharField(
         label="What happened", widget=forms.Textarea,
@@ -301,10 +313,23 @@ class SettingsForm(forms.Form):
         label="Chair of governors (receives allegations against the headteacher)", required=False,
         queryset=Person.objects.none())
     letter_template = forms.CharField(
-        label="Letter to parents", widget=forms.Textarea(attrs={"rows": 16}),
+        label="Letter to parents", widget=forms.Textarea(attrs={"rows": 16}), max_length=20_000,
         help_text="Fields: {parent_name} {pupil_name} {pupil_first_name} {pupil_year} "
                   "{incident_date} {summary} {sanction} {sanction_reasons} {designated_person} "
                   "{signed_by} {school_name} {reference} {date}")
+
+    def clean_letter_template(self):
+        # Checked when saved, so a letter never fails later (the action checks it again).
+        from esafety.errors import InvalidInput
+        from esafety.incidents.actions import check_letter_template
+
+        text = self.cleaned_data["letter_template"]
+        try:
+            check_letter_template(text)
+        except InvalidInput as exc:
+            message = str(exc)
+            raise forms.ValidationError(message[:1].upper() + message[1:] + ".") from None
+        return text
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)

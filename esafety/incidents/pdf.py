@@ -66,7 +66,18 @@ def letter_values(sanction, parent) -> dict:
 
 def letter_pdf(sanction) -> bytes:
     """One page per parent or carer, from the school's own template (002, 004 §3.3)."""
+    from esafety.errors import InvalidInput
+    from esafety.incidents.actions import check_letter_template
+
     conf = access.settings_for(sanction.incident.school)
+    try:
+        # Saved templates are checked; one saved before the check (or changed in the
+        # database) is refused here with words, never a server error.
+        check_letter_template(conf.letter_template)
+    except InvalidInput as exc:
+        raise InvalidInput(f"The school's letter template cannot be used ({exc}). The "
+                           "headteacher or DSL can correct it in incident settings.",
+                           code="bad-template") from None
     parents = list(sanction.person.parents.all()) or [None]
     letters = [conf.letter_template.format_map(letter_values(sanction, parent))
                for parent in parents]

@@ -57,6 +57,18 @@ def _attempt(form, call):
 
 # --- the list and reporting ----------------------------------------------------------------
 
+TITLE_CHARS = 60
+
+
+def cut_at_word(text: str, limit: int = TITLE_CHARS) -> str:
+    """`text` if short enough, else cut at the last whole word within `limit`, with "…"."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1].rsplit(" ", 1)[0] if " " in text[:limit + 1] else text[:limit]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
 @open_to_reporters
 @login_required
 def home(request):
@@ -74,6 +86,8 @@ def home(request):
         cases = cases.filter(kind=kind)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     cases = list(page.object_list)
+    for case in cases:
+        case.short_summary = cut_at_word(case.summary)
     if cases:
         # The list shows summaries, so seeing it is recorded too (issue 5 §7).
         audit.record(event_type="incident_list_viewed", actor=user, school=user.school,
@@ -106,8 +120,9 @@ def report_new(request):
         form_class, template, kwargs = (forms.ParentReportForm, "incidents/report_parent.html",
                                         {"parent": user})
     else:
+        # The people pickers offer only the people this reporter may see (issue 10 §4).
         form_class, template, kwargs = (forms.StaffReportForm, "incidents/report_staff.html",
-                                        {"school": user.school})
+                                        {"school": user.school, "viewer": user})
     form = form_class(request.POST or None, request.FILES or None, **kwargs)
     if request.method == "POST" and form.is_valid():
         incident = _attempt(form, lambda: _report(user, form))
@@ -563,8 +578,13 @@ def letter(request, pk, sanction_pk):
     chosen = get_object_or_404(Sanction, pk=sanction_pk, incident=incident)
     if not chosen.person.is_pupil:
         raise Http404("letters to parents are for pupils' sanctions")
+    try:
+        data = letter_pdf(chosen)
+    except EsafetyError as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{incident_url(incident)}#sanctions")
     actions.incident_viewed(actor=request.user, incident=incident, what=f"letter {chosen.pk}")
-    response = HttpResponse(letter_pdf(chosen), content_type="application/pdf")
+    response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = (f'attachment; filename="letter-{incident.reference}-'
                                        f'{chosen.pk}.pdf"')
     return response

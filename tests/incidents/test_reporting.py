@@ -1,5 +1,6 @@
 import datetime
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -134,3 +135,66 @@ def test_a_line_that_is_not_a_web_address_is_refused_by_name(teacher, client_for
     assert response.status_code == 400
     assert "&#x27;not a web address&#x27; is not a web address" in response.content.decode()
     assert not Incident.objects.exists()
+
+
+# --- the staff form starts with no kind chosen; dates are sane ---------------------------
+
+def test_the_staff_report_form_starts_with_no_kind_chosen(teacher, client_for):
+    page = client_for(teacher).get(reverse("incidents:report")).content.decode()
+    assert '<option value="" selected>Choose the kind of incident</option>' in page
+    assert 'value="inappropriate_material" selected' not in page
+
+
+def test_a_staff_report_without_a_kind_asks_for_one_and_saves_nothing(teacher, client_for):
+    response = client_for(teacher).post(reverse("incidents:report"), {
+        "description": "Something happened"})
+    assert response.status_code == 400
+    assert "Choose what kind of incident it is." in response.content.decode()
+    assert not Incident.objects.exists()
+
+
+def test_a_date_long_ago_is_refused_as_a_mistyped_year(teacher, pupil, client_for):
+    response = client_for(teacher).post(reverse("incidents:report"), {
+        "kind": "other", "description": "x", "occurred_at": "0202-10-01T09:00"})
+    assert response.status_code == 400
+    assert "This date is before 2000. Please check the year." in response.content.decode()
+    response = client_for(pupil).post(reverse("incidents:report"), {
+        "kind": "other", "description": "x", "when": "1900-01-01"})
+    assert response.status_code == 400
+    assert not Incident.objects.exists()
+
+
+# --- the report form's people pickers offer only the people that role may see ------------
+
+@pytest.fixture
+def named_pupil(make_person):
+    return make_person(roles.PUPIL, username="zara.q", first_name="Zara", last_name="Quill",
+                       year_group=5)
+
+
+@pytest.mark.parametrize("role", [roles.VISITOR, roles.GOVERNOR, roles.SUPPORT_STAFF])
+def test_visitors_governors_and_support_staff_cannot_list_or_pick_pupils(
+        role, named_pupil, make_person, client_for):
+    reporter = make_person(role)
+    client = client_for(reporter)
+    page = client.get(reverse("incidents:report"))
+    assert page.status_code == 200
+    assert "Quill" not in page.content.decode()
+    response = client.post(reverse("incidents:report"), {
+        "kind": "cyberbullying", "description": "Comments on a video",
+        "people": "Zara Quill (zara.q)"})
+    assert response.status_code == 400
+    assert "Nobody called" in response.content.decode()
+    assert not Incident.objects.exists()
+    # They can still tell us, naming the pupil in their own words.
+    response = client.post(reverse("incidents:report"), {
+        "kind": "cyberbullying", "description": "Zara Quill in Year 5 was upset by comments"})
+    assert response.status_code == 302
+
+
+def test_a_teacher_can_pick_a_pupil_of_the_school(named_pupil, teacher, client_for):
+    response = client_for(teacher).post(reverse("incidents:report"), {
+        "kind": "cyberbullying", "description": "Comments on a video",
+        "people": "Zara Quill (zara.q)"})
+    assert response.status_code == 302
+    assert named_pupil in Incident.objects.get().people.all()

@@ -10,7 +10,7 @@ from esafety.incidents.models import Evidence, IncidentSettings, Rating, Sanctio
 from tests.incidents.conftest import PNG
 
 
-def test_the_dsl_works_a_case_through_every_form(investigated, dsl, pupil, client_for):
+def test_the_dsl_works_a_case_through_every_form(investigated, dsl, pupil, bully, client_for):
     client = client_for(dsl)
     pk = investigated.pk
     today = timezone.localdate().isoformat()
@@ -25,9 +25,14 @@ def test_the_dsl_works_a_case_through_every_form(investigated, dsl, pupil, clien
     item = Evidence.objects.get(incident=investigated, kind="phone")
     post("evidence_withdraw", {"withdraw-reason": "Wrong number"}, item.pk)
     post("police", {"police-matters": ["racist"]})
-    post("rate", {"rating-person": pupil.pk, "rating-rating": "serious",
+    post("involvement", {"part-person": pupil.pk, "part-part": "target"})
+    post("involvement", {"part-person": bully.pk, "part-part": "alleged",
+                         "part-reason": "Started the group chat"})
+    post("judge", {"judgement-outcome": "internal", "judgement-reasons": "Handled in school",
+                   "judgement-police_override_reason": "Not criminal on review with police"})
+    post("rate", {"rating-person": bully.pk, "rating-rating": "serious",
                   "rating-dim_volume": "Dozens of messages", "rating-factor_instigator": "Yes"})
-    post("sanction", {"sanction-person": pupil.pk, "sanction-kind": "letter_to_parents",
+    post("sanction", {"sanction-person": bully.pk, "sanction-kind": "letter_to_parents",
                       "sanction-reasons": "Parents to be told"})
     post("takedown_add", {"takedown-target": "site", "takedown-target_name": "ChatApp",
                           "takedown-sent_on": today})
@@ -114,3 +119,38 @@ def test_the_case_list_comes_in_pages_of_fifty(dsl, teacher, client_for):
     assert len(first.context["cases"]) == 50 and "Page 1 of 2" in first.content.decode()
     second = client.get(reverse("incidents:home"), {"page": 2, "kind": "other"})
     assert len(second.context["cases"]) == 1
+
+
+# --- the log: long case titles are cut at a word, the whole title one click away ----------
+
+def test_a_long_case_title_is_cut_at_a_word_with_the_full_text_a_click_away(dsl, teacher,
+                                                                          client_for):
+    from esafety.incidents import actions
+
+    title = ("Year 9 group chat sharing edited photos of a classmate with cruel captions "
+             "every evening since half term")
+    actions.incident_report(actor=teacher, kind="cyberbullying", summary=title,
+                            description="details")
+    actions.incident_report(actor=teacher, kind="other", summary="Short title",
+                            description="details")
+    page = client_for(dsl).get(reverse("incidents:home")).content.decode()
+    assert ('<details class="case-title"><summary>Year 9 group chat sharing edited photos of a '
+            'classmate with…</summary>') in page
+    assert f"<p>{title}</p>" in page
+    assert "<td>Short title</td>" in page
+
+
+def test_cutting_at_a_word():
+    from esafety.incidents.views import cut_at_word
+
+    assert cut_at_word("short") == "short"
+    assert cut_at_word("one two three four", limit=9) == "one two…"
+    assert cut_at_word("one two, three", limit=8) == "one two…"
+    assert cut_at_word("x" * 100, limit=10) == "x" * 10 + "…"
+
+
+def test_the_log_is_not_shown_to_a_teacher_or_an_outsider(reported, teacher, outsider,
+                                                          client_for):
+    for person in (teacher, outsider):
+        page = client_for(person).get(reverse("incidents:home")).content.decode()
+        assert reported.summary[:20] not in page and reported.reference not in page
