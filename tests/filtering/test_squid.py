@@ -231,7 +231,15 @@ GAMES = "http://store.steampowered.com/app/1"
 APPROVED = "http://www.bbc.co.uk/news"
 
 
+def staff_social_networks_in_breaks(squid) -> None:
+    """The school follows 003 §6.12 (staff may use personal social networks in breaks)."""
+    with squid["published"]():
+        actions.staff_social_networks_set(actor=squid["it_manager"], school=squid["school"],
+                                          choice="working_time")
+
+
 def test_ks1_ks4_and_staff_get_different_answers_at_working_time_and_lunchtime(squid):
+    staff_social_networks_in_breaks(squid)
     set_clock_to(squid, "working")
     eventually(squid, "tom", SOCIAL, "block")
     working = {(u, url): verdict(squid, u, url) for u in ("kit", "kai", "tom")
@@ -270,8 +278,26 @@ def test_an_approved_unblock_takes_effect_and_expires_by_itself(squid):
     eventually(squid, "kai", bet, "block", within=20)  # ended by itself, nobody republished
 
 
+def test_an_unblock_for_a_page_opens_that_page_and_not_the_rest_of_the_site(squid):
+    school, teacher = squid["school"], squid["people"]["tom"]
+    page = "http://www.facebook.com/groups/school-robotics/photos"
+    assert verdict(squid, "kai", page) == "block"
+    request = actions.unblock_request(
+        actor=teacher, site="www.facebook.com/groups/school-robotics", groups=["ks4"],
+        reason="Robotics club: pupils post their builds on the club page.",
+        starts_at=timezone.now() - datetime.timedelta(minutes=1),
+        ends_at=timezone.now() + datetime.timedelta(hours=1))
+    with squid["published"]():
+        actions.unblock_approve(actor=squid["it_manager"], request=request)
+    eventually(squid, "kai", page, "allow", within=10)
+    assert verdict(squid, "kai", "http://www.facebook.com/") == "block"
+    assert verdict(squid, "kai", "http://www.facebook.com/groups/other") == "block"
+    assert school.unblock_requests.get().what_label == "facebook.com/groups/school-robotics"
+
+
 def test_a_statutory_category_stays_blocked_and_blocks_reach_the_log(squid):
     school = squid["school"]
+    staff_social_networks_in_breaks(squid)
     set_clock_to(squid, "lunch")
     porn = "http://www.pornhub.com/"
     eventually(squid, "tom", SOCIAL, "allow")
