@@ -4,13 +4,17 @@ Per-school choices (year start, working hours, the designated person...) live in
 database, not here. SQLite by default; PostgreSQL through DATABASE_URL.
 """
 
+import datetime
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from esafety.errors import ConfigurationError
+from esafety.web import filemodes
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -34,7 +38,49 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-# Where the SQLite database, uploaded files and published snapshots live.
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int = 10**9) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from None
+    if not minimum <= number <= maximum:
+        raise ConfigurationError(f"{name} must be between {minimum} and {maximum}, not {number}")
+    return number
+
+
+def env_origins(name: str) -> list[str]:
+    """Origins such as https://esafety.school.sch.uk, as CSRF_TRUSTED_ORIGINS needs them."""
+    origins = env_list(name, [])
+    for origin in origins:
+        scheme, sep, host = origin.partition("://")
+        if not sep or scheme not in {"http", "https"} or not host or "/" in host:
+            raise ConfigurationError(
+                f"{name}: {origin!r} is not an origin; write it as https://host.example")
+    return origins
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto` or `X-Forwarded-Proto: https` -> ("HTTP_X_FORWARDED_PROTO", "https").
+
+    Set it only when a proxy you run sets (and overwrites) that header: anyone who can reach
+    esafety directly could otherwise claim their plain connection is secure.
+    """
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return None
+    header, _, expected = value.replace("=", ":", 1).partition(":")
+    header, expected = header.strip(), expected.strip() or "https"
+    if not header or not all(c.isalnum() or c == "-" for c in header):
+        raise ConfigurationError(f"{name} must be a header name such as X-Forwarded-Proto, "
+                                 f"not {value!r}")
+    return "HTTP_" + header.upper().replace("-", "_"), expected
+
+
+# Where the SQLite database, uploaded files and published snapshots live. Nobody but the
+# service account (and its group) may enter it: it holds evidence about children.
 DATA_DIR = Path(os.environ.get("ESAFETY_DATA_DIR") or Path.cwd() / "esafety-data").resolve()
 
 
@@ -46,14 +92,17 @@ def _secret_key() -> str:
     try:
         return key_file.read_text().strip()
     except FileNotFoundError:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        filemodes.private_dir(DATA_DIR)
         key = secrets.token_urlsafe(50)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
+        filemodes.write_private(key_file, key.encode(), mode=0o600)
         return key
 
 
+filemodes.private_dir(DATA_DIR)
 SECRET_KEY = _secret_key()
+# Keys the audit trail's and the incident log's hash chains (esafety/keys.py). Unset: made
+# once and kept in DATA_DIR/chain_key (0600). Never stored in the database.
+CHAIN_KEY = os.environ.get("ESAFETY_CHAIN_KEY", "")
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -72,18 +121,24 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "esafety.web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "esafety.web.middleware.IdleSignOutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "esafety.policies.middleware.AcceptableUseGateMiddleware",
+    # Last, so it sees the sign-in view's answer and can turn it into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "esafety.urls"
@@ -108,13 +163,35 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'esafety.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Nothing is lost under load: in WAL mode readers never block the writer; every write
+    # transaction takes the write lock when it begins (IMMEDIATE), so it waits its turn for
+    # up to `timeout` seconds instead of failing half-way with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_TIMEOUT", 30, minimum=1, maximum=600),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+    # The test database is a real file too (one per test run), so tests that serve the app
+    # to many threads meet the same locking as a school's server.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"esafety-test-{os.getpid()}.sqlite3"),
+    }
+    _sqlite_name = str(DATABASES["default"]["NAME"])
+    if _sqlite_name and _sqlite_name != ":memory:" and not _sqlite_name.startswith("file:"):
+        filemodes.secure_sqlite(Path(_sqlite_name))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "directory.Person"
-AUTHENTICATION_BACKENDS = ["esafety.directory.backends.SchoolAccessBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "esafety.directory.backends.SchoolAccessBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -137,6 +214,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_ROOT = DATA_DIR / "files"
 # Uploads (scanned forms, evidence) are never served by URL: views check access first.
+FILE_UPLOAD_PERMISSIONS = filemodes.PRIVATE_FILE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = filemodes.PRIVATE_DIR
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
@@ -149,9 +228,63 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A session lasts at most a working day; signed-in people who walk away are signed out
+# after a while without using it (esafety.web.middleware.IdleSignOutMiddleware): staff,
+# governors and guests after STAFF_IDLE_MINUTES, pupils and parents after PUPIL_IDLE_MINUTES
+# (longer, so a child writing slowly about something hard is not cut off).
+SESSION_COOKIE_AGE = 12 * 60 * 60
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60)
+PUPIL_IDLE_MINUTES = env_int("PUPIL_IDLE_MINUTES", 60, minimum=1, maximum=24 * 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Behind a reverse proxy that ends HTTPS (README, "Behind a reverse proxy"):
+# SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto and CSRF_TRUSTED_ORIGINS=https://your.host.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
+# The proxies whose X-Forwarded-For names the real client (for sign-in throttling).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# HSTS once the site is served over HTTPS (secure cookies say it is): a year by default.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = False
+
+# Content security policy: only this site's own styles, images and forms; no scripts at
+# all (every page works without JavaScript), nothing inline, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# Sign-in throttling (django-axes, esafety.web.signin): five wrong passwords for one
+# account from one address pause that pair; a hundred from one address pause the address
+# (unless it is the school's own network, where hundreds of pupils share one address).
+# Pauses end on their own after SIGNIN_COOLOFF_MINUTES; nothing needs unlocking by hand.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_HANDLER = "esafety.web.signin.SchoolSignInHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+SIGNIN_ACCOUNT_LIMIT = env_int("SIGNIN_ACCOUNT_LIMIT", 5, minimum=1)
+SIGNIN_ADDRESS_LIMIT = env_int("SIGNIN_ADDRESS_LIMIT", 100, minimum=1)
+SIGNIN_COOLOFF_MINUTES = env_int("SIGNIN_COOLOFF_MINUTES", 15, minimum=1, maximum=24 * 60)
+SIGNIN_SCHOOL_NETWORKS = env_list("SIGNIN_SCHOOL_NETWORKS", [])
+AXES_FAILURE_LIMIT = SIGNIN_ACCOUNT_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=SIGNIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "esafety.web.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "esafety.web.signin.lockout_response"
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,

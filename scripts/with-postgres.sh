@@ -4,7 +4,8 @@ set -euo pipefail
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bindir" ] || bindir=$(dirname "$(command -v pg_ctl)")
 dir=$(mktemp -d /tmp/esafety-pg.XXXXXX)
-port=${ESAFETY_PG_PORT:-54329}
+# A free port unless one is given, so several runs on one machine do not collide.
+port=${ESAFETY_PG_PORT:-$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
 run_as=()
 if [ "$(id -u)" -eq 0 ]; then
   chown postgres "$dir"

@@ -6,7 +6,6 @@ covers at least a half term, never ends in the future, and every count under 5 i
 as "fewer than 5" (the raw numbers stay inside this module and never reach a page or file).
 """
 
-import csv
 import datetime
 import io
 import statistics
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from esafety.incidents import rules
 from esafety.incidents.models import Incident
+from esafety.web import csvsafe
 
 RATING_ORDER = [rules.GROSS, rules.SERIOUS, rules.MILD]
 # A half term is about six weeks: a shorter window could describe one child's incident.
@@ -158,7 +158,7 @@ def build_report(*, school, start: datetime.date, end: datetime.date) -> Governo
 
 def report_csv(report: GovernorsReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)  # formula-safe cells
     writer.writerow(["section", "category", "count"])
     writer.writerow(["summary", "total", shown(report.total)])
     writer.writerow(["summary", "open", shown(report.open)])

@@ -1,9 +1,20 @@
 """The shell of the web app: the home page each role lands on, and friendly error pages."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.shortcuts import render
 
 from esafety.web.dashboard import dashboard_for
+
+
+class SignInView(LoginView):
+    """Django's sign-in, saying why when someone was signed out for being idle."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.GET.get("signed-out") == "idle":
+            context["idle_signed_out"] = {"minutes": None, "kept": []}
+        return context
 
 
 @login_required

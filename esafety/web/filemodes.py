@@ -1,0 +1,95 @@
+"""Who may read what esafety writes to disk.
+
+The data folder holds the database, the secret key and evidence about children. Nobody but
+the service account (and, if the operator wants, its group) may read any of it: the folder
+is 0750, the database and its -wal/-shm files 0640 at most, uploads 0640, evidence 0440.
+
+These helpers never import Django, so the settings module can use them.
+"""
+
+import os
+from pathlib import Path
+
+PRIVATE_DIR = 0o750
+PRIVATE_FILE = 0o640
+
+
+def private_dir(path: Path) -> Path:
+    """Make `path` (and any missing parents) a folder others cannot enter or list.
+
+    Folders that already exist lose only the permissions for others: an operator who made
+    the data folder group-writable for a backup account keeps that.
+    """
+    path = Path(path)
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:
+            pass
+    _drop_others(path)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Take away every permission for others on an existing file (0644 becomes 0640)."""
+    _drop_others(Path(path))
+
+
+def create_private_file(path: Path, mode: int = PRIVATE_FILE) -> None:
+    """Create `path` empty with `mode` unless it exists; tighten it if it does.
+
+    SQLite gives its -wal and -shm files the permissions of the database file, so making
+    the database file first, privately, keeps all three private.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        _drop_others(path)
+    else:
+        os.close(fd)
+        os.chmod(path, mode)  # the umask may have narrowed it further; keep exactly `mode`
+
+
+def write_private(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+    """Write a new file that is private from its first byte (refuses to overwrite)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _drop_others(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return
+    if mode & 0o007:
+        try:
+            path.chmod(mode & ~0o007)
+        except PermissionError:
+            # Not ours to change (e.g. a shared mount): the folder around it is private.
+            pass
+
+
+def sqlite_files(db_path: Path) -> list[Path]:
+    db_path = Path(db_path)
+    return [db_path, db_path.with_name(db_path.name + "-wal"),
+            db_path.with_name(db_path.name + "-shm")]
+
+
+def secure_sqlite(db_path: Path) -> None:
+    """Create the SQLite file privately before SQLite does, and tighten what exists."""
+    db_path = Path(db_path)
+    private_dir(db_path.parent)
+    create_private_file(db_path)
+    for extra in sqlite_files(db_path)[1:]:
+        private_file(extra)
