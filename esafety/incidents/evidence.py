@@ -103,8 +103,11 @@ def store(*, incident, name: str, data: bytes) -> str:
     ext = Path(name).suffix.lower()
     relative = Path("incidents") / str(incident.school_id) / str(incident.pk) / f"{uuid.uuid4().hex}{ext}"
     target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "xb") as fh:
+    from esafety.web import filemodes
+
+    # Private from the first byte: folders 0750, the file 0600 while written, then 0440.
+    filemodes.private_dir(target.parent)
+    with open(target, "xb", opener=lambda path, flags: os.open(path, flags, 0o600)) as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
