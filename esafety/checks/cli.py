@@ -17,7 +17,7 @@ from pathlib import Path
 from esafety.engine.messages.checker import VERDICTS, Verdict, check_message, check_text
 from esafety.engine.messages.cli import quiet_pipe
 from esafety.engine.messages.directory import Directory
-from esafety.engine.messages.message import EmptyMessage
+from esafety.engine.messages.message import DRAFT_AUDIENCES, EmptyMessage
 from esafety.engine.messages.rulebook import RulebookError, load_rulebook
 
 ROLE_HELP = ("who is sending: a role (teacher, pupil, headteacher...), 'staff', 'pupil' or "
@@ -108,19 +108,44 @@ def format_verdict(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
+# `esafety check --deploy` (and Django's other check options) is Django's system check,
+# `manage.py check --deploy`; `esafety check FILE` checks a message.
+DJANGO_CHECK_OPTIONS = frozenset({"--deploy", "--tag", "-t", "--list-tags", "--fail-level",
+                                  "--database"})
+
+
+def django_check(argv: list[str]) -> int:
+    """Run Django's system checks (`manage.py check ...`) with these arguments."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "esafety.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["esafety", "check", *argv])  # exits non-zero on errors
+    return 0
+
+
 @quiet_pipe
 def check_main(argv: list[str]) -> int:
+    if any(arg.split("=", 1)[0] in DJANGO_CHECK_OPTIONS for arg in argv):
+        return django_check(argv)
     parser = argparse.ArgumentParser(
         prog="esafety check",
         description="Check one message (RFC 822, or plain text with --text) against the "
-                    "communication rulebook and print the verdict.")
+                    "communication rulebook and print the verdict. (`esafety check --deploy` "
+                    "runs Django's deployment checks instead.)")
     parser.add_argument("file", nargs="?", default="-", help="the message file, or - for stdin")
     parser.add_argument("--text", action="store_true", help="the input is plain text, not mail")
     parser.add_argument("--subject", default="", help="subject for --text input")
+    parser.add_argument("--audience", choices=DRAFT_AUDIENCES, default="",
+                        help="who a --text draft is going to (it has no To: line); without "
+                             "it the draft is checked as if it leaves the school. Implies "
+                             "--sender-role staff unless another is given")
     _common(parser)
     args = parser.parse_args(argv)
     try:
-        role = _sender_role(args.sender_role)
+        if args.audience and not args.text:
+            raise CommandError("--audience is for --text drafts (a message with headers names "
+                               "its recipients)")
+        role = _sender_role(args.sender_role or ("staff" if args.audience else None))
         if args.file == "-":
             raw = sys.stdin.buffer.read()
         else:
@@ -134,8 +159,8 @@ def check_main(argv: list[str]) -> int:
             text = raw.decode("utf-8", "replace")
             if not text.strip() and not args.subject.strip():
                 raise CommandError("the text is empty")
-            verdict = check_text(text, subject=args.subject, directory=directory,
-                                 sender_role=role, rulebook=rulebook)
+            verdict = check_text(text, subject=args.subject, audience=args.audience,
+                                 directory=directory, sender_role=role, rulebook=rulebook)
         else:
             verdict = check_message(raw, directory=directory, sender_role=role,
                                     rulebook=rulebook)

@@ -51,6 +51,7 @@ def check(request):
                                         sender_role=role)
             else:
                 verdict = check_text(data["message"], subject=data["subject"],
+                                     audience=data["audience"] if role != "inbound" else "",
                                      directory=directory, sender_role=role)
         except EmptyMessage:
             form.add_error(None, "That message is empty.")

@@ -104,3 +104,73 @@ def test_a_received_list_post_says_it_was_read_as_bulk_mail(client_for, teacher)
     text = response.content.decode()
     assert "Read as: bulk mail from outside: mailing list (List-Id" in text
     assert "No rule applies to this message. Nothing in it needs reporting." in text
+
+
+DRAFT = ("Dear parents,\n\nOliver Bennett had an asthma attack at lunch today; he is fine now. "
+         "As he is on the child protection register, please keep this to yourselves. If you "
+         "need me this evening, call my mobile on 07700 900123.\n\nMs Jones")
+
+
+def test_the_page_asks_who_a_pasted_draft_is_going_to(client_for, teacher):
+    body = client_for(teacher).get(URL).content.decode()
+    assert "Who is it going to?" in body
+    for label in ("Parents or carers", "Pupils", "Staff in the school",
+                  "Someone outside the school"):
+        assert label in body
+    assert "checked as if it goes outside the school" in body
+
+
+@pytest.mark.parametrize("audience", ["", "parents"])
+def test_a_draft_to_parents_without_headers_is_held(client_for, teacher, audience):
+    response = client_for(teacher).post(URL, {"message": DRAFT, "direction": "sending",
+                                              "audience": audience})
+    body = response.content.decode()
+    assert 'Verdict: <span class="badge bad">HOLD</span>' in body
+    assert "Personal contact details given to a pupil or parent" in body
+    assert "Sensitive information about pupils sent outside the school" in body
+
+
+def test_a_draft_to_staff_is_not_held_for_parents_rules(client_for, teacher):
+    response = client_for(teacher).post(URL, {"message": DRAFT, "direction": "sending",
+                                              "audience": "staff"})
+    body = response.content.decode()
+    assert "Personal contact details" not in body and "HOLD" not in body
+    assert "going to staff in the school, as you said" in body
+
+
+def test_a_made_up_audience_is_explained_not_a_500(client_for, teacher):
+    response = client_for(teacher).post(URL, {"message": DRAFT, "direction": "sending",
+                                              "audience": "martians"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_form_says_how_much_it_checks(client_for, teacher):
+    body = client_for(teacher).get(URL).content.decode()
+    assert "Up to 200,000 characters" in body and "up to 10 MB" in body
+
+
+def test_a_paste_over_the_limit_is_refused_clearly(client_for, teacher):
+    response = client_for(teacher).post(URL, {"message": "<script>" * 30_000,
+                                              "direction": "received"})
+    assert response.status_code == 200
+    assert "That text is too long to check here: paste at most 200,000 characters" in \
+        response.content.decode()
+
+
+def test_an_upload_over_the_limit_is_refused_clearly(client_for, teacher):
+    raw = b"From: a@example.com\nSubject: big\n\n" + b"x" * (10 * 1024 * 1024)
+    response = client_for(teacher).post(URL, {
+        "upload": SimpleUploadedFile("big.eml", raw, "message/rfc822"), "direction": "received"})
+    assert response.status_code == 200
+    assert "That file is too large to check here (10 MB at most)" in response.content.decode()
+
+
+def test_a_hostile_html_email_is_checked_quickly_not_frozen(client_for, teacher):
+    # 240 KB of unclosed <script> tags froze the page for 36 s (a quadratic regex).
+    raw = (b"From: a@example.com\nTo: b@example.com\nSubject: x\nContent-Type: text/html\n\n"
+           + b"<script>" * 30_000 + b" you absolute fucking twat")
+    response = client_for(teacher).post(URL, {
+        "upload": SimpleUploadedFile("h.eml", raw, "message/rfc822"), "direction": "received"})
+    assert response.status_code == 200
+    assert "Verdict:" in response.content.decode()

@@ -192,3 +192,39 @@ def _answer(proc) -> bytes:
     ready, _, _ = select.select([proc.stdout], [], [], 60)
     assert ready, "no answer: the command is waiting for more input"
     return proc.stdout.readline()
+
+
+def test_check_text_asks_where_a_draft_goes(run):
+    draft = (b"Dear parents, Oliver Bennett had an asthma attack today. He is on the child "
+             b"protection register. Call my mobile on 07700 900123.")
+    unanswered = json.loads(run(["check", "--text", "-", "--json", "--sender-role", "teacher"],
+                                draft).stdout)
+    parents = json.loads(run(["check", "--text", "-", "--json", "--audience", "parents"],
+                             draft).stdout)
+    staff = json.loads(run(["check", "--text", "-", "--json", "--audience", "staff"],
+                           draft).stdout)
+    held = ["privacy.personal-contact-details", "privacy.sensitive-data"]
+    assert [f["rule"] for f in unanswered["findings"]] == held
+    assert [f["rule"] for f in parents["findings"]] == held
+    assert parents["verdict"] == unanswered["verdict"] == "hold"
+    assert staff == {"verdict": "allow", "rating": None, "findings": []}
+
+
+def test_check_audience_is_only_for_text_drafts(run):
+    result = run(["check", "-", "--audience", "parents"], b"From: a@b.c\n\nhi")
+    assert result.returncode == 2
+    assert "--audience is for --text drafts" in result.stderr.decode()
+
+
+def test_check_deploy_runs_djangos_deployment_checks(run):
+    result = run(["check", "--deploy"])
+    out = result.stdout.decode() + result.stderr.decode()
+    assert "System check identified" in out
+    assert "Verdict" not in out and "the message is empty" not in out
+
+
+def test_check_file_still_checks_a_message(run, tmp_path):
+    (tmp_path / "m.eml").write_bytes(b"From: a@example.com\nSubject: hi\n\nSee you at 3pm.\n")
+    result = run(["check", str(tmp_path / "m.eml")])
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("Verdict: ALLOW")

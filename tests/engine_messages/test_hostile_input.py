@@ -1,10 +1,12 @@
 """Hostile input stays cheap (issue 10 §7): HTML to text in linear time, headers and MIME
 parts limited before the email package builds them, nothing hidden from the checker.
 
-Timings are compared as a ratio to a small input (no absolute time limits): linear work
-on 16 times the input takes about 16 times as long; the old quadratic regex took ~200x.
+Timings are compared as a ratio to a small input (no absolute time limits), in CPU time
+so a busy machine does not skew them: linear work on 16 times the input takes about 16
+times as long; the old quadratic regex took ~200x.
 """
 
+import gc
 import time
 import tracemalloc
 
@@ -14,16 +16,24 @@ from esafety.engine.messages.checker import check_message
 from esafety.engine.messages.message import MAX_HEAD, html_to_text, parse_message
 from tests.engine_messages.mail import rule_ids
 
-SMALL = 5_000
+SMALL = 20_000
 RATIO = 40  # 16x the input; linear code stays well under this, quadratic code far over
 
 
-def _best_time(func, arg, runs=5) -> float:
+def _best_time(func, arg, runs=7) -> float:
+    """The fastest of a few runs (the machine is shared: the fastest is the least disturbed);
+    one run is enough when it already takes a second (quadratic code on the large input)."""
     best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        func(arg)
-        best = min(best, time.perf_counter() - start)
+    gc.disable()
+    try:
+        for _ in range(runs):
+            start = time.thread_time()  # CPU time: waiting for a busy CPU does not count
+            func(arg)
+            best = min(best, time.thread_time() - start)
+            if best > 1:
+                break
+    finally:
+        gc.enable()
     return max(best, 1e-6)
 
 
@@ -81,7 +91,7 @@ HOSTILE_MAIL = {
 
 @pytest.mark.parametrize("make", HOSTILE_MAIL.values(), ids=HOSTILE_MAIL.keys())
 def test_parsing_hostile_mail_takes_linear_time(make):
-    assert _ratio(parse_message, lambda n: make(n * 10)) < RATIO
+    assert _ratio(parse_message, lambda n: make(n * 5)) < RATIO
 
 
 def test_words_behind_deep_nesting_are_still_read():

@@ -115,12 +115,57 @@ class Context:
     def is_external(self, address: str) -> bool:
         return not self.directory.is_internal(address)
 
+    @property
+    def draft_recipients(self) -> str | None:
+        """For a draft without headers, who it goes to (the writer's answer, "outside" when
+        they gave none: a message with no named recipients may leave the school); None
+        when the message names its recipients."""
+        if self.msg.draft_audience is None or self.msg.recipients:
+            return None
+        return self.msg.draft_audience or "outside"
+
+    def external_recipients(self) -> list[str]:
+        """Recipients outside the school, as addresses or (for a draft) in words."""
+        draft = self.draft_recipients
+        if draft is not None:
+            return [draft_label(self.msg.draft_audience)] if draft in ("parents", "outside") \
+                else []
+        # Parents are in the directory but outside the school.
+        return [a for _, a in self.msg.recipients
+                if self.is_external(a) or self.role_of(a) == roles.PARENT]
+
+    def pupil_or_parent_recipients(self) -> list[str]:
+        """Recipients who are pupils or parents (or may be: a personal mail account), as
+        addresses or (for a draft) in words."""
+        draft = self.draft_recipients
+        if draft is not None:
+            return [draft_label(self.msg.draft_audience)] if draft != "staff" else []
+        out = []
+        for _, address in self.msg.recipients:
+            role = self.role_of(address)
+            if role in (roles.PUPIL, roles.PARENT) or (
+                    role is None and address.rpartition("@")[2] in CONSUMER_DOMAINS):
+                out.append(address)
+        return out
+
     def role_of(self, address: str) -> str | None:
         member = self.directory.member(address)
         return member.role if member else None
 
 
 # ---------------------------------------------------------------- helpers
+
+_DRAFT_LABELS = {"parents": "parents or carers, as you said",
+                 "pupils": "pupils, as you said",
+                 "staff": "staff in the school, as you said",
+                 "outside": "someone outside the school, as you said",
+                 "": "someone outside the school, assumed as nobody said who"}
+
+
+def draft_label(audience: str | None) -> str:
+    """Who a draft without headers goes to, in words."""
+    return _DRAFT_LABELS.get(audience or "", _DRAFT_LABELS[""])
+
 
 def excerpt(text: str, start: int, end: int, width: int = 50) -> str:
     lo, hi = max(0, start - width), min(len(text), end + width)
@@ -215,7 +260,7 @@ _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _contact_list(rule: Rule, ctx: Context) -> list[Evidence]:
-    external = [a for _, a in ctx.msg.recipients if ctx.is_external(a)]
+    external = ctx.external_recipients()
     if not external:
         return []
     minimum = int(rule.params.get("min_addresses", 15))
@@ -338,12 +383,7 @@ _HOME_CUE = re.compile(r"\b(my (home )?address|i live at|my house|come (round|ov
 
 
 def _personal_contact(rule: Rule, ctx: Context) -> list[Evidence]:
-    audience = []
-    for _, address in ctx.msg.recipients:
-        role = ctx.role_of(address)
-        if role in (roles.PUPIL, roles.PARENT) or (
-                role is None and address.rpartition("@")[2] in CONSUMER_DOMAINS):
-            audience.append(address)
+    audience = ctx.pupil_or_parent_recipients()
     if not audience:
         return []
     text = ctx.own_text
@@ -383,14 +423,14 @@ _SENSITIVE_STRONG = re.compile(
     r"incident)|on the sen(d)? register|sen(d)? register|pupil premium list|fsm list|"
     r"medical (records?|history|conditions? of))\b")
 _SENSITIVE_WEAK = re.compile(
-    r"\b(adhd|autism|autistic|asd|dyslexia|dyspraxia|epilepsy|epileptic|diabetes|diabetic|"
+    r"\b(adhd|autism|autistic|asd|dyslexia|dyspraxia|epilepsy|epileptic|diabetes|diabetic|asthma|"
     r"anxiety disorder|depression|eating disorder|self[- ]harm\w*|medication|inhaler|epipen|"
     r"allerg\w+|sen support|send|iep|free school meals|fsm|pupil premium|young carer|"
     r"exclusion|excluded|attendance concerns?)\b")
 
 
 def _sensitive_data(rule: Rule, ctx: Context) -> list[Evidence]:
-    external = [a for _, a in ctx.msg.recipients if ctx.is_external(a)]
+    external = ctx.external_recipients()
     if not external:
         return []
     out = []
@@ -710,8 +750,11 @@ def check_parsed(msg: ParsedMessage, *, directory: Directory | None = None,
     verdict = max((f.action for f in findings), key=_VERDICT_ORDER.__getitem__, default="allow")
     ratings = [f.rating for f in findings if f.rating]
     rating = max(ratings, key=_RATING_ORDER.__getitem__) if ratings else None
+    read_as = _read_as(audience, role, bulk)
+    if ctx.draft_recipients is not None and audience in ("staff", "pupils"):
+        read_as += f", going to {draft_label(msg.draft_audience)}"
     return Verdict(verdict=verdict, rating=rating, findings=findings, audience=audience,
-                   read_as=_read_as(audience, role, bulk))
+                   read_as=read_as)
 
 
 def _read_as(audience: str, role: str | None, bulk: str) -> str:
@@ -732,6 +775,8 @@ def check_message(raw: bytes, **kwargs) -> Verdict:
     return check_parsed(parse_message(raw), **kwargs)
 
 
-def check_text(text: str, *, subject: str = "", **kwargs) -> Verdict:
-    """Check a bare message body (no headers): content and tone rules only can fire."""
-    return check_parsed(message_from_text(text, subject=subject), **kwargs)
+def check_text(text: str, *, subject: str = "", audience: str = "", **kwargs) -> Verdict:
+    """Check a bare message body (no headers) going to `audience` (parents, pupils, staff,
+    outside; "" when not said, checked as if it leaves the school): the rules that need
+    recipients (personal contact details, sensitive data, contact lists) use that answer."""
+    return check_parsed(message_from_text(text, subject=subject, audience=audience), **kwargs)

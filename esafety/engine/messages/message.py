@@ -63,6 +63,9 @@ class ParsedMessage:
     is_forward: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # A draft pasted without headers has no recipients: who the writer says it is going to
+    # (one of DRAFT_AUDIENCES, or "" when they did not say). None for a message with headers.
+    draft_audience: str | None = None
 
     @property
     def visible_recipients(self) -> list[tuple[str, str]]:
@@ -648,9 +651,16 @@ def parse_message(raw: bytes) -> ParsedMessage:
     return out
 
 
-def message_from_text(text: str, *, subject: str = "") -> ParsedMessage:
-    """A message that is only a body (for `esafety check --text` and the web form)."""
-    return ParsedMessage(subject=subject, body=text[:MAX_TEXT])
+# Who a draft without headers is going to, as the writer answers it.
+DRAFT_AUDIENCES = ("parents", "pupils", "staff", "outside")
+
+
+def message_from_text(text: str, *, subject: str = "", audience: str = "") -> ParsedMessage:
+    """A message that is only a body (for `esafety check --text` and the web form), going
+    to `audience` (one of DRAFT_AUDIENCES, or "" when not said)."""
+    if audience not in ("", *DRAFT_AUDIENCES):
+        raise ValueError(f"unknown audience {audience!r} (one of {', '.join(DRAFT_AUDIENCES)})")
+    return ParsedMessage(subject=subject, body=text[:MAX_TEXT], draft_audience=audience)
 
 
 # ---------------------------------------------------------------- bulk mail
