@@ -395,7 +395,8 @@ def _refusal(row: _Row, person: Person | None, *, actor, today: datetime.date) -
         if role in roles.PROTECTED_ROLES:
             return (f"{name} would be added as {label}: an import never gives a senior or "
                     f"safeguarding role ({PROTECTED_LIST}). Import them with another role, "
-                    "then the headteacher gives the role on their page")
+                    "then the headteacher gives the role on their page (on a new install, "
+                    "the service operator: esafety people role USERNAME ROLE)")
         if not permissions.may_grant(actor, role):
             return f"your role cannot give the role {label} (ask the headteacher)"
         return ""

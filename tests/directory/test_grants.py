@@ -203,3 +203,29 @@ def test_an_accused_teacher_made_head_cannot_touch_the_chair(headteacher, teache
     allegation_about(teacher)
     with pytest.raises(NotAllowed, match="allegation"):
         actions.person_leave(actor=teacher, person=chair)
+
+
+# --- the operator on the command line ---------------------------------------------------
+
+def test_the_operator_gives_the_first_headteacher_on_the_command_line(teacher, capsys):
+    from django.core.management import call_command
+
+    call_command("people", "role", "teacher", "headteacher", "--school", "hollins-park")
+
+    teacher.refresh_from_db()
+    assert teacher.role == roles.HEADTEACHER
+    assert "Tom Teach (teacher, Hollins Park School) is now headteacher" in capsys.readouterr().out
+    event = AuditEvent.objects.get(event_type="role_changed")
+    assert event.actor is None and event.details["to"] == "headteacher"
+
+
+def test_the_role_command_names_what_is_wrong(teacher):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="nobody with the username 'ghost'"):
+        call_command("people", "role", "ghost", "teacher")
+    with pytest.raises(CommandError, match="needs an end of access"):
+        call_command("people", "role", "teacher", "visitor")
+    with pytest.raises(CommandError, match="already teacher"):
+        call_command("people", "role", "teacher", "teacher")
