@@ -9,6 +9,7 @@ anything is saved.
 import datetime
 import importlib
 import logging
+import smtplib
 import string
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -284,6 +285,9 @@ NOT_SENDING_BACKENDS = {
         "this install writes emails to files instead of sending them",
 }
 NOTIFICATION_SENT = "notification_sent"
+# Errors about one message (the next one may still go); any other error stops the round.
+REFUSED_ONE_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                       smtplib.SMTPDataError)
 NOTIFICATION_FAILED = "notification_failed"
 
 
@@ -330,7 +334,7 @@ def _notify_report(incident_pk: int) -> int:
         # A mail server that never answers must not hold the reporter's page for ever.
         connection = get_connection(fail_silently=False,
                                     timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 15)
-        for person in people:
+        for index, person in enumerate(people):
             try:
                 if send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL,
                              [person.email], connection=connection):
@@ -343,6 +347,11 @@ def _notify_report(incident_pk: int) -> int:
                             person.pk, exc)
                 failures.append(f"the email to {person.display_name} failed "
                                 f"({type(exc).__name__}: {str(exc)[:200]})")
+                if not isinstance(exc, REFUSED_ONE_MESSAGE):
+                    # The server is down or silent: the others would wait as long again.
+                    failures += [f"the email to {p.display_name} was not tried (same problem)"
+                                 for p in people[index + 1:]]
+                    break
     with transaction.atomic():
         incident = _lock(incident)
         # Failures first: when some were told, the latest entry says someone was.

@@ -218,3 +218,25 @@ def test_the_dsl_sees_failed_alerts_on_the_log_and_the_case_page_but_others_do_n
     # Once someone responds, the log stops flagging it; the history keeps it.
     actions.incident_acknowledge(actor=dsl, incident=incident)
     assert 'id="unalerted"' not in client_for(dsl).get(reverse("incidents:home")).content.decode()
+
+
+def test_a_silent_server_is_waited_for_once_not_once_per_person(
+        settings, pupil, dsl, make_person, django_capture_on_commit_callbacks, monkeypatch):
+    from esafety.directory import roles
+
+    deputy = make_person(roles.DSL, username="dsl2", first_name="Dee", last_name="Deputy")
+    monkeypatch.setattr(actions, "recipients_for", lambda incident: [dsl, deputy])
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(2)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent.getsockname()[1]
+        settings.EMAIL_TIMEOUT = 0.5
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = actions.incident_report(actor=pupil, kind="cyberbullying", via="pupil",
+                                               description="Mean comments", people=[pupil])
+    [failed] = _events(incident, "notification_failed")
+    assert failed.data["to"] == [dsl.pk, deputy.pk]
+    assert "timed out" in failed.data["reason"].lower()
+    assert f"the email to {deputy.display_name} was not tried (same problem)" in \
+        failed.data["reason"]
