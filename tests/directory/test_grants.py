@@ -229,3 +229,10 @@ def test_the_role_command_names_what_is_wrong(teacher):
         call_command("people", "role", "teacher", "visitor")
     with pytest.raises(CommandError, match="already teacher"):
         call_command("people", "role", "teacher", "teacher")
+
+
+def test_the_record_history_reads_in_plain_english(headteacher, teacher, client_for):
+    actions.person_role_change(actor=headteacher, person=teacher, role=roles.SUPPORT_STAFF)
+    page = client_for(headteacher).get(f"/people/{teacher.pk}/").content.decode()
+    assert "Changed someone&#x27;s role by Helen Head" in page
+    assert "role_changed" not in page
