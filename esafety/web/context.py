@@ -37,6 +37,8 @@ def navigation(request):
         if allowed is not None and user.role not in allowed:
             continue
         url = reverse(url_name)
+        if url_name == "incidents:home" and (user.is_pupil or user.is_parent):
+            label = "Your reports"  # what the page is to them: what they have told us
         items.append({"label": label, "url": url,
                       "current": request.path == url or (url != "/" and request.path.startswith(url))})
     # Only the closest match is current: /policies/agreements/ is Agreements, not Policies too.

@@ -178,3 +178,11 @@ def test_every_demo_pupil_not_yet_through_the_gate_can_report(db, client_for):
                 if client_for(p).get(REPORT).status_code != 200
                 or client_for(p).get(MY_REPORTS).status_code != 200]
     assert shut_out == []
+
+
+def test_pupils_and_parents_find_their_reports_in_the_navigation(pupil, parent, teacher,
+                                                                 client_for):
+    for person, label in ((pupil, "Your reports"), (parent, "Your reports"),
+                          (teacher, "Incidents")):
+        items = client_for(person).get("/").context["nav_items"]
+        assert {item["label"]: item["url"] for item in items}.get(label) == MY_REPORTS, person
