@@ -205,6 +205,13 @@ class PersonPickerField(forms.Field):
     def prepare_value(self, value):
         return _as_text(value, self._queryset)
 
+    def has_changed(self, initial, data):
+        try:
+            chosen = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        return _as_text(initial, self._queryset) != _as_text(chosen, self._queryset)
+
     def to_python(self, value):
         if value in self.empty_values or not str(value).strip():
             return None

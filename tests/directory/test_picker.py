@@ -218,6 +218,10 @@ def test_a_bound_form_shows_what_was_typed(school, staff_member):
     assert 'value="Maria &lt;b&gt;"' in str(form["person"])
     initial = OneForm(initial={"person": staff_member.pk}, school=school)
     assert 'value="Maria Lopez (maria.lopez)"' in str(initial["person"])
+    same = OneForm({"person": "maria lopez"}, initial={"person": staff_member.pk}, school=school)
+    assert not same.has_changed()
+    assert OneForm({"person": "p1"}, initial={"person": staff_member.pk},
+                   school=school).has_changed()
 
 
 def test_suggestions_work_before_the_aup_is_accepted(headteacher, teacher, staff_member,
