@@ -115,9 +115,9 @@ def blocked(request):
     page = ""
     if target is not None and not target.is_ip:
         page = (target.host + target.url[target.url.find("/"):]).rstrip("/")
-    unblock_query = urlencode({"site": page,
-                               "category": category.pk if category and not category.statutory
-                               else ""})
+    unblock_page_query = urlencode({"site": page}) if page else ""
+    unblock_category_query = (urlencode({"category": category.pk})
+                              if category is not None and not category.statutory else "")
     return render(request, "filtering/blocked.html", {
         "school": school, "url": url, "host": target.host if target else "",
         "category": category, "category_name": category_name, "rule": rule,
@@ -125,7 +125,8 @@ def blocked(request):
         "group_label": GROUP_LABELS.get(group, ""), "heading": heading, "clause": clause,
         "is_staff": is_staff, "is_pupil": is_pupil, "working": working,
         "statutory": rule == "statutory" or (category is not None and category.statutory),
-        "report_query": report_query, "unblock_query": unblock_query,
+        "report_query": report_query, "unblock_page_query": unblock_page_query,
+        "unblock_category_query": unblock_category_query, "page": page,
     }, status=403)
 
 

@@ -37,6 +37,7 @@ from esafety.incidents.models import (
     IncidentEvent,
     IncidentSettings,
     Investigator,
+    Involvement,
     Rating,
     Sanction,
     ScreenshotSignoff,
@@ -158,7 +159,7 @@ def incident_report(*, actor, kind: str, description: str, summary: str = "",
                     occurred_at: datetime.datetime | None = None, location: str = "",
                     people=(), subject_staff: Person | None = None, urls=(),
                     image_location: str = "", upload: tuple[str, bytes] | None = None,
-                    via: str = "staff") -> Incident:
+                    via: str = "staff", parts: dict | None = None) -> Incident:
     """Anyone signed in reports an incident; the designated person is told at once.
 
     A pupil reports through the short form; a parent only about their own child. For
@@ -166,6 +167,11 @@ def incident_report(*, actor, kind: str, description: str, summary: str = "",
     the image is; the incident is marked for police referral and the DSL alerted.
     """
     school = actor.school
+
+    Each person listed gets a part in the case: `parts` maps a person's pk to it; without
+    one, the reporter is "reporter" (a pupil reporting about themselves is never the alleged
+    perpetrator), the member of staff an allegation is about "alleged", anyone else "other".
+    Investigators change parts later.
     if school is None:
         raise NotAllowed("you are not a member of a school")
     if kind not in rules.TYPE_LABELS:
@@ -174,11 +180,14 @@ def incident_report(*, actor, kind: str, description: str, summary: str = "",
     if not description:
         raise InvalidInput("please say what happened", code="missing-description")
     _check_when(occurred_at)
-    people = list(people)
+    people = list(dict.fromkeys(people))
     for person in people:
         _require_in_school(school, person, person.display_name)
     _require_in_school(school, subject_staff, "the member of staff")
     if subject_staff is not None and not subject_staff.is_staff_member:
+    parts = dict(parts or {})
+    if set(parts.values()) - set(rules.PART_LABELS):
+        raise InvalidInput("unknown part in the case", code="unknown-part")
         raise InvalidInput("an allegation against staff must name a member of staff",
                            code="not-staff")
     if actor.is_parent:
@@ -206,12 +215,18 @@ def incident_report(*, actor, kind: str, description: str, summary: str = "",
                 reported_at=reported_at, reported_via=via, subject_staff=subject_staff,
                 police_referral=kind in rules.NO_IMAGE_TYPES,
                 police_matters=list(rules.POLICE_MATTERS_BY_TYPE.get(kind, [])))
-            if people:
-                incident.people.set(people)
+            involved = {}
+            for person in people:
+                involved[person.pk] = (person, parts.get(person.pk) or (
+                    rules.PART_REPORTER if person.pk == actor.pk else rules.PART_OTHER))
             if subject_staff is not None:
-                incident.people.add(subject_staff)
+                involved[subject_staff.pk] = (subject_staff, rules.PART_ALLEGED)
+            for person, part in involved.values():
+                Involvement.objects.create(incident=incident, person=person, part=part,
+                                           added_by=actor, added_at=reported_at)
             _append(incident, actor=actor, kind="reported", state=True,
-                    data={"via": via, "people": sorted(p.pk for p in people)})
+                    data={"via": via, "people": sorted(p.pk for p in people),
+                          "parts": {str(pk): part for pk, (_, part) in sorted(involved.items())}})
             for url in clean_urls:
                 _add_evidence_row(incident, actor=actor, kind=rules.EVIDENCE_URL, url=url,
                                   text="Given with the report")
@@ -558,7 +573,8 @@ def evidence_add(*, actor, incident: Incident, kind: str, url: str = "", phone: 
     if kind in (rules.EVIDENCE_NOTE, rules.EVIDENCE_IMAGE_LOCATION) and not text:
         raise InvalidInput("write the description", code="missing-description")
     level = access.access_level(actor, incident)
-    if level is None:
+    if level not in (access.TEAM, access.REPORTER):
+        # Read-only access to an allegation adds nothing to it.
         raise NotAllowed("you cannot add evidence to this incident")
     if kind == rules.EVIDENCE_VISIT and level != access.TEAM:
         raise NotAllowed("only investigators record sites visited", code="not-investigator")
@@ -648,6 +664,9 @@ def investigator_add(*, actor, incident: Incident, person: Person) -> Investigat
                                code="subject-cannot-investigate")
         if incident.investigators.filter(person=person).exists():
             raise Conflict(f"{person.display_name} is already an investigator",
+        if incident.part_of(person) == rules.PART_ALLEGED:
+            raise InvalidInput(f"{person.display_name} is an alleged perpetrator in this case "
+                               "and cannot investigate it", code="alleged-cannot-investigate")
                            code="already-investigator")
         added = Investigator.objects.create(incident=incident, person=person, added_by=actor,
                                             added_at=now())
@@ -660,7 +679,10 @@ def investigator_add(*, actor, incident: Incident, person: Person) -> Investigat
 
 
 def allegation_viewer_add(*, actor, incident: Incident, person: Person) -> AllegationViewer:
-    """The headteacher (or chair of governors) lets someone into an allegation."""
+    """The headteacher (or chair of governors) lets a senior colleague read an allegation.
+
+    Access is read only: to let them act on the case, the owner names them an investigator.
+    """
     with transaction.atomic():
         incident = _lock(incident)
         if not access.is_allegation_owner(actor, incident):
@@ -671,6 +693,11 @@ def allegation_viewer_add(*, actor, incident: Incident, person: Person) -> Alleg
                                code="subject-cannot-view")
         viewer, created = AllegationViewer.objects.get_or_create(
             incident=incident, person=person,
+        if person.role not in roles.SENIOR_ROLES or not person.can_use_systems():
+            raise InvalidInput(f"{person.display_name} is not a senior member of staff who can "
+                               "sign in: access to an allegation is for senior staff only "
+                               "(headteacher, assistant headteacher, DSL, online safety lead)",
+                               code="not-senior")
             defaults={"added_by": actor, "added_at": now()})
         if not created:
             raise Conflict(f"{person.display_name} already has access", code="already-viewer")
@@ -700,10 +727,12 @@ def allegation_subject_set(*, actor, incident: Incident, person: Person) -> Inci
             raise InvalidInput("an allegation against staff must name a member of staff",
                                code="not-staff")
         incident.subject_staff = person
-        incident.people.add(person)
         _save(incident, ["subject_staff", *_responded(incident, actor)])
         # The allegation's owner chooses who investigates: those named so far stand down
         # (kept on record) unless they are the owner.
+        # The member of staff the allegation is about is its alleged perpetrator.
+        _set_part(incident, actor=actor, person=person, part=rules.PART_ALLEGED,
+                  reason="The allegation is about them")
         stood_down = []
         for row in incident.investigators.select_related("person"):
             if not access.is_allegation_owner(row.person, incident):
@@ -857,25 +886,137 @@ def incident_reopen(*, actor, incident: Incident, reason: str) -> Incident:
 
 # --- rating and sanctions (004 Appendix I and II) ----------------------------------------
 
-def _require_involved(incident: Incident, person: Person):
-    if person.school_id != incident.school_id or not (
-            incident.people.filter(pk=person.pk).exists()
-            or incident.subject_staff_id == person.pk):
+# --- people in a case and their parts -----------------------------------------------------
+
+def _set_part(incident: Incident, *, actor, person: Person, part: str,
+              reason: str = "") -> Involvement | None:
+    """Give `person` `part` (adding them, or closing their old row and opening a new one).
+
+    Call inside the action's transaction; appends the chain event. Returns None when the
+    person already has that part.
+    """
+    current = (Involvement.objects.select_for_update()
+               .filter(incident=incident, person=person, removed_at__isnull=True).first())
+    if current is not None and current.part == part:
+        return None
+    moment = now()
+    before = current.part if current is not None else None
+    if current is not None:
+        current.removed_at = moment
+        current.removed_by = actor
+        current.removed_reason = reason or f"Part changed to {rules.PART_LABELS[part]}"
+        current.save(update_fields=["removed_at", "removed_by", "removed_reason"])
+    row = Involvement.objects.create(incident=incident, person=person, part=part,
+                                     added_by=actor, added_at=moment)
+    _append(incident, actor=actor,
+            kind="involvement_changed" if current is not None else "involvement_added",
+            data={"involvement": row.pk, "person": person.pk, "name": person.display_name,
+                  "part": part, "before": before, "reason": reason})
+    return row
+
+
+def _require_no_current_rating(incident: Incident, person: Person, doing: str):
+    if incident.ratings.filter(person=person, withdrawn_at__isnull=True).exists():
+        raise Conflict(f"{person.display_name} has a rating in this case: withdraw it first, "
+                       f"with a reason, before {doing}", code="rated")
+
+
+def involvement_set(*, actor, incident: Incident, person: Person, part: str,
+                    reason: str = "") -> Involvement | None:
+    """The case team adds someone to the case with a part, or changes their part.
+
+    Every change is kept (the old row is closed, not deleted) and is an event in the
+    incident's history with who made it. The member of staff an allegation is about stays
+    its alleged perpetrator; someone whose misuse is rated keeps that part until the rating
+    is withdrawn; an investigator cannot be an alleged perpetrator of their own case.
+    """
+    if part not in rules.PART_LABELS:
+        raise InvalidInput("choose the person's part in the case", code="unknown-part")
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        incident = _lock(incident)
+        _require_team(actor, incident)
+        _require_in_school(incident.school, person)
+        current = incident.part_of(person)
+        if current == part:
+            raise Conflict(f"{person.display_name} is already recorded as "
+                           f"{rules.PART_LABELS[part].lower()}", code="same-part")
+        if person.pk == incident.subject_staff_id:
+            raise InvalidInput("the allegation is about this member of staff: they stay its "
+                               "alleged perpetrator", code="subject-is-alleged")
+        if current == rules.PART_ALLEGED:
+            _require_no_current_rating(incident, person, "changing their part")
+        if part == rules.PART_ALLEGED and incident.investigators.filter(person=person).exists():
+            raise InvalidInput(f"{person.display_name} investigates this case: an alleged "
+                               "perpetrator cannot investigate it", code="investigator-alleged")
+        row = _set_part(incident, actor=actor, person=person, part=part, reason=reason)
+        _save(incident, _responded(incident, actor))
+        _audit(incident, actor=actor, event_type="incident_part_set",
+               details={"person": person.pk, "part": part, "before": current})
+    return row
+
+
+def involvement_remove(*, actor, incident: Incident, person: Person, reason: str) -> Involvement:
+    """Take someone off the case (listed by mistake): kept on record with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("say why this person is taken off the case", code="missing-reason")
+    with transaction.atomic():
+        incident = _lock(incident)
+        _require_team(actor, incident)
+        row = (Involvement.objects.select_for_update()
+               .filter(incident=incident, person=person, removed_at__isnull=True).first())
+        if row is None:
+            raise InvalidInput(f"{person.display_name} is not one of the people in this case",
+                               code="not-involved")
+        if person.pk == incident.subject_staff_id:
+            raise InvalidInput("the allegation is about this member of staff: they stay on it",
+                               code="subject-is-alleged")
+        _require_no_current_rating(incident, person, "taking them off the case")
+        row.removed_at = now()
+        row.removed_by = actor
+        row.removed_reason = reason
+        row.save(update_fields=["removed_at", "removed_by", "removed_reason"])
+        _append(incident, actor=actor, kind="involvement_removed",
+                data={"involvement": row.pk, "person": person.pk, "name": person.display_name,
+                      "part": row.part, "reason": reason})
+        _audit(incident, actor=actor, event_type="incident_part_removed",
+               details={"person": person.pk, "part": row.part})
+    return row
+
+
+def _require_alleged(incident: Incident, person: Person, doing: str):
+    if person.school_id != incident.school_id:
+        raise InvalidInput(f"{person.display_name} is not one of the people in this incident",
+                           code="not-involved")
+    part = incident.part_of(person)
+    if part is None:
         raise InvalidInput(f"{person.display_name} is not one of the people in this incident",
                            code="not-involved")
 
 
+    if part not in rules.RATED_PARTS:
+        raise InvalidInput(f"{person.display_name} is recorded as "
+                           f"{rules.PART_LABELS[part].lower()} in this case: only an alleged "
+                           f"perpetrator's misuse is {doing}", code="not-alleged")
+
+
+def current_rating(incident: Incident, person: Person) -> Rating | None:
+    """The person's latest rating in the case that has not been withdrawn."""
+    return (incident.ratings.filter(person=person, withdrawn_at__isnull=True)
+            .order_by("-rated_at", "-id").first())
 def misuse_rate(*, actor, incident: Incident, person: Person, rating: str,
                 dimensions: dict | None = None, factors: dict | None = None) -> Rating:
     if rating not in rules.RATING_BY_CODE:
         raise InvalidInput("choose gross, serious or mild", code="unknown-rating")
+    """Rate an alleged perpetrator's misuse (004 App. I), with the App. II factors."""
     dims = {k: (dimensions or {}).get(k, "").strip() for k, _, _ in rules.DIMENSIONS}
     facts = {k: (factors or {}).get(k, "").strip() for k, _, _ in rules.FACTORS}
     with transaction.atomic():
         incident = _lock(incident)
         _require_team(actor, incident)
         _require_open(incident)
-        _require_involved(incident, person)
+        _require_alleged(incident, person, "rated")
         rated = Rating.objects.create(incident=incident, person=person, rating=rating,
                                       dimensions=dims, factors=facts, rated_by=actor,
                                       rated_at=now())
@@ -888,7 +1029,30 @@ def misuse_rate(*, actor, incident: Incident, person: Person, rating: str,
     return rated
 
 
-def _suspend_internet(*, actor, pupil, starts_at, ends_at, reason) -> str:
+def rating_withdraw(*, actor, rating: Rating, reason: str) -> Rating:
+    """A mistaken rating is withdrawn with a reason: kept in the record, never deleted."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("say why this rating is withdrawn", code="missing-reason")
+    with transaction.atomic():
+        incident = _lock(rating.incident)
+        _require_team(actor, incident)
+        row = Rating.objects.select_for_update().get(pk=rating.pk)
+        if row.is_withdrawn:
+            raise Conflict("this rating was already withdrawn", code="already-withdrawn")
+        row.withdrawn_at = now()
+        row.withdrawn_by = actor
+        row.withdrawn_reason = reason
+        row.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+        _append(incident, actor=actor, kind="rating_withdrawn",
+                data={"rating_id": row.pk, "person": row.person_id, "rating": row.rating,
+                      "reason": reason})
+        _audit(incident, actor=actor, event_type="incident_rating_withdrawn",
+               details={"rating": row.pk})
+    return row
+
+
+def _suspend_internet(*, actor, pupil, starts_at, ends_at, reason, incident_reference="") -> str:
     """Through the filtering issue's suspension where it exists; otherwise recorded only."""
     try:
         module = importlib.import_module("esafety.filtering.actions")
@@ -896,7 +1060,9 @@ def _suspend_internet(*, actor, pupil, starts_at, ends_at, reason) -> str:
     except (ImportError, AttributeError):
         return "Recorded only: web filtering suspensions are not available on this install"
     try:
-        suspend(actor=actor, pupil=pupil, starts_at=starts_at, ends_at=ends_at, reason=reason)
+        # With the incident's reference, only the DSL or the head may lift it early.
+        suspend(actor=actor, pupil=pupil, starts_at=starts_at, ends_at=ends_at, reason=reason,
+                incident_reference=incident_reference)
     except NotAllowed as exc:
         # The decision stands even if this person may not change filtering themselves.
         return f"Recorded only: web filtering refused it ({exc}); ask the IT manager to apply it"
@@ -905,11 +1071,41 @@ def _suspend_internet(*, actor, pupil, starts_at, ends_at, reason) -> str:
 
 def sanction_record(*, actor, incident: Incident, person: Person, kind: str, reasons: str,
                     starts_at: datetime.datetime | None = None,
-                    ends_at: datetime.datetime | None = None) -> Sanction:
-    """The decision-maker records the sanction, with reasons (004 App. II factors first)."""
+def sanction_problems(incident: Incident, person: Person, kind: str,
+                      rating: Rating | None) -> list[str]:
+    """What stands between this sanction and the policy, in plain words (empty: none)."""
+    problems = []
+    if incident.outcome not in rules.SUBSTANTIATED_OUTCOMES:
+        problems.append("No judgement that the concern has substance has been recorded "
+                        "(004 App. II: a sanction follows only 'if the allegations are "
+                        "proven').")
+    count = incident.investigators.count()
+    if count < rules.REQUIRED_INVESTIGATORS:
+        problems.append(f"Name {rules.REQUIRED_INVESTIGATORS} senior investigators (002); "
+                        f"{count} named so far.")
+    if rating is None:
+        problems.append(f"Rate {person.display_name}'s misuse first (004 Appendix I).")
+    elif not rules.sanction_in_range(kind, rating.rating, for_pupil=person.is_pupil):
+        allowed = "; ".join(label for _, label in
+                            rules.sanction_range(rating.rating, for_pupil=person.is_pupil))
+        problems.append(f"{rules.SANCTION_LABELS.get(kind, kind)} is outside the range the "
+                        f"policy gives for a {rating.rating_label.lower()} rating "
+                        f"(004 Appendix I): {allowed}.")
+    return problems
+
+
+                    ends_at: datetime.datetime | None = None,
+                    override_reason: str = "") -> Sanction:
+    """The decision-maker records a sanction for an alleged perpetrator, with reasons.
+
+    Only on an open case judged to have substance, with two investigators, and within the
+    range 004 Appendix I gives for the person's current rating. The headteacher may record
+    one the rules refuse by giving `override_reason`, kept in the history.
+    """
     reasons = (reasons or "").strip()
     if not reasons:
         raise InvalidInput("give the reasons for the sanction", code="missing-reasons")
+    override_reason = (override_reason or "").strip()
     allowed = dict(rules.PUPIL_SANCTIONS if person.is_pupil else rules.STAFF_SANCTIONS)
     if kind not in allowed:
         raise InvalidInput(f"{rules.SANCTION_LABELS.get(kind, kind)} is not a sanction the policy "
@@ -923,23 +1119,38 @@ def sanction_record(*, actor, incident: Incident, person: Person, kind: str, rea
     with transaction.atomic():
         incident = _lock(incident)
         _require_team(actor, incident)
-        _require_involved(incident, person)
+        _require_open(incident)
+        _require_alleged(incident, person, "sanctioned")
+        rating = current_rating(incident, person)
+        problems = sanction_problems(incident, person, kind, rating)
+        if problems and not override_reason:
+            raise Conflict("This sanction cannot be recorded: " + " ".join(problems),
+                           code="sanction-refused")
+        if problems and not access.can_override_sanction(actor, incident):
+            raise NotAllowed("Only the headteacher can record a sanction the policy's rules "
+                             "refuse: " + " ".join(problems), code="not-headteacher")
         enforcement = ""
         if kind == rules.INTERNET_SUSPENSION:
             enforcement = _suspend_internet(actor=actor, pupil=person, starts_at=starts_at,
                                             ends_at=ends_at,
-                                            reason=f"{incident.reference}: {reasons}"[:500])
+                                            reason=f"{incident.reference}: {reasons}"[:500],
+                                            incident_reference=incident.reference)
         sanction = Sanction.objects.create(
             incident=incident, person=person, kind=kind, reasons=reasons, starts_at=starts_at,
-            ends_at=ends_at, enforcement=enforcement, decided_by=actor, decided_at=now())
+            ends_at=ends_at, enforcement=enforcement, rating=rating,
+            override_reason=override_reason if problems else "", decided_by=actor,
+            decided_at=now())
         _save(incident, _responded(incident, actor))
-        _append(incident, actor=actor, kind="sanction_recorded",
-                data={"sanction": sanction.pk, "person": person.pk, "sanction_kind": kind,
-                      "reasons": reasons, "enforcement": enforcement,
-                      "starts_at": starts_at.isoformat() if starts_at else None,
-                      "ends_at": ends_at.isoformat() if ends_at else None})
+        data = {"sanction": sanction.pk, "person": person.pk, "sanction_kind": kind,
+                "reasons": reasons, "enforcement": enforcement,
+                "rating_id": rating.pk if rating else None,
+                "starts_at": starts_at.isoformat() if starts_at else None,
+                "ends_at": ends_at.isoformat() if ends_at else None}
+        if problems:
+            data["override"] = {"reason": override_reason, "problems": problems}
+        _append(incident, actor=actor, kind="sanction_recorded", data=data)
         _audit(incident, actor=actor, event_type="incident_sanction_recorded",
-               details={"sanction": kind})
+               details={"sanction": kind, "override": bool(problems)})
     return sanction
 
 
@@ -1053,6 +1264,13 @@ def incident_settings_update(*, actor, school, designated_person: Person | None,
         conf, _ = IncidentSettings.objects.select_for_update().get_or_create(school=school)
         before = audit.snapshot(conf, ["designated_person", "chair_of_governors"])
         conf.designated_person = designated_person
+        moves = (conf.designated_person_id != getattr(designated_person, "pk", None)
+                 or conf.chair_of_governors_id != getattr(chair_of_governors, "pk", None))
+        if moves and access.open_allegations_about(actor).exists():
+            # Otherwise someone accused could take the case from whoever now receives it.
+            raise NotAllowed("You are the subject of an open allegation, so you cannot change "
+                             "the designated person or the chair of governors until it is "
+                             "closed. Another senior leader can.", code="subject-of-allegation")
         conf.chair_of_governors = chair_of_governors
         conf.letter_template = letter_template
         conf.save()

@@ -62,9 +62,7 @@ class Incident(models.Model):
     reported_at = models.DateTimeField()
     reported_via = models.CharField(max_length=16, default="staff",
                                     help_text="staff, pupil or parent form")
-    people = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
-                                    related_name="incidents_involved_in",
-                                    help_text="Everyone the incident is about")
+    # The people in a case and their parts (reporter, target, alleged...) are Involvement rows.
     # Allegations against staff (issue 5 §5): visible to the headteacher and whom they add.
     subject_staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="allegations")
@@ -118,6 +116,19 @@ class Incident(models.Model):
         return [rules.POLICE_MATTER_LABELS.get(m, m) for m in self.police_matters]
 
 
+    @property
+    def people(self):
+        """Everyone with a current part in the case (read-only: change parts by action)."""
+        from esafety.directory.models import Person
+
+        return Person.objects.filter(
+            pk__in=self.involvements.current().values("person_id")).order_by("last_name",
+                                                                             "first_name")
+
+    def part_of(self, person) -> str | None:
+        """The person's current part in this case, or None if they have none."""
+        row = self.involvements.current().filter(person=person).first()
+        return row.part if row else None
 # Fields whose current value must equal what the chain last recorded for them.
 CHAINED_FIELDS = ["kind", "status", "summary", "description", "occurred_at", "location",
                   "subject_staff_id", "police_referral", "police_matters", "designated_computer",
@@ -262,6 +273,12 @@ class Evidence(models.Model):
     kind = models.CharField(max_length=32, choices=rules.EVIDENCE_CHOICES)
     url = models.URLField(max_length=2000, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    @property
+    def part_label(self) -> str:
+        """For a change of someone's part in the case: the part, in words."""
+        part = self.data.get("part") if isinstance(self.data, dict) else None
+        return rules.PART_LABELS.get(part, "") if self.kind.startswith("involvement") else ""
+
     text = models.TextField(blank=True, help_text="Description, nature of the content, or note")
     file_path = models.CharField(max_length=500, blank=True, help_text="Relative to MEDIA_ROOT")
     original_name = models.CharField(max_length=255, blank=True)
@@ -289,6 +306,46 @@ class Evidence(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+class InvolvementQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(removed_at__isnull=True)
+
+
+class Involvement(models.Model):
+    """One person's part in a case. Never deleted: a change closes the row and opens another."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="involvements")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="case_parts")
+    part = models.CharField(max_length=16, choices=rules.PARTS)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+")
+    added_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    removed_reason = models.TextField(blank=True)
+
+    objects = InvolvementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "person"],
+                                               condition=models.Q(removed_at__isnull=True),
+                                               name="unique_current_involvement")]
+
+    def __str__(self):
+        return f"{self.person} ({self.part}) in {self.incident_id}"
+
+    @property
+    def part_label(self) -> str:
+        return rules.PART_LABELS.get(self.part, self.part)
+
+    @property
+    def is_current(self) -> bool:
+        return self.removed_at is None
+
+
 
     @property
     def has_file(self) -> bool:
@@ -389,3 +446,17 @@ class TakedownRequest(models.Model):
     @property
     def outcome_label(self) -> str:
         return dict(rules.TAKEDOWN_OUTCOMES).get(self.outcome, self.outcome)
+    # A mistaken rating is withdrawn with a reason, kept in the record and the history.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    withdrawn_reason = models.TextField(blank=True)
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    # The rating the sanction rests on (004 App. I), and the headteacher's reasons when they
+    # recorded it although the rules refused it.
+    rating = models.ForeignKey(Rating, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="sanctions")
+    override_reason = models.TextField(blank=True)

@@ -79,3 +79,27 @@ def tamper():
             _guards().install(connection)
 
     return run
+
+
+@pytest.fixture
+def bully(make_person):
+    """The pupil who posted the comments the `reported` pupil told us about."""
+    return make_person(roles.PUPIL, username="bully", first_name="Bo", last_name="Bully",
+                       year_group=8, form="8C")
+
+
+@pytest.fixture
+def with_bully(investigated, dsl, bully):
+    """The investigated case, with the pupil who posted the comments as alleged perpetrator."""
+    actions.involvement_set(actor=dsl, incident=investigated, person=bully, part="alleged")
+    investigated.refresh_from_db()
+    return investigated
+
+
+@pytest.fixture
+def substantiated(with_bully, dsl):
+    """...and judged to have substance: ready for a rating and a sanction."""
+    actions.incident_judge(actor=dsl, incident=with_bully, outcome="internal",
+                           reasons="Messages confirm the comments; anti-bullying policy.")
+    with_bully.refresh_from_db()
+    return with_bully
