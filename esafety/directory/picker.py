@@ -28,6 +28,10 @@ MIN_QUERY = 2
 MAX_RESULTS = 20
 # Candidates named in a "several people match" message.
 MAX_CANDIDATES = 8
+# Longest text taken as one person's name (a pasted essay is not a name).
+MAX_TEXT = 300
+# Most people one multiple picker takes.
+MAX_PEOPLE = 50
 
 # What the suggestions are drawn from (the form's own queryset always has the last word).
 SCOPES: dict[str, frozenset | None] = {
@@ -82,6 +86,9 @@ def resolve(queryset, text: str) -> Person:
     """Find the one person `text` names in `queryset`, or raise a ValidationError that says
     why not (nobody, or several: listing them)."""
     text = text.strip()
+    if len(text) > MAX_TEXT:
+        raise forms.ValidationError("That is too long for a name (%(max)s characters at most).",
+                                    code="too_long", params={"max": MAX_TEXT})
     exact = _WITH_USERNAME.match(text)
     if exact:
         person = queryset.filter(username__iexact=exact.group("username").strip()).first()
@@ -98,9 +105,12 @@ def resolve(queryset, text: str) -> Person:
         found = list(search(queryset, text)[:MAX_CANDIDATES + 1])
     if len(found) == 1:
         return found[0]
-    whole = [p for p in found if p.display_name.lower() == " ".join(text.lower().split())]
-    if len(whole) == 1:
-        return whole[0]
+    if found:
+        # "Sam Jones" when a "Sam Jonesy" exists too: the whole name typed, exactly, wins.
+        typed = " ".join(text.lower().split())
+        whole = [p for p in search(queryset, text)[:500] if p.display_name.lower() == typed]
+        if len(whole) == 1:
+            return whole[0]
     if not found:
         raise forms.ValidationError(
             "Nobody called “%(text)s” can be chosen here. Check the spelling, or type their "
@@ -244,9 +254,11 @@ class PeoplePickerField(PersonPickerField):
         if isinstance(value, (list, tuple)):
             value = "; ".join(str(v) for v in value)
         chosen, errors = [], []
-        for part in _SEPARATORS.split(str(value)):
-            if not part.strip():
-                continue
+        parts = [part for part in _SEPARATORS.split(str(value)) if part.strip()]
+        if len(parts) > MAX_PEOPLE:
+            raise forms.ValidationError("Name %(max)s people at most here; describe any others "
+                                        "in words.", code="too_many", params={"max": MAX_PEOPLE})
+        for part in parts:
             try:
                 person = self._resolve(part)
             except forms.ValidationError as error:

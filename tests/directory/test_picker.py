@@ -244,3 +244,18 @@ def test_suggestions_work_before_the_aup_is_accepted(headteacher, teacher, staff
     client = client_for(teacher)
     assert client.get("/people/").status_code in (302, 404)  # behind the gate elsewhere
     assert search(client, "lopez") == ["maria.lopez"]
+
+
+def test_the_whole_name_typed_wins_over_longer_names(school, make_person):
+    sam = make_person(roles.PUPIL, first_name="Sam", last_name="Jones")
+    for n in range(12):
+        make_person(roles.PUPIL, first_name="Sam", last_name=f"Jonesy{n}")
+    assert chosen("sam  JONES", school) == sam
+
+
+def test_junk_is_refused_plainly(school, staff_member):
+    assert chosen("x" * 301, school) == ["That is too long for a name (300 characters at most)."]
+    assert chosen("((((" * 50 + ")", school)[0].startswith("Nobody called")
+    many = ManyForm({"people": ";".join(["maria"] * 51)}, school=school)
+    assert not many.is_valid()
+    assert many.errors["people"] == ["Name 50 people at most here; describe any others in words."]
