@@ -86,6 +86,8 @@ def resolve(queryset, text: str) -> Person:
     """Find the one person `text` names in `queryset`, or raise a ValidationError that says
     why not (nobody, or several: listing them)."""
     text = text.strip()
+    if "\x00" in text:  # PostgreSQL refuses it in a query: refuse it here, plainly
+        raise forms.ValidationError("A name cannot hold a null character.", code="null")
     if len(text) > MAX_TEXT:
         raise forms.ValidationError("That is too long for a name (%(max)s characters at most).",
                                     code="too_long", params={"max": MAX_TEXT})

@@ -47,7 +47,8 @@ def people_search(request):
     if count > SEARCHES_PER_MINUTE:
         return JsonResponse({"results": [], "error": "Too many searches: wait a minute."},
                             status=429, headers=headers)
-    results = picker.people_search_results(request.user, request.GET.get("q", ""),
+    results = picker.people_search_results(request.user,
+                                           request.GET.get("q", "").replace("\x00", ""),
                                            scope=request.GET.get("scope", "everyone"))
     return JsonResponse({"results": results}, headers=headers)
 

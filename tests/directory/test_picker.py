@@ -259,3 +259,9 @@ def test_junk_is_refused_plainly(school, staff_member):
     many = ManyForm({"people": ";".join(["maria"] * 51)}, school=school)
     assert not many.is_valid()
     assert many.errors["people"] == ["Name 50 people at most here; describe any others in words."]
+
+
+def test_null_characters_are_refused_not_a_server_error(school, teacher, staff_member,
+                                                        client_for):
+    assert chosen("maria\x00", school) == ["A name cannot hold a null character."]
+    assert search(client_for(teacher), "lop\x00ez") == ["maria.lopez"]
