@@ -234,7 +234,7 @@ def test_a_malformed_message_id_is_stored_and_shown_and_the_case_page_still_open
 def test_every_malformed_email_that_is_accepted_leaves_the_case_page_and_record_working(
         reported, dsl, pupil, client_for):
     accepted = []
-    for name, data in [*MALFORMED.items(), *_mutations(40)]:
+    for _name, data in [*MALFORMED.items(), *_mutations(40)]:
         try:
             accepted.append(actions.evidence_add(actor=dsl, incident=reported, kind="email",
                                                  upload=(f"{len(accepted)}.eml", data)))
