@@ -110,3 +110,19 @@ def outsider(make_person, other_school):
     """A headteacher of another school: must never see this school's records."""
     return make_person(roles.HEADTEACHER, school=other_school, username="outsider",
                        first_name="Otto", last_name="Outside")
+
+
+@pytest.fixture
+def disposable_append_only_tables(django_db_setup, django_db_blocker):
+    """For tests on a transactional database (live server, e2e, concurrency): drop every
+    append-only guard (esafety/audit/guards.py) so the database can be emptied after the
+    test. The flush that empties it runs post_migrate, which puts the guards back
+    (esafety/audit/apps.py), so the tests after it are guarded again; tests/audit proves
+    the guards work."""
+    from django.db import connection
+
+    from esafety.audit import guards
+
+    with django_db_blocker.unblock():
+        guards.remove(connection)
+    yield

@@ -1,11 +1,12 @@
 """One function per kind of audit event, so the vocabulary stays greppable.
 
 Call these inside the action's transaction: the audit row commits or rolls back with
-the change it describes.
+the change it describes. Every row joins the trail's keyed hash chain (chain.py).
 """
 
 from django.db import models
 
+from esafety.audit import chain
 from esafety.audit.models import AuditEvent
 
 
@@ -33,7 +34,7 @@ def record(*, event_type: str, actor=None, school=None, obj=None, object_type: s
         object_label = object_label or str(obj)[:300]
     if school is None:
         school = getattr(obj, "school", None) or getattr(actor, "school", None)
-    return AuditEvent.objects.create(
+    return chain.append(AuditEvent(
         event_type=event_type,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=(actor.display_name if hasattr(actor, "display_name") else str(actor or "system"))[:200],
@@ -44,4 +45,4 @@ def record(*, event_type: str, actor=None, school=None, obj=None, object_type: s
         before=before,
         after=after,
         details=details or {},
-    )
+    ))

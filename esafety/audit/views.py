@@ -1,10 +1,15 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from esafety.audit.models import AuditEvent
+from esafety.audit import integrity, selectors
+from esafety.audit.labels import event_label
+from esafety.audit.models import IntegrityCheck
 from esafety.directory import roles
 from esafety.directory.access import require_role
 
@@ -17,15 +22,15 @@ class TrailFilterForm(forms.Form):
 
     def __init__(self, *args, event_types, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = [("", "Everything")] + [(t, t.replace("_", " "))
-                                                                    for t in event_types]
+        choices = sorted(((t, event_label(t)) for t in event_types), key=lambda c: c[1])
+        self.fields["event_type"].choices = [("", "Everything")] + choices
 
 
 @login_required
 def trail(request):
     """The headteacher's view of the append-only audit trail of their school."""
     require_role(request.user, roles.CAN_VIEW_AUDIT)
-    found = AuditEvent.objects.filter(school_id=request.user.school_id)
+    found = selectors.trail_for(request.user)
     event_types = sorted(set(found.values_list("event_type", flat=True).distinct()))
     form = TrailFilterForm(request.GET or None, event_types=event_types)
     data = form.cleaned_data if form.is_valid() else {}
@@ -40,4 +45,36 @@ def trail(request):
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "audit/trail.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "last_check": integrity.current_for(request.user, run_if_due=False)})
+
+
+def _require_checker(user):
+    if not integrity.may_check(user):
+        raise Http404("not available")
+
+
+@login_required
+def history_check(request):
+    """The latest history check for the head and DSL, with what it found and "Check now"."""
+    _require_checker(request.user)
+    check = integrity.current_for(request.user)
+    return render(request, "audit/history_check.html", {
+        "check": check, "genuine": integrity.is_genuine(check),
+        "problems": integrity.problems_for(request.user, check)})
+
+
+@login_required
+@require_POST
+def history_check_now(request):
+    _require_checker(request.user)
+    check = integrity.run_check(school=request.user.school, how=IntegrityCheck.ON_DEMAND,
+                                actor=request.user)
+    if check.ok:
+        messages.success(request, "Checked just now: every incident's history and the audit "
+                                  "trail are as esafety recorded them.")
+    else:
+        messages.error(request, "Checked just now: some records were changed outside esafety. "
+                                "See what was found below.")
+    return redirect("audit:history_check")

@@ -1,9 +1,10 @@
 """Checking that nothing in the incident log was changed behind esafety's back.
 
-For every incident: each event's hash must recompute from the previous hash and the
-event's canonical JSON, the sequence must have no gaps, the incident's current details
-must match the chain's last seal, and every evidence item must match both the hash the
-chain recorded for it and (for files) the bytes on disk.
+For every incident: each event's hash must recompute (HMAC-SHA256 with the chain key, see
+esafety/keys.py) from the previous hash and the event's canonical JSON, the sequence must
+have no gaps, the whole case as it is now (the incident and every row that hangs off it,
+models.chained_state) must match the chain's last seal, and every evidence item must match
+both the hash the chain recorded for it and (for files) the bytes on disk.
 """
 
 from dataclasses import dataclass, field
@@ -18,8 +19,12 @@ from esafety.incidents.models import (
     Incident,
     IncidentEvent,
     chained_state,
+    event_hash,
     state_seal,
 )
+
+# Events appended by migrations (0003 keyed the histories; see reseal_histories).
+MIGRATION_KINDS = {"history_keyed", "history_resealed"}
 
 
 @dataclass
@@ -54,6 +59,8 @@ def verify_incident(incident: Incident) -> IncidentCheck:
         last_seal = (event.data or {}).get("state_sha256", last_seal)
         if event.kind == "evidence_added":
             recorded[event.data.get("evidence")] = event.data.get("sha256")
+        if event.kind in MIGRATION_KINDS:
+            check.problems.extend(_before_keying(event))
     if check.events == 0:
         check.problems.append("its history is missing")
     elif last_seal != state_seal(chained_state(incident)):
@@ -61,6 +68,18 @@ def verify_incident(incident: Incident) -> IncidentCheck:
     for item in Evidence.objects.filter(incident=incident).order_by("pk"):
         check.problems.extend(_check_item(item, recorded, check))
     return check
+
+
+def _before_keying(event: IncidentEvent) -> list[str]:
+    """A history that was already altered when it was keyed stays marked as altered."""
+    problems = []
+    if event.data.get("previous_chain_intact") is False:
+        problems.append(f"its history had already been altered when it was keyed "
+                        f"(event {event.seq})")
+    if event.data.get("previous_seal_matched") is False:
+        problems.append(f"its details had already been changed outside esafety when its "
+                        f"history was keyed (event {event.seq})")
+    return problems
 
 
 def _check_item(item: Evidence, recorded: dict, check: IncidentCheck) -> list[str]:
@@ -95,3 +114,40 @@ def verify_all(school=None) -> list[IncidentCheck]:
     if school is not None:
         incidents = incidents.filter(school=school)
     return [verify_incident(incident) for incident in incidents]
+
+
+# --- for migrations ---------------------------------------------------------------------
+
+def append_migration_event(apps, incident, *, kind: str, data: dict):
+    """Append an event sealing the whole case now, with the models a migration hands over."""
+    from django.utils import timezone
+
+    IncidentEvent = apps.get_model("incidents", "IncidentEvent")
+    last = (IncidentEvent.objects.filter(incident_id=incident.pk).order_by("-seq")
+            .values("seq", "hash").first())
+    data = {**data, "state_sha256": state_seal(chained_state(incident))}
+    event = IncidentEvent(incident_id=incident.pk, seq=(last["seq"] + 1) if last else 1,
+                          at=timezone.now(), actor_id=None, actor_label="esafety (upgrade)",
+                          kind=kind, data=data,
+                          prev_hash=last["hash"] if last else GENESIS_HASH)
+    from esafety.incidents.models import event_canonical
+
+    event.hash = event_hash(event.prev_hash, event_canonical(
+        incident_id=incident.pk, seq=event.seq, at=event.at, actor_id=None,
+        actor_label=event.actor_label, kind=kind, data=event.data))
+    event.save()
+    return event
+
+
+def reseal_histories(apps, schema_editor):
+    """RunPython for a later migration that changes what the seal covers for existing rows
+    (removes a sealed field, fills a new one in, moves rows to a new model): appends a
+    "history_resealed" event to every incident, sealing the case as the migration left it.
+
+    Only for upgrades of the (pre-release) demo and test databases: it vouches for the
+    state it finds, so a migration must not call it over a history that failed verification.
+    """
+    Incident = apps.get_model("incidents", "Incident")
+    for incident in Incident.objects.order_by("pk"):
+        append_migration_event(apps, incident, kind="history_resealed",
+                               data={"migration": True})

@@ -2,15 +2,15 @@
 against pytest-django's live server on loopback.
 
 Live-server tests need a transactional database, which pytest-django empties between tests.
-The audit table refuses deletes by trigger, so these disposable test databases drop the
-triggers first (the unit tests in tests/audit prove the triggers work).
+The audit trail and the incident log refuse deletes by trigger, so these disposable test
+databases drop the triggers first (tests/conftest.py::disposable_append_only_tables; the
+unit tests in tests/audit prove the triggers work).
 """
 
 import os
 import shutil
 
 import pytest
-from django.db import connection
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,14 +22,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(autouse=True)
-def _disposable_audit_table(transactional_db):
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
-        elif connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_change ON audit_auditevent")
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent")
+def _disposable_append_only_tables(disposable_append_only_tables, transactional_db):
     yield
 
 

@@ -1,0 +1,38 @@
+"""Template helpers for the audit app.
+
+{% history_warning %}: the warning the headteacher and DSL see on every page while the
+latest history check of their school failed (esafety/audit/integrity.py).
+{{ name|words }}: a field or detail name as words ("is_active" -> "Is active").
+"""
+
+import logging
+
+from django import template
+
+from esafety.audit import integrity
+
+log = logging.getLogger(__name__)
+register = template.Library()
+
+
+@register.inclusion_tag("audit/_history_warning.html", takes_context=True)
+def history_warning(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not integrity.may_check(user):
+        return {"warning": None}
+    try:
+        warning = integrity.warning_for(user)
+    except Exception:
+        # The warning must never take a page down with it (e.g. the error page itself).
+        log.exception("the history check could not run")
+        warning = None
+    return {"warning": warning, "request": request}
+
+
+@register.filter
+def words(name) -> str:
+    text = str(name).replace("_", " ").strip()
+    if text.endswith(" id"):
+        text = text[:-3]
+    return text[:1].upper() + text[1:]
