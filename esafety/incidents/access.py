@@ -6,7 +6,9 @@
   school's incidents, except allegations against staff.
 - An allegation against a member of staff is visible only to the headteacher and the people
   they add (investigators count as added); against the headteacher, to the chair of
-  governors instead. The person the allegation is about never sees it.
+  governors instead. The person the allegation is about never sees it. The people added
+  with "Give someone access" are senior staff, and read only (VIEWER) unless the owner
+  names them investigators.
 - Nobody else sees anything, and "missing" and "not yours" are the same 404.
 """
 
@@ -15,11 +17,13 @@ from django.http import Http404
 
 from esafety.directory import roles
 from esafety.directory.models import Person
-from esafety.incidents.models import Incident, IncidentSettings
+from esafety.incidents import rules
+from esafety.incidents.models import STATUS_CLOSED, Incident, IncidentSettings
 
 LEADER_ROLES = frozenset({roles.DSL, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER})
 
 TEAM = "team"
+VIEWER = "viewer"  # reads the whole case, changes nothing (added to an allegation)
 REPORTER = "reporter"
 
 
@@ -46,20 +50,32 @@ def allegation_owner_q(user, chair_id) -> Q:
     return owned
 
 
-def team_incidents(user):
-    """Incidents this person may see in full (as investigator, leader or allegation owner)."""
+def _visible_incidents(user, *, with_viewers: bool):
     if not getattr(user, "is_authenticated", False) or not user.school_id:
         return Incident.objects.none()
     conf = settings_for(user.school)
-    named = (Q(investigators__person=user, investigators__stood_down_at__isnull=True)
-             | Q(viewers__person=user))
-    visible = named
+    visible = Q(investigators__person=user, investigators__stood_down_at__isnull=True)
+    if with_viewers and user.role in roles.SENIOR_ROLES:
+        # Extra access on an allegation is for senior staff only (a row naming anyone else,
+        # from before that rule, opens nothing).
+        visible |= Q(viewers__person=user)
     if user.role in LEADER_ROLES or conf.designated_person_id == user.pk:
         visible |= Q(subject_staff__isnull=True)
     visible |= Q(subject_staff__isnull=False) & allegation_owner_q(user, conf.chair_of_governors_id)
     ids = (Incident.objects.filter(school=user.school).filter(visible)
            .exclude(subject_staff=user).values("pk"))
     return Incident.objects.filter(pk__in=ids)
+
+
+def team_incidents(user):
+    """Incidents this person may see in full (as investigator, leader, allegation owner or
+    someone the owner gave access to)."""
+    return _visible_incidents(user, with_viewers=True)
+
+
+def acting_incidents(user):
+    """Incidents this person may change: team_incidents without the read-only viewers."""
+    return _visible_incidents(user, with_viewers=False)
 
 
 def own_reports(user):
@@ -71,8 +87,10 @@ def own_reports(user):
 def access_level(user, incident: Incident) -> str | None:
     if not getattr(user, "is_authenticated", False) or incident.school_id != user.school_id:
         return None
-    if team_incidents(user).filter(pk=incident.pk).exists():
+    if acting_incidents(user).filter(pk=incident.pk).exists():
         return TEAM
+    if team_incidents(user).filter(pk=incident.pk).exists():
+        return VIEWER
     if incident.reported_by_id == user.pk:
         return REPORTER
     return None
@@ -81,7 +99,8 @@ def access_level(user, incident: Incident) -> str | None:
 def get_incident_for_user(user, pk, *, team: bool = False) -> tuple[Incident, str]:
     """The incident and the viewer's level of access; the same 404 for missing and not yours.
 
-    With team=True, a reporter who is not on the case also gets the 404.
+    With team=True, a reporter who is not on the case also gets the 404 (a read-only
+    VIEWER passes: they see the whole case; actions refuse their changes).
     """
     try:
         incident = Incident.objects.select_related("school", "reported_by", "subject_staff").get(
@@ -89,7 +108,7 @@ def get_incident_for_user(user, pk, *, team: bool = False) -> tuple[Incident, st
     except (Incident.DoesNotExist, ValueError, TypeError):
         raise Http404("no such incident") from None
     level = access_level(user, incident)
-    if level is None or (team and level != TEAM):
+    if level is None or (team and level not in (TEAM, VIEWER)):
         raise Http404("no such incident")
     return incident, level
 
@@ -109,6 +128,30 @@ def is_allegation_owner(user, incident: Incident) -> bool:
     if incident.subject_staff.role == roles.HEADTEACHER:
         return settings_for(incident.school).chair_of_governors_id == user.pk
     return user.role == roles.HEADTEACHER and incident.subject_staff_id != user.pk
+
+
+def viewer_choices(incident: Incident):
+    """Who the allegation's owner may give (read-only) access: senior staff who can sign in."""
+    taken = set(incident.viewers.values_list("person_id", flat=True))
+    taken |= set(incident.investigators.values_list("person_id", flat=True))
+    if incident.subject_staff_id:
+        taken.add(incident.subject_staff_id)
+    return (Person.objects.filter(school=incident.school, role__in=roles.SENIOR_ROLES,
+                                  is_active=True).exclude(pk__in=taken)
+            .order_by("last_name", "first_name"))
+
+
+def open_allegations_about(person):
+    """Allegations about this person that are not closed (they may not move the case)."""
+    if not getattr(person, "pk", None):
+        return Incident.objects.none()
+    return Incident.objects.filter(subject_staff=person).exclude(status=STATUS_CLOSED)
+
+
+def can_override_sanction(user, incident: Incident) -> bool:
+    """The headteacher on the case may record a sanction the rules refuse, with reasons."""
+    return (user.role in rules.SANCTION_OVERRIDE_ROLES
+            and access_level(user, incident) == TEAM)
 
 
 def get_person_for_chronology(user, pk) -> Person:

@@ -78,11 +78,9 @@ def _append(incident: Incident, *, actor, kind: str, data: dict | None = None,
     last = (IncidentEvent.objects.filter(incident=incident).order_by("-seq")
             .values("seq", "hash").first())
     data = dict(data or {})
-    # The whole sealed state (the incident and every row of the log that hangs off it), read
-    # from the database, so whatever this action changed is sealed with it.
     current = chained_state(incident)
     if state:
-        data["state"] = current["incident"]
+        data["state"] = current
     # Every event seals the incident's current details, so a change made to them directly
     # in the database no longer matches the chain's last seal.
     data["state_sha256"] = state_seal(current)
@@ -167,13 +165,13 @@ def incident_report(*, actor, kind: str, description: str, summary: str = "",
     A pupil reports through the short form; a parent only about their own child. For
     nude or sexual images of a child, no file is accepted: only a description and where
     the image is; the incident is marked for police referral and the DSL alerted.
-    """
-    school = actor.school
 
     Each person listed gets a part in the case: `parts` maps a person's pk to it; without
     one, the reporter is "reporter" (a pupil reporting about themselves is never the alleged
     perpetrator), the member of staff an allegation is about "alleged", anyone else "other".
     Investigators change parts later.
+    """
+    school = actor.school
     if school is None:
         raise NotAllowed("you are not a member of a school")
     if kind not in rules.TYPE_LABELS:
@@ -185,11 +183,11 @@ def incident_report(*, actor, kind: str, description: str, summary: str = "",
     people = list(dict.fromkeys(people))
     for person in people:
         _require_in_school(school, person, person.display_name)
-    _require_in_school(school, subject_staff, "the member of staff")
-    if subject_staff is not None and not subject_staff.is_staff_member:
     parts = dict(parts or {})
     if set(parts.values()) - set(rules.PART_LABELS):
         raise InvalidInput("unknown part in the case", code="unknown-part")
+    _require_in_school(school, subject_staff, "the member of staff")
+    if subject_staff is not None and not subject_staff.is_staff_member:
         raise InvalidInput("an allegation against staff must name a member of staff",
                            code="not-staff")
     if actor.is_parent:
@@ -664,11 +662,11 @@ def investigator_add(*, actor, incident: Incident, person: Person) -> Investigat
         if person.pk == incident.subject_staff_id:
             raise InvalidInput("the person an allegation is about cannot investigate it",
                                code="subject-cannot-investigate")
-        if incident.investigators.filter(person=person).exists():
-            raise Conflict(f"{person.display_name} is already an investigator",
         if incident.part_of(person) == rules.PART_ALLEGED:
             raise InvalidInput(f"{person.display_name} is an alleged perpetrator in this case "
                                "and cannot investigate it", code="alleged-cannot-investigate")
+        if incident.investigators.filter(person=person).exists():
+            raise Conflict(f"{person.display_name} is already an investigator",
                            code="already-investigator")
         added = Investigator.objects.create(incident=incident, person=person, added_by=actor,
                                             added_at=now())
@@ -693,13 +691,13 @@ def allegation_viewer_add(*, actor, incident: Incident, person: Person) -> Alleg
         if person.pk == incident.subject_staff_id:
             raise InvalidInput("the person the allegation is about cannot be added",
                                code="subject-cannot-view")
-        viewer, created = AllegationViewer.objects.get_or_create(
-            incident=incident, person=person,
         if person.role not in roles.SENIOR_ROLES or not person.can_use_systems():
             raise InvalidInput(f"{person.display_name} is not a senior member of staff who can "
                                "sign in: access to an allegation is for senior staff only "
                                "(headteacher, assistant headteacher, DSL, online safety lead)",
                                code="not-senior")
+        viewer, created = AllegationViewer.objects.get_or_create(
+            incident=incident, person=person,
             defaults={"added_by": actor, "added_at": now()})
         if not created:
             raise Conflict(f"{person.display_name} already has access", code="already-viewer")
@@ -730,11 +728,11 @@ def allegation_subject_set(*, actor, incident: Incident, person: Person) -> Inci
                                code="not-staff")
         incident.subject_staff = person
         _save(incident, ["subject_staff", *_responded(incident, actor)])
-        # The allegation's owner chooses who investigates: those named so far stand down
-        # (kept on record) unless they are the owner.
         # The member of staff the allegation is about is its alleged perpetrator.
         _set_part(incident, actor=actor, person=person, part=rules.PART_ALLEGED,
                   reason="The allegation is about them")
+        # The allegation's owner chooses who investigates: those named so far stand down
+        # (kept on record) unless they are the owner.
         stood_down = []
         for row in incident.investigators.select_related("person"):
             if not access.is_allegation_owner(row.person, incident):
@@ -886,8 +884,6 @@ def incident_reopen(*, actor, incident: Incident, reason: str) -> Incident:
     return incident
 
 
-# --- rating and sanctions (004 Appendix I and II) ----------------------------------------
-
 # --- people in a case and their parts -----------------------------------------------------
 
 def _set_part(incident: Incident, *, actor, person: Person, part: str,
@@ -987,6 +983,8 @@ def involvement_remove(*, actor, incident: Incident, person: Person, reason: str
     return row
 
 
+# --- rating and sanctions (004 Appendix I and II) ----------------------------------------
+
 def _require_alleged(incident: Incident, person: Person, doing: str):
     if person.school_id != incident.school_id:
         raise InvalidInput(f"{person.display_name} is not one of the people in this incident",
@@ -995,8 +993,6 @@ def _require_alleged(incident: Incident, person: Person, doing: str):
     if part is None:
         raise InvalidInput(f"{person.display_name} is not one of the people in this incident",
                            code="not-involved")
-
-
     if part not in rules.RATED_PARTS:
         raise InvalidInput(f"{person.display_name} is recorded as "
                            f"{rules.PART_LABELS[part].lower()} in this case: only an alleged "
@@ -1007,11 +1003,13 @@ def current_rating(incident: Incident, person: Person) -> Rating | None:
     """The person's latest rating in the case that has not been withdrawn."""
     return (incident.ratings.filter(person=person, withdrawn_at__isnull=True)
             .order_by("-rated_at", "-id").first())
+
+
 def misuse_rate(*, actor, incident: Incident, person: Person, rating: str,
                 dimensions: dict | None = None, factors: dict | None = None) -> Rating:
+    """Rate an alleged perpetrator's misuse (004 App. I), with the App. II factors."""
     if rating not in rules.RATING_BY_CODE:
         raise InvalidInput("choose gross, serious or mild", code="unknown-rating")
-    """Rate an alleged perpetrator's misuse (004 App. I), with the App. II factors."""
     dims = {k: (dimensions or {}).get(k, "").strip() for k, _, _ in rules.DIMENSIONS}
     facts = {k: (factors or {}).get(k, "").strip() for k, _, _ in rules.FACTORS}
     with transaction.atomic():
@@ -1071,8 +1069,6 @@ def _suspend_internet(*, actor, pupil, starts_at, ends_at, reason, incident_refe
     return "Applied through web filtering"
 
 
-def sanction_record(*, actor, incident: Incident, person: Person, kind: str, reasons: str,
-                    starts_at: datetime.datetime | None = None,
 def sanction_problems(incident: Incident, person: Person, kind: str,
                       rating: Rating | None) -> list[str]:
     """What stands between this sanction and the policy, in plain words (empty: none)."""
@@ -1096,6 +1092,8 @@ def sanction_problems(incident: Incident, person: Person, kind: str,
     return problems
 
 
+def sanction_record(*, actor, incident: Incident, person: Person, kind: str, reasons: str,
+                    starts_at: datetime.datetime | None = None,
                     ends_at: datetime.datetime | None = None,
                     override_reason: str = "") -> Sanction:
     """The decision-maker records a sanction for an alleged perpetrator, with reasons.
@@ -1105,9 +1103,9 @@ def sanction_problems(incident: Incident, person: Person, kind: str,
     one the rules refuse by giving `override_reason`, kept in the history.
     """
     reasons = (reasons or "").strip()
+    override_reason = (override_reason or "").strip()
     if not reasons:
         raise InvalidInput("give the reasons for the sanction", code="missing-reasons")
-    override_reason = (override_reason or "").strip()
     allowed = dict(rules.PUPIL_SANCTIONS if person.is_pupil else rules.STAFF_SANCTIONS)
     if kind not in allowed:
         raise InvalidInput(f"{rules.SANCTION_LABELS.get(kind, kind)} is not a sanction the policy "
@@ -1264,8 +1262,6 @@ def incident_settings_update(*, actor, school, designated_person: Person | None,
     check_letter_template(letter_template)
     with transaction.atomic():
         conf, _ = IncidentSettings.objects.select_for_update().get_or_create(school=school)
-        before = audit.snapshot(conf, ["designated_person", "chair_of_governors"])
-        conf.designated_person = designated_person
         moves = (conf.designated_person_id != getattr(designated_person, "pk", None)
                  or conf.chair_of_governors_id != getattr(chair_of_governors, "pk", None))
         if moves and access.open_allegations_about(actor).exists():
@@ -1273,6 +1269,8 @@ def incident_settings_update(*, actor, school, designated_person: Person | None,
             raise NotAllowed("You are the subject of an open allegation, so you cannot change "
                              "the designated person or the chair of governors until it is "
                              "closed. Another senior leader can.", code="subject-of-allegation")
+        before = audit.snapshot(conf, ["designated_person", "chair_of_governors"])
+        conf.designated_person = designated_person
         conf.chair_of_governors = chair_of_governors
         conf.letter_template = letter_template
         conf.save()

@@ -197,9 +197,16 @@ def load_demo_incidents(school) -> int:
     step(24, 8, 40, actions.incident_acknowledge, actor=cast.dsl, incident=inc)
     investigate(inc, 24)
     if bully != y8:
-        inc.people.add(bully)
+        step(24, 10, 55, actions.involvement_set, actor=cast.dsl, incident=inc, person=y8,
+             part="target", reason="The comments were about them")
+        step(24, 10, 56, actions.involvement_set, actor=cast.dsl, incident=inc, person=bully,
+             part="alleged", reason="Messages show they started most of the comments")
         step(24, 11, 0, actions.incident_note, actor=cast.dsl, incident=inc,
              text=f"Messages show {bully.display_name} started most of the comments.")
+    # 004 App. II: a sanction follows only once the concern is found to have substance.
+    step(25, 9, 30, actions.incident_judge, actor=cast.dsl, incident=inc, outcome="internal",
+         reasons="Dealt with under the anti-bullying policy; both families spoken to.")
+    if bully != y8:
         step(25, 10, 0, actions.misuse_rate, actor=cast.dsl, incident=inc, person=bully,
              rating="mild", dimensions={"volume": "About 20 messages over two weeks"},
              factors={"instigator": "Started the comments", "realisation":
@@ -216,8 +223,7 @@ def load_demo_incidents(school) -> int:
                  text=f"Internet suspension for one day agreed ({exc}).")
         step(25, 10, 35, actions.sanction_record, actor=cast.dsl, incident=inc, person=bully,
              kind="letter_to_parents", reasons="Parents asked to talk about kind messaging.")
-    conclude(inc, 26, "internal", "Dealt with under the anti-bullying policy; both families "
-             "spoken to.")
+    step(26, 15, 5, actions.incident_close, actor=cast.dsl, incident=inc)
     made.append(inc)
 
     # 5. Abusive calls and texts reported by a parent: still open.
@@ -300,8 +306,11 @@ def load_demo_incidents(school) -> int:
     inc = step(68, 10, 50, actions.incident_report, actor=cast.teacher(8), kind="pupil_misuse",
                summary="Pupil using a VPN to get round the filter",
                description=f"{y9.display_name} installed a VPN extension on a library PC to reach "
-                           "blocked gaming sites.", location="Library PC 7", people=[y9])
+                           "blocked gaming sites.", location="Library PC 7", people=[y9],
+               parts={y9.pk: "alleged"})
     investigate(inc, 68, hour=11)
+    step(69, 8, 55, actions.incident_judge, actor=cast.dsl, incident=inc, outcome="internal",
+         reasons="Sanction applied; extension removed; IT alerted.")
     step(69, 9, 0, actions.misuse_rate, actor=cast.dsl, incident=inc, person=y9,
          rating="serious", dimensions={"time": "Most of three lunchtimes"},
          factors={"realisation": "Knew it broke the Acceptable Use Agreement"})
@@ -319,7 +328,7 @@ def load_demo_incidents(school) -> int:
     except EsafetyError as exc:
         step(69, 9, 26, actions.incident_note, actor=cast.dsl, incident=inc,
              text=f"Internet suspension for the next ICT lesson agreed ({exc}).")
-    conclude(inc, 69, "internal", "Sanction applied; extension removed; IT alerted.")
+    step(69, 15, 5, actions.incident_close, actor=cast.dsl, incident=inc)
     made.append(inc)
 
     # 12. A shared password: security breach, closed.

@@ -49,8 +49,6 @@ def _not_future(value):
 EARLIEST_YEAR = 2000
 
 
-
-
 class StaffReportForm(forms.Form):
     # No kind is chosen until the reporter chooses one (a preselected first option was sent
     # unread as "Inappropriate material seen by accident").
@@ -234,10 +232,39 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(label="Why reopen it?", max_length=500)
 
 
+class InvolvementForm(forms.Form):
+    """Add someone to the case with a part, or change a person's part."""
+
+    prefix = "part"
+
+    person = PersonPickerField(label="Person", queryset=Person.objects.none(), scope="involved")
+    part = forms.ChoiceField(label="Their part in the case", choices=rules.PARTS)
+    reason = forms.CharField(label="Why (optional)", required=False, max_length=500)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].error_messages["invalid_choice"] = (
+            "Choose someone in your school: a case can only be about people in your own school.")
+
+
+class InvolvementRemoveForm(forms.Form):
+    prefix = "remove"
+
+    reason = forms.CharField(label="Why take them off the case?", max_length=500)
+
+
+class RatingWithdrawForm(forms.Form):
+    prefix = "unrate"
+
+    reason = forms.CharField(label="Why is this rating withdrawn?", max_length=500)
+
+
 class RatingForm(forms.Form):
     prefix = "rating"
 
-    person = PersonChoice(label="Whose misuse?", queryset=Person.objects.none())
+    person = PersonChoice(label="Whose misuse? (alleged perpetrators only)",
+                          queryset=Person.objects.none())
     rating = forms.ChoiceField(label="Rating (004 Appendix I)", choices=rules.RATING_CHOICES,
                                widget=forms.RadioSelect)
 
@@ -262,7 +289,8 @@ class RatingForm(forms.Form):
 class SanctionForm(forms.Form):
     prefix = "sanction"
 
-    person = PersonChoice(label="Who is the sanction for?", queryset=Person.objects.none())
+    person = PersonChoice(label="Who is the sanction for? (alleged perpetrators only)",
+                          queryset=Person.objects.none())
     kind = forms.ChoiceField(label="Sanction", choices=[
         ("Pupils (002, 004 §3.3)", rules.PUPIL_SANCTIONS[:-1]),
         ("Staff (004 Appendix I)", rules.STAFF_SANCTIONS[:-1]),
@@ -274,9 +302,15 @@ class SanctionForm(forms.Form):
     ends_at = forms.DateTimeField(label="Internet suspension ends", required=False,
                                   widget=DATETIME)
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, can_override=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
+        if can_override:
+            self.fields["override_reason"] = forms.CharField(
+                label="Headteacher's override: if the policy's rules refuse this sanction, why "
+                      "it should be recorded anyway", required=False, max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Leave empty unless you mean to override. Kept in the case history.")
 
 
 class TakedownForm(forms.Form):
@@ -331,11 +365,18 @@ class SettingsForm(forms.Form):
             raise forms.ValidationError(message[:1].upper() + message[1:] + ".") from None
         return text
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, locked=False, **kwargs):
         super().__init__(*args, **kwargs)
         people = _school_people(school)
         self.fields["designated_person"].queryset = people.filter(role__in=roles.SENIOR_ROLES)
         self.fields["chair_of_governors"].queryset = people.filter(role=roles.GOVERNOR)
+        if locked:
+            # The subject of an open allegation keeps the current choices (the action refuses
+            # a change too; disabled fields keep their initial values whatever is posted).
+            for name in ("designated_person", "chair_of_governors"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = ("You cannot change this while an allegation "
+                                               "about you is open.")
 
 
 class ReportRangeForm(forms.Form):

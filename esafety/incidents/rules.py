@@ -93,8 +93,29 @@ OUTCOME_CHOICES = [
     (POLICE, "Police involvement and/or action"),
 ]
 OUTCOME_LABELS = dict(OUTCOME_CHOICES)
+# Judgements that find the concern has substance. 004 App. II: "If the allegations are
+# proven, then consideration should be given to..." the sanction: nothing is sanctioned before.
+SUBSTANTIATED_OUTCOMES = frozenset({INTERNAL, LOCAL_AUTHORITY, POLICE})
 # 002: "Have more than one senior member of staff/volunteer involved in this process."
 REQUIRED_INVESTIGATORS = 2
+
+# --- People in a case and their parts ---------------------------------------------------
+PART_REPORTER = "reporter"
+PART_TARGET = "target"
+PART_ALLEGED = "alleged"
+PART_WITNESS = "witness"
+PART_OTHER = "other"
+PARTS = [
+    (PART_REPORTER, "Reporter"),
+    (PART_TARGET, "Target / victim"),
+    (PART_ALLEGED, "Alleged perpetrator"),
+    (PART_WITNESS, "Witness"),
+    (PART_OTHER, "Other"),
+]
+PART_LABELS = dict(PARTS)
+# Only an alleged perpetrator's misuse is rated or sanctioned: never a victim's, a witness's
+# or a reporter's (004 App. I rates "misuse"; App. II sanctions "if the allegations are proven").
+RATED_PARTS = frozenset({PART_ALLEGED})
 
 # --- Evidence kinds ---------------------------------------------------------------------
 EVIDENCE_URL = "url"
@@ -210,13 +231,24 @@ PUPIL_SANCTIONS_BY_RATING = {
 }
 
 
+# What 004 Appendix I gives staff at each rating (its SANCTION column).
+STAFF_SANCTIONS_BY_RATING = {r["code"]: r["staff_sanctions"] for r in RATINGS}
+# The one table a sanction is checked against: who -> rating -> the sanctions in range.
+SANCTIONS_BY_RATING = {"pupil": PUPIL_SANCTIONS_BY_RATING, "staff": STAFF_SANCTIONS_BY_RATING}
+# Deciding that no sanction follows is always open to the decision-maker (App. II factors).
+NO_SANCTION = "none"
+# Only the headteacher may record a sanction the rules above refuse, with reasons.
+SANCTION_OVERRIDE_ROLES = frozenset({"headteacher"})
+
+
 def sanction_range(rating: str, *, for_pupil: bool) -> list[tuple[str, str]]:
     """The sanctions the policy gives for a rating, as (code, label)."""
-    if for_pupil:
-        codes = PUPIL_SANCTIONS_BY_RATING.get(rating, [])
-    else:
-        codes = RATING_BY_CODE[rating]["staff_sanctions"] if rating in RATING_BY_CODE else []
+    codes = SANCTIONS_BY_RATING["pupil" if for_pupil else "staff"].get(rating, [])
     return [(code, SANCTION_LABELS[code]) for code in codes]
+
+
+def sanction_in_range(kind: str, rating: str, *, for_pupil: bool) -> bool:
+    return kind == NO_SANCTION or kind in dict(sanction_range(rating, for_pupil=for_pupil))
 
 
 # --- Takedown requests (000 §2: "contact the uploader ... or the ISP/website administrator")

@@ -23,7 +23,13 @@ from esafety.directory.models import Person
 from esafety.errors import EsafetyError
 from esafety.incidents import access, actions, forms, rules
 from esafety.incidents import evidence as files
-from esafety.incidents.models import STATUS_CHOICES, Evidence, Sanction, TakedownRequest
+from esafety.incidents.models import (
+    STATUS_CHOICES,
+    Evidence,
+    Rating,
+    Sanction,
+    TakedownRequest,
+)
 from esafety.incidents.pdf import letter_pdf, record_pdf, report_pdf
 from esafety.incidents.report import MIN_PERIOD_DAYS, bar_chart_svg, build_report, report_csv
 from esafety.policies.middleware import behind_gate, gate_exempt, gate_redirect, open_to_reporters
@@ -184,11 +190,25 @@ def _report(user, form):
 
 # --- one incident ------------------------------------------------------------------------
 
-def _people_of(incident):
-    ids = set(incident.people.values_list("pk", flat=True))
-    if incident.subject_staff_id:
-        ids.add(incident.subject_staff_id)
-    return Person.objects.filter(pk__in=ids, school=incident.school)
+def _alleged_of(incident):
+    """The people rate and sanction forms offer: the case's current alleged perpetrators."""
+    ids = incident.involvements.current().filter(part__in=rules.RATED_PARTS).values("person_id")
+    return Person.objects.filter(pk__in=ids, school=incident.school).order_by("last_name",
+                                                                              "first_name")
+
+
+def _part_choices(incident):
+    """Who may be added to a case: the school's people (not the ones already on it)."""
+    on_case = incident.involvements.current().values("person_id")
+    return Person.objects.filter(school=incident.school, is_active=True).exclude(
+        pk__in=on_case).order_by("last_name", "first_name")
+
+
+def _parts_of(incident):
+    """The people on the case grouped by part, in the order of rules.PARTS."""
+    rows = list(incident.involvements.current().select_related("person", "added_by"))
+    return [(code, label, [r for r in rows if r.part == code]) for code, label in rules.PARTS
+            if any(r.part == code for r in rows)]
 
 
 def _evidence_rows(incident):
@@ -228,14 +248,15 @@ def _render_detail(request, incident, level, status=200, **bound):
             "kind_plain": dict(rules.PUPIL_TYPE_CHOICES).get(incident.kind, ""),
         }
         return render(request, "incidents/status.html", context, status=status)
-    people = _people_of(incident)
+    alleged = _alleged_of(incident)
+    can_act = level == access.TEAM
     investigators = incident.investigators.select_related("person")
     investigator_choices = Person.objects.filter(
         school=incident.school, role__in=roles.SENIOR_ROLES, is_active=True).exclude(
         pk__in=[incident.subject_staff_id or 0, *investigators.values_list("person_id", flat=True)])
     staff = Person.objects.filter(school=incident.school, role__in=roles.STAFF_ROLES | {
         roles.GOVERNOR}, is_active=True).exclude(pk=incident.subject_staff_id or 0)
-    ratings = list(incident.ratings.select_related("person", "rated_by"))
+    ratings = list(incident.ratings.select_related("person", "rated_by", "withdrawn_by"))
     for rating in ratings:
         rating.range = rules.sanction_range(rating.rating, for_pupil=rating.person.is_pupil)
         rating.staff_rating = rules.RATING_BY_CODE[rating.rating]["staff_rating"]
@@ -245,7 +266,13 @@ def _render_detail(request, incident, level, status=200, **bound):
                                  rules.DIMENSIONS if rating.dimensions.get(code)]
     context = {
         "incident": incident,
-        "people": people,
+        "alleged": alleged,
+        "parts": _parts_of(incident),
+        "part_choices": rules.PARTS,
+        "can_act": can_act,
+        "is_viewer": level == access.VIEWER,
+        "part_form": bound.get("part_form") or forms.InvolvementForm(
+            people=_part_choices(incident)),
         "investigators": investigators,
         "viewers": incident.viewers.select_related("person"),
         "evidence_rows": _evidence_rows(incident),
@@ -264,7 +291,8 @@ def _render_detail(request, incident, level, status=200, **bound):
         "is_owner": access.is_allegation_owner(user, incident),
         "is_investigator": investigators.filter(person=user).exists(),
         "image_steps": rules.IMAGE_STEPS,
-        "ratings_guide": rules.RATINGS,
+        "ratings_guide": [dict(r, staff_labels=[label for _, label in rules.sanction_range(
+            r["code"], for_pupil=False)]) for r in rules.RATINGS],
         "edit_form": bound.get("edit_form") or forms.EditForm(initial=_edit_initial(incident)),
         "note_form": bound.get("note_form") or forms.NoteForm(),
         "evidence_form": bound.get("evidence_form") or forms.EvidenceForm(incident=incident),
@@ -272,7 +300,9 @@ def _render_detail(request, incident, level, status=200, **bound):
             queryset=investigator_choices, label="Name an investigator (senior staff)",
             prefix="investigator"),
         "viewer_form": bound.get("viewer_form") or forms.PersonForm(
-            queryset=staff, label="Give someone access", prefix="viewer"),
+            queryset=access.viewer_choices(incident),
+            label="Let a senior colleague read it (they can change nothing unless you name "
+                  "them an investigator)", prefix="viewer"),
         "police_form": bound.get("police_form") or forms.PoliceMattersForm(
             initial={"matters": incident.police_matters}),
         "judgement_form": bound.get("judgement_form") or forms.JudgementForm(
@@ -280,8 +310,9 @@ def _render_detail(request, incident, level, status=200, **bound):
                      "seen": actions.judgement_seal(incident)}),
         "close_form": bound.get("close_form") or forms.CloseForm(),
         "reopen_form": bound.get("reopen_form") or forms.ReopenForm(),
-        "rating_form": bound.get("rating_form") or forms.RatingForm(people=people),
-        "sanction_form": bound.get("sanction_form") or forms.SanctionForm(people=people),
+        "rating_form": bound.get("rating_form") or forms.RatingForm(people=alleged),
+        "sanction_form": bound.get("sanction_form") or forms.SanctionForm(
+            people=alleged, can_override=access.can_override_sanction(user, incident)),
         "takedown_form": bound.get("takedown_form") or forms.TakedownForm(
             initial={"sent_on": timezone.localdate()}),
         "takedown_outcomes": rules.TAKEDOWN_OUTCOMES,
@@ -318,11 +349,19 @@ def _team_post(view):
     @require_POST
     def wrapped(request, pk, *args, **kwargs):
         incident, level = access.get_incident_for_user(request.user, pk, team=True)
+        if level == access.VIEWER:
+            # Read-only access to an allegation: the page says so and nothing changes.
+            messages.error(request, READ_ONLY)
+            return _render_detail(request, incident, level, status=403)
         return view(request, incident, level, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return wrapped
+
+
+READ_ONLY = ("You can read this allegation but not change it. Ask the headteacher (or the chair "
+             "of governors) to name you as an investigator if you need to act on it.")
 
 
 def _done(request, incident, message, anchor=""):
@@ -471,7 +510,7 @@ def investigator_add(request, incident, level):
 @_team_post
 def viewer_add(request, incident, level):
     form = forms.PersonForm(request.POST, queryset=Person.objects.filter(school=incident.school),
-                            label="Give someone access", prefix="viewer")
+                            label="Let a senior colleague read it", prefix="viewer")
     if form.is_valid() and _attempt(form, lambda: actions.allegation_viewer_add(
             actor=request.user, incident=incident, person=form.cleaned_data["person"])):
         return _done(request, incident, "Access given.", "#access")
@@ -548,7 +587,7 @@ def reopen(request, incident, level):
 
 @_team_post
 def rate(request, incident, level):
-    form = forms.RatingForm(request.POST, people=_people_of(incident))
+    form = forms.RatingForm(request.POST, people=_alleged_of(incident))
     if form.is_valid() and _attempt(form, lambda: actions.misuse_rate(
             actor=request.user, incident=incident, person=form.cleaned_data["person"],
             rating=form.cleaned_data["rating"], dimensions=form.dimensions(),
@@ -560,16 +599,67 @@ def rate(request, incident, level):
 
 @_team_post
 def sanction(request, incident, level):
-    form = forms.SanctionForm(request.POST, people=_people_of(incident))
+    form = forms.SanctionForm(request.POST, people=_alleged_of(incident),
+                              can_override=access.can_override_sanction(request.user, incident))
     if form.is_valid():
         data = form.cleaned_data
         made = _attempt(form, lambda: actions.sanction_record(
             actor=request.user, incident=incident, person=data["person"], kind=data["kind"],
-            reasons=data["reasons"], starts_at=data.get("starts_at"), ends_at=data.get("ends_at")))
+            reasons=data["reasons"], starts_at=data.get("starts_at"), ends_at=data.get("ends_at"),
+            override_reason=data.get("override_reason", "")))
         if made:
             extra = f" {made.enforcement}." if made.enforcement else ""
+            if made.override_reason:
+                extra += " Recorded as a headteacher's override, with your reasons."
             return _done(request, incident, f"Sanction recorded.{extra}", "#sanctions")
     return _render_detail(request, incident, level, status=400, sanction_form=form)
+
+
+@_team_post
+def rating_withdraw(request, incident, level, rating_pk):
+    chosen = get_object_or_404(Rating, pk=rating_pk, incident=incident)
+    form = forms.RatingWithdrawForm(request.POST)
+    if form.is_valid() and _attempt(form, lambda: actions.rating_withdraw(
+            actor=request.user, rating=chosen, reason=form.cleaned_data["reason"])):
+        return _done(request, incident, "Rating withdrawn. It is kept in the record.",
+                     "#sanctions")
+    messages.error(request, form.non_field_errors().as_text().lstrip("* ")
+                   or "Say why the rating is withdrawn.")
+    return redirect(f"{incident_url(incident)}#sanctions")
+
+
+@_team_post
+def involvement(request, incident, level):
+    """Add someone to the case with a part, or change the part of someone already on it."""
+    form = forms.InvolvementForm(request.POST, people=Person.objects.filter(
+        school=incident.school))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.involvement_set(actor=request.user, incident=incident, person=data["person"],
+                                    part=data["part"], reason=data.get("reason", ""))
+            return _done(request, incident, f"{data['person'].display_name}: "
+                         f"{rules.PART_LABELS[data['part']].lower()}.", "#people")
+        except EsafetyError as exc:
+            form.add_error(None, str(exc))
+    return _render_detail(request, incident, level, status=400, part_form=form)
+
+
+@_team_post
+def involvement_remove(request, incident, level, person_pk):
+    person = get_object_or_404(Person, pk=person_pk, school=incident.school)
+    form = forms.InvolvementRemoveForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.involvement_remove(actor=request.user, incident=incident, person=person,
+                                       reason=form.cleaned_data["reason"])
+            return _done(request, incident, f"{person.display_name} was taken off the case. "
+                         "This is kept in the record.", "#people")
+        except EsafetyError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "Say why this person is taken off the case.")
+    return redirect(f"{incident_url(incident)}#people")
 
 
 @login_required
@@ -650,19 +740,28 @@ def chronology(request, person_pk):
     """Everything recorded about one person that the viewer may see, newest first."""
     person = access.get_person_for_chronology(request.user, person_pk)
     visible = access.team_incidents(request.user)
-    involved = visible.filter(Q(people=person) | Q(subject_staff=person)
+    on_case = Q(involvements__person=person, involvements__removed_at__isnull=True)
+    involved = visible.filter(on_case | Q(subject_staff=person)
                               | Q(reported_by=person)).distinct()
     items = []
     for incident in involved:
-        role = ("reported it" if incident.reported_by_id == person.pk else
-                "the allegation is about them" if incident.subject_staff_id == person.pk
-                else "involved")
+        part = incident.part_of(person)
+        roles_here = []
+        if incident.reported_by_id == person.pk:
+            roles_here.append("reported it")
+        if incident.subject_staff_id == person.pk:
+            roles_here.append("the allegation is about them")
+        elif part and part != rules.PART_REPORTER:
+            roles_here.append(rules.PART_LABELS[part].lower())
         items.append({"at": incident.reported_at, "incident": incident,
-                      "what": f"{incident.kind_label}: {incident.summary} ({role})"})
+                      "what": f"{incident.kind_label}: {incident.summary} "
+                              f"({'; '.join(roles_here) or 'involved'})"})
         if incident.judged_at:
             items.append({"at": incident.judged_at, "incident": incident,
                           "what": f"Judgement: {incident.outcome_label}"})
-        for rating in incident.ratings.filter(person=person):
+        if part not in rules.RATED_PARTS:
+            continue  # a victim, witness or reporter is never shown as rated or sanctioned
+        for rating in incident.ratings.filter(person=person, withdrawn_at__isnull=True):
             items.append({"at": rating.rated_at, "incident": incident,
                           "what": f"Misuse rated {rating.rating_label.lower()}"})
         for made in incident.sanctions.filter(person=person):
@@ -680,7 +779,8 @@ def incident_settings(request):
         raise Http404("not available")
     school = request.user.school
     conf = access.settings_for(school)
-    form = forms.SettingsForm(request.POST or None, school=school, initial={
+    locked = access.open_allegations_about(request.user).exists()
+    form = forms.SettingsForm(request.POST or None, school=school, locked=locked, initial={
         "designated_person": conf.designated_person, "chair_of_governors": conf.chair_of_governors,
         "letter_template": conf.letter_template})
     if request.method == "POST" and form.is_valid():
@@ -691,7 +791,8 @@ def incident_settings(request):
                 letter_template=data["letter_template"])):
             messages.success(request, "Incident settings saved.")
             return redirect("incidents:settings")
-    return render(request, "incidents/settings.html", {"form": form, "conf": conf},
+    return render(request, "incidents/settings.html",
+                  {"form": form, "conf": conf, "locked": locked},
                   status=400 if form.errors else 200)
 
 

@@ -17,17 +17,19 @@ INCIDENT_POSTS = ["incidents:edit", "incidents:acknowledge", "incidents:note",
 
 
 @pytest.fixture
-def full_case(investigated, dsl, pupil):
+def full_case(substantiated, dsl, bully):
+    investigated = substantiated
     shot = actions.evidence_add(actor=dsl, incident=investigated, kind="screenshot",
                                 upload=("chat.png", PNG))
-    actions.misuse_rate(actor=dsl, incident=investigated, person=pupil, rating="mild")
-    made = actions.sanction_record(actor=dsl, incident=investigated, person=pupil,
+    rating = actions.misuse_rate(actor=dsl, incident=investigated, person=bully, rating="mild")
+    made = actions.sanction_record(actor=dsl, incident=investigated, person=bully,
                                    kind="letter_to_parents", reasons="First time")
     import datetime
 
     takedown = actions.takedown_request(actor=dsl, incident=investigated, target="site",
                                         target_name="ChatApp", sent_on=datetime.date.today())
-    return {"incident": investigated, "shot": shot, "sanction": made, "takedown": takedown}
+    return {"incident": investigated, "shot": shot, "sanction": made, "takedown": takedown,
+            "rating": rating, "bully": bully}
 
 
 def _every_url(case):
@@ -39,6 +41,9 @@ def _every_url(case):
              ("post", reverse("incidents:screenshot_sign", args=[pk, case["shot"].pk])),
              ("get", reverse("incidents:letter", args=[pk, case["sanction"].pk])),
              ("post", reverse("incidents:takedown_update", args=[pk, case["takedown"].pk])),
+             ("post", reverse("incidents:involvement", args=[pk])),
+             ("post", reverse("incidents:involvement_remove", args=[pk, case["bully"].pk])),
+             ("post", reverse("incidents:rating_withdraw", args=[pk, case["rating"].pk])),
              ("get", reverse("incidents:chronology", args=[case["incident"].reported_by_id]))]
     return urls
 
@@ -156,10 +161,10 @@ def test_an_allegation_against_the_headteacher_goes_to_the_chair_of_governors(
     assert "allegation about a member of staff" in mail.outbox[0].subject
 
 
-def test_a_chronology_lists_everything_about_a_person_newest_first(investigated, dsl, pupil,
+def test_a_chronology_lists_everything_about_a_person_newest_first(with_bully, dsl, bully,
                                                                    client_for):
-    actions.misuse_rate(actor=dsl, incident=investigated, person=pupil, rating="serious")
-    page = client_for(dsl).get(reverse("incidents:chronology", args=[pupil.pk]))
+    actions.misuse_rate(actor=dsl, incident=with_bully, person=bully, rating="serious")
+    page = client_for(dsl).get(reverse("incidents:chronology", args=[bully.pk]))
     text = page.content.decode()
     assert page.status_code == 200
     assert text.index("Misuse rated serious") < text.index("Cyberbullying:")
@@ -237,3 +242,170 @@ def test_an_outsiders_settings_page_offers_only_their_own_schools_people(dsl, ou
         "designated_person": dsl.pk, "letter_template": "Dear {parent_name}"})
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
+
+
+# --- extra access on an allegation is for senior staff, and read only (issue 10 §4) ---------
+
+@pytest.fixture
+def colleague(make_person):
+    return make_person(roles.TEACHER, username="colleague")
+
+
+@pytest.mark.parametrize("who", ["pupil", "parent", "colleague", "governor", "it_manager"])
+def test_only_senior_staff_can_be_given_access_to_an_allegation(who, request, allegation,
+                                                                headteacher, client_for):
+    from esafety.incidents.models import AllegationViewer
+
+    person = request.getfixturevalue(who)
+    with pytest.raises(Exception) as refused:
+        actions.allegation_viewer_add(actor=headteacher, incident=allegation, person=person)
+    assert refused.value.code == "not-senior"
+    client = client_for(headteacher)
+    choices = client.get(reverse("incidents:detail", args=[allegation.pk])).context[
+        "viewer_form"].fields["person"].queryset
+    assert person not in choices
+    assert all(p.role in roles.SENIOR_ROLES for p in choices)
+    response = client.post(reverse("incidents:viewer_add", args=[allegation.pk]),
+                           {"viewer-person": person.pk})
+    assert response.status_code == 400
+    assert not AllegationViewer.objects.exists()
+    assert client_for(person).get(reverse("incidents:detail",
+                                          args=[allegation.pk])).status_code == 404
+
+
+def test_someone_given_access_reads_the_allegation_but_changes_nothing(allegation, headteacher,
+                                                                       dsl, client_for):
+    from esafety.errors import NotAllowed
+    from esafety.incidents.models import IncidentEvent
+
+    actions.allegation_viewer_add(actor=headteacher, incident=allegation, person=dsl)
+    assert access_level(dsl, allegation) == "viewer"
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:detail", args=[allegation.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "You can read this allegation but not change it" in text
+    assert reverse("incidents:note", args=[allegation.pk]) not in text
+    assert reverse("incidents:involvement", args=[allegation.pk]) not in text
+    before = IncidentEvent.objects.filter(incident=allegation).count()
+    for name, data in (("note", {"note-text": "I will handle this"}),
+                       ("judge", {"judgement-outcome": "no_substance",
+                                  "judgement-reasons": "Nothing in it"}),
+                       ("investigator_add", {"investigator-person": dsl.pk}),
+                       ("acknowledge", {})):
+        response = client.post(reverse(f"incidents:{name}", args=[allegation.pk]), data)
+        assert response.status_code == 403, name
+    with pytest.raises(NotAllowed):
+        actions.incident_note(actor=dsl, incident=allegation, text="x")
+    with pytest.raises(NotAllowed):
+        actions.evidence_add(actor=dsl, incident=allegation, kind="note", text="x")
+    assert IncidentEvent.objects.filter(incident=allegation).count() == before
+
+
+def test_the_headteacher_makes_a_reader_an_investigator_and_then_they_act(allegation,
+                                                                           headteacher, dsl):
+    actions.allegation_viewer_add(actor=headteacher, incident=allegation, person=dsl)
+    actions.investigator_add(actor=headteacher, incident=allegation, person=dsl)
+    assert access_level(dsl, allegation) == "team"
+    actions.incident_note(actor=dsl, incident=allegation, text="Met the reporter")
+
+
+def test_access_given_to_a_pupil_before_the_rule_opens_nothing(allegation, headteacher, pupil,
+                                                                client_for):
+    from django.utils import timezone
+
+    from esafety.incidents.models import AllegationViewer
+
+    AllegationViewer.objects.create(incident=allegation, person=pupil, added_by=headteacher,
+                                    added_at=timezone.now())
+    assert access_level(pupil, allegation) is None
+    assert allegation not in team_incidents(pupil)
+    assert client_for(pupil).get(reverse("incidents:detail",
+                                         args=[allegation.pk])).status_code == 404
+
+
+# --- the accused cannot move the case (issue 10 §4) ---------------------------------------
+
+@pytest.fixture
+def head_accused(headteacher, dsl, governor, make_person):
+    actions.incident_settings_update(actor=dsl, school=dsl.school, designated_person=dsl,
+                                     chair_of_governors=governor,
+                                     letter_template="Dear {parent_name}")
+    reporter = make_person(roles.TEACHER, username="whistle")
+    return actions.incident_report(actor=reporter, kind="staff_misuse", subject_staff=headteacher,
+                                   description="The head shared pupil photos publicly")
+
+
+def test_an_accused_headteacher_cannot_take_the_case_from_the_chair(head_accused, headteacher,
+                                                                     make_person, dsl,
+                                                                     online_safety_lead,
+                                                                     governor):
+    from esafety.incidents.access import settings_for
+
+    friendly = make_person(roles.GOVERNOR, username="friend")
+    for chair, designated in ((friendly, dsl), (None, dsl), (governor, online_safety_lead)):
+        with pytest.raises(Exception) as refused:
+            actions.incident_settings_update(actor=headteacher, school=headteacher.school,
+                                             designated_person=designated,
+                                             chair_of_governors=chair,
+                                             letter_template="Dear {parent_name}")
+        assert refused.value.code == "subject-of-allegation"
+    conf = settings_for(headteacher.school)
+    assert (conf.chair_of_governors, conf.designated_person) == (governor, dsl)
+    # The letter to parents is not about the case: it can still be changed.
+    actions.incident_settings_update(actor=headteacher, school=headteacher.school,
+                                     designated_person=dsl, chair_of_governors=governor,
+                                     letter_template="Dear {parent_name}, hello")
+    assert access_level(governor, head_accused) == "team"
+
+
+def test_the_settings_page_locks_the_chair_for_the_accused(head_accused, headteacher,
+                                                           make_person, governor, client_for):
+    from esafety.incidents.access import settings_for
+
+    friendly = make_person(roles.GOVERNOR, username="friend")
+    client = client_for(headteacher)
+    page = client.get(reverse("incidents:settings"))
+    assert "An allegation about you is open" in page.content.decode()
+    client.post(reverse("incidents:settings"), {
+        "chair_of_governors": friendly.pk, "designated_person": "",
+        "letter_template": "Dear {parent_name}"})
+    assert settings_for(headteacher.school).chair_of_governors == governor
+    assert access_level(headteacher, head_accused) is None
+
+
+def test_another_leader_can_still_name_the_chair_and_the_head_can_once_it_is_closed(
+        head_accused, headteacher, dsl, online_safety_lead, governor, make_person):
+    other = make_person(roles.GOVERNOR, username="newchair")
+    actions.incident_settings_update(actor=dsl, school=dsl.school, designated_person=dsl,
+                                     chair_of_governors=other, letter_template="Dear {parent_name}")
+    actions.investigator_add(actor=other, incident=head_accused, person=dsl)
+    actions.investigator_add(actor=other, incident=head_accused, person=online_safety_lead)
+    actions.incident_judge(actor=other, incident=head_accused, outcome="no_substance",
+                           reasons="Photos were the school's own, published with consent")
+    actions.incident_close(actor=other, incident=head_accused)
+    actions.incident_settings_update(actor=headteacher, school=headteacher.school,
+                                     designated_person=dsl, chair_of_governors=governor,
+                                     letter_template="Dear {parent_name}")
+
+
+def test_an_accused_dsl_cannot_change_the_designated_person(allegation, dsl, teacher,
+                                                              online_safety_lead, headteacher):
+    accused = actions.incident_report(actor=teacher, kind="staff_misuse", subject_staff=dsl,
+                                      description="The DSL shared a pupil's file")
+    with pytest.raises(Exception) as refused:
+        actions.incident_settings_update(actor=dsl, school=dsl.school,
+                                         designated_person=online_safety_lead,
+                                         chair_of_governors=None,
+                                         letter_template="Dear {parent_name}")
+    assert refused.value.code == "subject-of-allegation"
+    assert accused.is_allegation
+
+
+@pytest.mark.parametrize("who", ["teacher", "pupil", "parent", "governor", "it_manager"])
+def test_incident_settings_are_only_for_the_headteacher_and_dsl(who, request, client_for):
+    person = request.getfixturevalue(who)
+    client = client_for(person)
+    assert client.get(reverse("incidents:settings")).status_code == 404
+    assert client.post(reverse("incidents:settings"),
+                       {"letter_template": "Dear {parent_name}"}).status_code == 404

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from esafety.directory import roles
 from esafety.errors import InvalidInput
 from esafety.incidents import actions, rules
 from esafety.incidents.models import Sanction
@@ -16,9 +17,10 @@ def pdf_text(data: bytes) -> str:
     return " ".join(text.split())
 
 
-def test_rating_shows_the_range_of_sanctions_the_policy_gives(investigated, dsl, pupil,
+def test_rating_shows_the_range_of_sanctions_the_policy_gives(with_bully, dsl, bully,
                                                               client_for):
-    actions.misuse_rate(actor=dsl, incident=investigated, person=pupil, rating="serious",
+    investigated = with_bully
+    actions.misuse_rate(actor=dsl, incident=investigated, person=bully, rating="serious",
                         dimensions={"volume": "Forty messages in a week"},
                         factors={"instigator": "Started the group chat", "coercion": "None"})
     page = client_for(dsl).get(reverse("incidents:detail", args=[investigated.pk]))
@@ -34,33 +36,48 @@ def test_the_staff_range_follows_appendix_one():
         "written_warning", "verbal_warning", "informal_process"]
 
 
+@pytest.fixture
+def rated_bully(substantiated, dsl, bully):
+    """The case judged to have substance, with the bully's misuse rated mild."""
+    actions.misuse_rate(actor=dsl, incident=substantiated, person=bully, rating="mild")
+    return substantiated
+
+
+@pytest.fixture
+def bully_parent(make_person, bully):
+    person = make_person(roles.PARENT, username="bparent", first_name="Bea", last_name="Bully")
+    person.children.add(bully)
+    return person
+
+
 def test_a_rating_is_only_for_people_in_the_incident(investigated, dsl, teacher):
     with pytest.raises(InvalidInput) as refused:
         actions.misuse_rate(actor=dsl, incident=investigated, person=teacher, rating="mild")
     assert refused.value.code == "not-involved"
 
 
-def test_a_staff_sanction_cannot_be_given_to_a_pupil(investigated, dsl, pupil):
+def test_a_staff_sanction_cannot_be_given_to_a_pupil(substantiated, dsl, bully):
     with pytest.raises(InvalidInput) as refused:
-        actions.sanction_record(actor=dsl, incident=investigated, person=pupil,
+        actions.sanction_record(actor=dsl, incident=substantiated, person=bully,
                                 kind="dismissal", reasons="r")
     assert refused.value.code == "unknown-sanction"
 
 
-def test_an_internet_suspension_needs_its_period_and_reasons(investigated, dsl, pupil):
+def test_an_internet_suspension_needs_its_period_and_reasons(rated_bully, dsl, bully):
     with pytest.raises(InvalidInput):
-        actions.sanction_record(actor=dsl, incident=investigated, person=pupil,
+        actions.sanction_record(actor=dsl, incident=rated_bully, person=bully,
                                 kind="internet_suspension", reasons="Repeated misuse")
     with pytest.raises(InvalidInput):
-        actions.sanction_record(actor=dsl, incident=investigated, person=pupil,
+        actions.sanction_record(actor=dsl, incident=rated_bully, person=bully,
                                 kind="letter_to_parents", reasons="")
     assert not Sanction.objects.exists()
 
 
 def test_an_internet_suspension_is_applied_through_filtering_or_said_to_be_recorded_only(
-        investigated, dsl, pupil):
+        rated_bully, dsl, bully):
+    investigated = rated_bully
     starts = timezone.now()
-    made = actions.sanction_record(actor=dsl, incident=investigated, person=pupil,
+    made = actions.sanction_record(actor=dsl, incident=investigated, person=bully,
                                    kind="internet_suspension", reasons="Misuse in ICT lesson",
                                    starts_at=starts, ends_at=starts + datetime.timedelta(hours=1))
     try:
@@ -72,47 +89,50 @@ def test_an_internet_suspension_is_applied_through_filtering_or_said_to_be_recor
     if expected.startswith("Applied"):
         from esafety.filtering.models import InternetSuspension
 
-        suspension = InternetSuspension.objects.get(pupil=pupil)
+        suspension = InternetSuspension.objects.get(pupil=bully)
         assert suspension.reason.startswith(investigated.reference)
 
 
 def test_a_suspension_that_has_already_ended_is_refused_and_nothing_is_saved(
-        investigated, dsl, pupil):
+        rated_bully, dsl, bully):
     pytest.importorskip("esafety.filtering.actions")
     ended = timezone.now() - datetime.timedelta(days=1)
     with pytest.raises(InvalidInput):
-        actions.sanction_record(actor=dsl, incident=investigated, person=pupil,
+        actions.sanction_record(actor=dsl, incident=rated_bully, person=bully,
                                 kind="internet_suspension", reasons="r", starts_at=ended,
                                 ends_at=ended + datetime.timedelta(hours=1))
     assert not Sanction.objects.exists()
 
 
-def test_the_letter_to_parents_renders_from_the_school_template(investigated, dsl, pupil, parent,
-                                                                client_for):
-    made = actions.sanction_record(actor=dsl, incident=investigated, person=pupil,
+def test_the_letter_to_parents_renders_from_the_school_template(rated_bully, dsl, bully,
+                                                                bully_parent, client_for):
+    investigated = rated_bully
+    made = actions.sanction_record(actor=dsl, incident=investigated, person=bully,
                                    kind="letter_to_parents",
                                    reasons="Posted unkind comments about a classmate.")
     response = client_for(dsl).get(reverse("incidents:letter", args=[investigated.pk, made.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
-    assert "Dear Pat Pupil" in text
-    assert "Pip Pupil (Year 8)" in text
+    assert "Dear Bea Bully" in text
+    assert "Bo Bully (Year 8)" in text
     assert "Posted unkind comments about a classmate." in text
     assert "Hollins Park School" in text
 
 
-def test_the_schools_own_letter_template_is_used(investigated, dsl, headteacher, pupil, parent):
+def test_the_schools_own_letter_template_is_used(rated_bully, dsl, headteacher, bully,
+                                                 bully_parent):
+    investigated = rated_bully
     from esafety.incidents.pdf import letter_pdf
 
     actions.incident_settings_update(
         actor=headteacher, school=headteacher.school, designated_person=dsl,
         chair_of_governors=None,
         letter_template="To {parent_name}: {pupil_first_name} lost internet use. {reference}")
-    made = actions.sanction_record(actor=dsl, incident=investigated, person=pupil,
+    made = actions.sanction_record(actor=dsl, incident=investigated, person=bully,
                                    kind="letter_to_parents", reasons="r")
     text = pdf_text(letter_pdf(made))
-    assert f"To Pat Pupil: Pip lost internet use. {investigated.reference}" in text
+    assert f"To Bea Bully: Bo lost internet use. {investigated.reference}" in text
 
 
 def test_a_template_with_an_unknown_field_is_refused(headteacher):
