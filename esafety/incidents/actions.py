@@ -78,9 +78,11 @@ def _append(incident: Incident, *, actor, kind: str, data: dict | None = None,
     last = (IncidentEvent.objects.filter(incident=incident).order_by("-seq")
             .values("seq", "hash").first())
     data = dict(data or {})
+    # The whole sealed state (the incident and every row of the log that hangs off it), read
+    # from the database, so whatever this action changed is sealed with it.
     current = chained_state(incident)
     if state:
-        data["state"] = current
+        data["state"] = current["incident"]
     # Every event seals the incident's current details, so a change made to them directly
     # in the database no longer matches the chain's last seal.
     data["state_sha256"] = state_seal(current)

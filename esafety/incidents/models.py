@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 
+from esafety import keys
 from esafety.incidents import rules
 
 STATUS_NEW = "new"
@@ -130,10 +131,14 @@ class Incident(models.Model):
         return row.part if row else None
 
 
-# Fields whose current value must equal what the chain last recorded for them.
-CHAINED_FIELDS = ["kind", "status", "summary", "description", "occurred_at", "location",
-                  "subject_staff_id", "police_referral", "police_matters", "designated_computer",
-                  "outcome", "outcome_reasons", "police_override_reason"]
+# What the chain seals (every event records state_seal(chained_state(incident))): every field
+# of the incident itself (school, reporter, details, subject, judgement, closing...) and every
+# row of the incident log that hangs off it (people and their parts, investigators, viewers,
+# evidence and its sign-offs, ratings and their withdrawal, sanctions, takedown requests),
+# found from the models' relations, so a new kind of row is sealed without a change here.
+# Left out: the optimistic-locking counter, and the chain itself.
+UNCHAINED_FIELDS = {"incident": {"version"}}
+UNCHAINED_MODELS = {"incidentevent"}
 
 
 def as_utc(moment: datetime.datetime) -> str:
@@ -141,18 +146,89 @@ def as_utc(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat()
 
 
-def chained_state(incident: Incident) -> dict:
+def _plain(value):
+    if isinstance(value, datetime.datetime):
+        return as_utc(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return str(value)
+
+
+def _sealed_row(row: models.Model) -> dict:
+    """A row's fields as plain values. Empty ones are left out, so adding a field that
+    starts empty does not unseal every history recorded before it existed."""
+    skip = UNCHAINED_FIELDS.get(row._meta.model_name, set())
     data = {}
-    for name in CHAINED_FIELDS:
-        value = getattr(incident, name)
-        if isinstance(value, datetime.datetime):
-            value = as_utc(value)
-        data[name] = value
+    for field in row._meta.concrete_fields:
+        if field.attname in skip:
+            continue
+        value = _plain(getattr(row, field.attname))
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        data[field.attname] = value
     return data
+
+
+def _points_at(model, target) -> bool:
+    return any(f.is_relation and f.many_to_one and f.related_model is not None
+               and f.related_model._meta.label_lower == target._meta.label_lower
+               for f in model._meta.concrete_fields)
+
+
+def chained_state(incident: Incident) -> dict:
+    """Everything about the incident that its history must vouch for, read from the database.
+
+    Works on the models a migration hands over too (it only uses the models' relations).
+    """
+    model = type(incident)
+    fresh = model._base_manager.get(pk=incident.pk)
+    state = {"incident": _sealed_row(fresh)}
+    for field in model._meta.many_to_many:
+        state[field.name] = sorted(getattr(fresh, field.name).values_list("pk", flat=True))
+    for relation in model._meta.related_objects:
+        related = relation.related_model
+        if (relation.many_to_many or related._meta.app_label != model._meta.app_label
+                or related._meta.model_name in UNCHAINED_MODELS):
+            continue
+        link = relation.field.name
+        rows = related._base_manager.filter(**{link: fresh.pk}).order_by("pk")
+        state[related._meta.model_name] = [_sealed_row(r) for r in rows]
+        # Rows that hang off those rows (a screenshot's sign-offs), unless they name the
+        # incident themselves and are sealed above (a sanction's rating).
+        for inner in related._meta.related_objects:
+            deeper = inner.related_model
+            if (inner.many_to_many or deeper._meta.app_label != model._meta.app_label
+                    or deeper._meta.model_name in UNCHAINED_MODELS or _points_at(deeper, model)):
+                continue
+            rows = (deeper._base_manager.filter(**{f"{inner.field.name}__{link}": fresh.pk})
+                    .order_by("pk"))
+            state[f"{related._meta.model_name}.{deeper._meta.model_name}"] = [
+                _sealed_row(r) for r in rows]
+    return state
+
+
+def incident_fields(incident: Incident) -> dict:
+    """The incident's own fields as the chain seals them (kept in 'reported'/'edited' events)."""
+    return chained_state(incident)["incident"]
 
 
 def state_seal(state: dict) -> str:
     return hashlib.sha256(canonical_json(state).encode("utf-8")).hexdigest()
+
+
+def event_canonical(*, incident_id, seq, at, actor_id, actor_label, kind, data) -> str:
+    """The text an incident event's hash covers (also used by migrations, on plain values)."""
+    return canonical_json({
+        "incident": incident_id, "seq": seq, "at": as_utc(at), "actor": actor_id,
+        "actor_label": actor_label, "kind": kind, "data": data,
+    })
+
+
+def event_hash(prev_hash: str, canonical: str) -> str:
+    """HMAC-SHA256 with the chain key: without the key, nobody can recompute a history."""
+    return keys.seal(prev_hash + canonical)
 
 
 class IncidentEvent(models.Model):
@@ -186,14 +262,12 @@ class IncidentEvent(models.Model):
         raise ValueError("incident events are append-only")
 
     def canonical(self) -> str:
-        return canonical_json({
-            "incident": self.incident_id, "seq": self.seq, "at": as_utc(self.at),
-            "actor": self.actor_id, "actor_label": self.actor_label, "kind": self.kind,
-            "data": self.data,
-        })
+        return event_canonical(incident_id=self.incident_id, seq=self.seq, at=self.at,
+                               actor_id=self.actor_id, actor_label=self.actor_label,
+                               kind=self.kind, data=self.data)
 
     def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode("utf-8")).hexdigest()
+        return event_hash(self.prev_hash, self.canonical())
 
     @property
     def label(self) -> str:
@@ -217,6 +291,8 @@ EVENT_LABELS = {
     "police_referral": "Marked for police referral",
     "police_matters": "Police-reportable content recorded",
     "allegation": "Passed on as an allegation about a member of staff",
+    "history_keyed": "History sealed with the school's key (upgrade)",
+    "history_resealed": "History sealed again (upgrade)",
     "involvement_added": "Person added to the case", "involvement_changed": "Part changed",
     "involvement_removed": "Person taken off the case", "rating_withdrawn": "Rating withdrawn",
     "image_removed": "File removed (images of a child are never kept)",

@@ -58,9 +58,9 @@ def investigated(reported, dsl, online_safety_lead):
 
 
 def _guards():
-    import importlib
+    from esafety.audit import guards
 
-    return importlib.import_module("esafety.incidents.migrations.0002_append_only_guards")
+    return guards
 
 
 @pytest.fixture

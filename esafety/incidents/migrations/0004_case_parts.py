@@ -47,6 +47,13 @@ def people_to_parts(apps, schema_editor):
                 sanction.save(update_fields=["rating"])
 
 
+def reseal(apps, schema_editor):
+    # The seal now covers each person's part: every history says so from here on.
+    from esafety.incidents.chain import reseal_histories
+
+    reseal_histories(apps, schema_editor)
+
+
 def parts_to_people(apps, schema_editor):
     Involvement = apps.get_model("incidents", "Involvement")
     for row in Involvement.objects.filter(removed_at__isnull=True).select_related("incident"):
@@ -109,4 +116,5 @@ class Migration(migrations.Migration):
             model_name='incident',
             name='people',
         ),
+        migrations.RunPython(reseal, migrations.RunPython.noop),
     ]
