@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from esafety.engine.urls.normalise import parse_target
 from esafety.engine.urls.policy import Policy
-from esafety.filtering import publish
+from esafety.filtering import actions, publish
 from esafety.filtering.models import GROUPS, CategoryEntries
 
 LONDON = ZoneInfo("Europe/London")
@@ -71,3 +71,11 @@ def test_the_table_agrees_with_the_engine_for_every_group_category_and_time(impo
                     name, group, working, decision)
                 checked += 1
     assert checked > 200
+
+
+def test_without_working_time_blocked_in_working_time_blocks_nothing(imported, client_for,
+                                                                     it_manager, school):
+    actions.working_time_set(actor=it_manager, school=school, spans={})
+    response = client_for(it_manager).get("/filtering/policy/")
+    assert cell(response, "shopping", "staff")["effective"] == "Allowed"
+    assert "No working time is set" in response.content.decode()

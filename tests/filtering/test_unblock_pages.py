@@ -101,3 +101,15 @@ def test_the_block_page_offers_staff_the_page_not_just_the_site(imported, client
         "/filtering/blocked/?school=hollins-park&url=http%3A//www.youtube.com/watch%3Fv%3Dx"
         "&category=audio-video&rule=group-policy&group=staff").content.decode()
     assert "site=www.youtube.com%2Fwatch%3Fv%3Dx" in page
+
+
+def test_an_overlong_page_address_gets_a_clear_message_not_an_error(imported, client_for,
+                                                                   teacher):
+    response = client_for(teacher).post("/filtering/unblocks/new/", {
+        "site": "www.example.org/" + "a" * 700, "groups": ["ks3"],
+        "starts_at": soon().strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": soon(days=1).strftime("%Y-%m-%dT%H:%M"),
+        "reason": "A long address for a piece of homework."})
+    assert response.status_code == 200
+    assert "too long" in response.content.decode()
+    assert not UnblockRequest.objects.exists()
