@@ -301,7 +301,7 @@ def group_rule_set(*, actor, school, group: str, category: Category, action: str
 
 def staff_social_networks_set(*, actor, school, choice: str) -> FilteringSettings:
     """Staff and personal social networks, as the school's policy says: never on school
-    systems (000 \u00a72, 002) or outside working time (003 \u00a76.12). Sets the staff rule."""
+    systems (000 §2, 002) or outside working time (003 §6.12). Sets the staff rule."""
     _require(actor, CAN_MANAGE_FILTERING, "change the filtering policy", school)
     allowed = [c[0] for c in staff_social_choices()]
     if choice not in allowed:

@@ -47,6 +47,30 @@ CLAUSES = {
 }
 
 
+# The same reasons in plain words for pupils: no policy codes on a pupil's page.
+PUPIL_WORDS = {
+    "statutory": ("Blocked for everyone",
+                  "This kind of site is blocked for everyone in school, to keep everyone safe."),
+    "suspended": ("Your internet is stopped for now",
+                  "Your use of the internet in school has been stopped for a while. Ask your "
+                  "teacher about it."),
+    "school-block": ("Blocked by the school", "The school has blocked this site."),
+    "approved-only": ("Only sites a grown-up has chosen",
+                      "In your class you can only use sites a grown-up has chosen for you."),
+    "group-policy": ("Not for your year group",
+                     "This kind of site is not allowed for your year group in school."),
+    "working-time": ("Not in lesson time",
+                     "This kind of site is not allowed in lesson time. You may be able to use "
+                     "it at lunchtime or after school."),
+    "no-policy": ("The filter is not working properly",
+                  "The filter is blocking everything until it is fixed. The IT team knows."),
+    "no-lists": ("The filter is not working properly",
+                 "The filter is blocking everything until it is fixed. The IT team knows."),
+    "unknown-group": ("Your account is not ready",
+                      "Your account is not set up for the internet yet. Tell your teacher."),
+}
+
+
 @cache
 def defaults() -> dict:
     return yaml.safe_load(DEFAULTS_FILE.read_text())
@@ -146,13 +170,16 @@ def rule_label(rule: str | None) -> str:
     return RULE_LABELS.get(rule, rule.replace("-", " ").capitalize())
 
 
-def clause_for(rule: str, working_time: bool = False) -> tuple[str, str]:
+def clause_for(rule: str, working_time: bool = False,
+               pupil: bool = False) -> tuple[str, str]:
+    """(heading, clause) for a block; for a pupil, the same in plain words, without codes."""
+    table = PUPIL_WORDS if pupil else CLAUSES
     if rule == "group-policy" and working_time:
-        return CLAUSES["working-time"]
-    return CLAUSES.get(rule, ("Blocked", "Blocked by the school\u2019s filtering policy."))
+        return table["working-time"]
+    return table.get(rule, ("Blocked", "Blocked by the school\u2019s filtering policy."))
 
 
-__all__ = ["CLAUSES", "GROUP_LABELS", "RULE_LABELS", "SAMPLE_LISTS", "UK_SIC_LABELS",
+__all__ = ["CLAUSES", "GROUP_LABELS", "PUPIL_WORDS", "RULE_LABELS", "SAMPLE_LISTS", "UK_SIC_LABELS",
            "category_defaults", "category_label", "clause_for", "default_action",
            "default_label", "defaults", "incident_suspension_lift_roles", "rule_label",
            "school_labels", "staff_social_choices", "staff_social_default",

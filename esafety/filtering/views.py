@@ -106,9 +106,9 @@ def blocked(request):
     working = rule == "group-policy" and school is not None and category is not None and \
         GroupRule.objects.filter(school=school, group=group, category=category,
                                  action=GroupRule.WORKING_TIME).exists()
-    heading, clause = clause_for(rule, working)
     is_staff = (user.is_staff_member if user else group == "staff")
     is_pupil = (user.is_pupil if user else group in ("ks1", "ks2", "ks3", "ks4", "sixth_form"))
+    heading, clause = clause_for(rule, working, pupil=is_pupil)
     report_query = urlencode({"url": url, "category": category_name, "rule": rule})
     # The page that was blocked: asking for it unblocks that page and the pages below it;
     # the requester can shorten it, or give the site name for the whole site.

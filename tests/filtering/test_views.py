@@ -30,7 +30,9 @@ def test_the_block_page_tells_a_pupil_to_tell_an_adult_without_signing_in(import
     page = response.content.decode()
     assert response.status_code == 403
     assert "Social networks" in page
-    assert "004 \u00a73.2.2" in page
+    # Plain words for a pupil: no policy codes (issue 10, deliverable 1).
+    assert "not allowed for your year group" in page
+    assert "\u00a7" not in page and "004" not in page
     assert "tell your teacher or another adult" in page
     assert "ask for an unblock" not in page
     assert "Report a wrong block" in page
@@ -42,6 +44,7 @@ def test_the_block_page_offers_staff_an_unblock_request_and_explains_working_tim
         "category=social_networks", "category=shopping")).content.decode()
     assert "ask for an unblock" in page
     assert "allowed for staff outside working time" in page
+    assert "001 \u00a74" in page  # staff see the clause behind the block
 
 
 def test_the_block_page_says_a_statutory_category_can_never_be_unblocked(imported, client_for,
