@@ -14,10 +14,17 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from esafety.engine.messages.checker import VERDICTS, Verdict, check_message, check_text
+from esafety.checks.concern_rules import ConcernOutcome, concern_findings
+from esafety.engine.messages.checker import VERDICTS, Verdict, check_parsed
 from esafety.engine.messages.cli import quiet_pipe
 from esafety.engine.messages.directory import Directory
-from esafety.engine.messages.message import DRAFT_AUDIENCES, EmptyMessage
+from esafety.engine.messages.message import (
+    DRAFT_AUDIENCES,
+    EmptyMessage,
+    ParsedMessage,
+    message_from_text,
+    parse_message,
+)
 from esafety.engine.messages.rulebook import RulebookError, load_rulebook
 
 ROLE_HELP = ("who is sending: a role (teacher, pupil, headteacher...), 'staff', 'pupil' or "
@@ -37,11 +44,17 @@ def _database_configured() -> bool:
 
 def load_directory(*, school: str | None, domains: list[str], no_db: bool) -> Directory:
     """The school's directory from the database, or an empty one (with the given domains)."""
+    return load_school(school=school, domains=domains, no_db=no_db)[0]
+
+
+def load_school(*, school: str | None, domains: list[str], no_db: bool):
+    """(directory, school) from the database; (an empty directory with the given domains,
+    None) without one."""
     empty = Directory(domains=frozenset(d.lower().lstrip("@") for d in domains))
     if no_db or not _database_configured():
         if school:
             raise CommandError("--school needs a database (none is configured here)")
-        return empty
+        return empty, None
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "esafety.settings")
     try:
         import django
@@ -54,18 +67,53 @@ def load_directory(*, school: str | None, domains: list[str], no_db: bool) -> Di
     except Exception as exc:  # noqa: BLE001 - a broken configuration: say so, then carry on
         print(f"esafety: the database could not be opened ({exc}); using an empty directory",
               file=sys.stderr)
-        return empty
+        return empty, None
     try:
         found = school_for_cli(school)
         if found is None:
-            return empty
-        return build_directory(found, extra_domains=empty.domains)
+            return empty, None
+        return build_directory(found, extra_domains=empty.domains), found
     except InvalidInput as exc:
         raise CommandError(str(exc)) from None
     except DatabaseError:
         print("esafety: the database is not set up yet (run `esafety migrate`); "
               "using an empty directory", file=sys.stderr)
-        return empty
+        return empty, None
+
+
+class ConcernReporter:
+    """Tells the designated person about checked messages that show someone may be at risk
+    (a pupil's, or mail from outside: esafety/checks/concerns.py), for `check` and `scan`.
+
+    Without a school in a database, or with --no-report, nobody can be told, and the
+    output says so instead of claiming it.
+    """
+
+    def __init__(self, school, *, disabled: bool, command: str):
+        self.school, self.disabled, self.command = school, disabled, command
+
+    def report(self, verdict: Verdict, msg: ParsedMessage, label: str):
+        """The outcome (concerns.ConcernOutcome), or None when nothing needs telling."""
+        if not concern_findings(verdict):
+            return None
+        if self.disabled:
+            return ConcernOutcome(not_recorded="--no-report was given")
+        if self.school is None:
+            return ConcernOutcome(not_recorded="no school database is configured here")
+        from esafety.checks import concerns  # (Django is set up: a school was found)
+
+        people = concerns.designated_people(self.school)
+        if not people:
+            return ConcernOutcome(
+                not_recorded="the school has no designated safeguarding lead in esafety "
+                             "(name one under Incidents > Incident settings)")
+        try:
+            return concerns.message_check_concern_record(
+                actor=people[0], school=self.school, verdict=verdict, msg=msg,
+                checked_by=f"automatically, by `esafety {self.command}` ({label}); recorded "
+                           f"in the name of {people[0].display_name}, who is told")
+        except Exception as exc:  # noqa: BLE001 - say so plainly; the check itself stands
+            return ConcernOutcome(not_recorded=f"it could not be recorded ({exc})")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +125,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-db", action="store_true",
                         help="do not read the database: use an empty directory")
     parser.add_argument("--rulebook", metavar="PATH", help="use this rulebook file")
+    parser.add_argument("--no-report", action="store_true",
+                        help="do not record concerns for the designated safeguarding lead "
+                             "(for trying the checker out); by default, with a school "
+                             "database, a pupil's message or mail from outside that shows "
+                             "self-harm, extremism or violence is recorded in the incident "
+                             "log and the designated person emailed")
 
 
 def _sender_role(value: str | None) -> str | None:
@@ -91,11 +145,13 @@ def _sender_role(value: str | None) -> str | None:
     return "inbound" if value == "external" else value
 
 
-def format_verdict(verdict: Verdict) -> str:
+def format_verdict(verdict: Verdict, concern=None) -> str:
     lines = [f"Verdict: {verdict.verdict.upper()}"
              + (f" (rating: {verdict.rating})" if verdict.rating else "")]
     if verdict.read_as:
         lines.append(f"Read as: {verdict.read_as}.")
+    if concern is not None:
+        lines.append(f"Who has been told: {concern.sentence()}")
     if not verdict.findings:
         lines.append("No findings: nothing in the rulebook applies to this message.")
     for finding in verdict.findings:
@@ -154,23 +210,29 @@ def check_main(argv: list[str]) -> int:
             except OSError as exc:
                 raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
         rulebook = load_rulebook(args.rulebook) if args.rulebook else None
-        directory = load_directory(school=args.school, domains=args.domain, no_db=args.no_db)
+        directory, school = load_school(school=args.school, domains=args.domain,
+                                        no_db=args.no_db)
         if args.text:
             text = raw.decode("utf-8", "replace")
             if not text.strip() and not args.subject.strip():
                 raise CommandError("the text is empty")
-            verdict = check_text(text, subject=args.subject, audience=args.audience,
-                                 directory=directory, sender_role=role, rulebook=rulebook)
+            msg = message_from_text(text, subject=args.subject, audience=args.audience)
         else:
-            verdict = check_message(raw, directory=directory, sender_role=role,
-                                    rulebook=rulebook)
+            msg = parse_message(raw)
+        verdict = check_parsed(msg, directory=directory, sender_role=role, rulebook=rulebook)
     except (CommandError, RulebookError, EmptyMessage) as exc:
         print(f"esafety check: {exc}", file=sys.stderr)
         return 2
+    reporter = ConcernReporter(school, disabled=args.no_report, command="check")
+    concern = reporter.report(verdict, msg, "file " + args.file if args.file != "-" else
+                              "standard input")
     if args.json:
-        print(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
+        out = verdict.as_dict()
+        if concern is not None:
+            out["told"] = concern.as_dict()
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        print(format_verdict(verdict))
+        print(format_verdict(verdict, concern))
     return 0
 
 
@@ -230,10 +292,13 @@ def scan_main(argv: list[str]) -> int:
             raise CommandError(f"{path} does not exist")
         role = _sender_role(args.sender_role)
         rulebook = load_rulebook(args.rulebook) if args.rulebook else None
-        directory = load_directory(school=args.school, domains=args.domain, no_db=args.no_db)
+        directory, school = load_school(school=args.school, domains=args.domain,
+                                        no_db=args.no_db)
     except (CommandError, RulebookError) as exc:
         print(f"esafety scan: {exc}", file=sys.stderr)
         return 2
+    reporter = ConcernReporter(school, disabled=args.no_report, command="scan")
+    told: list[str] = []
 
     from tqdm import tqdm
 
@@ -253,8 +318,9 @@ def scan_main(argv: list[str]) -> int:
                 out.write(json.dumps({"message": label, "error": str(raw)}) + "\n")
             continue
         try:
-            verdict = check_message(raw, directory=directory, sender_role=role,
-                                    rulebook=rulebook)
+            msg = parse_message(raw)
+            verdict = check_parsed(msg, directory=directory, sender_role=role,
+                                   rulebook=rulebook)
         except EmptyMessage as exc:
             unreadable.append(f"{label}: {exc}")
             if args.json:
@@ -270,9 +336,14 @@ def scan_main(argv: list[str]) -> int:
             ratings[verdict.rating] += 1
         for finding in verdict.findings:
             by_rule[finding.rule.id] += 1
+        concern = reporter.report(verdict, msg, f"message {label} in {path.name}")
+        if concern is not None:
+            told.append(f"{label}: {concern.sentence()}")
         if args.json:
-            out.write(json.dumps({"message": label, **verdict.as_dict()}, ensure_ascii=False)
-                      + "\n")
+            line = {"message": label, **verdict.as_dict()}
+            if concern is not None:
+                line["told"] = concern.as_dict()
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
     progress.close()
     summary = [f"{total} messages scanned, {len(unreadable)} unreadable",
                "Verdicts: " + ", ".join(f"{v} {verdicts[v]}" for v in VERDICTS),
@@ -280,5 +351,7 @@ def scan_main(argv: list[str]) -> int:
                "Findings by rule:" if by_rule else "Findings by rule: none"]
     summary += [f"  {rule:36} {count}" for rule, count in by_rule.most_common()]
     summary += [f"Unreadable: {line}" for line in unreadable[:20]]
+    summary += [f"Someone may be at risk in {len(told)} message{'s' if len(told) != 1 else ''}:"
+                ] + [f"  {line}" for line in told] if told else []
     print("\n".join(summary), file=sys.stderr if args.json else sys.stdout)
     return 0

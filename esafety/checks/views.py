@@ -9,14 +9,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from esafety.checks import actions
+from esafety.checks import actions, concerns
 from esafety.checks.access import get_approved_recipient_for_user, require_checks_staff
 from esafety.checks.directory_view import build_directory
 from esafety.checks.forms import ApprovedRecipientForm, CheckForm, CorrespondentForm
 from esafety.checks.models import ApprovedRecipient, Correspondent
 from esafety.directory import roles
-from esafety.engine.messages.checker import check_message, check_text
-from esafety.engine.messages.message import EmptyMessage
+from esafety.engine.messages.checker import check_parsed
+from esafety.engine.messages.message import EmptyMessage, message_from_text, parse_message
 from esafety.errors import EsafetyError
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _require_staff(user):
 @login_required
 def check(request):
     _require_staff(request.user)
-    verdict = None
+    verdict = concern = None
     form = CheckForm(request.POST, request.FILES) if request.method == "POST" else CheckForm()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -45,25 +45,44 @@ def check(request):
         directory = build_directory(request.user.school) if request.user.school else None
         try:
             if data["raw"] is not None:
-                verdict = check_message(data["raw"], directory=directory, sender_role=role)
+                msg = parse_message(data["raw"])
             elif _HEADERS.match(data["message"]):
-                verdict = check_message(data["message"].encode("utf-8"), directory=directory,
-                                        sender_role=role)
+                msg = parse_message(data["message"].encode("utf-8"))
             else:
-                verdict = check_text(data["message"], subject=data["subject"],
-                                     audience=data["audience"] if role != "inbound" else "",
-                                     directory=directory, sender_role=role)
+                msg = message_from_text(
+                    data["message"], subject=data["subject"],
+                    audience=data["audience"] if role != "inbound" else "")
+            verdict = check_parsed(msg, directory=directory, sender_role=role)
         except EmptyMessage:
             form.add_error(None, "That message is empty.")
         except Exception:  # noqa: BLE001 - a form never fails with a 500
             log.exception("the checker failed on a submitted message")
             form.add_error(None, "Sorry, that message could not be checked. It has been "
                                  "logged for the IT team.")
+        if verdict is not None and concerns.concern_findings(verdict):
+            concern = _tell_designated_person(request.user, verdict, msg)
     return render(request, "checks/check.html", {
-        "form": form, "verdict": verdict,
+        "form": form, "verdict": verdict, "concern": concern,
         "badge": BADGES.get(verdict.verdict) if verdict else None,
         "can_approve": request.user.is_superuser or request.user.role in roles.STAFF_ROLES,
     })
+
+
+def _tell_designated_person(user, verdict, msg) -> concerns.ConcernOutcome:
+    """A message received that shows someone may be at risk: record it for the DSL."""
+    if user.school is None:
+        return concerns.ConcernOutcome(not_recorded="you are not a member of a school here")
+    try:
+        return concerns.message_check_concern_record(
+            actor=user, school=user.school, verdict=verdict, msg=msg,
+            checked_by=f"by {user.display_name} on the Check a message page, as a message "
+                       "they received")
+    except EsafetyError as exc:
+        return concerns.ConcernOutcome(not_recorded=exc.message)
+    except Exception:  # noqa: BLE001 - the page still answers; the failure is logged
+        log.exception("a concern from a message check could not be recorded")
+        return concerns.ConcernOutcome(not_recorded="it could not be recorded (the error "
+                                                    "has been logged for the IT team)")
 
 
 @login_required

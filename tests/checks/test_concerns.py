@@ -1,0 +1,192 @@
+"""A check that shows someone may be at risk really tells the designated person (issue 10 §2).
+
+Before: the rulebook's advice said self-harm and extremism content "has been passed to the
+designated safeguarding lead" and violence "held for review", while nothing happened and
+the page said nothing is stored.
+"""
+
+import re
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from esafety.audit.models import AuditEvent
+from esafety.checks import cli
+from esafety.directory import roles
+from esafety.engine.messages.rulebook import builtin_rulebook
+from esafety.incidents import rules as incident_rules
+from esafety.incidents.models import Incident, IncidentEvent
+from tests.engine_messages.mail import make_mail
+
+URL = "/checks/"
+SELF_HARM = "I want to kill myself tonight, I cannot go on any more."
+PRIVATE = "My nan's dog is called Biscuit and she lives at 4 Elm Road."
+EXTREMISM = "Join the jihad and kill the kuffar, white power forever"
+CLAIMS = re.compile(r"has been (passed|blocked|held|reported|sent)|held for review|we have "
+                    r"(told|passed|reported)", re.I)
+
+
+@pytest.fixture(autouse=True)
+def _mail(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def committed(disposable_append_only_tables, transactional_db):
+    """Real commits, so the incident log's alert runs after commit as it does in use (the
+    page then says whether it went); the append-only tables are emptied afterwards."""
+
+
+def _received(client, body, **extra):
+    raw = make_mail(sender="Stranger <stranger@example.net>", to=["pupil@hollinspark.sch.uk"],
+                    subject="hello", body=body)
+    return client.post(URL, {"upload": SimpleUploadedFile("m.eml", raw, "message/rfc822"),
+                             "direction": "received", **extra})
+
+
+def test_no_advice_claims_something_was_done():
+    for rule in builtin_rulebook().rules:
+        assert not CLAIMS.search(rule.advice), rule.id
+
+
+def test_a_received_message_about_self_harm_is_recorded_and_the_dsl_emailed(committed,
+        client_for, teacher, dsl, pupil):
+    response = _received(client_for(teacher), SELF_HARM + "\n\n" + PRIVATE)
+    body = response.content.decode()
+    incident = Incident.objects.get()
+    assert incident.reported_via == "message check"
+    assert incident.reported_by == teacher
+    assert incident.kind == incident_rules.OTHER
+    assert incident.summary == "Message check: a possible risk of self-harm or suicide"
+    assert "kill myself" in incident.description  # the excerpt the checker quoted
+    assert "Biscuit" not in incident.description  # not the whole message
+    assert "stranger@example.net" in incident.description
+    assert [(i.person, i.part) for i in incident.involvements.all()] == [
+        (pupil, incident_rules.PART_TARGET)]
+    assert [m.to for m in mail.outbox] == [[dsl.email]]
+    assert "We have told Dev Safeguard, the designated safeguarding lead." in body
+    assert incident.reference in body
+    audit = AuditEvent.objects.get(event_type="incident_reported")
+    assert audit.actor_id == teacher.pk and audit.details["via"] == "message check"
+    assert "kill myself" not in str(audit.details)
+
+
+def test_when_the_email_fails_the_page_says_so_and_asks_them_to_tell_the_dsl(committed,
+        client_for, teacher, dsl, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    body = _received(client_for(teacher), SELF_HARM).content.decode()
+    incident = Incident.objects.get()
+    assert IncidentEvent.objects.filter(incident=incident, kind="notification_failed").exists()
+    assert "but the email to them could not be sent" in body
+    assert "Please tell the designated safeguarding lead yourself today." in body
+    assert "We have told" not in body
+
+
+def test_extremism_received_is_a_radicalisation_concern(committed, client_for, teacher, dsl):
+    _received(client_for(teacher), EXTREMISM)
+    assert Incident.objects.get().kind == incident_rules.RADICALISATION
+
+
+def test_a_message_staff_are_sending_gets_advice_only(client_for, teacher, dsl):
+    response = client_for(teacher).post(URL, {"message": SELF_HARM, "direction": "sending"})
+    body = response.content.decode()
+    assert "Self-harm or suicide risk" in body
+    assert "nothing has been stored and nobody has been told" in body
+    assert not CLAIMS.search(body)
+    assert Incident.objects.count() == 0 and mail.outbox == []
+
+
+def test_a_received_message_with_nothing_worrying_is_not_recorded(client_for, teacher, dsl):
+    _received(client_for(teacher), "See you at parents' evening on Tuesday.")
+    assert Incident.objects.count() == 0
+
+
+def test_the_page_no_longer_says_nothing_is_stored(client_for, teacher):
+    body = client_for(teacher).get(URL).content.decode()
+    assert "Nothing you check here is stored." not in body
+    assert "recorded in the incident log for the designated safeguarding lead" in body
+
+
+def test_another_schools_check_is_recorded_in_their_school_only(committed,
+        client_for, outsider, make_person, other_school, dsl):
+    their_dsl = make_person(roles.DSL, school=other_school, username="their-dsl")
+    _received(client_for(outsider), SELF_HARM)
+    incident = Incident.objects.get()
+    assert incident.school == other_school
+    assert [m.to for m in mail.outbox] == [[their_dsl.email]]
+
+
+@pytest.mark.parametrize("persona", ["pupil", "parent"])
+def test_pupils_and_parents_cannot_post_checks(client_for, request, persona):
+    person = request.getfixturevalue(persona)
+    response = client_for(person).post(URL, {"message": SELF_HARM, "direction": "received"})
+    assert response.status_code == 404
+    assert Incident.objects.count() == 0
+
+
+def test_with_no_school_nobody_is_told_and_the_page_says_so(client_for, make_person, db):
+    from esafety.directory.models import Person
+
+    operator = Person.objects.create_superuser("operator", "op@example.org", "x")
+    body = _received(client_for(operator), SELF_HARM).content.decode()
+    assert "Nobody has been told" in body and Incident.objects.count() == 0
+
+
+# --- the command line -----------------------------------------------------------------
+
+@pytest.fixture
+def with_database(monkeypatch):
+    monkeypatch.setattr(cli, "_database_configured", lambda: True)
+
+
+def test_scan_records_a_pupils_message_and_says_who_was_told(committed,
+        with_database, school, dsl, pupil, tmp_path, capsys):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "1.eml").write_bytes(make_mail(sender=pupil.email, to=["friend@example.com"],
+                                             subject="bye", body=SELF_HARM))
+    (folder / "2.eml").write_bytes(make_mail(sender=pupil.email, to=["friend@example.com"],
+                                             subject="homework", body="See you tomorrow."))
+    assert cli.scan_main([str(folder), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    incident = Incident.objects.get()
+    assert incident.reported_via == "message check" and incident.reported_by == dsl
+    assert [(i.person, i.part) for i in incident.involvements.all()] == [
+        (pupil, incident_rules.PART_OTHER)]
+    assert "Someone may be at risk in 1 message:" in out
+    assert f"1.eml: Recorded in the incident log as {incident.reference} for Dev Safeguard; " \
+           "emailed Dev Safeguard." in out
+    assert [m.to for m in mail.outbox] == [[dsl.email]]
+
+
+def test_no_report_records_nothing_and_says_nobody_was_told(
+        with_database, school, dsl, tmp_path, capsys):
+    path = tmp_path / "m.eml"
+    path.write_bytes(make_mail(sender="a@example.net", to=[dsl.email], body=SELF_HARM))
+    assert cli.check_main([str(path), "--no-report"]) == 0
+    out = capsys.readouterr().out
+    assert "Who has been told: Nobody has been told: --no-report was given." in out
+    assert Incident.objects.count() == 0
+
+
+def test_a_school_without_a_dsl_is_told_plainly(with_database, school, tmp_path, capsys):
+    path = tmp_path / "m.eml"
+    path.write_bytes(make_mail(sender="a@example.net", to=["x@hollinspark.sch.uk"],
+                               body=SELF_HARM))
+    assert cli.check_main([str(path), "--json"]) == 0
+    import json
+
+    told = json.loads(capsys.readouterr().out)["told"]
+    assert told["recorded"] is None
+    assert "no designated safeguarding lead" in told["not_recorded"]
+
+
+def test_a_staff_draft_on_the_command_line_is_advice_only(with_database, school, dsl,
+                                                          tmp_path, capsys):
+    path = tmp_path / "m.txt"
+    path.write_text(SELF_HARM)
+    assert cli.check_main([str(path), "--text", "--sender-role", "teacher"]) == 0
+    out = capsys.readouterr().out
+    assert "Who has been told" not in out and not CLAIMS.search(out)
+    assert Incident.objects.count() == 0
