@@ -64,3 +64,11 @@ def test_decide_names_an_unknown_user_and_a_bad_time_clearly(imported):
 def test_decide_refuses_a_bad_time(imported, pupil):
     with pytest.raises(CommandError, match="is not an ISO-8601 time"):
         call_command("filter", "decide", "http://a.example/", "--user", "pupil", "--at", "noon")
+
+
+def test_decide_says_the_category_in_plain_english(imported, capsys, pupil):
+    call_command("filter", "decide", "http://www.facebook.com/", "--user", "pupil", "--at",
+                 MONDAY_LESSON)
+    out = capsys.readouterr().out
+    assert "category: Social networks (social_networks)" in out
+    assert "why: The group's rules (group-policy)" in out

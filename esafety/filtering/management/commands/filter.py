@@ -10,7 +10,7 @@ from django.utils import timezone
 from esafety.engine.urls.normalise import parse_target
 from esafety.filtering import actions, publish
 from esafety.filtering.management.commands._common import person_by_username, school_by_slug
-from esafety.filtering.rules import clause_for
+from esafety.filtering.rules import category_label, clause_for, rule_label, school_labels
 
 
 class Command(BaseCommand):
@@ -85,7 +85,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{decision.action.upper()}: {options['url']}")
         self.stdout.write(f"  for {person.display_name} ({decision.group}) at "
                           f"{timezone.localtime(at):%a %d %b %Y %H:%M}")
-        self.stdout.write(f"  category: {decision.category or '-'}   rule: {decision.rule}")
+        label = category_label(decision.category, school_labels(person.school))
+        self.stdout.write(f"  category: {label + f' ({decision.category})' if label else '-'}"
+                          f"   why: {rule_label(decision.rule)} ({decision.rule})")
         if decision.reason:
             self.stdout.write(f"  {decision.reason}")
         if decision.action == "block":
