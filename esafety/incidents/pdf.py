@@ -29,11 +29,11 @@ def record_pdf(incident, *, printed_by) -> bytes:
     events = list(incident.events.order_by("seq"))
     return _pdf(render_to_string("incidents/pdf/record.html", {
         "incident": incident, "printed": timezone.localtime(), "printed_by": printed_by,
-        "people": incident.people.all(),
+        "parts": incident.involvements.current().select_related("person"),
         "investigators": incident.investigators.select_related("person"),
         "evidence": incident.evidence.select_related("added_by").prefetch_related(
             "signoffs__person"),
-        "ratings": incident.ratings.select_related("person", "rated_by"),
+        "ratings": incident.ratings.select_related("person", "rated_by", "withdrawn_by"),
         "sanctions": incident.sanctions.select_related("person"),
         "takedowns": incident.takedowns.all(),
         "events": events, "head": events[-1].hash if events else "",

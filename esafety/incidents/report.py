@@ -134,10 +134,10 @@ def build_report(*, school, start: datetime.date, end: datetime.date) -> Governo
     report.by_outcome = [(label, sum(1 for i in incidents if i.outcome == code))
                          for code, label in rules.OUTCOME_CHOICES]
     report.by_outcome.append(("Not yet judged", sum(1 for i in incidents if not i.outcome)))
-    # The most severe rating recorded in each incident.
+    # The most severe rating recorded in each incident (a withdrawn rating no longer counts).
     worst = []
     for i in incidents:
-        given = {r.rating for r in i.ratings.all()}
+        given = {r.rating for r in i.ratings.all() if r.withdrawn_at is None}
         worst.append(next((code for code in RATING_ORDER if code in given), None))
     report.by_rating = [(rules.RATING_BY_CODE[c]["label"], worst.count(c)) for c in RATING_ORDER]
     report.by_rating.append(("Not rated", worst.count(None)))

@@ -490,3 +490,32 @@ def allegation(teacher, make_person):
     reporter = make_person(roles.SUPPORT_STAFF, username="ta")
     return actions.incident_report(actor=reporter, kind="staff_misuse", subject_staff=teacher,
                                    description="Saw Mr Teach messaging a pupil on Instagram")
+
+
+def test_the_printed_record_shows_parts_and_withdrawn_ratings(with_bully, dsl, pupil, bully,
+                                                               client_for):
+    from tests.incidents.test_sanctions_and_letters import pdf_text
+
+    actions.involvement_set(actor=dsl, incident=with_bully, person=pupil, part="target")
+    rating = actions.misuse_rate(actor=dsl, incident=with_bully, person=bully, rating="mild")
+    actions.rating_withdraw(actor=dsl, rating=rating, reason="Rated too soon")
+    response = client_for(dsl).get(reverse("incidents:record", args=[with_bully.pk]))
+    text = pdf_text(response.content)
+    assert "Pip Pupil (target / victim)" in text and "Bo Bully (alleged perpetrator)" in text
+    assert "withdrawn by Dev Safeguard: Rated too soon" in text
+
+
+def test_a_withdrawn_rating_is_not_counted_in_the_governors_report(with_bully, dsl, bully):
+    import datetime
+
+    from django.utils import timezone
+
+    from esafety.incidents.report import build_report
+
+    rating = actions.misuse_rate(actor=dsl, incident=with_bully, person=bully, rating="gross")
+    actions.rating_withdraw(actor=dsl, rating=rating, reason="Wrong rating")
+    today = timezone.localdate()
+    report = build_report(school=with_bully.school, start=today - datetime.timedelta(days=60),
+                          end=today)
+    counts = dict(report.by_rating)  # the raw counts, before "fewer than 5"
+    assert (counts["Gross"], counts["Not rated"]) == (0, 1)
