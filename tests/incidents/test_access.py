@@ -409,3 +409,22 @@ def test_incident_settings_are_only_for_the_headteacher_and_dsl(who, request, cl
     assert client.get(reverse("incidents:settings")).status_code == 404
     assert client.post(reverse("incidents:settings"),
                        {"letter_template": "Dear {parent_name}"}).status_code == 404
+
+
+def test_a_reader_of_a_closed_allegation_sees_it_closed_but_cannot_reopen_it(
+        allegation, headteacher, dsl, online_safety_lead, assistant_head, client_for):
+    actions.investigator_add(actor=headteacher, incident=allegation, person=dsl)
+    actions.investigator_add(actor=headteacher, incident=allegation, person=online_safety_lead)
+    actions.incident_judge(actor=dsl, incident=allegation, outcome="no_substance",
+                           reasons="The messages were about a school trip, sent by the office")
+    actions.incident_close(actor=dsl, incident=allegation)
+    actions.allegation_viewer_add(actor=headteacher, incident=allegation, person=assistant_head)
+    client = client_for(assistant_head)
+    text = client.get(reverse("incidents:detail", args=[allegation.pk])).content.decode()
+    assert "Closed by Dev Safeguard" in text
+    assert reverse("incidents:reopen", args=[allegation.pk]) not in text
+    response = client.post(reverse("incidents:reopen", args=[allegation.pk]),
+                           {"reopen-reason": "I disagree"})
+    assert response.status_code == 403
+    allegation.refresh_from_db()
+    assert allegation.status == "closed"
