@@ -23,6 +23,10 @@ WARNED_ROLES = frozenset({roles.HEADTEACHER, roles.DSL})
 CHECK_EVERY = datetime.timedelta(days=1)
 
 
+def _now():
+    return timezone.now()
+
+
 def check_seal(check: IntegrityCheck) -> str:
     body = json.dumps({
         "school": check.school_id, "at": check.at.astimezone(datetime.UTC).isoformat(),
@@ -54,7 +58,7 @@ def run_check(*, school, how: str, actor=None, incidents=None, trail=None) -> In
                 for c in incidents for text in c.problems]
     problems += [{"incident": None, "reference": "", "text": text} for text in trail.problems]
     check = IntegrityCheck(
-        school=school, at=timezone.now(), how=how,
+        school=school, at=_now(), how=how,
         requested_by=actor if getattr(actor, "pk", None) else None, ok=not problems,
         problems=problems, incidents=len(incidents),
         incident_events=sum(c.events for c in incidents), audit_events=trail.events)
@@ -82,7 +86,7 @@ def current_for(user, *, run_if_due: bool = True) -> IntegrityCheck | None:
     if not may_check(user):
         return None
     last = latest(user.school)
-    if run_if_due and (last is None or timezone.now() - last.at > CHECK_EVERY):
+    if run_if_due and (last is None or _now() - last.at > CHECK_EVERY):
         last = run_check(school=user.school, how=IntegrityCheck.DAILY)
     return last
 

@@ -57,7 +57,7 @@ def statements(table, pk):
     cols = _columns(table)
     listed = ", ".join(cols)
     text = _text_column(table)
-    copy = ", ".join(f"'rewritten'" if c == text else c for c in cols)
+    copy = ", ".join("'rewritten'" if c == text else c for c in cols)
     found = [
         ("UPSERT", f"INSERT INTO {table} ({listed}) SELECT {copy} FROM {table} WHERE id = {pk} "
                    f"ON CONFLICT (id) DO UPDATE SET {text} = excluded.{text}"),

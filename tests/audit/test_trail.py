@@ -109,3 +109,59 @@ def test_the_trail_filters_by_what_happened_and_who(event, headteacher, client_f
 def test_nobody_but_the_headteacher_sees_the_trail(dsl, teacher, pupil, client_for, db):
     for person in (dsl, teacher, pupil):
         assert client_for(person).get("/audit/").status_code == 404
+
+
+# --- an allegation's reporter is hidden from the person it is about (issue 10 §4) -------
+
+@pytest.fixture
+def allegation_about_the_head(headteacher, teacher, make_person):
+    from esafety.directory import roles
+    from esafety.incidents import actions as incidents
+
+    make_person(roles.GOVERNOR, username="chair", first_name="Gita", last_name="Chair")
+    return incidents.incident_report(actor=teacher, kind="staff_misuse",
+                                     description="The head shared pupils' data on a personal "
+                                                 "account.", subject_staff=headteacher)
+
+
+def test_the_head_accused_in_an_allegation_does_not_see_who_reported_it(
+        allegation_about_the_head, headteacher, teacher, client_for):
+    client = client_for(headteacher)
+    shown = list(client.get("/audit/").context["page"])
+    assert not [e for e in shown if e.object_id == str(allegation_about_the_head.pk)
+                and e.object_type == "incident"]
+    assert "Tom Teach" not in client.get("/audit/").content.decode()
+    # Nor by searching for the reporter, or for what happened.
+    assert list(client.get("/audit/", {"q": "Teach"}).context["page"]) == []
+    found = client.get("/audit/", {"event_type": "incident_reported"}).context["page"]
+    assert list(found) == []
+    choices = dict(client.get("/audit/").context["form"].fields["event_type"].choices)
+    assert "incident_reported" not in choices
+    # The row is still in the trail, for everyone else and for verification.
+    assert AuditEvent.objects.filter(event_type="incident_reported", actor=teacher).exists()
+
+
+def test_the_head_still_sees_who_reported_an_allegation_about_someone_else(
+        headteacher, teacher, dsl, client_for):
+    from esafety.incidents import actions as incidents
+
+    incidents.incident_report(actor=dsl, kind="staff_misuse", subject_staff=teacher,
+                              description="A teacher messaged a pupil privately.")
+    rows = client_for(headteacher).get("/audit/", {"event_type": "incident_reported"})
+    assert [e.actor_label for e in rows.context["page"]] == [dsl.display_name]
+
+
+# --- plain English ----------------------------------------------------------------------
+
+def test_what_happened_is_said_in_plain_english_not_as_an_event_code(headteacher, teacher,
+                                                                     pupil, client_for):
+    client = client_for(headteacher)
+    assert client.get(f"/people/{pupil.pk}/").status_code == 200
+    actions.person_leave(actor=headteacher, person=teacher)
+    page = client.get("/audit/").content.decode()
+    assert "Viewed a person&#x27;s record" in page and "Recorded as a leaver" in page
+    assert "person_viewed" not in page.replace('value="person_viewed"', "")
+    assert "person_left" not in page.replace('value="person_left"', "")
+    assert "Is active" in page and ">is_active<" not in page
+    choices = client.get("/audit/").context["form"].fields["event_type"].choices
+    assert ("person_viewed", "Viewed a person's record") in choices

@@ -1,8 +1,14 @@
+import datetime
+import hashlib
+import json
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from esafety.incidents import actions
+from esafety import keys
+from esafety.directory import roles
+from esafety.incidents import actions, rules
 from esafety.incidents.chain import verify_all, verify_incident
 from esafety.incidents.models import Evidence, Incident, IncidentEvent
 from tests.incidents.conftest import PNG
@@ -102,3 +108,226 @@ def test_the_database_refuses_to_change_or_delete_history(chained):
             cursor.execute(sql, [pk])
         assert "append-only" in str(error.value), sql
     assert verify_incident(chained).ok
+
+
+# --- keyed with a secret outside the database (issue 10 §6) -----------------------------
+
+def _rewrite(incident, change, digest):
+    """Change one event's data and recompute every hash after it with `digest`."""
+    from django.db import connection
+
+    prev = "0" * 64
+    for event in IncidentEvent.objects.filter(incident=incident).order_by("seq"):
+        event.data = change(event)
+        event.prev_hash = prev
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE incidents_incidentevent SET data = %s, prev_hash = %s, "
+                           "hash = %s WHERE id = %s",
+                           [json.dumps(event.data), prev, digest(prev, event.canonical()),
+                            event.pk])
+        prev = digest(prev, event.canonical())
+
+
+def _untruthful(event):
+    return {**event.data, "text": "Nothing to see here."} if event.kind == "note" else event.data
+
+
+def test_a_history_recomputed_by_hand_without_the_key_fails_verification(chained, tamper):
+    def sha256(prev, canonical):
+        return hashlib.sha256((prev + canonical).encode("utf-8")).hexdigest()
+
+    with tamper():
+        _rewrite(chained, _untruthful, sha256)
+    problems = verify_incident(chained).problems
+    assert "event 1 (reported) was altered" in problems
+    assert any("(note) was altered" in p for p in problems)
+
+
+def test_a_history_recomputed_with_another_key_fails_verification(chained, tamper, settings):
+    settings.CHAIN_KEY = "a key the attacker made up, long enough to be accepted"
+
+    def other_key(prev, canonical):
+        return keys.seal(prev + canonical)
+
+    with tamper():
+        _rewrite(chained, _untruthful, other_key)
+    settings.CHAIN_KEY = ""
+    assert any("(note) was altered" in p for p in verify_incident(chained).problems)
+    with pytest.raises(CommandError):
+        call_command("evidence", "verify")
+
+
+def test_the_hashes_depend_on_the_key(chained, settings):
+    event = IncidentEvent.objects.filter(incident=chained).first()
+    assert event.compute_hash() == event.hash
+    settings.CHAIN_KEY = "x" * 40
+    assert event.compute_hash() != event.hash
+
+
+# --- the seal covers the whole case -----------------------------------------------------
+
+@pytest.fixture
+def whole_case(investigated, dsl, online_safety_lead, make_person, pupil):
+    """A case that went all the way: people with parts, evidence signed off, a judgement,
+    a rating withdrawn and another given, a sanction and a takedown request."""
+    other = make_person(roles.PUPIL, first_name="Alex", last_name="Alleged")
+    case = investigated
+    actions.involvement_set(actor=dsl, incident=case, person=other, part=rules.PART_ALLEGED)
+    item = actions.evidence_add(actor=dsl, incident=case, kind="screenshot",
+                                upload=("chat.png", PNG))
+    for person in (dsl, online_safety_lead):
+        actions.screenshot_sign(actor=person, evidence=item)
+    actions.incident_judge(actor=dsl, incident=case, outcome=rules.INTERNAL,
+                           reasons="The messages are his; he admitted it.")
+    mistaken = actions.misuse_rate(actor=dsl, incident=case, person=other, rating=rules.MILD)
+    actions.rating_withdraw(actor=dsl, rating=mistaken, reason="Rated before the screenshots.")
+    actions.misuse_rate(actor=dsl, incident=case, person=other, rating=rules.SERIOUS)
+    kind = next(k for k, _ in rules.sanction_range(rules.SERIOUS, for_pupil=True)
+                if k != rules.INTERNET_SUSPENSION)
+    actions.sanction_record(actor=dsl, incident=case, person=other, kind=kind,
+                            reasons="Serious, repeated; first time.")
+    actions.takedown_request(actor=dsl, incident=case, target="site", target_name="ChatApp",
+                             sent_on=datetime.date.today())
+    case.refresh_from_db()
+    check = verify_incident(case)
+    assert check.ok, check.problems
+    return case
+
+
+def _changes(case, teacher, other_school_head):
+    """Changes made straight in the database that the old seal (13 incident fields) missed."""
+    from esafety.incidents.models import (
+        AllegationViewer,
+        Investigator,
+        Involvement,
+        Rating,
+        Sanction,
+        ScreenshotSignoff,
+        TakedownRequest,
+    )
+
+    rows = {"incident": Incident.objects.filter(pk=case.pk)}
+    return {
+        "school": lambda: rows["incident"].update(school=other_school_head.school),
+        "reporter": lambda: rows["incident"].update(reported_by=teacher),
+        "reported at": lambda: rows["incident"].update(reported_at=datetime.datetime(
+            2020, 1, 1, tzinfo=datetime.UTC)),
+        "who judged": lambda: rows["incident"].update(judged_by=teacher),
+        "a person's part": lambda: Involvement.objects.filter(
+            incident=case, part=rules.PART_ALLEGED).update(part=rules.PART_WITNESS),
+        "a person taken off": lambda: Involvement.objects.filter(
+            incident=case, part=rules.PART_ALLEGED).update(removed_at=case.reported_at),
+        "an investigator": lambda: Investigator.every.filter(
+            pk=Investigator.every.filter(incident=case).first().pk).update(person=teacher),
+        "a viewer added": lambda: AllegationViewer.objects.create(
+            incident=case, person=teacher, added_by=teacher, added_at=case.reported_at),
+        "a rating": lambda: Rating.objects.filter(incident=case, withdrawn_at__isnull=True)
+        .update(rating=rules.MILD),
+        "a rating's withdrawal undone": lambda: Rating.objects.filter(
+            incident=case, withdrawn_at__isnull=False).update(withdrawn_at=None,
+                                                              withdrawn_reason=""),
+        "a sanction": lambda: Sanction.objects.filter(incident=case).update(
+            reasons="Something else"),
+        "a sanction removed": lambda: Sanction.objects.filter(incident=case).delete(),
+        "evidence's name": lambda: Evidence.objects.filter(incident=case).update(
+            original_name="holiday.png"),
+        "who added evidence": lambda: Evidence.objects.filter(incident=case).update(
+            added_by=teacher),
+        "a sign-off removed": lambda: ScreenshotSignoff.objects.filter(
+            evidence__incident=case).first().delete(),
+        "a takedown's outcome": lambda: TakedownRequest.objects.filter(incident=case).update(
+            outcome="removed"),
+    }
+
+
+CHANGES = ["school", "reporter", "reported at", "who judged", "a person's part",
+           "a person taken off", "an investigator", "a viewer added", "a rating",
+           "a rating's withdrawal undone", "a sanction", "a sanction removed", "evidence's name",
+           "who added evidence", "a sign-off removed", "a takedown's outcome"]
+
+
+@pytest.mark.parametrize("what", CHANGES)
+def test_a_change_to_anything_in_the_case_is_caught(whole_case, teacher, outsider, what):
+    _changes(whole_case, teacher, outsider)[what]()
+    problems = verify_incident(Incident.objects.get(pk=whole_case.pk)).problems
+    assert "its details were changed outside esafety" in problems
+
+
+def test_the_list_of_changes_tested_is_complete(whole_case, teacher, outsider):
+    assert sorted(_changes(whole_case, teacher, outsider)) == sorted(CHANGES)
+
+
+def test_every_event_seals_the_whole_case(whole_case):
+    from esafety.incidents.models import chained_state, state_seal
+
+    last = IncidentEvent.objects.filter(incident=whole_case).order_by("-seq").first()
+    state = chained_state(whole_case)
+    assert last.data["state_sha256"] == state_seal(state)
+    assert {"incident", "involvement", "investigator", "evidence", "evidence.screenshotsignoff",
+            "rating", "sanction", "takedownrequest", "allegationviewer"} <= set(state)
+    assert state["incident"]["school_id"] == whole_case.school_id
+    assert state["incident"]["reported_by_id"] == whole_case.reported_by_id
+
+
+def test_a_field_added_later_that_starts_empty_does_not_unseal_old_histories(whole_case):
+    from esafety.incidents.models import _sealed_row
+
+    row = Evidence.objects.filter(incident=whole_case).first()
+    before = _sealed_row(row)
+    row.withdrawn_reason = ""  # empty values are left out, as a new blank field would be
+    assert _sealed_row(row) == before
+
+
+# --- upgrading a history made before the key (migration 0003) ---------------------------
+
+def _old_style(incident):
+    """Re-make the incident's chain as esafety did before the key: plain SHA-256."""
+    from django.db import connection
+
+    old_seal = _migration()._old_state_seal(Incident.objects.get(pk=incident.pk))
+    prev = "0" * 64
+    for event in IncidentEvent.objects.filter(incident=incident).order_by("seq"):
+        event.prev_hash = prev
+        event.data = {**event.data, "state_sha256": old_seal}  # the old, narrower seal
+        digest = hashlib.sha256((prev + event.canonical()).encode("utf-8")).hexdigest()
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE incidents_incidentevent SET data = %s, prev_hash = %s, "
+                           "hash = %s WHERE id = %s", [json.dumps(event.data), prev, digest,
+                                                       event.pk])
+        prev = digest
+
+
+def _migration():
+    import importlib
+
+    return importlib.import_module("esafety.incidents.migrations.0003_keyed_history")
+
+
+def _migrate_0003():
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    _migration().key_histories(apps, SimpleNamespace(connection=connection))
+
+
+def test_the_upgrade_keys_an_intact_old_history_and_seals_the_whole_case(chained, tamper):
+    with tamper():
+        _old_style(chained)
+    assert not verify_incident(chained).ok
+    _migrate_0003()
+    check = verify_incident(chained)
+    assert check.ok, check.problems
+    last = IncidentEvent.objects.filter(incident=chained).order_by("-seq").first()
+    assert last.kind == "history_keyed" and last.data["previous_chain_intact"] is True
+
+
+def test_the_upgrade_does_not_launder_an_old_history_that_was_already_altered(chained, tamper):
+    with tamper():
+        _old_style(chained)
+        IncidentEvent.objects.filter(incident=chained, kind="note").update(
+            data={"text": "Nothing to see here."})
+    _migrate_0003()
+    problems = verify_incident(chained).problems
+    assert any("already been altered when it was keyed" in p for p in problems)

@@ -36,3 +36,15 @@ def words(name) -> str:
     if text.endswith(" id"):
         text = text[:-3]
     return text[:1].upper() + text[1:]
+
+
+@register.inclusion_tag("audit/_history_card.html", takes_context=True)
+def history_card(context):
+    """A home-page card for the headteacher and DSL: when history was last checked, and how."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not integrity.may_check(user):
+        return {"check": None}
+    check = integrity.current_for(user, run_if_due=False)
+    return {"check": check, "shown": True,
+            "genuine": check is not None and integrity.is_genuine(check)}
