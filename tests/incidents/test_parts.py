@@ -519,3 +519,20 @@ def test_a_withdrawn_rating_is_not_counted_in_the_governors_report(with_bully, d
                           end=today)
     counts = dict(report.by_rating)  # the raw counts, before "fewer than 5"
     assert (counts["Gross"], counts["Not rated"]) == (0, 1)
+
+
+def test_every_part_rating_and_sanction_change_keeps_the_history_verifiable(rated_bully, dsl,
+                                                                              pupil, bully):
+    from django.db import connection
+
+    from esafety.incidents.chain import verify_incident
+
+    actions.involvement_set(actor=dsl, incident=rated_bully, person=pupil, part="target")
+    actions.sanction_record(actor=dsl, incident=rated_bully, person=bully, kind="none",
+                            reasons="Apologised")
+    assert verify_incident(rated_bully).ok
+    # A part changed behind esafety's back (the victim made the alleged perpetrator).
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE incidents_involvement SET part = 'alleged' WHERE person_id = %s "
+                       "AND removed_at IS NULL", [pupil.pk])
+    assert not verify_incident(rated_bully).ok
