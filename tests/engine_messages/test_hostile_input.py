@@ -136,3 +136,90 @@ def test_memory_stays_within_ten_times_the_input(make):
     finally:
         tracemalloc.stop()
     assert peak < 10 * len(raw)
+
+
+# --- large messages: split on their boundaries, not by the email package ------------------
+
+def _corpus() -> list[bytes]:
+    import io
+    import zipfile
+
+    from tests.engine_messages.mail import make_mail
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("setup.exe", b"MZ")
+    inner = make_mail(subject="inner", body="You absolute twat, forwarded.")
+    html = (b"From: a@example.com\nTo: b@example.com\nSubject: alt\nMIME-Version: 1.0\n"
+            b"Content-Type: multipart/alternative; boundary=\"ALT\"\n\n--ALT\n"
+            b"Content-Type: text/plain; charset=utf-8\n\nPlain caf\xc3\xa9\n--ALT\n"
+            b"Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n"
+            b"<p>HTML <b>b=C3=A9</b></p>\n--ALT--\n")
+    return [
+        make_mail(to=["a@example.com"], body="Hello\nthere\n",
+                  attachments=[("list.csv", b"name,email\nx,y@z.com\n", "text/csv"),
+                               ("a.zip", archive.getvalue(), "application/zip"),
+                               ("photo.jpg", b"\xff\xd8" * 5000, "image/jpeg"),
+                               ("fwd.eml", inner, "message/rfc822")]),
+        html,
+        html.replace(b"\n", b"\r\n"),
+        html.replace(b"--ALT--\n", b""),  # never closed
+        html.replace(b"boundary=\"ALT\"", b"boundary=\"MISSING\""),  # never found
+        html.replace(b"\n--ALT\n", b"\n--ALTX\n", 1),  # a line that only starts like it
+    ]
+
+
+@pytest.mark.parametrize("raw", _corpus(), ids=["attachments", "alternative", "crlf",
+                                                "unclosed", "no boundary", "lookalike"])
+def test_large_messages_are_read_as_the_email_package_reads_them(raw, monkeypatch):
+    from esafety.engine.messages import message
+
+    small = parse_message(raw)
+    monkeypatch.setattr(message, "LEAN_FROM", 0)
+    large = parse_message(raw)
+    assert " ".join(large.body.split()) == " ".join(small.body.split())
+    assert [(a.name, a.content_type, a.inner_names, a.text) for a in large.attachments] == \
+        [(a.name, a.content_type, a.inner_names, a.text) for a in small.attachments]
+    assert [a.size for a in large.attachments] == pytest.approx(
+        [a.size for a in small.attachments], abs=8)
+    assert (large.subject, large.sender, large.to) == (small.subject, small.sender, small.to)
+
+
+def test_large_real_mail_reads_the_same(monkeypatch):
+    import pathlib
+
+    from esafety.engine.messages import message
+
+    folder = pathlib.Path(__file__).resolve().parents[3] / "shared/data/mail/spamassassin"
+    files = sorted(p for p in folder.rglob("*") if p.is_file())[:400]
+    if not files:
+        pytest.skip("the shared SpamAssassin mail is not here")
+    for path in files:
+        raw = path.read_bytes()
+        if raw.isspace() or not raw:
+            continue
+        monkeypatch.setattr(message, "LEAN_FROM", 10**12)
+        small = parse_message(raw)
+        monkeypatch.setattr(message, "LEAN_FROM", 0)
+        large = parse_message(raw)
+        assert " ".join(large.body.split()) == " ".join(small.body.split()), path.name
+        assert [a.name for a in large.attachments] == [a.name for a in small.attachments]
+
+
+@pytest.mark.parametrize("make", [
+    lambda n: _multipart([b"Content-Type: text/plain\n\n" + b"> > >\n" * (n // 6)]),
+    lambda n: _multipart([b"Content-Type: text/html\n\n" + b"<!--<a" * (n // 6)]),
+    lambda n: _multipart([b"Content-Type: text/plain\n\nhi", b"Content-Type: application/pdf\n"
+                          b"Content-Transfer-Encoding: base64\n\n" + b"AAAA\n" * (n // 5)]),
+], ids=["short lines", "html comments", "attachment of short lines"])
+def test_a_large_message_of_short_lines_stays_within_ten_times_the_input(make):
+    # The email package keeps a string per line: 48 MB of "> > >" lines took 900 MB.
+    raw = make(6_000_000)
+    check_message(b"From: a@b.c\n\nwarm up")
+    tracemalloc.start()
+    try:
+        check_message(raw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * len(raw)

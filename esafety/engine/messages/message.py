@@ -310,6 +310,8 @@ def _payload_bytes(part: Message, notes: list[str], where: str) -> bytes:
 
 
 def _estimated_size(part: Message) -> int:
+    if isinstance(part, _LeanPart):
+        return part.estimated_size()
     raw = part.get_payload()
     if not isinstance(raw, str):
         return 0
@@ -580,6 +582,164 @@ def _limit_parts(raw: bytes, notes: list[str]) -> bytes:
     return raw[:pos + 1]
 
 
+# ---------------------------------------------------------------- large messages
+
+# Messages larger than this are split into their parts with bytes.find on the MIME
+# boundaries instead of the email package, which keeps a string per line: 48 MB of short
+# lines took 900 MB and 11 s. Each part's headers are still read by the email package
+# (they are small); bodies are only decoded as far as the checker reads them.
+LEAN_FROM = 2 * 1024 * 1024
+_LEAN_DECODED = max(MAX_TEXT * 4, MAX_TEXT_ATTACHMENT)  # bytes of a body ever decoded
+
+
+class _LeanPart:
+    """One leaf of a large message: its headers (an email Message without a body) and
+    where its body lies in the raw bytes. Answers what parse_message asks of a part."""
+
+    def __init__(self, head: Message, raw: bytes, start: int, end: int):
+        self.head, self.raw, self.start, self.end = head, raw, start, end
+
+    def __getattr__(self, name):  # get_content_type, get, get_filename, get_param...
+        return getattr(self.head, name)
+
+    def is_multipart(self) -> bool:
+        return False
+
+    def _cte(self) -> str:
+        return str(self.head.get("content-transfer-encoding", "")).strip().lower()
+
+    def estimated_size(self) -> int:
+        length = self.end - self.start
+        if self._cte() == "base64":
+            breaks = self.raw.count(b"\n", self.start, self.end) + \
+                self.raw.count(b"\r", self.start, self.end)
+            return (length - breaks) * 3 // 4
+        return length
+
+    def get_payload(self, decode: bool = False):
+        cte = self._cte()
+        if not decode:
+            return self.raw[self.start:self.end].decode("ascii", "surrogateescape")
+        # Only as much as the checker ever reads (_LEAN_DECODED bytes once decoded).
+        grow = {"base64": 2, "quoted-printable": 3}.get(cte, 1)
+        body = self.raw[self.start:min(self.end, self.start + _LEAN_DECODED * grow)]
+        try:
+            if cte == "base64":
+                return binascii.a2b_base64(body)
+            if cte == "quoted-printable":
+                return binascii.a2b_qp(body)
+        except (binascii.Error, ValueError):
+            return None
+        return body
+
+
+def _head_at(raw: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """head_end() of the entity raw[start:end] as positions in raw, without copying it."""
+    if raw.startswith(b"\n", start, end):
+        return start, start + 1  # no headers
+    if raw.startswith(b"\r\n", start, end):
+        return start, start + 2
+    newline = raw.find(b"\n\n", start, end)
+    crlf = raw.find(b"\n\r\n", start, end if newline == -1 else newline + 2)
+    if crlf != -1:
+        first, stop = crlf, crlf + 3
+    elif newline != -1:
+        first, stop = newline, newline + 2
+    else:
+        return None
+    return (first - 1 if first > start and raw[first - 1] == 13 else first), stop
+
+
+def _head_message(raw: bytes, start: int, stop: int) -> Message:
+    return message_from_bytes(raw[start:min(stop, start + MAX_HEAD)] + b"\n\n",
+                              policy=compat32)
+
+
+def _delimiter(raw: bytes, delim: bytes, start: int, end: int) -> int:
+    """Where the next line that is the MIME delimiter `delim` starts, or -1."""
+    at = start if raw.startswith(delim, start, end) else -1
+    while True:
+        if at == -1:
+            found = raw.find(b"\n" + delim, start, end)
+            if found == -1:
+                return -1
+            at = found + 1
+        follows = raw[at + len(delim): at + len(delim) + 1]
+        if follows in (b"", b"-", b"\n", b"\r", b" ", b"\t"):
+            return at
+        start, at = at, -1  # "--BBX" is not the delimiter "--BB"
+
+
+def _split_parts(raw: bytes, start: int, end: int, boundary: bytes,
+                 notes: list[str]) -> list[tuple[int, int]] | None:
+    """(start, end) of each part of a multipart body raw[start:end]; None when its
+    boundary never appears (the body is then read as text, as the email package does)."""
+    delim = b"--" + boundary
+    at = _delimiter(raw, delim, start, end)
+    if at == -1:
+        return None
+    parts: list[tuple[int, int]] = []
+    while len(parts) <= MAX_PARTS:
+        after = at + len(delim)
+        if raw.startswith(b"--", after, end):
+            return parts  # the closing delimiter
+        line_end = raw.find(b"\n", after, end)
+        if line_end == -1:
+            break
+        following = _delimiter(raw, delim, line_end, end)
+        if following == -1:
+            # Runs to the end of the message: without its last line break, as the email
+            # package reads it.
+            last = end - 1 if raw.endswith(b"\n", 0, end) and end - 1 > line_end else end
+            parts.append((line_end + 1, last - 1 if raw[last - 1:last] == b"\r" else last))
+            break
+        part_end = following - 1
+        if part_end > line_end + 1 and raw[part_end - 1] == 13:
+            part_end -= 1
+        parts.append((line_end + 1, max(part_end, line_end + 1)))
+        at = following
+    notes.append("malformed message structure: the closing MIME boundary is missing")
+    return parts
+
+
+def _lean_walk(raw: bytes, top: Message, body: int, notes: list[str]):
+    """_walk() for a large message: (part, depth) for every leaf, found with bytes.find."""
+    stack = [(top, body, len(raw), 0)]
+    count = 0
+    warned = False
+    while stack:
+        head, start, end, depth = stack.pop()
+        count += 1
+        if count > MAX_PARTS:
+            notes.append(f"more than {MAX_PARTS} parts; the rest were not read")
+            return
+        ctype = head.get_content_type()
+        if ctype == "message/delivery-status":
+            continue  # header blocks of a bounce: the email package reads them as no text
+        boundary = head.get_boundary() if ctype.startswith("multipart/") else None
+        if ctype == "message/rfc822" or boundary:
+            if depth >= MAX_DEPTH:
+                if not warned:
+                    notes.append(f"parts nested more than {MAX_DEPTH} deep were not read")
+                    warned = True
+                continue
+            spans = [(start, end)] if ctype == "message/rfc822" else _split_parts(
+                raw, start, end, boundary.encode("ascii", "surrogateescape"), notes)
+            if spans is not None:
+                for part_start, part_end in reversed(spans):
+                    split = _head_at(raw, part_start, part_end)
+                    if split is None:
+                        # No blank line: all headers, or (first line not a header) all body.
+                        first = raw[part_start:min(part_end, part_start + 200)]
+                        is_head = _FIELD.match(first.partition(b"\n")[0].decode("latin-1"))
+                        split = (part_end, part_end) if is_head else (part_start, part_start)
+                    head_stop, part_body = split
+                    stack.append((_head_message(raw, part_start, head_stop), part_body,
+                                  part_end, depth + 1))
+                continue
+        yield _LeanPart(head, raw, start, end), depth
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     """Parse raw message bytes. Raises EmptyMessage only for empty (or blank) input."""
     if not raw or raw.isspace():
@@ -592,8 +752,15 @@ def parse_message(raw: bytes) -> ParsedMessage:
         return fast
     notes: list[str] = head_notes
     raw = _limit_parts(raw, notes)
+    lean = len(raw) > LEAN_FROM and _head_at(raw, 0, len(raw)) is not None
     try:
-        msg = message_from_bytes(raw, policy=compat32)
+        if lean:
+            head_stop, body_start = _head_at(raw, 0, len(raw))
+            msg = _head_message(raw, 0, head_stop)
+            leaves = _lean_walk(raw, msg, body_start, notes)
+        else:
+            msg = message_from_bytes(raw, policy=compat32)
+            leaves = _walk(msg, notes)
     except Exception as exc:  # noqa: BLE001 - the parser is lenient; this is a last resort
         notes.append(f"the message structure could not be read ({type(exc).__name__})")
         out = ParsedMessage(notes=notes)
@@ -610,7 +777,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
     texts: list[str] = []
     total = 0
-    for index, (part, _depth) in enumerate(_walk(msg, notes)):
+    for index, (part, _depth) in enumerate(leaves):
         try:
             ctype = part.get_content_type()
         except Exception:  # noqa: BLE001
