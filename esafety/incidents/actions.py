@@ -1126,7 +1126,8 @@ def sanction_record(*, actor, incident: Incident, person: Person, kind: str, rea
         rating = current_rating(incident, person)
         problems = sanction_problems(incident, person, kind, rating)
         if problems and not override_reason:
-            raise Conflict("This sanction cannot be recorded: " + " ".join(problems),
+            raise Conflict("This sanction cannot be recorded: " + " ".join(problems)
+                           + " Only the headteacher can record it anyway, giving reasons.",
                            code="sanction-refused")
         if problems and not access.can_override_sanction(actor, incident):
             raise NotAllowed("Only the headteacher can record a sanction the policy's rules "
