@@ -59,7 +59,7 @@ def append(event: AuditEvent) -> AuditEvent:
         seq, prev_hash, rebuilt_at = _move_head()
         event.seq = seq
         event.prev_hash = prev_hash
-        event.at = event.at or timezone.now()
+        event.at = timezone.now()  # once it has its place, so the trail's times never go back
         event.before = as_stored(event.before)
         event.after = as_stored(event.after)
         event.details = as_stored(event.details) or {}

@@ -76,20 +76,21 @@ def _sqlite(guard: Guard) -> dict[str, str]:
 
 
 def _postgres(guard: Guard) -> list[str]:
+    # integrity_constraint_violation: Django raises IntegrityError, as SQLite's RAISE(ABORT) does.
     name = guard.table
     statements = [
         f"""CREATE OR REPLACE FUNCTION {name}_refuse() RETURNS trigger AS $$
-            BEGIN RAISE EXCEPTION '{guard.message}'; END; $$ LANGUAGE plpgsql""",
+            BEGIN RAISE EXCEPTION '{guard.message}' USING ERRCODE = 'integrity_constraint_violation'; END; $$ LANGUAGE plpgsql""",
         # A TRUNCATE of an empty table harms nothing (test runs empty every table).
         f"""CREATE OR REPLACE FUNCTION {name}_refuse_truncate() RETURNS trigger AS $$
             BEGIN
-              IF EXISTS (SELECT 1 FROM {name}) THEN RAISE EXCEPTION '{guard.message}'; END IF;
+              IF EXISTS (SELECT 1 FROM {name}) THEN RAISE EXCEPTION '{guard.message}' USING ERRCODE = 'integrity_constraint_violation'; END IF;
               RETURN NULL;
             END; $$ LANGUAGE plpgsql""",
         # ON CONFLICT DO UPDATE fires BEFORE INSERT first: refuse it there, for every table.
         f"""CREATE OR REPLACE FUNCTION {name}_refuse_replace() RETURNS trigger AS $$
             BEGIN
-              IF {_existing(guard, '')} THEN RAISE EXCEPTION '{guard.message}'; END IF;
+              IF {_existing(guard, '')} THEN RAISE EXCEPTION '{guard.message}' USING ERRCODE = 'integrity_constraint_violation'; END IF;
               RETURN NEW;
             END; $$ LANGUAGE plpgsql""",
     ]
