@@ -141,6 +141,14 @@ def test_the_head_accused_in_an_allegation_does_not_see_who_reported_it(
     assert AuditEvent.objects.filter(event_type="incident_reported", actor=teacher).exists()
 
 
+def test_the_accused_head_does_not_see_who_reads_their_incident_history(
+        allegation_about_the_head, headteacher, dsl, client_for):
+    assert client_for(dsl).get(f"/incidents/people/{headteacher.pk}/").status_code == 200
+    assert AuditEvent.objects.filter(event_type="person_chronology_viewed").exists()
+    rows = client_for(headteacher).get("/audit/").context["page"]
+    assert [e for e in rows if e.event_type == "person_chronology_viewed"] == []
+
+
 def test_the_head_still_sees_who_reported_an_allegation_about_someone_else(
         headteacher, teacher, dsl, client_for):
     from esafety.incidents import actions as incidents
