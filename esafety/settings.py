@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "esafety.web.middleware.IdleSignOutMiddleware",
+    "esafety.web.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "esafety.policies.middleware.AcceptableUseGateMiddleware",

@@ -15,6 +15,34 @@ REMEMBER_EVERY = 60
 NOT_KEPT = {"csrfmiddlewaretoken", "next", "password", "password1", "password2"}
 
 
+class RefuseNulCharactersMiddleware:
+    """A NUL character in an address or form field gets a plain 400 page.
+
+    No field in esafety can hold one (PostgreSQL refuses them in text), so a request carrying
+    one is refused before any view sees it, instead of failing half-way in the database.
+    Uploaded files are not form fields and are not affected.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            return render(request, "web/error.html", {
+                "title": "Something in the form could not be read",
+                "explanation": "What was sent contained a character that cannot be stored "
+                               "(a NUL character, usually from copying out of another "
+                               "program). Nothing was saved. Go back, retype the text and "
+                               "send it again.",
+            }, status=400)
+        return self.get_response(request)
+
+
+def _has_nul(query) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values)
+               for key, values in query.lists())
+
+
 class NoStoreMiddleware:
     """`Cache-Control: no-store` on every page the app makes.
 

@@ -155,3 +155,19 @@ def test_a_mistyped_trusted_origin_stops_the_app_with_a_clear_message(tmp_path):
                             env=environment, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "write it as https://host.example" in result.stderr
+
+
+# --- NUL characters -----------------------------------------------------------------------
+def test_a_nul_character_in_a_form_gets_a_plain_400_page_and_nothing_is_saved(pupil, client_for):
+    from esafety.incidents.models import Incident
+
+    answer = client_for(pupil).post("/incidents/report/", {
+        "kind": "cyberbullying", "description": "They keep\x00 messaging me"})
+    assert answer.status_code == 400
+    assert "Something in the form could not be read" in answer.content.decode()
+    assert Incident.objects.count() == 0
+
+
+def test_a_nul_character_in_an_address_gets_a_plain_400_page(dsl, client_for):
+    answer = client_for(dsl).get("/filtering/attempts/", {"group": "a\x00b"})
+    assert answer.status_code == 400
