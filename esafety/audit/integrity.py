@@ -21,6 +21,7 @@ from esafety.directory import roles
 # Who is warned, and may run the check (issue 10 §6: "the head and DSL").
 WARNED_ROLES = frozenset({roles.HEADTEACHER, roles.DSL})
 CHECK_EVERY = datetime.timedelta(days=1)
+MAX_KEPT = 500  # findings kept in one check's record
 
 
 def _now():
@@ -57,6 +58,11 @@ def run_check(*, school, how: str, actor=None, incidents=None, trail=None) -> In
     problems = [{"incident": c.incident.pk, "reference": c.incident.reference, "text": text}
                 for c in incidents for text in c.problems]
     problems += [{"incident": None, "reference": "", "text": text} for text in trail.problems]
+    if len(problems) > MAX_KEPT:
+        # A wholesale rewrite can fail every row: keep the first ones and say how many more.
+        more = len(problems) - MAX_KEPT
+        problems = problems[:MAX_KEPT] + [{"incident": None, "reference": "",
+                                           "text": f"audit trail: and {more} more problems"}]
     check = IntegrityCheck(
         school=school, at=_now(), how=how,
         requested_by=actor if getattr(actor, "pk", None) else None, ok=not problems,

@@ -166,3 +166,21 @@ def test_the_head_and_dsl_find_the_check_on_their_home_page(reported, headteache
         page = client_for(person).get("/").content.decode()
         assert "History check" in page and "all in order" in page, person.role
     assert "History check" not in client_for(teacher).get("/").content.decode()
+
+
+def test_a_wholesale_rewrite_keeps_the_first_findings_and_counts_the_rest(
+        reported, headteacher, monkeypatch):
+    from django.db import connection
+
+    from esafety.audit import events, guards
+
+    for _ in range(3):
+        events.record(event_type="incident_viewed", actor=headteacher, obj=reported)
+    guards.remove(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET actor_label = 'Someone else'")
+    guards.install(connection)
+    monkeypatch.setattr(integrity, "MAX_KEPT", 1)
+    check = integrity.run_check(school=headteacher.school, how=IntegrityCheck.COMMAND)
+    assert len(check.problems) == 2 and check.problems[-1]["text"].endswith("more problems")
+    assert integrity.is_genuine(check)
