@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from esafety.incidents import evidence as files
 from esafety.incidents.models import (
@@ -19,6 +20,7 @@ from esafety.incidents.models import (
     Incident,
     IncidentEvent,
     chained_state,
+    event_canonical,
     event_hash,
     state_seal,
 )
@@ -120,8 +122,6 @@ def verify_all(school=None) -> list[IncidentCheck]:
 
 def append_migration_event(apps, incident, *, kind: str, data: dict):
     """Append an event sealing the whole case now, with the models a migration hands over."""
-    from django.utils import timezone
-
     IncidentEvent = apps.get_model("incidents", "IncidentEvent")
     last = (IncidentEvent.objects.filter(incident_id=incident.pk).order_by("-seq")
             .values("seq", "hash").first())
@@ -130,8 +130,6 @@ def append_migration_event(apps, incident, *, kind: str, data: dict):
                           at=timezone.now(), actor_id=None, actor_label="esafety (upgrade)",
                           kind=kind, data=data,
                           prev_hash=last["hash"] if last else GENESIS_HASH)
-    from esafety.incidents.models import event_canonical
-
     event.hash = event_hash(event.prev_hash, event_canonical(
         incident_id=incident.pk, seq=event.seq, at=event.at, actor_id=None,
         actor_label=event.actor_label, kind=kind, data=event.data))
