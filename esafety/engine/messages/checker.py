@@ -256,7 +256,9 @@ def _same_name(rule: Rule, ctx: Context) -> list[Evidence]:
     return out
 
 
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# The local part is at most 64 characters (RFC 5321 §4.5.3.1): unbounded, a search tried
+# a long run of letters or digits from each of its characters (200,000 digits: minutes).
+_ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 
 
 def _contact_list(rule: Rule, ctx: Context) -> list[Evidence]:
@@ -394,7 +396,7 @@ def _personal_contact(rule: Rule, ctx: Context) -> list[Evidence]:
             out.append(Evidence("body", excerpt(text, match.start(), match.end(), 40)))
             break
     own = {a for _, a in ctx.msg.recipients}
-    for match in _ADDRESS.finditer(text):
+    for match in _ADDRESS.finditer(text) if "@" in text else ():
         address = match.group(0).lower()
         if address.rpartition("@")[2] in CONSUMER_DOMAINS and address not in own:
             before = text[max(0, match.start() - 60): match.start()]
