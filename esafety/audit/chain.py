@@ -128,7 +128,15 @@ def verify_trail() -> TrailCheck:
             check.problems.append(f"audit trail: event {seq} was altered")
         prev_hash, expected, last = stored, seq + 1, (seq, stored)
     check.problems.extend(_head_problems(head, last))
+    altered = sum(p.startswith("audit trail: event ") and p.endswith(" was altered")
+                  for p in check.problems)
+    if check.events and altered >= check.events:
+        check.problems.insert(0, KEY_HINT)
     return check
+
+
+KEY_HINT = ("audit trail: no record matches the chain key; if the key (ESAFETY_CHAIN_KEY, or "
+            "chain_key in the data folder) was changed or lost, restore it from your backup")
 
 
 def _head_problems(head: dict | None, last: tuple[int, str] | None) -> list[str]:

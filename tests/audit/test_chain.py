@@ -140,3 +140,10 @@ def test_the_command_reports_guards_someone_dropped(trail, unguarded, capsys):
 def test_the_command_passes_a_clean_trail(trail, capsys):
     call_command("evidence", "verify")
     assert "5 audit trail events verified" in capsys.readouterr().out
+
+
+def test_a_lost_or_changed_key_is_named_as_the_likely_cause(trail, settings):
+    settings.CHAIN_KEY = "a new key made after the old one was lost, long enough"
+    problems = chain.verify_trail().problems
+    assert problems[0] == chain.KEY_HINT
+    assert "audit trail: event 5 was altered" in problems
