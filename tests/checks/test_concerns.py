@@ -190,3 +190,19 @@ def test_a_staff_draft_on_the_command_line_is_advice_only(with_database, school,
     out = capsys.readouterr().out
     assert "Who has been told" not in out and not CLAIMS.search(out)
     assert Incident.objects.count() == 0
+
+
+def test_a_held_draft_says_esafety_does_not_stop_email_itself(client_for, teacher):
+    body = client_for(teacher).post(URL, {
+        "message": "Call my mobile on 07700 900123.", "direction": "sending",
+        "audience": "parents"}).content.decode()
+    assert "HOLD" in body
+    assert "esafety does not send or stop email itself: HOLD means do not send it as it is" \
+        in body
+
+
+def test_the_approved_recipients_page_claims_no_blocking(client_for, teacher):
+    body = client_for(teacher).get("/checks/approved/").content.decode()
+    assert "blocked by the message checker" not in body
+    assert "marks a pupil&#x27;s message to anyone else BLOCK" in body or \
+        "marks a pupil's message to anyone else BLOCK" in body
