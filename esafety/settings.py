@@ -252,8 +252,8 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SESSION_COOKIE_
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = False
 
-# Content security policy: only this site's own styles, images and forms; no scripts at
-# all (every page works without JavaScript), nothing inline, no framing.
+# Content security policy: only this site's own files (styles, images, the people picker's
+# script; every page also works without JavaScript), nothing inline, no framing.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
