@@ -134,7 +134,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "esafety.web.middleware.IdleSignOutMiddleware",
-    "esafety.web.middleware.RefuseNulCharactersMiddleware",
+    "esafety.web.middleware.StripNulFromAddressesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "esafety.policies.middleware.AcceptableUseGateMiddleware",

@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import QueryDict
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
@@ -15,32 +16,27 @@ REMEMBER_EVERY = 60
 NOT_KEPT = {"csrfmiddlewaretoken", "next", "password", "password1", "password2"}
 
 
-class RefuseNulCharactersMiddleware:
-    """A NUL character in an address or form field gets a plain 400 page.
+class StripNulFromAddressesMiddleware:
+    """NUL characters are taken out of a page address's query (`?group=a%00b`).
 
-    No field in esafety can hold one (PostgreSQL refuses them in text), so a request carrying
-    one is refused before any view sees it, instead of failing half-way in the database.
-    Uploaded files are not form fields and are not affected.
+    No field in esafety can hold one, and PostgreSQL fails on them in a query. Addresses only
+    read (search boxes, filters), so dropping the invisible character is harmless there.
+    Forms that save something are not touched: their fields refuse a NUL with a message on
+    the form (Django's text fields do), so nobody's words are changed behind their back.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
-            return render(request, "web/error.html", {
-                "title": "Something in the form could not be read",
-                "explanation": "What was sent contained a character that cannot be stored "
-                               "(a NUL character, usually from copying out of another "
-                               "program). Nothing was saved. Go back, retype the text and "
-                               "send it again.",
-            }, status=400)
+        if any("\x00" in key or any("\x00" in v for v in values)
+               for key, values in request.GET.lists()):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
         return self.get_response(request)
-
-
-def _has_nul(query) -> bool:
-    return any("\x00" in key or any("\x00" in value for value in values)
-               for key, values in query.lists())
 
 
 class NoStoreMiddleware:
