@@ -88,14 +88,16 @@ def _description(verdict: Verdict, msg: ParsedMessage, findings, checked_by: str
 
 
 def message_check_concern_record(*, actor, school, verdict: Verdict, msg: ParsedMessage,
-                                 checked_by: str) -> ConcernOutcome:
+                                 checked_by: str, writer: Person | None = None
+                                 ) -> ConcernOutcome:
     """Record a concern for the designated person from a check that found someone may be
     at risk (see concern_findings), through incidents.actions.incident_report: one
     transaction with its history and audit rows; the incident log then emails the
     designated person after commit and records whether that worked.
 
     `actor` is who ran the check (the person in the web app, or for `esafety scan` the
-    designated person, since no one reported it by hand). Returns what happened.
+    designated person, since no one reported it by hand); `writer` the pupil who checked
+    their own message (a draft has no From: line). Returns what happened.
     """
     findings = concern_findings(verdict)
     if not findings:
@@ -105,6 +107,9 @@ def message_check_concern_record(*, actor, school, verdict: Verdict, msg: Parsed
     kind = CONCERN_RULES[ordered[0].rule.id][0]
     what = " and ".join(dict.fromkeys(CONCERN_RULES[f.rule.id][1] for f in ordered))
     people = _people_in_message(school, msg, verdict)
+    if writer is not None:
+        people = {writer: incident_rules.PART_REPORTER, **{
+            p: part for p, part in people.items() if p.pk != writer.pk}}
     incident = incident_actions.incident_report(
         actor=actor, kind=kind, summary=f"Message check: {what}"[:200],
         description=_description(verdict, msg, ordered, checked_by),

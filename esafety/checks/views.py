@@ -28,15 +28,21 @@ _HEADERS = re.compile(r"^\s*(from|to|cc|subject|date|received|return-path|mime-v
 BADGES = {"allow": "ok", "advise": "ok", "warn": "warn", "hold": "bad", "block": "bad"}
 
 
-def _require_staff(user):
+# Who may check a message: staff and guests, and pupils (004 §3.2.3: pupils email; a
+# pupil who checks a message that shows someone may be at risk gets help, and the
+# designated person is told). Parents and governors have no school mail to check.
+CHECKERS = roles.STAFF_ROLES | roles.GUEST_ROLES | {roles.PUPIL}
+
+
+def _require_checker(user):
     # Same 404 for anyone who may not use the checker: the page is not theirs to find.
-    if not (user.is_superuser or user.role in roles.STAFF_ROLES | roles.GUEST_ROLES):
+    if not (user.is_superuser or user.role in CHECKERS):
         raise Http404("no such page")
 
 
 @login_required
 def check(request):
-    _require_staff(request.user)
+    _require_checker(request.user)
     verdict = concern = None
     form = CheckForm(request.POST, request.FILES) if request.method == "POST" else CheckForm()
     if request.method == "POST" and form.is_valid():
@@ -60,23 +66,27 @@ def check(request):
             form.add_error(None, "Sorry, that message could not be checked. It has been "
                                  "logged for the IT team.")
         if verdict is not None and concerns.concern_findings(verdict):
-            concern = _tell_designated_person(request.user, verdict, msg)
+            concern = _tell_designated_person(request.user, verdict, msg,
+                                              sending=data["direction"] == "sending")
     return render(request, "checks/check.html", {
         "form": form, "verdict": verdict, "concern": concern,
+        "is_pupil": request.user.role == roles.PUPIL,
         "badge": BADGES.get(verdict.verdict) if verdict else None,
         "can_approve": request.user.is_superuser or request.user.role in roles.STAFF_ROLES,
     })
 
 
-def _tell_designated_person(user, verdict, msg) -> concerns.ConcernOutcome:
-    """A message received that shows someone may be at risk: record it for the DSL."""
+def _tell_designated_person(user, verdict, msg, *, sending: bool) -> concerns.ConcernOutcome:
+    """A pupil's message, or one received, that shows someone may be at risk: record it
+    for the designated person (who the incident log then emails)."""
     if user.school is None:
         return concerns.ConcernOutcome(not_recorded="you are not a member of a school here")
     try:
         return concerns.message_check_concern_record(
             actor=user, school=user.school, verdict=verdict, msg=msg,
             checked_by=f"by {user.display_name} on the Check a message page, as a message "
-                       "they received")
+                       + ("they were about to send" if sending else "they received"),
+            writer=user if sending and user.role == roles.PUPIL else None)
     except EsafetyError as exc:
         return concerns.ConcernOutcome(not_recorded=exc.message)
     except Exception:  # noqa: BLE001 - the page still answers; the failure is logged

@@ -69,11 +69,26 @@ def test_an_empty_upload_is_refused_politely(client_for, teacher):
     assert "That file is empty" in response.content.decode()
 
 
-@pytest.mark.parametrize("persona", ["pupil", "parent"])
-def test_pupils_and_parents_get_404(client_for, request, persona):
-    person = request.getfixturevalue(persona)
+@pytest.mark.parametrize("persona", ["parent", "governor"])
+def test_parents_and_governors_get_404(client_for, request, make_person, persona):
+    person = make_person(roles.GOVERNOR) if persona == "governor" else \
+        request.getfixturevalue(persona)
     assert client_for(person).get(URL).status_code == 404
     assert client_for(person).post(URL, {"message": "hi"}).status_code == 404
+
+
+def test_a_pupil_checks_a_message_in_plain_words_without_policy_codes(client_for, pupil):
+    page = client_for(pupil).get(URL)
+    assert page.status_code == 200
+    assert "the person who looks after safety at school" in " ".join(
+        page.content.decode().split())
+    body = client_for(pupil).post(URL, {
+        "message": "YOU ARE ALL USELESS IDIOTS AND I HATE THIS STUPID PLACE",
+        "direction": "sending"}).content.decode()
+    assert "Abusive or insulting language" in body
+    for code in ("004 §", "000 §", "Appendix I", "content.abuse", "severity",
+                 "incident log", "designated safeguarding lead"):
+        assert code not in body
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):

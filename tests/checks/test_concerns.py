@@ -117,12 +117,34 @@ def test_another_schools_check_is_recorded_in_their_school_only(committed,
     assert [m.to for m in mail.outbox] == [[their_dsl.email]]
 
 
-@pytest.mark.parametrize("persona", ["pupil", "parent"])
-def test_pupils_and_parents_cannot_post_checks(client_for, request, persona):
-    person = request.getfixturevalue(persona)
-    response = client_for(person).post(URL, {"message": SELF_HARM, "direction": "received"})
+def test_parents_cannot_post_checks(client_for, parent):
+    response = client_for(parent).post(URL, {"message": SELF_HARM, "direction": "received"})
     assert response.status_code == 404
     assert Incident.objects.count() == 0
+
+
+def test_a_pupils_own_draft_about_self_harm_lets_the_safety_lead_know(
+        committed, client_for, pupil, dsl):
+    body = " ".join(client_for(pupil).post(URL, {
+        "message": SELF_HARM, "direction": "sending"}).content.decode().split())
+    incident = Incident.objects.get()
+    assert incident.reported_by == pupil and incident.reported_via == "message check"
+    assert [(i.person, i.part) for i in incident.involvements.all()] == [
+        (pupil, incident_rules.PART_REPORTER)]
+    assert [m.to for m in mail.outbox] == [[dsl.email]]
+    assert "We have let Dev Safeguard, who looks after safety at school, know." in body
+    assert "Childline on 0800 1111" in body
+    assert incident.reference not in body and "incident log" not in body
+
+
+def test_when_the_email_fails_a_pupil_is_asked_to_tell_an_adult(
+        committed, client_for, pupil, dsl, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    body = " ".join(client_for(pupil).post(URL, {
+        "message": SELF_HARM, "direction": "sending"}).content.decode().split())
+    assert "but we could not send them a message just now" in body
+    assert "Please tell a teacher or another adult you trust today" in body
+    assert "We have let" not in body
 
 
 def test_with_no_school_nobody_is_told_and_the_page_says_so(client_for, make_person, db):
