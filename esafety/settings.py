@@ -4,6 +4,7 @@ Per-school choices (year start, working hours, the designated person...) live in
 database, not here. SQLite by default; PostgreSQL through DATABASE_URL.
 """
 
+import atexit
 import datetime
 import os
 import secrets
@@ -182,6 +183,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"esafety-test-{os.getpid()}.sqlite3"),
     }
+    # Django deletes the test database file; its -wal and -shm files go with it at exit.
+    atexit.register(filemodes.remove_sqlite_leftovers, Path(DATABASES["default"]["TEST"]["NAME"]))
     _sqlite_name = str(DATABASES["default"]["NAME"])
     if _sqlite_name and _sqlite_name != ":memory:" and not _sqlite_name.startswith("file:"):
         filemodes.secure_sqlite(Path(_sqlite_name))

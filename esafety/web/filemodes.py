@@ -93,3 +93,15 @@ def secure_sqlite(db_path: Path) -> None:
     create_private_file(db_path)
     for extra in sqlite_files(db_path)[1:]:
         private_file(extra)
+
+
+def remove_sqlite_leftovers(db_path: Path) -> None:
+    """Remove -wal and -shm files left beside a database file that no longer exists."""
+    db_path = Path(db_path)
+    if db_path.exists():
+        return
+    for extra in sqlite_files(db_path)[1:]:
+        try:
+            extra.unlink()
+        except FileNotFoundError:
+            pass
