@@ -83,6 +83,11 @@ HOSTILE_MAIL = {
     "many recipients": lambda n: b"From: a@example.com\nTo: " + b", ".join(
         b"p%d@gmail.com" % i for i in range(n // 17)) + b"\n\nbody\n",
     "huge single line": lambda n: b"From: a@example.com\n\n" + b"x" * n,
+    "folding read line by line": lambda n: b"From: a@b.c\nX-A: \x0c\nSubject: x\n"
+    + b" y\n" * (n // 3) + b"\nbody\n",
+    "CR line breaks": lambda n: b"From: a@b.c\rSubject: x\r" + b" y\r" * (n // 3) + b"\rbody\r",
+    "message of short lines": lambda n: _multipart(
+        [b"Content-Type: text/plain\n\n" + b"> > >\n" * (n // 6)]),
     "nested multiparts": lambda n: b"From: a@example.com\nMIME-Version: 1.0\n" + b"".join(
         b"Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n" % (i, i)
         for i in range(n // 70)) + b"Content-Type: text/plain\n\nhello\n",
