@@ -80,8 +80,8 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
     return "HTTP_" + header.upper().replace("-", "_"), expected
 
 
-# Where the SQLite database, uploaded files and published snapshots live. Nobody but the
-# service account (and its group) may enter it: it holds evidence about children.
+# Where the SQLite database, uploaded files and published snapshots live. Others may only
+# pass through it (Squid's helper reads filtering/): it holds evidence about children.
 DATA_DIR = Path(os.environ.get("ESAFETY_DATA_DIR") or Path.cwd() / "esafety-data").resolve()
 
 
@@ -93,13 +93,13 @@ def _secret_key() -> str:
     try:
         return key_file.read_text().strip()
     except FileNotFoundError:
-        filemodes.private_dir(DATA_DIR)
+        filemodes.private_dir(DATA_DIR, passable=True)
         key = secrets.token_urlsafe(50)
         filemodes.write_private(key_file, key.encode(), mode=0o600)
         return key
 
 
-filemodes.private_dir(DATA_DIR)
+filemodes.private_dir(DATA_DIR, passable=True)
 SECRET_KEY = _secret_key()
 # Keys the audit trail's and the incident log's hash chains (esafety/keys.py). Unset: made
 # once and kept in DATA_DIR/chain_key (0600). Never stored in the database.

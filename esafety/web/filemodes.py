@@ -2,7 +2,9 @@
 
 The data folder holds the database, the secret key and evidence about children. Nobody but
 the service account (and, if the operator wants, its group) may read any of it: the folder
-is 0750, the database and its -wal/-shm files 0640 at most, uploads 0640, evidence 0440.
+is 0751 (others may only pass through, to the published filtering policy Squid reads), the
+database and its -wal/-shm files 0640 at most, uploaded files 0640 in 0750 folders, evidence
+0440, the keys 0600.
 
 These helpers never import Django, so the settings module can use them.
 """
@@ -14,9 +16,16 @@ PRIVATE_DIR = 0o750
 PRIVATE_FILE = 0o640
 
 
-def private_dir(path: Path) -> Path:
+# The data folder itself: others may pass through it (to the published filtering policy in
+# filtering/, which Squid's helper reads as its own unprivileged user) but not list it or
+# read anything else in it.
+DATA_DIR_MODE = 0o751
+
+
+def private_dir(path: Path, *, passable: bool = False) -> Path:
     """Make `path` (and any missing parents) a folder others cannot enter or list.
 
+    With `passable`, others may still pass through it to a path they know (mode 0751).
     Folders that already exist lose only the permissions for others: an operator who made
     the data folder group-writable for a backup account keeps that.
     """
@@ -30,10 +39,12 @@ def private_dir(path: Path) -> Path:
         probe = probe.parent
     for folder in reversed(missing):
         try:
-            folder.mkdir(mode=PRIVATE_DIR)
+            folder.mkdir(mode=DATA_DIR_MODE if passable and folder == path else PRIVATE_DIR)
         except FileExistsError:
             pass
-    _drop_others(path)
+        if passable and folder == path:
+            folder.chmod(DATA_DIR_MODE)  # the umask may have taken the x for others away
+    _drop_others(path, keep=0o001 if passable else 0)
     return path
 
 
@@ -67,14 +78,14 @@ def write_private(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
         os.fsync(fh.fileno())
 
 
-def _drop_others(path: Path) -> None:
+def _drop_others(path: Path, keep: int = 0) -> None:
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         return
-    if mode & 0o007:
+    if mode & 0o007 & ~keep:
         try:
-            path.chmod(mode & ~0o007)
+            path.chmod(mode & ~(0o007 & ~keep))
         except PermissionError:
             # Not ours to change (e.g. a shared mount): the folder around it is private.
             pass
@@ -89,7 +100,8 @@ def sqlite_files(db_path: Path) -> list[Path]:
 def secure_sqlite(db_path: Path) -> None:
     """Create the SQLite file privately before SQLite does, and tighten what exists."""
     db_path = Path(db_path)
-    private_dir(db_path.parent)
+    if not db_path.parent.exists():
+        private_dir(db_path.parent)
     create_private_file(db_path)
     for extra in sqlite_files(db_path)[1:]:
         private_file(extra)

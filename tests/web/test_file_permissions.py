@@ -56,7 +56,7 @@ def test_a_new_data_folder_its_database_and_secret_key_are_private(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["journal"] == "wal"
-    assert answer["modes"] == {"": "0o750", "secret_key": "0o600", "esafety.sqlite3": "0o640",
+    assert answer["modes"] == {"": "0o751", "secret_key": "0o600", "esafety.sqlite3": "0o640",
                                "esafety.sqlite3-wal": "0o640", "esafety.sqlite3-shm": "0o640"}
 
 
@@ -69,7 +69,9 @@ def test_an_existing_world_readable_database_is_tightened(tmp_path, usual_umask)
     filemodes.secure_sqlite(db)
     assert mode(db) == 0o640
     assert mode(tmp_path / "esafety.sqlite3-wal") == 0o640
-    assert mode(tmp_path) == 0o750
+    fresh = tmp_path / "elsewhere" / "esafety.sqlite3"
+    filemodes.secure_sqlite(fresh)
+    assert (mode(fresh), mode(fresh.parent)) == (0o640, 0o750)
 
 
 def test_uploaded_files_are_written_0640_in_private_folders(settings, tmp_path, usual_umask):
@@ -90,3 +92,14 @@ def test_evidence_files_and_their_folders_are_private(pupil, dsl, settings, usua
     while folder != Path(settings.MEDIA_ROOT):
         assert mode(folder) == 0o750, folder
         folder = folder.parent
+
+
+def test_the_data_folder_can_be_passed_through_but_not_listed(tmp_path, usual_umask):
+    """Squid's helper, running as its own user, reads the published policy in filtering/."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    filemodes.private_dir(data, passable=True)
+    assert mode(data) == 0o751
+    fresh = filemodes.private_dir(tmp_path / "new" / "data", passable=True)
+    assert mode(fresh) == 0o751
+    assert mode(fresh.parent) == 0o750
