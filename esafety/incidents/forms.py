@@ -106,8 +106,11 @@ class StaffReportForm(forms.Form):
 
 
 class PupilReportForm(forms.Form):
+    # Radio buttons with none ticked until the pupil picks one.
     kind = forms.ChoiceField(label="What is it about?", choices=rules.PUPIL_TYPE_CHOICES,
-                             widget=forms.RadioSelect)
+                             widget=forms.RadioSelect,
+                             error_messages={"required": "Pick what it is about. If none of "
+                                                         "them fits, pick \"Something else\"."})
     description = forms.CharField(
         label="Tell us what happened", widget=forms.Textarea,
         help_text="Write it in your own words. You are not in trouble for telling us.")
@@ -123,7 +126,11 @@ class PupilReportForm(forms.Form):
 class ParentReportForm(forms.Form):
     child = PersonChoice(label="Which of your children is it about?",
                          queryset=Person.objects.none())
-    kind = forms.ChoiceField(label="What is it about?", choices=rules.TYPE_CHOICES)
+    # No kind is chosen until the parent chooses one (as on the staff form).
+    kind = forms.ChoiceField(label="What is it about?",
+                             choices=[("", "Choose what it is about"), *rules.TYPE_CHOICES],
+                             error_messages={"required": "Choose what your concern is about. If "
+                                                         "none of them fits, choose \"Other\"."})
     description = forms.CharField(label="What happened", widget=forms.Textarea)
     when = forms.DateField(label="When did it happen? (if you know)", required=False,
                            widget=DATE)

@@ -153,6 +153,37 @@ def test_a_staff_report_without_a_kind_asks_for_one_and_saves_nothing(teacher, c
     assert not Incident.objects.exists()
 
 
+def test_the_parent_report_form_starts_with_no_kind_chosen(parent, client_for):
+    page = client_for(parent).get(reverse("incidents:report")).content.decode()
+    assert '<option value="" selected>Choose what it is about</option>' in page
+    assert 'value="inappropriate_material" selected' not in page
+
+
+def test_a_parent_report_without_a_kind_asks_for_one_and_saves_nothing(parent, pupil,
+                                                                       client_for):
+    response = client_for(parent).post(reverse("incidents:report"), {
+        "child": pupil.pk, "description": "Messages on a game"})
+    assert response.status_code == 400
+    assert "Choose what your concern is about." in response.content.decode()
+    assert not Incident.objects.exists()
+
+
+def test_the_pupil_report_form_starts_with_nothing_ticked(pupil, client_for):
+    page = client_for(pupil).get(reverse("incidents:report")).content.decode()
+    assert 'name="kind" value="inappropriate_material"' in page
+    assert "checked" not in page
+
+
+def test_a_pupil_report_without_a_kind_asks_plainly_and_saves_nothing(pupil, client_for):
+    response = client_for(pupil).post(reverse("incidents:report"), {
+        "description": "Someone keeps messaging me"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Pick what it is about." in page
+    assert "Someone keeps messaging me" in page  # what they wrote is kept
+    assert not Incident.objects.exists()
+
+
 def test_a_date_long_ago_is_refused_as_a_mistyped_year(teacher, pupil, client_for):
     response = client_for(teacher).post(reverse("incidents:report"), {
         "kind": "other", "description": "x", "occurred_at": "0202-10-01T09:00"})
