@@ -89,8 +89,25 @@ class ConcernReporter:
     output says so instead of claiming it.
     """
 
-    def __init__(self, school, *, disabled: bool, command: str):
+    def __init__(self, school, *, disabled: bool, command: str, reporter: str | None = None):
+        """Raises CommandError for a --reporter who is not staff of the school."""
         self.school, self.disabled, self.command = school, disabled, command
+        self.reporter = None
+        if reporter and school is not None and not disabled:
+            from esafety.directory.models import Person
+
+            person = Person.objects.filter(school=school, username=reporter,
+                                           is_active=True).first()
+            if person is None or not person.is_staff_member:
+                raise CommandError(f"--reporter {reporter!r} is not a member of staff of "
+                                   f"{school}")
+            self.reporter = person
+
+    def _reporter(self, designated):
+        """Who the concern is recorded as reported by: --reporter (the member of staff
+        running the check, so the designated person can acknowledge it as its first
+        response), else the designated person, since nobody reported it by hand."""
+        return self.reporter or designated
 
     def report(self, verdict: Verdict, msg: ParsedMessage, label: str):
         """The outcome (concerns.ConcernOutcome), or None when nothing needs telling."""
@@ -107,11 +124,14 @@ class ConcernReporter:
             return ConcernOutcome(
                 not_recorded="the school has no designated safeguarding lead in esafety "
                              "(name one under Incidents > Incident settings)")
+        actor = self._reporter(people[0])
         try:
             return concerns.message_check_concern_record(
-                actor=people[0], school=self.school, verdict=verdict, msg=msg,
-                checked_by=f"automatically, by `esafety {self.command}` ({label}); recorded "
-                           f"in the name of {people[0].display_name}, who is told")
+                actor=actor, school=self.school, verdict=verdict, msg=msg,
+                checked_by=f"automatically, by `esafety {self.command}` ({label}), run by "
+                           f"{actor.display_name}" if self.reporter else
+                           f"automatically, by `esafety {self.command}` ({label}); recorded "
+                           f"in the name of {actor.display_name}, who is told")
         except Exception as exc:  # noqa: BLE001 - say so plainly; the check itself stands
             return ConcernOutcome(not_recorded=f"it could not be recorded ({exc})")
 
@@ -125,6 +145,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-db", action="store_true",
                         help="do not read the database: use an empty directory")
     parser.add_argument("--rulebook", metavar="PATH", help="use this rulebook file")
+    parser.add_argument("--reporter", metavar="USERNAME",
+                        help="the member of staff running the check, named as the reporter "
+                             "of any concern recorded (default: the designated person)")
     parser.add_argument("--no-report", action="store_true",
                         help="do not record concerns for the designated safeguarding lead "
                              "(for trying the checker out); by default, with a school "
@@ -220,10 +243,11 @@ def check_main(argv: list[str]) -> int:
         else:
             msg = parse_message(raw)
         verdict = check_parsed(msg, directory=directory, sender_role=role, rulebook=rulebook)
+        reporter = ConcernReporter(school, disabled=args.no_report, command="check",
+                                   reporter=args.reporter)
     except (CommandError, RulebookError, EmptyMessage) as exc:
         print(f"esafety check: {exc}", file=sys.stderr)
         return 2
-    reporter = ConcernReporter(school, disabled=args.no_report, command="check")
     concern = reporter.report(verdict, msg, "file " + args.file if args.file != "-" else
                               "standard input")
     if args.json:
@@ -294,10 +318,11 @@ def scan_main(argv: list[str]) -> int:
         rulebook = load_rulebook(args.rulebook) if args.rulebook else None
         directory, school = load_school(school=args.school, domains=args.domain,
                                         no_db=args.no_db)
+        reporter = ConcernReporter(school, disabled=args.no_report, command="scan",
+                                   reporter=args.reporter)
     except (CommandError, RulebookError) as exc:
         print(f"esafety scan: {exc}", file=sys.stderr)
         return 2
-    reporter = ConcernReporter(school, disabled=args.no_report, command="scan")
     told: list[str] = []
 
     from tqdm import tqdm

@@ -228,3 +228,24 @@ def test_the_approved_recipients_page_claims_no_blocking(client_for, teacher):
     assert "blocked by the message checker" not in body
     assert "marks a pupil&#x27;s message to anyone else BLOCK" in body or \
         "marks a pupil's message to anyone else BLOCK" in body
+
+
+def test_scan_can_name_the_member_of_staff_running_it_as_reporter(
+        committed, with_database, school, dsl, teacher, pupil, tmp_path, capsys):
+    # The designated person can then acknowledge the concern as its first response.
+    path = tmp_path / "m.eml"
+    path.write_bytes(make_mail(sender="stranger@example.net", to=[pupil.email], body=SELF_HARM))
+    assert cli.check_main([str(path), "--reporter", teacher.username]) == 0
+    incident = Incident.objects.get()
+    assert incident.reported_by == teacher
+    assert f"run by {teacher.display_name}" in incident.description
+    assert [m.to for m in mail.outbox] == [[dsl.email]]
+
+
+def test_a_reporter_who_is_not_staff_is_refused_in_one_line(with_database, school, dsl, pupil,
+                                                            tmp_path, capsys):
+    path = tmp_path / "m.eml"
+    path.write_bytes(make_mail(sender="stranger@example.net", body=SELF_HARM))
+    assert cli.check_main([str(path), "--reporter", pupil.username]) == 2
+    assert "is not a member of staff" in capsys.readouterr().err
+    assert Incident.objects.count() == 0
