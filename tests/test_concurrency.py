@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from django.db import connection
 
 from esafety.directory import roles
 from esafety.incidents import actions
@@ -27,33 +26,7 @@ SERVER_THREADS = 8  # esafety serve's default
 
 
 @pytest.fixture
-def append_only_tables_disposable(request, transactional_db):
-    """Transactional tests empty every table afterwards; the append-only guards refuse that."""
-    try:
-        request.getfixturevalue("disposable_append_only_tables")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    import importlib
-
-    try:
-        importlib.import_module("esafety.audit.guards").remove(connection)
-        return
-    except ImportError:
-        pass
-    guards = importlib.import_module("esafety.incidents.migrations.0002_append_only_guards")
-    guards.remove(connection)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
-        else:
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_change ON audit_auditevent")
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent")
-
-
-@pytest.fixture
-def served_app(append_only_tables_disposable):
+def served_app(transactional_db, disposable_append_only_tables):
     """The WSGI app on waitress in a background thread; yields its base URL."""
     import waitress
     from django.core.wsgi import get_wsgi_application
