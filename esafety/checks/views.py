@@ -31,7 +31,7 @@ BADGES = {"allow": "ok", "advise": "ok", "warn": "warn", "hold": "bad", "block":
 # Who may check a message: staff and guests, and pupils (004 §3.2.3: pupils email; a
 # pupil who checks a message that shows someone may be at risk gets help, and the
 # designated person is told). Parents and governors have no school mail to check.
-CHECKERS = roles.STAFF_ROLES | roles.GUEST_ROLES | {roles.PUPIL}
+CHECKERS = roles.CAN_CHECK_MESSAGES
 
 
 def _require_checker(user):

@@ -60,6 +60,9 @@ CAN_RECORD_PAPER_SIGNATURE = frozenset(
 CAN_MANAGE_POLICIES = frozenset({HEADTEACHER, ONLINE_SAFETY_LEAD})
 CAN_MANAGE_PEOPLE = frozenset({HEADTEACHER, BUSINESS_MANAGER, IT_MANAGER})
 CAN_VIEW_AUDIT = frozenset({HEADTEACHER})
+# Check a message (003 App. 1): staff and guests before sending; pupils too, so a worrying
+# message they received reaches the DSL (the check page speaks plainly to them).
+CAN_CHECK_MESSAGES = STAFF_ROLES | GUEST_ROLES | {PUPIL}
 
 # Roles the staff CSV may carry (pupils and parents have their own files).
 STAFF_FILE_ROLES = STAFF_ROLES | GUEST_ROLES | {GOVERNOR}

@@ -11,7 +11,7 @@ NAVIGATION = [
     ("Policies", "policies:list", roles.STAFF_ROLES | {roles.GOVERNOR}),
     ("Agreements", "policies:compliance", roles.CAN_VIEW_COMPLIANCE | roles.CAN_RECORD_PAPER_SIGNATURE),
     ("People", "directory:people", roles.CAN_MANAGE_PEOPLE | roles.SENIOR_ROLES),
-    ("Check a message", "checks:check", roles.STAFF_ROLES),
+    ("Check a message", "checks:check", roles.CAN_CHECK_MESSAGES),
     ("Filtering", "filtering:home", roles.STAFF_ROLES),
     ("Incidents", "incidents:home", None),
     ("Audit trail", "audit:trail", roles.CAN_VIEW_AUDIT),

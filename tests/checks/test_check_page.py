@@ -189,3 +189,15 @@ def test_a_hostile_html_email_is_checked_quickly_not_frozen(client_for, teacher)
         "upload": SimpleUploadedFile("h.eml", raw, "message/rfc822"), "direction": "received"})
     assert response.status_code == 200
     assert "Verdict:" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona,offered", [("pupil", True), ("teacher", True),
+                                             ("parent", False), ("governor", False)])
+def test_the_menu_offers_the_checker_to_exactly_those_who_may_use_it(
+        client_for, request, make_person, persona, offered):
+    # Pupils may check a message they received (a worrying one reaches the DSL), so the
+    # menu must lead them there; parents and governors get 404, so no link either.
+    person = make_person(roles.GOVERNOR) if persona == "governor" else \
+        request.getfixturevalue(persona)
+    home = client_for(person).get("/").content.decode()
+    assert (f'href="{URL}"' in home) is offered
