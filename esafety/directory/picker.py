@@ -42,6 +42,10 @@ SCOPES: dict[str, frozenset | None] = {
     "involved": roles.STAFF_ROLES | roles.GUEST_ROLES | {roles.PUPIL},
     "senior": roles.SENIOR_ROLES,
     "governors": frozenset({roles.GOVERNOR}),
+    # A case team adds anyone of the school to a case (a parent who sent an abusive message
+    # can be its alleged perpetrator). The viewer's own limits (people_visible_to) still
+    # apply: a pupil or visitor asking for this scope still finds no parents or pupils.
+    "case": frozenset(roles.ROLE_LABELS),
 }
 
 _WITH_USERNAME = re.compile(r"^(?P<name>.*)\((?P<username>[^()]+)\)\s*$")

@@ -244,7 +244,8 @@ class InvolvementForm(forms.Form):
 
     prefix = "part"
 
-    person = PersonPickerField(label="Person", queryset=Person.objects.none(), scope="involved")
+    # Anyone of the school, parents too: a parent can be an alleged perpetrator.
+    person = PersonPickerField(label="Person", queryset=Person.objects.none(), scope="case")
     part = forms.ChoiceField(label="Their part in the case", choices=rules.PARTS)
     reason = forms.CharField(label="Why (optional)", required=False, max_length=500)
 

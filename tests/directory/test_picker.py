@@ -86,6 +86,20 @@ def test_the_scope_narrows_but_never_widens(teacher, pupil, staff_member, other_
     assert search(client_for(pupil), "lopez", scope="no-such-scope") == ["maria.lopez"]
 
 
+def test_the_case_scope_finds_parents_for_staff_but_never_for_pupils_or_visitors(
+        teacher, dsl, pupil, parent, make_person, other_school, client_for):
+    """Case teams add parents to a case (scope "case"); the viewer's own limits still hold."""
+    make_person(roles.PARENT, school=other_school, username="pat.elsewhere", first_name="Pat",
+                last_name="Pupil")
+    assert search(client_for(dsl), "pat", scope="case") == ["parent"]
+    assert search(client_for(teacher), "pat", scope="case") == ["parent"]
+    assert search(client_for(dsl), "pat", scope="involved") == []
+    visitor = make_person(roles.VISITOR)
+    for viewer in (pupil, visitor):
+        assert search(client_for(viewer), "pat", scope="case") == []
+        assert search(client_for(viewer), "pat") == []
+
+
 def test_searches_need_two_characters_and_give_twenty_at_most(teacher, make_person, client_for):
     for n in range(25):
         make_person(roles.PUPIL, last_name=f"Many{n:02d}")

@@ -351,6 +351,25 @@ def test_with_nobody_alleged_the_page_says_so_instead_of_offering_forms(investig
     assert reverse("incidents:rate", args=[investigated.pk]) not in text
 
 
+def test_investigators_find_and_add_a_parent_as_alleged_perpetrator_from_the_page(
+        with_bully, dsl, parent, client_for, monkeypatch):
+    """A parent who sent an abusive message can be recorded from the case page: the picker
+    suggests parents (scope "case"), and the typed name works without JavaScript."""
+    from esafety.directory import picker
+
+    monkeypatch.setattr(picker, "SELECT_UP_TO", 0)  # a real school's list: a search box
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:detail", args=[with_bully.pk])).content.decode()
+    assert "/people/search?scope=case" in page
+    found = client.get("/people/search", {"q": "Pat Pupil", "scope": "case"}).json()
+    assert [r["username"] for r in found["results"]] == ["parent"]
+    response = client.post(reverse("incidents:involvement", args=[with_bully.pk]),
+                           {"part-person": "Pat Pupil (parent)", "part-part": "alleged",
+                            "part-reason": "Sent the messages"})
+    assert response.status_code == 302
+    assert with_bully.part_of(parent) == "alleged"
+
+
 def test_parts_are_changed_and_ratings_withdrawn_through_the_page(with_bully, dsl, pupil, bully,
                                                                  client_for):
     client = client_for(dsl)
