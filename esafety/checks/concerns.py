@@ -30,7 +30,7 @@ __all__ = ["ConcernOutcome", "concern_findings", "designated_people",
            "message_check_concern_record", "outcome_of"]
 
 MAX_PEOPLE = 20
-VIA = "message check"  # Incident.reported_via: "via the message check form"
+VIA = incident_actions.MESSAGE_CHECK_VIA  # Incident.reported_via: "via the message check form"
 
 
 def designated_people(school) -> list[Person]:

@@ -114,13 +114,20 @@ def _require_team(actor, incident: Incident):
         raise NotAllowed("you are not on this case")
 
 
+MESSAGE_CHECK_VIA = "message check"  # Incident.reported_via of a concern a check found
+
+
 def _responded(incident: Incident, actor) -> list[str]:
     """A team member acting on a new incident is its first response."""
     changed = []
-    if actor.pk != incident.reported_by_id and incident.first_response_at is None:
+    # A concern found by a message check is recorded in the designated person's name when
+    # nobody else reported it; their own first step on it is still its first response.
+    by_someone_else = (actor.pk != incident.reported_by_id
+                       or incident.reported_via == MESSAGE_CHECK_VIA)
+    if by_someone_else and incident.first_response_at is None:
         incident.first_response_at = now()
         changed.append("first_response_at")
-    if incident.status == STATUS_NEW and actor.pk != incident.reported_by_id:
+    if incident.status == STATUS_NEW and by_someone_else:
         incident.status = STATUS_OPEN
         changed.append("status")
     return changed

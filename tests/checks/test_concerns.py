@@ -15,6 +15,7 @@ from esafety.audit.models import AuditEvent
 from esafety.checks import cli
 from esafety.directory import roles
 from esafety.engine.messages.rulebook import builtin_rulebook
+from esafety.incidents import actions as incident_actions
 from esafety.incidents import rules as incident_rules
 from esafety.incidents.models import Incident, IncidentEvent
 from tests.engine_messages.mail import make_mail
@@ -249,3 +250,17 @@ def test_a_reporter_who_is_not_staff_is_refused_in_one_line(with_database, schoo
     assert cli.check_main([str(path), "--reporter", pupil.username]) == 2
     assert "is not a member of staff" in capsys.readouterr().err
     assert Incident.objects.count() == 0
+
+
+def test_the_dsl_acknowledging_a_concern_recorded_in_their_name_is_its_first_response(
+        committed, with_database, school, dsl, pupil, tmp_path, capsys):
+    # From the command line with no --reporter, the concern is recorded in the DSL's name;
+    # their own acknowledgement must still take it out of "new" and count as a response.
+    path = tmp_path / "m.eml"
+    path.write_bytes(make_mail(sender=pupil.email, to=["friend@example.com"], body=SELF_HARM))
+    assert cli.check_main([str(path)]) == 0
+    incident = Incident.objects.get()
+    assert incident.reported_by == dsl and incident.status == "new"
+    incident_actions.incident_acknowledge(actor=dsl, incident=incident)
+    incident.refresh_from_db()
+    assert incident.status == "open" and incident.first_response_at is not None
