@@ -154,3 +154,28 @@ def test_the_log_is_not_shown_to_a_teacher_or_an_outsider(reported, teacher, out
     for person in (teacher, outsider):
         page = client_for(person).get(reverse("incidents:home")).content.decode()
         assert reported.summary[:20] not in page and reported.reference not in page
+
+
+def _cells_without_a_label(html):
+    import re
+
+    return [cell for cell in re.findall(r"<td\b[^>]*>", html) if "data-label=" not in cell]
+
+
+def test_on_a_phone_every_table_cell_of_the_log_says_its_column(with_bully, dsl, pupil, bully,
+                                                                client_for):
+    """Small screens show each table row as a card naming each cell's column (data-label)."""
+    staff = client_for(dsl)
+    pages = {
+        "log": staff.get(reverse("incidents:home")),
+        "own reports": client_for(pupil).get(reverse("incidents:home")),
+        "case": staff.get(reverse("incidents:detail", args=[with_bully.pk])),
+        "chronology": staff.get(reverse("incidents:chronology", args=[bully.pk])),
+        "governors' report": client_for(dsl).get(reverse("incidents:governors_report")),
+    }
+    for name, page in pages.items():
+        html = page.content.decode()
+        assert "<td" in html, name
+        assert _cells_without_a_label(html) == [], name
+    log = pages["log"].content.decode()
+    assert f'<td data-label="Reference"><a href="{reverse("incidents:detail", args=[with_bully.pk])}"' in log
