@@ -13,8 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from esafety.audit.chain import verify_trail
 from esafety.directory import roles
 from esafety.incidents import actions
+from esafety.incidents.chain import verify_all
 from esafety.incidents.models import Incident, IncidentEvent
 from tests.conftest import PASSWORD
 
@@ -110,3 +112,10 @@ def test_forty_reports_and_forty_notes_at_once_are_all_kept(served_app, make_per
         f"Note number {n}: spoke to the form tutor." for n in range(NOTES))
     references = list(Incident.objects.values_list("reference", flat=True))
     assert len(references) == len(set(references))
+    # Every write also took its place in the keyed chains: the audit trail and every
+    # incident's history verify, with no fork and nothing missing at either end.
+    trail = verify_trail()
+    assert trail.ok, trail.problems
+    histories = verify_all()
+    assert len(histories) == incidents_before + PUPILS
+    assert [(c.incident.reference, c.problems) for c in histories if not c.ok] == []

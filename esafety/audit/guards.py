@@ -1,8 +1,8 @@
 """Database triggers that keep the audit trail and the incident log append-only.
 
 The models already refuse changes; these refuse them to raw SQL through the app's
-connection too: no UPDATE or DELETE of a history row, no DELETE of an incident or an item
-of evidence, no TRUNCATE of a table that holds rows, and no `INSERT OR REPLACE`, `REPLACE`
+connection too: no UPDATE or DELETE of a history row, no DELETE of an incident, an item
+of evidence or the record of where an incident's history ends, no TRUNCATE of a table that holds rows, and no `INSERT OR REPLACE`, `REPLACE`
 or upsert (`INSERT ... ON CONFLICT DO UPDATE`) over an existing row (SQLite's REPLACE
 deletes the old row without firing DELETE triggers, so it needs a guard of its own). An
 UPDATE may not give a row another row's key either (`UPDATE OR REPLACE` would delete it).
@@ -34,6 +34,9 @@ GUARDS = [
           updatable=False),
     Guard("incidents_incident", INCIDENTS, (("id",), ("school_id", "reference")), updatable=True),
     Guard("incidents_evidence", INCIDENTS, (("id",),), updatable=True),
+    # Where each incident's history ends: moved on with every event, never removed.
+    Guard("incidents_incidentchainhead", INCIDENTS, (("id",), ("incident_id",)),
+          updatable=True),
 ]
 
 # Triggers an earlier version installed under other names (dropped by remove()).
@@ -159,7 +162,8 @@ def remove(connection, tables: set[str] | None = None) -> None:
 def _drop_legacy(connection, cursor, present, tables):
     if connection.vendor == "sqlite":
         for trigger in LEGACY["sqlite"]:
-            table = next((g.table for g in GUARDS if trigger.startswith(_legacy_prefix(g))), None)
+            table = next((g.table for g in GUARDS
+                          if _legacy_prefix(g) and trigger.startswith(_legacy_prefix(g))), None)
             if tables is None or table in tables:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     elif connection.vendor == "postgresql":
@@ -168,10 +172,11 @@ def _drop_legacy(connection, cursor, present, tables):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
 
 
-def _legacy_prefix(guard: Guard) -> str:
+def _legacy_prefix(guard: Guard) -> str | None:
+    # Tables guarded only after the earlier version had no triggers under other names.
     return {"audit_auditevent": "audit_event_", "incidents_incidentevent": "incident_event_",
             "incidents_incident": "incident_no_",
-            "incidents_evidence": "incident_evidence_"}[guard.table]
+            "incidents_evidence": "incident_evidence_"}.get(guard.table)
 
 
 def missing(connection) -> list[str]:

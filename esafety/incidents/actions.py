@@ -34,6 +34,7 @@ from esafety.incidents.models import (
     AllegationViewer,
     Evidence,
     Incident,
+    IncidentChainHead,
     IncidentEvent,
     IncidentSettings,
     Investigator,
@@ -44,6 +45,7 @@ from esafety.incidents.models import (
     TakedownRequest,
     as_utc,
     chained_state,
+    move_head,
     state_seal,
 )
 
@@ -93,6 +95,8 @@ def _append(incident: Incident, *, actor, kind: str, data: dict | None = None,
         kind=kind, data=data, prev_hash=last["hash"] if last else GENESIS_HASH)
     event.hash = event.compute_hash()
     event.save()
+    # Where the history now ends, sealed with the key: events cut off the end are found.
+    move_head(IncidentChainHead, incident.pk, event.seq, event.hash)
     return event
 
 

@@ -4,7 +4,9 @@ For every incident: each event's hash must recompute (HMAC-SHA256 with the chain
 esafety/keys.py) from the previous hash and the event's canonical JSON, the sequence must
 have no gaps, the whole case as it is now (the incident and every row that hangs off it,
 models.chained_state) must match the chain's last seal, and every evidence item must match
-both the hash the chain recorded for it and (for files) the bytes on disk.
+both the hash the chain recorded for it and (for files) the bytes on disk. The incident's
+head (models.IncidentChainHead: its last event's place and hash under a keyed seal) must
+be intact and match the history's last event, so events cut off the end are found too.
 """
 
 from dataclasses import dataclass, field
@@ -18,10 +20,13 @@ from esafety.incidents.models import (
     GENESIS_HASH,
     Evidence,
     Incident,
+    IncidentChainHead,
     IncidentEvent,
     chained_state,
     event_canonical,
     event_hash,
+    head_seal,
+    move_head,
     state_seal,
 )
 
@@ -43,12 +48,18 @@ class IncidentCheck:
 
 def verify_incident(incident: Incident) -> IncidentCheck:
     check = IncidentCheck(incident=incident)
+    # The head first: an event another writer commits while we read is after it.
+    head = (IncidentChainHead.objects.filter(incident_id=incident.pk)
+            .values("seq", "hash", "seal").first())
     prev = GENESIS_HASH
     expected_seq = 1
     last_seal = None
+    at_head = None  # (seq, hash) of the event the head should name
     recorded = {}  # evidence id -> sha256 the chain recorded
     for event in IncidentEvent.objects.filter(incident=incident).order_by("seq"):
         check.events += 1
+        if head is None or event.seq <= head["seq"]:
+            at_head = (event.seq, event.hash)
         if event.seq != expected_seq:
             check.problems.append(f"event {expected_seq} is missing (next is {event.seq})")
             expected_seq = event.seq
@@ -63,6 +74,7 @@ def verify_incident(incident: Incident) -> IncidentCheck:
             recorded[event.data.get("evidence")] = event.data.get("sha256")
         if event.kind in MIGRATION_KINDS:
             check.problems.extend(_before_keying(event))
+    check.problems.extend(_head_problems(incident, head, at_head, check.events))
     if check.events == 0:
         check.problems.append("its history is missing")
     elif last_seal != state_seal(chained_state(incident)):
@@ -70,6 +82,23 @@ def verify_incident(incident: Incident) -> IncidentCheck:
     for item in Evidence.objects.filter(incident=incident).order_by("pk"):
         check.problems.extend(_check_item(item, recorded, check))
     return check
+
+
+def _head_problems(incident, head: dict | None, last: tuple[int, str] | None,
+                   events: int) -> list[str]:
+    """The sealed record of where the history ends against the events that are there."""
+    if head is None:
+        return ["the record of where its history ends is missing"] if events else []
+    if head["seal"] != head_seal(incident.pk, head["seq"], head["hash"]):
+        return ["the record of where its history ends was altered"]
+    if last is None:
+        return [f"all {head['seq']} events of its history are missing"]
+    if last[0] < head["seq"]:
+        return [f"its history should end at event {head['seq']} but ends at event {last[0]}: "
+                f"the last events were removed"]
+    if last[1] != head["hash"]:
+        return [f"event {head['seq']} is not the one its history ended with"]
+    return []
 
 
 def _before_keying(event: IncidentEvent) -> list[str]:
@@ -134,7 +163,28 @@ def append_migration_event(apps, incident, *, kind: str, data: dict):
         incident_id=incident.pk, seq=event.seq, at=event.at, actor_id=None,
         actor_label=event.actor_label, kind=kind, data=event.data))
     event.save()
+    try:
+        head_model = apps.get_model("incidents", "IncidentChainHead")
+    except LookupError:
+        pass  # before migration 0005 there was no head
+    else:
+        move_head(head_model, incident.pk, event.seq, event.hash)
     return event
+
+
+def seal_heads(apps, schema_editor):
+    """RunPython (migration 0005): record where every existing history ends, sealed.
+
+    It vouches for the history it finds, like reseal_histories: for upgrades of the
+    (pre-release) demo and test databases."""
+    Incident = apps.get_model("incidents", "Incident")
+    IncidentEvent = apps.get_model("incidents", "IncidentEvent")
+    head_model = apps.get_model("incidents", "IncidentChainHead")
+    for incident in Incident.objects.order_by("pk"):
+        last = (IncidentEvent.objects.filter(incident_id=incident.pk).order_by("-seq")
+                .values("seq", "hash").first())
+        if last:
+            move_head(head_model, incident.pk, last["seq"], last["hash"])
 
 
 def reseal_histories(apps, schema_editor):

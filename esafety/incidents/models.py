@@ -138,7 +138,7 @@ class Incident(models.Model):
 # found from the models' relations, so a new kind of row is sealed without a change here.
 # Left out: the optimistic-locking counter, and the chain itself.
 UNCHAINED_FIELDS = {"incident": {"version"}}
-UNCHAINED_MODELS = {"incidentevent"}
+UNCHAINED_MODELS = {"incidentevent", "incidentchainhead"}
 
 
 def as_utc(moment: datetime.datetime) -> str:
@@ -278,6 +278,33 @@ class IncidentEvent(models.Model):
         """For a change of someone's part in the case: the part, in words."""
         part = self.data.get("part") if isinstance(self.data, dict) else None
         return rules.PART_LABELS.get(part, "") if self.kind.startswith("involvement") else ""
+
+
+def head_seal(incident_id: int, seq: int, hash_: str) -> str:
+    """The keyed seal over where an incident's history ends (see IncidentChainHead)."""
+    return keys.seal(f"incident-head|{incident_id}|{seq}|{hash_}")
+
+
+def move_head(head_model, incident_id: int, seq: int, hash_: str) -> None:
+    """Record `seq`/`hash_` as the end of the incident's history. Call in the transaction
+    that appends the event (also used by migrations, with the model they hand over)."""
+    sealed = {"seq": seq, "hash": hash_, "seal": head_seal(incident_id, seq, hash_)}
+    if not head_model.objects.filter(incident_id=incident_id).update(**sealed):
+        head_model.objects.create(incident_id=incident_id, **sealed)
+
+
+class IncidentChainHead(models.Model):
+    """Where an incident's history ends: its last event's place and hash, under a seal keyed
+    with the chain key. Moved on with every event, in the same transaction, so cutting events
+    off the end of a history (after dropping the guards) no longer passes verification."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="chain_head")
+    seq = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"{self.incident_id} ends at #{self.seq}"
 
 
 EVENT_LABELS = {

@@ -16,7 +16,7 @@ from esafety.audit.models import AuditEvent
 from esafety.directory import actions as directory
 from esafety.incidents import actions
 from esafety.incidents.chain import verify_incident
-from esafety.incidents.models import Evidence, Incident, IncidentEvent
+from esafety.incidents.models import Evidence, Incident, IncidentChainHead, IncidentEvent
 
 SQLITE = connection.vendor == "sqlite"
 
@@ -44,12 +44,14 @@ def _row_id(table, incident):
         "incidents_incident": incident.pk,
         "incidents_evidence": Evidence.objects.filter(incident=incident)
         .values_list("pk", flat=True).first(),
+        "incidents_incidentchainhead": IncidentChainHead.objects.get(incident=incident).pk,
     }[table]
 
 
 def _text_column(table):
     return {"audit_auditevent": "object_label", "incidents_incidentevent": "actor_label",
-            "incidents_incident": "summary", "incidents_evidence": "text"}[table]
+            "incidents_incident": "summary", "incidents_evidence": "text",
+            "incidents_incidentchainhead": "hash"}[table]
 
 
 def statements(table, pk):
@@ -96,8 +98,8 @@ TABLES = [g.table for g in guards.GUARDS]
 @pytest.mark.parametrize("table", TABLES)
 def test_every_way_of_overwriting_a_history_row_is_refused(history, table):
     guards.install(connection)  # as migrate leaves the database
-    if table == "incidents_incident":
-        # A second incident for UPDATE OR REPLACE to try to move onto the first one's id.
+    if table in ("incidents_incident", "incidents_incidentchainhead"):
+        # A second incident (and head) for UPDATE OR REPLACE to move onto the first one's id.
         actions.incident_report(actor=history.reported_by, kind="other", via="pupil",
                                 description="Another worry.")
     if table == "incidents_evidence":

@@ -1,5 +1,6 @@
 import datetime
 import hashlib
+import hmac
 import json
 
 import pytest
@@ -10,7 +11,7 @@ from esafety import keys
 from esafety.directory import roles
 from esafety.incidents import actions, rules
 from esafety.incidents.chain import verify_all, verify_incident
-from esafety.incidents.models import Evidence, Incident, IncidentEvent
+from esafety.incidents.models import Evidence, Incident, IncidentChainHead, IncidentEvent
 from tests.incidents.conftest import PNG
 
 
@@ -162,6 +163,125 @@ def test_the_hashes_depend_on_the_key(chained, settings):
     assert event.compute_hash() == event.hash
     settings.CHAIN_KEY = "x" * 40
     assert event.compute_hash() != event.hash
+
+
+# --- the sealed head: where each history ends -------------------------------------------
+
+@pytest.fixture
+def with_last_notes(chained, dsl):
+    """Two notes at the end of the history: they change nothing in the case itself, so
+    only the head shows whether they are still there."""
+    for text in ("Called the parents.", "Parents will keep an eye on the chat."):
+        actions.incident_note(actor=dsl, incident=chained, text=text)
+    return chained
+
+
+def _raw(sql, params):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _last_seq(incident):
+    return IncidentEvent.objects.filter(incident=incident).order_by("-seq").first().seq
+
+
+def test_the_head_moves_with_every_event_in_the_same_transaction(with_last_notes):
+    head = IncidentChainHead.objects.get(incident=with_last_notes)
+    last = IncidentEvent.objects.filter(incident=with_last_notes).order_by("-seq").first()
+    assert (head.seq, head.hash) == (last.seq, last.hash)
+    assert head.seal == keys.seal(f"incident-head|{with_last_notes.pk}|{last.seq}|{last.hash}")
+
+
+def test_events_cut_off_the_end_of_a_history_are_caught(with_last_notes, tamper):
+    end = _last_seq(with_last_notes)
+    with tamper():
+        _raw("DELETE FROM incidents_incidentevent WHERE incident_id = %s AND seq >= %s",
+             [with_last_notes.pk, end - 1])
+    problems = verify_incident(with_last_notes).problems
+    assert problems == [f"its history should end at event {end} but ends at event {end - 2}: "
+                        f"the last events were removed"]
+
+
+def test_the_whole_history_removed_is_caught_from_its_head(with_last_notes, tamper):
+    end = _last_seq(with_last_notes)
+    with tamper():
+        _raw("DELETE FROM incidents_incidentevent WHERE incident_id = %s", [with_last_notes.pk])
+    problems = verify_incident(with_last_notes).problems
+    assert f"all {end} events of its history are missing" in problems
+
+
+def test_a_head_moved_back_without_the_key_is_caught(with_last_notes, tamper):
+    """The events cut off, and the head set to the new end with a seal made up without the
+    key (plain SHA-256, or HMAC with a key of the attacker's own)."""
+    end = _last_seq(with_last_notes)
+    new_end = IncidentEvent.objects.get(incident=with_last_notes, seq=end - 2)
+    text = f"incident-head|{with_last_notes.pk}|{new_end.seq}|{new_end.hash}"
+    forged = [hashlib.sha256(text.encode("utf-8")).hexdigest(),
+              hmac.new(b"a key the attacker made up", text.encode("utf-8"),
+                       hashlib.sha256).hexdigest()]
+    for seal in forged:
+        with tamper():
+            _raw("DELETE FROM incidents_incidentevent WHERE incident_id = %s AND seq > %s",
+                 [with_last_notes.pk, new_end.seq])
+            _raw("UPDATE incidents_incidentchainhead SET seq = %s, hash = %s, seal = %s "
+                 "WHERE incident_id = %s", [new_end.seq, new_end.hash, seal,
+                                            with_last_notes.pk])
+        problems = verify_incident(with_last_notes).problems
+        assert problems == ["the record of where its history ends was altered"]
+
+
+def test_a_removed_head_is_caught(with_last_notes, tamper):
+    with tamper():
+        _raw("DELETE FROM incidents_incidentchainhead WHERE incident_id = %s",
+             [with_last_notes.pk])
+    problems = verify_incident(with_last_notes).problems
+    assert problems == ["the record of where its history ends is missing"]
+
+
+def test_another_incidents_head_does_not_fit(with_last_notes, reported, outsider, tamper):
+    other = actions.incident_report(actor=outsider, kind="other", description="elsewhere")
+    theirs = IncidentChainHead.objects.get(incident=other)
+    with tamper():
+        _raw("DELETE FROM incidents_incidentchainhead WHERE incident_id = %s",
+             [with_last_notes.pk])
+        _raw("UPDATE incidents_incidentchainhead SET incident_id = %s WHERE id = %s",
+             [with_last_notes.pk, theirs.pk])
+    assert "the record of where its history ends was altered" in (
+        verify_incident(with_last_notes).problems)
+
+
+def test_the_database_refuses_to_remove_or_rewind_a_head(with_last_notes):
+    from django.db import DatabaseError, connection, transaction
+
+    from tests.incidents.conftest import _guards
+
+    _guards().install(connection)
+    with pytest.raises(DatabaseError) as refused, transaction.atomic():
+        _raw("DELETE FROM incidents_incidentchainhead WHERE incident_id = %s",
+             [with_last_notes.pk])
+    assert "append-only" in str(refused.value)
+    assert verify_incident(with_last_notes).ok
+
+
+def test_the_upgrade_seals_a_head_for_every_existing_history(with_last_notes, outsider, tamper):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    other = actions.incident_report(actor=outsider, kind="other", description="elsewhere")
+    with tamper():  # as a database made before migration 0005 was: no heads
+        _raw("DELETE FROM incidents_incidentchainhead", [])
+    assert not verify_incident(with_last_notes).ok
+    migration = importlib.import_module("esafety.incidents.migrations.0005_chain_head")
+    migration.heads(apps, SimpleNamespace(connection=connection))
+    for incident in (with_last_notes, other):
+        head = IncidentChainHead.objects.get(incident=incident)
+        assert head.seq == _last_seq(incident)
+        assert verify_incident(incident).ok, verify_incident(incident).problems
 
 
 # --- the seal covers the whole case -----------------------------------------------------
