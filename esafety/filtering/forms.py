@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 
 from esafety.directory import roles
+from esafety.directory.models import Person
+from esafety.directory.picker import PersonPickerField
 from esafety.filtering.models import GROUPS, Category, GroupRule, SchoolEntry, WorkingTime
 from esafety.filtering.rules import staff_social_choices
 
@@ -130,14 +132,20 @@ class StaffSocialNetworksForm(forms.Form):
 
 
 class SuspensionForm(forms.Form):
-    pupil = forms.CharField(max_length=150, label="Pupil's username")
+    # The person picker: suggestions as you type, or a name or username typed without
+    # JavaScript; only current pupils of the school the viewer may see.
+    pupil = PersonPickerField(label="Pupil", queryset=Person.objects.none(), scope="pupils",
+                              help_text="Type part of the pupil's name or their username.")
     starts_at = forms.DateTimeField(widget=DateTimeInput(), label="From")
     ends_at = forms.DateTimeField(widget=DateTimeInput(), label="Until")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
-    def __init__(self, *args, max_days: int, **kwargs):
+    def __init__(self, *args, max_days: int, school, viewer, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_days = max_days
+        self.fields["pupil"].limit_to(viewer)
+        self.fields["pupil"].queryset = Person.objects.filter(
+            school=school, role=roles.PUPIL, is_active=True).order_by("last_name", "first_name")
         self.fields["ends_at"].help_text = (f"At most {max_days} day{'s' if max_days != 1 else ''}"
                                             " after it starts (the school's limit).")
 

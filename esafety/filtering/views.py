@@ -351,21 +351,19 @@ def suspensions(request):
     user = request.user
     _require_suspension_role(user)
     config = actions.settings_for(user.school)
-    form = forms.SuspensionForm(request.POST or None, max_days=config.max_suspension_days)
+    form = forms.SuspensionForm(request.POST or None, max_days=config.max_suspension_days,
+                                school=user.school, viewer=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        pupil = Person.objects.filter(school=user.school, username=data["pupil"]).first()
-        if pupil is None:
-            form.add_error("pupil", "no pupil with that username in this school")
+        pupil = data["pupil"]  # resolved by the person picker: a current pupil of the school
+        try:
+            actions.internet_suspend(actor=user, pupil=pupil, starts_at=data["starts_at"],
+                                     ends_at=data["ends_at"], reason=data["reason"])
+        except EsafetyError as exc:
+            form.add_error(None, str(exc)[:1].upper() + str(exc)[1:] + ".")
         else:
-            try:
-                actions.internet_suspend(actor=user, pupil=pupil, starts_at=data["starts_at"],
-                                         ends_at=data["ends_at"], reason=data["reason"])
-            except EsafetyError as exc:
-                form.add_error(None, str(exc)[:1].upper() + str(exc)[1:] + ".")
-            else:
-                messages.success(request, f"Internet access of {pupil.display_name} suspended.")
-                return redirect("filtering:suspensions")
+            messages.success(request, f"Internet access of {pupil.display_name} suspended.")
+            return redirect("filtering:suspensions")
     rows = [(s, actions.may_lift(user, s)) for s in InternetSuspension.objects.filter(
         school=user.school).select_related("pupil", "created_by", "lifted_by")[:200]]
     return render(request, "filtering/suspensions.html", {

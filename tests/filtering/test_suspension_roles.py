@@ -154,3 +154,29 @@ def test_a_teacher_recording_a_sanction_is_told_it_was_recorded_only(imported, t
         reason="INC-2026-0009: games", incident_reference="INC-2026-0009")
     assert outcome.startswith("Recorded only")
     assert not InternetSuspension.objects.exists()
+
+
+def test_the_pupil_is_chosen_with_the_person_picker_and_a_typed_name_works_without_javascript(
+        imported, client_for, dsl, pupil):
+    client = client_for(dsl)
+    page = client.get("/filtering/suspensions/").content.decode()
+    assert '<label for="id_pupil">Pupil</label>' in page
+    assert "Pip Pupil (pupil)" in page  # a short list is a drop-down of the school's pupils
+    response = client.post("/filtering/suspensions/", {**form(pupil), "pupil": "Pip Pupil"})
+    assert response.status_code == 302
+    assert InternetSuspension.objects.get().pupil == pupil
+
+
+def test_only_current_pupils_of_the_school_can_be_chosen(imported, client_for, dsl, pupil,
+                                                          teacher, make_person, other_school):
+    elsewhere = make_person(roles.PUPIL, school=other_school, username="pip.elsewhere",
+                            first_name="Pip", last_name="Elsewhere")
+    leaver = make_person(roles.PUPIL, username="pip.left", first_name="Pip", last_name="Left")
+    leaver.is_active = False
+    leaver.save()
+    client = client_for(dsl)
+    for typed in (teacher.username, elsewhere.username, "Pip Elsewhere", leaver.username):
+        response = client.post("/filtering/suspensions/", {**form(pupil), "pupil": typed})
+        assert response.status_code == 200, typed
+        assert "can be chosen here" in response.content.decode(), typed
+    assert not InternetSuspension.objects.exists()
