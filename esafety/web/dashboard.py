@@ -42,5 +42,11 @@ def dashboard_for(person) -> dict:
         cases = incident_access.team_incidents(person)
         context["incidents_new"] = cases.filter(status=STATUS_NEW).count()
         context["incidents_open"] = cases.exclude(status=STATUS_CLOSED).count()
+        if incident_access.is_leader(person):
+            # New cases whose alert email reached nobody (the log lists them at #unalerted).
+            from esafety.incidents.actions import unalerted
+
+            context["incidents_unalerted"] = unalerted(cases).count()
+            context["unalerted_url"] = reverse("incidents:home") + "#unalerted"
     context["check_url"] = reverse("checks:check") if person.is_staff_member else None
     return context
