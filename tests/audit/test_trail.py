@@ -2,11 +2,13 @@
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from esafety.audit import events
 from esafety.audit.models import AuditEvent, AuditRowIsImmutable
-from esafety.directory import actions
+from esafety.directory import actions, roles
 from esafety.directory.models import Person
+from esafety.incidents.models import Incident
 
 
 @pytest.fixture
@@ -157,6 +159,87 @@ def test_the_head_still_sees_who_reported_an_allegation_about_someone_else(
                               description="A teacher messaged a pupil privately.")
     rows = client_for(headteacher).get("/audit/", {"event_type": "incident_reported"})
     assert [e.actor_label for e in rows.context["page"]] == [dsl.display_name]
+
+
+@pytest.fixture
+def chair(make_person, headteacher):
+    from esafety.incidents.access import settings_for
+
+    person = make_person(roles.GOVERNOR, username="gita", first_name="Gita", last_name="Chair")
+    conf = settings_for(headteacher.school)
+    conf.chair_of_governors = person
+    conf.save()
+    return person
+
+
+@pytest.fixture
+def reported_by_teacher(chair, headteacher, teacher):
+    from esafety.incidents import actions as incidents
+
+    return incidents.incident_report(actor=teacher, kind="staff_misuse",
+                                     description="The head shared pupils' data on a personal "
+                                                 "account.", subject_staff=headteacher)
+
+
+def _shown(client, event_type):
+    """The rows of that kind on the trail page as `client` sees it (its first page)."""
+    return [e for e in client.get("/audit/").context["page"] if e.event_type == event_type]
+
+
+def test_the_accused_head_does_not_see_the_chair_open_the_incident_log(
+        reported_by_teacher, chair, headteacher, dsl, pupil, client_for):
+    """The chair of governors sees only allegations about the head: "the chair viewed the
+    incident log" just after a report says there is one."""
+    from esafety.incidents import actions as incidents
+
+    incidents.incident_report(actor=pupil, kind="cyberbullying", via="pupil",
+                              description="Mean comments in the form chat.")
+    assert client_for(chair).get("/incidents/").status_code == 200
+    assert AuditEvent.objects.filter(event_type="incident_list_viewed", actor=chair).exists()
+    # The DSL's view of the log did not show the allegation: the head still sees it.
+    assert client_for(dsl).get("/incidents/").status_code == 200
+    shown = _shown(client_for(headteacher), "incident_list_viewed")
+    assert [e.actor_id for e in shown] == [dsl.pk]
+    assert "Gita Chair" not in client_for(headteacher).get("/audit/").content.decode()
+
+
+def test_the_accused_head_does_not_see_the_case_team_look_up_the_people_in_it(
+        reported_by_teacher, chair, headteacher, dsl, teacher, pupil, make_person,
+        client_for):
+    from esafety.incidents import actions as incidents
+    from esafety.incidents import rules
+
+    other_pupil = make_person(roles.PUPIL, first_name="Ola", last_name="Other")
+    incidents.investigator_add(actor=chair, incident=reported_by_teacher, person=dsl)
+    incidents.involvement_set(actor=dsl, incident=reported_by_teacher, person=pupil,
+                              part=rules.PART_WITNESS)
+    dsl_client = client_for(dsl)
+    # The reporter's history (it lists the allegation), the witness's record: hidden.
+    assert dsl_client.get(f"/incidents/people/{teacher.pk}/").status_code == 200
+    for someone in (pupil, other_pupil):
+        assert dsl_client.get(f"/people/{someone.pk}/").status_code == 200
+    head = client_for(headteacher)
+    assert _shown(head, "person_chronology_viewed") == []
+    viewed = [e.object_id for e in _shown(head, "person_viewed")]
+    assert viewed == [str(other_pupil.pk)]  # a pupil with no part in it: shown
+    # Once the allegation is closed, what the DSL does from then on is shown again; what
+    # they did while it was open stays hidden.
+    Incident.objects.filter(pk=reported_by_teacher.pk).update(status="closed",
+                                                              closed_at=timezone.now())
+    assert dsl_client.get(f"/people/{pupil.pk}/").status_code == 200
+    viewed = [e.object_id for e in _shown(head, "person_viewed")]
+    assert viewed == [str(pupil.pk), str(other_pupil.pk)]
+    assert AuditEvent.objects.filter(event_type="person_viewed", actor=dsl,
+                                     object_id=str(pupil.pk)).count() == 2
+
+
+def test_someone_outside_the_case_looking_at_the_reporter_is_still_shown(
+        reported_by_teacher, headteacher, online_safety_lead, teacher, client_for):
+    assert client_for(online_safety_lead).get(
+        f"/incidents/people/{teacher.pk}/").status_code == 200
+    shown = _shown(client_for(headteacher), "person_chronology_viewed")
+    assert [(e.actor_id, e.object_id) for e in shown] == [(online_safety_lead.pk,
+                                                            str(teacher.pk))]
 
 
 # --- plain English ----------------------------------------------------------------------
