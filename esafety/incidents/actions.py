@@ -45,6 +45,7 @@ from esafety.incidents.models import (
     TakedownRequest,
     as_utc,
     chained_state,
+    head_problem,
     move_head,
     state_seal,
 )
@@ -80,6 +81,13 @@ def _append(incident: Incident, *, actor, kind: str, data: dict | None = None,
     last = (IncidentEvent.objects.filter(incident=incident).order_by("-seq")
             .values("seq", "hash").first())
     data = dict(data or {})
+    # The head must name the last event: if events were cut off the end (or the head
+    # removed or forged), say so in this event, so moving the head on does not hide it.
+    head = (IncidentChainHead.objects.filter(incident_id=incident.pk)
+            .values("seq", "hash", "seal").first())
+    problem = head_problem(incident.pk, head, (last["seq"], last["hash"]) if last else None)
+    if problem:
+        data["head_problem"] = problem
     # The whole sealed state (the incident and every row of the log that hangs off it), read
     # from the database, so whatever this action changed is sealed with it.
     current = chained_state(incident)

@@ -25,7 +25,7 @@ from esafety.incidents.models import (
     chained_state,
     event_canonical,
     event_hash,
-    head_seal,
+    head_problem,
     move_head,
     state_seal,
 )
@@ -74,7 +74,13 @@ def verify_incident(incident: Incident) -> IncidentCheck:
             recorded[event.data.get("evidence")] = event.data.get("sha256")
         if event.kind in MIGRATION_KINDS:
             check.problems.extend(_before_keying(event))
-    check.problems.extend(_head_problems(incident, head, at_head, check.events))
+        if (event.data or {}).get("head_problem"):
+            # Found by esafety when it added this event (the head then moved on past it).
+            check.problems.append(f"before event {event.seq} was added: "
+                                  f"{event.data['head_problem']}")
+    problem = head_problem(incident.pk, head, at_head)
+    if problem:
+        check.problems.append(problem)
     if check.events == 0:
         check.problems.append("its history is missing")
     elif last_seal != state_seal(chained_state(incident)):
@@ -82,23 +88,6 @@ def verify_incident(incident: Incident) -> IncidentCheck:
     for item in Evidence.objects.filter(incident=incident).order_by("pk"):
         check.problems.extend(_check_item(item, recorded, check))
     return check
-
-
-def _head_problems(incident, head: dict | None, last: tuple[int, str] | None,
-                   events: int) -> list[str]:
-    """The sealed record of where the history ends against the events that are there."""
-    if head is None:
-        return ["the record of where its history ends is missing"] if events else []
-    if head["seal"] != head_seal(incident.pk, head["seq"], head["hash"]):
-        return ["the record of where its history ends was altered"]
-    if last is None:
-        return [f"all {head['seq']} events of its history are missing"]
-    if last[0] < head["seq"]:
-        return [f"its history should end at event {head['seq']} but ends at event {last[0]}: "
-                f"the last events were removed"]
-    if last[1] != head["hash"]:
-        return [f"event {head['seq']} is not the one its history ended with"]
-    return []
 
 
 def _before_keying(event: IncidentEvent) -> list[str]:

@@ -285,6 +285,26 @@ def head_seal(incident_id: int, seq: int, hash_: str) -> str:
     return keys.seal(f"incident-head|{incident_id}|{seq}|{hash_}")
 
 
+def head_problem(incident_id: int, head: dict | None, last: tuple[int, str] | None) -> str | None:
+    """What is wrong with an incident's head (a dict of seq, hash and seal, or None) given
+    the (seq, hash) of the history's last event (None: no events), in plain words."""
+    if head is None:
+        return "the record of where its history ends is missing" if last else None
+    if head["seal"] != head_seal(incident_id, head["seq"], head["hash"]):
+        return "the record of where its history ends was altered"
+    if last is None:
+        return f"all {head['seq']} events of its history are missing"
+    if last[0] < head["seq"]:
+        return (f"its history should end at event {head['seq']} but ends at event {last[0]}: "
+                f"the last events were removed")
+    if last[0] > head["seq"]:
+        return (f"its history goes on after event {head['seq']}, where esafety last "
+                f"recorded its end")
+    if last[1] != head["hash"]:
+        return f"event {head['seq']} is not the one its history ended with"
+    return None
+
+
 def move_head(head_model, incident_id: int, seq: int, hash_: str) -> None:
     """Record `seq`/`hash_` as the end of the incident's history. Call in the transaction
     that appends the event (also used by migrations, with the model they hand over)."""

@@ -252,6 +252,34 @@ def test_another_incidents_head_does_not_fit(with_last_notes, reported, outsider
         verify_incident(with_last_notes).problems)
 
 
+@pytest.mark.parametrize("cut", ["events", "events and head", "events, head forged"])
+def test_the_next_action_does_not_hide_events_cut_off_the_end(with_last_notes, dsl, tamper,
+                                                              cut):
+    """esafety moves the head on with every event: an event added after the cut says what
+    it found, so the cut stays visible for good."""
+    end = _last_seq(with_last_notes)
+    new_end = IncidentEvent.objects.get(incident=with_last_notes, seq=end - 2)
+    with tamper():
+        _raw("DELETE FROM incidents_incidentevent WHERE incident_id = %s AND seq > %s",
+             [with_last_notes.pk, new_end.seq])
+        if cut == "events and head":
+            _raw("DELETE FROM incidents_incidentchainhead WHERE incident_id = %s",
+                 [with_last_notes.pk])
+        if cut == "events, head forged":
+            _raw("UPDATE incidents_incidentchainhead SET seq = %s, hash = %s, seal = %s "
+                 "WHERE incident_id = %s", [new_end.seq, new_end.hash, "0" * 64,
+                                            with_last_notes.pk])
+    actions.incident_note(actor=dsl, incident=with_last_notes, text="A later note.")
+    found = {
+        "events": f"its history should end at event {end} but ends at event {end - 2}: "
+                  f"the last events were removed",
+        "events and head": "the record of where its history ends is missing",
+        "events, head forged": "the record of where its history ends was altered",
+    }[cut]
+    problems = verify_incident(with_last_notes).problems
+    assert problems == [f"before event {end - 1} was added: {found}"]
+
+
 def test_the_database_refuses_to_remove_or_rewind_a_head(with_last_notes):
     from django.db import DatabaseError, connection, transaction
 
