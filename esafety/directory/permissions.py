@@ -1,15 +1,36 @@
-"""Who may give which role: the one table (issue 10 "Nobody climbs").
+"""Who may do what: the one permission table, and who may give which role.
 
-Nobody gives a role above their own. The senior and safeguarding roles
-(`roles.PROTECTED_ROLES`: headteacher, assistant head, DSL, online safety lead, governor)
-are given and taken away only by the headteacher or the service operator (a Django
-superuser, or the command line), never by an import; each change is audited by the
-action that makes it (`actions.person_role_change`).
+For helpers converting their apps (issue 11): check a capability, never a role set.
 
-The same table decides who may act on someone's record at all (record them as a leaver,
-restore their access, change their role): you may act on a person only if you could have
-given them their role. So a business manager cannot record the headteacher as a leaver.
+    permissions.require(actor, "suspend_internet", school, what="suspend internet access")
+        # actions: raises NotAllowed ("your role cannot ...", "that belongs to another school")
+    permissions.require(request.user, "manage_filtering", hide=True)
+        # views: a 404, as require_role did (a page's existence is need-to-know)
+    permissions.allowed(user, "view_filtering_logs")      # bool, superuser/system may
+    permissions.role_may(user.role, "manage_people")     # bool on the role alone (no superuser)
+    permissions.roles_with("investigate")                 # the roles, for querysets
+
+Capabilities for filtering: use_filtering, request_unblock, approve_unblock (the roles a
+school may name as approvers; the school's filtering settings still choose among them),
+manage_filtering, view_filtering_logs, suspend_internet, lift_incident_suspension.
+For incidents: report_concern, view_own_reports, view_incident_log (+ designated person),
+investigate (may be named investigator / designated person / given access), view_allegations
+(+ chair of governors when the head is accused), override_sanction, change_incident_settings,
+view_governors_report. Add a capability by a narrow edit to TABLE, in the school's words,
+and to tests/directory/permission_table.txt.
+
+Who may give which role (issue 10 "Nobody climbs"): nobody gives a role above their own.
+The senior and safeguarding roles (`roles.PROTECTED_ROLES`: headteacher, assistant head,
+DSL, online safety lead, governor) are given and taken away only by the headteacher or the
+service operator (a Django superuser, or the command line), never by an import; each change
+is audited by the action that makes it (`actions.person_role_change`).
+
+The same grant table decides who may act on someone's record at all (record them as a
+leaver, restore their access, change their role): you may act on a person only if you could
+have given them their role. So a business manager cannot record the headteacher as a leaver.
 """
+
+from django.http import Http404
 
 from esafety.directory import roles
 from esafety.errors import NotAllowed
@@ -18,6 +39,11 @@ from esafety.errors import NotAllowed
 _EVERYDAY_ROLES = frozenset({roles.TEACHER, roles.SUPPORT_STAFF, roles.SUPPLY_TEACHER,
                              roles.TRAINEE, roles.VISITOR, roles.PUPIL, roles.PARENT})
 ALL_ROLES = frozenset(roles.ROLE_LABELS)
+_PEOPLE_MANAGERS = frozenset({roles.HEADTEACHER, roles.BUSINESS_MANAGER, roles.IT_MANAGER})
+_LEADERS = frozenset({roles.DSL, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER})
+_POLICY_LEADS = frozenset({roles.HEADTEACHER, roles.ONLINE_SAFETY_LEAD})
+_PAPER_SIGNATURES = frozenset({roles.HEADTEACHER, roles.ASSISTANT_HEAD, roles.ONLINE_SAFETY_LEAD,
+                               roles.BUSINESS_MANAGER})
 
 # role -> the roles someone holding it may give (and take away). Roles not listed give none.
 GRANTS: dict[str, frozenset[str]] = {
@@ -25,6 +51,113 @@ GRANTS: dict[str, frozenset[str]] = {
     roles.BUSINESS_MANAGER: _EVERYDAY_ROLES,
     roles.IT_MANAGER: _EVERYDAY_ROLES,
 }
+
+# capability -> the roles that may do it. Data: every change shows in review
+# (tests/directory/test_permission_table.py compares it with permission_table.txt).
+# Where a school's settings also name someone (the designated person, the chair of
+# governors, the unblock approvers), the comment says so and the app's access helper adds it.
+TABLE: dict[str, frozenset[str]] = {
+    # Incidents (002, 004): nobody is ever prevented from telling someone about harm.
+    "report_concern": ALL_ROLES,
+    "view_own_reports": ALL_ROLES,
+    # The school's incident log (allegations aside); also the designated person.
+    "view_incident_log": _LEADERS,
+    # May be named investigator or designated person, or given access to an allegation.
+    "investigate": roles.SENIOR_ROLES,
+    # Owns allegations against staff; the chair of governors when the head is accused.
+    "view_allegations": frozenset({roles.HEADTEACHER}),
+    # Records a sanction the rules refuse, with reasons (004 Appendix I).
+    "override_sanction": frozenset({roles.HEADTEACHER}),
+    "change_incident_settings": frozenset({roles.HEADTEACHER, roles.DSL}),
+    "view_governors_report": _LEADERS | {roles.GOVERNOR},
+    # People.
+    "view_people": _PEOPLE_MANAGERS | roles.SENIOR_ROLES,
+    "manage_people": _PEOPLE_MANAGERS,
+    "import_people": _PEOPLE_MANAGERS,
+    "record_leaver": _PEOPLE_MANAGERS,
+    "manage_guests": _PEOPLE_MANAGERS,
+    # Which roles each may give: GRANTS above.
+    "grant_role": frozenset(GRANTS),
+    "change_school_settings": frozenset({roles.HEADTEACHER}),
+    # Policies and acceptable use agreements (004).
+    "read_policies": roles.STAFF_ROLES | {roles.GOVERNOR},
+    "manage_policies": _POLICY_LEADS,
+    "view_compliance": _POLICY_LEADS,
+    "record_paper_signature": _PAPER_SIGNATURES,
+    # The agreements page: those who see who signed, or record paper signatures.
+    "view_agreements": _POLICY_LEADS | _PAPER_SIGNATURES,
+    # Audit trail (also the history on a person's record).
+    "view_audit_trail": frozenset({roles.HEADTEACHER}),
+    # Warned when the audit trail's integrity check finds something; may run the check.
+    "see_history_warning": frozenset({roles.HEADTEACHER, roles.DSL}),
+    # Check a message (003 App. 1): staff and guests before sending; pupils too, so a
+    # worrying message they received reaches the DSL. Parents and governors have no school mail.
+    "check_messages": roles.STAFF_ROLES | roles.GUEST_ROLES | {roles.PUPIL},
+    # Let a pupil email one more address (004 §3.2.3).
+    "approve_pupil_recipients": roles.STAFF_ROLES,
+    # Web filtering (005).
+    "use_filtering": roles.STAFF_ROLES,
+    "request_unblock": roles.STAFF_ROLES,
+    # The roles a school may name as unblock approvers; its filtering settings choose which.
+    "approve_unblock": roles.STAFF_ROLES,
+    "manage_filtering": frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,
+                                   roles.HEADTEACHER}),
+    "view_filtering_logs": frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,
+                                      roles.HEADTEACHER, roles.DSL, roles.ASSISTANT_HEAD}),
+    # See, make and lift internet suspensions (the filtering policy names them).
+    "suspend_internet": frozenset({roles.DSL, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER,
+                                   roles.IT_MANAGER}),
+    # Lift a suspension an incident's sanction made (with a reason).
+    "lift_incident_suspension": frozenset({roles.DSL, roles.HEADTEACHER}),
+}
+
+
+def roles_with(capability: str) -> frozenset[str]:
+    """The roles that may do `capability` (KeyError for a capability the table lacks)."""
+    return TABLE[capability]
+
+
+def role_may(role: str | None, capability: str) -> bool:
+    """Whether the role alone may do it: no superuser rule (navigation, page links)."""
+    return role in TABLE[capability]
+
+
+def _school_id(school) -> int | None:
+    return school if school is None or isinstance(school, int) else school.pk
+
+
+def allowed(actor, capability: str, school=None) -> bool:
+    """Whether `actor` may do `capability` (in `school`, a School or its id, when given).
+
+    No actor (the system itself, the command line) and the service operator (a superuser)
+    may do anything; someone not signed in may do nothing.
+    """
+    roles_allowed = TABLE[capability]
+    if is_operator(actor):
+        return True
+    if not getattr(actor, "is_authenticated", True):
+        return False
+    if actor.role not in roles_allowed:
+        return False
+    school_id = _school_id(school)
+    return school_id is None or actor.school_id == school_id
+
+
+def require(actor, capability: str, school=None, *, what: str = "do that",
+            hide: bool = False) -> None:
+    """Raise unless `actor` may do `capability` (see `allowed`).
+
+    Actions raise NotAllowed, which the views show as a message: "your role cannot {what}",
+    or "that belongs to another school". Pages pass hide=True and get a 404 instead of a
+    403: a screen's existence is need-to-know too.
+    """
+    if allowed(actor, capability, school):
+        return
+    if hide:
+        raise Http404("not available")
+    if actor.role not in TABLE[capability]:
+        raise NotAllowed(f"your role cannot {what}")
+    raise NotAllowed("that belongs to another school")
 
 # Who may be named the subject of an allegation and still hold sway over the people who
 # would hear it: while they are, they cannot change these people's role or record them

@@ -52,18 +52,29 @@ ADULT_ROLES = STAFF_ROLES | GUEST_ROLES | {GOVERNOR}
 # service operator) gives or takes them away, never an import.
 PROTECTED_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD, GOVERNOR})
 
-# Who may do what. Kept as data so a reader can see the whole access model at once.
-CAN_VIEW_COMPLIANCE = frozenset({HEADTEACHER, ONLINE_SAFETY_LEAD})
-CAN_RECORD_PAPER_SIGNATURE = frozenset(
-    {HEADTEACHER, ASSISTANT_HEAD, ONLINE_SAFETY_LEAD, BUSINESS_MANAGER}
-)
-CAN_MANAGE_POLICIES = frozenset({HEADTEACHER, ONLINE_SAFETY_LEAD})
-CAN_MANAGE_PEOPLE = frozenset({HEADTEACHER, BUSINESS_MANAGER, IT_MANAGER})
-CAN_VIEW_AUDIT = frozenset({HEADTEACHER})
-# Check a message (003 App. 1): staff and guests before sending; pupils too, so a worrying
-# message they received reaches the DSL (the check page speaks plainly to them).
-CAN_CHECK_MESSAGES = STAFF_ROLES | GUEST_ROLES | {PUPIL}
+# Who may do what lives in permissions.TABLE (capabilities in the school's words). These old
+# names are read from it while the other apps move to capabilities; remove once no one uses them.
+_MOVED_TO_PERMISSIONS = {
+    "CAN_VIEW_COMPLIANCE": "view_compliance",
+    "CAN_RECORD_PAPER_SIGNATURE": "record_paper_signature",
+    "CAN_MANAGE_POLICIES": "manage_policies",
+    "CAN_MANAGE_PEOPLE": "manage_people",
+    "CAN_VIEW_AUDIT": "view_audit_trail",
+    "CAN_CHECK_MESSAGES": "check_messages",
+}
 
+
+def __getattr__(name: str):
+    # Read lazily: permissions imports this module for the vocabulary.
+    if name in _MOVED_TO_PERMISSIONS:
+        from esafety.directory.permissions import roles_with
+
+        return roles_with(_MOVED_TO_PERMISSIONS[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# Everyone who may be involved in an incident or a check: staff, guests and pupils.
+INVOLVED_ROLES = STAFF_ROLES | GUEST_ROLES | {PUPIL}
 # Roles the staff CSV may carry (pupils and parents have their own files).
 STAFF_FILE_ROLES = STAFF_ROLES | GUEST_ROLES | {GOVERNOR}
 
