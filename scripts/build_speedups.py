@@ -2,7 +2,8 @@
 
     python scripts/build_speedups.py [--quiet]
 
-Run by scripts/python-env.sh, so `bash scripts/demo` and `bash scripts/test` build it. Uses
+Run by scripts/python-env.sh, so `bash scripts/demo` and `bash scripts/test` build it, and by
+tests/conftest.py at the start of every test run, so `uv run pytest` on a fresh clone does. Uses
 the interpreter's own compiler settings (sysconfig) and the C compiler and Python headers
 a machine of this kind has; without them it says so and exits 0, and the classifier scores
 with numpy or pure Python instead (the same answers, within 1e-9). The module carries the

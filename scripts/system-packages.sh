@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages esafety needs beside Python: WeasyPrint's Pango for PDFs,
-# and for the test suite a real Chromium, Squid, squidGuard and PostgreSQL.
+# and for the test suite a real Chromium, Squid, squidGuard, PostgreSQL and a C compiler.
 # Usage: scripts/system-packages.sh [runtime|test]
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "${1:-runtime}" = test ]; then
-  want+=(chromium squid squidguard postgresql python3 openssl)
+  # gcc, libc6-dev and python3-dev: the tests check the classifier's compiled scoring.
+  want+=(chromium squid squidguard postgresql python3 openssl gcc libc6-dev python3-dev)
 fi
 missing=()
 for pkg in "${want[@]}"; do

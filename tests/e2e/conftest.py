@@ -9,6 +9,7 @@ unit tests in tests/audit prove the triggers work).
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,16 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
-pytestmark = pytest.mark.e2e
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    # Every test in this folder drives the browser: `-m e2e` selects them all, and the
+    # PostgreSQL run (`-m "not e2e and not squid"`) leaves them all out. (A pytestmark here
+    # would mark only this conftest's own module, not the test files.)
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(autouse=True)

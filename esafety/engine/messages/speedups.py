@@ -1,6 +1,8 @@
 """The classifier's optional compiled loops (_speedups.c), when built from this source.
 
-scripts/build_speedups.py compiles _speedups.c next to it (both README commands run it).
+scripts/build_speedups.py compiles _speedups.c next to it (both README commands run it, and
+so does every test run). It is never built here, at import: a server does not run a
+compiler, and its package folder may be read-only.
 `compiled` is the module, or None when it is not built or was built from another version
 of _speedups.c (a stale build is never trusted). Callers fall back to their Python code,
 which gives the same answers and stays the reference the tests compare against.
