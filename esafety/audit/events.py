@@ -1,7 +1,9 @@
-"""One function per kind of audit event, so the vocabulary stays greppable.
+"""The audit trail's writer, `record()`, and the audit app's own events.
 
-Call these inside the action's transaction: the audit row commits or rolls back with
-the change it describes. Every row joins the trail's keyed hash chain (chain.py).
+Each app's `events.py` has one typed function per kind of event and is the only caller
+of `record()` (tests/test_audit_writers.py fails otherwise), so the vocabulary stays
+greppable. Call them inside the action's transaction: the audit row commits or rolls back
+with the change it describes. Every row joins the trail's keyed hash chain (chain.py).
 """
 
 from django.db import models
@@ -46,3 +48,10 @@ def record(*, event_type: str, actor=None, school=None, obj=None, object_type: s
         after=after,
         details=details or {},
     ))
+
+
+def history_checked(*, actor, school, all_in_order: bool, problems: int) -> AuditEvent:
+    """Someone asked for the incident log's and the trail's histories to be checked."""
+    return record(event_type="history_checked", actor=actor, school=school,
+                  object_type="integritycheck", object_label="History check",
+                  details={"all_in_order": all_in_order, "problems": problems})

@@ -16,10 +16,8 @@ from django.utils import timezone
 from esafety import keys
 from esafety.audit import events
 from esafety.audit.models import IntegrityCheck
-from esafety.directory import roles
+from esafety.directory import permissions
 
-# Who is warned, and may run the check (issue 10 §6: "the head and DSL").
-WARNED_ROLES = frozenset({roles.HEADTEACHER, roles.DSL})
 CHECK_EVERY = datetime.timedelta(days=1)
 MAX_KEPT = 500  # findings kept in one check's record
 
@@ -72,9 +70,8 @@ def run_check(*, school, how: str, actor=None, incidents=None, trail=None) -> In
     with transaction.atomic():
         check.save()
         if how == IntegrityCheck.ON_DEMAND:
-            events.record(event_type="history_checked", actor=actor, school=school,
-                          object_type="integritycheck", object_label="History check",
-                          details={"all_in_order": check.ok, "problems": len(problems)})
+            events.history_checked(actor=actor, school=school, all_in_order=check.ok,
+                                   problems=len(problems))
     return check
 
 
@@ -84,7 +81,7 @@ def latest(school) -> IntegrityCheck | None:
 
 def may_check(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.school_id
-                and user.role in WARNED_ROLES)
+                and permissions.role_may(user.role, "see_history_warning"))
 
 
 def current_for(user, *, run_if_due: bool = True) -> IntegrityCheck | None:

@@ -4,9 +4,9 @@ import re
 
 from django.db import IntegrityError, transaction
 
-from esafety.audit import events
+from esafety.checks import events
 from esafety.checks.models import ApprovedRecipient, Correspondent
-from esafety.directory import roles
+from esafety.directory import permissions, roles
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 
 _ADDRESS = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -23,7 +23,7 @@ def clean_address(value: str) -> str:
 
 
 def _require_staff_of(actor, school):
-    if actor is None or not (actor.is_superuser or actor.role in roles.STAFF_ROLES):
+    if actor is None or not permissions.allowed(actor, "approve_pupil_recipients"):
         raise NotAllowed("only school staff can change approved recipients")
     if not actor.is_superuser and actor.school_id != school.pk:
         raise NotAllowed("that person is not in your school")
@@ -43,18 +43,14 @@ def approved_recipient_add(*, actor, pupil, address: str, note: str = "") -> App
                     added_by=actor if getattr(actor, "pk", None) else None)
         except IntegrityError:
             raise Conflict(f"{address} is already approved for {pupil.display_name}") from None
-        events.record(event_type="approved_recipient_added", actor=actor, obj=approved,
-                      school=pupil.school,
-                      after={"pupil": pupil.username, "address": address, "note": note[:200]})
+        events.approved_recipient_added(actor=actor, approved=approved)
     return approved
 
 
 def approved_recipient_remove(*, actor, approved: ApprovedRecipient) -> None:
     _require_staff_of(actor, approved.school)
     with transaction.atomic():
-        before = {"pupil": approved.pupil.username, "address": approved.address}
-        events.record(event_type="approved_recipient_removed", actor=actor, obj=approved,
-                      school=approved.school, before=before)
+        events.approved_recipient_removed(actor=actor, approved=approved)
         approved.delete()
 
 
@@ -70,6 +66,5 @@ def correspondent_add(*, actor, school, address: str, note: str = "") -> Corresp
                     added_by=actor if getattr(actor, "pk", None) else None)
         except IntegrityError:
             raise Conflict(f"{address} is already a known correspondent") from None
-        events.record(event_type="correspondent_added", actor=actor, obj=known, school=school,
-                      after={"address": address, "note": note[:200]})
+        events.correspondent_added(actor=actor, correspondent=known)
     return known

@@ -5,8 +5,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from esafety.audit import events
-from esafety.directory import permissions, roles
+from esafety.audit.events import snapshot
+from esafety.directory import events, permissions, roles
 from esafety.directory.access import check_actor
 from esafety.directory.models import Person
 from esafety.errors import Conflict, InvalidInput, NotAllowed
@@ -16,10 +16,17 @@ PERSON_FIELDS = ["username", "first_name", "last_name", "email", "role", "extern
 
 
 def person_snapshot(person: Person) -> dict:
-    data = events.snapshot(person, PERSON_FIELDS)
+    data = snapshot(person, PERSON_FIELDS)
     if person.pk and person.role == roles.PARENT:
         data["children"] = sorted(c.external_id or c.username for c in person.children.all())
     return data
+
+
+def person_view(*, actor: Person, person: Person) -> None:
+    """Someone opened a person's record. Records about children are need-to-know: who
+    looked at a pupil's is itself recorded."""
+    if person.is_pupil:
+        events.person_viewed(actor=actor, person=person)
 
 
 def person_leave(*, actor, person: Person, left_on: datetime.date | None = None) -> Person:
@@ -45,8 +52,8 @@ def person_leave(*, actor, person: Person, left_on: datetime.date | None = None)
         if left_on <= today:
             person.is_active = False
         person.save(update_fields=["left_on", "is_active"])
-        events.record(event_type="person_left", actor=actor, obj=person, before=before,
-                      after=person_snapshot(person))
+        events.person_left(actor=actor, person=person, before=before,
+                           after=person_snapshot(person))
     return person
 
 
@@ -60,8 +67,8 @@ def person_reinstate(*, actor, person: Person) -> Person:
         person.left_on = None
         person.is_active = True
         person.save(update_fields=["left_on", "is_active"])
-        events.record(event_type="person_reinstated", actor=actor, obj=person, before=before,
-                      after=person_snapshot(person))
+        events.person_reinstated(actor=actor, person=person, before=before,
+                                 after=person_snapshot(person))
     return person
 
 
@@ -85,8 +92,7 @@ def guest_add(*, actor, school, role: str, first_name: str, last_name: str, emai
         else:
             person.set_unusable_password()
         person.save()
-        events.record(event_type="guest_added", actor=actor, obj=person,
-                      after=person_snapshot(person))
+        events.guest_added(actor=actor, guest=person, after=person_snapshot(person))
     return person
 
 
@@ -99,8 +105,8 @@ def guest_extend(*, actor, person: Person, expires_at: datetime.datetime) -> Per
         before = person_snapshot(person)
         person.access_expires_at = expires_at
         person.save(update_fields=["access_expires_at"])
-        events.record(event_type="guest_access_changed", actor=actor, obj=person, before=before,
-                      after=person_snapshot(person))
+        events.guest_access_changed(actor=actor, guest=person, before=before,
+                                    after=person_snapshot(person))
     return person
 
 
@@ -135,11 +141,8 @@ def person_role_change(*, actor, person: Person, role: str,
         person.role = role
         person.access_expires_at = expires
         person.save(update_fields=["role", "role_kind", "access_expires_at"])
-        events.record(event_type="role_changed", actor=actor, obj=person, before=before,
-                      after=person_snapshot(person),
-                      details={"from": old_role, "to": role,
-                               "senior_or_safeguarding": bool(
-                                   {old_role, role} & roles.PROTECTED_ROLES)})
+        events.role_changed(actor=actor, person=person, old_role=old_role, before=before,
+                            after=person_snapshot(person))
     return person
 
 
@@ -170,8 +173,7 @@ def school_update(*, actor, school, **changes):
     """Change the school's own settings (its name, when its year starts, its mail domains)."""
     from esafety.directory.models import School
 
-    check_actor(actor, allowed={roles.HEADTEACHER}, school_id=school.id,
-                what="change the school's settings")
+    permissions.require(actor, "change_school_settings", school, what="change the school's settings")
     unknown = set(changes) - set(SCHOOL_FIELDS)
     if unknown:
         raise InvalidInput(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -183,10 +185,10 @@ def school_update(*, actor, school, **changes):
         raise InvalidInput("the school year must start on a real day of the year") from None
     with transaction.atomic():
         school = School.objects.select_for_update().get(pk=school.pk)
-        before = events.snapshot(school, SCHOOL_FIELDS)
+        before = snapshot(school, SCHOOL_FIELDS)
         for name, value in changes.items():
             setattr(school, name, value)
         school.save()
-        events.record(event_type="school_settings_changed", actor=actor, obj=school, school=school,
-                      before=before, after=events.snapshot(school, SCHOOL_FIELDS))
+        events.school_settings_changed(actor=actor, school=school, before=before,
+                                       after=snapshot(school, SCHOOL_FIELDS))
     return school

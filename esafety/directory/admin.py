@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from esafety.audit import events
+from esafety.audit.events import snapshot
+from esafety.directory import events
 from esafety.directory.actions import person_snapshot
 from esafety.directory.models import Person, School, Trust
 
@@ -16,8 +17,8 @@ class SchoolAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        events.record(event_type="school_changed" if change else "school_added", actor=request.user,
-                      obj=obj, school=obj, after=events.snapshot(obj, list(form.changed_data)))
+        events.school_saved_in_admin(actor=request.user, school=obj, created=not change,
+                                     after=snapshot(obj, list(form.changed_data)))
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -35,8 +36,8 @@ class PersonAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = person_snapshot(Person.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
-        events.record(event_type="person_changed_in_admin" if change else "person_added_in_admin",
-                      actor=request.user, obj=obj, before=before, after=person_snapshot(obj))
+        events.person_saved_in_admin(actor=request.user, person=obj, created=not change,
+                                     before=before, after=person_snapshot(obj))
 
     def has_delete_permission(self, request, obj=None):
         return False

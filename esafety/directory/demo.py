@@ -229,11 +229,9 @@ class DemoBuilder:
             person=person, version=version, decision=decision, decided_at=when,
             school_year_start=person.school.school_year_start(when.date()) if person.is_pupil else None,
             **kwargs)
-        from esafety.audit import events
-        events.record(event_type=f"aup_{decision}", actor=kwargs.get("recorded_by") or person,
-                      obj=answer, school=person.school,
-                      object_label=f"{person.display_name}: {version}",
-                      details={"method": answer.method, "source": "demo"})
+        from esafety.policies import events
+        events.aup_answered(actor=kwargs.get("recorded_by") or person, answer=answer,
+                            details={"method": answer.method, "source": "demo"})
         return answer
 
     def acceptances(self, school, versions, staff, pupils, parents, guests, business_manager):

@@ -18,8 +18,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from esafety.audit import events
-from esafety.directory import permissions, roles
+from esafety.audit.events import snapshot
+from esafety.directory import events, permissions, roles
 from esafety.directory.actions import PERSON_FIELDS, person_snapshot, unique_username
 from esafety.directory.models import Person, School
 
@@ -335,19 +335,18 @@ def import_people(data: bytes, *, school: School, kind: str, actor=None,
             after = person_snapshot(person)
             if is_new:
                 result.added += 1
-                events.record(event_type="person_imported", actor=actor, obj=person, school=school,
-                              after=after, details={"row": row.number, "kind": kind})
+                events.person_imported(actor=actor, person=person, after=after,
+                                       row=row.number, kind=kind)
             elif after != before:
                 result.updated += 1
-                events.record(event_type="person_updated_by_import", actor=actor, obj=person,
-                              school=school, before=before, after=after,
-                              details={"row": row.number, "kind": kind})
+                events.person_updated_by_import(actor=actor, person=person, before=before,
+                                                after=after, row=row.number, kind=kind)
             else:
                 result.unchanged += 1
             if leaving_now and (before is None or not before.get("left_on")):
                 result.left += 1
-                events.record(event_type="person_left", actor=actor, obj=person, school=school,
-                              after=after, details={"source": f"{kind} import, row {row.number}"})
+                events.person_left(actor=actor, person=person, after=after,
+                                   details={"source": f"{kind} import, row {row.number}"})
             result.people.append(person)
         in_file = {row.values["external_id"] for row in rows}
         result.not_in_file = sum(1 for ext, p in existing.items()
@@ -378,7 +377,7 @@ def _row_changes(person: Person, row: _Row, today: datetime.date) -> bool:
     before = person_snapshot(person)
     shadow = copy.copy(person)
     _apply_row(shadow, values, wanted_username, before, today)
-    if events.snapshot(shadow, PERSON_FIELDS) != events.snapshot(person, PERSON_FIELDS):
+    if snapshot(shadow, PERSON_FIELDS) != snapshot(person, PERSON_FIELDS):
         return True
     if children is not None:
         return sorted(c.pk for c in children) != sorted(

@@ -64,9 +64,24 @@ def _safe_date(year: int, month: int, day: int) -> datetime.date:
             day -= 1
 
 
-class PersonManager(UserManager):
+class PersonQuerySet(models.QuerySet):
     def in_school(self, school):
         return self.filter(school=school)
+
+    def current(self):
+        """People who can use the systems now: active, not left, and (guests) not expired.
+
+        The query twin of `Person.can_use_systems`; the one place this is written.
+        """
+        now = timezone.now()
+        return self.filter(
+            models.Q(is_active=True),
+            models.Q(left_on__isnull=True) | models.Q(left_on__gt=timezone.localdate(now)),
+            models.Q(access_expires_at__isnull=True) | models.Q(access_expires_at__gt=now))
+
+
+class PersonManager(UserManager.from_queryset(PersonQuerySet)):  # type: ignore[misc]
+    pass
 
 
 class Person(AbstractUser):

@@ -2,16 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from esafety.audit import events
-from esafety.audit.models import AuditEvent
-from esafety.directory import actions, permissions, picker, roles
-from esafety.directory.access import get_person_for_user, require_role
+from esafety.directory import actions, permissions, picker, selectors
+from esafety.directory.access import get_person_for_user
 from esafety.directory.forms import (
     GuestForm,
     ImportForm,
@@ -21,12 +18,10 @@ from esafety.directory.forms import (
     SchoolSettingsForm,
 )
 from esafety.directory.importing import OPTIONAL, REQUIRED, ImportFailed, import_people
-from esafety.directory.models import Person
 from esafety.errors import EsafetyError
 from esafety.policies import status
 from esafety.policies.middleware import gate_exempt
 
-CAN_SEE_PEOPLE = roles.CAN_MANAGE_PEOPLE | roles.SENIOR_ROLES
 # Searches one person may make a minute: plenty for typing, too few to walk the whole roll.
 SEARCHES_PER_MINUTE = 120
 
@@ -55,46 +50,35 @@ def people_search(request):
 
 @login_required
 def people(request):
-    require_role(request.user, CAN_SEE_PEOPLE)
+    permissions.require(request.user, "view_people", hide=True)
     form = PeopleFilterForm(request.GET or None)
-    found = Person.objects.filter(school_id=request.user.school_id)
     data = form.cleaned_data if form.is_valid() else {}
-    if not data.get("include_leavers"):
-        today = timezone.localdate()
-        found = (found.filter(is_active=True).filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
-                 .filter(Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now())))
-    if data.get("role"):
-        found = found.filter(role=data["role"])
-    if data.get("year_group"):
-        found = found.filter(year_group=int(data["year_group"]), role=roles.PUPIL)
-    if data.get("q"):
-        for word in data["q"].split():
-            found = found.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word)
-                                 | Q(username__icontains=word))
-    page = Paginator(found.order_by("last_name", "first_name"), 50).get_page(request.GET.get("page"))
+    found = selectors.people_for_list(request.user,
+                                      include_leavers=bool(data.get("include_leavers")),
+                                      role=data.get("role") or "",
+                                      year_group=data.get("year_group"), q=data.get("q") or "")
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "directory/people.html", {
         "form": form, "page": page, "query": query.urlencode(),
-        "can_manage": request.user.role in roles.CAN_MANAGE_PEOPLE,
+        "can_manage": permissions.role_may(request.user.role, "manage_people"),
     })
 
 
 @login_required
 def person_detail(request, pk):
-    require_role(request.user, CAN_SEE_PEOPLE)
+    permissions.require(request.user, "view_people", hide=True)
     person = get_person_for_user(request.user, pk)
-    if person.is_pupil:
-        # Records about children are need-to-know: who looked is itself recorded.
-        events.record(event_type="person_viewed", actor=request.user, obj=person)
+    actions.person_view(actor=request.user, person=person)
     role_form = RoleForm(actor=request.user, person=person)
-    history = AuditEvent.objects.filter(school_id=request.user.school_id, object_type="person",
-                                        object_id=str(person.pk))[:20]
+    history = selectors.person_history(request.user, person)
     return render(request, "directory/person.html", {
         "person": person, "standing": status.standing(person),
         "children": person.children.all(), "parents": person.parents.all(),
-        "history": history if request.user.role in roles.CAN_VIEW_AUDIT else None,
-        "can_manage": (request.user.role in roles.CAN_MANAGE_PEOPLE
+        "history": (history if permissions.role_may(request.user.role, "view_audit_trail")
+                    else None),
+        "can_manage": (permissions.role_may(request.user.role, "manage_people")
                        and permissions.may_manage(request.user, person)),
         "leaver_form": LeaverForm(),
         "role_form": role_form if role_form.fields["role"].choices else None,
@@ -104,7 +88,7 @@ def person_detail(request, pk):
 @require_POST
 @login_required
 def person_leave(request, pk):
-    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    permissions.require(request.user, "record_leaver", hide=True)
     person = get_person_for_user(request.user, pk)
     form = LeaverForm(request.POST)
     if not form.is_valid():
@@ -125,7 +109,7 @@ def person_leave(request, pk):
 @require_POST
 @login_required
 def person_reinstate(request, pk):
-    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    permissions.require(request.user, "record_leaver", hide=True)
     person = get_person_for_user(request.user, pk)
     try:
         actions.person_reinstate(actor=request.user, person=person)
@@ -140,7 +124,7 @@ def person_reinstate(request, pk):
 @login_required
 def person_role(request, pk):
     """Give someone another role: the grant table decides which (permissions.GRANTS)."""
-    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    permissions.require(request.user, "grant_role", hide=True)
     person = get_person_for_user(request.user, pk)
     form = RoleForm(request.POST, actor=request.user, person=person)
     if not form.is_valid():
@@ -161,7 +145,7 @@ def person_role(request, pk):
 
 @login_required
 def guest_new(request):
-    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    permissions.require(request.user, "manage_guests", hide=True)
     form = GuestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -181,7 +165,7 @@ def guest_new(request):
 
 @login_required
 def school_settings(request):
-    require_role(request.user, {roles.HEADTEACHER})
+    permissions.require(request.user, "change_school_settings", hide=True)
     school = request.user.school
     form = SchoolSettingsForm(request.POST or None, initial={
         "name": school.name, "year_start_day": school.year_start_day,
@@ -200,7 +184,7 @@ def school_settings(request):
 @login_required
 def people_import(request):
     """Upload a MIS export: every problem listed by row, nothing imported unless all is well."""
-    require_role(request.user, roles.CAN_MANAGE_PEOPLE)
+    permissions.require(request.user, "import_people", hide=True)
     form = ImportForm(request.POST or None, request.FILES or None)
     problems, result = None, None
     if request.method == "POST" and form.is_valid():

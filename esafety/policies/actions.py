@@ -7,12 +7,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from esafety.audit import events
-from esafety.directory import roles
-from esafety.directory.access import check_actor
+from esafety.audit.events import snapshot
+from esafety.directory import permissions, roles
 from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput, NotAllowed
-from esafety.policies import status
+from esafety.policies import events, status
 from esafety.policies.models import Acceptance, PolicyDocument, PolicyVersion
 
 VERSION_FIELDS = ["number", "approved_by", "approved_on", "review_due", "published_at",
@@ -29,8 +28,7 @@ MAX_SCAN_BYTES = 10 * 1024 * 1024
 def policy_document_create(*, actor, school: School, title: str, audience: str = "",
                            responsible_person: Person | None = None,
                            review_every_months: int = 12) -> PolicyDocument:
-    check_actor(actor, allowed=roles.CAN_MANAGE_POLICIES, school_id=school.id,
-                what="manage policies")
+    permissions.require(actor, "manage_policies", school, what="manage policies")
     if audience and audience not in roles.AUDIENCE_LABELS:
         raise InvalidInput(f"unknown audience {audience!r}")
     if audience and PolicyDocument.objects.filter(school=school, audience=audience).exists():
@@ -42,8 +40,8 @@ def policy_document_create(*, actor, school: School, title: str, audience: str =
         document = PolicyDocument.objects.create(
             school=school, title=title, audience=audience, responsible_person=responsible_person,
             review_every_months=review_every_months)
-        events.record(event_type="policy_created", actor=actor, obj=document, school=school,
-                      after=events.snapshot(document, DOCUMENT_FIELDS))
+        events.policy_created(actor=actor, document=document,
+                              after=snapshot(document, DOCUMENT_FIELDS))
     return document
 
 
@@ -52,8 +50,7 @@ def policy_publish(*, actor, document: PolicyDocument, number: str, text: str, a
                    summary_of_changes: str = "", monitoring_notice: str | None = None,
                    published_at: datetime.datetime | None = None) -> PolicyVersion:
     """Publish a new version. For an AUP, everyone in its audience must accept it again."""
-    check_actor(actor, allowed=roles.CAN_MANAGE_POLICIES, school_id=document.school_id,
-                what="publish policies")
+    permissions.require(actor, "manage_policies", document.school_id, what="publish policies")
     if not text.strip():
         raise InvalidInput("the policy text is empty")
     if review_due <= approved_on:
@@ -70,11 +67,10 @@ def policy_publish(*, actor, document: PolicyDocument, number: str, text: str, a
         if monitoring_notice is not None:
             version.monitoring_notice = monitoring_notice
         version.save()
-        events.record(event_type="policy_published", actor=actor, obj=version,
-                      school=document.school,
-                      before=events.snapshot(previous, VERSION_FIELDS) if previous else None,
-                      after=events.snapshot(version, VERSION_FIELDS),
-                      details={"audience": document.audience})
+        events.policy_published(
+            actor=actor, version=version,
+            before=snapshot(previous, VERSION_FIELDS) if previous else None,
+            after=snapshot(version, VERSION_FIELDS))
     return version
 
 
@@ -100,8 +96,8 @@ def acceptance_record(*, actor, person: Person, version: PolicyVersion, decision
         if scanned_form is not None or cosigned_by is not None:
             raise InvalidInput("an online answer has no scanned form or paper co-signature")
     elif method == Acceptance.PAPER:
-        check_actor(actor, allowed=roles.CAN_RECORD_PAPER_SIGNATURE, school_id=person.school_id,
-                    what="record paper signatures")
+        permissions.require(actor, "record_paper_signature", person.school_id,
+                            what="record paper signatures")
         if scanned_form is None:
             raise InvalidInput("attach the scanned, signed form")
         if cosigned_by is not None and not person.parents.filter(pk=cosigned_by.pk).exists():
@@ -123,10 +119,9 @@ def acceptance_record(*, actor, person: Person, version: PolicyVersion, decision
             answer.cosigned_by = cosigned_by
             answer.cosigned_at = decided_at
         answer.save()
-        events.record(event_type=f"aup_{decision}", actor=actor, obj=answer, school=person.school,
-                      object_label=f"{person.display_name}: {version}",
-                      after=events.snapshot(answer, ACCEPTANCE_FIELDS),
-                      details={"method": method, "audience": version.document.audience})
+        events.aup_answered(actor=actor, answer=answer,
+                            after=snapshot(answer, ACCEPTANCE_FIELDS),
+                            details={"method": method, "audience": version.document.audience})
     return answer
 
 
@@ -158,14 +153,12 @@ def acceptance_cosign(*, actor: Person, acceptance: Acceptance) -> Acceptance:
         acceptance = Acceptance.objects.select_for_update().get(pk=acceptance.pk)
         if acceptance.cosigned_by_id:
             raise Conflict(f"already co-signed by {acceptance.cosigned_by.display_name}")
-        before = events.snapshot(acceptance, ACCEPTANCE_FIELDS)
+        before = snapshot(acceptance, ACCEPTANCE_FIELDS)
         acceptance.cosigned_by = actor
         acceptance.cosigned_at = timezone.now()
         # The one permitted change to an answer: the co-signature joins it.
         Acceptance.objects.filter(pk=acceptance.pk).update(
             cosigned_by=actor, cosigned_at=acceptance.cosigned_at)
-        events.record(event_type="aup_cosigned", actor=actor, obj=acceptance,
-                      school=actor.school,
-                      object_label=f"{acceptance.person.display_name}: {acceptance.version}",
-                      before=before, after=events.snapshot(acceptance, ACCEPTANCE_FIELDS))
+        events.aup_cosigned(actor=actor, acceptance=acceptance, before=before,
+                            after=snapshot(acceptance, ACCEPTANCE_FIELDS))
     return acceptance
