@@ -10,8 +10,7 @@ from django.views.decorators.http import require_POST
 from esafety.audit import integrity, selectors
 from esafety.audit.labels import event_label
 from esafety.audit.models import IntegrityCheck
-from esafety.directory import roles
-from esafety.directory.access import require_role
+from esafety.directory import permissions
 
 
 class TrailFilterForm(forms.Form):
@@ -29,7 +28,7 @@ class TrailFilterForm(forms.Form):
 @login_required
 def trail(request):
     """The headteacher's view of the append-only audit trail of their school."""
-    require_role(request.user, roles.CAN_VIEW_AUDIT)
+    permissions.require(request.user, "view_audit_trail", hide=True)
     found = selectors.trail_for(request.user)
     event_types = sorted(set(found.values_list("event_type", flat=True).distinct()))
     form = TrailFilterForm(request.GET or None, event_types=event_types)

@@ -3,11 +3,11 @@
 from django.http import Http404
 
 from esafety.checks.models import ApprovedRecipient
-from esafety.directory import roles
+from esafety.directory import permissions
 
 
 def require_checks_staff(user) -> None:
-    if not (user.is_superuser or user.role in roles.STAFF_ROLES):
+    if not permissions.allowed(user, "approve_pupil_recipients"):
         raise Http404("no such page")
 
 

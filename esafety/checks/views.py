@@ -14,7 +14,7 @@ from esafety.checks.access import get_approved_recipient_for_user, require_check
 from esafety.checks.directory_view import build_directory
 from esafety.checks.forms import ApprovedRecipientForm, CheckForm, CorrespondentForm
 from esafety.checks.models import ApprovedRecipient, Correspondent
-from esafety.directory import roles
+from esafety.directory import permissions, roles
 from esafety.engine.messages.checker import check_parsed
 from esafety.engine.messages.message import EmptyMessage, message_from_text, parse_message
 from esafety.errors import EsafetyError
@@ -28,15 +28,10 @@ _HEADERS = re.compile(r"^\s*(from|to|cc|subject|date|received|return-path|mime-v
 BADGES = {"allow": "ok", "advise": "ok", "warn": "warn", "hold": "bad", "block": "bad"}
 
 
-# Who may check a message: staff and guests, and pupils (004 §3.2.3: pupils email; a
-# pupil who checks a message that shows someone may be at risk gets help, and the
-# designated person is told). Parents and governors have no school mail to check.
-CHECKERS = roles.CAN_CHECK_MESSAGES
-
-
 def _require_checker(user):
     # Same 404 for anyone who may not use the checker: the page is not theirs to find.
-    if not (user.is_superuser or user.role in CHECKERS):
+    # Who may: permissions.TABLE["check_messages"] (staff, guests and pupils).
+    if not permissions.allowed(user, "check_messages"):
         raise Http404("no such page")
 
 
@@ -72,7 +67,7 @@ def check(request):
         "form": form, "verdict": verdict, "concern": concern,
         "is_pupil": request.user.role == roles.PUPIL,
         "badge": BADGES.get(verdict.verdict) if verdict else None,
-        "can_approve": request.user.is_superuser or request.user.role in roles.STAFF_ROLES,
+        "can_approve": permissions.allowed(request.user, "approve_pupil_recipients"),
     })
 
 

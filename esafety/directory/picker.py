@@ -38,10 +38,10 @@ SCOPES: dict[str, frozenset | None] = {
     "everyone": None,
     "adults": roles.ADULT_ROLES,
     "staff": roles.STAFF_ROLES,
-    "pupils": frozenset({roles.PUPIL}),
-    "involved": roles.STAFF_ROLES | roles.GUEST_ROLES | {roles.PUPIL},
+    "pupils": roles.PUPIL_ROLES,
+    "involved": roles.INVOLVED_ROLES,
     "senior": roles.SENIOR_ROLES,
-    "governors": frozenset({roles.GOVERNOR}),
+    "governors": roles.GOVERNOR_ROLES,
     # A case team adds anyone of the school to a case (a parent who sent an abusive message
     # can be its alleged perpetrator). The viewer's own limits (people_visible_to) still
     # apply: a pupil or visitor asking for this scope still finds no parents or pupils.

@@ -75,6 +75,9 @@ def __getattr__(name: str):
 
 # Everyone who may be involved in an incident or a check: staff, guests and pupils.
 INVOLVED_ROLES = STAFF_ROLES | GUEST_ROLES | {PUPIL}
+# One-role groups, so pickers and lists name a group rather than spell out a set.
+PUPIL_ROLES = frozenset({PUPIL})
+GOVERNOR_ROLES = frozenset({GOVERNOR})
 # Roles the staff CSV may carry (pupils and parents have their own files).
 STAFF_FILE_ROLES = STAFF_ROLES | GUEST_ROLES | {GOVERNOR}
 

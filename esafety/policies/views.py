@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from esafety.directory import roles
-from esafety.directory.access import get_person_for_user, require_role
+from esafety.directory import permissions, roles
+from esafety.directory.access import get_person_for_user
 from esafety.errors import EsafetyError
 from esafety.policies import actions, status
 from esafety.policies.forms import (
@@ -100,31 +100,31 @@ def cosign(request, acceptance_id):
 
 @login_required
 def policy_list(request):
-    require_role(request.user, roles.STAFF_ROLES | {roles.GOVERNOR})
+    permissions.require(request.user, "read_policies", hide=True)
     documents = PolicyDocument.objects.filter(school_id=request.user.school_id).select_related(
         "responsible_person")
     rows = [{"document": d, "version": d.current_version()} for d in documents]
     return render(request, "policies/list.html", {
         "rows": rows,
         "my_reviews": status.reviews_due(request.user.school, request.user),
-        "can_manage": request.user.role in roles.CAN_MANAGE_POLICIES,
+        "can_manage": permissions.role_may(request.user.role, "manage_policies"),
     })
 
 
 @login_required
 def document_detail(request, pk):
-    require_role(request.user, roles.STAFF_ROLES | {roles.GOVERNOR})
+    permissions.require(request.user, "read_policies", hide=True)
     document = get_document_for_user(request.user, pk)
     versions = document.versions.filter(published_at__isnull=False).select_related("published_by")
     return render(request, "policies/document.html", {
         "document": document, "versions": versions, "current": document.current_version(),
-        "can_manage": request.user.role in roles.CAN_MANAGE_POLICIES,
+        "can_manage": permissions.role_may(request.user.role, "manage_policies"),
     })
 
 
 @login_required
 def document_new(request):
-    require_role(request.user, roles.CAN_MANAGE_POLICIES)
+    permissions.require(request.user, "manage_policies", hide=True)
     form = NewDocumentForm(request.POST or None, school=request.user.school)
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +140,7 @@ def document_new(request):
 
 @login_required
 def publish(request, pk):
-    require_role(request.user, roles.CAN_MANAGE_POLICIES)
+    permissions.require(request.user, "manage_policies", hide=True)
     document = get_document_for_user(request.user, pk)
     current = document.current_version()
     initial = {"approved_on": timezone.localdate()}
@@ -163,7 +163,7 @@ def publish(request, pk):
 
 @login_required
 def version_detail(request, pk):
-    require_role(request.user, roles.STAFF_ROLES | {roles.GOVERNOR})
+    permissions.require(request.user, "read_policies", hide=True)
     try:
         version = PolicyVersion.objects.select_related("document").get(
             pk=pk, document__school_id=request.user.school_id, published_at__isnull=False)
@@ -194,7 +194,7 @@ def _compliance_rows(version, data, pupil_audience):
 def compliance(request):
     """Who has accepted, declined or not yet responded, per audience and version."""
     user = request.user
-    require_role(user, roles.CAN_VIEW_COMPLIANCE | roles.CAN_RECORD_PAPER_SIGNATURE)
+    permissions.require(user, "view_agreements", hide=True)
     summary = status.summary(user.school)
     form = ComplianceFilterForm(request.GET or None)
     # Each filter that makes sense is used; one that does not is named and left out.
@@ -227,8 +227,8 @@ def compliance(request):
         "audience_choices": roles.AUDIENCE_CHOICES,
         "versions": versions, "rows": rows,
         "pupil_audience": pupil_audience,
-        "can_record_paper": user.role in roles.CAN_RECORD_PAPER_SIGNATURE,
-        "can_view": user.role in roles.CAN_VIEW_COMPLIANCE or user.is_superuser,
+        "can_record_paper": permissions.role_may(user.role, "record_paper_signature"),
+        "can_view": permissions.allowed(user, "view_compliance"),
         "query": request.GET.urlencode(),
     })
 
@@ -260,7 +260,7 @@ def _compliance_csv(version, rows):
 @login_required
 def paper_signature(request, person_id):
     """Record a signature made on paper, with the scanned form attached."""
-    require_role(request.user, roles.CAN_RECORD_PAPER_SIGNATURE)
+    permissions.require(request.user, "record_paper_signature", hide=True)
     person = get_person_for_user(request.user, person_id)
     version = status.current_aup(person.school, person.audience)
     if version is None:
@@ -287,7 +287,7 @@ def paper_signature(request, person_id):
 
 @login_required
 def scanned_form(request, acceptance_id):
-    require_role(request.user, roles.CAN_VIEW_COMPLIANCE | roles.CAN_RECORD_PAPER_SIGNATURE)
+    permissions.require(request.user, "view_agreements", hide=True)
     try:
         acceptance = Acceptance.objects.get(pk=acceptance_id, person__school_id=request.user.school_id)
     except (Acceptance.DoesNotExist, ValueError):

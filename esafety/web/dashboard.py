@@ -5,7 +5,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from esafety.directory import roles
+from esafety.directory import permissions, roles
 from esafety.directory.models import Person
 from esafety.incidents import access as incident_access
 from esafety.incidents.models import STATUS_CLOSED, STATUS_NEW
@@ -18,10 +18,10 @@ def dashboard_for(person) -> dict:
     if school is None:
         return context
     context["school_year"] = school.school_year_label()
-    if person.role in roles.CAN_VIEW_COMPLIANCE:
+    if permissions.role_may(person.role, "view_compliance"):
         context["compliance"] = status.summary(school)
     context["my_reviews"] = status.reviews_due(school, person)
-    if person.role in roles.CAN_MANAGE_POLICIES:
+    if permissions.role_may(person.role, "manage_policies"):
         context["all_reviews"] = status.reviews_due(school)
     if person.is_parent:
         children = []
@@ -31,7 +31,7 @@ def dashboard_for(person) -> dict:
                              "needs_cosign": standing.status == "accepted"
                              and not standing.answer.cosigned_by_id})
         context["children"] = children
-    if person.role in roles.CAN_MANAGE_PEOPLE:
+    if permissions.role_may(person.role, "manage_guests"):
         soon = timezone.now() + datetime.timedelta(days=7)
         context["guests_ending"] = Person.objects.filter(
             school=school, role__in=roles.GUEST_ROLES, is_active=True,
