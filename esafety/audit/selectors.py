@@ -13,8 +13,8 @@ def trail_for(user):
     """The school's trail as `user` may read it.
 
     The person an allegation is about never sees it (incidents/access.py), and the trail
-    must not tell them about it either (issue 10 §4: "the audit trail hides an allegation's
-    reporter from the person it is about"). For every allegation about `user`, left out:
+    must not tell them about it either: it would name who reported them. For every
+    allegation about `user`, left out:
 
     1. every row about the allegation itself (who reported it, who looks into it, what
        they did), and every view that listed it (the incident log, someone's history);

@@ -1,6 +1,6 @@
 """When a message check shows someone may be at risk, the designated person is really told.
 
-Issue 10 §2: a check of a message written by a pupil, or of mail arriving from outside,
+A check of a message written by a pupil, or of mail arriving from outside,
 that finds self-harm, extremism or violence records a concern in the incident log (shown
 there as reported via "message check"), and the incident log emails the school's
 designated person; whether that email went, or why not, is kept in the incident's

@@ -41,7 +41,7 @@ def person_leave(*, actor, person: Person, left_on: datetime.date | None = None)
         person = Person.objects.select_for_update().get(pk=person.pk)
         if actor is not None and actor.pk != person.pk:
             # Recording the head or the DSL as a leaver locks them out: only those who
-            # could give their role may do it (issue 10 "Nobody climbs").
+            # could give their role may do it: nobody climbs above their own role.
             permissions.require_manage(actor, person, what="record them as a leaver")
             permissions.require_not_under_allegation(actor, person,
                                                      what="record them as a leaver")

@@ -293,7 +293,7 @@ def import_people(data: bytes, *, school: School, kind: str, actor=None,
     never gives, changes or takes away a senior or safeguarding role, never changes the
     importer's own record, and never gives a role the importer could not give by hand
     (`permissions.GRANTS`): such rows are refused with their row number, and then
-    nothing is imported (issue 10 "Nobody climbs").
+    nothing is imported: a CSV file must not be a way to climb above one's own role.
     """
     rows = validate_file(data, school=school, kind=kind)
     result = ImportResult(kind=kind)

@@ -1,6 +1,6 @@
 """Who may do what: the one permission table, and who may give which role.
 
-For helpers converting their apps (issue 11): check a capability, never a role set.
+Check a capability, never a role set, so every change to who may do what is made here.
 
     permissions.require(actor, "suspend_internet", school, what="suspend internet access")
         # actions: raises NotAllowed ("your role cannot ...", "that belongs to another school")
@@ -19,7 +19,7 @@ investigate (may be named investigator / designated person / given access), view
 view_governors_report. Add a capability by a narrow edit to TABLE, in the school's words,
 and to tests/directory/permission_table.txt.
 
-Who may give which role (issue 10 "Nobody climbs"): nobody gives a role above their own.
+Who may give which role: nobody gives a role above their own, so nobody climbs.
 The senior and safeguarding roles (`roles.PROTECTED_ROLES`: headteacher, assistant head,
 DSL, online safety lead, governor) are given and taken away only by the headteacher or the
 service operator (a Django superuser, or the command line), never by an import; each change
@@ -161,7 +161,7 @@ def require(actor, capability: str, school=None, *, what: str = "do that",
 
 # Who may be named the subject of an allegation and still hold sway over the people who
 # would hear it: while they are, they cannot change these people's role or record them
-# as leavers (issue 10: an accused head must not take the case from the chair of governors).
+# as leavers (an accused head must not take the case from the chair of governors).
 GUARDED_BY_ALLEGATION = "the headteacher and the chair of governors"
 
 
@@ -241,8 +241,8 @@ def require_not_under_allegation(actor, person, *, what: str) -> None:
                          f"{GUARDED_BY_ALLEGATION} hear allegations, so ask the service operator")
 
 
-# Who each role may find in a person picker (issue 10: "Person pickers show only the people
-# that role may see"). Staff who teach or look after pupils, and the people managers, find
+# Who each role may find in a person picker (a picker must not show the school to someone
+# who may not see it). Staff who teach or look after pupils, and the people managers, find
 # anyone in the school; everyone else finds the adults (staff, governors, guests), so a pupil
 # can still name a trusted adult and a visitor can name a member of staff; other people are
 # described in words. A parent also finds their own children. Everyone finds themselves.

@@ -5,7 +5,7 @@ the person on the server, or says clearly that nobody, or several people, match 
 them). With JavaScript (static/esafety/picker.js) the box suggests people as you type,
 from `/people/search`, which only ever returns people the signed-in person may see
 (`access.people_visible_to`). A short list (a handful of senior staff) is still a plain
-drop-down: searching is for the long ones (issue 10: "not a 342-item list").
+drop-down: searching is for the long ones (a school's pupils would be hundreds of options).
 
 A form sets the field's `queryset` as it would a ModelChoiceField's; `limit_to(viewer)`
 (or `limit_pickers(form, viewer)`) narrows it to the people that viewer may see.

@@ -48,7 +48,7 @@ SENIOR_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD})
 
 # Every adult the school knows: staff, governors and guests.
 ADULT_ROLES = STAFF_ROLES | GUEST_ROLES | {GOVERNOR}
-# Senior and safeguarding roles (issue 10 "Nobody climbs"): only the headteacher (or the
+# Senior and safeguarding roles, so nobody climbs: only the headteacher (or the
 # service operator) gives or takes them away, never an import.
 PROTECTED_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD, GOVERNOR})
 
@@ -159,7 +159,7 @@ def audience_for(role: str, year: int | None = None) -> str | None:
 
 
 def filtering_group(role: str, year: int | None = None) -> str:
-    """The web filtering group: ks1..ks4, sixth_form, staff or guests (issue: filtering)."""
+    """The web filtering group: ks1..ks4, sixth_form, staff or guests (filtering/rules.py)."""
     if role == PUPIL:
         stage = key_stage(year)
         return "sixth_form" if stage == 5 else f"ks{stage}"

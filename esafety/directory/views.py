@@ -26,7 +26,7 @@ from esafety.policies.middleware import gate_exempt
 SEARCHES_PER_MINUTE = 120
 
 
-@gate_exempt  # part of the report form, which nobody is ever kept from (issue 10 §1)
+@gate_exempt  # part of the report form: nobody is ever kept from telling someone about harm
 @login_required
 def people_search(request):
     """The person picker's suggestions: only people the signed-in person may see

@@ -1,4 +1,4 @@
-"""Who may see an incident: need-to-know, in one place (issue 5 §5 and §7).
+"""Who may see an incident: need-to-know, in one place, so no page or export decides it alone.
 
 - A reporter sees the status of their own reports, nothing of the investigation.
 - Investigators see their cases.

@@ -1303,7 +1303,7 @@ def incident_settings_update(*, actor, school, designated_person: Person | None,
 
 
 def incident_viewed(*, actor, incident: Incident, what: str = "incident") -> None:
-    """Issue 5 §7: every view of an incident is itself recorded."""
+    """Every view of an incident is itself recorded: who read a case is part of the case."""
     audit.record(event_type="incident_viewed", actor=actor, obj=incident, school=incident.school,
                  object_label=incident.reference, details={"what": what})
 

@@ -84,7 +84,7 @@ class StaffReportForm(forms.Form):
 
     def __init__(self, *args, school, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if viewer is not None:  # only the people this reporter may see (issue 10 §4)
+        if viewer is not None:  # so a picker never lists people the reporter may not see
             limit_pickers(self, viewer)
         self.fields["people"].queryset = _school_people(school).filter(
             role__in=roles.STAFF_ROLES | {roles.PUPIL} | roles.GUEST_ROLES)

@@ -64,7 +64,8 @@ class Incident(models.Model):
     reported_via = models.CharField(max_length=16, default="staff",
                                     help_text="staff, pupil or parent form")
     # The people in a case and their parts (reporter, target, alleged...) are Involvement rows.
-    # Allegations against staff (issue 5 §5): visible to the headteacher and whom they add.
+    # Allegations against staff: visible to the headteacher and whom they add (access.py),
+    # never to the person they are about.
     subject_staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="allegations")
     police_referral = models.BooleanField(default=False)

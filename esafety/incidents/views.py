@@ -95,7 +95,7 @@ def home(request):
     for case in cases:
         case.short_summary = cut_at_word(case.summary)
     if cases:
-        # The list shows summaries, so seeing it is recorded too (issue 5 §7).
+        # The list shows summaries, so seeing it is recorded too, as opening a case is.
         audit.record(event_type="incident_list_viewed", actor=user, school=user.school,
                      object_type="incident", details={"incidents": [c.pk for c in cases]})
     return render(request, "incidents/home.html", {
@@ -126,7 +126,8 @@ def report_new(request):
         form_class, template, kwargs = (forms.ParentReportForm, "incidents/report_parent.html",
                                         {"parent": user})
     else:
-        # The people pickers offer only the people this reporter may see (issue 10 §4).
+        # The people pickers offer only the people this reporter may see: a picker must not
+        # list the school to someone who may not see it.
         form_class, template, kwargs = (forms.StaffReportForm, "incidents/report_staff.html",
                                         {"school": user.school, "viewer": user})
     form = form_class(request.POST or None, request.FILES or None, **kwargs)
