@@ -1,5 +1,6 @@
 """The small things a newcomer meets first: `esafety help` and the test markers."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,16 @@ def test_every_browser_test_is_marked_e2e():
     assert len(everything) > 5
     assert collected("-m", "e2e") == everything
     assert collected("-m", "not e2e and not squid") == []  # scripts/test's PostgreSQL run
+
+
+def test_no_comment_in_the_code_names_an_issue_number():
+    # A comment says why; "issue 10 §4" means nothing to someone without the tracker.
+    pattern = re.compile(r"\bissues? #?\d|\(issue:", re.IGNORECASE)
+    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+             for folder in ("esafety", "scripts")
+             for path in sorted((ROOT / folder).rglob("*"))
+             if path.is_file() and path.suffix in {".py", ".sh", ".c", ".html", ".yaml", ".md", ""}
+             and "migrations" not in path.parts
+             for n, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), 1)
+             if pattern.search(line)]
+    assert found == []
