@@ -42,6 +42,7 @@ EVENT_LABELS = {
     "filtering_entry_removed": "Removed a site from the school's list",
     "filtering_alert_raised": "Repeated blocked attempts were flagged",
     "filtering_alert_acknowledged": "Acknowledged a filtering alert",
+    "filtering_email_failed": "A filtering email could not be sent",
     "unblock_requested": "Asked for a site to be unblocked",
     "unblock_approved": "Approved an unblock request",
     "unblock_refused": "Refused an unblock request",

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from esafety.directory.models import Person
@@ -60,7 +59,9 @@ def _hhmm(value: datetime.time, end: bool = False) -> str:
 def build_policy(school, now: datetime.datetime | None = None) -> dict:
     """The policy as the engine reads it, from the database."""
     now = now or timezone.now()
-    config, _ = FilteringSettings.objects.get_or_create(school=school)
+    # A read: the filtering table's GET page builds it too. No settings yet is version 0.
+    config = FilteringSettings.objects.filter(school=school).first()
+    version = config.policy_version if config is not None else 0
     categories = list(Category.objects.filter(school=school))
     groups = {}
     for group in GROUP_LABELS:
@@ -76,8 +77,7 @@ def build_policy(school, now: datetime.datetime | None = None) -> dict:
         working.setdefault(str(span.weekday), []).append(
             [_hhmm(span.starts), _hhmm(span.ends, end=True)])
     users = {}
-    people = Person.objects.filter(school=school, is_active=True).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=timezone.localdate()))
+    people = Person.objects.filter(school=school).current()
     for person in people.only("username", "role", "year_group", "form"):
         users[person.username] = [person.filtering_group, person.form or ""]
     entries = {kind: [] for kind, _ in SchoolEntry.KINDS}
@@ -101,7 +101,7 @@ def build_policy(school, now: datetime.datetime | None = None) -> dict:
         suspensions.append({"id": s.pk, "user": s.pupil.username,
                             "starts": s.starts_at.timestamp(), "ends": s.ends_at.timestamp()})
     return {
-        "format": FORMAT, "version": str(config.policy_version), "school": school.slug,
+        "format": FORMAT, "version": str(version), "school": school.slug,
         "published_at": now.isoformat(), "timezone": settings.TIME_ZONE,
         "block_page": block_page_url(school), "default_group": "guests",
         "statutory": sorted(c.name for c in categories if c.statutory),
@@ -164,6 +164,17 @@ def current_lists(school) -> CompiledLists | None:
             return None
         publish_lists(school)
         return load_snapshot(path)
+
+
+def lists_for_reading(school) -> CompiledLists | None:
+    """The published lists, or (none published yet) the lists compiled in memory: for pages,
+    which never write."""
+    try:
+        return load_snapshot(snapshot_dir(school) / LISTS_FILE)
+    except SnapshotError:
+        if not CategoryEntries.objects.filter(category__school=school).exists():
+            return None
+        return compile_school_lists(school)
 
 
 def current_policy(school, lists: CompiledLists | None = None) -> Policy:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("unblocks/<int:pk>/", views.unblock_detail, name="unblock"),
     path("unblocks/<int:pk>/<str:decision>/", views.unblock_decide, name="unblock_decide"),
     path("attempts/", views.attempts, name="attempts"),
+    path("attempts/load/", views.attempts_load, name="attempts_load"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
     path("reports/", views.reports, name="reports"),

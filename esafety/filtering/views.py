@@ -1,39 +1,21 @@
 """Filtering screens: thin views over the actions and access helpers."""
 
-import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from esafety.audit.models import AuditEvent
 from esafety.directory import roles
 from esafety.directory.access import require_role
-from esafety.directory.models import Person, School
 from esafety.engine.urls.normalise import parse_target
-from esafety.engine.urls.policy import Policy
 from esafety.errors import EsafetyError
-from esafety.filtering import access, actions, forms, publish
-from esafety.filtering.models import (
-    GROUP_LABELS,
-    GROUPS,
-    BlockedAttempt,
-    Category,
-    FilteringAlert,
-    GroupRule,
-    GroupSetting,
-    InternetSuspension,
-    ListImport,
-    SchoolEntry,
-    UnblockRequest,
-    WorkingTime,
-    WrongBlockReport,
-)
+from esafety.filtering import access, actions, forms, selectors
+from esafety.filtering.access import CAN_MANAGE_FILTERING, CAN_REQUEST_UNBLOCK, CAN_VIEW_FILTER_LOGS
+from esafety.filtering.models import GROUP_LABELS, GROUPS, GroupRule
 from esafety.filtering.rules import (
     category_label,
     clause_for,
@@ -47,41 +29,11 @@ def _fail(request, exc: EsafetyError):
     messages.error(request, str(exc)[:1].upper() + str(exc)[1:] + ".")
 
 
-def _is_approver(user) -> bool:
-    return user.is_superuser or (user.school_id is not None
-                                 and user.role in actions.approver_roles(user.school))
-
-
 @login_required
 def home(request):
     user = request.user
     require_role(user, roles.STAFF_ROLES)
-    school = user.school
-    config = actions.settings_for(school)
-    now = timezone.now()
-    mine = UnblockRequest.objects.filter(school=school, requested_by=user)[:10]
-    pending = (UnblockRequest.objects.filter(school=school, status=UnblockRequest.PENDING)
-               if _is_approver(user) else UnblockRequest.objects.none())
-    can_logs = user.role in actions.CAN_VIEW_FILTER_LOGS or user.is_superuser
-    week = now - datetime.timedelta(days=7)
-    return render(request, "filtering/home.html", {
-        "config": config, "mine": mine, "pending": pending, "now": now,
-        "can_manage": user.role in actions.CAN_MANAGE_FILTERING or user.is_superuser,
-        "can_logs": can_logs, "is_approver": _is_approver(user),
-        "can_suspend": actions.may_see_suspensions(user),
-        "blocked_week": BlockedAttempt.objects.filter(school=school, at__gte=week,
-                                                      action="block").count()
-        if can_logs else None,
-        "open_alerts": FilteringAlert.objects.filter(school=school,
-                                                     acknowledged_at__isnull=True).count(),
-        "open_reports": WrongBlockReport.objects.filter(school=school,
-                                                        status=WrongBlockReport.OPEN).count(),
-        "last_import": ListImport.objects.filter(school=school).first(),
-        "categories": Category.objects.filter(school=school).count(),
-        "active_unblocks": UnblockRequest.objects.filter(
-            school=school, status=UnblockRequest.APPROVED, starts_at__lte=now,
-            ends_at__gt=now).count(),
-    })
+    return render(request, "filtering/home.html", selectors.home(user))
 
 
 # -- the block page ------------------------------------------------------------------------
@@ -91,21 +43,16 @@ def blocked(request):
 
     Reached by redirection from Squid, so the browser may not be signed in to esafety."""
     params = request.GET
-    school = School.objects.filter(slug=params.get("school", "")).first()
     url = params.get("url", "")[:2000]
     target = parse_target(url) if url else None
     category_name = params.get("category", "")[:64]
     rule = params.get("rule", "")[:32]
     group = params.get("group", "")[:16]
-    category = None
-    if school is not None and category_name:
-        category = Category.objects.filter(school=school, name=category_name).first()
+    found = selectors.blocked_context(params.get("school", ""), category_name, group, rule)
+    school, category, working = found.school, found.category, found.working
     user = request.user if request.user.is_authenticated else None
     if user is not None and school is not None and user.school_id != school.id:
         user = None
-    working = rule == "group-policy" and school is not None and category is not None and \
-        GroupRule.objects.filter(school=school, group=group, category=category,
-                                 action=GroupRule.WORKING_TIME).exists()
     is_staff = (user.is_staff_member if user else group == "staff")
     is_pupil = (user.is_pupil if user else group in ("ks1", "ks2", "ks3", "ks4", "sixth_form"))
     heading, clause = clause_for(rule, working, pupil=is_pupil)
@@ -161,23 +108,16 @@ def report_sent(request):
 def unblocks(request):
     user = request.user
     require_role(user, roles.STAFF_ROLES)
-    qs = UnblockRequest.objects.filter(school=user.school).select_related(
-        "category", "requested_by", "decided_by")
-    if not (_is_approver(user) or user.role in actions.CAN_VIEW_FILTER_LOGS):
-        qs = qs.filter(requested_by=user)
     state = request.GET.get("state", "")
-    now = timezone.now()
-    rows = [(u, u.state(now)) for u in qs[:500]]
-    if state:
-        rows = [r for r in rows if r[1] == state]
-    return render(request, "filtering/unblocks.html", {"rows": rows, "state": state,
-                                                       "is_approver": _is_approver(user)})
+    return render(request, "filtering/unblocks.html", {
+        "rows": selectors.unblocks_for(user, state), "state": state,
+        "is_approver": selectors.is_approver(user)})
 
 
 @login_required
 def unblock_new(request):
     user = request.user
-    require_role(user, actions.CAN_REQUEST_UNBLOCK)
+    require_role(user, CAN_REQUEST_UNBLOCK)
     if request.method == "POST":
         form = forms.UnblockRequestForm(request.POST, school=user.school)
         if form.is_valid():
@@ -206,14 +146,13 @@ def unblock_detail(request, pk):
     user = request.user
     require_role(user, roles.STAFF_ROLES)
     item = access.get_unblock_for_user(user, pk)
-    if not (item.requested_by_id == user.pk or _is_approver(user)
-            or user.role in actions.CAN_VIEW_FILTER_LOGS):
+    if not (item.requested_by_id == user.pk or selectors.is_approver(user)
+            or user.role in CAN_VIEW_FILTER_LOGS):
         raise Http404
-    history = AuditEvent.objects.filter(school=user.school, object_type="unblockrequest",
-                                        object_id=str(item.pk)).order_by("at", "id")
+    history = selectors.unblock_history(item)
     return render(request, "filtering/unblock_detail.html", {
         "item": item, "state": item.state(), "history": history,
-        "form": forms.DecisionNoteForm(), "is_approver": _is_approver(user),
+        "form": forms.DecisionNoteForm(), "is_approver": selectors.is_approver(user),
         "is_mine": item.requested_by_id == user.pk})
 
 
@@ -248,59 +187,62 @@ def unblock_decide(request, pk, decision):
 
 
 # -- logs, alerts, reports ---------------------------------------------------------------------
+def _days(value: str) -> int:
+    try:
+        return max(1, min(int(value), 365))
+    except ValueError:
+        return 7
+
+
 @login_required
 def attempts(request):
     user = request.user
-    require_role(user, actions.CAN_VIEW_FILTER_LOGS)
-    # Show what the helper logged up to this moment, not what the last cron run loaded.
-    actions.ingest_spool(school=user.school)
-    try:
-        days = max(1, min(int(request.GET.get("days", 7)), 365))
-    except ValueError:
-        days = 7
-    since = timezone.now() - datetime.timedelta(days=days)
-    qs = BlockedAttempt.objects.filter(school=user.school, at__gte=since, action="block")
+    require_role(user, CAN_VIEW_FILTER_LOGS)
+    days = _days(request.GET.get("days", "7"))
     category = request.GET.get("category", "")
     group = request.GET.get("group", "")
     person_id = request.GET.get("person", "")
-    if category:
-        qs = qs.filter(category=category)
-    if group:
-        qs = qs.filter(group=group)
-    if person_id.isdigit():
-        qs = qs.filter(person_id=int(person_id))
-    labels = dict(Category.objects.filter(school=user.school).values_list("name", "label"))
-    by_category = [(labels.get(r["category"], r["category"] or "-"), r["category"], r["n"])
-                   for r in qs.values("category").annotate(n=Count("id")).order_by("-n")[:30]]
-    by_group = [(GROUP_LABELS.get(r["group"], r["group"] or "-"), r["group"], r["n"])
-                for r in qs.values("group").annotate(n=Count("id")).order_by("-n")]
-    by_person = list(qs.exclude(person=None).values(
-        "person", "person__first_name", "person__last_name", "group")
-        .annotate(n=Count("id")).order_by("-n")[:30])
-    recent = qs.select_related("person")[:100]
+    found = selectors.attempts(user.school, days=days, category=category, group=group,
+                               person_id=person_id)
     return render(request, "filtering/attempts.html", {
-        "days": days, "by_category": by_category, "by_group": by_group,
-        "by_person": by_person, "recent": recent, "total": qs.count(), "labels": labels,
-        "category": category, "group": group, "person_id": person_id, "groups": GROUPS})
+        **found, "days": days, "category": category, "group": group, "person_id": person_id,
+        "groups": GROUPS, "waiting": selectors.waiting_decision_files(user.school)})
+
+
+@login_required
+@require_POST
+def attempts_load(request):
+    """Load what the helper logged up to this moment (the ingest command does it on a
+    schedule), then show the page the button was on."""
+    user = request.user
+    require_role(user, CAN_VIEW_FILTER_LOGS)
+    try:
+        _files, rows, alerts = actions.attempts_load(actor=user, school=user.school)
+    except EsafetyError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"Loaded {rows} blocked attempt{'s' if rows != 1 else ''}"
+                         + (f"; {len(alerts)} new alert{'s' if len(alerts) != 1 else ''}"
+                            if alerts else "") + ".")
+    back = "filtering:alerts" if request.POST.get("back") == "alerts" else "filtering:attempts"
+    return redirect(back)
 
 
 @login_required
 def alerts(request):
     user = request.user
-    require_role(user, actions.CAN_VIEW_FILTER_LOGS)
-    # Show what the helper logged up to this moment, not what the last cron run loaded.
-    actions.ingest_spool(school=user.school)
-    rows = FilteringAlert.objects.filter(school=user.school).select_related(
-        "person", "acknowledged_by")[:200]
-    return render(request, "filtering/alerts.html", {"rows": rows,
-                                                     "labels": school_labels(user.school)})
+    require_role(user, CAN_VIEW_FILTER_LOGS)
+    return render(request, "filtering/alerts.html", {
+        "rows": selectors.alerts_for(user.school), "labels": school_labels(user.school),
+        "failed_emails": selectors.failed_emails(user.school)[:50],
+        "waiting": selectors.waiting_decision_files(user.school)})
 
 
 @login_required
 @require_POST
 def alert_acknowledge(request, pk):
     user = request.user
-    require_role(user, actions.CAN_VIEW_FILTER_LOGS)
+    require_role(user, CAN_VIEW_FILTER_LOGS)
     alert = access.get_alert_for_user(user, pk)
     try:
         actions.alert_acknowledge(actor=user, alert=alert)
@@ -313,11 +255,9 @@ def alert_acknowledge(request, pk):
 @login_required
 def reports(request):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING | actions.approver_roles(user.school)
-                 if user.school_id else actions.CAN_MANAGE_FILTERING)
-    rows = WrongBlockReport.objects.filter(school=user.school).select_related(
-        "reported_by", "resolved_by")[:200]
-    return render(request, "filtering/reports.html", {"rows": rows,
+    require_role(user, CAN_MANAGE_FILTERING | selectors.approver_roles(user.school)
+                 if user.school_id else CAN_MANAGE_FILTERING)
+    return render(request, "filtering/reports.html", {"rows": selectors.reports_for(user.school),
                                                       "labels": school_labels(user.school)})
 
 
@@ -342,7 +282,7 @@ def report_resolve(request, pk):
 def _require_suspension_role(user) -> None:
     # The list names pupils and why they were sanctioned: only the roles the filtering
     # policy names (DSL, online safety lead, headteacher, IT manager) see it; others get 404.
-    if not actions.may_see_suspensions(user):
+    if not access.may_see_suspensions(user):
         raise Http404("not available")
 
 
@@ -350,7 +290,7 @@ def _require_suspension_role(user) -> None:
 def suspensions(request):
     user = request.user
     _require_suspension_role(user)
-    config = actions.settings_for(user.school)
+    config = selectors.settings_for(user.school)
     form = forms.SuspensionForm(request.POST or None, max_days=config.max_suspension_days,
                                 school=user.school, viewer=user)
     if request.method == "POST" and form.is_valid():
@@ -364,8 +304,7 @@ def suspensions(request):
         else:
             messages.success(request, f"Internet access of {pupil.display_name} suspended.")
             return redirect("filtering:suspensions")
-    rows = [(s, actions.may_lift(user, s)) for s in InternetSuspension.objects.filter(
-        school=user.school).select_related("pupil", "created_by", "lifted_by")[:200]]
+    rows = [(s, access.may_lift(user, s)) for s in selectors.suspensions_for(user.school)]
     return render(request, "filtering/suspensions.html", {
         "rows": rows, "form": form, "now": timezone.now(), "lift_form": forms.LiftForm(),
         "max_days": config.max_suspension_days})
@@ -388,75 +327,30 @@ def suspension_lift(request, pk):
 
 
 # -- policy -----------------------------------------------------------------------------------
-# What the filtering table says a group gets for a category, in working and personal time.
-_EFFECTIVE = {
-    "statutory": ("Blocked for everyone", "bad"),
-    "approved-only": ("Approved sites only", "bad"),
-    "blocked": ("Blocked", "bad"),
-    "working": ("Blocked in working time, allowed outside it", "warn"),
-    "allowed": ("Allowed", "ok"),
-}
-
-
-def effective_answer(policy, group: str, category: str) -> tuple[str, str, str]:
-    """(key, words, badge class) for one cell of the filtering table, from the engine's own
-    answer in working time and outside it."""
-    working, working_rule = policy.category_answer(group, category, working=True)
-    personal, personal_rule = policy.category_answer(group, category, working=False)
-    if working_rule == "statutory":
-        key = "statutory"
-    elif working_rule == "approved-only":
-        key = "approved-only"
-    elif working == "block" and personal == "block":
-        key = "blocked"
-    elif working == "block":
-        key = "working"
-    else:
-        key = "allowed"
-    words, badge = _EFFECTIVE[key]
-    return key, words, badge
-
-
 @login_required
 def policy(request):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
+    require_role(user, CAN_MANAGE_FILTERING)
     school = user.school
-    categories = list(Category.objects.filter(school=school).order_by("uk_sic", "label"))
-    rules = {(r.group, r.category_id): r.action
-             for r in GroupRule.objects.filter(school=school)}
-    # The engine's answer for each cell (no lists needed: it decides on category names).
-    engine = Policy(publish.build_policy(school), None)
-    rows = []
-    for c in categories:
-        cells = []
-        for g, group_label in GROUPS:
-            key, words, badge = effective_answer(engine, g, c.name)
-            cells.append({"group": g, "group_label": group_label, "action": rules.get((g, c.pk), GroupRule.ALLOW),
-                          "effective": words, "badge": badge,
-                          "staff_setting": g == "staff" and c.name == "social_networks"})
-        rows.append({"category": c, "cells": cells})
-    spans: dict[int, list] = {}
-    for w in WorkingTime.objects.filter(school=school):
-        spans.setdefault(w.weekday, []).append((w.starts, w.ends))
-    config = actions.settings_for(school)
+    spans = selectors.working_spans(school)
+    config = selectors.settings_for(school)
     return render(request, "filtering/policy.html", {
-        "rows": rows, "groups": GROUPS, "actions": GroupRule.ACTIONS,
-        "settings": {s.group: s for s in GroupSetting.objects.filter(school=school)},
+        "rows": selectors.policy_table(school), "groups": GROUPS,
+        "actions": GroupRule.ACTIONS, "settings": selectors.group_settings(school),
         "working_form": forms.WorkingTimeForm(initial_spans=spans),
-        "entries": SchoolEntry.objects.filter(school=school),
+        "entries": selectors.school_entries(school),
         "entry_form": forms.SchoolEntryForm(), "decide_form": forms.DecideForm(),
         "config": config, "has_working_time": bool(spans),
         "settings_form": _settings_form(school),
         "staff_social_choices": staff_social_choices(),
-        "imports": ListImport.objects.filter(school=school)[:5]})
+        "imports": selectors.recent_imports(school)})
 
 
 @login_required
 @require_POST
 def policy_staff_social(request):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
+    require_role(user, CAN_MANAGE_FILTERING)
     form = forms.StaffSocialNetworksForm(request.POST)
     if form.is_valid():
         try:
@@ -472,7 +366,7 @@ def policy_staff_social(request):
 
 
 def _settings_form(school, data=None):
-    config = actions.settings_for(school)
+    config = selectors.settings_for(school)
     return forms.SettingsForm(data, initial={
         "approver_roles": config.approver_roles or [roles.IT_MANAGER],
         "alert_threshold": config.alert_threshold,
@@ -485,7 +379,7 @@ def _settings_form(school, data=None):
 @require_POST
 def policy_settings(request):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
+    require_role(user, CAN_MANAGE_FILTERING)
     form = _settings_form(user.school, request.POST)
     if form.is_valid():
         try:
@@ -503,11 +397,10 @@ def policy_settings(request):
 @require_POST
 def policy_rule(request):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
+    require_role(user, CAN_MANAGE_FILTERING)
     form = forms.RuleForm(request.POST)
     if form.is_valid():
-        category = Category.objects.filter(school=user.school,
-                                           pk=form.cleaned_data["category"]).first()
+        category = selectors.category_of_school(user.school, form.cleaned_data["category"])
         if category is None:
             raise Http404
         try:
@@ -528,8 +421,8 @@ def policy_rule(request):
 @require_POST
 def policy_statutory(request, pk):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
-    category = Category.objects.filter(school=user.school, pk=pk).first()
+    require_role(user, CAN_MANAGE_FILTERING)
+    category = selectors.category_of_school(user.school, pk)
     if category is None:
         raise Http404
     try:
@@ -545,7 +438,7 @@ def policy_statutory(request, pk):
 @require_POST
 def policy_group(request, group):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
+    require_role(user, CAN_MANAGE_FILTERING)
     if group not in GROUP_LABELS:
         raise Http404
     actions.group_setting_update(actor=user, school=user.school, group=group,
@@ -559,7 +452,7 @@ def policy_group(request, group):
 @require_POST
 def policy_working_time(request):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
+    require_role(user, CAN_MANAGE_FILTERING)
     form = forms.WorkingTimeForm(request.POST)
     if form.is_valid():
         actions.working_time_set(actor=user, school=user.school, spans=form.cleaned_data["spans"])
@@ -573,7 +466,7 @@ def policy_working_time(request):
 @require_POST
 def policy_entry_add(request):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
+    require_role(user, CAN_MANAGE_FILTERING)
     form = forms.SchoolEntryForm(request.POST)
     if form.is_valid():
         try:
@@ -590,7 +483,7 @@ def policy_entry_add(request):
 @require_POST
 def policy_entry_remove(request, pk):
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
+    require_role(user, CAN_MANAGE_FILTERING)
     entry = access.get_entry_for_user(user, pk)
     actions.school_entry_remove(actor=user, entry=entry)
     messages.success(request, f"Removed {entry.host}.")
@@ -601,12 +494,11 @@ def policy_entry_remove(request, pk):
 def policy_decide(request):
     """Try the policy: what would happen to this address for this person, now or then."""
     user = request.user
-    require_role(user, actions.CAN_MANAGE_FILTERING)
+    require_role(user, CAN_MANAGE_FILTERING)
     form = forms.DecideForm(request.GET or None)
     result = None
     if form.is_valid():
-        person = Person.objects.filter(school=user.school,
-                                       username=form.cleaned_data["username"]).first()
+        person = selectors.person_in_school(user.school, form.cleaned_data["username"])
         target = parse_target(form.cleaned_data["url"])
         if person is None:
             form.add_error("username", "no one with that username in this school")
@@ -614,8 +506,8 @@ def policy_decide(request):
             form.add_error("url", "that is not a web address")
         else:
             at = form.cleaned_data["at"] or timezone.now()
-            decision = publish.current_policy(user.school).decide(
-                target, person.username, at.timestamp(), "GET", form.cleaned_data["url"])
+            decision = selectors.decide(user.school, target, person.username, at,
+                                        form.cleaned_data["url"])
             result = {"decision": decision, "person": person, "at": at,
                       "category": category_label(decision.category,
                                                  school_labels(user.school)),

@@ -74,10 +74,11 @@ def test_the_attempts_screen_shows_what_the_helper_logged_a_moment_ago(
     folder.mkdir(parents=True)
     (folder / "3-3-3.jsonl").write_text(json.dumps(record("pupil")) + "\n")
 
-    page = client_for(it_manager).get("/filtering/attempts/")
+    # The page only reads; "Load the latest now" (a POST) loads, then shows the page.
+    page = client_for(it_manager).post("/filtering/attempts/load/", follow=True)
 
     assert page.status_code == 200
     assert [a.person for a in page.context["recent"]] == [pupil]
     assert list(folder.iterdir()) == []
-    client_for(it_manager).get("/filtering/attempts/")
+    client_for(it_manager).post("/filtering/attempts/load/")
     assert BlockedAttempt.objects.count() == 1  # loaded once, not again

@@ -1,0 +1,68 @@
+"""Emails web filtering sends: repeated-attempt alerts and wrong-block reports.
+
+Run after the change commits (transaction.on_commit), never inside it: a mail server that
+is down must not undo the alert or the report. A failure is never swallowed: it becomes a
+`filtering_email_failed` audit event, which the filtering home and alerts pages list, so
+someone passes the word on another way.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import get_connection, send_mail
+from django.utils import timezone
+
+from esafety.directory import roles
+from esafety.directory.models import Person, School
+from esafety.filtering import events, selectors
+from esafety.filtering.models import FilteringAlert, WrongBlockReport
+from esafety.filtering.rules import category_label, school_labels
+
+log = logging.getLogger(__name__)
+
+
+def _send(school: School, subject: str, body: str, recipients: list[str], nobody: str) -> bool:
+    if not recipients:
+        events.email_failed(school=school, subject=subject, recipients=[], error=nobody)
+        return False
+    try:
+        # A mail server that never answers must not hold the ingest (or a page) for ever.
+        connection = get_connection(fail_silently=False,
+                                    timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 15)
+        if send_mail(subject, body, None, recipients, connection=connection):
+            return True
+        error = "the mail server did not accept the email"
+    except Exception as exc:  # noqa: BLE001 - any mail failure is recorded, not raised
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    log.warning("filtering email %r to %s not sent: %s", subject, recipients, error)
+    events.email_failed(school=school, subject=subject, recipients=recipients, error=error)
+    return False
+
+
+def wrong_block_reported(report: WrongBlockReport) -> bool:
+    """Tell the people who decide unblock requests that someone says a block is wrong."""
+    school = report.school
+    recipients = [p.email for p in Person.objects.filter(
+        school=school, role__in=selectors.approver_roles(school), is_active=True) if p.email]
+    label = category_label(report.category, school_labels(school)) or "-"
+    body = (f"{report.reported_by.display_name} says this block is wrong:\n\n"
+            f"{report.url}\nCategory: {label}\n\n{report.comment}\n")
+    return _send(school, f"Wrong block reported: {report.host}", body, recipients,
+                 "nobody who decides unblock requests has an email address")
+
+
+def repeated_attempts(school: School, alerts: list[FilteringAlert]) -> bool:
+    """Tell the online safety lead about repeated attempts to reach blocked sites (003 §4.4)."""
+    leads = [p.email for p in Person.objects.filter(
+        school=school, role=roles.ONLINE_SAFETY_LEAD, is_active=True) if p.email]
+    labels = school_labels(school)
+    lines = [f"- {a.person.display_name}: {a.attempts} blocked attempts at "
+             f"{category_label(a.category, labels)} "
+             f"between {timezone.localtime(a.first_at):%H:%M} and "
+             f"{timezone.localtime(a.last_at):%H:%M}" for a in alerts]
+    body = ("003 \u00a74.4: prolonged or regular access to such sites is considered as "
+            "intentional misuse.\n\n" + "\n".join(lines) + "\n")
+    return _send(school, "Repeated attempts to reach blocked sites", body, leads,
+                 "no online safety lead has an email address")

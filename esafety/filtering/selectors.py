@@ -1,0 +1,261 @@
+"""Reads for the filtering screens. Nothing here writes: not a row, not a file."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from esafety.audit.models import AuditEvent
+from esafety.directory import roles
+from esafety.directory.models import Person, School
+from esafety.engine.urls.normalise import Target
+from esafety.engine.urls.policy import Decision, Policy
+from esafety.filtering import access, publish
+from esafety.filtering.models import (
+    GROUP_LABELS,
+    GROUPS,
+    BlockedAttempt,
+    Category,
+    FilteringAlert,
+    FilteringSettings,
+    GroupRule,
+    GroupSetting,
+    InternetSuspension,
+    ListImport,
+    SchoolEntry,
+    UnblockRequest,
+    WorkingTime,
+    WrongBlockReport,
+)
+from esafety.filtering.rules import defaults
+
+# How far back the filtering pages look for emails that could not be sent.
+FAILED_EMAILS_DAYS = 30
+
+
+def settings_for(school: School) -> FilteringSettings:
+    """The school's filtering settings; the defaults (unsaved) until an action first saves
+    them."""
+    config = FilteringSettings.objects.filter(school=school).first()
+    if config is None:
+        spec = defaults()
+        config = FilteringSettings(
+            school=school, approver_roles=list(spec.get("approver_roles", [])),
+            max_suspension_days=spec["max_suspension_days"],
+            staff_social_networks=spec["staff_social_networks"]["default"])
+    return config
+
+
+def approver_roles(school: School) -> set[str]:
+    return set(settings_for(school).approver_roles or [roles.IT_MANAGER])
+
+
+def is_approver(user) -> bool:
+    return user.is_superuser or (user.school_id is not None
+                                 and user.role in approver_roles(user.school))
+
+
+def failed_emails(school: School) -> QuerySet[AuditEvent]:
+    """Alert and wrong-block emails that could not be sent lately (notifications.py)."""
+    since = timezone.now() - datetime.timedelta(days=FAILED_EMAILS_DAYS)
+    return AuditEvent.objects.filter(school=school, event_type="filtering_email_failed",
+                                     at__gte=since).order_by("-at")
+
+
+def waiting_decision_files(school: School) -> int:
+    """Completed files of the helper's decisions not loaded yet."""
+    folder = publish.snapshot_dir(school) / "decisions"
+    return sum(1 for _ in folder.glob("*.jsonl")) if folder.is_dir() else 0
+
+
+def home(user) -> dict[str, Any]:
+    school = user.school
+    now = timezone.now()
+    approver = is_approver(user)
+    can_logs = access.may_view_logs(user)
+    week = now - datetime.timedelta(days=7)
+    return {
+        "config": settings_for(school), "now": now,
+        "mine": UnblockRequest.objects.filter(school=school, requested_by=user)[:10],
+        "pending": (UnblockRequest.objects.filter(school=school,
+                                                  status=UnblockRequest.PENDING)
+                    if approver else UnblockRequest.objects.none()),
+        "can_manage": access.may_manage(user), "can_logs": can_logs,
+        "is_approver": approver, "can_suspend": access.may_see_suspensions(user),
+        "blocked_week": BlockedAttempt.objects.filter(school=school, at__gte=week,
+                                                      action="block").count()
+        if can_logs else None,
+        "open_alerts": FilteringAlert.objects.filter(school=school,
+                                                     acknowledged_at__isnull=True).count(),
+        "open_reports": WrongBlockReport.objects.filter(school=school,
+                                                        status=WrongBlockReport.OPEN).count(),
+        "last_import": ListImport.objects.filter(school=school).first(),
+        "categories": Category.objects.filter(school=school).count(),
+        "active_unblocks": UnblockRequest.objects.filter(
+            school=school, status=UnblockRequest.APPROVED, starts_at__lte=now,
+            ends_at__gt=now).count(),
+        "failed_emails": (failed_emails(school).count()
+                          if can_logs or access.may_manage(user) else 0),
+    }
+
+
+@dataclass
+class BlockedContext:
+    school: School | None
+    category: Category | None
+    working: bool
+
+
+def blocked_context(slug: str, category_name: str, group: str, rule: str) -> BlockedContext:
+    """The school, its category, and whether the block is for working time only."""
+    school = School.objects.filter(slug=slug).first()
+    category = None
+    if school is not None and category_name:
+        category = Category.objects.filter(school=school, name=category_name).first()
+    working = rule == "group-policy" and school is not None and category is not None and \
+        GroupRule.objects.filter(school=school, group=group, category=category,
+                                 action=GroupRule.WORKING_TIME).exists()
+    return BlockedContext(school, category, working)
+
+
+def unblocks_for(user, state: str = "") -> list[tuple[UnblockRequest, str]]:
+    qs = UnblockRequest.objects.filter(school=user.school).select_related(
+        "category", "requested_by", "decided_by")
+    if not (is_approver(user) or access.may_view_logs(user)):
+        qs = qs.filter(requested_by=user)
+    now = timezone.now()
+    rows = [(u, u.state(now)) for u in qs[:500]]
+    return [r for r in rows if r[1] == state] if state else rows
+
+
+def unblock_history(item: UnblockRequest) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(school=item.school, object_type="unblockrequest",
+                                     object_id=str(item.pk)).order_by("at", "id")
+
+
+def attempts(school: School, *, days: int, category: str = "", group: str = "",
+             person_id: str = "") -> dict[str, Any]:
+    since = timezone.now() - datetime.timedelta(days=days)
+    qs = BlockedAttempt.objects.filter(school=school, at__gte=since, action="block")
+    if category:
+        qs = qs.filter(category=category)
+    if group:
+        qs = qs.filter(group=group)
+    if person_id.isdigit():
+        qs = qs.filter(person_id=int(person_id))
+    labels = dict(Category.objects.filter(school=school).values_list("name", "label"))
+    by_category = [(labels.get(r["category"], r["category"] or "-"), r["category"], r["n"])
+                   for r in qs.values("category").annotate(n=Count("id")).order_by("-n")[:30]]
+    by_group = [(GROUP_LABELS.get(r["group"], r["group"] or "-"), r["group"], r["n"])
+                for r in qs.values("group").annotate(n=Count("id")).order_by("-n")]
+    by_person = list(qs.exclude(person=None).values(
+        "person", "person__first_name", "person__last_name", "group")
+        .annotate(n=Count("id")).order_by("-n")[:30])
+    return {"by_category": by_category, "by_group": by_group, "by_person": by_person,
+            "recent": qs.select_related("person")[:100], "total": qs.count(),
+            "labels": labels}
+
+
+def alerts_for(school: School) -> QuerySet[FilteringAlert]:
+    return FilteringAlert.objects.filter(school=school).select_related(
+        "person", "acknowledged_by")[:200]
+
+
+def reports_for(school: School) -> QuerySet[WrongBlockReport]:
+    return WrongBlockReport.objects.filter(school=school).select_related(
+        "reported_by", "resolved_by")[:200]
+
+
+def suspensions_for(school: School) -> QuerySet[InternetSuspension]:
+    return InternetSuspension.objects.filter(school=school).select_related(
+        "pupil", "created_by", "lifted_by")[:200]
+
+
+def category_of_school(school: School, pk) -> Category | None:
+    try:
+        return Category.objects.filter(school=school, pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+# What the filtering table says a group gets for a category, in working and personal time.
+_EFFECTIVE = {
+    "statutory": ("Blocked for everyone", "bad"),
+    "approved-only": ("Approved sites only", "bad"),
+    "blocked": ("Blocked", "bad"),
+    "working": ("Blocked in working time, allowed outside it", "warn"),
+    "allowed": ("Allowed", "ok"),
+}
+
+
+def effective_answer(policy: Policy, group: str, category: str) -> tuple[str, str, str]:
+    """(key, words, badge class) for one cell of the filtering table, from the engine's own
+    answer in working time and outside it."""
+    working, working_rule = policy.category_answer(group, category, working=True)
+    personal, personal_rule = policy.category_answer(group, category, working=False)
+    if working_rule == "statutory":
+        key = "statutory"
+    elif working_rule == "approved-only":
+        key = "approved-only"
+    elif working == "block" and personal == "block":
+        key = "blocked"
+    elif working == "block":
+        key = "working"
+    else:
+        key = "allowed"
+    words, badge = _EFFECTIVE[key]
+    return key, words, badge
+
+
+def policy_table(school: School) -> list[dict[str, Any]]:
+    """One row per category, one cell per group: the rule set and what it comes to."""
+    categories = list(Category.objects.filter(school=school).order_by("uk_sic", "label"))
+    rules = {(r.group, r.category_id): r.action
+             for r in GroupRule.objects.filter(school=school)}
+    # The engine's answer for each cell (no lists needed: it decides on category names).
+    engine = Policy(publish.build_policy(school), None)
+    rows = []
+    for c in categories:
+        cells = []
+        for g, group_label in GROUPS:
+            _key, words, badge = effective_answer(engine, g, c.name)
+            cells.append({"group": g, "group_label": group_label,
+                          "action": rules.get((g, c.pk), GroupRule.ALLOW),
+                          "effective": words, "badge": badge,
+                          "staff_setting": g == "staff" and c.name == "social_networks"})
+        rows.append({"category": c, "cells": cells})
+    return rows
+
+
+def working_spans(school: School) -> dict[int, list]:
+    spans: dict[int, list] = {}
+    for w in WorkingTime.objects.filter(school=school):
+        spans.setdefault(w.weekday, []).append((w.starts, w.ends))
+    return spans
+
+
+def group_settings(school: School) -> dict[str, GroupSetting]:
+    return {s.group: s for s in GroupSetting.objects.filter(school=school)}
+
+
+def school_entries(school: School) -> QuerySet[SchoolEntry]:
+    return SchoolEntry.objects.filter(school=school)
+
+
+def recent_imports(school: School) -> QuerySet[ListImport]:
+    return ListImport.objects.filter(school=school)[:5]
+
+
+def person_in_school(school: School, username: str) -> Person | None:
+    return Person.objects.filter(school=school, username=username).first()
+
+
+def decide(school: School, target: Target, username: str, at: datetime.datetime,
+           url: str) -> Decision:
+    """What the filter would do with this address for this person at this time."""
+    policy = publish.current_policy(school, publish.lists_for_reading(school))
+    return policy.decide(target, username, at.timestamp(), "GET", url)
