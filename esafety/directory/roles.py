@@ -46,6 +46,8 @@ GUEST_ROLES = frozenset({SUPPLY_TEACHER, TRAINEE, VISITOR})
 # Senior staff: may be named investigators (002 "Other Incidents") and see leadership screens.
 SENIOR_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD})
 
+# Staff and governors: the staff Acceptable Use Policy covers them (004 §2).
+STAFF_AND_GOVERNOR_ROLES = STAFF_ROLES | {GOVERNOR}
 # Every adult the school knows: staff, governors and guests.
 ADULT_ROLES = STAFF_ROLES | GUEST_ROLES | {GOVERNOR}
 # Senior and safeguarding roles, so nobody climbs: only the headteacher (or the

@@ -83,7 +83,7 @@ _ROLE_SET = re.compile(
     r"\{\s*roles\.[A-Z_]+\s*[,}]"                                   # {roles.DSL, ...}
     r"|frozenset\(\s*\{\s*roles\."                                   # frozenset({roles.X...
     rf"|frozenset\(\s*[\[{{(]\s*[\"'](?:{_ROLE_NAMES})[\"']"          # frozenset({"headteacher"})
-    r"|^[A-Z_]*(?:_ROLES|CAN_[A-Z_]+|CHECKERS)\s*(?::[^=]*)?=\s*(?:frozenset|roles\.|\{)",
+    r"|^(?:[A-Z_]*_ROLES|CAN_[A-Z_]+|[A-Z_]*CHECKERS)\s*(?::[^=]*)?=\s*(?:frozenset|roles\.|\{)",
     re.M)
 _ALLOWED_FILES = {"directory/permissions.py", "directory/roles.py"}
 
@@ -114,3 +114,24 @@ def test_the_finder_finds_role_sets():
 def test_no_role_sets_outside_the_table():
     found = role_sets_outside_the_table()
     assert not found, "role sets outside esafety/directory/permissions.py:\n" + "\n".join(found)
+
+
+# The navigation and the pages ask the same table: for every role, a link shows exactly when
+# its page opens (a page it does not show is a 404, never a link to nowhere).
+@pytest.mark.parametrize("role", sorted(roles.ROLE_LABELS))
+def test_navigation_shows_exactly_the_pages_a_role_may_open(role, make_person, client_for):
+    from django.urls import reverse
+
+    from esafety.web.context import NAVIGATION
+
+    person = make_person(role)
+    client = client_for(person)
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    shown = {item["url"] for item in home.context["nav_items"]}
+    for _label, url_name, capability in NAVIGATION:
+        url = reverse(url_name)
+        opens = client.get(url).status_code == 200
+        assert opens == (url in shown), (role, url_name, capability)
+        if capability is not None:
+            assert opens == permissions.role_may(role, capability), (role, capability)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from esafety.directory import roles
 
-STAFF_LIKE = roles.STAFF_ROLES | roles.GUEST_ROLES | {roles.GOVERNOR}
+STAFF_LIKE = roles.ADULT_ROLES  # staff, guests and governors
 
 
 def name_key(name: str) -> str:
