@@ -30,10 +30,22 @@ leaver, restore their access, change their role): you may act on a person only i
 have given them their role. So a business manager cannot record the headteacher as a leaver.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.http import Http404
 
 from esafety.directory import roles
 from esafety.errors import NotAllowed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from esafety.directory.models import Person, School
+
+    # Someone asking: a person, someone not signed in (pages), or None for the system itself.
+    Asker = Person | AnonymousUser | None
 
 # Roles below the people managers: what the business and IT managers look after.
 _EVERYDAY_ROLES = frozenset({roles.TEACHER, roles.SUPPORT_STAFF, roles.SUPPLY_TEACHER,
@@ -122,11 +134,11 @@ def role_may(role: str | None, capability: str) -> bool:
     return role in TABLE[capability]
 
 
-def _school_id(school) -> int | None:
+def _school_id(school: School | int | None) -> int | None:
     return school if school is None or isinstance(school, int) else school.pk
 
 
-def allowed(actor, capability: str, school=None) -> bool:
+def allowed(actor: Asker, capability: str, school: School | int | None = None) -> bool:
     """Whether `actor` may do `capability` (in `school`, a School or its id, when given).
 
     No actor (the system itself, the command line) and the service operator (a superuser)
@@ -135,16 +147,17 @@ def allowed(actor, capability: str, school=None) -> bool:
     roles_allowed = TABLE[capability]
     if is_operator(actor):
         return True
-    if not getattr(actor, "is_authenticated", True):
+    someone: Any = actor  # a Person from here on: signed in, with a role and a school
+    if not getattr(someone, "is_authenticated", True):
         return False
-    if actor.role not in roles_allowed:
+    if someone.role not in roles_allowed:
         return False
     school_id = _school_id(school)
-    return school_id is None or actor.school_id == school_id
+    return school_id is None or someone.school_id == school_id
 
 
-def require(actor, capability: str, school=None, *, what: str = "do that",
-            hide: bool = False) -> None:
+def require(actor: Asker, capability: str, school: School | int | None = None, *,
+            what: str = "do that", hide: bool = False) -> None:
     """Raise unless `actor` may do `capability` (see `allowed`).
 
     Actions raise NotAllowed, which the views show as a message: "your role cannot {what}",
@@ -155,9 +168,10 @@ def require(actor, capability: str, school=None, *, what: str = "do that",
         return
     if hide:
         raise Http404("not available")
-    if actor.role not in TABLE[capability]:
+    if getattr(actor, "role", None) not in TABLE[capability]:
         raise NotAllowed(f"your role cannot {what}")
     raise NotAllowed("that belongs to another school")
+
 
 # Who may be named the subject of an allegation and still hold sway over the people who
 # would hear it: while they are, they cannot change these people's role or record them
@@ -165,30 +179,31 @@ def require(actor, capability: str, school=None, *, what: str = "do that",
 GUARDED_BY_ALLEGATION = "the headteacher and the chair of governors"
 
 
-def is_operator(actor) -> bool:
+def is_operator(actor: Asker) -> bool:
     """The service operator: a superuser, or the system itself (the command line)."""
     return actor is None or bool(getattr(actor, "is_superuser", False))
 
 
-def grantable_roles(actor) -> frozenset[str]:
-    if is_operator(actor):
+def grantable_roles(actor: Person | None) -> frozenset[str]:
+    if actor is None or is_operator(actor):
         return ALL_ROLES
     return GRANTS.get(actor.role, frozenset())
 
 
-def may_grant(actor, role: str) -> bool:
+def may_grant(actor: Person | None, role: str) -> bool:
     return role in grantable_roles(actor)
 
 
-def may_manage(actor, person) -> bool:
+def may_manage(actor: Person | None, person: Person) -> bool:
     """Whether `actor` may act on `person`'s record: same school, and a role they could give."""
-    if is_operator(actor):
+    if actor is None or is_operator(actor):
         return True
     return actor.school_id == person.school_id and may_grant(actor, person.role)
 
 
-def require_manage(actor, person, *, what: str = "change this person's record") -> None:
-    if may_manage(actor, person):
+def require_manage(actor: Person | None, person: Person, *,
+                   what: str = "change this person's record") -> None:
+    if actor is None or may_manage(actor, person):
         return
     if actor.school_id != person.school_id:
         raise NotAllowed("that belongs to another school")
@@ -198,9 +213,9 @@ def require_manage(actor, person, *, what: str = "change this person's record") 
     raise NotAllowed(f"your role cannot {what}")
 
 
-def require_role_change(actor, person, new_role: str) -> None:
+def require_role_change(actor: Person | None, person: Person, new_role: str) -> None:
     """Raise NotAllowed unless `actor` may move `person` from their role to `new_role`."""
-    if not is_operator(actor) and actor.pk == person.pk:
+    if actor is not None and not is_operator(actor) and actor.pk == person.pk:
         raise NotAllowed("nobody can change their own role; ask the headteacher")
     require_manage(actor, person, what="change their role")
     if not may_grant(actor, new_role):
@@ -211,7 +226,7 @@ def require_role_change(actor, person, new_role: str) -> None:
     require_not_under_allegation(actor, person, what="change their role")
 
 
-def is_subject_of_open_allegation(person) -> bool:
+def is_subject_of_open_allegation(person: Person | None) -> bool:
     """Whether an allegation about `person` is still open (not closed)."""
     # Read-only look into the incident log; imported here to keep the apps loosely coupled.
     from esafety.incidents.models import STATUS_CLOSED, Incident
@@ -222,7 +237,7 @@ def is_subject_of_open_allegation(person) -> bool:
         status=STATUS_CLOSED).exists()
 
 
-def is_guarded_by_allegation(person) -> bool:
+def is_guarded_by_allegation(person: Person) -> bool:
     """The headteacher, and the school's chair of governors (from the incident settings)."""
     from esafety.incidents.models import IncidentSettings
 
@@ -232,9 +247,9 @@ def is_guarded_by_allegation(person) -> bool:
                                            chair_of_governors_id=person.pk).exists()
 
 
-def require_not_under_allegation(actor, person, *, what: str) -> None:
+def require_not_under_allegation(actor: Person | None, person: Person, *, what: str) -> None:
     """Someone with an open allegation about them cannot touch the head or the chair."""
-    if is_operator(actor) or actor.pk == person.pk:
+    if actor is None or is_operator(actor) or actor.pk == person.pk:
         return
     if is_guarded_by_allegation(person) and is_subject_of_open_allegation(actor):
         raise NotAllowed(f"you cannot {what} while an allegation about you is open: "
