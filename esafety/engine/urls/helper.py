@@ -1,8 +1,7 @@
 """Squid's url_rewrite helper protocol around the decision function.
 
-Squid writes one request a line: ``[channel-ID] URL client-ip/fqdn user method [key=value...]``
-(the channel ID only when ``url_rewrite_children ... concurrency=N`` is above 0) and reads
-one answer a line, in order per channel:
+Squid writes one request a line (read by squid.py: ``[channel-ID] URL client-ip/fqdn user
+method [key=value...]``) and reads one answer a line, in order per channel:
 
 - ``[ID] ERR``                                   leave the request alone (pass);
 - ``[ID] OK status=302 url="BLOCK-PAGE-URL"``    send the browser to the block page;
@@ -32,12 +31,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from esafety.engine.urls.lists import read_lists
 from esafety.engine.urls.normalise import parse_target
 from esafety.engine.urls.policy import Policy, PolicyError
 from esafety.engine.urls.snapshot import SnapshotError, compile_lists, load_snapshot
+from esafety.engine.urls.squid import channel_of, parse_request_line
 
 _NEEDS_ESCAPE = re.compile(r"[%&#+\"'<>\\]").search
 
@@ -228,25 +228,17 @@ class Helper:
             try:
                 if len(raw) > MAX_LINE:
                     raw = raw[:MAX_LINE]
-                parts = raw.split()
-                channel = ""
-                if len(parts) > 1 and parts[0].isdigit():
-                    channel = parts[0] + " "
-                    parts = parts[1:]
-                if not parts:
+                line = parse_request_line(raw)
+                channel, url, user = line.channel, line.url, line.user
+                if not url:
                     append(channel + "ERR")
                     continue
-                url = parts[0]
-                method = parts[3] if len(parts) > 3 else "GET"
-                target = parse_target(url, method)
-                user = parts[2] if len(parts) > 2 else "-"
-                user = "" if user == "-" else unquote(user)
-                decision = policy.decide(target, user, now, method, url)
+                target = parse_target(url, line.method)
+                decision = policy.decide(target, user, now, line.method, url)
                 if decision.action == "block":
                     append(f'{channel}OK status=302 url="{block_page_url(base, url, decision, user)}"')
                     records.append({"t": round(now, 3), "user": user, "url": url[:2000],
-                                    "client": parts[1].split("/")[0] if len(parts) > 1 else "",
-                                    "action": "block", "category": decision.category,
+                                    "client": line.client, "action": "block", "category": decision.category,
                                     "group": decision.group, "rule": decision.rule,
                                     "policy": policy.version})
                 elif decision.rewrite:
@@ -260,9 +252,7 @@ class Helper:
                                         "policy": policy.version})
             except Exception as exc:  # one bad line must never stop the others
                 log(f"could not decide {raw[:200]!r}: {exc!r}")
-                first = raw.split(maxsplit=1)
-                channel = first[0] + " " if len(first) > 1 and first[0].isdigit() else ""
-                append(channel + "ERR")
+                append(channel_of(raw) + "ERR")
         if records and self.spool is not None:
             try:
                 self.spool.write(records)

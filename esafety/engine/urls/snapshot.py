@@ -32,17 +32,11 @@ from esafety.engine.urls.normalise import (
     parse_target,
     url_prefixes,
 )
+from esafety.engine.urls.squid import PLAIN_REQUEST_LINE, parse_request_line
 
 MAGIC = b"ESAFETY-URL-LISTS\n"
 HOST_CACHE_SIZE = 1 << 18
 FORMAT = 1
-
-
-# A plain Squid request line: [channel] scheme://host[:port][/path] client user method ...
-# Hosts with userinfo, brackets, non-ASCII or percent signs do not match and take the slow path.
-_SIMPLE_LINE = re.compile(
-    r"(?:(\d+ ))?((?:[A-Za-z][A-Za-z0-9+.-]{0,15}://)?([A-Za-z0-9_.-]+)(?::(\d{1,5}))?"
-    r"([/?][^\s%]*)?)[ \t]+\S+[ \t]+\S+[ \t]+([A-Z]+)(?:[ \t].*)?\Z", re.S)
 
 
 class SnapshotError(Exception):
@@ -183,7 +177,7 @@ class CompiledLists:
         """
         out: list[tuple[str, str] | None] = []
         append = out.append
-        simple = _SIMPLE_LINE.match
+        simple = PLAIN_REQUEST_LINE.match
         domains_get = self.domains.get
         combos = self.combos
         url_hosts = self.url_hosts
@@ -250,19 +244,14 @@ class CompiledLists:
         return out
 
     def _blocked_slow(self, raw: str, enough: int):
-        parts = raw.split()
-        channel = ""
-        if len(parts) > 1 and parts[0].isdigit():
-            channel = parts[0] + " "
-            parts = parts[1:]
-        if not parts:
-            return channel
-        method = parts[3] if len(parts) > 3 else "GET"
-        target = parse_target(parts[0], method)
+        line = parse_request_line(raw)
+        if not line.url:
+            return line.channel
+        target = parse_target(line.url, line.method)
         if target is None:
-            return channel
-        mask = self.match(target, method == "CONNECT", enough)
-        return (channel, parts[0]) if mask & enough else channel
+            return line.channel
+        mask = self.match(target, line.method == "CONNECT", enough)
+        return (line.channel, line.url) if mask & enough else line.channel
 
     def categories_of(self, target: Target) -> list[str]:
         return self.names_of(self.match(target))
