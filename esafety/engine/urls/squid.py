@@ -39,12 +39,12 @@ def parse_request_line(raw: str) -> SquidRequest:
         parts = parts[1:]
     if not parts:
         return SquidRequest(channel, "", "", "", "GET")
-    user = parts[2] if len(parts) > 2 else "-"
-    return SquidRequest(
-        channel=channel, url=parts[0],
-        client=parts[1].split("/")[0] if len(parts) > 1 else "",
-        user="" if user == "-" else unquote(user),
-        method=parts[3] if len(parts) > 3 else "GET")
+    n = len(parts)
+    user = parts[2] if n > 2 else "-"
+    # Positional, and unquote only when needed: this runs for every request Squid sends.
+    return SquidRequest(channel, parts[0], parts[1].partition("/")[0] if n > 1 else "",
+                        "" if user == "-" else (unquote(user) if "%" in user else user),
+                        parts[3] if n > 3 else "GET")
 
 
 # The fast form, for the standalone matcher's hot loop: a plain request line
