@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from esafety import datadir
 from esafety.errors import ConfigurationError
 from esafety.web import filemodes
 
@@ -82,7 +83,7 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
 
 # Where the SQLite database, uploaded files and published snapshots live. Others may only
 # pass through it (Squid's helper reads filtering/): it holds evidence about children.
-DATA_DIR = Path(os.environ.get("ESAFETY_DATA_DIR") or Path.cwd() / "esafety-data").resolve()
+DATA_DIR = datadir.data_dir().resolve()
 
 
 def _secret_key() -> str:

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from esafety.checks.concern_rules import ConcernOutcome, concern_findings
+from esafety.datadir import data_dir
 from esafety.engine.messages.checker import VERDICTS, Verdict, check_parsed
 from esafety.engine.messages.cli import quiet_pipe
 from esafety.engine.messages.directory import Directory
@@ -38,8 +39,7 @@ class CommandError(Exception):
 def _database_configured() -> bool:
     if os.environ.get("DATABASE_URL"):
         return True
-    data_dir = Path(os.environ.get("ESAFETY_DATA_DIR") or Path.cwd() / "esafety-data")
-    return (data_dir / "esafety.sqlite3").exists()
+    return (data_dir() / "esafety.sqlite3").exists()
 
 
 def load_directory(*, school: str | None, domains: list[str], no_db: bool) -> Directory:

@@ -1,7 +1,5 @@
 """The adapter from the database to the engine's Directory view (one school)."""
 
-from django.db.models import Q
-from django.utils import timezone
 
 from esafety.checks.models import ApprovedRecipient, Correspondent
 from esafety.directory.models import Person, School
@@ -11,9 +9,7 @@ from esafety.errors import InvalidInput
 
 def build_directory(school: School, *, extra_domains=()) -> Directory:
     """Everyone current in `school` by address, its domains, approvals and correspondents."""
-    today = timezone.localdate()
-    people = (Person.objects.filter(school=school, is_active=True)
-              .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
+    people = (Person.objects.filter(school=school).current()
               .exclude(email="")
               .only("email", "first_name", "last_name", "username", "role"))
     members = {p.email.lower(): Member(p.email.lower(), p.display_name, p.role) for p in people}
@@ -33,10 +29,7 @@ def build_directory(school: School, *, extra_domains=()) -> Directory:
 def school_for_cli(slug: str | None) -> School | None:
     """The school named on the command line, or the only one; None when there is none."""
     if slug:
-        school = School.objects.filter(slug=slug).first()
-        if school is None:
-            raise InvalidInput(f"no school with the short name {slug!r}", code="unknown-school")
-        return school
+        return School.objects.by_slug(slug)
     schools = list(School.objects.order_by("pk")[:2])
     if len(schools) > 1:
         raise InvalidInput("there are several schools: choose one with --school SLUG",

@@ -411,7 +411,7 @@ def demo_logins() -> list[DemoLogin]:
         (roles.VISITOR, "visitor", "guest access ends in 3 days; must accept the visitors' AUP"),
     ]
     logins = []
-    school = School.objects.get(slug=DEMO_SLUG)
+    school = School.objects.by_slug(DEMO_SLUG)
     for role, username, note in wanted:
         people = Person.objects.filter(school=school, role=role, is_active=True)
         person = people.filter(username=username).first() if username else people.first()

@@ -7,10 +7,12 @@ the school knows, with one role. People are never deleted; leavers are deactivat
 import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.management.base import CommandError
 from django.db import models
 from django.utils import timezone
 
 from esafety.directory import roles
+from esafety.errors import InvalidInput
 
 
 class Trust(models.Model):
@@ -20,6 +22,24 @@ class Trust(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class UnknownSchool(InvalidInput, CommandError):
+    """No school has that short name. An InvalidInput for the web and the checks CLI, and a
+    CommandError so a management command stops with the one line, not a traceback."""
+
+    code = "unknown-school"
+
+
+class SchoolQuerySet(models.QuerySet):
+    def by_slug(self, slug: str) -> "School":
+        """The school with this short name (the one lookup by slug), or UnknownSchool
+        naming the schools there are."""
+        try:
+            return self.get(slug=slug)
+        except (School.DoesNotExist, ValueError, TypeError):
+            known = ", ".join(School.objects.order_by("pk").values_list("slug", flat=True))
+            raise UnknownSchool(f"no school '{slug}' (known: {known or 'none yet'})") from None
 
 
 class School(models.Model):
@@ -34,6 +54,8 @@ class School(models.Model):
     email_domains = models.CharField(
         max_length=500, blank=True,
         help_text="The school's own mail domains, comma separated (e.g. hollinspark.sch.uk)")
+
+    objects = SchoolQuerySet.as_manager()
 
     def __str__(self):
         return self.name

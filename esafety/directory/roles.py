@@ -160,6 +160,20 @@ def audience_for(role: str, year: int | None = None) -> str | None:
     return None
 
 
+# Web filtering groups: pupils by key stage (Reception with KS1), then staff and guests.
+# Defined here only; filtering and the Squid helper's policy read them from here.
+FILTERING_GROUP_LABELS = {
+    "ks1": "Reception and Key Stage 1",
+    "ks2": "Key Stage 2",
+    "ks3": "Key Stage 3",
+    "ks4": "Key Stage 4",
+    "sixth_form": "Sixth form",
+    "staff": "Staff",
+    "guests": "Guests and visitors",
+}
+PUPIL_GROUPS = ("ks1", "ks2", "ks3", "ks4", "sixth_form")  # by key stage 1 to 5
+
+
 def filtering_group(role: str, year: int | None = None) -> str:
     """The web filtering group: ks1..ks4, sixth_form, staff or guests (filtering/rules.py)."""
     if role == PUPIL:

@@ -8,20 +8,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from esafety.directory import roles
 from esafety.directory.models import School
 
-# Filtering groups follow from the directory (roles.filtering_group).
-GROUPS = [
-    ("ks1", "Reception and Key Stage 1"),
-    ("ks2", "Key Stage 2"),
-    ("ks3", "Key Stage 3"),
-    ("ks4", "Key Stage 4"),
-    ("sixth_form", "Sixth form"),
-    ("staff", "Staff"),
-    ("guests", "Guests and visitors"),
-]
+# Filtering groups follow from the directory (roles.filtering_group), defined there.
+GROUPS = list(roles.FILTERING_GROUP_LABELS.items())
 GROUP_LABELS = dict(GROUPS)
-PUPIL_GROUPS = ("ks1", "ks2", "ks3", "ks4", "sixth_form")
+PUPIL_GROUPS = roles.PUPIL_GROUPS
 
 # The UK Safer Internet Centre's "appropriate filtering" headings, plus circumvention.
 UK_SIC = [

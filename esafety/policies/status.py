@@ -6,8 +6,7 @@ Read-only queries; the changes are in actions.py.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from esafety.directory import roles
 from esafety.directory.models import Person, School
@@ -23,12 +22,9 @@ _PUPIL_YEARS = {
 
 def people_in_audience(school: School, audience: str) -> QuerySet[Person]:
     """The people who can use the school's systems now and must accept this audience's AUP."""
-    today = timezone.localdate()
-    people = (Person.objects.filter(school=school, is_active=True)
-              .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
-              .filter(Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now())))
+    people = Person.objects.filter(school=school).current()
     if audience == roles.AUDIENCE_STAFF:
-        return people.filter(role__in=roles.STAFF_ROLES | {roles.GOVERNOR})
+        return people.filter(role__in=roles.STAFF_AND_GOVERNOR_ROLES)
     if audience == roles.AUDIENCE_VISITORS:
         return people.filter(role__in=roles.GUEST_ROLES)
     if audience == roles.AUDIENCE_PARENTS:

@@ -22,11 +22,7 @@ class Command(BaseCommand):
                             help="check the file and report problems without importing")
 
     def handle(self, *args, what, file, school, kind, dry_run, **options):
-        try:
-            target = School.objects.get(slug=school)
-        except School.DoesNotExist:
-            known = ", ".join(School.objects.values_list("slug", flat=True)) or "none yet"
-            raise CommandError(f"no school '{school}' (known: {known})") from None
+        target = School.objects.by_slug(school)
         try:
             data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
         except OSError as exc:

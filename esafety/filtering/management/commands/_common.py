@@ -5,16 +5,11 @@ from esafety.directory.models import Person, School
 
 def school_by_slug(slug: str | None) -> School:
     if slug:
-        try:
-            return School.objects.get(slug=slug)
-        except School.DoesNotExist:
-            pass
+        return School.objects.by_slug(slug)
     schools = list(School.objects.all()[:2])
-    if not slug and len(schools) == 1:
+    if len(schools) == 1:
         return schools[0]
     known = ", ".join(School.objects.values_list("slug", flat=True)) or "none yet"
-    if slug:
-        raise CommandError(f"no school '{slug}' (known: {known})")
     raise CommandError(f"say which school with --school (known: {known})")
 
 

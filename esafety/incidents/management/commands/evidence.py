@@ -28,9 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, school=None, **options):
         chosen = None
         if school:
-            chosen = School.objects.filter(slug=school).first()
-            if chosen is None:
-                raise CommandError(f"no school with slug {school!r}")
+            chosen = School.objects.by_slug(school)
         checks = verify_all(chosen)
         trail = verify_trail()
         self._record(chosen, checks, trail)

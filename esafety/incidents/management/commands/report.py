@@ -36,9 +36,7 @@ class Command(BaseCommand):
                                     "and dates; CSV goes to standard output)")
 
     def handle(self, *args, what, school, start, end, format, output=None, **options):
-        found = School.objects.filter(slug=school).first()
-        if found is None:
-            raise CommandError(f"no school with slug {school!r}")
+        found = School.objects.by_slug(school)
         try:
             report = build_report(school=found, start=_date(start), end=_date(end))
         except EsafetyError as exc:
