@@ -5,12 +5,12 @@ Missing and not-yours are the same 404.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from django.http import Http404
 
-from esafety.directory import roles
-from esafety.directory.access import check_actor
+from esafety.directory import permissions
+from esafety.directory.models import School
+from esafety.errors import NotAllowed
+from esafety.filtering import selectors
 from esafety.filtering.models import (
     FilteringAlert,
     InternetSuspension,
@@ -18,45 +18,31 @@ from esafety.filtering.models import (
     UnblockRequest,
     WrongBlockReport,
 )
-from esafety.filtering.rules import incident_suspension_lift_roles, suspension_roles
 
-# Who may change the filtering policy, and who may see what the filter logged.
-CAN_MANAGE_FILTERING = frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,
-                                  roles.HEADTEACHER})
-CAN_VIEW_FILTER_LOGS = frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER,
-                                  roles.DSL, roles.ASSISTANT_HEAD})
-CAN_REQUEST_UNBLOCK = roles.STAFF_ROLES
-# Suspensions: the roles the filtering policy names (defaults.yaml: DSL, online safety lead,
-# headteacher, IT manager) see them, make them and lift them; one an incident's sanction made
-# is lifted only by the DSL or the headteacher, with a reason.
-CAN_SUSPEND_INTERNET = suspension_roles()
-CAN_LIFT_INCIDENT_SUSPENSION = incident_suspension_lift_roles()
+# Who may do what is in the permission table (esafety/directory/permissions.py):
+# use_filtering, request_unblock, approve_unblock, manage_filtering, view_filtering_logs,
+# suspend_internet, lift_incident_suspension. The school's filtering settings then choose
+# which of the approve_unblock roles decide unblock requests and wrong-block reports.
 
 
-def require(actor, allowed: Collection[str], what: str, school=None) -> None:
-    """The actions' check: NotAllowed unless the actor holds one of the roles (and belongs
-    to the school, when one is given)."""
-    check_actor(actor, allowed=allowed, school_id=school.id if school is not None else None,
-                what=what)
-
-
-def _holds(user, allowed: Collection[str]) -> bool:
-    return bool(user is not None and user.is_authenticated
-                and (user.is_superuser or user.role in allowed))
+def require(actor, capability: str, what: str, school: School | None = None) -> None:
+    """The actions' check: NotAllowed unless the actor may (in the school, when given)."""
+    permissions.require(actor, capability, school, what=what)
 
 
 def may_manage(user) -> bool:
-    return _holds(user, CAN_MANAGE_FILTERING)
+    return permissions.allowed(user, "manage_filtering")
 
 
 def may_view_logs(user) -> bool:
-    return _holds(user, CAN_VIEW_FILTER_LOGS)
+    return permissions.allowed(user, "view_filtering_logs")
 
 
 def may_see_suspensions(user) -> bool:
     """The suspensions list and its actions are for the roles the filtering policy names."""
     return bool(user is not None and user.is_authenticated and (
-        user.is_superuser or (user.school_id is not None and user.role in CAN_SUSPEND_INTERNET)))
+        user.is_superuser or (user.school_id is not None
+                              and permissions.role_may(user.role, "suspend_internet"))))
 
 
 def may_lift(user, suspension: InternetSuspension) -> bool:
@@ -64,9 +50,32 @@ def may_lift(user, suspension: InternetSuspension) -> bool:
         return True
     if user.school_id != suspension.school_id:
         return False
-    allowed = (CAN_LIFT_INCIDENT_SUSPENSION if suspension.incident_reference
-               else CAN_SUSPEND_INTERNET)
-    return user.role in allowed
+    return permissions.role_may(user.role, "lift_incident_suspension"
+                                if suspension.incident_reference else "suspend_internet")
+
+
+def is_approver(user, school: School) -> bool:
+    """One of the roles the school's filtering settings name to decide unblock requests."""
+    return bool(getattr(user, "is_superuser", False)
+                or (user.school_id == school.id
+                    and user.role in selectors.approver_roles(school)))
+
+
+def require_report_resolver(actor, school: School) -> None:
+    """Wrong-block reports are dealt with by those who manage filtering and by the school's
+    unblock approvers."""
+    if permissions.is_operator(actor):
+        return
+    if not (permissions.role_may(actor.role, "manage_filtering")
+            or actor.role in selectors.approver_roles(school)):
+        raise NotAllowed("your role cannot resolve wrong-block reports")
+    if actor.school_id != school.id:
+        raise NotAllowed("that belongs to another school")
+
+
+def may_resolve_reports(user, school: School) -> bool:
+    """Wrong-block reports: those who manage filtering, and the school's approvers."""
+    return permissions.allowed(user, "manage_filtering", school) or is_approver(user, school)
 
 
 def _get(model, user, pk, **extra):

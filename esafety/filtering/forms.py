@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from esafety.directory import roles
+from esafety.directory import permissions, roles
 from esafety.directory.models import Person
 from esafety.directory.picker import PersonPickerField
 from esafety.filtering.models import GROUPS, Category, GroupRule, SchoolEntry, WorkingTime
@@ -105,7 +105,8 @@ class WorkingTimeForm(forms.Form):
 
 class SettingsForm(forms.Form):
     approver_roles = forms.MultipleChoiceField(
-        choices=[(r, roles.ROLE_LABELS[r]) for r in sorted(roles.STAFF_ROLES)],
+        choices=[(r, roles.ROLE_LABELS[r])
+                 for r in sorted(permissions.roles_with("approve_unblock"))],
         widget=forms.CheckboxSelectMultiple, label="Who decides unblock requests")
     alert_threshold = forms.IntegerField(min_value=1, max_value=1000,
                                          label="Alert after this many blocked attempts")

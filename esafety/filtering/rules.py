@@ -127,16 +127,6 @@ def staff_social_default() -> str:
     return defaults()["staff_social_networks"]["default"]
 
 
-def suspension_roles() -> frozenset:
-    """Who sees and makes internet suspensions (the filtering policy names them)."""
-    return frozenset(defaults()["suspension_roles"])
-
-
-def incident_suspension_lift_roles() -> frozenset:
-    """Who may lift a suspension an incident's sanction made."""
-    return frozenset(defaults()["incident_suspension_lift_roles"])
-
-
 def default_action(group: str, name: str, uk_sic: str,
                    staff_social_networks: str | None = None) -> str | None:
     """block | working_time | None (allowed) for a category in a group, from defaults.yaml
@@ -181,6 +171,5 @@ def clause_for(rule: str, working_time: bool = False,
 
 __all__ = ["CLAUSES", "GROUP_LABELS", "PUPIL_WORDS", "RULE_LABELS", "SAMPLE_LISTS", "UK_SIC_LABELS",
            "category_defaults", "category_label", "clause_for", "default_action",
-           "default_label", "defaults", "incident_suspension_lift_roles", "rule_label",
-           "school_labels", "staff_social_choices", "staff_social_default",
-           "suspension_roles"]
+           "default_label", "defaults", "rule_label",
+           "school_labels", "staff_social_choices", "staff_social_default"]

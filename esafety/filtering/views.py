@@ -9,12 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from esafety.directory import roles
-from esafety.directory.access import require_role
+from esafety.directory import permissions, roles
 from esafety.engine.urls.normalise import parse_target
 from esafety.errors import EsafetyError
 from esafety.filtering import access, actions, forms, selectors
-from esafety.filtering.access import CAN_MANAGE_FILTERING, CAN_REQUEST_UNBLOCK, CAN_VIEW_FILTER_LOGS
 from esafety.filtering.models import GROUP_LABELS, GROUPS, GroupRule
 from esafety.filtering.rules import (
     category_label,
@@ -25,6 +23,11 @@ from esafety.filtering.rules import (
 from esafety.policies.middleware import gate_exempt
 
 
+def _is_approver(user) -> bool:
+    return user.school_id is not None and access.is_approver(user, user.school) \
+        or user.is_superuser
+
+
 def _fail(request, exc: EsafetyError):
     messages.error(request, str(exc)[:1].upper() + str(exc)[1:] + ".")
 
@@ -32,8 +35,10 @@ def _fail(request, exc: EsafetyError):
 @login_required
 def home(request):
     user = request.user
-    require_role(user, roles.STAFF_ROLES)
-    return render(request, "filtering/home.html", selectors.home(user))
+    permissions.require(user, "use_filtering", hide=True)
+    return render(request, "filtering/home.html", selectors.home(
+        user, approver=_is_approver(user), can_logs=access.may_view_logs(user),
+        can_manage=access.may_manage(user), can_suspend=access.may_see_suspensions(user)))
 
 
 # -- the block page ------------------------------------------------------------------------
@@ -54,7 +59,7 @@ def blocked(request):
     if user is not None and school is not None and user.school_id != school.id:
         user = None
     is_staff = (user.is_staff_member if user else group == "staff")
-    is_pupil = (user.is_pupil if user else group in ("ks1", "ks2", "ks3", "ks4", "sixth_form"))
+    is_pupil = (user.is_pupil if user else group in roles.PUPIL_GROUPS)
     heading, clause = clause_for(rule, working, pupil=is_pupil)
     report_query = urlencode({"url": url, "category": category_name, "rule": rule})
     # The page that was blocked: asking for it unblocks that page and the pages below it;
@@ -107,17 +112,18 @@ def report_sent(request):
 @login_required
 def unblocks(request):
     user = request.user
-    require_role(user, roles.STAFF_ROLES)
+    permissions.require(user, "use_filtering", hide=True)
     state = request.GET.get("state", "")
     return render(request, "filtering/unblocks.html", {
-        "rows": selectors.unblocks_for(user, state), "state": state,
-        "is_approver": selectors.is_approver(user)})
+        "rows": selectors.unblocks_for(
+            user, see_all=_is_approver(user) or access.may_view_logs(user), state=state),
+        "state": state, "is_approver": _is_approver(user)})
 
 
 @login_required
 def unblock_new(request):
     user = request.user
-    require_role(user, CAN_REQUEST_UNBLOCK)
+    permissions.require(user, "request_unblock", hide=True)
     if request.method == "POST":
         form = forms.UnblockRequestForm(request.POST, school=user.school)
         if form.is_valid():
@@ -144,15 +150,15 @@ def unblock_new(request):
 @login_required
 def unblock_detail(request, pk):
     user = request.user
-    require_role(user, roles.STAFF_ROLES)
+    permissions.require(user, "use_filtering", hide=True)
     item = access.get_unblock_for_user(user, pk)
-    if not (item.requested_by_id == user.pk or selectors.is_approver(user)
-            or user.role in CAN_VIEW_FILTER_LOGS):
+    if not (item.requested_by_id == user.pk or _is_approver(user)
+            or access.may_view_logs(user)):
         raise Http404
     history = selectors.unblock_history(item)
     return render(request, "filtering/unblock_detail.html", {
         "item": item, "state": item.state(), "history": history,
-        "form": forms.DecisionNoteForm(), "is_approver": selectors.is_approver(user),
+        "form": forms.DecisionNoteForm(), "is_approver": _is_approver(user),
         "is_mine": item.requested_by_id == user.pk})
 
 
@@ -160,7 +166,7 @@ def unblock_detail(request, pk):
 @require_POST
 def unblock_decide(request, pk, decision):
     user = request.user
-    require_role(user, roles.STAFF_ROLES)
+    permissions.require(user, "use_filtering", hide=True)
     item = access.get_unblock_for_user(user, pk)
     note = request.POST.get("note", "")
     try:
@@ -197,7 +203,7 @@ def _days(value: str) -> int:
 @login_required
 def attempts(request):
     user = request.user
-    require_role(user, CAN_VIEW_FILTER_LOGS)
+    permissions.require(user, "view_filtering_logs", hide=True)
     days = _days(request.GET.get("days", "7"))
     category = request.GET.get("category", "")
     group = request.GET.get("group", "")
@@ -215,7 +221,7 @@ def attempts_load(request):
     """Load what the helper logged up to this moment (the ingest command does it on a
     schedule), then show the page the button was on."""
     user = request.user
-    require_role(user, CAN_VIEW_FILTER_LOGS)
+    permissions.require(user, "view_filtering_logs", hide=True)
     try:
         _files, rows, alerts = actions.attempts_load(actor=user, school=user.school)
     except EsafetyError as exc:
@@ -231,7 +237,7 @@ def attempts_load(request):
 @login_required
 def alerts(request):
     user = request.user
-    require_role(user, CAN_VIEW_FILTER_LOGS)
+    permissions.require(user, "view_filtering_logs", hide=True)
     return render(request, "filtering/alerts.html", {
         "rows": selectors.alerts_for(user.school), "labels": school_labels(user.school),
         "failed_emails": selectors.failed_emails(user.school)[:50],
@@ -242,7 +248,7 @@ def alerts(request):
 @require_POST
 def alert_acknowledge(request, pk):
     user = request.user
-    require_role(user, CAN_VIEW_FILTER_LOGS)
+    permissions.require(user, "view_filtering_logs", hide=True)
     alert = access.get_alert_for_user(user, pk)
     try:
         actions.alert_acknowledge(actor=user, alert=alert)
@@ -255,8 +261,9 @@ def alert_acknowledge(request, pk):
 @login_required
 def reports(request):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING | selectors.approver_roles(user.school)
-                 if user.school_id else CAN_MANAGE_FILTERING)
+    if not (access.may_manage(user)
+            or user.school_id is not None and access.may_resolve_reports(user, user.school)):
+        raise Http404("not available")
     return render(request, "filtering/reports.html", {"rows": selectors.reports_for(user.school),
                                                       "labels": school_labels(user.school)})
 
@@ -330,7 +337,7 @@ def suspension_lift(request, pk):
 @login_required
 def policy(request):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     school = user.school
     spans = selectors.working_spans(school)
     config = selectors.settings_for(school)
@@ -350,7 +357,7 @@ def policy(request):
 @require_POST
 def policy_staff_social(request):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     form = forms.StaffSocialNetworksForm(request.POST)
     if form.is_valid():
         try:
@@ -379,7 +386,7 @@ def _settings_form(school, data=None):
 @require_POST
 def policy_settings(request):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     form = _settings_form(user.school, request.POST)
     if form.is_valid():
         try:
@@ -397,7 +404,7 @@ def policy_settings(request):
 @require_POST
 def policy_rule(request):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     form = forms.RuleForm(request.POST)
     if form.is_valid():
         category = selectors.category_of_school(user.school, form.cleaned_data["category"])
@@ -421,7 +428,7 @@ def policy_rule(request):
 @require_POST
 def policy_statutory(request, pk):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     category = selectors.category_of_school(user.school, pk)
     if category is None:
         raise Http404
@@ -438,7 +445,7 @@ def policy_statutory(request, pk):
 @require_POST
 def policy_group(request, group):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     if group not in GROUP_LABELS:
         raise Http404
     actions.group_setting_update(actor=user, school=user.school, group=group,
@@ -452,7 +459,7 @@ def policy_group(request, group):
 @require_POST
 def policy_working_time(request):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     form = forms.WorkingTimeForm(request.POST)
     if form.is_valid():
         actions.working_time_set(actor=user, school=user.school, spans=form.cleaned_data["spans"])
@@ -466,7 +473,7 @@ def policy_working_time(request):
 @require_POST
 def policy_entry_add(request):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     form = forms.SchoolEntryForm(request.POST)
     if form.is_valid():
         try:
@@ -483,7 +490,7 @@ def policy_entry_add(request):
 @require_POST
 def policy_entry_remove(request, pk):
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     entry = access.get_entry_for_user(user, pk)
     actions.school_entry_remove(actor=user, entry=entry)
     messages.success(request, f"Removed {entry.host}.")
@@ -494,7 +501,7 @@ def policy_entry_remove(request, pk):
 def policy_decide(request):
     """Try the policy: what would happen to this address for this person, now or then."""
     user = request.user
-    require_role(user, CAN_MANAGE_FILTERING)
+    permissions.require(user, "manage_filtering", hide=True)
     form = forms.DecideForm(request.GET or None)
     result = None
     if form.is_valid():

@@ -135,3 +135,12 @@ def test_actions_are_small_modules_with_an_explicit_public_list():
 def test_views_make_no_queries_of_their_own():
     views = (FILTERING / "views.py").read_text()
     assert ".objects." not in views and "AuditEvent" not in views
+
+
+def test_filtering_defines_no_role_sets_of_its_own():
+    # Who may do what is in esafety/directory/permissions.py; filtering asks it.
+    found = [p.relative_to(FILTERING).as_posix() for p in _sources()
+             if re.search(r"frozenset\(\{roles\.|roles\.[A-Z_]+_ROLES|\bCAN_[A-Z_]+ =",
+                          p.read_text())]
+    assert found == []
+    assert "suspension_roles" not in (FILTERING / "defaults.yaml").read_text()

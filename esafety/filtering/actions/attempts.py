@@ -18,7 +18,7 @@ from esafety.directory.models import Person, School
 from esafety.engine.urls.normalise import parse_target
 from esafety.errors import Conflict
 from esafety.filtering import events, notifications, publish
-from esafety.filtering.access import CAN_VIEW_FILTER_LOGS, require
+from esafety.filtering.access import require
 from esafety.filtering.actions.settings import settings_for
 from esafety.filtering.models import BlockedAttempt, FilteringAlert, FilteringSettings
 from esafety.filtering.rules import category_label
@@ -92,7 +92,7 @@ def _raise_alerts(school: School, config: FilteringSettings,
 
 
 def alert_acknowledge(*, actor: Person, alert: FilteringAlert) -> FilteringAlert:
-    require(actor, CAN_VIEW_FILTER_LOGS, "acknowledge filtering alerts", alert.school)
+    require(actor, "view_filtering_logs", "acknowledge filtering alerts", alert.school)
     with transaction.atomic():
         alert = FilteringAlert.objects.select_for_update().get(pk=alert.pk)
         if alert.acknowledged_at is not None:
@@ -137,5 +137,5 @@ def ingest_spool(*, school: School) -> tuple[int, int, list[FilteringAlert]]:
 
 def attempts_load(*, actor: Person, school: School) -> tuple[int, int, list[FilteringAlert]]:
     """Someone who may see the logs asks for what the helper logged up to this moment."""
-    require(actor, CAN_VIEW_FILTER_LOGS, "load the filter's logs", school)
+    require(actor, "view_filtering_logs", "load the filter's logs", school)
     return ingest_spool(school=school)

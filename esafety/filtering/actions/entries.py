@@ -7,7 +7,7 @@ from django.db import transaction
 from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput
 from esafety.filtering import events
-from esafety.filtering.access import CAN_MANAGE_FILTERING, require
+from esafety.filtering.access import require
 from esafety.filtering.actions.publishing import publish_policy_after_commit
 from esafety.filtering.models import SchoolEntry
 from esafety.filtering.sites import clean_host
@@ -16,7 +16,7 @@ from esafety.filtering.sites import clean_host
 def school_entry_add(*, actor: Person | None, school: School, kind: str, site: str,
                      note: str = "") -> SchoolEntry:
     """The school's own allow, block or approved-site entry."""
-    require(actor, CAN_MANAGE_FILTERING, "change the school's own lists", school)
+    require(actor, "manage_filtering", "change the school's own lists", school)
     if kind not in dict(SchoolEntry.KINDS):
         raise InvalidInput(f"unknown list {kind!r}", code="kind-unknown")
     host = clean_host(site)
@@ -31,7 +31,7 @@ def school_entry_add(*, actor: Person | None, school: School, kind: str, site: s
 
 
 def school_entry_remove(*, actor: Person | None, entry: SchoolEntry) -> None:
-    require(actor, CAN_MANAGE_FILTERING, "change the school's own lists", entry.school)
+    require(actor, "manage_filtering", "change the school's own lists", entry.school)
     with transaction.atomic():
         events.entry_removed(actor=actor, school=entry.school, entry=entry)
         school = entry.school

@@ -13,7 +13,7 @@ from esafety.directory.models import Person, School
 from esafety.engine.urls.lists import ListReport, read_lists
 from esafety.errors import InvalidInput
 from esafety.filtering import events
-from esafety.filtering.access import CAN_MANAGE_FILTERING, require
+from esafety.filtering.access import require
 from esafety.filtering.actions.publishing import publish_all_after_commit
 from esafety.filtering.actions.settings import settings_for
 from esafety.filtering.models import (
@@ -38,7 +38,7 @@ def lists_import(*, actor: Person | None, school: School, source: str | Path,
     New categories get their label, UK SIC heading, statutory flag and default group rules
     from defaults.yaml.
     """
-    require(actor, CAN_MANAGE_FILTERING, "import filtering lists", school)
+    require(actor, "manage_filtering", "import filtering lists", school)
     source = Path(source)
     if report is None:
         try:

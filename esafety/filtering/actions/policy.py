@@ -10,7 +10,7 @@ from django.db import transaction
 from esafety.directory.models import Person, School
 from esafety.errors import InvalidInput, NotAllowed
 from esafety.filtering import events
-from esafety.filtering.access import CAN_MANAGE_FILTERING, require
+from esafety.filtering.access import require
 from esafety.filtering.actions.publishing import publish_policy_after_commit
 from esafety.filtering.models import GROUP_LABELS, Category, GroupRule, GroupSetting, WorkingTime
 from esafety.filtering.rules import STAFF_SOCIAL_NETWORKS
@@ -18,7 +18,7 @@ from esafety.filtering.rules import STAFF_SOCIAL_NETWORKS
 
 def category_update(*, actor: Person | None, category: Category, label: str | None = None,
                     uk_sic: str | None = None, statutory: bool | None = None) -> Category:
-    require(actor, CAN_MANAGE_FILTERING, "change filtering categories", category.school)
+    require(actor, "manage_filtering", "change filtering categories", category.school)
     fields = ["label", "uk_sic", "statutory"]
     with transaction.atomic():
         category = Category.objects.select_for_update().get(pk=category.pk)
@@ -41,7 +41,7 @@ def category_update(*, actor: Person | None, category: Category, label: str | No
 def group_rule_set(*, actor: Person | None, school: School, group: str, category: Category,
                    action: str) -> GroupRule:
     """Allow, block, or block-in-working-time one category for one group."""
-    require(actor, CAN_MANAGE_FILTERING, "change the filtering policy", school)
+    require(actor, "manage_filtering", "change the filtering policy", school)
     if group not in GROUP_LABELS:
         raise InvalidInput(f"unknown filtering group {group!r}", code="group-unknown")
     if action not in dict(GroupRule.ACTIONS):
@@ -71,7 +71,7 @@ def group_rule_set(*, actor: Person | None, school: School, group: str, category
 
 def group_setting_update(*, actor: Person | None, school: School, group: str,
                          approved_only: bool, safe_search: bool) -> GroupSetting:
-    require(actor, CAN_MANAGE_FILTERING, "change the filtering policy", school)
+    require(actor, "manage_filtering", "change the filtering policy", school)
     if group not in GROUP_LABELS:
         raise InvalidInput(f"unknown filtering group {group!r}", code="group-unknown")
     with transaction.atomic():
@@ -91,7 +91,7 @@ def group_setting_update(*, actor: Person | None, school: School, group: str,
 def working_time_set(*, actor: Person | None, school: School,
                      spans: dict[int, list[tuple[datetime.time, datetime.time]]]) -> None:
     """Replace the school's working time. Outside it is personal time."""
-    require(actor, CAN_MANAGE_FILTERING, "change working time", school)
+    require(actor, "manage_filtering", "change working time", school)
     for weekday, day in spans.items():
         if weekday not in range(7):
             raise InvalidInput(f"weekday {weekday} is not 0 (Monday) to 6", code="weekday")

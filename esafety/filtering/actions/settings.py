@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from esafety.directory import roles
+from esafety.directory import permissions
 from esafety.directory.models import Person, School
 from esafety.errors import InvalidInput
 from esafety.filtering import events
-from esafety.filtering.access import CAN_MANAGE_FILTERING, require
+from esafety.filtering.access import require
 from esafety.filtering.actions.publishing import publish_policy_after_commit
 from esafety.filtering.models import Category, FilteringSettings, GroupRule
 from esafety.filtering.rules import STAFF_SOCIAL_NETWORKS, defaults, staff_social_choices
@@ -34,8 +34,8 @@ def filtering_settings_update(*, actor: Person | None, school: School,
     """Who decides unblock requests (002: the IT manager, or whoever the school names), when
     repeated attempts raise an alert, where the block page is, and the longest internet
     suspension anyone may set."""
-    require(actor, CAN_MANAGE_FILTERING, "change filtering settings", school)
-    unknown = [r for r in approver_roles if r not in roles.STAFF_ROLES]
+    require(actor, "manage_filtering", "change filtering settings", school)
+    unknown = [r for r in approver_roles if r not in permissions.roles_with("approve_unblock")]
     if not approver_roles or unknown:
         raise InvalidInput("name at least one staff role to decide unblock requests",
                            code="approvers")
@@ -71,7 +71,7 @@ def staff_social_networks_set(*, actor: Person | None, school: School,
                               choice: str) -> FilteringSettings:
     """Staff and personal social networks, as the school's policy says: never on school
     systems (000 §2, 002) or outside working time (003 §6.12). Sets the staff rule."""
-    require(actor, CAN_MANAGE_FILTERING, "change the filtering policy", school)
+    require(actor, "manage_filtering", "change the filtering policy", school)
     allowed = [c[0] for c in staff_social_choices()]
     if choice not in allowed:
         raise InvalidInput("choose one of the settings shown", code="choice-unknown")

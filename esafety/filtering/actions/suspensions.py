@@ -7,10 +7,11 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from esafety.directory import permissions
 from esafety.directory.models import Person
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 from esafety.filtering import events
-from esafety.filtering.access import CAN_LIFT_INCIDENT_SUSPENSION, CAN_SUSPEND_INTERNET, require
+from esafety.filtering.access import require
 from esafety.filtering.actions.publishing import publish_policy_after_commit
 from esafety.filtering.actions.settings import settings_for
 from esafety.filtering.models import InternetSuspension
@@ -26,7 +27,7 @@ def internet_suspend(*, actor: Person, pupil: Person, starts_at: datetime.dateti
     the incident's reference, and such a suspension is then lifted only by the DSL or the
     headteacher.
     """
-    require(actor, CAN_SUSPEND_INTERNET, "suspend internet access")
+    require(actor, "suspend_internet", "suspend internet access")
     if pupil.school_id != actor.school_id and not getattr(actor, "is_superuser", False):
         raise NotAllowed("that pupil is not in your school")
     if not pupil.is_pupil:
@@ -56,11 +57,11 @@ def internet_suspension_lift(*, actor: Person | None, suspension: InternetSuspen
                              reason: str = "") -> InternetSuspension:
     """Lift a suspension early. One that an incident's sanction made needs the DSL or the
     headteacher and a reason (the sanction was their decision)."""
-    require(actor, CAN_SUSPEND_INTERNET, "lift a suspension", suspension.school)
+    require(actor, "suspend_internet", "lift a suspension", suspension.school)
     reason = (reason or "").strip()
     if suspension.incident_reference:
         if actor is not None and not getattr(actor, "is_superuser", False) and \
-                actor.role not in CAN_LIFT_INCIDENT_SUSPENSION:
+                not permissions.role_may(actor.role, "lift_incident_suspension"):
             raise NotAllowed("only the designated safeguarding lead or the headteacher may "
                              f"lift a suspension that incident {suspension.incident_reference}"
                              " decided", code="incident-sanction")

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from esafety.directory.models import Person
 from esafety.errors import Conflict, InvalidInput, NotAllowed
-from esafety.filtering import events, selectors
-from esafety.filtering.access import CAN_REQUEST_UNBLOCK, require
+from esafety.filtering import access, events
+from esafety.filtering.access import require
 from esafety.filtering.actions.publishing import publish_policy_after_commit
 from esafety.filtering.models import GROUP_LABELS, Category, UnblockRequest
 from esafety.filtering.sites import clean_site
@@ -27,7 +27,7 @@ def unblock_request(*, actor: Person, category: Category | None = None, site: st
     """A member of staff asks for a category, a site or a page (and the pages below it) to be
     unblocked for a group or class, for a stated period, with a reason. Statutory categories
     cannot be requested. ``www.bbc.co.uk/bitesize`` asks for that page only."""
-    require(actor, CAN_REQUEST_UNBLOCK, "request an unblock")
+    require(actor, "request_unblock", "request an unblock")
     school = actor.school
     groups = [g for g in (groups or []) if g]
     if category is None and not site.strip():
@@ -72,7 +72,7 @@ def _decide(actor: Person, request: UnblockRequest, status: str, note: str,
             record: Callable, whole_site: bool = False) -> UnblockRequest:
     school = request.school
     if not getattr(actor, "is_superuser", False):
-        if actor.school_id != school.id or actor.role not in selectors.approver_roles(school):
+        if not access.is_approver(actor, school):
             raise NotAllowed("only the people the school names may decide unblock requests")
         if request.requested_by_id == actor.pk:
             raise NotAllowed("someone else must decide your own request", code="own-request")
@@ -127,8 +127,8 @@ def unblock_end_early(*, actor: Person, request: UnblockRequest,
     """End an approved unblock now (the study period finished early, or it was misused)."""
     school = request.school
     if not getattr(actor, "is_superuser", False) and not (
-            actor.school_id == school.id and (actor.role in selectors.approver_roles(school)
-                                              or actor.pk == request.requested_by_id)):
+            access.is_approver(actor, school)
+            or actor.school_id == school.id and actor.pk == request.requested_by_id):
         raise NotAllowed("only the requester or an approver may end an unblock")
     with transaction.atomic():
         request = UnblockRequest.objects.select_for_update().get(pk=request.pk)

@@ -8,8 +8,7 @@ from django.utils import timezone
 from esafety.directory.models import Person
 from esafety.engine.urls.normalise import parse_target
 from esafety.errors import Conflict, InvalidInput, NotAllowed
-from esafety.filtering import events, notifications, selectors
-from esafety.filtering.access import CAN_MANAGE_FILTERING, require
+from esafety.filtering import access, events, notifications
 from esafety.filtering.actions.publishing import publish_policy_after_commit
 from esafety.filtering.models import SchoolEntry, WrongBlockReport
 
@@ -34,8 +33,7 @@ def wrong_block_report(*, actor: Person, url: str, category: str = "", rule: str
 def wrong_block_resolve(*, actor: Person, report: WrongBlockReport, allow_site: bool,
                         note: str = "") -> WrongBlockReport:
     """Either allow the site for everyone (a school allow entry) or keep the block."""
-    require(actor, CAN_MANAGE_FILTERING | selectors.approver_roles(report.school),
-            "resolve wrong-block reports", report.school)
+    access.require_report_resolver(actor, report.school)
     with transaction.atomic():
         report = WrongBlockReport.objects.select_for_update().get(pk=report.pk)
         if report.status != WrongBlockReport.OPEN:
