@@ -363,7 +363,7 @@ class SettingsForm(forms.Form):
     def clean_letter_template(self):
         # Checked when saved, so a letter never fails later (the action checks it again).
         from esafety.errors import InvalidInput
-        from esafety.incidents.actions import check_letter_template
+        from esafety.incidents.actions.settings import check_letter_template
 
         text = self.cleaned_data["letter_template"]
         try:

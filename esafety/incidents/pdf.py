@@ -67,7 +67,7 @@ def letter_values(sanction, parent) -> dict:
 def letter_pdf(sanction) -> bytes:
     """One page per parent or carer, from the school's own template (002, 004 §3.3)."""
     from esafety.errors import InvalidInput
-    from esafety.incidents.actions import check_letter_template
+    from esafety.incidents.actions.settings import check_letter_template
 
     conf = access.settings_for(sanction.incident.school)
     try:

@@ -17,11 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from esafety.audit import events as audit
 from esafety.directory import roles
 from esafety.directory.models import Person
 from esafety.errors import EsafetyError
-from esafety.incidents import access, actions, forms, rules
+from esafety.incidents import access, actions, forms, rules, selectors
 from esafety.incidents import evidence as files
 from esafety.incidents.models import (
     STATUS_CHOICES,
@@ -94,14 +93,11 @@ def home(request):
     cases = list(page.object_list)
     for case in cases:
         case.short_summary = cut_at_word(case.summary)
-    if cases:
-        # The list shows summaries, so seeing it is recorded too, as opening a case is.
-        audit.record(event_type="incident_list_viewed", actor=user, school=user.school,
-                     object_type="incident", details={"incidents": [c.pk for c in cases]})
+    actions.incident_list_viewed(actor=user, incidents=cases)
     return render(request, "incidents/home.html", {
         "own": access.own_reports(user),
         "cases": cases,
-        "unalerted": list(actions.unalerted(access.team_incidents(user))
+        "unalerted": list(selectors.unalerted(access.team_incidents(user))
                           .order_by("reported_at")[:20]),
         "is_team_member": access.is_leader(user) or bool(cases)
                           or access.team_incidents(user).exists(),
@@ -135,7 +131,7 @@ def report_new(request):
         incident = _attempt(form, lambda: _report(user, form))
         if incident is not None:
             messages.success(request, _thanks(user, incident))
-            if actions.notification_failed(incident):
+            if selectors.notification_failed(incident):
                 messages.warning(request, _not_emailed(user))
             return redirect("incidents:detail", pk=incident.pk)
     return render(request, template, {"form": form, "image_steps": rules.IMAGE_STEPS},
@@ -277,12 +273,12 @@ def _render_detail(request, incident, level, status=200, **bound):
         "investigators": investigators,
         "viewers": incident.viewers.select_related("person"),
         "evidence_rows": _evidence_rows(incident),
-        "alert_failed": actions.failed_alert(incident),
+        "alert_failed": selectors.failed_alert(incident),
         "events": incident.events.select_related("actor").order_by("-seq"),
         "ratings": ratings,
         "sanctions": incident.sanctions.select_related("person", "decided_by"),
         "takedowns": incident.takedowns.all(),
-        "closing_problems": actions.closing_problems(incident),
+        "closing_problems": selectors.closing_problems(incident),
         "can_name_investigators": access.can_name_investigators(user, incident),
         "can_name_subject": (not incident.is_allegation and not incident.is_closed
                              and access.is_leader(user)),
@@ -308,7 +304,7 @@ def _render_detail(request, incident, level, status=200, **bound):
             initial={"matters": incident.police_matters}),
         "judgement_form": bound.get("judgement_form") or forms.JudgementForm(
             initial={"outcome": incident.outcome, "reasons": incident.outcome_reasons,
-                     "seen": actions.judgement_seal(incident)}),
+                     "seen": selectors.judgement_seal(incident)}),
         "close_form": bound.get("close_form") or forms.CloseForm(),
         "reopen_form": bound.get("reopen_form") or forms.ReopenForm(),
         "rating_form": bound.get("rating_form") or forms.RatingForm(people=alleged),
@@ -558,7 +554,7 @@ def judge(request, incident, level):
             if exc.code == "judgement-conflict":
                 # Keep their words; the page now shows the other judgement above them.
                 values = request.POST.copy()
-                values["judgement-seen"] = actions.judgement_seal(incident)
+                values["judgement-seen"] = selectors.judgement_seal(incident)
                 form = forms.JudgementForm(values)
                 form.is_valid()
             form.add_error(None, str(exc))
@@ -769,8 +765,7 @@ def chronology(request, person_pk):
             items.append({"at": made.decided_at, "incident": incident,
                           "what": f"Sanction: {made.kind_label}. {made.reasons}"})
     items.sort(key=lambda item: item["at"], reverse=True)
-    audit.record(event_type="person_chronology_viewed", actor=request.user, obj=person,
-                 details={"incidents": [i.pk for i in involved]})
+    actions.person_chronology_viewed(actor=request.user, person=person, incidents=involved)
     return render(request, "incidents/chronology.html", {"person": person, "items": items})
 
 

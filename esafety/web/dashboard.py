@@ -44,7 +44,7 @@ def dashboard_for(person) -> dict:
         context["incidents_open"] = cases.exclude(status=STATUS_CLOSED).count()
         if incident_access.is_leader(person):
             # New cases whose alert email reached nobody (the log lists them at #unalerted).
-            from esafety.incidents.actions import unalerted
+            from esafety.incidents.selectors import unalerted
 
             context["incidents_unalerted"] = unalerted(cases).count()
             context["unalerted_url"] = reverse("incidents:home") + "#unalerted"

@@ -137,9 +137,9 @@ def test_the_dsl_lifts_an_incident_sanction_only_with_a_reason_and_it_is_audited
 
 
 def test_an_incident_sanction_marks_its_suspension_with_the_incident(imported, dsl, pupil):
-    from esafety.incidents import actions as incident_actions
+    from esafety.incidents.actions import sanctions
 
-    outcome = incident_actions._suspend_internet(
+    outcome = sanctions._suspend_internet(
         actor=dsl, pupil=pupil, starts_at=soon(), ends_at=soon(hours=1),
         reason="INC-2026-0009: games after two warnings", incident_reference="INC-2026-0009")
     assert outcome == "Applied through web filtering"
@@ -147,9 +147,9 @@ def test_an_incident_sanction_marks_its_suspension_with_the_incident(imported, d
 
 
 def test_a_teacher_recording_a_sanction_is_told_it_was_recorded_only(imported, teacher, pupil):
-    from esafety.incidents import actions as incident_actions
+    from esafety.incidents.actions import sanctions
 
-    outcome = incident_actions._suspend_internet(
+    outcome = sanctions._suspend_internet(
         actor=teacher, pupil=pupil, starts_at=soon(), ends_at=soon(hours=1),
         reason="INC-2026-0009: games", incident_reference="INC-2026-0009")
     assert outcome.startswith("Recorded only")

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from esafety.errors import InvalidInput
-from esafety.incidents import actions
+from esafety.incidents import actions, notifications, selectors
 from esafety.incidents.chain import verify_incident
 from esafety.incidents.models import Incident, IncidentEvent
 
@@ -90,7 +90,7 @@ def test_a_delivered_alert_is_recorded_in_the_history(smtp_server, pupil, dsl,
     [sent] = _events(incident, "notification_sent")
     assert sent.data["to"] == [dsl.pk] and sent.data["name"] == dsl.display_name
     assert _events(incident, "notification_failed") == []
-    assert not actions.notification_failed(incident)
+    assert not selectors.notification_failed(incident)
     assert verify_incident(incident).ok
 
 
@@ -106,7 +106,7 @@ def test_an_unreachable_mail_server_is_recorded_as_a_failure_with_the_reason(
         failed.data["reason"]
     assert failed.actor is None and failed.actor_label == "system"
     assert _events(incident, "notification_sent") == []
-    assert actions.notification_failed(incident)
+    assert selectors.notification_failed(incident)
     assert verify_incident(incident).ok
 
 
@@ -225,7 +225,7 @@ def test_a_silent_server_is_waited_for_once_not_once_per_person(
     from esafety.directory import roles
 
     deputy = make_person(roles.DSL, username="dsl2", first_name="Dee", last_name="Deputy")
-    monkeypatch.setattr(actions, "recipients_for", lambda incident: [dsl, deputy])
+    monkeypatch.setattr(notifications, "recipients_for", lambda incident: [dsl, deputy])
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(2)

@@ -4,6 +4,7 @@ to the incident log that lists them (failures are never silent)."""
 from django.urls import reverse
 
 from esafety.incidents import actions as incident_actions
+from esafety.incidents import selectors as incident_selectors
 
 
 def _report(pupil, capture):
@@ -18,7 +19,7 @@ def test_the_dsl_and_head_see_how_many_new_cases_were_not_emailed(
         django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # only prints
     failed = [_report(pupil, django_capture_on_commit_callbacks) for _ in range(2)]
-    assert all(incident_actions.notification_failed(i) for i in failed)
+    assert all(incident_selectors.notification_failed(i) for i in failed)
     link = reverse("incidents:home") + "#unalerted"
     for leader in (dsl, headteacher):
         page = client_for(leader).get("/").content.decode()
