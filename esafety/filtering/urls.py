@@ -1,6 +1,6 @@
 from django.urls import path
 
-from esafety.filtering import views
+from esafety.filtering import policy_views, views
 
 app_name = "filtering"
 urlpatterns = [
@@ -20,15 +20,15 @@ urlpatterns = [
     path("reports/<int:pk>/resolve/", views.report_resolve, name="report_resolve"),
     path("suspensions/", views.suspensions, name="suspensions"),
     path("suspensions/<int:pk>/lift/", views.suspension_lift, name="suspension_lift"),
-    path("policy/", views.policy, name="policy"),
-    path("policy/rule/", views.policy_rule, name="policy_rule"),
-    path("policy/category/<int:pk>/statutory/", views.policy_statutory, name="policy_statutory"),
-    path("policy/group/<str:group>/", views.policy_group, name="policy_group"),
-    path("policy/working-time/", views.policy_working_time, name="policy_working_time"),
-    path("policy/entries/", views.policy_entry_add, name="policy_entry_add"),
-    path("policy/entries/<int:pk>/remove/", views.policy_entry_remove, name="policy_entry_remove"),
-    path("policy/try/", views.policy_decide, name="policy_decide"),
-    path("policy/settings/", views.policy_settings, name="policy_settings"),
-    path("policy/staff-social-networks/", views.policy_staff_social,
+    path("policy/", policy_views.policy, name="policy"),
+    path("policy/rule/", policy_views.policy_rule, name="policy_rule"),
+    path("policy/category/<int:pk>/statutory/", policy_views.policy_statutory, name="policy_statutory"),
+    path("policy/group/<str:group>/", policy_views.policy_group, name="policy_group"),
+    path("policy/working-time/", policy_views.policy_working_time, name="policy_working_time"),
+    path("policy/entries/", policy_views.policy_entry_add, name="policy_entry_add"),
+    path("policy/entries/<int:pk>/remove/", policy_views.policy_entry_remove, name="policy_entry_remove"),
+    path("policy/try/", policy_views.policy_decide, name="policy_decide"),
+    path("policy/settings/", policy_views.policy_settings, name="policy_settings"),
+    path("policy/staff-social-networks/", policy_views.policy_staff_social,
          name="policy_staff_social"),
 ]
