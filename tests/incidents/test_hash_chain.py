@@ -414,7 +414,7 @@ def test_every_event_seals_the_whole_case(whole_case):
 
 
 def test_a_field_added_later_that_starts_empty_does_not_unseal_old_histories(whole_case):
-    from esafety.incidents.models import _sealed_row
+    from esafety.incidents.history_models import _sealed_row
 
     # A new field arrives empty (null, blank, empty list) on every old row: empty values are
     # left out of the seal, so the old rows' seals still match.
