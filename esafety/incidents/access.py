@@ -15,12 +15,9 @@
 from django.db.models import Q
 from django.http import Http404
 
-from esafety.directory import roles
+from esafety.directory import permissions, roles
 from esafety.directory.models import Person
-from esafety.incidents import rules
 from esafety.incidents.models import STATUS_CLOSED, Incident, IncidentSettings
-
-LEADER_ROLES = frozenset({roles.DSL, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER})
 
 TEAM = "team"
 VIEWER = "viewer"  # reads the whole case, changes nothing (added to an allegation)
@@ -35,7 +32,7 @@ def settings_for(school) -> IncidentSettings:
 def is_leader(user) -> bool:
     if not getattr(user, "school_id", None):
         return False
-    if user.role in LEADER_ROLES:
+    if permissions.role_may(user.role, "view_incident_log"):
         return True
     return settings_for(user.school).designated_person_id == user.pk
 
@@ -43,7 +40,7 @@ def is_leader(user) -> bool:
 def allegation_owner_q(user, chair_id) -> Q:
     """Allegations this user owns: the headteacher's, or the chair's when the head is accused."""
     owned = Q(pk__in=[])
-    if user.role == roles.HEADTEACHER:
+    if permissions.role_may(user.role, "view_allegations"):
         owned |= ~Q(subject_staff__role=roles.HEADTEACHER)
     if chair_id == user.pk:
         owned |= Q(subject_staff__role=roles.HEADTEACHER)
@@ -55,11 +52,12 @@ def _visible_incidents(user, *, with_viewers: bool):
         return Incident.objects.none()
     conf = settings_for(user.school)
     visible = Q(investigators__person=user, investigators__stood_down_at__isnull=True)
-    if with_viewers and user.role in roles.SENIOR_ROLES:
+    if with_viewers and permissions.role_may(user.role, "investigate"):
         # Extra access on an allegation is for senior staff only (a row naming anyone else,
         # from before that rule, opens nothing).
         visible |= Q(viewers__person=user)
-    if user.role in LEADER_ROLES or conf.designated_person_id == user.pk:
+    if (permissions.role_may(user.role, "view_incident_log")
+            or conf.designated_person_id == user.pk):
         visible |= Q(subject_staff__isnull=True)
     visible |= Q(subject_staff__isnull=False) & allegation_owner_q(user, conf.chair_of_governors_id)
     ids = (Incident.objects.filter(school=user.school).filter(visible)
@@ -127,7 +125,8 @@ def is_allegation_owner(user, incident: Incident) -> bool:
         return False
     if incident.subject_staff.role == roles.HEADTEACHER:
         return settings_for(incident.school).chair_of_governors_id == user.pk
-    return user.role == roles.HEADTEACHER and incident.subject_staff_id != user.pk
+    return (permissions.role_may(user.role, "view_allegations")
+            and incident.subject_staff_id != user.pk)
 
 
 def viewer_choices(incident: Incident):
@@ -136,9 +135,9 @@ def viewer_choices(incident: Incident):
     taken |= set(incident.investigators.values_list("person_id", flat=True))
     if incident.subject_staff_id:
         taken.add(incident.subject_staff_id)
-    return (Person.objects.filter(school=incident.school, role__in=roles.SENIOR_ROLES,
-                                  is_active=True).exclude(pk__in=taken)
-            .order_by("last_name", "first_name"))
+    return (Person.objects.filter(school=incident.school,
+                                  role__in=permissions.roles_with("investigate"), is_active=True)
+            .exclude(pk__in=taken).order_by("last_name", "first_name"))
 
 
 def open_allegations_about(person):
@@ -150,7 +149,7 @@ def open_allegations_about(person):
 
 def can_override_sanction(user, incident: Incident) -> bool:
     """The headteacher on the case may record a sanction the rules refuse, with reasons."""
-    return (user.role in rules.SANCTION_OVERRIDE_ROLES
+    return (permissions.role_may(user.role, "override_sanction")
             and access_level(user, incident) == TEAM)
 
 
@@ -165,8 +164,8 @@ def get_person_for_chronology(user, pk) -> Person:
 
 
 def can_manage_settings(user) -> bool:
-    return bool(user.school_id) and user.role in {roles.HEADTEACHER, roles.DSL}
+    return bool(user.school_id) and permissions.role_may(user.role, "change_incident_settings")
 
 
 def can_read_governors_report(user) -> bool:
-    return bool(user.school_id) and (user.role in LEADER_ROLES or user.role == roles.GOVERNOR)
+    return bool(user.school_id) and permissions.role_may(user.role, "view_governors_report")

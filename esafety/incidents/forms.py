@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from esafety.directory import roles
+from esafety.directory import permissions, roles
 from esafety.directory.models import Person
 from esafety.directory.picker import PeoplePickerField, PersonPickerField, limit_pickers
 from esafety.incidents import rules
@@ -87,7 +87,7 @@ class StaffReportForm(forms.Form):
         if viewer is not None:  # so a picker never lists people the reporter may not see
             limit_pickers(self, viewer)
         self.fields["people"].queryset = _school_people(school).filter(
-            role__in=roles.STAFF_ROLES | {roles.PUPIL} | roles.GUEST_ROLES)
+            role__in=roles.INVOLVED_ROLES)
         self.fields["subject_staff"].queryset = _school_people(school).filter(
             role__in=roles.STAFF_ROLES)
         self.fields["people"].error_messages["invalid_choice"] = (
@@ -376,7 +376,8 @@ class SettingsForm(forms.Form):
     def __init__(self, *args, school, locked=False, **kwargs):
         super().__init__(*args, **kwargs)
         people = _school_people(school)
-        self.fields["designated_person"].queryset = people.filter(role__in=roles.SENIOR_ROLES)
+        self.fields["designated_person"].queryset = people.filter(
+            role__in=permissions.roles_with("investigate"))
         self.fields["chair_of_governors"].queryset = people.filter(role=roles.GOVERNOR)
         if locked:
             # The subject of an open allegation keeps the current choices (the action refuses

@@ -237,8 +237,8 @@ STAFF_SANCTIONS_BY_RATING = {r["code"]: r["staff_sanctions"] for r in RATINGS}
 SANCTIONS_BY_RATING = {"pupil": PUPIL_SANCTIONS_BY_RATING, "staff": STAFF_SANCTIONS_BY_RATING}
 # Deciding that no sanction follows is always open to the decision-maker (App. II factors).
 NO_SANCTION = "none"
-# Only the headteacher may record a sanction the rules above refuse, with reasons.
-SANCTION_OVERRIDE_ROLES = frozenset({"headteacher"})
+# Who may record a sanction the rules above refuse, with reasons: "override_sanction" in the
+# permission table (directory/permissions.py).
 
 
 def sanction_range(rating: str, *, for_pupil: bool) -> list[tuple[str, str]]:

@@ -133,9 +133,6 @@ def test_role_lists_in_data_files_agree_with_the_table():
             f"{name} {key} disagrees with permissions.TABLE[{capability!r}]")
 
 
-@pytest.mark.xfail(strict=False, reason="filtering (CAN_* in filtering/actions.py, suspension "
-                   "roles in filtering/defaults.yaml) and incidents (LEADER_ROLES, "
-                   "SANCTION_OVERRIDE_ROLES) are converted by their own helpers")
 def test_no_role_sets_outside_the_table():
     found = role_sets_outside_the_table()
     found += [f"{name}: {key}" for name, key in _data_role_lists()]

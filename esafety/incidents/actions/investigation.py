@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from esafety.directory import roles
+from esafety.directory import permissions
 from esafety.directory.models import Person
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 from esafety.incidents import access, events, rules
@@ -65,7 +65,7 @@ def investigator_add(*, actor, incident: Incident, person: Person) -> Investigat
             raise NotAllowed("you cannot name investigators for this incident")
         require_open(incident)
         require_in_school(incident.school, person)
-        if person.role not in roles.SENIOR_ROLES or not person.can_use_systems():
+        if not permissions.role_may(person.role, "investigate") or not person.can_use_systems():
             raise InvalidInput(f"{person.display_name} is not a senior member of staff who can "
                                "sign in: investigators must be senior staff", code="not-senior")
         if person.pk == incident.subject_staff_id:
@@ -99,7 +99,7 @@ def allegation_viewer_add(*, actor, incident: Incident, person: Person) -> Alleg
         if person.pk == incident.subject_staff_id:
             raise InvalidInput("the person the allegation is about cannot be added",
                                code="subject-cannot-view")
-        if person.role not in roles.SENIOR_ROLES or not person.can_use_systems():
+        if not permissions.role_may(person.role, "investigate") or not person.can_use_systems():
             raise InvalidInput(f"{person.display_name} is not a senior member of staff who can "
                                "sign in: access to an allegation is for senior staff only "
                                "(headteacher, assistant headteacher, DSL, online safety lead)",

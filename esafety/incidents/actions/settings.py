@@ -7,7 +7,7 @@ import string
 from django.db import transaction
 
 from esafety.audit.events import snapshot
-from esafety.directory import roles
+from esafety.directory import permissions, roles
 from esafety.directory.models import Person
 from esafety.errors import InvalidInput, NotAllowed
 from esafety.incidents import access, events
@@ -60,7 +60,8 @@ def incident_settings_update(*, actor, school, designated_person: Person | None,
                          (chair_of_governors, "the chair of governors")):
         if person is not None and person.school_id != school.id:
             raise InvalidInput(f"{what} is not in your school", code="other-school")
-    if designated_person is not None and designated_person.role not in roles.SENIOR_ROLES:
+    if (designated_person is not None
+            and not permissions.role_may(designated_person.role, "investigate")):
         raise InvalidInput("the designated person must be the DSL, online safety lead or another "
                            "senior member of staff", code="not-senior")
     if chair_of_governors is not None and chair_of_governors.role != roles.GOVERNOR:
