@@ -141,7 +141,7 @@ def test_a_long_case_title_is_cut_at_a_word_with_the_full_text_a_click_away(dsl,
 
 
 def test_cutting_at_a_word():
-    from esafety.incidents.views import cut_at_word
+    from esafety.incidents.views.log import cut_at_word
 
     assert cut_at_word("short") == "short"
     assert cut_at_word("one two three four", limit=9) == "one two…"
