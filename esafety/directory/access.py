@@ -38,19 +38,12 @@ def people_visible_to(person):
 SEES_FOR_OPERATOR = permissions.SEES_WHOLE_SCHOOL
 
 
-def require_role(user, allowed) -> None:
-    """Raise 404 (not 403) for roles that may not see a screen: its existence is need-to-know too."""
-    if not (user.is_authenticated and (user.is_superuser or user.role in allowed)):
-        raise Http404("not available")
-
-
-def check_actor(actor, *, allowed=None, school_id=None, what: str = "do that") -> None:
-    """The permission check every action makes: raise NotAllowed unless the actor holds one
-    of the `allowed` roles and belongs to school `school_id`. No actor (the system itself)
-    and the service operator (a superuser) may do anything."""
+def check_actor(actor: Person | None, *, school_id: int | None = None) -> None:
+    """The school check an action on someone's record makes before the grant table's: raise
+    NotAllowed unless the actor belongs to school `school_id`. No actor (the system itself)
+    and the service operator (a superuser) may do anything. Who may do what by role is
+    permissions.require."""
     if actor is None or getattr(actor, "is_superuser", False):
         return
-    if allowed is not None and actor.role not in allowed:
-        raise NotAllowed(f"your role cannot {what}")
     if school_id is not None and actor.school_id != school_id:
         raise NotAllowed("that belongs to another school")

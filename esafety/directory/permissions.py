@@ -5,19 +5,17 @@ Check a capability, never a role set, so every change to who may do what is made
     permissions.require(actor, "suspend_internet", school, what="suspend internet access")
         # actions: raises NotAllowed ("your role cannot ...", "that belongs to another school")
     permissions.require(request.user, "manage_filtering", hide=True)
-        # views: a 404, as require_role did (a page's existence is need-to-know)
+        # pages: a 404, not a 403 (a page's existence is need-to-know too)
     permissions.allowed(user, "view_filtering_logs")      # bool, superuser/system may
     permissions.role_may(user.role, "manage_people")     # bool on the role alone (no superuser)
     permissions.roles_with("investigate")                 # the roles, for querysets
 
-Capabilities for filtering: use_filtering, request_unblock, approve_unblock (the roles a
-school may name as approvers; the school's filtering settings still choose among them),
-manage_filtering, view_filtering_logs, suspend_internet, lift_incident_suspension.
-For incidents: report_concern, view_own_reports, view_incident_log (+ designated person),
-investigate (may be named investigator / designated person / given access), view_allegations
-(+ chair of governors when the head is accused), override_sanction, change_incident_settings,
-view_governors_report. Add a capability by a narrow edit to TABLE, in the school's words,
-and to tests/directory/permission_table.txt.
+Where a school's settings also name someone (the designated person, the chair of governors,
+the unblock approvers chosen among approve_unblock's roles), the app's access helper adds
+them. Role groups that say who someone is (STAFF_ROLES, GUEST_ROLES, SENIOR_ROLES...) stay in
+roles.py as vocabulary; sets of roles that say who may do something live only in TABLE
+(tests/directory/test_permission_table.py finds any elsewhere). A new capability goes in
+TABLE, in the school's words, and in tests/directory/permission_table.txt.
 
 Who may give which role: nobody gives a role above their own, so nobody climbs.
 The senior and safeguarding roles (`roles.PROTECTED_ROLES`: headteacher, assistant head,

@@ -54,26 +54,7 @@ ADULT_ROLES = STAFF_ROLES | GUEST_ROLES | {GOVERNOR}
 # service operator) gives or takes them away, never an import.
 PROTECTED_ROLES = frozenset({HEADTEACHER, ASSISTANT_HEAD, DSL, ONLINE_SAFETY_LEAD, GOVERNOR})
 
-# Who may do what lives in permissions.TABLE (capabilities in the school's words). These old
-# names are read from it while the other apps move to capabilities; remove once no one uses them.
-_MOVED_TO_PERMISSIONS = {
-    "CAN_VIEW_COMPLIANCE": "view_compliance",
-    "CAN_RECORD_PAPER_SIGNATURE": "record_paper_signature",
-    "CAN_MANAGE_POLICIES": "manage_policies",
-    "CAN_MANAGE_PEOPLE": "manage_people",
-    "CAN_VIEW_AUDIT": "view_audit_trail",
-    "CAN_CHECK_MESSAGES": "check_messages",
-}
-
-
-def __getattr__(name: str):
-    # Read lazily: permissions imports this module for the vocabulary.
-    if name in _MOVED_TO_PERMISSIONS:
-        from esafety.directory.permissions import roles_with
-
-        return roles_with(_MOVED_TO_PERMISSIONS[name])
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+# Who may do what is not here: permissions.TABLE maps capabilities to these roles.
 
 # Everyone who may be involved in an incident or a check: staff, guests and pupils.
 INVOLVED_ROLES = STAFF_ROLES | GUEST_ROLES | {PUPIL}
