@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from esafety.directory.models import Person
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 from esafety.incidents import access, events, rules
 from esafety.incidents import evidence as files
@@ -12,8 +13,10 @@ from esafety.incidents.history import append, lock, now
 from esafety.incidents.models import Evidence, Incident, ScreenshotSignoff
 
 
-def add_evidence_row(incident, *, actor, kind, url="", phone="", text="", name="", data=None,
-                      stored=None, content_type="") -> Evidence:
+def add_evidence_row(incident: Incident, *, actor: Person, kind: str, url: str = "",
+                     phone: str = "", text: str = "", name: str = "",
+                     data: bytes | None = None, stored: str | None = None,
+                     content_type: str = "") -> Evidence:
     if data is not None:
         digest = files.sha256_bytes(data)
     else:
@@ -40,7 +43,7 @@ def _normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def evidence_add(*, actor, incident: Incident, kind: str, url: str = "", phone: str = "",
+def evidence_add(*, actor: Person, incident: Incident, kind: str, url: str = "", phone: str = "",
                  text: str = "", upload: tuple[str, bytes] | None = None) -> Evidence:
     """Add one item of evidence: stored with its SHA-256, who added it and when.
 
@@ -104,7 +107,7 @@ def evidence_add(*, actor, incident: Incident, kind: str, url: str = "", phone: 
     return item
 
 
-def evidence_withdraw(*, actor, evidence: Evidence, reason: str) -> Evidence:
+def evidence_withdraw(*, actor: Person, evidence: Evidence, reason: str) -> Evidence:
     """Nothing is deleted: a mistaken item is marked withdrawn, with the reason."""
     reason = (reason or "").strip()
     if not reason:
@@ -125,7 +128,7 @@ def evidence_withdraw(*, actor, evidence: Evidence, reason: str) -> Evidence:
     return item
 
 
-def screenshot_sign(*, actor, evidence: Evidence) -> ScreenshotSignoff:
+def screenshot_sign(*, actor: Person, evidence: Evidence) -> ScreenshotSignoff:
     """An investigator signs a screenshot off (002: 'printed, signed and attached')."""
     with transaction.atomic():
         incident = lock(evidence.incident)

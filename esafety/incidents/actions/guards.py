@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from esafety.directory.models import Person
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 from esafety.incidents import access
 from esafety.incidents.history import now
 from esafety.incidents.models import STATUS_CLOSED, STATUS_NEW, STATUS_OPEN, Incident
 
 
-def require_team(actor, incident: Incident):
+def require_team(actor: Person, incident: Incident):
     if access.access_level(actor, incident) != access.TEAM:
         raise NotAllowed("you are not on this case")
 
@@ -16,7 +17,7 @@ def require_team(actor, incident: Incident):
 MESSAGE_CHECK_VIA = "message check"  # Incident.reported_via of a concern a check found
 
 
-def responded(incident: Incident, actor) -> list[str]:
+def responded(incident: Incident, actor: Person) -> list[str]:
     """A team member acting on a new incident is its first response."""
     changed = []
     # A concern found by a message check is recorded in the designated person's name when

@@ -30,7 +30,7 @@ from esafety.incidents.notifications import notify_report
 from esafety.incidents.selectors import closing_problems, judgement_seal
 
 
-def incident_note(*, actor, incident: Incident, text: str) -> IncidentEvent:
+def incident_note(*, actor: Person, incident: Incident, text: str) -> IncidentEvent:
     """Notes are appended, never edited, so two investigators writing at once both keep theirs."""
     text = (text or "").strip()
     if not text:
@@ -44,7 +44,7 @@ def incident_note(*, actor, incident: Incident, text: str) -> IncidentEvent:
     return event
 
 
-def incident_acknowledge(*, actor, incident: Incident) -> Incident:
+def incident_acknowledge(*, actor: Person, incident: Incident) -> Incident:
     with transaction.atomic():
         incident = lock(incident)
         require_team(actor, incident)
@@ -57,7 +57,7 @@ def incident_acknowledge(*, actor, incident: Incident) -> Incident:
     return incident
 
 
-def investigator_add(*, actor, incident: Incident, person: Person) -> Investigator:
+def investigator_add(*, actor: Person, incident: Incident, person: Person) -> Investigator:
     """002: 'Have more than one senior member of staff involved in this process.'"""
     with transaction.atomic():
         incident = lock(incident)
@@ -86,7 +86,7 @@ def investigator_add(*, actor, incident: Incident, person: Person) -> Investigat
     return added
 
 
-def allegation_viewer_add(*, actor, incident: Incident, person: Person) -> AllegationViewer:
+def allegation_viewer_add(*, actor: Person, incident: Incident, person: Person) -> AllegationViewer:
     """The headteacher (or chair of governors) lets a senior colleague read an allegation.
 
     Access is read only: to let them act on the case, the owner names them an investigator.
@@ -115,7 +115,7 @@ def allegation_viewer_add(*, actor, incident: Incident, person: Person) -> Alleg
     return viewer
 
 
-def allegation_subject_set(*, actor, incident: Incident, person: Person) -> Incident:
+def allegation_subject_set(*, actor: Person, incident: Incident, person: Person) -> Incident:
     """A leader recognises a report as an allegation about a member of staff and passes it on.
 
     From then on only the headteacher (or, about the headteacher, the chair of governors)
@@ -154,7 +154,7 @@ def allegation_subject_set(*, actor, incident: Incident, person: Person) -> Inci
     return incident
 
 
-def police_matters_set(*, actor, incident: Incident, matters: list[str]) -> Incident:
+def police_matters_set(*, actor: Person, incident: Incident, matters: list[str]) -> Incident:
     unknown = set(matters) - set(rules.POLICE_MATTER_LABELS)
     if unknown:
         raise InvalidInput("unknown police-reportable matter", code="unknown-matter")
@@ -189,7 +189,7 @@ def _require_police_considered(incident: Incident, outcome: str, override: str):
                        "why the police are not being involved.", code="police-reportable")
 
 
-def incident_judge(*, actor, incident: Incident, outcome: str, reasons: str,
+def incident_judge(*, actor: Person, incident: Incident, outcome: str, reasons: str,
                    police_override_reason: str = "", seen: str | None = None) -> Incident:
     """002: 'judge whether this concern has substance or not', and what action follows.
 
@@ -226,7 +226,7 @@ def incident_judge(*, actor, incident: Incident, outcome: str, reasons: str,
     return incident
 
 
-def incident_close(*, actor, incident: Incident) -> Incident:
+def incident_close(*, actor: Person, incident: Incident) -> Incident:
     with transaction.atomic():
         incident = lock(incident)
         require_team(actor, incident)
@@ -246,7 +246,7 @@ def incident_close(*, actor, incident: Incident) -> Incident:
     return incident
 
 
-def incident_reopen(*, actor, incident: Incident, reason: str) -> Incident:
+def incident_reopen(*, actor: Person, incident: Incident, reason: str) -> Incident:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("say why the incident is reopened", code="missing-reason")

@@ -12,7 +12,7 @@ from esafety.incidents.history import append, lock, now
 from esafety.incidents.models import Incident, Involvement
 
 
-def set_part(incident: Incident, *, actor, person: Person, part: str,
+def set_part(incident: Incident, *, actor: Person, person: Person, part: str,
               reason: str = "") -> Involvement | None:
     """Give `person` `part` (adding them, or closing their old row and opening a new one).
 
@@ -45,7 +45,7 @@ def _require_no_current_rating(incident: Incident, person: Person, doing: str):
                        f"with a reason, before {doing}", code="rated")
 
 
-def involvement_set(*, actor, incident: Incident, person: Person, part: str,
+def involvement_set(*, actor: Person, incident: Incident, person: Person, part: str,
                     reason: str = "") -> Involvement | None:
     """The case team adds someone to the case with a part, or changes their part.
 
@@ -80,7 +80,8 @@ def involvement_set(*, actor, incident: Incident, person: Person, part: str,
     return row
 
 
-def involvement_remove(*, actor, incident: Incident, person: Person, reason: str) -> Involvement:
+def involvement_remove(*, actor: Person, incident: Incident, person: Person,
+                       reason: str) -> Involvement:
     """Take someone off the case (listed by mistake): kept on record with the reason."""
     reason = (reason or "").strip()
     if not reason:

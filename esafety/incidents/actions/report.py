@@ -40,7 +40,7 @@ def _check_when(occurred_at):
         raise InvalidInput("the date of the incident is in the future", code="future-date")
 
 
-def incident_report(*, actor, kind: str, description: str, summary: str = "",
+def incident_report(*, actor: Person, kind: str, description: str, summary: str = "",
                     occurred_at: datetime.datetime | None = None, location: str = "",
                     people=(), subject_staff: Person | None = None, urls=(),
                     image_location: str = "", upload: tuple[str, bytes] | None = None,
@@ -157,7 +157,8 @@ def _kind_for_upload(name: str) -> str:
 EDITABLE = ["kind", "summary", "description", "occurred_at", "location", "designated_computer"]
 
 
-def incident_edit(*, actor, incident: Incident, expected_version: int, **changes) -> Incident:
+def incident_edit(*, actor: Person, incident: Incident, expected_version: int,
+                  **changes: object) -> Incident:
     """Change the incident's details, only if nobody else changed them since `expected_version`."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -198,7 +199,7 @@ def incident_edit(*, actor, incident: Incident, expected_version: int, **changes
     return incident
 
 
-def _remove_images(incident: Incident, *, actor) -> list[int]:
+def _remove_images(incident: Incident, *, actor: Person) -> list[int]:
     """000 §2: a case about nude or sexual images of a child keeps no image, not even one
     uploaded before the case was reclassified.
 

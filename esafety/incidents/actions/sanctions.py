@@ -34,7 +34,7 @@ def _require_alleged(incident: Incident, person: Person, doing: str):
                            f"perpetrator's misuse is {doing}", code="not-alleged")
 
 
-def misuse_rate(*, actor, incident: Incident, person: Person, rating: str,
+def misuse_rate(*, actor: Person, incident: Incident, person: Person, rating: str,
                 dimensions: dict | None = None, factors: dict | None = None) -> Rating:
     """Rate an alleged perpetrator's misuse (004 App. I), with the App. II factors."""
     if rating not in rules.RATING_BY_CODE:
@@ -57,7 +57,7 @@ def misuse_rate(*, actor, incident: Incident, person: Person, rating: str,
     return rated
 
 
-def rating_withdraw(*, actor, rating: Rating, reason: str) -> Rating:
+def rating_withdraw(*, actor: Person, rating: Rating, reason: str) -> Rating:
     """A mistaken rating is withdrawn with a reason: kept in the record, never deleted."""
     reason = (reason or "").strip()
     if not reason:
@@ -79,7 +79,9 @@ def rating_withdraw(*, actor, rating: Rating, reason: str) -> Rating:
     return row
 
 
-def _suspend_internet(*, actor, pupil, starts_at, ends_at, reason, incident_reference="") -> str:
+def _suspend_internet(*, actor: Person, pupil: Person, starts_at: datetime.datetime,
+                      ends_at: datetime.datetime, reason: str,
+                      incident_reference: str = "") -> str:
     """Through web filtering's suspension, so it is enforced; recorded only if refused."""
     try:
         # With the incident's reference, only the DSL or the head may lift it early.
@@ -91,7 +93,7 @@ def _suspend_internet(*, actor, pupil, starts_at, ends_at, reason, incident_refe
     return "Applied through web filtering"
 
 
-def sanction_record(*, actor, incident: Incident, person: Person, kind: str, reasons: str,
+def sanction_record(*, actor: Person, incident: Incident, person: Person, kind: str, reasons: str,
                     starts_at: datetime.datetime | None = None,
                     ends_at: datetime.datetime | None = None,
                     override_reason: str = "") -> Sanction:

@@ -51,7 +51,7 @@ def check_letter_template(text: str) -> None:
                            code="bad-template")
 
 
-def incident_settings_update(*, actor, school, designated_person: Person | None,
+def incident_settings_update(*, actor: Person, school, designated_person: Person | None,
                              chair_of_governors: Person | None,
                              letter_template: str) -> IncidentSettings:
     if not access.can_manage_settings(actor) or actor.school_id != school.id:

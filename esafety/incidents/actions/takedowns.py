@@ -7,6 +7,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from esafety.directory.models import Person
 from esafety.errors import InvalidInput
 from esafety.incidents import events, rules
 from esafety.incidents.actions.guards import require_team, responded, save
@@ -14,7 +15,7 @@ from esafety.incidents.history import append, lock
 from esafety.incidents.models import Incident, TakedownRequest
 
 
-def takedown_request(*, actor, incident: Incident, target: str, target_name: str,
+def takedown_request(*, actor: Person, incident: Incident, target: str, target_name: str,
                      sent_on: datetime.date, url: str = "", notes: str = "") -> TakedownRequest:
     if target not in dict(rules.TAKEDOWN_TARGETS):
         raise InvalidInput("choose who the request went to", code="unknown-target")
@@ -36,7 +37,7 @@ def takedown_request(*, actor, incident: Incident, target: str, target_name: str
     return request
 
 
-def takedown_update(*, actor, request: TakedownRequest, outcome: str,
+def takedown_update(*, actor: Person, request: TakedownRequest, outcome: str,
                     outcome_on: datetime.date, notes: str = "") -> TakedownRequest:
     if outcome not in dict(rules.TAKEDOWN_OUTCOMES):
         raise InvalidInput("choose an outcome", code="unknown-outcome")
