@@ -25,8 +25,10 @@ REPORTER = "reporter"
 
 
 def settings_for(school) -> IncidentSettings:
-    found, _ = IncidentSettings.objects.get_or_create(school=school)
-    return found
+    """The school's incident settings: the defaults, unsaved, until someone saves them, so
+    reading a page (or asking who leads) never writes."""
+    return (IncidentSettings.objects.filter(school=school).first()
+            or IncidentSettings(school=school))
 
 
 def is_leader(user) -> bool:

@@ -124,10 +124,9 @@ def test_a_bad_template_saved_before_the_check_gives_a_message_not_a_server_erro
         template, investigated, dsl, pupil, client_for):
     from django.utils import timezone
 
-    from esafety.incidents.access import settings_for
     from esafety.incidents.models import IncidentSettings
 
-    settings_for(dsl.school)
+    IncidentSettings.objects.get_or_create(school=dsl.school)
     IncidentSettings.objects.filter(school=dsl.school).update(letter_template=template)
     # A sanction row as an older release recorded it (the letter only needs the row).
     made = Sanction.objects.create(incident=investigated, person=pupil, kind="letter_to_parents",

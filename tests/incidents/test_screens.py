@@ -179,3 +179,14 @@ def test_on_a_phone_every_table_cell_of_the_log_says_its_column(with_bully, dsl,
         assert _cells_without_a_label(html) == [], name
     log = pages["log"].content.decode()
     assert f'<td data-label="Reference"><a href="{reverse("incidents:detail", args=[with_bully.pk])}"' in log
+
+
+def test_reading_the_incident_pages_saves_nothing(dsl, headteacher, governor, client_for):
+    """GET never writes: a school's incident settings are saved when someone saves them, not
+    when a page (or the leader check behind it) reads them."""
+    assert not IncidentSettings.objects.exists()
+    for person, name in ((dsl, "incidents:home"), (headteacher, "incidents:settings"),
+                         (governor, "incidents:governors_report"),
+                         (dsl, "incidents:report")):
+        assert client_for(person).get(reverse(name)).status_code == 200, name
+    assert not IncidentSettings.objects.exists()
