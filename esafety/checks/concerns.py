@@ -4,7 +4,7 @@ A check of a message written by a pupil, or of mail arriving from outside,
 that finds self-harm, extremism or violence records a concern in the incident log (shown
 there as reported via "message check"), and the incident log emails the school's
 designated person; whether that email went, or why not, is kept in the incident's
-history (incidents.actions.notify_report) and said to whoever ran the check. A check of
+history (incidents.notifications.notify_report) and said to whoever ran the check. A check of
 a message staff are about to send gives advice only: nobody is told and nothing is kept.
 
 Least intrusive: the concern keeps the checker's findings (rule, clause, the short
