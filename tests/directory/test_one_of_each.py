@@ -24,7 +24,9 @@ def test_every_pupil_is_in_one_of_the_pupil_groups():
     assert filtering_models.GROUP_LABELS == roles.FILTERING_GROUP_LABELS
 
 
-# Copies in the engine, left to its owners (it runs without Django) and allowed until then.
+# The engine keeps its own copies on purpose: the Squid helper runs from a copy of
+# esafety/engine alone, on the system Python, as Squid's unprivileged user
+# (tests/filtering/test_squid.py), so it may import nothing outside esafety.engine.
 ENGINE_COPIES = {"engine/urls/policy.py", "engine/messages/rulebook.py", "engine/urls/helper.py"}
 
 
