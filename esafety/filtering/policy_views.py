@@ -19,7 +19,7 @@ from esafety.filtering.rules import (
     school_labels,
     staff_social_choices,
 )
-from esafety.filtering.views import show_failure
+from esafety.filtering.views import show_failure, show_form_errors
 
 
 # -- the policy table -----------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def policy_settings(request):
         except EsafetyError as exc:
             show_failure(request, exc)
     else:
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        show_form_errors(request, form)
     return redirect("filtering:policy")
 
 
@@ -154,7 +154,7 @@ def policy_working_time(request):
         actions.working_time_set(actor=user, school=user.school, spans=form.cleaned_data["spans"])
         messages.success(request, "Working time saved. Outside it is personal time.")
     else:
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        show_form_errors(request, form)
     return redirect("filtering:policy")
 
 

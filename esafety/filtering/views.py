@@ -31,6 +31,11 @@ def show_failure(request, exc: EsafetyError):
     messages.error(request, str(exc)[:1].upper() + str(exc)[1:] + ".")
 
 
+def show_form_errors(request, form):
+    """A settings form that redirects back to its page: its errors go in one message."""
+    messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+
+
 @login_required
 def home(request):
     user = request.user
