@@ -12,4 +12,4 @@ from esafety.directory.models import Person
 
 
 class SignedInRequest(HttpRequest):
-    user: Person  # type: ignore[assignment]
+    user: Person
