@@ -9,7 +9,9 @@ chain. The head carries a keyed seal too, so cutting events off the end is found
 
 import datetime
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -139,7 +141,7 @@ KEY_HINT = ("audit trail: no record matches the chain key; if the key (ESAFETY_C
             "chain_key in the data folder) was changed or lost, restore it from your backup")
 
 
-def _head_problems(head: dict | None, last: tuple[int, str] | None) -> list[str]:
+def _head_problems(head: Mapping[str, Any] | None, last: tuple[int, str] | None) -> list[str]:
     if head is None:
         return ["audit trail: the record of where it ends is missing"] if last else []
     problems = []

@@ -6,10 +6,17 @@ greppable. Call them inside the action's transaction: the audit row commits or r
 with the change it describes. Every row joins the trail's keyed hash chain (chain.py).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import models
 
 from esafety.audit import chain
 from esafety.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from esafety.directory.models import Person, School
 
 
 def snapshot(instance: models.Model, fields: list[str]) -> dict:
@@ -27,7 +34,7 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict:
     return data
 
 
-def record(*, event_type: str, actor=None, school=None, obj=None, object_type: str = "",
+def record(*, event_type: str, actor: Person | None = None, school: School | None = None, obj=None, object_type: str = "",
            object_label: str = "", before: dict | None = None, after: dict | None = None,
            details: dict | None = None) -> AuditEvent:
     """Append one event. `obj` fills in type, id and label unless given."""
@@ -39,7 +46,7 @@ def record(*, event_type: str, actor=None, school=None, obj=None, object_type: s
     return chain.append(AuditEvent(
         event_type=event_type,
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=(actor.display_name if hasattr(actor, "display_name") else str(actor or "system"))[:200],
+        actor_label=(actor.display_name if actor is not None and hasattr(actor, "display_name") else str(actor or "system"))[:200],
         school=school,
         object_type=object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
@@ -50,7 +57,7 @@ def record(*, event_type: str, actor=None, school=None, obj=None, object_type: s
     ))
 
 
-def history_checked(*, actor, school, all_in_order: bool, problems: int) -> AuditEvent:
+def history_checked(*, actor: Person | None, school: School, all_in_order: bool, problems: int) -> AuditEvent:
     """Someone asked for the incident log's and the trail's histories to be checked."""
     return record(event_type="history_checked", actor=actor, school=school,
                   object_type="integritycheck", object_label="History check",

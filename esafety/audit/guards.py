@@ -40,16 +40,16 @@ GUARDS = [
 ]
 
 # Triggers an earlier version installed under other names (dropped by remove()).
-LEGACY = {
-    "sqlite": ["audit_event_no_update", "audit_event_no_delete", "incident_event_no_update",
-               "incident_event_no_delete", "incident_no_delete", "incident_evidence_no_delete"],
-    "postgresql": [("audit_event_no_change", "audit_auditevent"),
-                   ("audit_event_no_truncate", "audit_auditevent"),
-                   ("incident_event_no_update", "incidents_incidentevent"),
-                   ("incident_event_no_delete", "incidents_incidentevent"),
-                   ("incident_no_delete", "incidents_incident"),
-                   ("incident_evidence_no_delete", "incidents_evidence")],
-}
+LEGACY_SQLITE: list[str] = [
+    "audit_event_no_update", "audit_event_no_delete", "incident_event_no_update",
+    "incident_event_no_delete", "incident_no_delete", "incident_evidence_no_delete"]
+LEGACY_POSTGRESQL: list[tuple[str, str]] = [  # (trigger, table)
+    ("audit_event_no_change", "audit_auditevent"),
+    ("audit_event_no_truncate", "audit_auditevent"),
+    ("incident_event_no_update", "incidents_incidentevent"),
+    ("incident_event_no_delete", "incidents_incidentevent"),
+    ("incident_no_delete", "incidents_incident"),
+    ("incident_evidence_no_delete", "incidents_evidence")]
 
 
 def _existing(guard: Guard, where: str) -> str:
@@ -161,13 +161,13 @@ def remove(connection, tables: set[str] | None = None) -> None:
 
 def _drop_legacy(connection, cursor, present, tables):
     if connection.vendor == "sqlite":
-        for trigger in LEGACY["sqlite"]:
+        for trigger in LEGACY_SQLITE:
             table = next((g.table for g in GUARDS
-                          if _legacy_prefix(g) and trigger.startswith(_legacy_prefix(g))), None)
+                          if (prefix := _legacy_prefix(g)) and trigger.startswith(prefix)), None)
             if tables is None or table in tables:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     elif connection.vendor == "postgresql":
-        for trigger, table in LEGACY["postgresql"]:
+        for trigger, table in LEGACY_POSTGRESQL:
             if table in present and (tables is None or table in tables):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
 

@@ -7,8 +7,11 @@ their school failed (or its record was tampered with), the headteacher and the D
 warning on every page.
 """
 
+from __future__ import annotations
+
 import datetime
 import json
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +20,9 @@ from esafety import keys
 from esafety.audit import events
 from esafety.audit.models import IntegrityCheck
 from esafety.directory import permissions
+
+if TYPE_CHECKING:
+    from esafety.directory.models import Person, School
 
 CHECK_EVERY = datetime.timedelta(days=1)
 MAX_KEPT = 500  # findings kept in one check's record
@@ -40,7 +46,7 @@ def is_genuine(check: IntegrityCheck) -> bool:
     return check.seal == check_seal(check)
 
 
-def run_check(*, school, how: str, actor=None, incidents=None, trail=None) -> IntegrityCheck:
+def run_check(*, school: School, how: str, actor: Person | None = None, incidents=None, trail=None) -> IntegrityCheck:
     """Verify the school's incidents and the whole audit trail; store and return the result.
 
     `incidents` and `trail` may be given when already computed (the command checks every

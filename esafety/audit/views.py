@@ -11,6 +11,8 @@ from esafety.audit import integrity, selectors
 from esafety.audit.labels import event_label
 from esafety.audit.models import IntegrityCheck
 from esafety.directory import permissions
+from esafety.directory.models import Person, School
+from esafety.web.requests import SignedInRequest
 
 
 class TrailFilterForm(forms.Form):
@@ -22,11 +24,13 @@ class TrailFilterForm(forms.Form):
     def __init__(self, *args, event_types, **kwargs):
         super().__init__(*args, **kwargs)
         choices = sorted(((t, event_label(t)) for t in event_types), key=lambda c: c[1])
-        self.fields["event_type"].choices = [("", "Everything")] + choices
+        field = self.fields["event_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Everything")] + choices
 
 
 @login_required
-def trail(request):
+def trail(request: SignedInRequest):
     """The headteacher's view of the append-only audit trail of their school."""
     permissions.require(request.user, "view_audit_trail", hide=True)
     found = selectors.trail_for(request.user)
@@ -49,16 +53,20 @@ def trail(request):
         "last_check": integrity.current_for(request.user, run_if_due=False)})
 
 
-def _require_checker(user):
-    if not integrity.may_check(user):
+def _require_checker(user: Person) -> School:
+    """The checker's school; 404 for anyone who may not check histories."""
+    if not integrity.may_check(user) or user.school is None:
         raise Http404("not available")
+    return user.school
 
 
 @login_required
-def history_check(request):
+def history_check(request: SignedInRequest):
     """The latest history check for the head and DSL, with what it found and "Check now"."""
     _require_checker(request.user)
     check = integrity.current_for(request.user)
+    if check is None:  # not reached: _require_checker let them in, so a check was found or run
+        raise Http404("not available")
     return render(request, "audit/history_check.html", {
         "check": check, "genuine": integrity.is_genuine(check),
         "problems": integrity.problems_for(request.user, check)})
@@ -66,9 +74,9 @@ def history_check(request):
 
 @login_required
 @require_POST
-def history_check_now(request):
-    _require_checker(request.user)
-    check = integrity.run_check(school=request.user.school, how=IntegrityCheck.ON_DEMAND,
+def history_check_now(request: SignedInRequest):
+    school = _require_checker(request.user)
+    check = integrity.run_check(school=school, how=IntegrityCheck.ON_DEMAND,
                                 actor=request.user)
     if check.ok:
         messages.success(request, "Checked just now: every incident's history and the audit "
