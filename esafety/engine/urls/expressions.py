@@ -8,12 +8,15 @@ the expression cannot match and is not run at all.
 
 from __future__ import annotations
 
-try:  # Python 3.11+
+import sys
+
+# The Squid helper runs on the system python3, which may be older than the project's.
+if sys.version_info >= (3, 11):  # noqa: UP036
     import re._constants as _c
     import re._parser as _p
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+else:  # pragma: no cover
+    import sre_constants as _c
+    import sre_parse as _p
 
 
 def _required(items) -> set[str] | None:
@@ -39,8 +42,9 @@ def _required(items) -> set[str] | None:
             consider(_required(arg[-1]))
         elif op is _c.BRANCH:
             alternatives = [_required(branch) for branch in arg[1]]
-            if all(alternatives):
-                consider(set().union(*alternatives))
+            found = [a for a in alternatives if a]
+            if len(found) == len(alternatives):
+                consider(set().union(*found))
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and arg[0] >= 1:
             consider(_required(arg[2]))
     if run:

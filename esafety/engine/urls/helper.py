@@ -31,12 +31,18 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import quote
 
 from esafety.engine.urls.lists import read_lists
 from esafety.engine.urls.normalise import parse_target
 from esafety.engine.urls.policy import Policy, PolicyError
-from esafety.engine.urls.snapshot import SnapshotError, compile_lists, load_snapshot
+from esafety.engine.urls.snapshot import (
+    CompiledLists,
+    SnapshotError,
+    compile_lists,
+    load_snapshot,
+)
 from esafety.engine.urls.squid import channel_of, parse_request_line
 
 _NEEDS_ESCAPE = re.compile(r"[%&#+\"'<>\\]").search
@@ -91,29 +97,35 @@ class DecisionSpool:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.seq = 0
-        self.fh = None
+        # The open spool file and its path (both None between files).
+        self.fh: TextIO | None = None
         self.opened_at = 0.0
-        self.path = None
+        self.path: Path | None = None
 
-    def _open(self):
+    def _open(self) -> TextIO:
         self.seq += 1
-        self.path = self.folder / f"{os.getpid()}-{int(time.time())}-{self.seq}.jsonl.part"
-        self.fh = open(self.path, "a", encoding="utf-8")
+        path = self.path = (self.folder
+                            / f"{os.getpid()}-{int(time.time())}-{self.seq}.jsonl.part")
+        fh = self.fh = open(path, "a", encoding="utf-8")
         self.opened_at = time.time()
+        return fh
 
     def write(self, records: list[dict]) -> None:
         if not records:
             return
-        if self.fh is None:
-            self._open()
-        self.fh.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
-        self.fh.flush()
+        fh = self.fh
+        if fh is None:
+            fh = self._open()
+        fh.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
+        fh.flush()
 
     def rotate(self, force: bool = False) -> None:
-        if self.fh is None or not (force or time.time() - self.opened_at >= ROTATE_EVERY):
+        path = self.path
+        if (self.fh is None or path is None
+                or not (force or time.time() - self.opened_at >= ROTATE_EVERY)):
             return
         self.fh.close()
-        os.replace(self.path, str(self.path)[: -len(".part")])
+        os.replace(path, str(path)[: -len(".part")])
         self.fh = None
 
 
@@ -122,9 +134,10 @@ class PublishedPolicy:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.lists = None
-        self.lists_stamp = self.policy_stamp = "never read"
-        self.policy_data = None
+        self.lists: CompiledLists | None = None
+        self.lists_stamp: tuple[int, int, int] | str | None = "never read"
+        self.policy_stamp: tuple[int, int, int] | str | None = "never read"
+        self.policy_data: dict | None = None
         self.policy = Policy.fail_closed("No filtering policy has been published yet: "
                                          "everything is blocked.")
         self.checked_at = 0.0
@@ -133,7 +146,7 @@ class PublishedPolicy:
         self.reload(block=True)
 
     @staticmethod
-    def _stamp(path: Path):
+    def _stamp(path: Path) -> tuple[int, int, int] | None:
         try:
             st = path.stat()
             return (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -211,7 +224,7 @@ class Helper:
     def answer_lines(self, lines: list[str], now: float) -> list[str]:
         policy = self.source.policy
         base = policy.block_page or self.block_page
-        out = []
+        out: list[str] = []
         append = out.append
         records = []
         if policy.standalone:

@@ -73,7 +73,7 @@ def _read_lines(path: Path, report: ListReport) -> list[str]:
 
 
 def parse_domains(lines: list[str], where: str, report: ListReport) -> list[str]:
-    out = []
+    out: list[str] = []
     append = out.append
     for number, line in enumerate(lines, 1):
         entry = line.strip().lower()

@@ -98,7 +98,9 @@ def parse_target(raw: str, method: str = "GET") -> Target | None:
         raw = raw[:MAX_URL]
     if "%" in raw:
         raw = unquote(raw, errors="replace")
-    scheme, host, port_text, path = _URL.match(raw.lower()).groups()
+    match = _URL.match(raw.lower())
+    assert match is not None  # every part of _URL is optional: it matches any text
+    scheme, host, port_text, path = match.groups()
     if scheme is None:
         scheme = "https" if method == "CONNECT" else ""
     if not path:

@@ -104,6 +104,8 @@ class Policy:
     def __init__(self, data: dict, lists: CompiledLists | None):
         self.data = data
         self.lists = lists
+        # Why everything is blocked, for a policy made by fail_closed (else None).
+        self.fail_reason: str | None = None
         self.standalone = bool(data.get("standalone"))
         self.version = str(data.get("version", ""))
         self.block_page = data.get("block_page", "")
@@ -204,7 +206,7 @@ class Policy:
                method: str = "GET", original: str = "") -> Decision:
         """The answer for one request. `at` is a Unix time (default now)."""
         at = time.time() if at is None else at
-        if getattr(self, "fail_reason", None) is not None:
+        if self.fail_reason is not None:
             return Decision("block", rule="no-policy", reason=self.fail_reason)
         group, form = self.group_of(user)
         if target is None:
@@ -238,7 +240,7 @@ class Policy:
             return Decision("block", lists.first_name(mask), group, "school-block",
                             "The school has blocked this site.", lists.names_of(mask))
         if self.school_allow and _host_in(host, self.school_allow):
-            return self._allowed(target, group, "school-allow",
+            return self._allowed(lists, target, group, "school-allow",
                                  "The school has allowed this site.", mask, original)
         spec = self.groups.get(group)
         if spec is None:
@@ -257,7 +259,7 @@ class Policy:
                         or (user and user.lower() in u["users"])):
                     continue
                 if u["sites"] and _host_in(host, u["sites"]):
-                    return self._allowed(target, group, "unblock",
+                    return self._allowed(lists, target, group, "unblock",
                                          f"Unblocked until {self._local(u['ends'])}: "
                                          f"{u.get('reason', '')}".strip(), mask, original,
                                          unblock=u)
@@ -265,7 +267,7 @@ class Policy:
                     if prefixes is None:
                         prefixes = url_prefixes(target.stripped)
                     if any(p in u["urls"] for p in prefixes):
-                        return self._allowed(target, group, "unblock",
+                        return self._allowed(lists, target, group, "unblock",
                                              f"Unblocked until {self._local(u['ends'])}: "
                                              f"{u.get('reason', '')}".strip(), mask, original,
                                              unblock=u)
@@ -291,17 +293,17 @@ class Policy:
             return Decision("block", category, group, "group-policy", reason,
                             lists.names_of(mask))
         if unblocked_by is not None:
-            return self._allowed(target, group, "unblock",
+            return self._allowed(lists, target, group, "unblock",
                                  f"Unblocked until {self._local(unblocked_by['ends'])}: "
                                  f"{unblocked_by.get('reason', '')}".strip(), mask, original)
-        return self._allowed(target, group, "allowed", "", mask, original)
+        return self._allowed(lists, target, group, "allowed", "", mask, original)
 
     def category_answer(self, group: str, category: str, working: bool) -> tuple[str, str]:
         """(action, rule) for an address listed only in `category`, for someone in `group`,
         in working time or not: what the filtering table shows. Site lists, unblocks and
         suspensions are about particular sites and people, so they are left out. Agrees
         with :meth:`decide` (a test checks every sample category)."""
-        if getattr(self, "fail_reason", None) is not None:
+        if self.fail_reason is not None:
             return "block", "no-policy"
         if category in self.statutory_names:
             return "block", "statutory"
@@ -315,9 +317,10 @@ class Policy:
             return "block", "group-policy"
         return "allow", "allowed"
 
-    def _allowed(self, target, group, rule, reason, mask, original, unblock=None) -> Decision:
-        decision = Decision("allow", self.lists.first_name(mask), group, rule, reason,
-                            self.lists.names_of(mask))
+    def _allowed(self, lists: CompiledLists, target, group, rule, reason, mask, original,
+                 unblock=None) -> Decision:
+        decision = Decision("allow", lists.first_name(mask), group, rule, reason,
+                            lists.names_of(mask))
         spec = self.groups.get(group)
         if spec and spec["safe_search"] and original and target.scheme in ("http", "https"):
             decision.rewrite = safe_search_rewrite(target, original)

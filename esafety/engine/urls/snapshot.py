@@ -62,11 +62,12 @@ class CompiledLists:
             patterns = [p[2:] if p.startswith(".*") else p for p in patterns if p]
             if not patterns:
                 continue
-            literals: set[str] | None = set()
+            # Literals one of which every match contains; none if some pattern has none.
+            literals: set[str] = set()
             for p in patterns:
                 found = required_literals(p)
                 if found is None:
-                    literals = None
+                    literals = set()
                     break
                 literals |= found
             joined = "|".join(f"(?:{p})" for p in patterns)
@@ -75,7 +76,7 @@ class CompiledLists:
         # One search for every literal of every expression: most URLs contain none.
         self.literal_prefilter = None
         if self.expressions and all(lit is not None for _, _, lit in self.expressions):
-            found = {x for _, _, lit in self.expressions for x in lit}
+            found = {x for _, _, lit in self.expressions if lit is not None for x in lit}
             # A literal containing another adds nothing: "images.google." needs "images".
             every = sorted((x for x in found if not any(o != x and o in x for o in found)),
                            key=len, reverse=True)
@@ -175,7 +176,7 @@ class CompiledLists:
         percent sign, no doubled slash) are parsed inline; anything else goes through
         `parse_target` and `match`, which define the semantics this must agree with.
         """
-        out: list[tuple[str, str] | None] = []
+        out: list[str | tuple[str, str]] = []
         append = out.append
         simple = PLAIN_REQUEST_LINE.match
         domains_get = self.domains.get
@@ -243,7 +244,7 @@ class CompiledLists:
             append((channel, url) if mask & enough else channel)
         return out
 
-    def _blocked_slow(self, raw: str, enough: int):
+    def _blocked_slow(self, raw: str, enough: int) -> str | tuple[str, str]:
         line = parse_request_line(raw)
         if not line.url:
             return line.channel
