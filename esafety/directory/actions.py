@@ -1,6 +1,7 @@
 """Every change to the directory is one of these named actions, audited in its transaction."""
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,7 +9,7 @@ from django.utils import timezone
 from esafety.audit.events import snapshot
 from esafety.directory import events, permissions, roles
 from esafety.directory.access import check_actor
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 
 PERSON_FIELDS = ["username", "first_name", "last_name", "email", "role", "external_id",
@@ -29,7 +30,7 @@ def person_view(*, actor: Person, person: Person) -> None:
         events.person_viewed(actor=actor, person=person)
 
 
-def person_leave(*, actor, person: Person, left_on: datetime.date | None = None) -> Person:
+def person_leave(*, actor: Person, person: Person, left_on: datetime.date | None = None) -> Person:
     """003 §5.9: a leaver's access ends the moment they are recorded as leaving.
 
     A date in the future schedules it: the sign-in backend refuses them from that day.
@@ -57,7 +58,7 @@ def person_leave(*, actor, person: Person, left_on: datetime.date | None = None)
     return person
 
 
-def person_reinstate(*, actor, person: Person) -> Person:
+def person_reinstate(*, actor: Person, person: Person) -> Person:
     """Undo a leaver recorded in error (or a returner): access comes back."""
     check_actor(actor, school_id=person.school_id)
     with transaction.atomic():
@@ -72,7 +73,7 @@ def person_reinstate(*, actor, person: Person) -> Person:
     return person
 
 
-def guest_add(*, actor, school, role: str, first_name: str, last_name: str, email: str = "",
+def guest_add(*, actor: Person, school: School, role: str, first_name: str, last_name: str, email: str = "",
               expires_at: datetime.datetime, username: str | None = None,
               password: str | None = None) -> Person:
     """A supply teacher, trainee or visitor, whose access ends by itself at `expires_at`."""
@@ -96,7 +97,7 @@ def guest_add(*, actor, school, role: str, first_name: str, last_name: str, emai
     return person
 
 
-def guest_extend(*, actor, person: Person, expires_at: datetime.datetime) -> Person:
+def guest_extend(*, actor: Person, person: Person, expires_at: datetime.datetime) -> Person:
     check_actor(actor, school_id=person.school_id)
     if not person.is_guest:
         raise InvalidInput("only guests have an end of access")
@@ -110,7 +111,7 @@ def guest_extend(*, actor, person: Person, expires_at: datetime.datetime) -> Per
     return person
 
 
-def person_role_change(*, actor, person: Person, role: str,
+def person_role_change(*, actor: Person | None, person: Person, role: str,
                        access_expires_at: datetime.datetime | None = None) -> Person:
     """Give a member of staff, governor or guest another role.
 
@@ -169,10 +170,8 @@ def unique_username(first_name: str, last_name: str, taken: set[str] | None = No
 SCHOOL_FIELDS = ["name", "year_start_month", "year_start_day", "email_domains"]
 
 
-def school_update(*, actor, school, **changes):
+def school_update(*, actor: Person, school: School, **changes: Any) -> School:
     """Change the school's own settings (its name, when its year starts, its mail domains)."""
-    from esafety.directory.models import School
-
     permissions.require(actor, "change_school_settings", school, what="change the school's settings")
     unknown = set(changes) - set(SCHOOL_FIELDS)
     if unknown:

@@ -119,7 +119,8 @@ class DemoBuilder:
         return made
 
     def pupils_and_parents(self, school, count=300) -> tuple[list[Person], list[Person]]:
-        pupils, parents = [], []
+        pupils: list[Person] = []
+        parents: list[Person] = []
         families: list[list[Person]] = []  # each family's parents
         per_year = count // 14
         extra = count - per_year * 14

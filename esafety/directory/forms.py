@@ -1,9 +1,11 @@
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from esafety.directory import permissions, roles
+from esafety.directory.models import Person
 
 
 class PeopleFilterForm(forms.Form):
@@ -31,7 +33,7 @@ class RoleForm(forms.Form):
         label="Access ends (supply teachers, trainees and visitors only)", required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
 
-    def __init__(self, *args, actor, person, **kwargs):
+    def __init__(self, *args: Any, actor: Person, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = []
         if (person.role in roles.STAFF_FILE_ROLES and person.pk != actor.pk
@@ -39,7 +41,10 @@ class RoleForm(forms.Form):
             choices = [(role, label) for role, label in roles.ROLE_CHOICES
                        if role in roles.STAFF_FILE_ROLES and role != person.role
                        and permissions.may_grant(actor, role)]
-        self.fields["role"].choices = choices
+        field = self.fields["role"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+        self.offers_roles = bool(choices)
 
 
 class GuestForm(forms.Form):
@@ -82,8 +87,8 @@ class SchoolSettingsForm(forms.Form):
     email_domains = forms.CharField(max_length=500, required=False, label="The school's email domains",
                                     help_text="Comma separated, e.g. hollinspark.sch.uk")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         try:
             datetime.date(2024, data.get("year_start_month", 1), data.get("year_start_day", 1))
         except ValueError:

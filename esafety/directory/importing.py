@@ -285,7 +285,7 @@ def validate_file(data: bytes, *, school: School, kind: str) -> list[_Row]:
     return checked
 
 
-def import_people(data: bytes, *, school: School, kind: str, actor=None,
+def import_people(data: bytes, *, school: School, kind: str, actor: Person | None = None,
                   dry_run: bool = False) -> ImportResult:
     """Validate the whole file, then add or update its people in one transaction.
 
@@ -314,15 +314,16 @@ def import_people(data: bytes, *, school: School, kind: str, actor=None,
             values = dict(row.values)
             children = values.pop("children", None)
             wanted_username = values.pop("username")
-            person = existing.get(values["external_id"])
-            is_new = person is None
-            if is_new:
+            found = existing.get(values["external_id"])
+            before: dict | None
+            if found is None:
                 person = Person(school=school)
                 person.username = wanted_username or unique_username(
                     values["first_name"], values["last_name"], taken)
                 person.set_unusable_password()
                 before = None
             else:
+                person = found
                 before = person_snapshot(person)
             leaving_now = _apply_row(person, values, wanted_username, before, today)
             if wanted_username and Person.objects.filter(username=person.username).exclude(
@@ -333,7 +334,7 @@ def import_people(data: bytes, *, school: School, kind: str, actor=None,
             if children is not None:
                 person.children.set(children)
             after = person_snapshot(person)
-            if is_new:
+            if before is None:
                 result.added += 1
                 events.person_imported(actor=actor, person=person, after=after,
                                        row=row.number, kind=kind)
@@ -385,7 +386,7 @@ def _row_changes(person: Person, row: _Row, today: datetime.date) -> bool:
     return False
 
 
-def _refusal(row: _Row, person: Person | None, *, actor, today: datetime.date) -> str:
+def _refusal(row: _Row, person: Person | None, *, actor: Person | None, today: datetime.date) -> str:
     """Why this row may not be imported by `actor` ('' when it may)."""
     role = row.values["role"]
     label = roles.ROLE_LABELS.get(role, role).lower()

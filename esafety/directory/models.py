@@ -5,6 +5,7 @@ the school knows, with one role. People are never deleted; leavers are deactivat
 """
 
 import datetime
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.management.base import CommandError
@@ -31,7 +32,7 @@ class UnknownSchool(InvalidInput, CommandError):
     code = "unknown-school"
 
 
-class SchoolQuerySet(models.QuerySet):
+class SchoolQuerySet(models.QuerySet["School"]):
     def by_slug(self, slug: str) -> "School":
         """The school with this short name (the one lookup by slug), or UnknownSchool
         naming the schools there are."""
@@ -128,7 +129,7 @@ class Person(AbstractUser):
         max_length=16, editable=False, default="staff",
         help_text="Which MIS file this person comes from: staff, pupils or parents")
 
-    objects = PersonManager()
+    objects: ClassVar[PersonManager] = PersonManager()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -207,5 +208,3 @@ class Person(AbstractUser):
         return (self.is_active and not self.has_left() and not self.access_has_expired()
                 and (self.school_id is not None or self.is_superuser))
 
-    def holds(self, allowed_roles) -> bool:
-        return self.role in allowed_roles

@@ -241,6 +241,8 @@ def is_guarded_by_allegation(person: Person) -> bool:
 
     if person.role == roles.HEADTEACHER:
         return True
+    if person.school_id is None:  # every school's settings belong to a school
+        return False
     return IncidentSettings.objects.filter(school_id=person.school_id,
                                            chair_of_governors_id=person.pk).exists()
 

@@ -25,5 +25,5 @@ def people_for_list(user: Person, *, include_leavers: bool = False, role: str = 
 
 def person_history(user: Person, person: Person, limit: int = 20) -> QuerySet[AuditEvent]:
     """The latest audit events about `person`, for their page."""
-    return AuditEvent.objects.filter(school_id=user.school_id, object_type="person",
+    return AuditEvent.objects.filter(school=user.school, object_type="person",
                                      object_id=str(person.pk))[:limit]

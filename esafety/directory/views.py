@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,9 +18,20 @@ from esafety.directory.forms import (
     SchoolSettingsForm,
 )
 from esafety.directory.importing import OPTIONAL, REQUIRED, ImportFailed, import_people
+from esafety.directory.models import Person, School
 from esafety.errors import EsafetyError
 from esafety.policies import status
 from esafety.policies.middleware import gate_exempt
+from esafety.web.requests import SignedInRequest
+
+
+def _own_school(user: Person) -> School:
+    """The signed-in person's school. Only the service operator has none, and school pages
+    are not for them: a 404, as for any page that is not theirs."""
+    if user.school is None:
+        raise Http404("not available")
+    return user.school
+
 
 # Searches one person may make a minute: plenty for typing, too few to walk the whole roll.
 SEARCHES_PER_MINUTE = 120
@@ -28,7 +39,7 @@ SEARCHES_PER_MINUTE = 120
 
 @gate_exempt  # part of the report form: nobody is ever kept from telling someone about harm
 @login_required
-def people_search(request):
+def people_search(request: SignedInRequest):
     """The person picker's suggestions: only people the signed-in person may see
     (access.people_visible_to), at least 2 characters typed, at most 20 answers."""
     minute = int(timezone.now().timestamp() // 60)
@@ -49,7 +60,7 @@ def people_search(request):
 
 
 @login_required
-def people(request):
+def people(request: SignedInRequest):
     permissions.require(request.user, "view_people", hide=True)
     form = PeopleFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -67,7 +78,7 @@ def people(request):
 
 
 @login_required
-def person_detail(request, pk):
+def person_detail(request: SignedInRequest, pk):
     permissions.require(request.user, "view_people", hide=True)
     person = get_person_for_user(request.user, pk)
     actions.person_view(actor=request.user, person=person)
@@ -81,13 +92,13 @@ def person_detail(request, pk):
         "can_manage": (permissions.role_may(request.user.role, "manage_people")
                        and permissions.may_manage(request.user, person)),
         "leaver_form": LeaverForm(),
-        "role_form": role_form if role_form.fields["role"].choices else None,
+        "role_form": role_form if role_form.offers_roles else None,
     })
 
 
 @require_POST
 @login_required
-def person_leave(request, pk):
+def person_leave(request: SignedInRequest, pk):
     permissions.require(request.user, "record_leaver", hide=True)
     person = get_person_for_user(request.user, pk)
     form = LeaverForm(request.POST)
@@ -108,7 +119,7 @@ def person_leave(request, pk):
 
 @require_POST
 @login_required
-def person_reinstate(request, pk):
+def person_reinstate(request: SignedInRequest, pk):
     permissions.require(request.user, "record_leaver", hide=True)
     person = get_person_for_user(request.user, pk)
     try:
@@ -122,13 +133,13 @@ def person_reinstate(request, pk):
 
 @require_POST
 @login_required
-def person_role(request, pk):
+def person_role(request: SignedInRequest, pk):
     """Give someone another role: the grant table decides which (permissions.GRANTS)."""
     permissions.require(request.user, "grant_role", hide=True)
     person = get_person_for_user(request.user, pk)
     form = RoleForm(request.POST, actor=request.user, person=person)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     else:
         try:
             actions.person_role_change(actor=request.user, person=person,
@@ -144,13 +155,13 @@ def person_role(request, pk):
 
 
 @login_required
-def guest_new(request):
+def guest_new(request: SignedInRequest):
     permissions.require(request.user, "manage_guests", hide=True)
     form = GuestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            guest = actions.guest_add(actor=request.user, school=request.user.school, role=data["role"],
+            guest = actions.guest_add(actor=request.user, school=_own_school(request.user), role=data["role"],
                                       first_name=data["first_name"], last_name=data["last_name"],
                                       email=data["email"], expires_at=data["expires_at"],
                                       password=data["password"])
@@ -164,9 +175,9 @@ def guest_new(request):
 
 
 @login_required
-def school_settings(request):
+def school_settings(request: SignedInRequest):
     permissions.require(request.user, "change_school_settings", hide=True)
-    school = request.user.school
+    school = _own_school(request.user)
     form = SchoolSettingsForm(request.POST or None, initial={
         "name": school.name, "year_start_day": school.year_start_day,
         "year_start_month": school.year_start_month, "email_domains": school.email_domains})
@@ -182,7 +193,7 @@ def school_settings(request):
 
 
 @login_required
-def people_import(request):
+def people_import(request: SignedInRequest):
     """Upload a MIS export: every problem listed by row, nothing imported unless all is well."""
     permissions.require(request.user, "import_people", hide=True)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -190,7 +201,7 @@ def people_import(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            result = import_people(data["file"].read(), school=request.user.school, kind=data["kind"],
+            result = import_people(data["file"].read(), school=_own_school(request.user), kind=data["kind"],
                                    actor=request.user, dry_run=data["check_only"])
         except ImportFailed as failed:
             problems = failed.problems
