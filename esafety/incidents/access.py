@@ -125,7 +125,8 @@ def can_name_investigators(user, incident: Incident) -> bool:
 def is_allegation_owner(user, incident: Incident) -> bool:
     if not incident.is_allegation or incident.school_id != user.school_id:
         return False
-    if incident.subject_staff.role == roles.HEADTEACHER:
+    subject = incident.subject_staff
+    if subject is not None and subject.role == roles.HEADTEACHER:
         return settings_for(incident.school).chair_of_governors_id == user.pk
     return (permissions.role_may(user.role, "view_allegations")
             and incident.subject_staff_id != user.pk)

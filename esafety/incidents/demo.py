@@ -55,7 +55,7 @@ class _Cast:
 
     def __init__(self, school):
         people = Person.objects.filter(school=school, is_active=True)
-        self.by_role = {}
+        self.by_role: dict[str, list[Person]] = {}
         for person in people.order_by("pk"):
             self.by_role.setdefault(person.role, []).append(person)
         self.dsl = self.first(roles.DSL, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER)

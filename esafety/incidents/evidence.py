@@ -15,6 +15,7 @@ import os
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -328,7 +329,8 @@ def read_email(data: bytes) -> dict:
     if len(received_all) > MAX_RECEIVED:
         notes.append(f"It has {len(received_all)} Received headers; the first "
                      f"{MAX_RECEIVED} are shown.")
-    body, html_body, attachments = None, None, []
+    body, html_body = None, None
+    attachments: list[dict[str, Any]] = []
     defects = bool(message.defects)
     for part in _leaves(message, notes):
         defects = defects or bool(part.defects)

@@ -16,15 +16,27 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 URL_INPUT = forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off"})
 
 
+def _person_label(person: Person) -> str:
+    extra = person.year_label or person.role_label
+    return f"{person.display_name} ({extra}{', ' + person.form if person.form else ''})"
+
+
 class PersonChoice(forms.ModelChoiceField):
-    def label_from_instance(self, person):
-        extra = person.year_label or person.role_label
-        return f"{person.display_name} ({extra}{', ' + person.form if person.form else ''})"
+    def label_from_instance(self, person: Person) -> str:
+        return _person_label(person)
 
 
 class PeopleChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, person):
-        return PersonChoice.label_from_instance(self, person)
+    def label_from_instance(self, person: Person) -> str:
+        return _person_label(person)
+
+
+def _people_field(form: forms.BaseForm, name: str) -> PersonPickerField | forms.ModelChoiceField:
+    """The field `name` of `form`, one that chooses people (so its queryset can be set)."""
+    field = form.fields[name]
+    if not isinstance(field, PersonPickerField | forms.ModelChoiceField):
+        raise TypeError(f"{name} does not choose people")
+    return field
 
 
 def _school_people(school):
@@ -86,9 +98,9 @@ class StaffReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         if viewer is not None:  # so a picker never lists people the reporter may not see
             limit_pickers(self, viewer)
-        self.fields["people"].queryset = _school_people(school).filter(
+        _people_field(self, "people").queryset = _school_people(school).filter(
             role__in=roles.INVOLVED_ROLES)
-        self.fields["subject_staff"].queryset = _school_people(school).filter(
+        _people_field(self, "subject_staff").queryset = _school_people(school).filter(
             role__in=roles.STAFF_ROLES)
         self.fields["people"].error_messages["invalid_choice"] = (
             "%(value)s is not someone in your school: a report can only be about people in your "
@@ -98,7 +110,8 @@ class StaffReportForm(forms.Form):
         return _not_future(self.cleaned_data.get("occurred_at"))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") in rules.NO_IMAGE_TYPES and data.get("evidence_file"):
             self.add_error("evidence_file", "Never upload a nude or sexual image of a child, even "
                            "to report it. Describe it and say where it is instead.")
@@ -139,7 +152,7 @@ class ParentReportForm(forms.Form):
 
     def __init__(self, *args, parent, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["child"].queryset = parent.children.filter(school=parent.school)
+        _people_field(self, "child").queryset = parent.children.filter(school=parent.school)
 
     def clean_when(self):
         return _not_future(self.cleaned_data.get("when"))
@@ -189,7 +202,10 @@ class EvidenceForm(forms.Form):
             del self.fields["upload"]
         if not team:
             choices = [c for c in choices if c[0] != rules.EVIDENCE_VISIT]
-        self.fields["kind"].choices = choices
+        kind = self.fields["kind"]
+        if not isinstance(kind, forms.ChoiceField):
+            raise TypeError("kind is not a choice")
+        kind.choices = choices
 
 
 class WithdrawForm(forms.Form):
@@ -202,8 +218,9 @@ class PersonForm(forms.Form):
     person = PersonPickerField(label="Person", queryset=Person.objects.none(), scope="adults")
 
     def __init__(self, *args, queryset, label="Person", prefix="person", **kwargs):
-        super().__init__(*args, prefix=prefix, **kwargs)
-        self.fields["person"].queryset = queryset
+        kwargs["prefix"] = prefix
+        super().__init__(*args, **kwargs)
+        _people_field(self, "person").queryset = queryset
         self.fields["person"].label = label
 
 
@@ -251,7 +268,7 @@ class InvolvementForm(forms.Form):
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        _people_field(self, "person").queryset = people
         self.fields["person"].error_messages["invalid_choice"] = (
             "Choose someone in your school: a case can only be about people in your own school.")
 
@@ -278,7 +295,7 @@ class RatingForm(forms.Form):
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        _people_field(self, "person").queryset = people
         for code, label, hint in rules.DIMENSIONS:
             self.fields[f"dim_{code}"] = forms.CharField(label=label, help_text=hint,
                                                          required=False, max_length=500)
@@ -312,7 +329,7 @@ class SanctionForm(forms.Form):
 
     def __init__(self, *args, people, can_override=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        _people_field(self, "person").queryset = people
         if can_override:
             self.fields["override_reason"] = forms.CharField(
                 label="Headteacher's override: if the policy's rules refuse this sanction, why "
@@ -376,9 +393,9 @@ class SettingsForm(forms.Form):
     def __init__(self, *args, school, locked=False, **kwargs):
         super().__init__(*args, **kwargs)
         people = _school_people(school)
-        self.fields["designated_person"].queryset = people.filter(
+        _people_field(self, "designated_person").queryset = people.filter(
             role__in=permissions.roles_with("investigate"))
-        self.fields["chair_of_governors"].queryset = people.filter(role=roles.GOVERNOR)
+        _people_field(self, "chair_of_governors").queryset = people.filter(role=roles.GOVERNOR)
         if locked:
             # The subject of an open allegation keeps the current choices (the action refuses
             # a change too; disabled fields keep their initial values whatever is posted).
@@ -395,7 +412,8 @@ class ReportRangeForm(forms.Form):
     def clean(self):
         from esafety.incidents.report import period_problem
 
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end"):
             problem = period_problem(data["start"], data["end"])
             if problem:

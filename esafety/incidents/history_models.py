@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -53,7 +53,8 @@ def _plain(value):
 def _sealed_row(row: models.Model) -> dict:
     """A row's fields as plain values. Empty ones are left out, so adding a field that
     starts empty does not unseal every history recorded before it existed."""
-    skip = UNCHAINED_FIELDS.get(row._meta.model_name, set())
+    name = row._meta.model_name
+    skip = UNCHAINED_FIELDS.get(name, set()) if name is not None else set()
     data = {}
     for field in row._meta.concrete_fields:
         if field.attname in skip:
@@ -78,17 +79,18 @@ def chained_state(incident: Incident) -> dict:
     """
     model = type(incident)
     fresh = model._base_manager.get(pk=incident.pk)
-    state = {"incident": _sealed_row(fresh)}
+    state: dict[str, Any] = {"incident": _sealed_row(fresh)}
     for field in model._meta.many_to_many:
         state[field.name] = sorted(getattr(fresh, field.name).values_list("pk", flat=True))
     for relation in model._meta.related_objects:
         related = relation.related_model
+        related_name = related._meta.model_name
         if (relation.many_to_many or related._meta.app_label != model._meta.app_label
-                or related._meta.model_name in UNCHAINED_MODELS):
+                or related_name is None or related_name in UNCHAINED_MODELS):
             continue
         link = relation.field.name
         rows = related._base_manager.filter(**{link: fresh.pk}).order_by("pk")
-        state[related._meta.model_name] = [_sealed_row(r) for r in rows]
+        state[related_name] = [_sealed_row(r) for r in rows]
         # Rows that hang off those rows (a screenshot's sign-offs), unless they name the
         # incident themselves and are sealed above (a sanction's rating).
         for inner in related._meta.related_objects:
@@ -98,7 +100,7 @@ def chained_state(incident: Incident) -> dict:
                 continue
             rows = (deeper._base_manager.filter(**{f"{inner.field.name}__{link}": fresh.pk})
                     .order_by("pk"))
-            state[f"{related._meta.model_name}.{deeper._meta.model_name}"] = [
+            state[f"{related_name}.{deeper._meta.model_name}"] = [
                 _sealed_row(r) for r in rows]
     return state
 
@@ -172,7 +174,9 @@ class IncidentEvent(models.Model):
     def part_label(self) -> str:
         """For a change of someone's part in the case: the part, in words."""
         part = self.data.get("part") if isinstance(self.data, dict) else None
-        return rules.PART_LABELS.get(part, "") if self.kind.startswith("involvement") else ""
+        if part is None or not self.kind.startswith("involvement"):
+            return ""
+        return rules.PART_LABELS.get(part, "")
 
 
 def head_seal(incident_id: int, seq: int, hash_: str) -> str:
@@ -180,7 +184,16 @@ def head_seal(incident_id: int, seq: int, hash_: str) -> str:
     return keys.seal(f"incident-head|{incident_id}|{seq}|{hash_}")
 
 
-def head_problem(incident_id: int, head: dict | None, last: tuple[int, str] | None) -> str | None:
+class HeadRow(TypedDict):
+    """An incident's chain head as read from the database."""
+
+    seq: int
+    hash: str
+    seal: str
+
+
+def head_problem(incident_id: int, head: HeadRow | None,
+                 last: tuple[int, str] | None) -> str | None:
     """What is wrong with an incident's head (a dict of seq, hash and seal, or None) given
     the (seq, hash) of the history's last event (None: no events), in plain words."""
     if head is None:

@@ -95,6 +95,9 @@ class Incident(models.Model):
 
     objects = IncidentQuerySet.as_manager()
 
+    # Not a field: the incident log sets it on the rows it lists (views/log.py).
+    short_summary: str
+
     class Meta:
         ordering = ["-reported_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["school", "reference"],
@@ -309,6 +312,12 @@ class Rating(models.Model):
 
     class Meta:
         ordering = ["rated_at", "id"]
+
+    # Not fields: what the case page shows with each rating (selectors.ratings_for_page).
+    range: list[tuple[str, str]]
+    staff_rating: str
+    factor_rows: list[tuple[str, str]]
+    dimension_rows: list[tuple[str, str]]
 
     def __str__(self):
         return f"{self.rating} ({self.incident_id})"

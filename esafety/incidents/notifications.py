@@ -31,7 +31,8 @@ def recipients_for(incident: Incident) -> list[Person]:
     conf = access.settings_for(incident.school)
     school_people = Person.objects.filter(school=incident.school, is_active=True)
     if incident.is_allegation:
-        if incident.subject_staff.role == roles.HEADTEACHER:
+        subject = incident.subject_staff
+        if subject is not None and subject.role == roles.HEADTEACHER:
             found = [conf.chair_of_governors] if conf.chair_of_governors else []
         else:
             found = list(school_people.filter(role=roles.HEADTEACHER)

@@ -164,7 +164,7 @@ def report_csv(report: GovernorsReport) -> str:
     writer.writerow(["summary", "open", shown(report.open)])
     writer.writerow(["summary", "closed", shown(report.closed)])
     writer.writerow(["summary", "marked for police referral", shown(report.police_referrals)])
-    median = report.median_response_hours
+    median: float | str | None = report.median_response_hours
     if median is not None and report.total < SMALL_COUNT:
         median = f"not shown ({FEWER_THAN} incidents)"
     writer.writerow(["summary", "median hours to first response", "" if median is None else median])

@@ -5,6 +5,8 @@ report, the steps for images of children, the police-reportable list, the rating
 the sanctions each one allows. Code looks things up here; it never hard-codes a rule.
 """
 
+from typing import TypedDict
+
 # --- Kinds of incident ------------------------------------------------------------------
 # (code, staff label, plain-language label for pupils, who may choose it in the short form)
 INAPPROPRIATE_MATERIAL = "inappropriate_material"
@@ -157,7 +159,17 @@ ALLOWED_FILES = {
 GROSS = "gross"
 SERIOUS = "serious"
 MILD = "mild"
-RATINGS = [
+
+
+class RatingRow(TypedDict):
+    code: str
+    label: str
+    meaning: str
+    staff_rating: str
+    staff_sanctions: list[str]
+
+
+RATINGS: list[RatingRow] = [
     {"code": GROSS, "label": "Gross",
      "meaning": "Offensive material of the following nature: sexually explicit or suggestive, "
                 "usually in picture format; racist, homophobic; ridiculing religion, disability, "

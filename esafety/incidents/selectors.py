@@ -218,7 +218,7 @@ def evidence_rows(incident: Incident) -> list[dict[str, Any]]:
     removed = files.removed_image_ids(incident)
     for item in incident.evidence.select_related("added_by", "withdrawn_by").prefetch_related(
             "signoffs__person"):
-        row = {"item": item, "email": None, "removed": item.pk in removed}
+        row: dict[str, Any] = {"item": item, "email": None, "removed": item.pk in removed}
         if item.kind == rules.EVIDENCE_EMAIL and item.file_path and not row["removed"]:
             row["email"] = _email_for_page(item)
         rows.append(row)

@@ -207,7 +207,9 @@ def incident_judge(*, actor: Person, incident: Incident, outcome: str, reasons: 
         require_open(incident)
         _require_investigators(incident)
         if seen is not None and seen != judgement_seal(incident):
-            raise Conflict(f"{incident.judged_by.display_name} recorded a judgement while you "
+            judged_by = incident.judged_by
+            who = judged_by.display_name if judged_by is not None else "Someone else"
+            raise Conflict(f"{who} recorded a judgement while you "
                            "were writing yours. Yours was not saved: read theirs, then record "
                            "yours again if it should replace it.", code="judgement-conflict")
         _require_police_considered(incident, outcome, police_override_reason)

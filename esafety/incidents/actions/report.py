@@ -165,7 +165,7 @@ def incident_edit(*, actor: Person, incident: Incident, expected_version: int,
         raise InvalidInput(f"cannot edit {', '.join(sorted(unknown))}", code="not-editable")
     if "kind" in changes and changes["kind"] not in rules.TYPE_LABELS:
         raise InvalidInput("unknown kind of incident", code="unknown-kind")
-    if "description" in changes and not (changes["description"] or "").strip():
+    if "description" in changes and not str(changes["description"] or "").strip():
         raise InvalidInput("the description cannot be empty", code="missing-description")
     _check_when(changes.get("occurred_at"))
     with transaction.atomic():

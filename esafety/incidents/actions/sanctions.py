@@ -132,7 +132,8 @@ def sanction_record(*, actor: Person, incident: Incident, person: Person, kind: 
             raise NotAllowed("Only the headteacher can record a sanction the policy's rules "
                              "refuse: " + " ".join(problems), code="not-headteacher")
         enforcement = ""
-        if kind == rules.INTERNET_SUSPENSION:
+        # Both dates are given for a suspension (checked above).
+        if kind == rules.INTERNET_SUSPENSION and starts_at and ends_at:
             enforcement = _suspend_internet(actor=actor, pupil=person, starts_at=starts_at,
                                             ends_at=ends_at,
                                             reason=f"{incident.reference}: {reasons}"[:500],

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,13 +18,14 @@ from esafety.errors import EsafetyError
 from esafety.incidents import access, actions, forms, rules, selectors
 from esafety.incidents.models import Incident, Sanction
 from esafety.incidents.pdf import letter_pdf, record_pdf
-from esafety.incidents.views.common import attempt, done, incident_url
+from esafety.incidents.views.common import done, incident_url, succeeded
 from esafety.policies.middleware import behind_gate, gate_redirect, open_to_reporters
+from esafety.web.requests import SignedInRequest
 
 Bound = dict[str, Any]  # forms posted back with their errors, by the name the page uses
 
 
-def _reporter_page(request: HttpRequest, incident: Incident, status: int,
+def _reporter_page(request: SignedInRequest, incident: Incident, status: int,
                    bound: Bound) -> HttpResponse:
     """A reporter sees the status of their own report and may add evidence, nothing more."""
     context = {
@@ -136,7 +137,7 @@ PANELS: list[Callable[[Person, Incident, Bound], dict[str, Any]]] = [
     sanctions_panel, takedowns_panel]
 
 
-def render_detail(request: HttpRequest, incident: Incident, level: str | None,
+def render_detail(request: SignedInRequest, incident: Incident, level: str | None,
                   status: int = 200, **bound: Any) -> HttpResponse:
     """The case page as `level` may see it; `bound` holds posted forms with their errors."""
     if level == access.REPORTER:
@@ -154,7 +155,7 @@ def render_detail(request: HttpRequest, incident: Incident, level: str | None,
 
 @open_to_reporters
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: SignedInRequest, pk: int) -> HttpResponse:
     incident, level = access.get_incident_for_user(request.user, pk)
     if behind_gate(request):
         # Not yet accepted the AUP: the status of their own report, no staff work.
@@ -174,7 +175,7 @@ def team_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
     @login_required
     @require_POST
-    def wrapped(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: SignedInRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
         incident, level = access.get_incident_for_user(request.user, pk, team=True)
         if level == access.VIEWER:
             # Read-only access to an allegation: the page says so and nothing changes.
@@ -188,7 +189,7 @@ def team_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 @team_post
-def edit(request, incident, level):
+def edit(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.EditForm(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -214,16 +215,16 @@ def edit(request, incident, level):
 
 
 @team_post
-def note(request, incident, level):
+def note(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.NoteForm(request.POST)
-    if form.is_valid() and attempt(form, lambda: actions.incident_note(
+    if form.is_valid() and succeeded(form, lambda: actions.incident_note(
             actor=request.user, incident=incident, text=form.cleaned_data["text"])):
         return done(request, incident, "Note added.", "#history")
     return render_detail(request, incident, level, status=400, note_form=form)
 
 
 @login_required
-def letter(request, pk, sanction_pk):
+def letter(request: SignedInRequest, pk: int, sanction_pk: int) -> HttpResponse:
     incident, _ = access.get_incident_for_user(request.user, pk, team=True)
     chosen = selectors.case_row(Sanction, incident, sanction_pk)
     if not chosen.person.is_pupil:
@@ -241,7 +242,7 @@ def letter(request, pk, sanction_pk):
 
 
 @login_required
-def record(request, pk):
+def record(request: SignedInRequest, pk: int) -> HttpResponse:
     """The whole record as a PDF for the investigating group to print, sign and keep (002)."""
     incident, _ = access.get_incident_for_user(request.user, pk, team=True)
     actions.incident_viewed(actor=request.user, incident=incident, what="record pdf")
@@ -253,7 +254,7 @@ def record(request, pk):
 
 
 @team_post
-def acknowledge(request, incident, level):
+def acknowledge(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     try:
         actions.incident_acknowledge(actor=request.user, incident=incident)
         messages.success(request, "Acknowledged: the reporter now sees it is being looked into.")

@@ -46,6 +46,11 @@ def attempt(form: Any, call: Callable[[], T]) -> T | None:
         return None
 
 
+def succeeded(form: Any, call: Callable[[], object]) -> bool:
+    """`attempt` where only success matters: whether the action ran and gave its result."""
+    return bool(attempt(form, call))
+
+
 def incident_url(incident: Incident) -> str:
     return reverse("incidents:detail", args=[incident.pk])
 

@@ -5,23 +5,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from esafety.errors import EsafetyError
 from esafety.incidents import access, actions, forms, selectors
 from esafety.incidents import evidence as files
-from esafety.incidents.models import Evidence
+from esafety.incidents.models import Evidence, Incident
 from esafety.incidents.views.case import render_detail, team_post
 from esafety.incidents.views.common import attempt, done, incident_url, upload
 from esafety.policies.middleware import behind_gate, gate_redirect, open_to_reporters
+from esafety.web.requests import SignedInRequest
 
 
 @open_to_reporters
 @login_required
 @require_POST
-def evidence_add(request, pk):
+def evidence_add(request: SignedInRequest, pk: int) -> HttpResponse:
     incident, level = access.get_incident_for_user(request.user, pk)
     if behind_gate(request):
         if incident.reported_by_id != request.user.pk:
@@ -45,7 +46,8 @@ def evidence_add(request, pk):
     return render_detail(request, incident, level, status=400, evidence_form=form)
 
 
-def _evidence_for(request, pk, evidence_pk, *, team=True):
+def _evidence_for(request: SignedInRequest, pk: int, evidence_pk: int, *,
+                  team: bool = True) -> tuple[Incident, str, Evidence]:
     incident, level = access.get_incident_for_user(request.user, pk, team=team)
     item = selectors.case_row(Evidence, incident, evidence_pk)
     if level == access.REPORTER and item.added_by_id != request.user.pk:
@@ -54,7 +56,7 @@ def _evidence_for(request, pk, evidence_pk, *, team=True):
 
 
 @login_required
-def evidence_file(request, pk, evidence_pk):
+def evidence_file(request: SignedInRequest, pk: int, evidence_pk: int) -> FileResponse:
     """Files are served only here, after the access check, and each viewing is recorded."""
     incident, level, item = _evidence_for(request, pk, evidence_pk, team=False)
     if not item.file_path:
@@ -77,7 +79,7 @@ def evidence_file(request, pk, evidence_pk):
 
 
 @team_post
-def evidence_withdraw(request, incident, level, evidence_pk):
+def evidence_withdraw(request: SignedInRequest, incident: Incident, level: str, evidence_pk: int) -> HttpResponse:
     item = selectors.case_row(Evidence, incident, evidence_pk)
     form = forms.WithdrawForm(request.POST)
     if form.is_valid():
@@ -94,7 +96,7 @@ def evidence_withdraw(request, incident, level, evidence_pk):
 
 
 @team_post
-def screenshot_sign(request, incident, level, evidence_pk):
+def screenshot_sign(request: SignedInRequest, incident: Incident, level: str, evidence_pk: int) -> HttpResponse:
     item = selectors.case_row(Evidence, incident, evidence_pk)
     try:
         actions.screenshot_sign(actor=request.user, evidence=item)

@@ -13,18 +13,21 @@ from django.utils import timezone
 from esafety.incidents import access, forms
 from esafety.incidents.pdf import report_pdf
 from esafety.incidents.report import MIN_PERIOD_DAYS, bar_chart_svg, build_report, report_csv
+from esafety.web.requests import SignedInRequest
 
 
 @login_required
-def governors_report(request):
+def governors_report(request: SignedInRequest) -> HttpResponse:
     if not access.can_read_governors_report(request.user):
         raise Http404("not available")
     today = timezone.localdate()
     school = request.user.school
+    if school is None:  # not reached: only someone in a school may read the report
+        raise Http404("not available")
     # The school year so far, or the last half term early in the year (no shorter report).
     start = min(school.school_year_start(today),
                 today - datetime.timedelta(days=MIN_PERIOD_DAYS - 1))
-    values = {"start": start.isoformat(), "end": today.isoformat()}
+    values: dict[str, object] = {"start": start.isoformat(), "end": today.isoformat()}
     values.update({k: v for k, v in request.GET.items() if k in ("start", "end")})
     form = forms.ReportRangeForm(values)
     report = None

@@ -4,20 +4,22 @@ subject, police matters, the judgement, closing and reopening, and takedown requ
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from esafety.errors import EsafetyError
 from esafety.incidents import access, actions, forms, selectors
-from esafety.incidents.models import TakedownRequest
+from esafety.incidents.models import Incident, TakedownRequest
 from esafety.incidents.views.case import render_detail, team_post
-from esafety.incidents.views.common import attempt, done, incident_url
+from esafety.incidents.views.common import done, incident_url, succeeded
+from esafety.web.requests import SignedInRequest
 
 
 @team_post
-def investigator_add(request, incident, level):
+def investigator_add(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.PersonForm(request.POST, queryset=selectors.school_people(incident.school),
                             label="Name an investigator (senior staff)", prefix="investigator")
-    if form.is_valid() and attempt(form, lambda: actions.investigator_add(
+    if form.is_valid() and succeeded(form, lambda: actions.investigator_add(
             actor=request.user, incident=incident, person=form.cleaned_data["person"])):
         return done(request, incident, f"{form.cleaned_data['person'].display_name} is now an "
                      "investigator.", "#investigation")
@@ -25,20 +27,20 @@ def investigator_add(request, incident, level):
 
 
 @team_post
-def viewer_add(request, incident, level):
+def viewer_add(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.PersonForm(request.POST, queryset=selectors.school_people(incident.school),
                             label="Let a senior colleague read it", prefix="viewer")
-    if form.is_valid() and attempt(form, lambda: actions.allegation_viewer_add(
+    if form.is_valid() and succeeded(form, lambda: actions.allegation_viewer_add(
             actor=request.user, incident=incident, person=form.cleaned_data["person"])):
         return done(request, incident, "Access given.", "#access")
     return render_detail(request, incident, level, status=400, viewer_form=form)
 
 
 @team_post
-def subject(request, incident, level):
+def subject(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.PersonForm(request.POST, queryset=selectors.school_people(incident.school),
                             prefix="subject", label="Which member of staff is it about?")
-    if form.is_valid() and attempt(form, lambda: actions.allegation_subject_set(
+    if form.is_valid() and succeeded(form, lambda: actions.allegation_subject_set(
             actor=request.user, incident=incident, person=form.cleaned_data["person"])):
         if access.access_level(request.user, incident) == access.TEAM:
             return done(request, incident, "Recorded as an allegation about a member of staff.")
@@ -50,16 +52,16 @@ def subject(request, incident, level):
 
 
 @team_post
-def police(request, incident, level):
+def police(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.PoliceMattersForm(request.POST)
-    if form.is_valid() and attempt(form, lambda: actions.police_matters_set(
+    if form.is_valid() and succeeded(form, lambda: actions.police_matters_set(
             actor=request.user, incident=incident, matters=form.cleaned_data["matters"])):
         return done(request, incident, "Recorded.", "#investigation")
     return render_detail(request, incident, level, status=400, police_form=form)
 
 
 @team_post
-def judge(request, incident, level):
+def judge(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.JudgementForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -85,29 +87,29 @@ def judge(request, incident, level):
 
 
 @team_post
-def close(request, incident, level):
+def close(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.CloseForm(request.POST)
-    if form.is_valid() and attempt(form, lambda: actions.incident_close(
+    if form.is_valid() and succeeded(form, lambda: actions.incident_close(
             actor=request.user, incident=incident)):
         return done(request, incident, f"{incident.reference} is closed.")
     return render_detail(request, incident, level, status=400, close_form=form)
 
 
 @team_post
-def reopen(request, incident, level):
+def reopen(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.ReopenForm(request.POST)
-    if form.is_valid() and attempt(form, lambda: actions.incident_reopen(
+    if form.is_valid() and succeeded(form, lambda: actions.incident_reopen(
             actor=request.user, incident=incident, reason=form.cleaned_data["reason"])):
         return done(request, incident, f"{incident.reference} is open again.")
     return render_detail(request, incident, level, status=400, reopen_form=form)
 
 
 @team_post
-def takedown_add(request, incident, level):
+def takedown_add(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.TakedownForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        if attempt(form, lambda: actions.takedown_request(
+        if succeeded(form, lambda: actions.takedown_request(
                 actor=request.user, incident=incident, target=data["target"],
                 target_name=data["target_name"], sent_on=data["sent_on"], url=data.get("url", ""),
                 notes=data.get("notes", ""))):
@@ -116,7 +118,7 @@ def takedown_add(request, incident, level):
 
 
 @team_post
-def takedown_update(request, incident, level, takedown_pk):
+def takedown_update(request: SignedInRequest, incident: Incident, level: str, takedown_pk: int) -> HttpResponse:
     request_row = selectors.case_row(TakedownRequest, incident, takedown_pk)
     form = forms.TakedownOutcomeForm(request.POST)
     if form.is_valid():

@@ -7,13 +7,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from esafety.incidents import access, actions, forms, rules, selectors
 from esafety.incidents.models import STATUS_CHOICES
-from esafety.incidents.views.common import attempt
+from esafety.incidents.views.common import succeeded
 from esafety.policies.middleware import behind_gate, open_to_reporters
+from esafety.web.requests import SignedInRequest
 
 TITLE_CHARS = 60
 
@@ -29,7 +30,7 @@ def cut_at_word(text: str, limit: int = TITLE_CHARS) -> str:
 
 @open_to_reporters
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     user = request.user
     if behind_gate(request):
         # Not yet accepted the AUP: their own reports only (nobody is kept from telling us).
@@ -60,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def chronology(request: HttpRequest, person_pk: int) -> HttpResponse:
+def chronology(request: SignedInRequest, person_pk: int) -> HttpResponse:
     """Everything recorded about one person that the viewer may see, newest first."""
     person = access.get_person_for_chronology(request.user, person_pk)
     involved, items = selectors.chronology(request.user, person)
@@ -69,7 +70,7 @@ def chronology(request: HttpRequest, person_pk: int) -> HttpResponse:
 
 
 @login_required
-def incident_settings(request: HttpRequest) -> HttpResponse:
+def incident_settings(request: SignedInRequest) -> HttpResponse:
     if not access.can_manage_settings(request.user):
         raise Http404("not available")
     school = request.user.school
@@ -80,7 +81,7 @@ def incident_settings(request: HttpRequest) -> HttpResponse:
         "letter_template": conf.letter_template})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if attempt(form, lambda: actions.incident_settings_update(
+        if succeeded(form, lambda: actions.incident_settings_update(
                 actor=request.user, school=school, designated_person=data["designated_person"],
                 chair_of_governors=data["chair_of_governors"],
                 letter_template=data["letter_template"])):

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from esafety.errors import EsafetyError
 from esafety.incidents import access, actions, forms, rules, selectors
-from esafety.incidents.models import Rating
+from esafety.incidents.models import Incident, Rating
 from esafety.incidents.views.case import render_detail, team_post
-from esafety.incidents.views.common import attempt, done, incident_url
+from esafety.incidents.views.common import attempt, done, incident_url, succeeded
+from esafety.web.requests import SignedInRequest
 
 
 @team_post
-def rate(request, incident, level):
+def rate(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.RatingForm(request.POST, people=selectors.alleged_of(incident))
-    if form.is_valid() and attempt(form, lambda: actions.misuse_rate(
+    if form.is_valid() and succeeded(form, lambda: actions.misuse_rate(
             actor=request.user, incident=incident, person=form.cleaned_data["person"],
             rating=form.cleaned_data["rating"], dimensions=form.dimensions(),
             factors=form.factors())):
@@ -25,7 +27,7 @@ def rate(request, incident, level):
 
 
 @team_post
-def sanction(request, incident, level):
+def sanction(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     form = forms.SanctionForm(request.POST, people=selectors.alleged_of(incident),
                               can_override=access.can_override_sanction(request.user, incident))
     if form.is_valid():
@@ -43,10 +45,10 @@ def sanction(request, incident, level):
 
 
 @team_post
-def rating_withdraw(request, incident, level, rating_pk):
+def rating_withdraw(request: SignedInRequest, incident: Incident, level: str, rating_pk: int) -> HttpResponse:
     chosen = selectors.case_row(Rating, incident, rating_pk)
     form = forms.RatingWithdrawForm(request.POST)
-    if form.is_valid() and attempt(form, lambda: actions.rating_withdraw(
+    if form.is_valid() and succeeded(form, lambda: actions.rating_withdraw(
             actor=request.user, rating=chosen, reason=form.cleaned_data["reason"])):
         return done(request, incident, "Rating withdrawn. It is kept in the record.",
                      "#sanctions")
@@ -56,7 +58,7 @@ def rating_withdraw(request, incident, level, rating_pk):
 
 
 @team_post
-def involvement(request, incident, level):
+def involvement(request: SignedInRequest, incident: Incident, level: str) -> HttpResponse:
     """Add someone to the case with a part, or change the part of someone already on it."""
     form = forms.InvolvementForm(request.POST, people=selectors.school_people(
         incident.school))
@@ -73,7 +75,7 @@ def involvement(request, incident, level):
 
 
 @team_post
-def involvement_remove(request, incident, level, person_pk):
+def involvement_remove(request: SignedInRequest, incident: Incident, level: str, person_pk: int) -> HttpResponse:
     person = selectors.school_person(incident.school, person_pk)
     form = forms.InvolvementRemoveForm(request.POST)
     if form.is_valid():

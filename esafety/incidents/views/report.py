@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from esafety.directory.models import Person
@@ -18,12 +18,15 @@ from esafety.incidents import actions, forms, rules, selectors
 from esafety.incidents.models import Incident
 from esafety.incidents.views.common import attempt, datetime_from_date, upload
 from esafety.policies.middleware import gate_exempt
+from esafety.web.requests import SignedInRequest
 
 
 @gate_exempt  # nobody is ever prevented from telling someone about harm, AUP or not
 @login_required
-def report_new(request: HttpRequest) -> HttpResponse:
+def report_new(request: SignedInRequest) -> HttpResponse:
     user = request.user
+    form_class: type[forms.PupilReportForm | forms.ParentReportForm | forms.StaffReportForm]
+    kwargs: dict[str, Any]
     if user.school_id is None:
         raise Http404("no school")
     if user.is_pupil:
