@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from esafety.checks import events
 from esafety.checks.models import ApprovedRecipient, Correspondent
 from esafety.directory import permissions, roles
+from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 
 _ADDRESS = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -22,16 +23,18 @@ def clean_address(value: str) -> str:
     return value
 
 
-def _require_staff_of(actor, school):
+def _require_staff_of(actor: Person | None, school: School | None) -> School:
+    """`school`, once `actor` is shown to be staff there who may change approved recipients."""
     if actor is None or not permissions.allowed(actor, "approve_pupil_recipients"):
         raise NotAllowed("only school staff can change approved recipients")
-    if not actor.is_superuser and actor.school_id != school.pk:
+    if school is None or (not actor.is_superuser and actor.school_id != school.pk):
         raise NotAllowed("that person is not in your school")
+    return school
 
 
-def approved_recipient_add(*, actor, pupil, address: str, note: str = "") -> ApprovedRecipient:
+def approved_recipient_add(*, actor: Person, pupil: Person, address: str, note: str = "") -> ApprovedRecipient:
     """004 §3.2.3: staff allow a pupil to email one more address (or domain)."""
-    _require_staff_of(actor, pupil.school)
+    school = _require_staff_of(actor, pupil.school)
     if pupil.role != roles.PUPIL:
         raise InvalidInput(f"{pupil.display_name} is not a pupil", code="not-a-pupil")
     address = clean_address(address)
@@ -39,7 +42,7 @@ def approved_recipient_add(*, actor, pupil, address: str, note: str = "") -> App
         try:
             with transaction.atomic():
                 approved = ApprovedRecipient.objects.create(
-                    school=pupil.school, pupil=pupil, address=address, note=note[:200],
+                    school=school, pupil=pupil, address=address, note=note[:200],
                     added_by=actor if getattr(actor, "pk", None) else None)
         except IntegrityError:
             raise Conflict(f"{address} is already approved for {pupil.display_name}") from None
@@ -47,14 +50,14 @@ def approved_recipient_add(*, actor, pupil, address: str, note: str = "") -> App
     return approved
 
 
-def approved_recipient_remove(*, actor, approved: ApprovedRecipient) -> None:
+def approved_recipient_remove(*, actor: Person, approved: ApprovedRecipient) -> None:
     _require_staff_of(actor, approved.school)
     with transaction.atomic():
         events.approved_recipient_removed(actor=actor, approved=approved)
         approved.delete()
 
 
-def correspondent_add(*, actor, school, address: str, note: str = "") -> Correspondent:
+def correspondent_add(*, actor: Person, school: School, address: str, note: str = "") -> Correspondent:
     """Record an outside address or domain the school knows and corresponds with."""
     _require_staff_of(actor, school)
     address = clean_address(address)

@@ -276,10 +276,10 @@ def iter_messages(path: Path):
         yield path.name, path.read_bytes()
         return
     if all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
-        box = mailbox.Maildir(str(path), factory=None, create=False)
-        for key in sorted(box.iterkeys()):
+        maildir = mailbox.Maildir(str(path), factory=None, create=False)
+        for key in sorted(maildir.iterkeys()):
             try:
-                yield key, box.get_bytes(key)
+                yield key, maildir.get_bytes(key)
             except Exception as exc:  # noqa: BLE001
                 yield key, exc
         return

@@ -4,10 +4,16 @@ Pure Python (no Django): `esafety check` and `scan` decide with it before any da
 opened; esafety/checks/concerns.py records the concern.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from esafety.engine.messages.checker import Verdict
 from esafety.incidents import rules as incident_rules
+
+if TYPE_CHECKING:
+    from esafety.incidents.models import Incident
 
 # The rules whose findings mean someone may be at risk, most urgent first, with the kind
 # of incident each becomes and the words used for it.
@@ -25,7 +31,7 @@ REPORTED_AUDIENCES = frozenset({"pupils", "inbound", "bulk"})
 class ConcernOutcome:
     """What happened to a concern, in words that are true."""
 
-    incident: object = None  # the incidents.models.Incident recorded, if any
+    incident: Incident | None = None  # the incident recorded, if any
     designated: list[str] = field(default_factory=list)  # who it is for (names)
     emailed: list[str] = field(default_factory=list)  # who the email reached
     failure: str = ""  # why the email did not go ("" when it did, or is not known yet)

@@ -18,7 +18,7 @@ from esafety.checks.concern_rules import (
     concern_findings,
 )
 from esafety.directory import roles
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.engine.messages.checker import Verdict
 from esafety.engine.messages.message import ParsedMessage, shorten
 from esafety.incidents import access as incident_access
@@ -87,7 +87,7 @@ def _description(verdict: Verdict, msg: ParsedMessage, findings, checked_by: str
     return "\n".join(lines)
 
 
-def message_check_concern_record(*, actor, school, verdict: Verdict, msg: ParsedMessage,
+def message_check_concern_record(*, actor: Person, school: School, verdict: Verdict, msg: ParsedMessage,
                                  checked_by: str, writer: Person | None = None
                                  ) -> ConcernOutcome:
     """Record a concern for the designated person from a check that found someone may be

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from esafety.directory.picker import PersonPickerField
@@ -35,8 +37,8 @@ class CheckForm(forms.Form):
         help_text="For pasted text without a To: line. If you do not say, it is checked as "
                   "if it goes outside the school.")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         text, upload = data.get("message", ""), data.get("upload")
         if upload is not None:
             if upload.size > MAX_UPLOAD:
@@ -62,7 +64,9 @@ class ApprovedRecipientForm(forms.Form):
         from esafety.directory import roles
         from esafety.directory.models import Person
 
-        self.fields["pupil"].queryset = (Person.objects.filter(school=school, role=roles.PUPIL,
+        field = self.fields["pupil"]
+        assert isinstance(field, PersonPickerField)
+        field.queryset = (Person.objects.filter(school=school, role=roles.PUPIL,
                                                                is_active=True)
                                          .order_by("last_name", "first_name"))
 

@@ -9,15 +9,21 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from esafety.checks import actions, concerns
+from esafety.checks import actions, concerns, selectors
 from esafety.checks.access import get_approved_recipient_for_user, require_checks_staff
 from esafety.checks.directory_view import build_directory
 from esafety.checks.forms import ApprovedRecipientForm, CheckForm, CorrespondentForm
-from esafety.checks.models import ApprovedRecipient, Correspondent
 from esafety.directory import permissions, roles
-from esafety.engine.messages.checker import check_parsed
-from esafety.engine.messages.message import EmptyMessage, message_from_text, parse_message
+from esafety.directory.models import Person
+from esafety.engine.messages.checker import Verdict, check_parsed
+from esafety.engine.messages.message import (
+    EmptyMessage,
+    ParsedMessage,
+    message_from_text,
+    parse_message,
+)
 from esafety.errors import EsafetyError
+from esafety.web.requests import SignedInRequest
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +42,7 @@ def _require_checker(user):
 
 
 @login_required
-def check(request):
+def check(request: SignedInRequest):
     _require_checker(request.user)
     verdict = concern = None
     form = CheckForm(request.POST, request.FILES) if request.method == "POST" else CheckForm()
@@ -71,7 +77,7 @@ def check(request):
     })
 
 
-def _tell_designated_person(user, verdict, msg, *, sending: bool) -> concerns.ConcernOutcome:
+def _tell_designated_person(user: Person, verdict: Verdict, msg: ParsedMessage, *, sending: bool) -> concerns.ConcernOutcome:
     """A pupil's message, or one received, that shows someone may be at risk: record it
     for the designated person (who the incident log then emails)."""
     if user.school is None:
@@ -91,10 +97,9 @@ def _tell_designated_person(user, verdict, msg, *, sending: bool) -> concerns.Co
 
 
 @login_required
-def approved(request):
+def approved(request: SignedInRequest):
     """004 §3.2.3: who each pupil may email, and the outside senders the school knows."""
-    require_checks_staff(request.user)
-    school = request.user.school
+    school = require_checks_staff(request.user)
     form = ApprovedRecipientForm(school=school, prefix="approve")
     known_form = CorrespondentForm(prefix="known")
     if request.method == "POST":
@@ -115,26 +120,25 @@ def approved(request):
             known_form = CorrespondentForm(request.POST, prefix="known")
             if known_form.is_valid():
                 try:
-                    done = actions.correspondent_add(
+                    known = actions.correspondent_add(
                         actor=request.user, school=school,
                         address=known_form.cleaned_data["address"],
                         note=known_form.cleaned_data["note"])
                 except EsafetyError as exc:
                     known_form.add_error("address", exc.message)
                 else:
-                    messages.success(request, f"{done.address} is now a known correspondent.")
+                    messages.success(request, f"{known.address} is now a known correspondent.")
                     return redirect("checks:approved")
     return render(request, "checks/approved.html", {
         "form": form, "known_form": known_form,
-        "approvals": ApprovedRecipient.objects.filter(school=school)
-        .select_related("pupil", "added_by").order_by("pupil__last_name", "address"),
-        "correspondents": Correspondent.objects.filter(school=school),
+        "approvals": selectors.approvals_for(school),
+        "correspondents": selectors.correspondents_for(school),
     })
 
 
 @login_required
 @require_POST
-def approved_remove(request, pk):
+def approved_remove(request: SignedInRequest, pk):
     approval = get_approved_recipient_for_user(request.user, pk)
     actions.approved_recipient_remove(actor=request.user, approved=approval)
     messages.success(request, f"{approval.pupil.display_name} can no longer email "
