@@ -12,11 +12,11 @@
 - Nobody else sees anything, and "missing" and "not yours" are the same 404.
 """
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from esafety.directory import permissions, roles
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.incidents.models import STATUS_CLOSED, Incident, IncidentSettings
 
 TEAM = "team"
@@ -24,22 +24,23 @@ VIEWER = "viewer"  # reads the whole case, changes nothing (added to an allegati
 REPORTER = "reporter"
 
 
-def settings_for(school) -> IncidentSettings:
+def settings_for(school: School) -> IncidentSettings:
     """The school's incident settings: the defaults, unsaved, until someone saves them, so
     reading a page (or asking who leads) never writes."""
     return (IncidentSettings.objects.filter(school=school).first()
             or IncidentSettings(school=school))
 
 
-def is_leader(user) -> bool:
+def is_leader(user: Person) -> bool:
     if not getattr(user, "school_id", None):
         return False
     if permissions.role_may(user.role, "view_incident_log"):
         return True
-    return settings_for(user.school).designated_person_id == user.pk
+    school = user.school
+    return school is not None and settings_for(school).designated_person_id == user.pk
 
 
-def allegation_owner_q(user, chair_id) -> Q:
+def allegation_owner_q(user: Person, chair_id: int | None) -> Q:
     """Allegations this user owns: the headteacher's, or the chair's when the head is accused."""
     owned = Q(pk__in=[])
     if permissions.role_may(user.role, "view_allegations"):
@@ -49,10 +50,11 @@ def allegation_owner_q(user, chair_id) -> Q:
     return owned
 
 
-def _visible_incidents(user, *, with_viewers: bool):
-    if not getattr(user, "is_authenticated", False) or not user.school_id:
+def _visible_incidents(user: Person, *, with_viewers: bool) -> QuerySet[Incident]:
+    school = user.school if getattr(user, "is_authenticated", False) and user.school_id else None
+    if school is None:
         return Incident.objects.none()
-    conf = settings_for(user.school)
+    conf = settings_for(school)
     visible = Q(investigators__person=user, investigators__stood_down_at__isnull=True)
     if with_viewers and permissions.role_may(user.role, "investigate"):
         # Extra access on an allegation is for senior staff only (a row naming anyone else,
@@ -62,29 +64,29 @@ def _visible_incidents(user, *, with_viewers: bool):
             or conf.designated_person_id == user.pk):
         visible |= Q(subject_staff__isnull=True)
     visible |= Q(subject_staff__isnull=False) & allegation_owner_q(user, conf.chair_of_governors_id)
-    ids = (Incident.objects.filter(school=user.school).filter(visible)
+    ids = (Incident.objects.filter(school=school).filter(visible)
            .exclude(subject_staff=user).values("pk"))
     return Incident.objects.filter(pk__in=ids)
 
 
-def team_incidents(user):
+def team_incidents(user: Person) -> QuerySet[Incident]:
     """Incidents this person may see in full (as investigator, leader, allegation owner or
     someone the owner gave access to)."""
     return _visible_incidents(user, with_viewers=True)
 
 
-def acting_incidents(user):
+def acting_incidents(user: Person) -> QuerySet[Incident]:
     """Incidents this person may change: team_incidents without the read-only viewers."""
     return _visible_incidents(user, with_viewers=False)
 
 
-def own_reports(user):
+def own_reports(user: Person) -> QuerySet[Incident]:
     if not getattr(user, "is_authenticated", False) or not user.school_id:
         return Incident.objects.none()
     return Incident.objects.filter(school=user.school, reported_by=user)
 
 
-def access_level(user, incident: Incident) -> str | None:
+def access_level(user: Person, incident: Incident) -> str | None:
     if not getattr(user, "is_authenticated", False) or incident.school_id != user.school_id:
         return None
     if acting_incidents(user).filter(pk=incident.pk).exists():
@@ -96,7 +98,7 @@ def access_level(user, incident: Incident) -> str | None:
     return None
 
 
-def get_incident_for_user(user, pk, *, team: bool = False) -> tuple[Incident, str]:
+def get_incident_for_user(user: Person, pk: int | str, *, team: bool = False) -> tuple[Incident, str]:
     """The incident and the viewer's level of access; the same 404 for missing and not yours.
 
     With team=True, a reporter who is not on the case also gets the 404 (a read-only
@@ -113,7 +115,7 @@ def get_incident_for_user(user, pk, *, team: bool = False) -> tuple[Incident, st
     return incident, level
 
 
-def can_name_investigators(user, incident: Incident) -> bool:
+def can_name_investigators(user: Person, incident: Incident) -> bool:
     """Leaders name investigators; for an allegation, only its owner (head or chair)."""
     if incident.school_id != user.school_id or incident.subject_staff_id == user.pk:
         return False
@@ -122,7 +124,7 @@ def can_name_investigators(user, incident: Incident) -> bool:
     return is_leader(user)
 
 
-def is_allegation_owner(user, incident: Incident) -> bool:
+def is_allegation_owner(user: Person, incident: Incident) -> bool:
     if not incident.is_allegation or incident.school_id != user.school_id:
         return False
     subject = incident.subject_staff
@@ -132,7 +134,7 @@ def is_allegation_owner(user, incident: Incident) -> bool:
             and incident.subject_staff_id != user.pk)
 
 
-def viewer_choices(incident: Incident):
+def viewer_choices(incident: Incident) -> QuerySet[Person]:
     """Who the allegation's owner may give (read-only) access: senior staff who can sign in."""
     taken = set(incident.viewers.values_list("person_id", flat=True))
     taken |= set(incident.investigators.values_list("person_id", flat=True))
@@ -143,20 +145,20 @@ def viewer_choices(incident: Incident):
             .exclude(pk__in=taken).order_by("last_name", "first_name"))
 
 
-def open_allegations_about(person):
+def open_allegations_about(person: Person) -> QuerySet[Incident]:
     """Allegations about this person that are not closed (they may not move the case)."""
     if not getattr(person, "pk", None):
         return Incident.objects.none()
     return Incident.objects.filter(subject_staff=person).exclude(status=STATUS_CLOSED)
 
 
-def can_override_sanction(user, incident: Incident) -> bool:
+def can_override_sanction(user: Person, incident: Incident) -> bool:
     """The headteacher on the case may record a sanction the rules refuse, with reasons."""
     return (permissions.role_may(user.role, "override_sanction")
             and access_level(user, incident) == TEAM)
 
 
-def get_person_for_chronology(user, pk) -> Person:
+def get_person_for_chronology(user: Person, pk: int | str) -> Person:
     """Leaders may read a chronology of someone in their own school; everyone else gets 404."""
     if not getattr(user, "is_authenticated", False) or not is_leader(user):
         raise Http404("no such person")
@@ -166,9 +168,9 @@ def get_person_for_chronology(user, pk) -> Person:
         raise Http404("no such person") from None
 
 
-def can_manage_settings(user) -> bool:
+def can_manage_settings(user: Person) -> bool:
     return bool(user.school_id) and permissions.role_may(user.role, "change_incident_settings")
 
 
-def can_read_governors_report(user) -> bool:
+def can_read_governors_report(user: Person) -> bool:
     return bool(user.school_id) and permissions.role_may(user.role, "view_governors_report")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 from esafety.incidents import access
 from esafety.incidents.history import now
 from esafety.incidents.models import STATUS_CLOSED, STATUS_NEW, STATUS_OPEN, Incident
 
 
-def require_team(actor: Person, incident: Incident):
+def require_team(actor: Person, incident: Incident) -> None:
     if access.access_level(actor, incident) != access.TEAM:
         raise NotAllowed("you are not on this case")
 
@@ -33,19 +33,20 @@ def responded(incident: Incident, actor: Person) -> list[str]:
     return changed
 
 
-def save(incident: Incident, fields: list[str]):
+def save(incident: Incident, fields: list[str]) -> None:
     fields = sorted(set(fields))
     if fields:
         incident.version += 1
         incident.save(update_fields=[*fields, "version"])
 
 
-def require_open(incident: Incident):
+def require_open(incident: Incident) -> None:
     if incident.status == STATUS_CLOSED:
         raise Conflict(f"{incident.reference} is closed; reopen it first", code="incident-closed")
 
 
-def require_in_school(school, person, what="that person"):
+def require_in_school(school: School, person: Person | None,
+                      what: str = "that person") -> None:
     if person is not None and person.school_id != school.id:
         raise InvalidInput(f"{what} is not in your school: a report can only be about people "
                            "in your own school", code="other-school")

@@ -173,7 +173,7 @@ def police_matters_set(*, actor: Person, incident: Incident, matters: list[str])
     return incident
 
 
-def _require_investigators(incident: Incident):
+def _require_investigators(incident: Incident) -> None:
     count = incident.investigators.count()
     if count < rules.REQUIRED_INVESTIGATORS:
         raise Conflict(f"name {rules.REQUIRED_INVESTIGATORS} senior members of staff as "
@@ -181,7 +181,7 @@ def _require_investigators(incident: Incident):
                        code="needs-two-investigators")
 
 
-def _require_police_considered(incident: Incident, outcome: str, override: str):
+def _require_police_considered(incident: Incident, outcome: str, override: str) -> None:
     if incident.police_matters and outcome != rules.POLICE and not override.strip():
         listed = "; ".join(incident.police_matter_labels())
         raise Conflict("This content matches the list the policy says to report to the police "

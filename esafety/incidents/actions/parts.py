@@ -39,7 +39,7 @@ def set_part(incident: Incident, *, actor: Person, person: Person, part: str,
     return row
 
 
-def _require_no_current_rating(incident: Incident, person: Person, doing: str):
+def _require_no_current_rating(incident: Incident, person: Person, doing: str) -> None:
     if incident.ratings.filter(person=person, withdrawn_at__isnull=True).exists():
         raise Conflict(f"{person.display_name} has a rating in this case: withdraw it first, "
                        f"with a reason, before {doing}", code="rated")

@@ -7,12 +7,13 @@ that kind removes any image it holds.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
 from esafety.directory import roles
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 from esafety.incidents import events, rules
 from esafety.incidents import evidence as files
@@ -29,7 +30,7 @@ from esafety.incidents.models import Evidence, Incident, IncidentSettings, Invol
 from esafety.incidents.notifications import notify_report
 
 
-def _next_reference(school, when) -> str:
+def _next_reference(school: School, when: datetime.datetime) -> str:
     prefix = f"INC-{when.year}-"
     count = Incident.objects.filter(school=school, reference__startswith=prefix).count()
     return f"{prefix}{count + 1:04d}"
@@ -42,7 +43,8 @@ def _check_when(occurred_at):
 
 def incident_report(*, actor: Person, kind: str, description: str, summary: str = "",
                     occurred_at: datetime.datetime | None = None, location: str = "",
-                    people=(), subject_staff: Person | None = None, urls=(),
+                    people: Iterable[Person] = (), subject_staff: Person | None = None,
+                    urls: Iterable[str] = (),
                     image_location: str = "", upload: tuple[str, bytes] | None = None,
                     via: str = "staff", parts: dict | None = None) -> Incident:
     """Anyone signed in reports an incident; the designated person is told at once.

@@ -20,7 +20,7 @@ from esafety.incidents.models import Incident, Rating, Sanction
 from esafety.incidents.selectors import current_rating, sanction_problems
 
 
-def _require_alleged(incident: Incident, person: Person, doing: str):
+def _require_alleged(incident: Incident, person: Person, doing: str) -> None:
     if person.school_id != incident.school_id:
         raise InvalidInput(f"{person.display_name} is not one of the people in this incident",
                            code="not-involved")

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from esafety.audit.events import snapshot
 from esafety.directory import permissions, roles
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.errors import InvalidInput, NotAllowed
 from esafety.incidents import access, events
 from esafety.incidents.models import IncidentSettings
@@ -51,7 +51,7 @@ def check_letter_template(text: str) -> None:
                            code="bad-template")
 
 
-def incident_settings_update(*, actor: Person, school, designated_person: Person | None,
+def incident_settings_update(*, actor: Person, school: School, designated_person: Person | None,
                              chair_of_governors: Person | None,
                              letter_template: str) -> IncidentSettings:
     if not access.can_manage_settings(actor) or actor.school_id != school.id:

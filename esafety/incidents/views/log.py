@@ -74,6 +74,8 @@ def incident_settings(request: SignedInRequest) -> HttpResponse:
     if not access.can_manage_settings(request.user):
         raise Http404("not available")
     school = request.user.school
+    if school is None:  # not reached: only someone in a school may manage its settings
+        raise Http404("not available")
     conf = access.settings_for(school)
     locked = access.open_allegations_about(request.user).exists()
     form = forms.SettingsForm(request.POST or None, school=school, locked=locked, initial={
