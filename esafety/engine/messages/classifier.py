@@ -241,9 +241,10 @@ def _strings(ops) -> set[str] | None:
                     return None
                 options |= found
         elif op is _sre.SUBPATTERN and not av[1] and not av[2]:
-            options = _strings(av[3].data)
-            if options is None:
+            inner = _strings(av[3].data)
+            if inner is None:
                 return None
+            options = inner
         else:
             return None
         out = {a + b for a in out for b in options}
@@ -640,8 +641,9 @@ class Model:
         if any(a in self.ignore and b in self.ignore for a, b in self._pairs):
             raise ValueError("the model weights a pair of two ignored words")
         self._ignored_pairs = frozenset((a, b) for a in self.ignore for b in self.ignore)
-        self._arrays = None  # for one_window_probabilities, made on first use
-        self._pairs_by_first = None  # for the compiled scoring, made on first use
+        self._arrays: tuple | None = None  # for one_window_probabilities, made on first use
+        # For the compiled scoring, made on first use.
+        self._pairs_by_first: dict[str, dict[str, float]] | None = None
         self._ids_lock = threading.Lock()
 
     def score(self, toks: list[str], anchors: frozenset | set = frozenset(),
@@ -934,7 +936,7 @@ class Classifier:
             # hostility aimed at a person, not a grumble about the world.
             model_p = (self.model.score(toks, anchors, require=SECOND_PERSON)[0]
                        if self.model and toks else 0.0)
-            if len(toks) <= self.model.short_text:
+            if self.model and len(toks) <= self.model.short_text:  # (anchors: a model)
                 # A short mail still needs its anchor inside the judged window.
                 model_p = model_p if anchors & set(toks) else 0.0
         else:
@@ -1021,7 +1023,9 @@ class Classifier:
     def _finish_many(self, started: list, windows: list[list[str]]) -> list[Classification]:
         """The answers, given what _start_short() returned for each text and the windows it
         left for the model to score."""
-        probabilities = self.model.window_probabilities(windows) if windows else []
+        # (Windows are only left for a model.)
+        probabilities = (self.model.window_probabilities(windows)
+                         if windows and self.model is not None else [])
         out = []
         at = 0  # the first window of the next text
         for item in started:
@@ -1086,7 +1090,7 @@ class Classifier:
             if short and model and self._has_evidence(
                     toks, not self._strong_words.isdisjoint(tokset)):
                 return [], dict.fromkeys(CATEGORIES, 0.0), self._model_windows(
-                    toks, windows, set()), None, {}
+                    model, toks, windows, set()), None, {}
             scores, flagged_categories, rating, ratings, model_p = \
                 self._clean[self._no_evidence_p if toks and short and model else 0.0]
             return Classification(scores.copy(), bool(flagged_categories), rating,
@@ -1120,14 +1124,15 @@ class Classifier:
             if len(hits) > len(found):
                 hit_ratings = self._hit_ratings(hits)
         # As classify(); the model's windows are left to the batch (_model_windows).
-        model_p = abuse_p = 0.0
+        model_p = 0.0
+        abuse_p: float | None = 0.0
         if model:
             anchors = self.anchors(hits, toks) if hits and not short else set()
-            model_p = self._model_windows(toks, windows, anchors)
+            model_p = self._model_windows(model, toks, windows, anchors)
             abuse_p = None  # the same as model_p
             if swearing and scores["profanity"] > 0:
                 rest = list(filterfalse(swearing.__contains__, toks))
-                abuse_p = self._model_windows(rest, windows, anchors)
+                abuse_p = self._model_windows(model, rest, windows, anchors)
         return hits, scores, model_p, abuse_p, hit_ratings
 
     def _summarise(self, key: tuple[str, ...], parts: dict[str, tuple]) -> tuple:
@@ -1182,14 +1187,13 @@ class Classifier:
         return strong_word or (not self._pair_starts.isdisjoint(toks) and not
                                self._strong_pairs.isdisjoint(zip(toks, toks[1:], strict=False)))
 
-    def _model_windows(self, toks: list[str], windows: list[list[str]],
+    def _model_windows(self, model: Model, toks: list[str], windows: list[list[str]],
                        anchors: set[str]) -> float | int:
         """model.probability(toks, anchors) for a text of up to 80 tokens: the answer, or
         the number of windows added to `windows` (the answer is their best probability,
         see _finish_many), chosen as Model.score() chooses them."""
         if not toks:
             return 0.0
-        model = self.model
         step = model.window
         n = len(toks)
         if n <= step:

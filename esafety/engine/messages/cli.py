@@ -8,6 +8,7 @@ import functools
 import json
 import os
 import sys
+from typing import cast
 
 from esafety.engine.messages.classifier import Classifier, LexiconError, default_classifier
 from esafety.engine.messages.rulebook import RulebookError, load_rulebook
@@ -114,7 +115,8 @@ def _classify_lines(classifier: Classifier, lines: list[bytes], first_number: in
         if line is None:
             ident, result = next(verdicts)
             out[i] = _DUMPS({"id": ident, **result.as_dict()})
-    return "".join(line + "\n" for line in out)
+    filled = cast("list[str]", out)  # (every None was replaced just above)
+    return "".join(line + "\n" for line in filled)
 
 
 @quiet_pipe

@@ -193,7 +193,7 @@ def decode_text(payload: bytes, declared: str | None, notes: list[str], where: s
             return payload.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
-    if charset:
+    if charset and declared:  # (a charset is only ever found from a declared one)
         notes.append(f"{where}: text is not valid {declared[:40]!r}; read as Latin-1")
     return payload.decode("latin-1")
 
@@ -300,7 +300,7 @@ def _payload_bytes(part: Message, notes: list[str], where: str) -> bytes:
         payload = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001
         payload = None
-    if payload is None:
+    if not isinstance(payload, bytes):  # (decode=True gives bytes or None)
         raw = part.get_payload()
         if isinstance(raw, str):
             notes.append(f"{where}: content could not be decoded")
@@ -355,13 +355,14 @@ def _walk(msg: Message, notes: list[str]):
                     notes.append(f"parts nested more than {MAX_DEPTH} deep were not read")
                     warned = True
                 continue
-            stack.extend((child, depth + 1) for child in reversed(children))
+            # A multipart's payload is a list of Message objects (the stubs allow str).
+            stack.extend((child, depth + 1) for child in reversed(children))  # type: ignore[misc]
         else:
             yield part, depth
 
 
 def _filename(part: Message) -> str:
-    name = None
+    name: str | tuple[str | None, str | None, str] | None = None
     try:
         name = part.get_filename()
     except Exception:  # noqa: BLE001
@@ -474,10 +475,10 @@ def header_fields(head: str, names: frozenset[str] | None = None) -> dict[str, l
     """
     lines = head.replace("\r\n", "\n") if "\r" in head else head
     if any(char in lines for char in _OTHER_LINE_BREAKS):
-        fields = header_fields_by_line(head)
-        if not fields or names is None:
-            return fields or None
-        return {name: values for name, values in fields.items() if name in names}
+        by_line = header_fields_by_line(head)
+        if not by_line or names is None:
+            return by_line or None
+        return {name: values for name, values in by_line.items() if name in names}
     if lines.endswith("\n"):
         # splitlines() gives no empty line after the last line break.
         lines = lines[:-1]
@@ -723,8 +724,10 @@ def _lean_walk(raw: bytes, top: Message, body: int, notes: list[str]):
                     notes.append(f"parts nested more than {MAX_DEPTH} deep were not read")
                     warned = True
                 continue
-            spans = [(start, end)] if ctype == "message/rfc822" else _split_parts(
-                raw, start, end, boundary.encode("ascii", "surrogateescape"), notes)
+            # (not message/rfc822: then a multipart with a boundary)
+            spans = [(start, end)] if ctype == "message/rfc822" or boundary is None else (
+                _split_parts(raw, start, end, boundary.encode("ascii", "surrogateescape"),
+                             notes))
             if spans is not None:
                 for part_start, part_end in reversed(spans):
                     split = _head_at(raw, part_start, part_end)
@@ -752,10 +755,10 @@ def parse_message(raw: bytes) -> ParsedMessage:
         return fast
     notes: list[str] = head_notes
     raw = _limit_parts(raw, notes)
-    lean = len(raw) > LEAN_FROM and _head_at(raw, 0, len(raw)) is not None
+    lean = _head_at(raw, 0, len(raw)) if len(raw) > LEAN_FROM else None
     try:
-        if lean:
-            head_stop, body_start = _head_at(raw, 0, len(raw))
+        if lean is not None:
+            head_stop, body_start = lean
             msg = _head_message(raw, 0, head_stop)
             leaves = _lean_walk(raw, msg, body_start, notes)
         else:

@@ -18,11 +18,12 @@ Matching is by whole token, never by substring, which is what keeps "Scunthorpe"
 import re
 import unicodedata
 from itertools import chain
+from typing import cast
 
 from esafety.engine.messages import speedups
 
 # Look-alike letters that NFKC leaves alone (Cyrillic, Greek, IPA, letter-like symbols).
-_CONFUSABLES = {
+_CONFUSABLES: dict[int | str, str] = {  # (the types str.maketrans takes)
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
     "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
     "ԛ": "q", "ԝ": "w", "ɡ": "g", "ɑ": "a", "ı": "i", "ȷ": "j", "ʀ": "r", "ɪ": "i", "ᴜ": "u",
@@ -39,9 +40,9 @@ _CONFUSABLES = {
 }
 
 
-def _accent_table() -> dict[int, str]:
+def _accent_table() -> dict[int | str, str]:
     # Latin letters with accents -> their base letter, built once (NFKD, marks dropped).
-    table = {}
+    table: dict[int | str, str] = {}
     for code in range(0xC0, 0x250):
         decomposed = unicodedata.normalize("NFKD", chr(code))
         base = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -124,7 +125,9 @@ def _replace_emails(text: str) -> str:
             start = at - len(before.rsplit(None, 1)[-1])
         else:
             start = at
-        end = _NON_SPACES.match(text, at).end()
+        found = _NON_SPACES.match(text, at)
+        assert found is not None  # (\S* matches anywhere, if only the empty string)
+        end = found.end()
         out.append(text[pos:start])
         out.append(_EMAIL.sub(" emailaddress ", text[start:end]))
         pos = end
@@ -214,7 +217,9 @@ def tokens(text: str) -> list[str]:
     if None in normal and any(_TRIPLE.search(tok) for tok, found in zip(raw, normal, strict=True)
                               if found is None):
         # _REPEATS has no look-behind, so the text before its first match is left as it is.
-        start = _TRIPLE.search(text).start()
+        triple = _TRIPLE.search(text)
+        assert triple is not None  # (some token has one, and tokens are parts of the text)
+        start = triple.start()
         text = text[:start] + _REPEATS.sub(r"\1\1", text[start:])
         changed = True
     joined = _join_spaced_letters(text)
@@ -301,10 +306,10 @@ def tokens_many(texts: list[str]) -> list[list[str]]:
         with_nul = {i for i, t in enumerate(texts) if _BREAK in t}
         if not with_nul:  # cannot happen (folding makes no NUL); never give wrong answers
             return [tokens(t) for t in texts]
-        out = tokens_many(["" if i in with_nul else t for i, t in enumerate(texts)])
+        many = tokens_many(["" if i in with_nul else t for i, t in enumerate(texts)])
         for i in with_nul:
-            out[i] = tokens(texts[i])
-        return out
+            many[i] = tokens(texts[i])
+        return many
     if "http" in text or "www." in text:
         text = _replace_urls(text)
     if "@" in text:
@@ -321,7 +326,8 @@ def tokens_many(texts: list[str]) -> list[list[str]]:
         pos = text.find(_SEPARATOR, match.start())
         match = _MAYBE_SPACED.search(text, pos) if pos != -1 else None
     compiled = speedups.compiled
-    out = (compiled.map_words if compiled is not None else _map_words)(text, _WORD_TOKENS)
+    out: list[list[str] | None] = (compiled.map_words if compiled is not None
+                                   else _map_words)(text, _WORD_TOKENS)
     if None in out:  # parts with a word not remembered yet
         parts = text.split(_SEPARATOR)
         for i, found in enumerate(out):
@@ -331,7 +337,7 @@ def tokens_many(texts: list[str]) -> list[list[str]]:
                     apart.add(i)
     for i in apart:
         out[i] = tokens(texts[i])
-    return out
+    return cast("list[list[str]]", out)  # (every None was replaced above)
 
 
 # A white-space separated word (folded, addresses replaced) -> its tokens, or None for a
@@ -358,7 +364,7 @@ def _map_words(text: str, memory: dict) -> list[list[str] | None]:
 
 def _learn_words(text: str) -> list[str] | None:
     """The tokens of one text, word by word (None if some word cannot be done alone)."""
-    out = []
+    out: list[str] = []
     memory = _WORD_TOKENS
     for word in text.split():
         if word in memory:

@@ -85,7 +85,7 @@ class Rulebook:
         return {"source": self.source, "rules": [r.as_dict() for r in self.rules]}
 
 
-def _require(cond: bool, where: str, message: str) -> None:
+def _require(cond: object, where: str, message: str) -> None:
     if not cond:
         raise RulebookError(f"{where}: {message}")
 

@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 def load():
     """The compiled module if it was built from the current _speedups.c, else None."""
     try:
-        from esafety.engine.messages import _speedups
+        import esafety.engine.messages._speedups as _speedups
     except ImportError:
         return None
     try:
