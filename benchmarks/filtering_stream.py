@@ -45,15 +45,21 @@ def load_sources(ut1: Path = UT1, benign: Path = BENIGN):
     return domains, urls, good
 
 
-def make_stream(count: int, seed: int = 2026, sources=None) -> list[str]:
+def make_stream(count: int, seed: int = 2026, sources=None,
+                users: list[str] | None = None) -> list[str]:
     """`count` request lines: ~45% listed domains, ~10% listed URLs, ~45% benign domains,
-    with subdomains, ports, upper case, CONNECT lines and a few malformed lines mixed in."""
+    with subdomains, ports, upper case, CONNECT lines and a few malformed lines mixed in.
+
+    With `users`, each line carries one of them as Squid's user field ("-" for none), drawn
+    from a second generator, so the URLs are the same lines as without users."""
     rng = random.Random(seed)
+    who = random.Random(seed + 1)
     domains, urls, good = sources or load_sources()
     lines = []
     for _ in range(count):
         roll = rng.random()
         client = f"10.0.{rng.randrange(4)}.{rng.randrange(1, 250)}/-"
+        user = who.choice(users) if users else "-"
         if roll < 0.45:
             host = rng.choice(PREFIXES) + rng.choice(domains)
             url = f"http://{host}{rng.choice(PATHS)}"
@@ -65,10 +71,10 @@ def make_stream(count: int, seed: int = 2026, sources=None) -> list[str]:
         kind = rng.random()
         if kind < 0.08:  # HTTPS without interception: Squid sends host:port and CONNECT
             host = url.split("/")[2]
-            lines.append(f"{host}:443 {client} - CONNECT myip=127.0.0.1 myport=3128")
+            lines.append(f"{host}:443 {client} {user} CONNECT myip=127.0.0.1 myport=3128")
             continue
         if kind < 0.10:
             parts = url.split("/", 3)
             url = f"{parts[0]}//{parts[2]}:8080/" + (parts[3] if len(parts) > 3 else "")
-        lines.append(f"{url} {client} - GET myip=127.0.0.1 myport=3128")
+        lines.append(f"{url} {client} {user} GET myip=127.0.0.1 myport=3128")
     return lines

@@ -1,18 +1,29 @@
 """esafety's Squid helper against squidGuard 1.6 on the same lists and the same stream.
 
     uv run python benchmarks/filtering_vs_squidguard.py [--lines 1000000] [--block all|pupils|CATS]
+    uv run python benchmarks/filtering_vs_squidguard.py --school [--lines 1000000] [--no-log]
 
 1. compiles ../shared/data/urls/ut1 with esafety (timed) and builds squidGuard's Berkeley
    DB files from the same lists in a temporary folder (``squidGuard -C all``, not timed);
 2. builds a request stream of --lines lines from UT1 + ../shared/data/urls/benign;
 3. feeds the stream to each helper on standard input, timing it and sampling its peak memory;
 4. compares every answer (block or pass) and prints the disagreements with an explanation.
+
+Standalone mode (the default) blocks the same categories for everyone (``--lists --block``).
+School mode (``--school``) runs the helper as a school does: on a published snapshot
+(lists.snap + policy.json, as esafety.filtering.publish writes them) with per-person groups
+(1,000 pupils in KS1 to KS5 with a 22-category pupil policy, 100 staff, 20 guest accounts;
+clients with no username are guests), each request line carrying a username, against
+squidGuard with the same groups as ``src`` blocks with user lists and the same categories
+per group. Both log their blocked requests (esafety's decision spool, squidGuard's ``log``
+in each destination) unless ``--no-log``.
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
+import json
 import os
 import shutil
 import statistics
@@ -33,14 +44,106 @@ DEFAULT_BLOCK = ("adult,agressif,cryptojacking,dangerous_material,dating,ddos,do
                  "social_networks,stalkerware,vpn,warez,games,chat")
 
 
+# School mode. Pupils of every key stage share the 22-category policy above; staff and
+# guests have their own (UK SIC headings, circumvention, dating and chat; guests also social
+# networks and games). Statutory categories are blocked for everyone.
+STAFF_BLOCK = ("adult,agressif,cryptojacking,dangerous_material,dating,ddos,doh,drogue,"
+               "gambling,hacking,malware,mixed_adult,phishing,redirector,sect,stalkerware,"
+               "vpn,chat")
+GUEST_BLOCK = STAFF_BLOCK + ",social_networks,games"
+STATUTORY = ("adult", "malware", "phishing")
+PUPILS_BY_GROUP = {"ks1": 150, "ks2": 250, "ks3": 300, "ks4": 200, "sixth_form": 100}
+STAFF, GUESTS = 100, 20
+GROUP_LABELS = {"ks1": "Reception and Key Stage 1", "ks2": "Key Stage 2",
+                "ks3": "Key Stage 3", "ks4": "Key Stage 4", "sixth_form": "Sixth form",
+                "staff": "Staff", "guests": "Guests and visitors"}
+BLOCK_PAGE = "http://127.0.0.1:8000/filtering/blocked/?school=bench"
+
+
+def school_people() -> dict[str, list[str]]:
+    """username -> [group, form], as policy.json's "users" holds them."""
+    users: dict[str, list[str]] = {}
+    n = 0
+    for group, count in PUPILS_BY_GROUP.items():
+        for i in range(count):
+            n += 1
+            users[f"pupil{n:04d}"] = [group, f"{group.upper()}{'ABCD'[i % 4]}"]
+    for i in range(1, STAFF + 1):
+        users[f"staff{i:03d}"] = ["staff", ""]
+    for i in range(1, GUESTS + 1):
+        users[f"guest{i:02d}"] = ["guests", ""]
+    return users
+
+
+def school_blocks(available: set[str]) -> dict[str, list[str]]:
+    """group -> the categories it blocks (those UT1 has)."""
+    pupils = [c for c in DEFAULT_BLOCK.split(",") if c in available]
+    out = {group: pupils for group in PUPILS_BY_GROUP}
+    out["staff"] = [c for c in STAFF_BLOCK.split(",") if c in available]
+    out["guests"] = [c for c in GUEST_BLOCK.split(",") if c in available]
+    return out
+
+
+def school_policy(users: dict[str, list[str]], blocks: dict[str, list[str]]) -> dict:
+    """policy.json as esafety.filtering.publish.build_policy writes it, for this school.
+    No working time rules (squidGuard would need the same time spans) and no unblocks."""
+    every = sorted({c for cats in blocks.values() for c in cats})
+    return {
+        "format": 1, "version": "1", "school": "bench",
+        "published_at": "2026-12-03T00:00:00+00:00", "timezone": "Europe/London",
+        "block_page": BLOCK_PAGE, "default_group": "guests",
+        "statutory": list(STATUTORY),
+        "labels": {c: c.replace("_", " ").capitalize() for c in every},
+        "group_labels": GROUP_LABELS,
+        "groups": {g: {"approved_only": False, "safe_search": g != "staff",
+                       "rules": {c: "block" for c in cats}} for g, cats in blocks.items()},
+        "working_time": {}, "users": users, "school_block": [], "school_allow": [],
+        "approved_sites": [], "unblocks": [], "suspensions": [],
+        "unidentified": "guests",
+    }
+
+
+def stream_users(users: dict[str, list[str]]) -> list[str]:
+    """Who sends the requests, weighted: about 80% pupils, 12% staff, 3% guest accounts,
+    5% no username (Squid's "-")."""
+    pupils = [u for u, (g, _) in users.items() if g in PUPILS_BY_GROUP]
+    staff = [u for u, (g, _) in users.items() if g == "staff"]
+    guests = [u for u, (g, _) in users.items() if g == "guests"]
+    return pupils * 8 + staff * 12 + guests * 15 + ["-"] * 500
+
+
+def build_squidguard_school(workdir: Path, users: dict[str, list[str]],
+                            blocks: dict[str, list[str]], log: bool) -> Path:
+    """squidGuard with one `src` (user list) and one `acl` per group; unknown users get the
+    guests' rules in `default`."""
+    every = sorted({c for cats in blocks.values() for c in cats})
+    conf = build_squidguard(workdir, every, log=log)
+    text = conf.read_text()
+    dests = text[:text.index("acl {")]
+    srcs, acls = [], []
+    for group, cats in blocks.items():
+        members = workdir / "users" / group
+        members.parent.mkdir(exist_ok=True)
+        members.write_text("".join(f"{u}\n" for u, (g, _) in users.items() if g == group))
+        srcs.append(f"src {group} {{\n    userlist {members}\n}}")
+        passes = " ".join(f"!{sg_name(c)}" for c in cats)
+        acls.append(f"    {group} {{\n        pass {passes} all\n"
+                    f"        redirect {BLOCK_PAGE}&url=%u\n    }}")
+    passes = " ".join(f"!{sg_name(c)}" for c in blocks["guests"])
+    acls.append(f"    default {{\n        pass {passes} all\n"
+                f"        redirect {BLOCK_PAGE}&url=%u\n    }}")
+    conf.write_text(dests + "\n\n".join(srcs) + "\n\nacl {\n" + "\n".join(acls) + "\n}\n")
+    return conf
+
+
 def sg_name(category: str) -> str:
     return category.replace("-", "_")
 
 
-def build_squidguard(workdir: Path, categories: list[str]) -> Path:
+def build_squidguard(workdir: Path, categories: list[str], log: bool = False) -> Path:
     db = workdir / "db"
-    log = workdir / "log"
-    log.mkdir(parents=True)
+    logdir = workdir / "log"
+    logdir.mkdir(parents=True)
     dests = []
     for cat in categories:
         src = UT1 / cat
@@ -51,12 +154,14 @@ def build_squidguard(workdir: Path, categories: list[str]) -> Path:
             if (src / kind).is_file() and (src / kind).stat().st_size > 0:
                 shutil.copy(src / kind, db / cat / kind)
                 lines.append(f"    {keyword} {cat}/{kind}")
+        if log:
+            lines.append("    log blocked.log")
         lines.append("}")
         dests.append("\n".join(lines))
     passes = " ".join(f"!{sg_name(c)}" for c in categories)
     conf = workdir / "squidGuard.conf"
     conf.write_text(
-        f"dbhome {db}\nlogdir {log}\n\n" + "\n\n".join(dests) + "\n\n"
+        f"dbhome {db}\nlogdir {logdir}\n\n" + "\n\n".join(dests) + "\n\n"
         "acl {\n    default {\n"
         f"        pass {passes} all\n"
         "        redirect http://127.0.0.1/filtering/blocked/?url=%u\n"
@@ -100,9 +205,10 @@ def run(cmd: list[str], stream: Path, out: Path) -> tuple[float, float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime, peak
 
 
-def verdicts(path: Path) -> list[bool]:
+def verdicts(path: Path, blocked: bytes) -> list[bool]:
+    """Block (True) or pass for each answer: blocks start with `blocked`."""
     with open(path, "rb") as fh:
-        return [line.startswith(b"OK") for line in fh.read().splitlines()]
+        return [line.startswith(blocked) for line in fh.read().splitlines()]
 
 
 def _sg_key(raw: str) -> str:
@@ -188,58 +294,94 @@ def main() -> int:
     parser.add_argument("--block", default="all",
                         help="'all' (default: every UT1 category, as squidGuard is usually "
                              "run), 'pupils' (a secondary pupil policy) or CAT,CAT,...")
+    parser.add_argument("--school", action="store_true",
+                        help="school mode: published snapshot with per-person groups against "
+                             "squidGuard with the same groups as src user lists")
+    parser.add_argument("--no-log", action="store_true",
+                        help="school mode: neither helper logs its blocked requests")
     parser.add_argument("--repeat", type=int, default=3,
                         help="esafety runs (median reported; default 3)")
+    parser.add_argument("--save-answers", metavar="FILE",
+                        help="copy esafety's answers (first run) to FILE, to compare runs "
+                             "byte for byte")
+    parser.add_argument("--skip-squidguard", action="store_true",
+                        help="time esafety only (no ratio): for profiling")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     if not UT1.is_dir():
         raise SystemExit(f"UT1 lists not found at {UT1}")
-    block = DEFAULT_BLOCK if args.block == "pupils" else args.block
-    wanted = [p.name for p in UT1.iterdir()] if block == "all" else block.split(",")
-    categories = sorted(c for c in wanted if (UT1 / c).is_dir())
+    available = {p.name for p in UT1.iterdir() if p.is_dir()}
+    users: dict[str, list[str]] = {}
+    blocks: dict[str, list[str]] = {}
+    if args.school:
+        users = school_people()
+        blocks = school_blocks(available)
+        categories = sorted({c for cats in blocks.values() for c in cats})
+    else:
+        block = DEFAULT_BLOCK if args.block == "pupils" else args.block
+        wanted = list(available) if block == "all" else block.split(",")
+        categories = sorted(c for c in wanted if c in available)
     work = Path(tempfile.mkdtemp(prefix="esafety-bench-"))
+    snapdir = work / "snapshot"
+    snapdir.mkdir()
+    snap = snapdir / "lists.snap"
     try:
-        print(f"categories blocked ({len(categories)}): {','.join(categories)}")
+        if args.school:
+            print(f"school mode: {len(users):,} people ("
+                  + ", ".join(f"{g} {sum(1 for v in users.values() if v[0] == g)}"
+                              for g in blocks) + "); categories blocked per group: "
+                  + ", ".join(f"{g} {len(c)}" for g, c in blocks.items())
+                  + f"; logging blocked requests: {'no' if args.no_log else 'both'}")
+            print(f"pupil policy ({len(blocks['ks3'])}): {','.join(blocks['ks3'])}")
+        else:
+            print(f"categories blocked ({len(categories)}): {','.join(categories)}")
         # esafety: read and compile every UT1 list (what `esafety lists import` does).
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", (
             "import sys; from esafety.engine.urls.lists import read_lists; "
             "from esafety.engine.urls.snapshot import compile_lists, write_snapshot; "
             "write_snapshot(compile_lists(read_lists(sys.argv[1])), sys.argv[2])"),
-            str(UT1), str(work / "lists.snap")], check=True, cwd=REPO)
+            str(UT1), str(snap)], check=True, cwd=REPO)
         compile_s = time.perf_counter() - start
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", (
             "import sys; from esafety.engine.urls.snapshot import load_snapshot; "
-            "load_snapshot(sys.argv[1])"), str(work / "lists.snap")], check=True, cwd=REPO)
+            "load_snapshot(sys.argv[1])"), str(snap)], check=True, cwd=REPO)
         load_s = time.perf_counter() - start
         start = time.perf_counter()
-        conf = build_squidguard(work, categories)
+        if args.school:
+            (snapdir / "policy.json").write_text(json.dumps(school_policy(users, blocks),
+                                                            indent=1))
+            conf = build_squidguard_school(work, users, blocks, log=not args.no_log)
+        else:
+            conf = build_squidguard(work, categories)
         sg_build_s = time.perf_counter() - start
 
         stream = work / "stream.txt"
-        lines = make_stream(args.lines)
+        lines = make_stream(args.lines, users=stream_users(users) if args.school else None)
         stream.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
         es_out, sg_out = work / "esafety.out", work / "squidguard.out"
-        es_cmd = [sys.executable, "-m", "esafety.engine.urls", "helper",
-                  "--lists", str(work / "lists.snap"), "--block", ",".join(categories)]
+        if args.school:
+            es_cmd = [sys.executable, "-m", "esafety.engine.urls", "helper",
+                      "--snapshot", str(snapdir)] + (["--no-log"] if args.no_log else [])
+        else:
+            es_cmd = [sys.executable, "-m", "esafety.engine.urls", "helper",
+                      "--lists", str(snap), "--block", ",".join(categories)]
         # esafety runs are short, squidGuard's long: run esafety before and after it and
         # take the median, so a burst of other load on this shared machine counts less.
         es_runs = [run(es_cmd, stream, es_out)]
-        sg_s, sg_cpu, sg_mb = run([SQUIDGUARD, "-c", str(conf)], stream, sg_out)
+        if args.save_answers:
+            shutil.copy(es_out, args.save_answers)
+        if not args.skip_squidguard:
+            sg_s, sg_cpu, sg_mb = run([SQUIDGUARD, "-c", str(conf)], stream, sg_out)
         es_runs += [run(es_cmd, stream, work / f"esafety{i}.out")
                     for i in range(1, args.repeat)]
         es_s = statistics.median(r[0] for r in es_runs)
         es_cpu = statistics.median(r[1] for r in es_runs)
         es_mb = max(r[2] for r in es_runs)
-        es_v, sg_v = verdicts(es_out), verdicts(sg_out)
-        if len(es_v) != len(lines) or len(sg_v) != len(lines):
-            print(f"ANSWER COUNT MISMATCH: esafety {len(es_v)}, squidGuard {len(sg_v)}, "
-                  f"lines {len(lines)}")
-        differ = [i for i, (a, b) in enumerate(zip(es_v, sg_v, strict=False)) if a != b]
-        print(f"\nlines: {len(lines):,}  blocked by esafety: {sum(es_v):,}  "
-              f"by squidGuard: {sum(sg_v):,}")
+        print("command: " + " ".join(sys.argv))
+        print(f"\nlines: {len(lines):,}")
         print(f"esafety   compile all UT1 (text -> snapshot): {compile_s:6.2f} s "
               "(includes interpreter start)")
         print(f"esafety   load snapshot:                      {load_s:6.2f} s "
@@ -247,17 +389,37 @@ def main() -> int:
         print(f"squidGuard build DB (-C all, blocked cats):   {sg_build_s:6.2f} s")
         print(f"esafety   helper: {es_s:7.2f} s wall {es_cpu:7.2f} s CPU "
               f"{len(lines) / es_s:10,.0f} lines/s  peak {es_mb:6.1f} MB")
-        print(f"squidGuard      : {sg_s:7.2f} s wall {sg_cpu:7.2f} s CPU "
-              f"{len(lines) / sg_s:10,.0f} lines/s  peak {sg_mb:6.1f} MB")
         print("esafety runs (wall s / CPU s): "
               + ", ".join(f"{w:.2f}/{c:.2f}" for w, c, _ in es_runs) + "  (median above)")
+        if args.skip_squidguard:
+            return 0
+        print(f"squidGuard      : {sg_s:7.2f} s wall {sg_cpu:7.2f} s CPU "
+              f"{len(lines) / sg_s:10,.0f} lines/s  peak {sg_mb:6.1f} MB")
         print(f"speed ratio (wall): {sg_s / es_s:.1f}x   (CPU): {sg_cpu / es_cpu:.1f}x   "
               f"range over esafety runs: {sg_s / max(r[0] for r in es_runs):.1f}x-"
               f"{sg_s / min(r[0] for r in es_runs):.1f}x wall")
+        # esafety's safe-search rewrites ("OK rewrite-url=") pass; squidGuard's block
+        # answers are rewrites to the block page.
+        es_v = verdicts(es_out, b"OK status=302")
+        sg_v = verdicts(sg_out, b"OK")
+        if len(es_v) != len(lines) or len(sg_v) != len(lines):
+            print(f"ANSWER COUNT MISMATCH: esafety {len(es_v)}, squidGuard {len(sg_v)}, "
+                  f"lines {len(lines)}")
+        differ = [i for i, (a, b) in enumerate(zip(es_v, sg_v, strict=False)) if a != b]
+        print(f"blocked by esafety: {sum(es_v):,}  by squidGuard: {sum(sg_v):,}")
         print(f"disagreements: {len(differ)} ({len(differ) / len(lines):.3%} of lines)")
-        for reason, where in sorted(explain(lines, differ, es_v, categories,
-                                            work / "lists.snap").items(),
-                                    key=lambda kv: -len(kv[1])):
+        if args.school:
+            by_group: dict[str, list[int]] = {}
+            for i in differ:
+                found = users.get(lines[i].split()[2].lower())
+                by_group.setdefault(found[0] if found else "guests", []).append(i)
+            reasons: dict[str, list[int]] = {}
+            for group, where in by_group.items():
+                for reason, more in explain(lines, where, es_v, blocks[group], snap).items():
+                    reasons.setdefault(reason, []).extend(more)
+        else:
+            reasons = explain(lines, differ, es_v, categories, snap)
+        for reason, where in sorted(reasons.items(), key=lambda kv: -len(kv[1])):
             print(f"  {len(where):6d}  {reason}")
             for i in where[:3]:
                 print(f"          line {i + 1}: esafety={'block' if es_v[i] else 'pass'} "
