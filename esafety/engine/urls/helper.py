@@ -34,9 +34,11 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
+from esafety.engine.urls.heartbeat import Heartbeat
 from esafety.engine.urls.lists import read_lists
 from esafety.engine.urls.normalise import parse_target
 from esafety.engine.urls.policy import Policy, PolicyError
+from esafety.engine.urls.serve import MAX_LINE, serve_lines
 from esafety.engine.urls.snapshot import (
     CompiledLists,
     SnapshotError,
@@ -44,6 +46,7 @@ from esafety.engine.urls.snapshot import (
     load_snapshot,
 )
 from esafety.engine.urls.squid import channel_of, parse_request_line
+from esafety.engine.urls.whois import BINDINGS_FILE, bindings_version
 
 _NEEDS_ESCAPE = re.compile(r"[%&#+\"'<>\\]").search
 
@@ -64,7 +67,6 @@ POLICY_FILE = "policy.json"
 DECISIONS_DIR = "decisions"
 CHECK_EVERY = 1.0
 ROTATE_EVERY = 10.0
-MAX_LINE = 65536
 
 
 def log(message: str) -> None:
@@ -248,7 +250,9 @@ class Helper:
                     continue
                 target = parse_target(url, line.method)
                 decision = policy.decide(target, user, now, line.method, url)
-                if decision.action == "block":
+                if decision.redirect is not None:  # sign in or accept the AUP first
+                    append(f'{channel}OK status=302 url="{decision.redirect}"')
+                elif decision.action == "block":
                     append(f'{channel}OK status=302 url="{block_page_url(base, url, decision, user)}"')
                     records.append({"t": round(now, 3), "user": user, "url": url[:2000],
                                     "client": line.client, "action": "block", "category": decision.category,
@@ -274,43 +278,23 @@ class Helper:
         return out
 
     def serve(self, infd: int = 0, outfd: int = 1) -> None:
-        pending = b""
-        while True:
-            try:
-                chunk = os.read(infd, 1 << 18)
-            except InterruptedError:
-                continue
-            if not chunk:
-                break
-            pending += chunk
-            if b"\n" not in pending:
-                if len(pending) > MAX_LINE * 4:  # an endless line: answer it and move on
-                    self._write(outfd, self.answer_lines([pending.decode("latin-1")],
-                                                         time.time()))
-                    pending = b""
-                continue
-            head, _, pending = pending.rpartition(b"\n")
-            now = time.time()
-            reload = getattr(self.source, "maybe_reload", None)
-            if reload is not None:
-                reload(now)
-            # Squid sends URLs as bytes; latin-1 never fails and keeps every byte.
-            lines = head.decode("latin-1").split("\n")
-            self._write(outfd, self.answer_lines(lines, now))
-            if self.spool is not None:
-                self.spool.rotate()
-        if pending.strip():
-            self._write(outfd, self.answer_lines([pending.decode("latin-1")], time.time()))
-        if self.spool is not None:
-            self.spool.rotate(force=True)
+        reload = getattr(self.source, "maybe_reload", None)
+        spool = self.spool
+        serve_lines(self.answer_lines, infd, outfd, before=reload,
+                    after=spool.rotate if spool is not None else None)
+        if spool is not None:
+            spool.rotate(force=True)
 
-    @staticmethod
-    def _write(fd: int, answers: list[str]) -> None:
-        data = ("\n".join(answers) + "\n").encode("latin-1", errors="replace")
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+    def status(self) -> dict:
+        """What the heartbeat reports (heartbeat.py): the versions this helper decides by.
+        It does not use bindings; it reports the folder's, so it never looks behind."""
+        policy = self.source.policy
+        lists = getattr(self.source, "lists", None)
+        folder = getattr(self.source, "folder", None)
+        return {"policy_version": policy.version,
+                "lists_version": lists.version if lists is not None else "",
+                "bindings_version": (bindings_version(folder / BINDINGS_FILE)
+                                     if folder is not None else 0)}
 
 
 class _Fixed:
@@ -345,6 +329,7 @@ def main(argv: list[str]) -> int:
                         help="block page URL when the policy names none")
     parser.add_argument("--no-log", action="store_true", help="do not spool decisions")
     args = parser.parse_args(argv)
+    heartbeat: Heartbeat | None = None
     if args.lists:
         try:
             policy = load_standalone(args.lists, args.block)
@@ -361,8 +346,12 @@ def main(argv: list[str]) -> int:
             except OSError as exc:  # filtering matters more than the log
                 log(f"cannot write decisions to {folder / DECISIONS_DIR}: {exc}; not logging")
         helper = Helper(PublishedPolicy(folder), args.block_page, spool)
+        heartbeat = Heartbeat(folder, "filter", helper.status).start()
     try:
         helper.serve()
     except (KeyboardInterrupt, BrokenPipeError):
         pass
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()
     return 0

@@ -21,6 +21,25 @@ Order of the rules (the first that applies wins):
 6. ``approved-only``  the group may only reach approved sites (004 §3.2.2, KS1);
 7. ``group-policy``   the category is blocked for the group, always or in working time;
 8. ``allowed``        nothing blocks it.
+
+Before them, when the published policy names who may use the network (the keys ``refused``,
+``aup_pending``, ``unidentified``, ``signin_page``, ``aup_page``, ``web_hosts``; a policy
+without them is decided exactly as above):
+
+- ``esafety-page``    esafety's own pages (``web_hosts``: the sign-in page, the AUP page,
+                      the block page, the school's identity provider) are open to everyone,
+                      so anyone can sign in and accept the AUP;
+- ``access-ended``    a leaver, an expired guest or a deactivated account (``refused``) is
+                      blocked from everything (003 §5.9: entitlement to access ceases);
+- ``aup-pending``     a person who has not accepted the current AUP is sent to the AUP page
+                      with ``?next=`` the address they asked for (002 App. 1);
+- ``sign-in``         with ``unidentified`` "signin" (the default once ``signin_page`` is
+                      published), a request with no username, or one the school does not
+                      know, is sent to the sign-in page with ``?next=``; "guests" keeps the
+                      guests group. A statutory category still gets the block page.
+
+The last two are blocks that carry ``redirect``: the helper sends the browser there instead
+of to the block page.
 """
 
 from __future__ import annotations
@@ -31,6 +50,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from esafety.engine.urls.normalise import Target, host_suffixes, url_prefixes
@@ -55,6 +75,7 @@ class Decision:
     reason: str = ""
     categories: list | None = None
     rewrite: str | None = None  # safe-search rewrite of an allowed URL
+    redirect: str | None = None  # a block that sends the browser here (sign-in, AUP page)
 
     @property
     def blocked(self) -> bool:
@@ -64,6 +85,8 @@ class Decision:
         data = asdict(self)
         if data["rewrite"] is None:
             data.pop("rewrite")
+        if data["redirect"] is None:
+            data.pop("redirect")
         if not data["categories"]:
             data["categories"] = []
         return data
@@ -72,6 +95,28 @@ class Decision:
 def _minutes(text: str) -> int:
     hours, _, minutes = text.partition(":")
     return int(hours) * 60 + int(minutes or 0)
+
+
+ACCESS_ENDED = {
+    "left": "Your access to the school's internet has ended because you have left the "
+            "school.",
+    "expired": "Your guest access to the school's internet has ended.",
+    "inactive": "Your access to the school's internet has ended: your account is no longer "
+                "active.",
+    "": "Your access to the school's internet has ended.",
+}
+AUP_PENDING = ("Before you can use the internet you must read and accept the school's "
+               "Acceptable Use Policy.")
+SIGN_IN = "Sign in to use the school's internet."
+
+
+def _bare_host(host: object) -> str:
+    """A web host as the policy lists it, lower case and without a port."""
+    text = str(host).strip().lower().rstrip(".")
+    head, colon, port = text.rpartition(":")
+    if colon and port.isdigit() and (head.count(":") == 0 or head.endswith("]")):
+        text = head
+    return text.strip("[]")
 
 
 def _host_in(host: str, hosts) -> str | None:
@@ -149,6 +194,18 @@ class Policy:
             self.suspensions.setdefault(s["user"].lower(), []).append(
                 (s["starts"], s["ends"], s.get("id")))
         self.missing_lists = lists is None
+        # Who may use the network (all optional: an older policy.json has none of them).
+        self.refused = {str(u).lower(): str(why)
+                        for u, why in (data.get("refused") or {}).items()}
+        self.aup_pending = {str(u).lower() for u in data.get("aup_pending") or ()}
+        self.signin_page = str(data.get("signin_page") or "")
+        self.aup_page = str(data.get("aup_page") or "")
+        self.web_hosts = {_bare_host(h) for h in data.get("web_hosts") or ()}
+        unidentified = data.get("unidentified") or ("signin" if self.signin_page else "guests")
+        # Anything but "guests" is the strict default: a typo never opens the network.
+        self.unidentified = "guests" if unidentified == "guests" else "signin"
+        self.gated = bool(self.web_hosts or self.refused or self.aup_pending
+                          or self.unidentified == "signin")
         self._working_at: float | None = None
         self._working = False
 
@@ -212,6 +269,10 @@ class Policy:
         if target is None:
             return Decision("allow", group=group, rule="no-url",
                             reason="Nothing to decide: the request has no usable URL.")
+        if self.gated:
+            gated = self._gate(target, user, group, method, original)
+            if gated is not None:
+                return gated
         lists = self.lists
         if lists is None:
             if group in PUPIL_GROUPS or group == self.default_group:
@@ -316,6 +377,34 @@ class Policy:
         if action == BLOCK or (action == WORKING_TIME and working and self.working_time):
             return "block", "group-policy"
         return "allow", "allowed"
+
+    def _gate(self, target: Target, user: str | None, group: str, method: str,
+              original: str) -> Decision | None:
+        """The network's door (see the module's docstring): a decision, or None to go on
+        with the rules."""
+        if self.web_hosts and _host_in(target.host, self.web_hosts):
+            return Decision("allow", group=group, rule="esafety-page",
+                            reason="The school's own esafety pages are always open.")
+        name = user.lower() if user else ""
+        if name and name in self.refused:
+            return Decision("block", None, None, "access-ended",
+                            ACCESS_ENDED.get(self.refused[name], ACCESS_ENDED[""]))
+        if name and name in self.aup_pending:
+            page, rule, reason = self.aup_page, "aup-pending", AUP_PENDING
+        elif self.unidentified == "signin" and (not name or name not in self.users):
+            page, rule, reason = self.signin_page, "sign-in", SIGN_IN
+            group = ""
+        else:
+            return None
+        lists = self.lists
+        if lists is not None and lists.match(target, host_only=method == "CONNECT") \
+                & self.statutory_mask:
+            return None  # the statutory block page, as for everyone
+        redirect = None
+        if page:
+            redirect = (f"{page}{'&' if '?' in page else '?'}next="
+                        + quote((original or target.url)[:2000], safe="/:"))
+        return Decision("block", None, group or None, rule, reason, redirect=redirect)
 
     def _allowed(self, lists: CompiledLists, target, group, rule, reason, mask, original,
                  unblock=None) -> Decision:

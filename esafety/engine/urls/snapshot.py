@@ -376,3 +376,20 @@ def load_snapshot(path: str | os.PathLike) -> CompiledLists:
                          set(payload["url_hosts"]), payload["combos"], payload["expressions"],
                          usage=payload.get("usage"), aliases=payload.get("aliases"),
                          version=header.get("version", ""))
+
+
+def snapshot_version(path: str | os.PathLike) -> str:
+    """The version in a snapshot's header, without reading its body ("" if unreadable):
+    what a helper that does not match URLs (whois) reports in its heartbeat."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return ""
+    if not head.startswith(MAGIC):
+        return ""
+    try:
+        header = json.loads(head[len(MAGIC):head.find(b"\n", len(MAGIC))])
+    except ValueError:
+        return ""
+    return str(header.get("version", "")) if isinstance(header, dict) else ""

@@ -1,11 +1,13 @@
-"""Squid's url_rewrite request line, read in one place.
+"""Squid's helper request lines (url_rewrite, and the external ACL line whois.py reads),
+read in one place.
 
 Squid writes one request a line: ``[channel-ID] URL client-ip/fqdn user method [key=value...]``
 (the channel ID only when ``url_rewrite_children ... concurrency=N`` is above 0). The helper
 (helper.py) and the standalone matcher (snapshot.py) both read lines through this module:
 `parse_request_line` for any line, and `PLAIN_REQUEST_LINE`, the fast form of the same
 grammar for the common plain request, which must agree with it wherever it matches
-(tests/engine_urls/test_squid_line.py checks that).
+(tests/engine_urls/test_squid_line.py checks that). `parse_acl_line` reads the external
+ACL helper's line.
 """
 
 from __future__ import annotations
@@ -45,6 +47,18 @@ def parse_request_line(raw: str) -> SquidRequest:
     return SquidRequest(channel, parts[0], parts[1].partition("/")[0] if n > 1 else "",
                         "" if user == "-" else (unquote(user) if "%" in user else user),
                         parts[3] if n > 3 else "GET")
+
+
+def parse_acl_line(raw: str) -> tuple[str, str]:
+    """One external ACL request line, ``[channel-ID] value [...]`` (whois.py, with the format
+    ``%SRC``: the client's address): (the answer's channel prefix, the first value; "" for
+    a blank line). Never raises. Channel IDs follow the same rule as `channel_of`."""
+    parts = raw.split(None, 2)
+    if not parts:
+        return "", ""
+    if len(parts) > 1 and parts[0].isdigit():
+        return parts[0] + " ", parts[1]
+    return "", parts[0]
 
 
 # The fast form, for the standalone matcher's hot loop: a plain request line

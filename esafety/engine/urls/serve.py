@@ -1,0 +1,75 @@
+"""Line-at-a-time helper I/O for Squid, in batches: shared by the url_rewrite helper
+(helper.py) and the external ACL helper (whois.py).
+
+Squid writes one request a line and reads one answer a line, in order. Input is read in
+large chunks and the answers to every complete line of a chunk are written in one go, so a
+busy Squid (or a benchmark) pays one system call per batch rather than per line.
+
+Every line gets exactly one answer: blank and garbage lines are the answerer's business; a
+line that never ends (more than ``4 * max_line`` bytes without a newline) is answered once,
+from its first ``max_line`` bytes, and the rest of it, up to its newline, is dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+MAX_LINE = 65536
+
+# answer(lines, now) -> one answer a line, in order (without newlines).
+Answerer = Callable[[list[str], float], list[str]]
+
+
+def write_answers(fd: int, answers: list[str]) -> None:
+    data = ("\n".join(answers) + "\n").encode("latin-1", errors="replace")
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def serve_lines(answer: Answerer, infd: int = 0, outfd: int = 1,
+                before: Callable[[float], None] | None = None,
+                after: Callable[[], None] | None = None,
+                max_line: int = MAX_LINE) -> None:
+    """Answer lines from `infd` on `outfd` until end of input.
+
+    `before(now)` runs before each batch (e.g. to notice a new snapshot), `after()` after
+    it (e.g. to rotate a log). Squid sends bytes; latin-1 never fails and keeps every byte.
+    """
+    pending = b""
+    skipping = False  # inside an endless line already answered: drop up to its newline
+    while True:
+        try:
+            chunk = os.read(infd, 1 << 18)
+        except InterruptedError:
+            continue
+        if not chunk:
+            break
+        if skipping:
+            newline = chunk.find(b"\n")
+            if newline < 0:
+                continue
+            chunk = chunk[newline + 1:]
+            skipping = False
+            if not chunk:
+                continue
+        pending += chunk
+        if b"\n" not in pending:
+            if len(pending) > max_line * 4:  # an endless line: answer it once, drop the rest
+                write_answers(outfd, answer([pending[:max_line].decode("latin-1")],
+                                            time.time()))
+                pending = b""
+                skipping = True
+            continue
+        head, _, pending = pending.rpartition(b"\n")
+        now = time.time()
+        if before is not None:
+            before(now)
+        write_answers(outfd, answer(head.decode("latin-1").split("\n"), now))
+        if after is not None:
+            after()
+    if pending.strip() and not skipping:
+        write_answers(outfd, answer([pending[:max_line].decode("latin-1")], time.time()))
