@@ -25,7 +25,7 @@ SCAN_SIGNATURES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff"
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 
 
-def policy_document_create(*, actor, school: School, title: str, audience: str = "",
+def policy_document_create(*, actor: Person, school: School, title: str, audience: str = "",
                            responsible_person: Person | None = None,
                            review_every_months: int = 12) -> PolicyDocument:
     permissions.require(actor, "manage_policies", school, what="manage policies")
@@ -45,7 +45,7 @@ def policy_document_create(*, actor, school: School, title: str, audience: str =
     return document
 
 
-def policy_publish(*, actor, document: PolicyDocument, number: str, text: str, approved_by: str,
+def policy_publish(*, actor: Person, document: PolicyDocument, number: str, text: str, approved_by: str,
                    approved_on: datetime.date, review_due: datetime.date,
                    summary_of_changes: str = "", monitoring_notice: str | None = None,
                    published_at: datetime.datetime | None = None) -> PolicyVersion:
@@ -74,7 +74,7 @@ def policy_publish(*, actor, document: PolicyDocument, number: str, text: str, a
     return version
 
 
-def acceptance_record(*, actor, person: Person, version: PolicyVersion, decision: str,
+def acceptance_record(*, actor: Person, person: Person, version: PolicyVersion, decision: str,
                       method: str = Acceptance.ONLINE, decided_at: datetime.datetime | None = None,
                       scanned_form: UploadedFile | None = None,
                       cosigned_by: Person | None = None) -> Acceptance:
@@ -126,7 +126,7 @@ def acceptance_record(*, actor, person: Person, version: PolicyVersion, decision
 
 
 def _store_scan(answer: Acceptance, upload: UploadedFile) -> str:
-    if upload.size > MAX_SCAN_BYTES:
+    if (upload.size or 0) > MAX_SCAN_BYTES:
         raise InvalidInput("the scanned form is larger than 10 MB")
     head = upload.read(16)
     upload.seek(0)
@@ -151,7 +151,7 @@ def acceptance_cosign(*, actor: Person, acceptance: Acceptance) -> Acceptance:
         raise Conflict("your child has not accepted this agreement")
     with transaction.atomic():
         acceptance = Acceptance.objects.select_for_update().get(pk=acceptance.pk)
-        if acceptance.cosigned_by_id:
+        if acceptance.cosigned_by is not None:
             raise Conflict(f"already co-signed by {acceptance.cosigned_by.display_name}")
         before = snapshot(acceptance, ACCEPTANCE_FIELDS)
         acceptance.cosigned_by = actor

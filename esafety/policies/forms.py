@@ -1,10 +1,11 @@
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from esafety.directory import roles
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.directory.picker import PersonPickerField
 from esafety.policies.models import Acceptance
 
@@ -24,8 +25,8 @@ class PublishVersionForm(forms.Form):
     approved_on = forms.DateField(label="Approved on", widget=forms.DateInput(attrs={"type": "date"}))
     review_due = forms.DateField(label="Review due", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         approved, review = data.get("approved_on"), data.get("review_due")
         if approved and approved > timezone.localdate():
             self.add_error("approved_on", "The approval date cannot be in the future.")
@@ -44,9 +45,11 @@ class NewDocumentForm(forms.Form):
     review_every_months = forms.IntegerField(min_value=1, max_value=60, initial=12,
                                              label="Review every (months)")
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible_person"].queryset = Person.objects.filter(
+        field = self.fields["responsible_person"]
+        assert isinstance(field, PersonPickerField)
+        field.queryset = Person.objects.filter(
             school=school, role__in=roles.STAFF_ROLES, is_active=True)
 
 
@@ -59,11 +62,13 @@ class PaperSignatureForm(forms.Form):
     cosigned_by = forms.ModelChoiceField(queryset=Person.objects.none(), required=False,
                                          label="Co-signed by parent or carer")
 
-    def __init__(self, *args, person, **kwargs):
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["signed_on"].initial = timezone.localdate()
         if person.is_pupil:
-            self.fields["cosigned_by"].queryset = person.parents.all()
+            field = self.fields["cosigned_by"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = person.parents.all()
         else:
             del self.fields["cosigned_by"]
 

@@ -106,8 +106,8 @@ def compliance(version: PolicyVersion, people: QuerySet[Person] | None = None) -
     if document.audience in roles.PUPIL_AUDIENCES:
         answers = answers.filter(school_year_start=document.school.school_year_start())
     latest: dict[int, Acceptance] = {}
-    for answer in answers.order_by("decided_at", "id"):
-        latest[answer.person_id] = answer
+    for found in answers.order_by("decided_at", "id"):
+        latest[found.person_id] = found
     rows = []
     for person in people.order_by("last_name", "first_name"):
         answer = latest.get(person.pk)
@@ -115,8 +115,9 @@ def compliance(version: PolicyVersion, people: QuerySet[Person] | None = None) -
     return rows
 
 
-def summary(school: School) -> list[dict]:
-    """One line per AUP: audience, current version and how many accepted, declined, pending."""
+def summary(school: School | None) -> list[dict]:
+    """One line per AUP: audience, current version and how many accepted, declined, pending.
+    No school (the service operator): none."""
     lines = []
     for document in PolicyDocument.objects.filter(school=school).exclude(audience=""):
         version = document.current_version()
@@ -134,8 +135,9 @@ def summary(school: School) -> list[dict]:
     return lines
 
 
-def reviews_due(school: School, person: Person | None = None) -> list[PolicyVersion]:
-    """Current versions whose review is due within 30 days or overdue (optionally, one person's)."""
+def reviews_due(school: School | None, person: Person | None = None) -> list[PolicyVersion]:
+    """Current versions whose review is due within 30 days or overdue (optionally, one person's).
+    No school (the service operator): none."""
     due = []
     documents = PolicyDocument.objects.filter(school=school)
     if person is not None:

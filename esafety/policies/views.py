@@ -1,6 +1,8 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_POST
 from esafety.directory import permissions, roles
 from esafety.directory.access import get_person_for_user
 from esafety.errors import EsafetyError
-from esafety.policies import actions, status
+from esafety.policies import actions, selectors, status
 from esafety.policies.forms import (
     ComplianceFilterForm,
     DecisionForm,
@@ -19,18 +21,12 @@ from esafety.policies.forms import (
     PublishVersionForm,
 )
 from esafety.policies.middleware import gate_exempt
-from esafety.policies.models import Acceptance, PolicyDocument, PolicyVersion
+from esafety.policies.models import Acceptance
 from esafety.web import csvsafe
+from esafety.web.requests import SignedInRequest
 
 
-def get_document_for_user(user, pk) -> PolicyDocument:
-    try:
-        return PolicyDocument.objects.get(pk=pk, school_id=user.school_id)
-    except (PolicyDocument.DoesNotExist, ValueError):
-        raise Http404("no such policy") from None
-
-
-def _safe_next(request, default="home"):
+def _safe_next(request: HttpRequest, default: str = "home") -> str:
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return target
@@ -39,7 +35,7 @@ def _safe_next(request, default="home"):
 
 @gate_exempt
 @login_required
-def my_aup(request):
+def my_aup(request: SignedInRequest):
     """The gate page: the AUP for the person's audience, the monitoring notice, accept or not."""
     person = request.user
     standing = status.standing(person)
@@ -56,8 +52,7 @@ def my_aup(request):
         messages.error(request, "The policy changed while you were reading it. Please read the "
                                 "current version and choose again.")
         return redirect("policies:my_aup")
-    history = (Acceptance.objects.filter(person=person).select_related("version__document")
-               .order_by("-decided_at")[:10])
+    history = selectors.answers_of(person)
     return render(request, "policies/my_aup.html", {
         "standing": standing, "version": standing.version, "history": history,
         "next": _safe_next(request, ""), "pupil_view": person.is_pupil,
@@ -70,26 +65,20 @@ def my_aup(request):
 
 
 @login_required
-def children(request):
+def children(request: SignedInRequest):
     """A parent's page: each child's agreement this year, with a co-sign button (002)."""
     person = request.user
     if not person.is_parent:
         raise Http404
-    rows = []
-    for child in person.children.filter(is_active=True).order_by("first_name"):
-        rows.append({"child": child, "standing": status.standing(child)})
-    return render(request, "policies/children.html", {"rows": rows})
+    return render(request, "policies/children.html",
+                  {"rows": selectors.children_standing(person)})
 
 
 @require_POST
 @login_required
-def cosign(request, acceptance_id):
+def cosign(request: SignedInRequest, acceptance_id):
     person = request.user
-    try:
-        acceptance = Acceptance.objects.select_related("person").get(
-            pk=acceptance_id, person__in=person.children.all())
-    except (Acceptance.DoesNotExist, ValueError):
-        raise Http404 from None
+    acceptance = selectors.get_child_acceptance(person, acceptance_id)
     try:
         actions.acceptance_cosign(actor=person, acceptance=acceptance)
         messages.success(request, f"You have co-signed {acceptance.person.first_name}'s agreement.")
@@ -99,23 +88,20 @@ def cosign(request, acceptance_id):
 
 
 @login_required
-def policy_list(request):
+def policy_list(request: SignedInRequest):
     permissions.require(request.user, "read_policies", hide=True)
-    documents = PolicyDocument.objects.filter(school_id=request.user.school_id).select_related(
-        "responsible_person")
-    rows = [{"document": d, "version": d.current_version()} for d in documents]
     return render(request, "policies/list.html", {
-        "rows": rows,
+        "rows": selectors.documents_with_current_version(request.user.school),
         "my_reviews": status.reviews_due(request.user.school, request.user),
         "can_manage": permissions.role_may(request.user.role, "manage_policies"),
     })
 
 
 @login_required
-def document_detail(request, pk):
+def document_detail(request: SignedInRequest, pk):
     permissions.require(request.user, "read_policies", hide=True)
-    document = get_document_for_user(request.user, pk)
-    versions = document.versions.filter(published_at__isnull=False).select_related("published_by")
+    document = selectors.get_document_for_user(request.user, pk)
+    versions = selectors.published_versions(document)
     return render(request, "policies/document.html", {
         "document": document, "versions": versions, "current": document.current_version(),
         "can_manage": permissions.role_may(request.user.role, "manage_policies"),
@@ -123,12 +109,15 @@ def document_detail(request, pk):
 
 
 @login_required
-def document_new(request):
+def document_new(request: SignedInRequest):
     permissions.require(request.user, "manage_policies", hide=True)
-    form = NewDocumentForm(request.POST or None, school=request.user.school)
+    school = request.user.school
+    if school is None:  # the service operator: policies belong to a school
+        raise Http404("not available")
+    form = NewDocumentForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         try:
-            document = actions.policy_document_create(actor=request.user, school=request.user.school,
+            document = actions.policy_document_create(actor=request.user, school=school,
                                                       **form.cleaned_data)
         except EsafetyError as exc:
             form.add_error(None, str(exc))
@@ -139,9 +128,9 @@ def document_new(request):
 
 
 @login_required
-def publish(request, pk):
+def publish(request: SignedInRequest, pk):
     permissions.require(request.user, "manage_policies", hide=True)
-    document = get_document_for_user(request.user, pk)
+    document = selectors.get_document_for_user(request.user, pk)
     current = document.current_version()
     initial = {"approved_on": timezone.localdate()}
     if current:
@@ -162,36 +151,14 @@ def publish(request, pk):
 
 
 @login_required
-def version_detail(request, pk):
+def version_detail(request: SignedInRequest, pk):
     permissions.require(request.user, "read_policies", hide=True)
-    try:
-        version = PolicyVersion.objects.select_related("document").get(
-            pk=pk, document__school_id=request.user.school_id, published_at__isnull=False)
-    except (PolicyVersion.DoesNotExist, ValueError):
-        raise Http404 from None
+    version = selectors.get_published_version_for_user(request.user, pk)
     return render(request, "policies/version.html", {"version": version})
 
 
-def _compliance_rows(version, data, pupil_audience):
-    rows = status.compliance(version)
-    if data.get("status"):
-        rows = [r for r in rows if r.status == data["status"]]
-    # Year group and form only mean something for pupils; a value left over from a pupil
-    # audience must not empty another audience's list.
-    if pupil_audience and data.get("year_group"):
-        rows = [r for r in rows if r.person.year_group == int(data["year_group"])]
-    if pupil_audience and data.get("form"):
-        wanted = data["form"].strip().lower()
-        rows = [r for r in rows if r.person.form.lower() == wanted]
-    if data.get("q"):
-        needle = data["q"].strip().lower()
-        rows = [r for r in rows if needle in r.person.display_name.lower()
-                or needle in r.person.username.lower()]
-    return rows
-
-
 @login_required
-def compliance(request):
+def compliance(request: SignedInRequest):
     """Who has accepted, declined or not yet responded, per audience and version."""
     user = request.user
     permissions.require(user, "view_agreements", hide=True)
@@ -204,21 +171,19 @@ def compliance(request):
         data = form.cleaned_data
     if form.errors:
         messages.error(request, "Some of the filters were not understood, so they are not used: "
-                                + "; ".join(f"{form.fields[name].label or name.title()}: {' '.join(errors)}"
+                                + "; ".join(f"{form.fields[name].label or name.title()}: "
+                                            f"{' '.join(str(e) for e in errors)}"
                                             for name, errors in form.errors.items()))
     audience = data.get("audience") or (summary[0]["document"].audience if summary else "")
-    versions = PolicyVersion.objects.filter(document__school=user.school, document__audience=audience,
-                                            published_at__isnull=False).order_by("-published_at", "-id")
-    # The version chosen must be one of this audience's: after the audience is changed, the
-    # version picked for the previous audience is left behind, and the current one is shown.
-    version = versions.filter(pk=data["version"]).first() if data.get("version") else None
+    versions = selectors.published_versions_for_audience(user.school, audience)
+    version = selectors.chosen_version(versions, data.get("version"))
     if version is None:
         version = versions.first()
         if data.get("version") and version is not None:
             messages.info(request, f"Showing the current version for "
                                    f"{version.document.audience_label}.")
     pupil_audience = audience in roles.PUPIL_AUDIENCES
-    rows = _compliance_rows(version, data, pupil_audience) if version else []
+    rows = selectors.compliance_rows(version, data, pupil_audience) if version else []
     if request.GET.get("format") == "csv" and version:
         return _compliance_csv(version, rows)
     return render(request, "policies/compliance.html", {
@@ -258,11 +223,11 @@ def _compliance_csv(version, rows):
 
 
 @login_required
-def paper_signature(request, person_id):
+def paper_signature(request: SignedInRequest, person_id):
     """Record a signature made on paper, with the scanned form attached."""
     permissions.require(request.user, "record_paper_signature", hide=True)
     person = get_person_for_user(request.user, person_id)
-    version = status.current_aup(person.school, person.audience)
+    version = status.current_aup(person.school, person.audience) if person.school else None
     if version is None:
         messages.error(request, f"There is no Acceptable Use Policy for {person.display_name}'s audience yet.")
         return redirect("policies:compliance")
@@ -270,7 +235,7 @@ def paper_signature(request, person_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         signed_at = timezone.make_aware(
-            timezone.datetime.combine(data["signed_on"], timezone.datetime.min.time()).replace(hour=12))
+            datetime.datetime.combine(data["signed_on"], datetime.time(hour=12)))
         signed_at = min(signed_at, timezone.now())
         try:
             actions.acceptance_record(
@@ -286,13 +251,10 @@ def paper_signature(request, person_id):
 
 
 @login_required
-def scanned_form(request, acceptance_id):
+def scanned_form(request: SignedInRequest, acceptance_id):
     permissions.require(request.user, "view_agreements", hide=True)
-    try:
-        acceptance = Acceptance.objects.get(pk=acceptance_id, person__school_id=request.user.school_id)
-    except (Acceptance.DoesNotExist, ValueError):
-        raise Http404 from None
+    acceptance = selectors.get_acceptance_for_user(request.user, acceptance_id)
     if not acceptance.scanned_form:
         raise Http404
     return FileResponse(acceptance.scanned_form.open("rb"), as_attachment=False,
-                        filename=acceptance.scanned_form.name.rsplit("/", 1)[-1])
+                        filename=(acceptance.scanned_form.name or "").rsplit("/", 1)[-1])

@@ -1,5 +1,7 @@
 """Template context shared by every page: the navigation a person's role allows."""
 
+from typing import Any
+
 from django.urls import reverse
 
 from esafety.directory import permissions
@@ -33,7 +35,7 @@ def navigation(request):
             {"label": "Your reports", "url": reverse("incidents:home"),
              "current": request.path.startswith(reverse("incidents:home"))},
         ]}
-    items = []
+    items: list[dict[str, Any]] = []
     for label, url_name, capability in NAVIGATION:
         if capability is not None and not permissions.role_may(user.role, capability):
             continue

@@ -12,7 +12,7 @@ from esafety.incidents.models import STATUS_CLOSED, STATUS_NEW
 from esafety.policies import status
 
 
-def dashboard_for(person) -> dict:
+def dashboard_for(person: Person) -> dict:
     context = {"person": person, "standing": status.standing(person), "cards": []}
     school = person.school
     if school is None:
@@ -29,6 +29,7 @@ def dashboard_for(person) -> dict:
             standing = status.standing(child)
             children.append({"child": child, "standing": standing,
                              "needs_cosign": standing.status == "accepted"
+                             and standing.answer is not None
                              and not standing.answer.cosigned_by_id})
         context["children"] = children
     if permissions.role_may(person.role, "manage_guests"):

@@ -5,6 +5,7 @@ from django.contrib.auth.views import LoginView
 from django.shortcuts import render
 
 from esafety.web.dashboard import dashboard_for
+from esafety.web.requests import SignedInRequest
 
 
 class SignInView(LoginView):
@@ -18,7 +19,7 @@ class SignInView(LoginView):
 
 
 @login_required
-def home(request):
+def home(request: SignedInRequest):
     return render(request, "web/home.html", dashboard_for(request.user))
 
 
