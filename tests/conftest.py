@@ -12,6 +12,13 @@ from django.utils import timezone
 
 from esafety.directory import roles
 from esafety.directory.models import Person, School
+from tests.oidc_fixture import (  # noqa: F401  (the test identity provider, devidp/)
+    oidc_entra,
+    oidc_generic,
+    oidc_google,
+    oidc_provider,
+    start_oidc_provider,
+)
 
 
 def _build_speedups():

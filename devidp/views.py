@@ -1,0 +1,103 @@
+"""The provider's own pages: a plain sign-in form, a front page, and the test endpoints.
+
+The test endpoints (/_devidp/...) add accounts and clients and switch the misbehaviour mode.
+They answer only on loopback and only with the shared secret given at start
+(``Authorization: Bearer <secret>``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+from typing import Any
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from devidp import config, store
+from devidp import settings as conf
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "devidp/home.html", {
+        "issuer": conf.ISSUER,
+        "style": conf.STYLE,
+        "discovery": conf.ISSUER + "/.well-known/openid-configuration",
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def signed_out(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        logout(request)
+    return render(request, "devidp/signed_out.html", {"signed_in": request.user.is_authenticated})
+
+
+def _allowed(request: HttpRequest) -> bool:
+    try:
+        if not ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback:
+            return False
+    except ValueError:
+        return False
+    given = request.headers.get("Authorization", "")
+    expected = "Bearer " + conf.ADMIN_SECRET
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    data = json.loads(request.body or b"{}")
+    if not isinstance(data, dict):
+        raise ValueError("send a JSON object")
+    return data
+
+
+def _endpoint(handler: Any) -> Any:
+    @csrf_exempt
+    def view(request: HttpRequest) -> HttpResponse:
+        if not _allowed(request):
+            return JsonResponse({"error": "forbidden"}, status=403)
+        try:
+            return JsonResponse(handler(request))
+        except (ValueError, TypeError, KeyError) as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
+        except Exception as exc:  # a test endpoint: say what went wrong
+            return JsonResponse({"error": f"{type(exc).__name__}: {exc}"}, status=400)
+
+    return view
+
+
+@_endpoint
+def api_users(request: HttpRequest) -> dict[str, Any]:
+    if request.method != "POST":
+        raise ValueError("POST {password, claims, username?}")
+    data = _body(request)
+    return store.add_user(data["password"], data.get("claims") or {}, data.get("username"))
+
+
+@_endpoint
+def api_clients(request: HttpRequest) -> dict[str, Any]:
+    if request.method != "POST":
+        raise ValueError("POST {redirect_uris, client_id?, client_secret?, name?}")
+    data = _body(request)
+    return store.add_client(
+        data["redirect_uris"], client_id=data.get("client_id"),
+        client_secret=data.get("client_secret"), name=data.get("name") or "",
+        post_logout_redirect_uris=data.get("post_logout_redirect_uris"),
+    )
+
+
+@_endpoint
+def api_mode(request: HttpRequest) -> dict[str, Any]:
+    if request.method == "POST":
+        config.set_mode(conf.DATA_DIR, str(_body(request).get("mode")))
+    return {"mode": config.get_mode(conf.DATA_DIR), "modes": list(config.MODES)}
+
+
+@_endpoint
+def api_info(request: HttpRequest) -> dict[str, Any]:
+    return {"issuer": conf.ISSUER, "style": conf.STYLE, "tenant": conf.TENANT,
+            "mode": config.get_mode(conf.DATA_DIR)}
