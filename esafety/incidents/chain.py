@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from esafety.directory.models import School
 from esafety.incidents import evidence as files
 from esafety.incidents.models import (
     GENESIS_HASH,
@@ -129,7 +130,7 @@ def _check_item(item: Evidence, recorded: dict, check: IncidentCheck) -> list[st
     return problems
 
 
-def verify_all(school=None) -> list[IncidentCheck]:
+def verify_all(school: School | None = None) -> list[IncidentCheck]:
     incidents = Incident.objects.select_related("school").order_by("school_id", "pk")
     if school is not None:
         incidents = incidents.filter(school=school)

@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from django.utils import timezone
 
 from esafety.directory import roles
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.errors import ConfigurationError, EsafetyError
 from esafety.incidents import access, actions
 from esafety.incidents.models import Incident
@@ -93,7 +93,7 @@ class _Cast:
         return pupil.parents.filter(is_active=True).first()
 
 
-def load_demo_incidents(school) -> int:
+def load_demo_incidents(school: School) -> int:
     """Add a term of incidents to `school`; does nothing if it already has some. Returns count."""
     if Incident.objects.filter(school=school).exists():
         return 0

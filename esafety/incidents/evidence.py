@@ -4,6 +4,8 @@ Files live under settings.MEDIA_ROOT/incidents/ and are only ever served by a vi
 has checked access. A file is accepted only when its bytes agree with its name.
 """
 
+from __future__ import annotations
+
 import email
 import email.header
 import email.policy
@@ -15,12 +17,15 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from esafety.errors import InvalidInput
 from esafety.incidents import rules
+
+if TYPE_CHECKING:  # the models use this module
+    from esafety.incidents.models import Evidence, Incident
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +104,7 @@ def check_upload(*, kind: str, name: str, data: bytes) -> str:
     return CONTENT_TYPES[expected]
 
 
-def store(*, incident, name: str, data: bytes) -> str:
+def store(*, incident: Incident, name: str, data: bytes) -> str:
     """Write the bytes once under MEDIA_ROOT and return the path relative to it."""
     ext = Path(name).suffix.lower()
     relative = Path("incidents") / str(incident.school_id) / str(incident.pk) / f"{uuid.uuid4().hex}{ext}"
@@ -133,7 +138,7 @@ IMAGE_REMOVED_REASON = ("Removed from esafety when the case became a report abou
                         "(000 §2). Its details and SHA-256 are kept.")
 
 
-def may_hold_an_image(item) -> bool:
+def may_hold_an_image(item: Evidence) -> bool:
     """Whether a stored file could contain a picture: images, PDFs, and emails with any part
     that is not plain text. Plain text files and plain-text emails cannot."""
     content_type = (item.content_type or "").split(";", 1)[0].strip().lower()
@@ -149,8 +154,8 @@ def may_hold_an_image(item) -> bool:
         return True
 
 
-def removed_image_ids(incident) -> set[int]:
-    """Evidence items whose file was removed because the case may keep no images."""
+def removed_image_ids(incident: Incident | int) -> set[int]:
+    """Evidence items whose file was removed because the case (or case id) may keep no images."""
     from esafety.incidents.models import IncidentEvent
 
     return {event.data.get("evidence") for event in

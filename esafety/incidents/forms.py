@@ -1,14 +1,19 @@
 """Forms for the incident log. Each limits its choices to the acting person's school."""
 
+from __future__ import annotations
+
 import datetime
+from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from esafety.directory import permissions, roles
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.directory.picker import PeoplePickerField, PersonPickerField, limit_pickers
 from esafety.incidents import rules
+from esafety.incidents.models import Incident
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -39,7 +44,7 @@ def _people_field(form: forms.BaseForm, name: str) -> PersonPickerField | forms.
     return field
 
 
-def _school_people(school):
+def _school_people(school: School) -> QuerySet[Person]:
     return Person.objects.filter(school=school, is_active=True).order_by("last_name", "first_name")
 
 
@@ -94,7 +99,8 @@ class StaffReportForm(forms.Form):
         label="A screenshot, .eml email copy or PDF (optional)", required=False,
         help_text="Up to 10 MB. Not for nude or sexual images of a child.")
 
-    def __init__(self, *args, school, viewer=None, **kwargs):
+    def __init__(self, *args: Any, school: School, viewer: Person | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if viewer is not None:  # so a picker never lists people the reporter may not see
             limit_pickers(self, viewer)
@@ -150,7 +156,7 @@ class ParentReportForm(forms.Form):
     urls = forms.CharField(label="Web addresses (one per line)", required=False,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, parent, **kwargs):
+    def __init__(self, *args: Any, parent: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _people_field(self, "child").queryset = parent.children.filter(school=parent.school)
 
@@ -194,7 +200,8 @@ class EvidenceForm(forms.Form):
                              help_text="Screenshots: PNG, JPEG, GIF, WebP. Emails: .eml. Logs: "
                                        "TXT, CSV or PDF. Up to 10 MB.")
 
-    def __init__(self, *args, incident=None, team=True, **kwargs):
+    def __init__(self, *args: Any, incident: Incident | None = None, team: bool = True,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = rules.EVIDENCE_CHOICES
         if incident is not None and incident.images_not_accepted:
@@ -217,7 +224,8 @@ class WithdrawForm(forms.Form):
 class PersonForm(forms.Form):
     person = PersonPickerField(label="Person", queryset=Person.objects.none(), scope="adults")
 
-    def __init__(self, *args, queryset, label="Person", prefix="person", **kwargs):
+    def __init__(self, *args: Any, queryset: QuerySet[Person], label: str = "Person",
+                 prefix: str = "person", **kwargs: Any) -> None:
         kwargs["prefix"] = prefix
         super().__init__(*args, **kwargs)
         _people_field(self, "person").queryset = queryset
@@ -266,7 +274,7 @@ class InvolvementForm(forms.Form):
     part = forms.ChoiceField(label="Their part in the case", choices=rules.PARTS)
     reason = forms.CharField(label="Why (optional)", required=False, max_length=500)
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _people_field(self, "person").queryset = people
         self.fields["person"].error_messages["invalid_choice"] = (
@@ -293,7 +301,7 @@ class RatingForm(forms.Form):
     rating = forms.ChoiceField(label="Rating (004 Appendix I)", choices=rules.RATING_CHOICES,
                                widget=forms.RadioSelect)
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _people_field(self, "person").queryset = people
         for code, label, hint in rules.DIMENSIONS:
@@ -304,10 +312,10 @@ class RatingForm(forms.Form):
                 label=label, help_text=hint, required=False, max_length=1000,
                 widget=forms.Textarea(attrs={"rows": 2}))
 
-    def dimensions(self):
+    def dimensions(self) -> dict[str, str]:
         return {code: self.cleaned_data.get(f"dim_{code}", "") for code, _, _ in rules.DIMENSIONS}
 
-    def factors(self):
+    def factors(self) -> dict[str, str]:
         return {code: self.cleaned_data.get(f"factor_{code}", "") for code, _, _ in rules.FACTORS}
 
 
@@ -327,7 +335,8 @@ class SanctionForm(forms.Form):
     ends_at = forms.DateTimeField(label="Internet suspension ends", required=False,
                                   widget=DATETIME)
 
-    def __init__(self, *args, people, can_override=False, **kwargs):
+    def __init__(self, *args: Any, people: QuerySet[Person], can_override: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _people_field(self, "person").queryset = people
         if can_override:
@@ -390,7 +399,8 @@ class SettingsForm(forms.Form):
             raise forms.ValidationError(message[:1].upper() + message[1:] + ".") from None
         return text
 
-    def __init__(self, *args, school, locked=False, **kwargs):
+    def __init__(self, *args: Any, school: School, locked: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = _school_people(school)
         _people_field(self, "designated_person").queryset = people.filter(
