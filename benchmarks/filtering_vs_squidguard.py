@@ -53,11 +53,13 @@ STAFF_BLOCK = ("adult,agressif,cryptojacking,dangerous_material,dating,ddos,doh,
 GUEST_BLOCK = STAFF_BLOCK + ",social_networks,games"
 STATUTORY = ("adult", "malware", "phishing")
 PUPILS_BY_GROUP = {"ks1": 150, "ks2": 250, "ks3": 300, "ks4": 200, "sixth_form": 100}
-STAFF, GUESTS = 100, 20
+STAFF, GUESTS, LEAVERS = 100, 20, 300
 GROUP_LABELS = {"ks1": "Reception and Key Stage 1", "ks2": "Key Stage 2",
                 "ks3": "Key Stage 3", "ks4": "Key Stage 4", "sixth_form": "Sixth form",
                 "staff": "Staff", "guests": "Guests and visitors"}
 BLOCK_PAGE = "http://127.0.0.1:8000/filtering/blocked/?school=bench"
+SIGNIN_PAGE = "http://127.0.0.1:8000/internet/sign-in/?school=bench"
+AUP_PAGE = "http://127.0.0.1:8000/internet/aup/?school=bench"
 
 
 def school_people() -> dict[str, list[str]]:
@@ -75,6 +77,19 @@ def school_people() -> dict[str, list[str]]:
     return users
 
 
+def school_refused() -> dict[str, str]:
+    """policy.json's "refused": the school's leavers and expired guests."""
+    refused = {f"left{i:04d}": "left" for i in range(1, LEAVERS + 1)}
+    refused.update({f"oldguest{i:02d}": "expired" for i in range(1, 11)})
+    return refused
+
+
+def school_aup_pending(users: dict[str, list[str]]) -> list[str]:
+    """policy.json's "aup_pending": every 50th pupil has not accepted the AUP yet."""
+    pupils = [u for u, (g, _) in users.items() if g in PUPILS_BY_GROUP]
+    return pupils[::50]
+
+
 def school_blocks(available: set[str]) -> dict[str, list[str]]:
     """group -> the categories it blocks (those UT1 has)."""
     pupils = [c for c in DEFAULT_BLOCK.split(",") if c in available]
@@ -85,7 +100,8 @@ def school_blocks(available: set[str]) -> dict[str, list[str]]:
 
 
 def school_policy(users: dict[str, list[str]], blocks: dict[str, list[str]]) -> dict:
-    """policy.json as esafety.filtering.publish.build_policy writes it, for this school.
+    """policy.json as esafety.filtering.publish writes it, for this school, with the
+    network's keys (leavers refused, AUP pending, unidentified clients sent to sign in).
     No working time rules (squidGuard would need the same time spans) and no unblocks."""
     every = sorted({c for cats in blocks.values() for c in cats})
     return {
@@ -99,39 +115,49 @@ def school_policy(users: dict[str, list[str]], blocks: dict[str, list[str]]) -> 
                        "rules": {c: "block" for c in cats}} for g, cats in blocks.items()},
         "working_time": {}, "users": users, "school_block": [], "school_allow": [],
         "approved_sites": [], "unblocks": [], "suspensions": [],
-        "unidentified": "guests",
+        "refused": school_refused(), "aup_pending": school_aup_pending(users),
+        "unidentified": "signin", "signin_page": SIGNIN_PAGE, "aup_page": AUP_PAGE,
+        "web_hosts": ["127.0.0.1", "login.microsoftonline.com", "accounts.google.com"],
     }
 
 
 def stream_users(users: dict[str, list[str]]) -> list[str]:
-    """Who sends the requests, weighted: about 80% pupils, 12% staff, 3% guest accounts,
-    5% no username (Squid's "-")."""
+    """Who sends the requests, weighted: about 78% pupils (2% of them with the AUP
+    pending), 12% staff, 3% guest accounts, 3% leavers, 4% no username (Squid's "-")."""
     pupils = [u for u, (g, _) in users.items() if g in PUPILS_BY_GROUP]
     staff = [u for u, (g, _) in users.items() if g == "staff"]
     guests = [u for u, (g, _) in users.items() if g == "guests"]
-    return pupils * 8 + staff * 12 + guests * 15 + ["-"] * 500
+    return pupils * 8 + staff * 12 + guests * 15 + list(school_refused()) + ["-"] * 400
 
 
 def build_squidguard_school(workdir: Path, users: dict[str, list[str]],
                             blocks: dict[str, list[str]], log: bool) -> Path:
-    """squidGuard with one `src` (user list) and one `acl` per group; unknown users get the
-    guests' rules in `default`."""
+    """squidGuard with one `src` (user list) and one `acl` per group; the AUP-pending
+    pupils and the refused people first, each sent to their page for everything; anyone
+    else (no or unknown username) to the sign-in page, as esafety's "unidentified"."""
     every = sorted({c for cats in blocks.values() for c in cats})
     conf = build_squidguard(workdir, every, log=log)
     text = conf.read_text()
     dests = text[:text.index("acl {")]
+    pending = set(school_aup_pending(users))
+    members = {"aup_pending": sorted(pending), "refused": sorted(school_refused())}
+    for group in blocks:
+        members[group] = [u for u, (g, _) in users.items() if g == group and u not in pending]
     srcs, acls = [], []
-    for group, cats in blocks.items():
-        members = workdir / "users" / group
-        members.parent.mkdir(exist_ok=True)
-        members.write_text("".join(f"{u}\n" for u, (g, _) in users.items() if g == group))
-        srcs.append(f"src {group} {{\n    userlist {members}\n}}")
-        passes = " ".join(f"!{sg_name(c)}" for c in cats)
-        acls.append(f"    {group} {{\n        pass {passes} all\n"
-                    f"        redirect {BLOCK_PAGE}&url=%u\n    }}")
-    passes = " ".join(f"!{sg_name(c)}" for c in blocks["guests"])
-    acls.append(f"    default {{\n        pass {passes} all\n"
-                f"        redirect {BLOCK_PAGE}&url=%u\n    }}")
+    folder = workdir / "users"
+    folder.mkdir(exist_ok=True)
+    for name, people in members.items():
+        (folder / name).write_text("".join(f"{u}\n" for u in people))
+        srcs.append(f"src {name} {{\n    userlist {folder / name}\n}}")
+        if name in blocks:
+            passes = " ".join(f"!{sg_name(c)}" for c in blocks[name]) + " all"
+        else:
+            passes = "none"
+        page = {"aup_pending": AUP_PAGE}.get(name, BLOCK_PAGE)
+        acls.append(f"    {name} {{\n        pass {passes}\n        redirect {page}&url=%u\n"
+                    "    }")
+    acls.append(f"    default {{\n        pass none\n        redirect {SIGNIN_PAGE}&next=%u\n"
+                "    }")
     conf.write_text(dests + "\n\n".join(srcs) + "\n\nacl {\n" + "\n".join(acls) + "\n}\n")
     return conf
 
@@ -327,11 +353,14 @@ def main() -> int:
     snap = snapdir / "lists.snap"
     try:
         if args.school:
-            print(f"school mode: {len(users):,} people ("
+            print(f"school mode: {len(users):,} current people ("
                   + ", ".join(f"{g} {sum(1 for v in users.values() if v[0] == g)}"
                               for g in blocks) + "); categories blocked per group: "
                   + ", ".join(f"{g} {len(c)}" for g, c in blocks.items())
-                  + f"; logging blocked requests: {'no' if args.no_log else 'both'}")
+                  + f"; {len(school_refused())} refused (leavers, expired guests), "
+                  f"{len(school_aup_pending(users))} pupils with the AUP pending, unidentified "
+                  f"clients sent to sign in; logging blocked requests: "
+                  f"{'no' if args.no_log else 'both'}")
             print(f"pupil policy ({len(blocks['ks3'])}): {','.join(blocks['ks3'])}")
         else:
             print(f"categories blocked ({len(categories)}): {','.join(categories)}")
@@ -412,9 +441,12 @@ def main() -> int:
             by_group: dict[str, list[int]] = {}
             for i in differ:
                 found = users.get(lines[i].split()[2].lower())
-                by_group.setdefault(found[0] if found else "guests", []).append(i)
+                by_group.setdefault(found[0] if found else "-", []).append(i)
             reasons: dict[str, list[int]] = {}
             for group, where in by_group.items():
+                if group not in blocks:
+                    reasons.setdefault("unidentified or refused person", []).extend(where)
+                    continue
                 for reason, more in explain(lines, where, es_v, blocks[group], snap).items():
                     reasons.setdefault(reason, []).extend(more)
         else:
