@@ -181,3 +181,16 @@ def test_two_investigators_judging_at_once_never_overwrite_each_other(
     assert "OSL: nothing in it" in text and "DSL: handled in school" in text
     investigated.refresh_from_db()
     assert investigated.outcome_reasons == "DSL: handled in school"
+
+
+def test_a_made_up_seen_value_on_an_unjudged_case_is_refused_not_a_500(
+        investigated, dsl, client_for):
+    # Nobody has judged it, so there is no judge to name: the refusal must still be a page.
+    response = client_for(dsl).post(
+        reverse("incidents:judge", args=[investigated.pk]),
+        {"judgement-seen": "not-a-seal", "judgement-outcome": "internal",
+         "judgement-reasons": "Handled in school"})
+    assert response.status_code == 409
+    assert "Yours was not saved" in response.content.decode()
+    investigated.refresh_from_db()
+    assert investigated.outcome == ""
