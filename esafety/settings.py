@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "esafety.checks",
     "esafety.filtering",
     "esafety.incidents",
+    # Before allauth, so its templates (the provider's confirm page) use the house's look.
+    "esafety.identity",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -124,6 +126,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +143,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "esafety.web.middleware.IdleSignOutMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Before the AUP gate: a leader gives their two-factor code before anything else.
+    "esafety.identity.middleware.TwoFactorMiddleware",
     "esafety.web.middleware.StripNulFromAddressesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -290,6 +300,28 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "esafety.web.signin.client_address"
 AXES_LOCKOUT_CALLABLE = "esafety.web.signin.lockout_response"
 AXES_VERBOSE = False
+
+# The school's own identity provider (esafety/identity): allauth runs OpenID Connect; each
+# school's provider is a row (identity.SchoolSignIn, copied to an allauth SocialApp). Nobody
+# signs up: a sign-in nobody can match waits for the IT manager (identity.UnmatchedSignIn).
+SOCIALACCOUNT_ADAPTER = "esafety.identity.adapters.SchoolSocialAccountAdapter"
+ACCOUNT_ADAPTER = "esafety.identity.adapters.NoSignUpAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        # Checks every id_token's signature, issuer, audience, nonce and expiry itself.
+        "provider_class": "esafety.identity.oidc.SchoolOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+    },
+}
+# A link starts the sign-in (a form's redirect to the provider would break the page's
+# form-action policy); the state, nonce and PKCE still bind the answer to this browser.
+SOCIALACCOUNT_LOGIN_ON_GET = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "esafety")
+# How long (seconds) an identity provider may take to answer before its page says it is down.
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("IDENTITY_PROVIDER_TIMEOUT", 10, minimum=1, maximum=120)
 
 LOGGING = {
     "version": 1,

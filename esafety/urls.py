@@ -12,6 +12,8 @@ urlpatterns = [
     path("checks/", include("esafety.checks.urls")),
     path("filtering/", include("esafety.filtering.urls")),
     path("incidents/", include("esafety.incidents.urls")),
+    path("sign-in/", include("esafety.identity.urls")),
+    path("accounts/", include("allauth.socialaccount.providers.openid_connect.urls")),
     path("admin/", admin.site.urls),
 ]
 

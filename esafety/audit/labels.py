@@ -20,6 +20,14 @@ EVENT_LABELS = {
     "school_added": "Added a school (service operator)",
     "school_changed": "Changed a school (service operator)",
     "school_settings_changed": "Changed the school's settings",
+    # Signing in (identity)
+    "sign_in_configured": "Changed how the school signs in",
+    "sign_in_linked": "Linked a school account to a person",
+    "sign_in_unmatched": "A sign-in nobody could match",
+    "sign_in_unmatched_resolved": "Dealt with a sign-in nobody could match",
+    "sign_in_refused": "Refused a sign-in",
+    "two_factor_enrolled": "Set up two-factor sign-in",
+    "two_factor_reset": "Reset someone's two-factor sign-in",
     # Policies and agreements
     "policy_created": "Created a policy",
     "policy_published": "Published a policy version",

@@ -119,6 +119,13 @@ TABLE: dict[str, frozenset[str]] = {
                                    roles.IT_MANAGER}),
     # Lift a suspension an incident's sanction made (with a reason).
     "lift_incident_suspension": frozenset({roles.DSL, roles.HEADTEACHER}),
+    # Sign-in (esafety/identity): the school's identity provider and two-factor rule.
+    "configure_sign_in": frozenset({roles.IT_MANAGER, roles.HEADTEACHER}),
+    # Link a sign-in nobody could match to a person, or dismiss it.
+    "resolve_sign_ins": frozenset({roles.IT_MANAGER, roles.HEADTEACHER}),
+    # Give a two-factor code at every sign-in, unless the school switches it off.
+    "sign_in_with_two_factor": frozenset({roles.HEADTEACHER, roles.DSL, roles.ONLINE_SAFETY_LEAD,
+                                          roles.IT_MANAGER}),
 }
 
 
