@@ -28,8 +28,8 @@ def write_policy(folder: Path, **overrides) -> None:
     write_atomic(folder / "policy.json", json.dumps(data).encode())
 
 
-def school(tmp_path: Path, **policy) -> Path:
-    folder = tmp_path / "filtering"
+def school(tmp_path: Path, name: str = "filtering", **policy) -> Path:
+    folder = tmp_path / name
     write_policy(folder, **policy)
     write_bindings(folder, {
         "10.0.0.1": {"user": "kit", "until": LATER},  # a KS1 pupil
@@ -165,3 +165,15 @@ def test_a_batch_with_garbage_and_an_endless_line_gets_exactly_one_answer_each(t
     assert out.returncode == 0, out.stderr.decode()
     assert out.stdout.decode().splitlines() == [
         "0 OK user=kit", "ERR", "ERR", "1 ERR", "2 OK user=Tom", "ERR"]
+
+
+def test_esafety_filter_whois_finds_the_schools_folder_in_the_data_folder(tmp_path):
+    """The Django command wraps the same helper; it reads the snapshot folder only."""
+    school(tmp_path, "data/filtering/hp")
+    env = {**os.environ, "ESAFETY_DATA_DIR": str(tmp_path / "data")}
+    for args in (["--school", "hp"], []):
+        out = subprocess.run([sys.executable, "-m", "esafety.cli", "filter", "whois", *args],
+                             input=b"5 10.0.0.1\n6 10.0.0.4\n", capture_output=True,
+                             timeout=120, env=env)
+        assert out.returncode == 0, out.stderr.decode()
+        assert out.stdout.decode().splitlines() == ["5 OK user=kit", "6 ERR"]

@@ -1,8 +1,9 @@
-"""esafety filter decide URL --user USERNAME [--at TIME] [--json] | publish | ingest | helper"""
+"""esafety filter decide URL --user USERNAME [--at TIME] [--json] | publish | ingest | helper | whois"""
 
 import datetime
 import json
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="what", required=True,
-                                    metavar="decide|publish|ingest|helper")
+                                    metavar="decide|publish|ingest|helper|whois")
         decide = sub.add_parser("decide", help="what the filter would do with a URL")
         decide.add_argument("url")
         decide.add_argument("--user", required=True, help="username")
@@ -33,6 +34,10 @@ class Command(BaseCommand):
                             help="keep running, ingesting every SECONDS (instead of cron)")
         helper = sub.add_parser("helper", help="the Squid url_rewrite helper")
         helper.add_argument("rest", nargs="*")
+        whois = sub.add_parser("whois", help="the Squid external ACL helper: who is at a "
+                               "client address (reads the snapshot folder, not the database)")
+        whois.add_argument("--school", help="the school's short name (slug)")
+        whois.add_argument("--snapshot", help="the snapshot folder (default: the school's)")
 
     def handle(self, *args, what, **options):
         if what == "decide":
@@ -41,6 +46,8 @@ class Command(BaseCommand):
             from esafety.engine.urls.helper import main as helper_main
 
             raise SystemExit(helper_main(options["rest"]))
+        if what == "whois":
+            raise SystemExit(self._whois(options))
         school = school_by_slug(options.get("school"))
         if what == "publish":
             publish.publish_all(school)
@@ -54,6 +61,25 @@ class Command(BaseCommand):
                 if not options.get("every"):
                     break
                 time.sleep(max(5, options["every"]))
+
+    def _whois(self, options) -> int:
+        """Squid runs this for every child: no database query, the folder from the slug."""
+        from django.conf import settings
+
+        from esafety.engine.urls.whois import main as whois_main
+
+        folder = options.get("snapshot")
+        if not folder:
+            root = Path(settings.DATA_DIR) / "filtering"
+            if options.get("school"):
+                folder = str(root / options["school"])
+            else:
+                schools = sorted(p for p in root.iterdir() if p.is_dir()) \
+                    if root.is_dir() else []
+                if len(schools) != 1:
+                    raise CommandError("Say which school with --school SLUG.")
+                folder = str(schools[0])
+        return whois_main(["--snapshot", folder])
 
     def _decide(self, options):
         person = person_by_username(options["user"])
