@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from oauth2_provider import urls as oauth2_urls
 
@@ -10,12 +9,16 @@ from devidp import views
 _prefix = conf.CONFIG.issuer_path.lstrip("/")
 _prefix = _prefix + "/" if _prefix else ""
 
-oidc_patterns = (oauth2_urls.base_urlpatterns + oauth2_urls.oidc_urlpatterns, "oauth2_provider")
+oidc_patterns = (
+    [path("authorize/", views.Authorize.as_view(), name="authorize")]
+    + [p for p in oauth2_urls.base_urlpatterns if p.name != "authorize"]
+    + oauth2_urls.oidc_urlpatterns,
+    "oauth2_provider",
+)
 
 devidp_patterns = ([
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="devidp/login.html"),
-         name="login"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.signed_out, name="logout"),
     path("_devidp/users", views.api_users, name="api-users"),
     path("_devidp/clients", views.api_clients, name="api-clients"),

@@ -13,13 +13,41 @@ import json
 from typing import Any
 
 from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from oauth2_provider.views import AuthorizationView
 
 from devidp import config, store
 from devidp import settings as conf
+
+# Set by the sign-in form, taken by the next authorisation request: "this person has just
+# chosen their account", so prompt=select_account does not ask again.
+JUST_SIGNED_IN = "devidp_just_signed_in"
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "devidp/login.html"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        self.request.session[JUST_SIGNED_IN] = True
+        return response
+
+
+class Authorize(AuthorizationView):
+    """django-oauth-toolkit's authorisation endpoint, plus Entra's and Google's
+    ``prompt=select_account``: someone already signed in here is shown the sign-in form again
+    (so two people can take turns in one browser), unless they have just signed in."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        just_signed_in = request.session.pop(JUST_SIGNED_IN, False)
+        prompt = set(request.GET.get("prompt", "").split())
+        if "select_account" in prompt and not just_signed_in:
+            return self.handle_prompt_login()
+        return super().get(request, *args, **kwargs)
 
 
 def home(request: HttpRequest) -> HttpResponse:

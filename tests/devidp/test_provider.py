@@ -215,6 +215,55 @@ def test_a_code_is_good_once_and_only_with_the_client_secret(oidc_entra):
     assert again.status_code == 400
 
 
+def _who(provider: DevIdp, client: tuple[str, str], back: str) -> str:
+    form = {"grant_type": "authorization_code", "redirect_uri": REDIRECT,
+            "code": parse_qs(urlparse(back).query)["code"][0]}
+    tokens = requests.post(provider.discovery()["token_endpoint"], data=form, auth=client,
+                           timeout=10).json()
+    return _verify(provider, tokens["id_token"], client[0], "nonce-1")["preferred_username"]
+
+
+def test_select_account_asks_again_in_the_same_browser(oidc_entra):
+    first = oidc_entra.add_user({"preferred_username": "first@hollinspark.sch.uk"})
+    second = oidc_entra.add_user({"preferred_username": "second@hollinspark.sch.uk"})
+    client = oidc_entra.add_client(REDIRECT)
+    browser = requests.Session()
+    back = oidc_entra.sign_in(_authorize_url(oidc_entra, client[0], nonce="nonce-1"),
+                              first.username, first.password, session=browser)
+    assert _who(oidc_entra, client, back) == first.username
+    # Without a prompt the provider signs the same person in again without asking ...
+    again = browser.get(_authorize_url(oidc_entra, client[0], nonce="nonce-1"),
+                        allow_redirects=False, timeout=10)
+    assert again.headers["Location"].startswith(REDIRECT)
+    assert _who(oidc_entra, client, again.headers["Location"]) == first.username
+    # ... with prompt=select_account (what esafety sends) it shows the sign-in form again.
+    asks = browser.get(_authorize_url(oidc_entra, client[0], nonce="nonce-1",
+                                      prompt="select_account"), timeout=10)
+    assert 'name="password"' in asks.text
+    back = oidc_entra.sign_in(_authorize_url(oidc_entra, client[0], nonce="nonce-1",
+                                             prompt="select_account"),
+                              second.username, second.password, session=browser)
+    assert _who(oidc_entra, client, back) == second.username
+
+
+def test_select_account_asks_once_for_someone_not_signed_in(oidc_entra):
+    user = oidc_entra.add_user({"preferred_username": "fresh@hollinspark.sch.uk"})
+    client = oidc_entra.add_client(REDIRECT)
+    browser = requests.Session()
+    url = _authorize_url(oidc_entra, client[0], nonce="nonce-1", prompt="select_account")
+    form = browser.get(url, timeout=10)
+    assert 'name="password"' in form.text
+    csrf = browser.cookies.get("devidp_csrftoken")
+    next_url = parse_qs(urlparse(form.url).query)["next"][0]
+    posted = browser.post(form.url.split("?")[0], allow_redirects=False, timeout=10, data={
+        "username": user.username, "password": user.password, "next": next_url,
+        "csrfmiddlewaretoken": csrf})
+    back = browser.get(oidc_entra.origin + posted.headers["Location"], allow_redirects=False,
+                       timeout=10)
+    assert back.headers["Location"].startswith(REDIRECT)  # straight back, no second form
+    assert _who(oidc_entra, client, back.headers["Location"]) == user.username
+
+
 def test_wrong_password_gets_the_form_again_and_no_code(oidc_entra):
     user = oidc_entra.add_user({"preferred_username": "careful@hollinspark.sch.uk"})
     client_id, _ = oidc_entra.add_client(REDIRECT)
