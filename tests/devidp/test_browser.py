@@ -1,0 +1,73 @@
+"""Real Chromium signs in on the provider's form and is sent back to the client with a code."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+class _Callback(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"back at the client")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def callback_server():
+    server = HTTPServer(("127.0.0.1", 0), _Callback)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/callback"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is not installed: run scripts/system-packages.sh test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def test_chromium_signs_in_on_the_provider_form(oidc_entra, callback_server, chromium):
+    user = oidc_entra.add_user({"preferred_username": "browser@hollinspark.sch.uk"},
+                               password="chromium-pw")
+    client_id, _ = oidc_entra.add_client(callback_server)
+    url = oidc_entra.discovery()["authorization_endpoint"] + "?" + urlencode({
+        "response_type": "code", "client_id": client_id, "redirect_uri": callback_server,
+        "scope": "openid profile email", "state": "s-1", "nonce": "n-1",
+        "prompt": "select_account"})
+    page = chromium.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url)
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    assert "do not match" in page.locator("[role=alert]").inner_text()
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("chromium-pw")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(callback_server + "?**")
+    query = parse_qs(urlparse(page.url).query)
+    assert query["state"] == ["s-1"] and query["code"][0]
+    assert "back at the client" in page.content()
