@@ -1,15 +1,22 @@
 """Reads of the audit trail for the screens that show it (no writes, ever)."""
 
-from django.db.models import Q
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
 
 from esafety.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from esafety.directory.models import Person
 
 # Views that record the incidents they showed (details["incidents"]).
 LISTS = ("incident_list_viewed", "person_chronology_viewed")
 PERSON_VIEWS = ("person_viewed", "person_chronology_viewed")
 
 
-def trail_for(user):
+def trail_for(user: Person) -> QuerySet[AuditEvent]:
     """The school's trail as `user` may read it.
 
     The person an allegation is about never sees it (incidents/access.py), and the trail
@@ -32,7 +39,7 @@ def trail_for(user):
     did elsewhere. The rows stay in the trail for everyone else, and for
     `esafety evidence verify`. Nothing on the page says rows were left out.
     """
-    found = AuditEvent.objects.filter(school_id=user.school_id)
+    found = AuditEvent.objects.filter(school=user.school)
     allegations = _allegations_about(user)
     if not allegations:
         return found
@@ -43,6 +50,25 @@ def trail_for(user):
     for allegation in allegations:
         hidden |= _handled_while_open(user, allegation)
     return found.exclude(hidden)
+
+
+def event_types_in(found: QuerySet[AuditEvent]) -> list[str]:
+    """The kinds of event among `found`, for the trail's "What happened" filter."""
+    return sorted(set(found.values_list("event_type", flat=True).distinct()))
+
+
+def filtered(found: QuerySet[AuditEvent], data: dict[str, Any]) -> QuerySet[AuditEvent]:
+    """`found` narrowed by the trail page's filters (`data`: its form's cleaned data)."""
+    if data.get("event_type"):
+        found = found.filter(event_type=data["event_type"])
+    if data.get("q"):
+        found = found.filter(Q(object_label__icontains=data["q"])
+                             | Q(actor_label__icontains=data["q"]))
+    if data.get("since"):
+        found = found.filter(at__date__gte=data["since"])
+    if data.get("until"):
+        found = found.filter(at__date__lte=data["until"])
+    return found
 
 
 def _allegations_about(user) -> list:

@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -34,17 +33,8 @@ def trail(request: SignedInRequest):
     """The headteacher's view of the append-only audit trail of their school."""
     permissions.require(request.user, "view_audit_trail", hide=True)
     found = selectors.trail_for(request.user)
-    event_types = sorted(set(found.values_list("event_type", flat=True).distinct()))
-    form = TrailFilterForm(request.GET or None, event_types=event_types)
-    data = form.cleaned_data if form.is_valid() else {}
-    if data.get("event_type"):
-        found = found.filter(event_type=data["event_type"])
-    if data.get("q"):
-        found = found.filter(Q(object_label__icontains=data["q"]) | Q(actor_label__icontains=data["q"]))
-    if data.get("since"):
-        found = found.filter(at__date__gte=data["since"])
-    if data.get("until"):
-        found = found.filter(at__date__lte=data["until"])
+    form = TrailFilterForm(request.GET or None, event_types=selectors.event_types_in(found))
+    found = selectors.filtered(found, form.cleaned_data if form.is_valid() else {})
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
