@@ -7,7 +7,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from esafety.directory import roles
-from esafety.directory.models import Person
+from esafety.directory.models import Person, School
 from esafety.engine.urls.normalise import parse_target
 from esafety.engine.urls.policy import Policy
 from esafety.filtering import actions, publish
@@ -26,7 +26,7 @@ def lists_folder() -> Path:
     return candidate if candidate.is_dir() else SAMPLE_LISTS
 
 
-def load_demo_filtering(school, actor) -> None:
+def load_demo_filtering(school: School, actor: Person) -> None:
     """Import the lists (UT1 when ../shared is there, else the package sample), set the
     default group policies and working time, an open and an expired unblock, a suspension,
     a wrong-block report and a week of blocked attempts by the school's pupils and staff."""

@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.utils import timezone
 
@@ -37,11 +39,12 @@ class UnblockRequestForm(forms.Form):
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(school=school,
-                                                                   statutory=False)
+        category = self.fields["category"]
+        assert isinstance(category, forms.ModelChoiceField)
+        category.queryset = Category.objects.filter(school=school, statutory=False)
         now = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["starts_at"].initial = now
-        self.fields["ends_at"].initial = now + timezone.timedelta(days=7)
+        self.fields["ends_at"].initial = now + datetime.timedelta(days=7)
 
 
 class DecisionNoteForm(forms.Form):
@@ -82,14 +85,15 @@ class WorkingTimeForm(forms.Form):
                 initial=", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in spans))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         spans = {}
         for day, _label in WorkingTime.WEEKDAYS:
             text = (data.get(f"day{day}") or "").strip()
             day_spans = []
             for part in filter(None, (p.strip() for p in text.split(","))):
                 try:
-                    a, b = (timezone.datetime.strptime(x.strip(), "%H:%M").time()
+                    a, b = (datetime.datetime.strptime(x.strip(), "%H:%M").time()
                             for x in part.split("-"))
                 except ValueError:
                     self.add_error(f"day{day}", f"write spans like 08:30-12:15, not {part!r}")
@@ -129,7 +133,14 @@ class StaffSocialNetworksForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["choice"].choices = [(a, label) for a, label, _ in staff_social_choices()]
+        choice = self.fields["choice"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = [(a, label) for a, label, _ in staff_social_choices()]
+
+    def chosen_label(self) -> str:
+        """The label of the setting chosen (once the form is valid): as the choices show it."""
+        labels = {a: label for a, label, _ in staff_social_choices()}
+        return labels[self.cleaned_data["choice"]]
 
 
 class SuspensionForm(forms.Form):
@@ -144,19 +155,22 @@ class SuspensionForm(forms.Form):
     def __init__(self, *args, max_days: int, school, viewer, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_days = max_days
-        self.fields["pupil"].limit_to(viewer)
-        self.fields["pupil"].queryset = Person.objects.filter(
+        pupil = self.fields["pupil"]
+        assert isinstance(pupil, PersonPickerField)
+        pupil.limit_to(viewer)
+        pupil.queryset = Person.objects.filter(
             school=school, role=roles.PUPIL, is_active=True).order_by("last_name", "first_name")
         self.fields["ends_at"].help_text = (f"At most {max_days} day{'s' if max_days != 1 else ''}"
                                             " after it starts (the school's limit).")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends:
             if ends <= starts:
                 self.add_error("ends_at", "The suspension must end after it starts.")
-            elif ends - starts > timezone.timedelta(days=self.max_days):
+            elif ends - starts > datetime.timedelta(days=self.max_days):
                 self.add_error("ends_at", f"A suspension can last at most {self.max_days} "
                                           f"day{'s' if self.max_days != 1 else ''}, as the "
                                           "school has set. Choose an earlier end.")

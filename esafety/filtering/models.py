@@ -237,7 +237,7 @@ class UnblockRequest(models.Model):
     def what_label(self) -> str:
         if self.site:
             return self.asked_for if self.unblocks_page_only else self.site
-        return self.category.label if self.category_id else "?"
+        return self.category.label if self.category is not None else "?"
 
     @property
     def audience_label(self) -> str:

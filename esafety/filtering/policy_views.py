@@ -20,14 +20,15 @@ from esafety.filtering.rules import (
     staff_social_choices,
 )
 from esafety.filtering.views import show_failure, show_form_errors
+from esafety.web.requests import SignedInRequest
 
 
 # -- the policy table -----------------------------------------------------------------------------------
 @login_required
-def policy(request):
+def policy(request: SignedInRequest):
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
-    school = user.school
+    school = access.own_school(user)
     spans = selectors.working_spans(school)
     config = selectors.settings_for(school)
     return render(request, "filtering/policy.html", {
@@ -44,15 +45,16 @@ def policy(request):
 
 @login_required
 @require_POST
-def policy_staff_social(request):
+def policy_staff_social(request: SignedInRequest):
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
+    school = access.own_school(user)
     form = forms.StaffSocialNetworksForm(request.POST)
     if form.is_valid():
         try:
-            actions.staff_social_networks_set(actor=user, school=user.school,
+            actions.staff_social_networks_set(actor=user, school=school,
                                               choice=form.cleaned_data["choice"])
-            label = dict(form.fields["choice"].choices)[form.cleaned_data["choice"]]
+            label = form.chosen_label()
             messages.success(request, f"Staff and personal social networks: {label.lower()}.")
         except EsafetyError as exc:
             show_failure(request, exc)
@@ -73,13 +75,14 @@ def _settings_form(school, data=None):
 
 @login_required
 @require_POST
-def policy_settings(request):
+def policy_settings(request: SignedInRequest):
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
-    form = _settings_form(user.school, request.POST)
+    school = access.own_school(user)
+    form = _settings_form(school, request.POST)
     if form.is_valid():
         try:
-            actions.filtering_settings_update(actor=user, school=user.school,
+            actions.filtering_settings_update(actor=user, school=school,
                                               **form.cleaned_data)
             messages.success(request, "Filtering settings saved.")
         except EsafetyError as exc:
@@ -91,16 +94,17 @@ def policy_settings(request):
 
 @login_required
 @require_POST
-def policy_rule(request):
+def policy_rule(request: SignedInRequest):
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
+    school = access.own_school(user)
     form = forms.RuleForm(request.POST)
     if form.is_valid():
-        category = selectors.category_of_school(user.school, form.cleaned_data["category"])
+        category = selectors.category_of_school(school, form.cleaned_data["category"])
         if category is None:
             raise Http404
         try:
-            actions.group_rule_set(actor=user, school=user.school,
+            actions.group_rule_set(actor=user, school=school,
                                    group=form.cleaned_data["group"], category=category,
                                    action=form.cleaned_data["action"])
             messages.success(request, f"{category.label} for "
@@ -115,10 +119,11 @@ def policy_rule(request):
 
 @login_required
 @require_POST
-def policy_statutory(request, pk):
+def policy_statutory(request: SignedInRequest, pk):
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
-    category = selectors.category_of_school(user.school, pk)
+    school = access.own_school(user)
+    category = selectors.category_of_school(school, pk)
     if category is None:
         raise Http404
     try:
@@ -132,12 +137,13 @@ def policy_statutory(request, pk):
 
 @login_required
 @require_POST
-def policy_group(request, group):
+def policy_group(request: SignedInRequest, group):
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
+    school = access.own_school(user)
     if group not in GROUP_LABELS:
         raise Http404
-    actions.group_setting_update(actor=user, school=user.school, group=group,
+    actions.group_setting_update(actor=user, school=school, group=group,
                                  approved_only=request.POST.get("approved_only") == "on",
                                  safe_search=request.POST.get("safe_search") == "on")
     messages.success(request, f"{GROUP_LABELS[group]} updated.")
@@ -146,12 +152,13 @@ def policy_group(request, group):
 
 @login_required
 @require_POST
-def policy_working_time(request):
+def policy_working_time(request: SignedInRequest):
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
+    school = access.own_school(user)
     form = forms.WorkingTimeForm(request.POST)
     if form.is_valid():
-        actions.working_time_set(actor=user, school=user.school, spans=form.cleaned_data["spans"])
+        actions.working_time_set(actor=user, school=school, spans=form.cleaned_data["spans"])
         messages.success(request, "Working time saved. Outside it is personal time.")
     else:
         show_form_errors(request, form)
@@ -160,13 +167,14 @@ def policy_working_time(request):
 
 @login_required
 @require_POST
-def policy_entry_add(request):
+def policy_entry_add(request: SignedInRequest):
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
+    school = access.own_school(user)
     form = forms.SchoolEntryForm(request.POST)
     if form.is_valid():
         try:
-            entry = actions.school_entry_add(actor=user, school=user.school, **form.cleaned_data)
+            entry = actions.school_entry_add(actor=user, school=school, **form.cleaned_data)
             messages.success(request, f"Added {entry}.")
         except EsafetyError as exc:
             show_failure(request, exc)
@@ -177,7 +185,7 @@ def policy_entry_add(request):
 
 @login_required
 @require_POST
-def policy_entry_remove(request, pk):
+def policy_entry_remove(request: SignedInRequest, pk):
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
     entry = access.get_entry_for_user(user, pk)
@@ -187,14 +195,15 @@ def policy_entry_remove(request, pk):
 
 
 @login_required
-def policy_decide(request):
+def policy_decide(request: SignedInRequest):
     """Try the policy: what would happen to this address for this person, now or then."""
     user = request.user
     permissions.require(user, "manage_filtering", hide=True)
+    school = access.own_school(user)
     form = forms.DecideForm(request.GET or None)
     result = None
     if form.is_valid():
-        person = selectors.person_in_school(user.school, form.cleaned_data["username"])
+        person = selectors.person_in_school(school, form.cleaned_data["username"])
         target = parse_target(form.cleaned_data["url"])
         if person is None:
             form.add_error("username", "no one with that username in this school")
@@ -202,11 +211,12 @@ def policy_decide(request):
             form.add_error("url", "that is not a web address")
         else:
             at = form.cleaned_data["at"] or timezone.now()
-            decision = selectors.decide(user.school, target, person.username, at,
+            decision = selectors.decide(school, target, person.username, at,
                                         form.cleaned_data["url"])
             result = {"decision": decision, "person": person, "at": at,
                       "category": category_label(decision.category,
-                                                 school_labels(user.school)),
-                      "group": GROUP_LABELS.get(decision.group, decision.group or ""),
+                                                 school_labels(school)),
+                      "group": (GROUP_LABELS.get(decision.group, decision.group)
+                                if decision.group else ""),
                       "clause": clause_for(decision.rule, "working time" in decision.reason)}
     return render(request, "filtering/decide.html", {"form": form, "result": result})

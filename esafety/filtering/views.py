@@ -4,12 +4,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.forms import Form
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from esafety.directory import permissions, roles
+from esafety.directory.models import Person
 from esafety.engine.urls.normalise import parse_target
 from esafety.errors import EsafetyError
 from esafety.filtering import access, actions, forms, selectors
@@ -20,24 +22,25 @@ from esafety.filtering.rules import (
     school_labels,
 )
 from esafety.policies.middleware import gate_exempt
+from esafety.web.requests import SignedInRequest
 
 
-def _is_approver(user) -> bool:
-    return user.school_id is not None and access.is_approver(user, user.school) \
+def _is_approver(user: Person) -> bool:
+    return user.school is not None and access.is_approver(user, user.school) \
         or user.is_superuser
 
 
-def show_failure(request, exc: EsafetyError):
+def show_failure(request: HttpRequest, exc: EsafetyError) -> None:
     messages.error(request, str(exc)[:1].upper() + str(exc)[1:] + ".")
 
 
-def show_form_errors(request, form):
+def show_form_errors(request: HttpRequest, form: Form) -> None:
     """A settings form that redirects back to its page: its errors go in one message."""
-    messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+    messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
 
 
 @login_required
-def home(request):
+def home(request: SignedInRequest):
     user = request.user
     permissions.require(user, "use_filtering", hide=True)
     return render(request, "filtering/home.html", selectors.home(
@@ -47,7 +50,7 @@ def home(request):
 
 # -- the block page ------------------------------------------------------------------------
 @gate_exempt
-def blocked(request):
+def blocked(request: HttpRequest):
     """What was blocked, why (the clause of the school's policy), and what to do next.
 
     Reached by redirection from Squid, so the browser may not be signed in to esafety."""
@@ -87,7 +90,7 @@ def blocked(request):
 
 
 @login_required
-def report_wrong_block(request):
+def report_wrong_block(request: SignedInRequest):
     user = request.user
     if user.school_id is None:
         raise Http404
@@ -108,13 +111,13 @@ def report_wrong_block(request):
 
 
 @login_required
-def report_sent(request):
+def report_sent(request: SignedInRequest):
     return render(request, "filtering/report_sent.html", {})
 
 
 # -- unblock requests -------------------------------------------------------------------------
 @login_required
-def unblocks(request):
+def unblocks(request: SignedInRequest):
     user = request.user
     permissions.require(user, "use_filtering", hide=True)
     state = request.GET.get("state", "")
@@ -125,7 +128,7 @@ def unblocks(request):
 
 
 @login_required
-def unblock_new(request):
+def unblock_new(request: SignedInRequest):
     user = request.user
     permissions.require(user, "request_unblock", hide=True)
     if request.method == "POST":
@@ -143,7 +146,7 @@ def unblock_new(request):
                 messages.success(request, "Your request has been sent for a decision.")
                 return redirect("filtering:unblock", made.pk)
     else:
-        initial = {"site": request.GET.get("site", "")}
+        initial: dict[str, str | int] = {"site": request.GET.get("site", "")}
         if request.GET.get("category", "").isdigit():
             initial["category"] = int(request.GET["category"])
             initial["site"] = ""
@@ -152,7 +155,7 @@ def unblock_new(request):
 
 
 @login_required
-def unblock_detail(request, pk):
+def unblock_detail(request: SignedInRequest, pk):
     user = request.user
     permissions.require(user, "use_filtering", hide=True)
     item = access.get_unblock_for_user(user, pk)
@@ -168,7 +171,7 @@ def unblock_detail(request, pk):
 
 @login_required
 @require_POST
-def unblock_decide(request, pk, decision):
+def unblock_decide(request: SignedInRequest, pk, decision):
     user = request.user
     permissions.require(user, "use_filtering", hide=True)
     item = access.get_unblock_for_user(user, pk)
@@ -205,29 +208,31 @@ def _days(value: str) -> int:
 
 
 @login_required
-def attempts(request):
+def attempts(request: SignedInRequest):
     user = request.user
     permissions.require(user, "view_filtering_logs", hide=True)
+    school = access.own_school(user)
     days = _days(request.GET.get("days", "7"))
     category = request.GET.get("category", "")
     group = request.GET.get("group", "")
     person_id = request.GET.get("person", "")
-    found = selectors.attempts(user.school, days=days, category=category, group=group,
+    found = selectors.attempts(school, days=days, category=category, group=group,
                                person_id=person_id)
     return render(request, "filtering/attempts.html", {
         **found, "days": days, "category": category, "group": group, "person_id": person_id,
-        "groups": GROUPS, "waiting": selectors.waiting_decision_files(user.school)})
+        "groups": GROUPS, "waiting": selectors.waiting_decision_files(school)})
 
 
 @login_required
 @require_POST
-def attempts_load(request):
+def attempts_load(request: SignedInRequest):
     """Load what the helper logged up to this moment (the ingest command does it on a
     schedule), then show the page the button was on."""
     user = request.user
     permissions.require(user, "view_filtering_logs", hide=True)
+    school = access.own_school(user)
     try:
-        _files, rows, alerts = actions.attempts_load(actor=user, school=user.school)
+        _files, rows, alerts = actions.attempts_load(actor=user, school=school)
     except EsafetyError as exc:
         show_failure(request, exc)
     else:
@@ -239,18 +244,19 @@ def attempts_load(request):
 
 
 @login_required
-def alerts(request):
+def alerts(request: SignedInRequest):
     user = request.user
     permissions.require(user, "view_filtering_logs", hide=True)
+    school = access.own_school(user)
     return render(request, "filtering/alerts.html", {
-        "rows": selectors.alerts_for(user.school), "labels": school_labels(user.school),
-        "failed_emails": selectors.failed_emails(user.school)[:50],
-        "waiting": selectors.waiting_decision_files(user.school)})
+        "rows": selectors.alerts_for(school), "labels": school_labels(school),
+        "failed_emails": selectors.failed_emails(school)[:50],
+        "waiting": selectors.waiting_decision_files(school)})
 
 
 @login_required
 @require_POST
-def alert_acknowledge(request, pk):
+def alert_acknowledge(request: SignedInRequest, pk):
     user = request.user
     permissions.require(user, "view_filtering_logs", hide=True)
     alert = access.get_alert_for_user(user, pk)
@@ -263,18 +269,19 @@ def alert_acknowledge(request, pk):
 
 
 @login_required
-def reports(request):
+def reports(request: SignedInRequest):
     user = request.user
     if not (access.may_manage(user)
-            or user.school_id is not None and access.may_resolve_reports(user, user.school)):
+            or user.school is not None and access.may_resolve_reports(user, user.school)):
         raise Http404("not available")
-    return render(request, "filtering/reports.html", {"rows": selectors.reports_for(user.school),
-                                                      "labels": school_labels(user.school)})
+    school = access.own_school(user)
+    return render(request, "filtering/reports.html", {"rows": selectors.reports_for(school),
+                                                      "labels": school_labels(school)})
 
 
 @login_required
 @require_POST
-def report_resolve(request, pk):
+def report_resolve(request: SignedInRequest, pk):
     user = request.user
     report = access.get_report_for_user(user, pk)
     try:
@@ -290,7 +297,7 @@ def report_resolve(request, pk):
 
 
 # -- suspensions ----------------------------------------------------------------------------
-def _require_suspension_role(user) -> None:
+def _require_suspension_role(user: Person) -> None:
     # The list names pupils and why they were sanctioned: only the roles the filtering
     # policy names (DSL, online safety lead, headteacher, IT manager) see it; others get 404.
     if not access.may_see_suspensions(user):
@@ -298,12 +305,13 @@ def _require_suspension_role(user) -> None:
 
 
 @login_required
-def suspensions(request):
+def suspensions(request: SignedInRequest):
     user = request.user
     _require_suspension_role(user)
-    config = selectors.settings_for(user.school)
+    school = access.own_school(user)
+    config = selectors.settings_for(school)
     form = forms.SuspensionForm(request.POST or None, max_days=config.max_suspension_days,
-                                school=user.school, viewer=user)
+                                school=school, viewer=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         pupil = data["pupil"]  # resolved by the person picker: a current pupil of the school
@@ -315,7 +323,7 @@ def suspensions(request):
         else:
             messages.success(request, f"Internet access of {pupil.display_name} suspended.")
             return redirect("filtering:suspensions")
-    rows = [(s, access.may_lift(user, s)) for s in selectors.suspensions_for(user.school)]
+    rows = [(s, access.may_lift(user, s)) for s in selectors.suspensions_for(school)]
     return render(request, "filtering/suspensions.html", {
         "rows": rows, "form": form, "now": timezone.now(), "lift_form": forms.LiftForm(),
         "max_days": config.max_suspension_days})
@@ -323,7 +331,7 @@ def suspensions(request):
 
 @login_required
 @require_POST
-def suspension_lift(request, pk):
+def suspension_lift(request: SignedInRequest, pk):
     user = request.user
     _require_suspension_role(user)
     suspension = access.get_suspension_for_user(user, pk)

@@ -81,6 +81,8 @@ def _raise_alerts(school: School, config: FilteringSettings,
                                          last_at__gt=latest - window).exists():
             continue
         first = attempts.order_by("at").values_list("at", flat=True).first()
+        if first is None:  # (cannot happen: count is at least the threshold)
+            continue
         alert = FilteringAlert.objects.create(school=school, person_id=person_id,
                                               category=category, attempts=count,
                                               first_at=first, last_at=latest)

@@ -32,11 +32,14 @@ def internet_suspend(*, actor: Person, pupil: Person, starts_at: datetime.dateti
         raise NotAllowed("that pupil is not in your school")
     if not pupil.is_pupil:
         raise InvalidInput("internet access can only be suspended for pupils", code="not-pupil")
+    school = pupil.school
+    if school is None:
+        raise InvalidInput("that pupil is not in a school", code="no-school")
     if not ends_at > starts_at:
         raise InvalidInput("the suspension must end after it starts", code="period-order")
     if ends_at <= timezone.now():
         raise InvalidInput("the period has already ended", code="period-past")
-    longest = settings_for(pupil.school).max_suspension_days
+    longest = settings_for(school).max_suspension_days
     if ends_at - starts_at > datetime.timedelta(days=longest):
         raise InvalidInput(f"a suspension can last at most {longest} day"
                            f"{'s' if longest != 1 else ''}, as the school has set; "
@@ -45,11 +48,11 @@ def internet_suspend(*, actor: Person, pupil: Person, starts_at: datetime.dateti
         raise InvalidInput("give the reason for the suspension", code="reason-missing")
     with transaction.atomic():
         suspension = InternetSuspension.objects.create(
-            school=pupil.school, pupil=pupil, starts_at=starts_at, ends_at=ends_at,
+            school=school, pupil=pupil, starts_at=starts_at, ends_at=ends_at,
             reason=reason.strip(), created_by=actor,
             incident_reference=(incident_reference or "")[:20])
         events.internet_suspended(actor=actor, suspension=suspension)
-        publish_policy_after_commit(pupil.school)
+        publish_policy_after_commit(school)
     return suspension
 
 

@@ -29,6 +29,8 @@ def unblock_request(*, actor: Person, category: Category | None = None, site: st
     cannot be requested. ``www.bbc.co.uk/bitesize`` asks for that page only."""
     require(actor, "request_unblock", "request an unblock")
     school = actor.school
+    if school is None:  # the service operator: unblocks are a school's
+        raise NotAllowed("only someone in a school can ask for an unblock")
     groups = [g for g in (groups or []) if g]
     if category is None and not site.strip():
         raise InvalidInput("say which category or site should be unblocked", code="what-missing")
@@ -80,7 +82,8 @@ def _decide(actor: Person, request: UnblockRequest, status: str, note: str,
         request = UnblockRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != UnblockRequest.PENDING:
             raise Conflict(f"this request is already {request.get_status_display().lower()}")
-        if status == UnblockRequest.APPROVED and request.category_id and request.category.statutory:
+        if (status == UnblockRequest.APPROVED and request.category is not None
+                and request.category.statutory):
             raise NotAllowed(f"{request.category.label} is always blocked", code="statutory")
         if status == UnblockRequest.APPROVED and request.ends_at <= timezone.now():
             raise Conflict("the requested period has already ended", code="period-past")

@@ -16,14 +16,15 @@ from esafety.filtering.models import SchoolEntry, WrongBlockReport
 def wrong_block_report(*, actor: Person, url: str, category: str = "", rule: str = "",
                        comment: str = "") -> WrongBlockReport:
     """Anyone signed in can say a block is wrong; the report reaches the IT manager."""
-    if actor is None or actor.school_id is None:
+    school = actor.school if actor is not None else None
+    if school is None:
         raise NotAllowed("sign in to report a wrong block")
     target = parse_target(url.strip()) if url and url.strip() else None
     if target is None:
         raise InvalidInput("the blocked address is missing", code="url-missing")
     with transaction.atomic():
         report = WrongBlockReport.objects.create(
-            school=actor.school, reported_by=actor, url=url.strip()[:2000], host=target.host,
+            school=school, reported_by=actor, url=url.strip()[:2000], host=target.host,
             category=category[:64], rule=rule[:32], comment=comment.strip()[:2000])
         events.wrong_block_reported(actor=actor, report=report)
         transaction.on_commit(lambda: notifications.wrong_block_reported(report))

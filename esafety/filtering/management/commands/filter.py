@@ -51,6 +51,9 @@ class Command(BaseCommand):
         school = school_by_slug(options.get("school"))
         if what == "publish":
             publish.publish_all(school)
+            from esafety.network.publishing import write_bindings
+
+            write_bindings(school)
             self.stdout.write(f"Published filtering snapshot for {school.name} to "
                               f"{publish.snapshot_dir(school)}")
         elif what == "ingest":
@@ -58,6 +61,15 @@ class Command(BaseCommand):
                 files, rows, alerts = actions.ingest_spool(school=school)
                 self.stdout.write(f"Ingested {rows} decision(s) from {files} file(s); "
                                   f"{len(alerts)} alert(s) raised.")
+                # Who is at which computer: the helpers' activity, idle sign-ins, the
+                # stale-snapshot alert (esafety/network).
+                from esafety.network.actions import ingest_network
+
+                network = ingest_network(school=school)
+                self.stdout.write(f"Network: {network.seen} computer(s) seen in use, "
+                                  f"{network.ended} sign-in(s) ended"
+                                  f"{', policy republished' if network.republished else ''}"
+                                  f"{'; ALERT: ' + network.alert if network.alert else ''}")
                 if not options.get("every"):
                     break
                 time.sleep(max(5, options["every"]))
@@ -83,7 +95,10 @@ class Command(BaseCommand):
 
     def _decide(self, options):
         person = person_by_username(options["user"])
-        if person.school is None:
+        if person is None:  # (an empty --user)
+            raise CommandError("say whose request it is with --user USERNAME")
+        school = person.school
+        if school is None:
             raise CommandError(f"{person.username} is not in a school")
         at = timezone.now()
         if options.get("at"):
@@ -93,7 +108,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--at {options['at']!r} is not an ISO-8601 time") from None
             if timezone.is_naive(at):
                 at = timezone.make_aware(at)
-        policy = publish.current_policy(person.school)
+        policy = publish.current_policy(school)
         method = options["method"].upper()
         target = parse_target(options["url"], method)
         if target is None:
@@ -111,7 +126,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{decision.action.upper()}: {options['url']}")
         self.stdout.write(f"  for {person.display_name} ({decision.group}) at "
                           f"{timezone.localtime(at):%a %d %b %Y %H:%M}")
-        label = category_label(decision.category, school_labels(person.school))
+        label = category_label(decision.category, school_labels(school))
         self.stdout.write(f"  category: {label + f' ({decision.category})' if label else '-'}"
                           f"   why: {rule_label(decision.rule)} ({decision.rule})")
         if decision.reason:
