@@ -9,6 +9,7 @@ import datetime
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -63,7 +64,7 @@ def build_policy(school, now: datetime.datetime | None = None) -> dict:
     config = FilteringSettings.objects.filter(school=school).first()
     version = config.policy_version if config is not None else 0
     categories = list(Category.objects.filter(school=school))
-    groups = {}
+    groups: dict[str, dict[str, Any]] = {}
     for group in GROUP_LABELS:
         groups[group] = {"approved_only": False, "safe_search": group != "staff", "rules": {}}
     for setting in GroupSetting.objects.filter(school=school):
@@ -80,7 +81,7 @@ def build_policy(school, now: datetime.datetime | None = None) -> dict:
     people = Person.objects.filter(school=school).current()
     for person in people.only("username", "role", "year_group", "form"):
         users[person.username] = [person.filtering_group, person.form or ""]
-    entries = {kind: [] for kind, _ in SchoolEntry.KINDS}
+    entries: dict[str, list[str]] = {kind: [] for kind, _ in SchoolEntry.KINDS}
     for entry in SchoolEntry.objects.filter(school=school):
         entries[entry.kind].append(entry.host)
     unblocks = []
@@ -89,7 +90,8 @@ def build_policy(school, now: datetime.datetime | None = None) -> dict:
         # A page request unblocks that page and the pages below it, never the whole site,
         # unless the approver widened it (whole_site).
         page = normalise_list_url(u.site + u.path) if u.unblocks_page_only else ""
-        unblocks.append({"id": u.pk, "categories": [u.category.name] if u.category_id else [],
+        unblocks.append({"id": u.pk,
+                         "categories": [u.category.name] if u.category is not None else [],
                          "sites": [u.site] if u.site and not page else [],
                          "urls": [page] if page else [], "groups": list(u.groups),
                          "forms": [u.form] if u.form else [], "users": [],
