@@ -4,12 +4,16 @@ Squid writes one request a line (read by squid.py: ``[channel-ID] URL client-ip/
 method [key=value...]``) and reads one answer a line, in order per channel:
 
 - ``[ID] ERR``                                   leave the request alone (pass);
-- ``[ID] OK status=302 url="BLOCK-PAGE-URL"``    send the browser to the block page;
+- ``[ID] OK status=302 url="BLOCK-PAGE-URL"``    send the browser to the block page (or,
+  for a person who has not accepted the AUP or a client nobody signed in at, to the AUP or
+  sign-in page with ``?next=`` the URL they asked for: policy.py's ``redirect``);
 - ``[ID] OK rewrite-url="URL"``                  fetch another URL instead (safe search).
 
+The user is the one Squid knows: the name it authenticated (basic, Negotiate), used as is,
+or on a network without proxy authentication the one the whois helper answered (whois.py).
 Every line gets an answer, including blank, garbage and overlong ones, and the helper never
-exits on bad input. Input is read in large chunks and answers written in one go per chunk,
-so a busy Squid (or a benchmark) pays one system call per batch rather than per line.
+exits on bad input. Input is read in large chunks and answers written in one go per chunk
+(serve.py), so a busy Squid (or a benchmark) pays one system call per batch, not per line.
 
 Two modes:
 
@@ -17,6 +21,8 @@ Two modes:
   app; the helper checks them every second and swaps in new ones from a background thread,
   keeping the last good pair if a new file is corrupt. With no usable lists it blocks
   pupils; with no usable policy it blocks everyone, and says so on standard error.
+  In this mode it also writes ``heartbeats/filter-<pid>.json`` every 5 seconds
+  (heartbeat.py), for the IT manager's helper-status page.
 - standalone: ``--lists DIR --block all|CAT,CAT`` reads the lists directly (or a compiled
   snapshot file) and blocks those categories for everyone.
 """
