@@ -320,6 +320,8 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 ACCOUNT_EMAIL_VERIFICATION = "none"
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "esafety")
+# A code from the 30 seconds before or after is still right: phones' clocks drift.
+MFA_TOTP_TOLERANCE = 1
 # How long (seconds) an identity provider may take to answer before its page says it is down.
 SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("IDENTITY_PROVIDER_TIMEOUT", 10, minimum=1, maximum=120)
 

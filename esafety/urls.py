@@ -13,7 +13,7 @@ urlpatterns = [
     path("filtering/", include("esafety.filtering.urls")),
     path("incidents/", include("esafety.incidents.urls")),
     path("sign-in/", include("esafety.identity.urls")),
-    path("accounts/", include("allauth.socialaccount.providers.openid_connect.urls")),
+    path("accounts/", include("esafety.identity.oidc_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -15,11 +15,15 @@ from typing import Any
 
 import jwt
 import requests
+from allauth.account.internal.decorators import login_not_required
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.internal import jwtkit
+from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
+from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
+from django.http import Http404
 
 # Public-key signatures only: a symmetric "HS256" token could be forged with public data.
 SIGNING_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
@@ -88,3 +92,26 @@ class SchoolOIDCProvider(OpenIDConnectProvider):
     def verify_token(self, request, token):
         # Token sign-in (allauth's headless API) is not offered: the browser flow only.
         raise OAuth2Error("token sign-in is not offered")
+
+
+@login_not_required
+def login(request, provider_id: str):
+    return _view(OAuth2LoginView, request, provider_id)
+
+
+@login_not_required
+def callback(request, provider_id: str):
+    return _view(OAuth2CallbackView, request, provider_id)
+
+
+def _view(view_class, request, provider_id: str):
+    # allauth's own views build allauth's adapter, not the strict one above: these use ours.
+    try:
+        return view_class.adapter_view(SchoolOIDCAdapter(request, provider_id))(request)
+    except SocialApp.DoesNotExist:
+        raise Http404("no such sign-in") from None
+    except requests.RequestException as error:  # the discovery document, before allauth's try
+        from esafety.identity import pages
+
+        app = SocialApp.objects.filter(provider="openid_connect", provider_id=provider_id).first()
+        return pages.provider_down(request, app, error)

@@ -96,7 +96,7 @@ class FakeProvider:
         elif misbehave == "bad_signature":
             key = self.other_key
         if misbehave == "hs256":
-            return jwt.encode(payload, "public-knowledge", algorithm="HS256",
+            return jwt.encode(payload, "public-knowledge-" * 3, algorithm="HS256",
                               headers={"kid": self.kid})
         return jwt.encode(payload, key, algorithm="RS256", headers={"kid": self.kid})
 

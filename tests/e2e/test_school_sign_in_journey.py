@@ -1,0 +1,73 @@
+"""A real browser signs in through the test identity provider (devidp/, a real OpenID
+Connect provider in its own process): a teacher reaches the page they asked for; a leaver is
+refused with a clear page; an id_token with the wrong nonce signs nobody in."""
+
+import secrets
+
+import pytest
+from django.utils import timezone
+
+from esafety.identity import actions
+from esafety.identity.models import ExternalIdentity
+from tests.oidc_fixture import oidc_entra  # noqa: F401  (the provider process, session-wide)
+
+PROVIDER_PASSWORD = "provider-password-1"
+
+
+@pytest.fixture
+def school_provider(oidc_entra, live_server, school):  # noqa: F811
+    redirect = f"{live_server.url}/accounts/oidc/school-{school.slug}/login/callback/"
+    client_id, client_secret = oidc_entra.add_client(redirect)
+    actions.sign_in_configure(actor=None, school=school, changes={
+        "enabled": True, "kind": "entra", "tenant_id": oidc_entra.tenant,
+        "issuer_url": oidc_entra.issuer, "client_id": client_id, "client_secret": client_secret,
+        "match_rule": "username", "two_factor_for_leaders": False})
+    return oidc_entra
+
+
+def provider_account(provider, username):
+    name = f"{username}.{secrets.token_hex(3)}"
+    return provider.add_user({"preferred_username": f"{name}@hollinspark.sch.uk",
+                              "name": username.title()}, password=PROVIDER_PASSWORD), name
+
+
+def sign_in_at_provider(page, account):
+    page.get_by_label("Username").fill(account.username)
+    page.get_by_label("Password").fill(PROVIDER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_teacher_signs_in_with_microsoft_and_lands_on_the_page_they_asked_for(
+        page, school_provider, make_person):
+    account, name = provider_account(school_provider, "teacher")
+    teacher = make_person("teacher", username=name, first_name="Tess", last_name="Browser")
+    page.goto("/policies/")
+    assert "/sign-in/" in page.url
+    page.get_by_role("link", name="Sign in with Microsoft").click()
+    sign_in_at_provider(page, account)
+    page.wait_for_url("**/policies/")
+    assert page.get_by_text("Tess Browser").first.is_visible()
+    identity = ExternalIdentity.objects.get(person=teacher)
+    assert identity.subject == f"{school_provider.tenant}:{account.claims['oid']}".lower()
+
+
+def test_a_leaver_is_refused_with_a_clear_page(page, school_provider, make_person):
+    account, name = provider_account(school_provider, "leaver")
+    make_person("pupil", username=name, left_on=timezone.localdate())
+    page.goto("/sign-in/")
+    page.get_by_role("link", name="Sign in with Microsoft").click()
+    sign_in_at_provider(page, account)
+    assert page.get_by_role("heading", level=1).inner_text() == "Your school account has ended"
+    assert page.get_by_role("link", name="childline.org.uk").is_visible()
+
+
+def test_an_id_token_with_the_wrong_nonce_signs_nobody_in(page, school_provider, make_person):
+    account, name = provider_account(school_provider, "nonce")
+    make_person("teacher", username=name)
+    with school_provider.misbehaving("wrong_nonce"):
+        page.goto("/sign-in/")
+        page.get_by_role("link", name="Sign in with Microsoft").click()
+        sign_in_at_provider(page, account)
+        assert page.get_by_role("heading", level=1).inner_text() == "Signing in did not finish"
+    page.goto("/")
+    assert "/sign-in/" in page.url
