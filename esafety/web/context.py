@@ -16,6 +16,7 @@ NAVIGATION = [
     ("People", "directory:people", "view_people"),
     ("Check a message", "checks:check", "check_messages"),
     ("Filtering", "filtering:home", "use_filtering"),
+    ("Sign-in", "identity:settings", "configure_sign_in"),
     ("Incidents", "incidents:home", None),
     ("Audit trail", "audit:trail", "view_audit_trail"),
 ]
