@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "esafety.incidents",
     # Before allauth, so its templates (the provider's confirm page) use the house's look.
     "esafety.identity",
+    "esafety.network",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -148,6 +149,7 @@ MIDDLEWARE = [
     "esafety.identity.middleware.TwoFactorMiddleware",
     "esafety.web.middleware.StripNulFromAddressesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "esafety.network.middleware.InternetSignInNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "esafety.policies.middleware.AcceptableUseGateMiddleware",
     # Last, so it sees the sign-in view's answer and can turn it into the lockout page.

@@ -87,6 +87,14 @@ EVENT_LABELS = {
     "incident_takedown_updated": "Recorded a takedown outcome",
     "incident_settings_changed": "Changed the incident settings",
     "person_chronology_viewed": "Viewed a person's incident history",
+    # Who is at this computer (signing in to the internet)
+    "internet_signed_in": "Signed in to the internet on a computer",
+    "internet_signed_out": "Signed out of the internet on a computer",
+    "internet_access_ended": "Internet sign-ins ended (access to the school's systems ended)",
+    "internet_sign_ins_timed_out": "Internet sign-ins ended (idle or end of the school day)",
+    "network_settings_changed": "Changed the network sign-in settings",
+    "network_snapshot_stale": "The filter's copy of the policy was out of date",
+    "network_email_failed": "A network sign-in email could not be sent",
     # The history check
     "history_checked": "Checked that no records were changed outside esafety",
 }

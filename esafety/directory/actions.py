@@ -11,6 +11,7 @@ from esafety.directory import events, permissions, roles
 from esafety.directory.access import check_actor
 from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput, NotAllowed
+from esafety.network import actions as network
 
 PERSON_FIELDS = ["username", "first_name", "last_name", "email", "role", "external_id",
                  "year_group", "form", "date_of_birth", "access_expires_at", "left_on", "is_active"]
@@ -55,6 +56,7 @@ def person_leave(*, actor: Person, person: Person, left_on: datetime.date | None
         person.save(update_fields=["left_on", "is_active"])
         events.person_left(actor=actor, person=person, before=before,
                            after=person_snapshot(person))
+        network.people_changed(school=person.school)
     return person
 
 
@@ -70,6 +72,7 @@ def person_reinstate(*, actor: Person, person: Person) -> Person:
         person.save(update_fields=["left_on", "is_active"])
         events.person_reinstated(actor=actor, person=person, before=before,
                                  after=person_snapshot(person))
+        network.people_changed(school=person.school)
     return person
 
 
@@ -94,6 +97,7 @@ def guest_add(*, actor: Person, school: School, role: str, first_name: str, last
             person.set_unusable_password()
         person.save()
         events.guest_added(actor=actor, guest=person, after=person_snapshot(person))
+        network.people_changed(school=school)
     return person
 
 
@@ -108,6 +112,7 @@ def guest_extend(*, actor: Person, person: Person, expires_at: datetime.datetime
         person.save(update_fields=["access_expires_at"])
         events.guest_access_changed(actor=actor, guest=person, before=before,
                                     after=person_snapshot(person))
+        network.people_changed(school=person.school)
     return person
 
 
@@ -144,6 +149,7 @@ def person_role_change(*, actor: Person | None, person: Person, role: str,
         person.save(update_fields=["role", "role_kind", "access_expires_at"])
         events.role_changed(actor=actor, person=person, old_role=old_role, before=before,
                             after=person_snapshot(person))
+        network.people_changed(school=person.school)
     return person
 
 

@@ -22,6 +22,7 @@ from esafety.audit.events import snapshot
 from esafety.directory import events, permissions, roles
 from esafety.directory.actions import PERSON_FIELDS, person_snapshot, unique_username
 from esafety.directory.models import Person, School
+from esafety.network import actions as network
 
 KINDS = ("staff", "pupils", "parents")
 
@@ -352,6 +353,7 @@ def import_people(data: bytes, *, school: School, kind: str, actor: Person | Non
         in_file = {row.values["external_id"] for row in rows}
         result.not_in_file = sum(1 for ext, p in existing.items()
                                  if ext not in in_file and p.is_active)
+        network.people_changed(school=school)
     return result
 
 

@@ -119,6 +119,9 @@ TABLE: dict[str, frozenset[str]] = {
                                    roles.IT_MANAGER}),
     # Lift a suspension an incident's sanction made (with a reason).
     "lift_incident_suspension": frozenset({roles.DSL, roles.HEADTEACHER}),
+    # The network sign-in status page: helpers' heartbeats, the snapshot's age; its alerts.
+    "view_network_status": frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,
+                                      roles.HEADTEACHER}),
     # Sign-in (esafety/identity): the school's identity provider and two-factor rule.
     "configure_sign_in": frozenset({roles.IT_MANAGER, roles.HEADTEACHER}),
     # Link a sign-in nobody could match to a person, or dismiss it.

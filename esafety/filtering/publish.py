@@ -38,6 +38,7 @@ from esafety.filtering.models import (
     UnblockRequest,
     WorkingTime,
 )
+from esafety.network import snapshot as network_snapshot
 
 
 def snapshot_dir(school) -> Path:
@@ -102,10 +103,11 @@ def build_policy(school, now: datetime.datetime | None = None) -> dict:
                                                ends_at__gt=now).select_related("pupil"):
         suspensions.append({"id": s.pk, "user": s.pupil.username,
                             "starts": s.starts_at.timestamp(), "ends": s.ends_at.timestamp()})
+    block_page = block_page_url(school)
     return {
         "format": FORMAT, "version": str(version), "school": school.slug,
         "published_at": now.isoformat(), "timezone": settings.TIME_ZONE,
-        "block_page": block_page_url(school), "default_group": "guests",
+        "block_page": block_page, "default_group": "guests",
         "statutory": sorted(c.name for c in categories if c.statutory),
         "labels": {c.name: c.label for c in categories},
         "group_labels": dict(GROUP_LABELS), "groups": groups, "working_time": working,
@@ -113,6 +115,9 @@ def build_policy(school, now: datetime.datetime | None = None) -> dict:
         "school_allow": entries[SchoolEntry.ALLOW],
         "approved_sites": entries[SchoolEntry.APPROVED] + entries[SchoolEntry.ALLOW],
         "unblocks": unblocks, "suspensions": suspensions,
+        # Who is at the network: refused people, AUP first, unidentified computers, the
+        # sign-in and AUP pages and esafety's own hosts (esafety/network/snapshot.py).
+        **network_snapshot.policy_keys(school, block_page),
     }
 
 

@@ -11,6 +11,7 @@ from esafety.audit.events import snapshot
 from esafety.directory import permissions, roles
 from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput, NotAllowed
+from esafety.network import actions as network
 from esafety.policies import events, status
 from esafety.policies.models import Acceptance, PolicyDocument, PolicyVersion
 
@@ -71,6 +72,8 @@ def policy_publish(*, actor: Person, document: PolicyDocument, number: str, text
             actor=actor, version=version,
             before=snapshot(previous, VERSION_FIELDS) if previous else None,
             after=snapshot(version, VERSION_FIELDS))
+        if document.is_aup:
+            network.aup_answers_changed(school=document.school)
     return version
 
 
@@ -122,6 +125,7 @@ def acceptance_record(*, actor: Person, person: Person, version: PolicyVersion, 
         events.aup_answered(actor=actor, answer=answer,
                             after=snapshot(answer, ACCEPTANCE_FIELDS),
                             details={"method": method, "audience": version.document.audience})
+        network.aup_answers_changed(school=person.school)
     return answer
 
 

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Check a message", "checks:check", "check_messages"),
     ("Filtering", "filtering:home", "use_filtering"),
     ("Sign-in", "identity:settings", "configure_sign_in"),
+    ("Network sign-in", "network:status", "view_network_status"),
     ("Incidents", "incidents:home", None),
     ("Audit trail", "audit:trail", "view_audit_trail"),
 ]

@@ -51,6 +51,9 @@ class Command(BaseCommand):
         school = school_by_slug(options.get("school"))
         if what == "publish":
             publish.publish_all(school)
+            from esafety.network.publishing import write_bindings
+
+            write_bindings(school)
             self.stdout.write(f"Published filtering snapshot for {school.name} to "
                               f"{publish.snapshot_dir(school)}")
         elif what == "ingest":
@@ -58,6 +61,17 @@ class Command(BaseCommand):
                 files, rows, alerts = actions.ingest_spool(school=school)
                 self.stdout.write(f"Ingested {rows} decision(s) from {files} file(s); "
                                   f"{len(alerts)} alert(s) raised.")
+                # Who is at which computer: the helpers' activity, idle sign-ins, the
+                # stale-snapshot alert (esafety/network).
+                from esafety.network.actions import ingest_network
+
+                network = ingest_network(school=school)
+                if network.seen or network.ended or network.alert or options["verbosity"] > 1:
+                    self.stdout.write(
+                        f"Network: {network.seen} computer(s) seen in use, "
+                        f"{network.ended} sign-in(s) ended"
+                        f"{', policy republished' if network.republished else ''}"
+                        f"{'; ALERT: ' + network.alert if network.alert else ''}")
                 if not options.get("every"):
                     break
                 time.sleep(max(5, options["every"]))
