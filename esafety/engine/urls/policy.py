@@ -201,6 +201,9 @@ class Policy:
         self.signin_page = str(data.get("signin_page") or "")
         self.aup_page = str(data.get("aup_page") or "")
         self.web_hosts = {_bare_host(h) for h in data.get("web_hosts") or ()}
+        # The same test as _host_in(host, web_hosts), in one call: a parent domain of a
+        # host is what follows one of its dots.
+        self._web_parents = tuple("." + h for h in self.web_hosts)
         unidentified = data.get("unidentified") or ("signin" if self.signin_page else "guests")
         # Anything but "guests" is the strict default: a typo never opens the network.
         self.unidentified = "guests" if unidentified == "guests" else "signin"
@@ -382,7 +385,8 @@ class Policy:
               original: str) -> Decision | None:
         """The network's door (see the module's docstring): a decision, or None to go on
         with the rules."""
-        if self.web_hosts and _host_in(target.host, self.web_hosts):
+        if self.web_hosts and (target.host in self.web_hosts
+                               or target.host.endswith(self._web_parents)):
             return Decision("allow", group=group, rule="esafety-page",
                             reason="The school's own esafety pages are always open.")
         name = user.lower() if user else ""

@@ -86,6 +86,7 @@ class CompiledLists:
         self.bare_labels = any("." not in d for d in domains)
         # Hosts repeat a lot in real traffic: remember their category masks (bounded).
         self.host_cache: dict[str, int] = {}
+        self.names_cache: dict[int, tuple[str, ...]] = {}
         self.usage = usage or {}
         self.aliases = aliases or {}
         self.version = version
@@ -100,11 +101,19 @@ class CompiledLists:
         return mask
 
     def names_of(self, mask: int) -> list[str]:
+        # A few hundred masks recur (one per combination of categories): remember them.
+        known = self.names_cache.get(mask)
+        if known is not None:
+            return list(known)
         out = []
-        while mask:
-            low = mask & -mask
+        rest = mask
+        while rest:
+            low = rest & -rest
             out.append(self.categories[low.bit_length() - 1])
-            mask ^= low
+            rest ^= low
+        if len(self.names_cache) >= HOST_CACHE_SIZE:
+            self.names_cache.clear()
+        self.names_cache[mask] = tuple(out)
         return out
 
     def first_name(self, mask: int) -> str | None:
@@ -152,7 +161,10 @@ class CompiledLists:
                 v = get(prefix)
                 if v:
                     mask |= self.combos[v]
-        if self.expressions:
+        # The one search for all the expressions' literals finds none in most URLs; then
+        # no expression can match.
+        if self.expressions and (self.literal_prefilter is None
+                                 or self.literal_prefilter.search(target.url)):
             url = target.url
             for bit, rx, literals in self.expressions:
                 if mask & bit:
