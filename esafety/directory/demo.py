@@ -386,6 +386,7 @@ def load_demo(*, pupils: int = 300, progress=print) -> list[DemoLogin]:
             ("communication checks", "esafety.checks.demo", "load_demo_checks", (school,)),
             ("web filtering", "esafety.filtering.demo", "load_demo_filtering", (school, head)),
             ("incident log", "esafety.incidents.demo", "load_demo_incidents", (school,)),
+            ("sign-in", "esafety.identity.demo", "load_demo_sign_in", (school,)),
         ]:
             hook = _area_hook(module, function)
             if hook is not None:

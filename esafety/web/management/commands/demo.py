@@ -40,6 +40,9 @@ class Command(BaseCommand):
         for login in logins:
             note = f"  {login.note}" if login.note else ""
             self.stdout.write(f"  {login.role:<{width}}  {login.username:<22}{note}")
+        self.stdout.write("Two-factor sign-in is switched off for the demo school, so these logins "
+                          "work without an authenticator app (a real school keeps it on for its "
+                          "leaders; see Sign-in as itm).")
         self.stdout.write("")
         if not no_serve:
             serve(host=host, port=port, stdout=self.stdout)
