@@ -75,11 +75,30 @@ def _serve(args: argparse.Namespace) -> None:
     print(f"devidp discovery {ready['discovery']}", flush=True)
     print(f"devidp data {conf.DATA_DIR} (admin secret in admin-secret)", flush=True)
 
+    if args.exit_with_parent:
+        _exit_with_parent()
+
     import waitress
     from django.core.wsgi import get_wsgi_application
 
     waitress.serve(get_wsgi_application(), sockets=[sock], threads=8, ident="devidp",
                    _quiet=True)
+
+
+def _exit_with_parent() -> None:
+    """Stop when the process that started this one ends, however it ends (the demo or a test
+    session killed without cleaning up must not leave a provider on the port)."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 def _adduser(args: argparse.Namespace) -> None:
@@ -126,6 +145,8 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", help="JSON file: [{client_id?, client_secret?, "
                         "redirect_uris: [...]}, ...]")
     parser.add_argument("--mode", choices=config.MODES, help="start misbehaving at once")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started this one ends")
     parser.add_argument("--allow-non-loopback", action="store_true", help=argparse.SUPPRESS)
 
 

@@ -180,7 +180,7 @@ def start_devidp(data: Path, style: str = "entra", tenant: str | None = None,
     ready = data / "ready.json"
     ready.unlink(missing_ok=True)
     command = [sys.executable, "-m", "devidp", "serve", "--port", "0", "--style", style,
-               "--data", str(data), "--secret", secret]
+               "--data", str(data), "--secret", secret, "--exit-with-parent"]
     if tenant:
         command += ["--tenant", tenant]
     env = dict(os.environ)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import secrets
+import signal
 import subprocess
 import sys
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -424,3 +427,42 @@ def test_a_data_folder_keeps_its_style(tmp_path):
     start_devidp(data, "entra").stop()
     with pytest.raises(RuntimeError, match="entra-style"):
         start_devidp(data, "google")
+
+
+def _ended(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:  # ended but not yet reaped (a container whose first process reaps nobody)
+        return "\nState:\tZ" in open(f"/proc/{pid}/status").read()
+    except OSError:
+        return True
+
+
+def test_provider_stops_when_whoever_started_it_is_killed(tmp_path):
+    data = tmp_path / "idp"
+    starter = subprocess.Popen(
+        [sys.executable, "-c",
+         "import subprocess, sys, time\n"
+         f"subprocess.Popen([sys.executable, '-m', 'devidp', 'serve', '--port', '0', "
+         f"'--style', 'generic', '--data', {str(data)!r}, '--exit-with-parent'])\n"
+         "time.sleep(600)\n"],
+        cwd=REPO)
+    try:
+        for _ in range(600):
+            if (data / "ready.json").exists():
+                break
+            time.sleep(0.1)
+        info = json.loads((data / "ready.json").read_text())
+        assert requests.get(info["discovery"], timeout=5).status_code == 200
+    finally:
+        starter.kill()  # SIGKILL: no clean-up of its own
+        starter.wait()
+    for _ in range(200):
+        if _ended(info["pid"]):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(info["pid"], signal.SIGKILL)
+        pytest.fail("the provider outlived the process that started it")

@@ -20,8 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true",
                             help="prepare the database and print the logins, then stop")
         parser.add_argument("--pupils", type=int, default=300, help=argparse_help())
+        parser.add_argument("--no-provider", action="store_true",
+                            help="do not start the test identity provider (devidp/) on port 8900")
 
-    def handle(self, *args, host, port, no_serve, pupils, **options):
+    def handle(self, *args, host, port, no_serve, pupils, no_provider=False, **options):
         db = settings.DATABASES["default"]
         where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else db["ENGINE"]
         self.stdout.write(f"Database: {where}")
@@ -45,7 +47,26 @@ class Command(BaseCommand):
                           "leaders; see Sign-in as itm).")
         self.stdout.write("")
         if not no_serve:
-            serve(host=host, port=port, stdout=self.stdout)
+            provider = None if no_provider else start_test_provider(port, self.stdout)
+            try:
+                serve(host=host, port=port, stdout=self.stdout)
+            finally:
+                if provider is not None:
+                    provider[0].stop(provider[1])
+
+
+def start_test_provider(port, stdout):
+    """The local identity provider the tests use (devidp/, a checkout with the dev
+    dependencies only), so a newcomer can try the school sign-in: (module, process) or None."""
+    try:
+        import oauth2_provider  # noqa: F401  (django-oauth-toolkit, a dev dependency)
+
+        from devidp import demo as devidp_demo
+    except ImportError:
+        return None
+    process = devidp_demo.start(data_dir=settings.DATA_DIR / "devidp", esafety_port=port,
+                                stdout=stdout)
+    return (devidp_demo, process) if process is not None else None
 
 
 def argparse_help():
