@@ -339,3 +339,23 @@ def squid_stop_and_flush(squid) -> None:
     deadline = time.time() + 5
     while any(squid["snapshot"].glob("decisions/*.part")) and time.time() < deadline:
         time.sleep(0.2)
+
+
+def test_with_proxy_authentication_a_leaver_gets_the_access_ended_block_page(squid,
+                                                                              headteacher):
+    """Squid's authenticated name is used as is: once the web app records the leave, the
+    same name, still accepted by the proxy's password file, gets the block page."""
+    from esafety.directory.actions import person_leave
+
+    assert verdict(squid, "kai", APPROVED) == "allow"
+    with squid["published"]():
+        person_leave(actor=headteacher, person=squid["people"]["kai"])
+    deadline = time.time() + 15
+    while True:
+        status, location = fetch(squid, "kai", APPROVED)
+        if status == 302 and "rule=access-ended" in location:
+            break
+        assert time.time() < deadline, (status, location[:300])
+        time.sleep(0.25)
+    assert "/filtering/blocked/" in location and "user=kai" in location
+    assert verdict(squid, "tom", APPROVED) == "allow"

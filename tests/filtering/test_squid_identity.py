@@ -106,9 +106,22 @@ def copy_engine(target: Path) -> None:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
 
+def writable_folders(snapshot: Path) -> None:
+    """The folders Squid's helpers (user 'proxy') write to, and read access above them."""
+    for name in ("decisions", "heartbeats", "activity"):
+        (snapshot / name).mkdir(parents=True, exist_ok=True)
+        (snapshot / name).chmod(0o777)
+    for parent in [snapshot, *snapshot.parents]:
+        if parent == Path("/tmp"):
+            break
+        parent.chmod(0o755)
+
+
 class PortalSquid:
-    def __init__(self, snapshot: Path, run: Path, origin_port: int):
+    def __init__(self, snapshot: Path, run: Path, origin_port: int,
+                 pages: tuple[str, str, str] = (BLOCK, SIGNIN, AUP)):
         self.snapshot, self.run = snapshot, run
+        self.block, self.signin, self.aup = pages
         self.port = free_port()
         as_root = os.geteuid() == 0
         code = run.parent / "code"
@@ -169,9 +182,9 @@ never_direct allow all
         status, detail = self.fetch(client, url)
         if status == 302:
             query = parse_qs(urlsplit(detail).query)
-            if detail.startswith(BLOCK):
+            if detail.startswith(self.block):
                 return "block:" + query["rule"][0]
-            page = {SIGNIN: "sign-in", AUP: "aup"}.get(detail.split("&next=")[0])
+            page = {self.signin: "sign-in", self.aup: "aup"}.get(detail.split("&next=")[0])
             assert page is not None, detail
             assert query["next"] == [url], detail
             return page
@@ -201,11 +214,7 @@ def portal():
     folder = Path(tempfile.mkdtemp(prefix="esafety-portal-", dir="/tmp"))
     folder.chmod(0o755)
     snapshot = folder / "filtering" / "hp"
-    for name in ("decisions", "heartbeats", "activity"):
-        (snapshot / name).mkdir(parents=True)
-        (snapshot / name).chmod(0o777)
-    for path in (folder / "filtering", snapshot):
-        path.chmod(0o755)
+    writable_folders(snapshot)
     write_snapshot(compile_lists(read_lists(SAMPLE_LISTS), version="sample-1"),
                    snapshot / "lists.snap")
     publish_policy(snapshot, policy(1))
@@ -273,3 +282,89 @@ def test_both_helpers_beat_and_whois_reports_the_addresses_it_saw(portal):
     for beat in beats:
         assert (beat["policy_version"], beat["lists_version"], beat["bindings_version"]) \
             == ("1", "sample-1", 1), beat
+
+
+# -- the whole way: the web app's actions publish, Squid's helpers follow ------------------
+@pytest.fixture
+def school_portal(settings, school, make_person, headteacher, it_manager,
+                  django_capture_on_commit_callbacks):
+    """The school as the web app keeps it (sample lists, a KS2 pupil and a teacher signed
+    in to the internet at 127.0.0.2 and 127.0.0.3), published by the actions, and Squid set
+    up as squid-portal.conf on the published folder."""
+    from esafety.directory import roles
+    from esafety.filtering import actions, publish
+    from esafety.network.actions.bindings import binding_start
+
+    folder = Path(tempfile.mkdtemp(prefix="esafety-portal-", dir="/tmp"))
+    folder.chmod(0o755)
+    settings.DATA_DIR = folder / "data"
+    kit = make_person(roles.PUPIL, username="kit", year_group=5, form="5A")
+    tom = make_person(roles.TEACHER, username="tom")
+    # The test runs in a transaction; publish what each action commits, as the app does.
+    published = lambda: django_capture_on_commit_callbacks(execute=True)  # noqa: E731
+    with published():
+        actions.lists_import(actor=it_manager, school=school, source=SAMPLE_LISTS)
+    with published():
+        binding_start(actor=kit, school=school, address=PUPIL)
+    with published():
+        binding_start(actor=tom, school=school, address=TEACHER)
+    snapshot = publish.snapshot_dir(school)
+    writable_folders(snapshot)
+    data = json.loads((snapshot / "policy.json").read_text())
+    assert data["users"]["kit"][0] == "ks2" and data["unidentified"] == "signin"
+    origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    run = folder / "squid"
+    run.mkdir()
+    squid = PortalSquid(snapshot, run, origin.server_address[1],
+                        (data["block_page"], data["signin_page"], data["aup_page"]))
+    yield {"squid": squid, "school": school, "kit": kit, "tom": tom, "head": headteacher,
+           "published": published}
+    squid.stop()
+    origin.shutdown()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_signed_in_through_the_web_app_a_pupil_and_a_teacher_differ_and_a_leaver_stops(
+        school_portal):
+    from esafety.directory.actions import person_leave
+
+    squid = school_portal["squid"]
+    assert squid.answer(PUPIL, GAMES) == "block:group-policy"
+    assert squid.answer(TEACHER, GAMES) == "allow"
+    assert squid.answer(NOBODY, NEWS) == "sign-in"
+    with school_portal["published"]():
+        person_leave(actor=school_portal["head"], person=school_portal["kit"])
+    squid.eventually(PUPIL, NEWS, "sign-in", within=20)
+    assert squid.answer(TEACHER, NEWS) == "allow"
+
+
+def test_a_pupil_who_has_not_accepted_the_aup_is_sent_to_it_accepts_and_browses(
+        school_portal):
+    import datetime
+
+    from django.utils import timezone
+
+    from esafety.directory import roles
+    from esafety.policies import actions as policies
+
+    squid, kit, head = school_portal["squid"], school_portal["kit"], school_portal["head"]
+    assert squid.answer(PUPIL, NEWS) == "allow"
+    with school_portal["published"]():
+        document = policies.policy_document_create(
+            actor=head, school=school_portal["school"], title="Our internet rules (KS2)",
+            audience=roles.AUDIENCE_KS2)
+    with school_portal["published"]():
+        version = policies.policy_publish(
+            actor=head, document=document, number="1", text="Be kind online.",
+            approved_by="Governors", approved_on=timezone.localdate(),
+            review_due=timezone.localdate() + datetime.timedelta(days=300))
+    squid.eventually(PUPIL, NEWS, "aup")
+    assert squid.answer(TEACHER, NEWS) == "allow"  # the KS2 AUP is not the teacher's
+    with school_portal["published"]():
+        policies.acceptance_record(actor=kit, person=kit, version=version, decision="declined")
+    assert squid.answer(PUPIL, NEWS) == "aup"
+    with school_portal["published"]():
+        policies.acceptance_record(actor=kit, person=kit, version=version, decision="accepted")
+    squid.eventually(PUPIL, NEWS, "allow")
+    assert squid.answer(PUPIL, GAMES) == "block:group-policy"
