@@ -45,7 +45,7 @@ DEMO_SIGN_IN = {
 
 def callback_urls(esafety_port: int, provider_id: str = "school-hollins-park") -> list[str]:
     """allauth's OpenID Connect callback for the demo school, as the browser may reach it."""
-    return [f"http://{host}:{esafety_port}/accounts/{provider_id}/login/callback/"
+    return [f"http://{host}:{esafety_port}/accounts/oidc/{provider_id}/login/callback/"
             for host in ("127.0.0.1", "localhost")]
 
 
