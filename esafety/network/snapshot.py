@@ -8,7 +8,6 @@ network (esafety/engine/urls), which never query the database.
 
 from __future__ import annotations
 
-import importlib
 import time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -17,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from esafety.directory.models import School
+from esafety.identity import selectors as identity_selectors
+from esafety.identity.models import ENTRA, GOOGLE
 from esafety.network import selectors
 
 BINDINGS_FORMAT = 1
@@ -43,16 +44,24 @@ def web_hosts(school: School, origin: str) -> list[str]:
     return sorted(h for h in hosts if h)
 
 
+# What a browser loads while signing in with Microsoft or Google, besides the issuer's host.
+PROVIDER_HOSTS = {
+    ENTRA: ["login.microsoftonline.com", "login.live.com", "aadcdn.msftauth.net",
+            "aadcdn.msauth.net", "logincdn.msftauth.net"],
+    GOOGLE: ["accounts.google.com", "ssl.gstatic.com", "www.gstatic.com", "fonts.gstatic.com"],
+}
+
+
 def _identity_hosts(school: School) -> list[str]:
-    """The hosts of the school's identity provider(s), when the identity app names them."""
-    try:
-        identity = importlib.import_module("esafety.identity.selectors")
-    except ImportError:
+    """The hosts of the school's identity provider, when it has one switched on."""
+    sign_in = identity_selectors.sign_in_for(school)
+    if sign_in is None or not sign_in.ready:
         return []
-    provider_hosts = getattr(identity, "provider_hosts", None)
-    if provider_hosts is None:
-        return []
-    return [str(h).lower() for h in provider_hosts(school)]
+    hosts = list(PROVIDER_HOSTS.get(sign_in.kind, []))
+    issuer_host = urlsplit(sign_in.expected_issuer).hostname
+    if issuer_host:
+        hosts.append(issuer_host.lower())
+    return hosts
 
 
 def policy_keys(school: School, block_page: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from esafety.audit.models import AuditEvent
@@ -23,6 +23,7 @@ from esafety.directory import permissions
 from esafety.directory.models import Person, School, UnknownSchool
 from esafety.errors import EsafetyError
 from esafety.filtering import publish
+from esafety.identity import selectors as identity_selectors
 from esafety.network import actions, portal, selectors
 from esafety.network.forms import NetworkSettingsForm, PortalForm, SchoolForm
 from esafety.policies import status as aup_status
@@ -59,15 +60,10 @@ def _person(request: HttpRequest) -> Person | None:
 def _sign_in_urls(school: School, after: str) -> dict[str, str]:
     """The school's provider sign-in and the local one, both coming back to `after`."""
     local = reverse("login") + "?" + urlencode({"next": after})
-    provider = local
-    for name in ("identity:school_sign_in", "identity:sign_in"):
-        try:
-            provider = reverse(name, kwargs={"slug": school.slug}) + "?" + urlencode(
-                {"next": after})
-            break
-        except NoReverseMatch:
-            continue
-    return {"provider": provider, "local": local}
+    if not identity_selectors.providers_to_offer(school.slug):
+        return {"provider": local, "local": local}
+    provider = reverse("identity:start", kwargs={"slug": school.slug})
+    return {"provider": provider + "?" + urlencode({"next": after}), "local": local}
 
 
 @gate_exempt
@@ -88,6 +84,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         "bound_here": binding is not None and person is not None
         and binding.person_id == person.pk,
         "someone_bound": binding is not None,
+        "provider": next(iter(identity_selectors.providers_to_offer(school.slug)), None),
     })
 
 
