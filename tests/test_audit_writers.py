@@ -1,4 +1,4 @@
-"""Only an app's events.py writes audit rows (issue 11: events per area).
+"""Only an app's events.py writes audit rows.
 
 Each app's `events.py` has one typed function per kind of event and is the only caller of
 `esafety.audit.events.record`; nothing else creates AuditEvent rows. The trail's own

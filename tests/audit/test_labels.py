@@ -1,5 +1,5 @@
-"""Every kind of audit event the code records has a plain-English label (issue 10 §10:
-"viewed the record", not `person_viewed`)."""
+"""Every kind of audit event the code records has a plain-English label
+("viewed the record", not `person_viewed`)."""
 
 import re
 from pathlib import Path

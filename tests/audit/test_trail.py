@@ -113,7 +113,7 @@ def test_nobody_but_the_headteacher_sees_the_trail(dsl, teacher, pupil, client_f
         assert client_for(person).get("/audit/").status_code == 404
 
 
-# --- an allegation's reporter is hidden from the person it is about (issue 10 §4) -------
+# --- an allegation's reporter is hidden from the person it is about -------
 
 @pytest.fixture
 def allegation_about_the_head(headteacher, teacher, make_person):

@@ -1,4 +1,4 @@
-"""A check that shows someone may be at risk really tells the designated person (issue 10 §2).
+"""A check that shows someone may be at risk really tells the designated person.
 
 Before: the rulebook's advice said self-harm and extremism content "has been passed to the
 designated safeguarding lead" and violence "held for review", while nothing happened and

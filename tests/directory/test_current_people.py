@@ -1,5 +1,5 @@
 """People who can use the systems now: one query, Person.objects.current(), the twin of
-Person.can_use_systems (issue 11 "one of each")."""
+Person.can_use_systems."""
 
 import datetime
 

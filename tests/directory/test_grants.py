@@ -1,4 +1,4 @@
-"""Nobody climbs (issue 10 §4): one grant table, the head gives senior roles, nobody their own."""
+"""Nobody climbs: one grant table, the head gives senior roles, nobody their own."""
 
 import datetime
 

@@ -1,5 +1,5 @@
 """Imports never make anyone senior, never touch a senior record or the importer's own
-(issue 10 §4): refused with the row number, and then nothing at all is imported."""
+: refused with the row number, and then nothing at all is imported."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -1,4 +1,4 @@
-"""Things written once (issue 11 "one of each"): the pupil groups, the reader of the data
+"""Things written once: the pupil groups, the reader of the data
 folder setting, and the query for the people who can use the systems now."""
 
 import re

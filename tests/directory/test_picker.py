@@ -1,4 +1,4 @@
-"""The person picker (issue 10 §4, §10): suggestions only from the people a role may see,
+"""The person picker: suggestions only from the people a role may see,
 and a plain text box that the server resolves when there is no JavaScript."""
 
 import pytest
@@ -240,7 +240,7 @@ def test_a_bound_form_shows_what_was_typed(school, staff_member):
 
 def test_suggestions_work_before_the_aup_is_accepted(headteacher, teacher, staff_member,
                                                      client_for):
-    # The report form is open whatever the AUP state (issue 10 §1); so is its picker.
+    # The report form is open whatever the AUP state; so is its picker.
     import datetime
 
     from django.utils import timezone

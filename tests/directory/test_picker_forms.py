@@ -1,4 +1,4 @@
-"""The person picker in the forms that had long drop-downs (issue 10 §4 and §10)."""
+"""The person picker in the forms that had long drop-downs."""
 
 import pytest
 from django.urls import reverse

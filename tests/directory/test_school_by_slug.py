@@ -1,4 +1,4 @@
-"""One lookup of a school by its short name: School.objects.by_slug (issue 11 "one of each")."""
+"""One lookup of a school by its short name: School.objects.by_slug."""
 
 import re
 from pathlib import Path

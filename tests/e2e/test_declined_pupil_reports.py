@@ -1,5 +1,5 @@
-"""Nobody is shut out of telling us (issue 10 §1), and no page scrolls sideways on a phone
-(issue 10 §10), in a real Chromium."""
+"""Nobody is shut out of telling us, and no page scrolls sideways on a phone
+, in a real Chromium."""
 
 import datetime
 import importlib
@@ -28,7 +28,7 @@ LONG_WORD = "Unbelievablyoffensivemessagesaboutateacherpostedinagroupchatwithout
 def _incident_guards_off_for_the_flush(transactional_db):
     """The live-server database is emptied after each test; the log's guards refuse deletes."""
     yield
-    try:  # the guards' home since the keyed history (issue 10 §6)
+    try:  # the guards' home since the keyed history
         guards = importlib.import_module("esafety.audit.guards")
     except ImportError:
         guards = importlib.import_module("esafety.incidents.migrations.0002_append_only_guards")

@@ -45,7 +45,7 @@ def test_a_pupil_who_declines_is_kept_at_the_gate(page, headteacher, pupil):
     page.get_by_role("button", name="I do not accept").click()
 
     assert page.get_by_text("You said you do not accept these rules").is_visible()
-    # Kept at the gate, but never kept from telling someone (issue 10 §1).
+    # Kept at the gate, but never kept from telling someone.
     assert page.get_by_role("link", name="Tell us what happened").is_visible()
     page.goto("/")
     assert "/policies/acceptable-use/" in page.url

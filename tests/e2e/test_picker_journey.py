@@ -1,5 +1,5 @@
 """The person picker in a real browser: suggestions as you type, and the same form without
-JavaScript (issue 10 §10: "a search-as-you-type field that also works without JavaScript")."""
+JavaScript ("a search-as-you-type field that also works without JavaScript")."""
 
 import importlib
 

@@ -1,4 +1,4 @@
-"""A draft pasted without headers is checked for where it is going (issue 10 §2).
+"""A draft pasted without headers is checked for where it is going.
 
 Before: "Dear parents" + a personal mobile + a pupil's full name + an asthma attack + "on
 the child protection register" was ALLOW without a To: line and HOLD with one.

@@ -1,4 +1,4 @@
-"""Hostile input stays cheap (issue 10 §7): HTML to text in linear time, headers and MIME
+"""Hostile input stays cheap: HTML to text in linear time, headers and MIME
 parts limited before the email package builds them, nothing hidden from the checker.
 
 Timings are compared as a ratio to a small input (no absolute time limits), in CPU time

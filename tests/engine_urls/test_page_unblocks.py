@@ -1,5 +1,5 @@
 """An unblock for a page opens that page and the pages below it, never the rest of the site
-(issue 10: a request for www.bbc.co.uk/bitesize unblocked the whole domain)."""
+(a request for www.bbc.co.uk/bitesize once unblocked the whole domain)."""
 
 import json
 

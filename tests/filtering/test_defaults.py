@@ -1,4 +1,4 @@
-"""The default rules follow the seed policies (issue 10, deliverable 9).
+"""The default rules follow the seed policies.
 
 Pupils: no public chat (002 App. 1), no personal social networks (004 §3.2.4), no personal
 webmail (004 §3.2.3), at any time. Staff: reasonable personal use outside working time

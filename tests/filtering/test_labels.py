@@ -1,5 +1,5 @@
-"""Category names in plain English on every page, email and the block page (issue 10:
-`Drugs`, not `drogue`; `Aggressive or hateful`, not `agressif`)."""
+"""Category names in plain English on every page, email and the block page
+(`Drugs`, not `drogue`; `Aggressive or hateful`, not `agressif`)."""
 
 import importlib
 import re

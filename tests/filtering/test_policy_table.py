@@ -1,5 +1,5 @@
 """The filtering table shows what each group really gets, in working time and outside it
-(issue 10: KS1 showed "Allowed" for categories its approved-sites-only setting blocks)."""
+(KS1 once showed "Allowed" for categories its approved-sites-only setting blocks)."""
 
 import datetime
 from zoneinfo import ZoneInfo

@@ -1,7 +1,7 @@
 """Internet suspensions are seen, made and lifted only by the roles the filtering policy
 names (DSL, online safety lead, headteacher, IT manager), never longer than the school
 allows; one an incident's sanction made is lifted only by the DSL or the headteacher, with
-a reason (issue 10, deliverable 4)."""
+a reason."""
 
 import pytest
 

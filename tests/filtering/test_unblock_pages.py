@@ -1,5 +1,5 @@
 """Unblock requests for a page unblock that page (and the pages below it), not the whole
-site, unless the approver widens it knowingly (issue 10, deliverable 10)."""
+site, unless the approver widens it knowingly."""
 
 import json
 

@@ -30,7 +30,7 @@ def test_the_block_page_tells_a_pupil_to_tell_an_adult_without_signing_in(import
     page = response.content.decode()
     assert response.status_code == 403
     assert "Social networks" in page
-    # Plain words for a pupil: no policy codes (issue 10, deliverable 1).
+    # Plain words for a pupil: no policy codes.
     assert "not allowed for your year group" in page
     assert "\u00a7" not in page and "004" not in page
     assert "tell your teacher or another adult" in page

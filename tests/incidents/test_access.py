@@ -1,4 +1,4 @@
-"""Need-to-know (issue 5 §5 and §7), with an outsider case for every screen."""
+"""Need-to-know, with an outsider case for every screen."""
 
 import pytest
 from django.urls import reverse
@@ -244,7 +244,7 @@ def test_an_outsiders_settings_page_offers_only_their_own_schools_people(dsl, ou
     assert "Select a valid choice" in response.content.decode()
 
 
-# --- extra access on an allegation is for senior staff, and read only (issue 10 §4) ---------
+# --- extra access on an allegation is for senior staff, and read only ---------
 
 @pytest.fixture
 def colleague(make_person):
@@ -324,7 +324,7 @@ def test_access_given_to_a_pupil_before_the_rule_opens_nothing(allegation, headt
                                          args=[allegation.pk])).status_code == 404
 
 
-# --- the accused cannot move the case (issue 10 §4) ---------------------------------------
+# --- the accused cannot move the case ---------------------------------------
 
 @pytest.fixture
 def head_accused(headteacher, dsl, governor, make_person):

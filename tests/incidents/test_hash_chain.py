@@ -111,7 +111,7 @@ def test_the_database_refuses_to_change_or_delete_history(chained):
     assert verify_incident(chained).ok
 
 
-# --- keyed with a secret outside the database (issue 10 §6) -----------------------------
+# --- keyed with a secret outside the database -----------------------------
 
 def _rewrite(incident, change, digest):
     """Change one event's data and recompute every hash after it with `digest`."""

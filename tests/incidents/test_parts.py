@@ -1,4 +1,4 @@
-"""People in a case have parts; only an alleged perpetrator is rated or sanctioned (issue 10 §3).
+"""People in a case have parts; only an alleged perpetrator is rated or sanctioned.
 
 Before: ratings and sanctions attached to "people involved", a pupil's report listed only
 the pupil, so the victim was rated and the rating showed on their chronology; a dismissal

@@ -114,7 +114,7 @@ def test_an_unknown_version_shows_the_audiences_current_version(headteacher, pub
 
 def test_the_filter_works_for_every_audience_after_changing_it(headteacher, make_person, publish,
                                                                client_for):
-    """Changing the audience keeps the previous audience's version in the form (issue 10 §10)."""
+    """Changing the audience keeps the previous audience's version in the form."""
     staff_v1 = publish(roles.AUDIENCE_STAFF, "1.0")
     staff_v2 = publish(roles.AUDIENCE_STAFF, "2.0")
     actions.acceptance_record(actor=headteacher, person=headteacher, version=staff_v2,

@@ -1,6 +1,6 @@
 """Pupil and parent pages speak plainly: no policy codes or internal names, a child-sized
 monitoring notice for KS1 and KS2, and help (not the staff protocol) after a report of nude
-images (issue 10 §1)."""
+images."""
 
 import re
 from html.parser import HTMLParser

@@ -1,5 +1,5 @@
 """Nobody is ever prevented from telling someone about harm: whatever their AUP state, anyone
-signed in reaches the report form and the status of their own reports (issue 10 §1)."""
+signed in reaches the report form and the status of their own reports."""
 
 import datetime
 
@@ -164,7 +164,7 @@ def test_the_report_form_is_no_wider_a_door_than_before(pupil, behind_the_gate, 
 
 
 def test_every_demo_pupil_not_yet_through_the_gate_can_report(db, client_for):
-    """The demo school's declined and unanswered pupils were all shut out (issue 10)."""
+    """The demo school's declined and unanswered pupils were all shut out."""
     from esafety.directory import demo
     from esafety.directory.models import Person
     from esafety.policies import status
