@@ -175,3 +175,33 @@ def test_a_leaver_already_linked_is_refused_at_their_next_sign_in(client, idp, s
     response = sign_in(client, idp, school, {"sub": "p", "preferred_username": "pupil"})
     assert "Your school account has ended" in response.content.decode()
     assert signed_in_as(client) is None
+
+
+def test_what_the_session_held_before_signing_in_is_kept(client, idp, school, teacher):
+    # The internet sign-in page marks the session before sending someone to the provider;
+    # it must still be there when the sign-in ends (user_logged_in). (Its own key is taken
+    # off by the network app's receiver; any key is kept the same way.)
+    from django.contrib.auth.signals import user_logged_in
+
+    configure(school, idp)
+    seen = []
+
+    def remember(sender, request, user, **kwargs):
+        seen.append((user, request.session.get("marker-set-before")))
+
+    session = client.session
+    session["marker-set-before"] = {"school": school.slug, "next": "http://example.com/"}
+    session.save()
+    user_logged_in.connect(remember)
+    try:
+        sign_in(client, idp, school, {"sub": "t", "preferred_username": "teacher"})
+    finally:
+        user_logged_in.disconnect(remember)
+    assert seen == [(teacher, {"school": school.slug, "next": "http://example.com/"})]
+
+
+def test_a_next_address_on_another_site_is_not_followed(client, idp, school, teacher):
+    configure(school, idp)
+    response = sign_in(client, idp, school, {"sub": "t", "preferred_username": "teacher"},
+                       next_url="https://evil.example/")
+    assert response["Location"] == "/"

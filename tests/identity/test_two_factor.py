@@ -113,3 +113,11 @@ def test_the_it_manager_cannot_reset_the_headteachers_app(client_for, school, he
     actions.two_factor_enrol(person=headteacher, secret="JBSWY3DPEHPK3PXP")
     client_for(it_manager).post(f"/sign-in/settings/two-factor/{headteacher.pk}/reset/")
     assert Authenticator.objects.filter(user=headteacher).count() == 1
+
+
+def test_the_sign_in_settings_wait_for_the_code_too(client, school, it_manager):
+    two_factor_on(school)
+    password_sign_in(client, "itm")
+    response = client.get("/sign-in/settings/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/two-factor/")
