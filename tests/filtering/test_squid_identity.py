@@ -13,6 +13,7 @@ import http.server
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -21,13 +22,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
 from esafety.engine.urls.lists import read_lists
 from esafety.engine.urls.snapshot import compile_lists, write_atomic, write_snapshot
 from esafety.filtering.rules import SAMPLE_LISTS
+from tests.conftest import PASSWORD
 
 from .test_squid import Origin, free_port
 
@@ -119,7 +121,7 @@ def writable_folders(snapshot: Path) -> None:
 
 class PortalSquid:
     def __init__(self, snapshot: Path, run: Path, origin_port: int,
-                 pages: tuple[str, str, str] = (BLOCK, SIGNIN, AUP)):
+                 pages: tuple[str, str, str] = (BLOCK, SIGNIN, AUP), extra: str = ""):
         self.snapshot, self.run = snapshot, run
         self.block, self.signin, self.aup = pages
         self.port = free_port()
@@ -147,6 +149,7 @@ http_access allow identified
 http_access allow school_network
 http_access deny all
 cache_peer 127.0.0.1 parent {origin_port} 0 no-query originserver name=origin
+{extra}
 never_direct allow all
 """
         (run / "squid.conf").write_text(conf)
@@ -368,3 +371,126 @@ def test_a_pupil_who_has_not_accepted_the_aup_is_sent_to_it_accepts_and_browses(
         policies.acceptance_record(actor=kit, person=kit, version=version, decision="accepted")
     squid.eventually(PUPIL, NEWS, "allow")
     assert squid.answer(PUPIL, GAMES) == "block:group-policy"
+
+
+# -- signing in on the portal page through Squid ------------------------------------------
+class Browser:
+    """A browser at one client address using the proxy: keeps esafety's cookies, fills in
+    forms with their CSRF token, follows redirects."""
+
+    TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+    def __init__(self, squid: PortalSquid, address: str, site: str):
+        self.squid, self.address, self.site = squid, address, site
+        self.cookies: dict[str, str] = {}
+        self.token = ""
+
+    def send(self, method: str, url: str, form: dict | None = None) -> tuple[int, str, str]:
+        """(status, Location, body) of one request through Squid."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.squid.port, timeout=15,
+                                          source_address=(self.address, 0))
+        headers = {}
+        if url.startswith(self.site) and self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode({**form, "csrfmiddlewaretoken": self.token})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, url, body, headers)
+        response = conn.getresponse()
+        text = response.read().decode(errors="replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        conn.close()
+        found = self.TOKEN.search(text)
+        if found:
+            self.token = found.group(1)
+        location = response.getheader("Location") or ""
+        if location.startswith("/"):
+            location = self.site + location
+        return response.status, location, text
+
+    def go(self, url: str, form: dict | None = None) -> tuple[str, str]:
+        """Send, then follow redirects on esafety's site: (final URL, its page)."""
+        status, location, text = self.send("POST" if form is not None else "GET", url, form)
+        for _ in range(10):
+            if status not in (301, 302, 303) or not location.startswith(self.site):
+                break
+            url = location
+            status, location, text = self.send("GET", url)
+        assert status == 200, (status, url, location, text[:500])
+        return url, text
+
+    def sign_in(self, username: str, going_to: str) -> str:
+        """Ask for `going_to`, be sent to the portal, sign in there with a password."""
+        status, portal, _ = self.send("GET", going_to)
+        assert status == 302 and portal.startswith(self.site + "/internet/sign-in/"), portal
+        url, page = self.go(portal)
+        assert "Sign in to the internet" in page
+        query = parse_qs(urlsplit(url).query)
+        url, page = self.go(self.site + "/internet/sign-in/",
+                            {"school": query["school"][0], "next": query["next"][0],
+                             "how": "local"})
+        assert urlsplit(url).path == "/sign-in/", url
+        url, page = self.go(url, {"username": username, "password": PASSWORD})
+        assert urlsplit(url).path == "/internet/", (url, page[:500])
+        return page
+
+
+@pytest.fixture
+def signed_in_through_squid(settings, school, make_person, it_manager, live_server,
+                            transactional_db, disposable_append_only_tables):
+    """esafety on a live server reached through Squid (which adds X-Forwarded-For, trusted
+    from Squid's address as TRUSTED_PROXIES says), everything else from the origin."""
+    from esafety.directory import roles
+    from esafety.filtering import actions, publish
+    from esafety.filtering.models import FilteringSettings
+
+    folder = Path(tempfile.mkdtemp(prefix="esafety-portal-", dir="/tmp"))
+    folder.chmod(0o755)
+    settings.DATA_DIR = folder / "data"
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    settings.ALLOWED_HOSTS = ["*"]
+    port = urlsplit(live_server.url).port
+    site = f"http://127.0.0.1:{port}"
+    FilteringSettings.objects.update_or_create(
+        school=school, defaults={"block_page_url": f"{site}/filtering/blocked/"})
+    make_person(roles.PUPIL, username="kit", year_group=5, form="5A")
+    make_person(roles.TEACHER, username="tom")
+    actions.lists_import(actor=it_manager, school=school, source=SAMPLE_LISTS)
+    snapshot = publish.snapshot_dir(school)
+    writable_folders(snapshot)
+    data = json.loads((snapshot / "policy.json").read_text())
+    assert data["signin_page"].startswith(site) and "127.0.0.1" in data["web_hosts"]
+    origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    run = folder / "squid"
+    run.mkdir()
+    squid = PortalSquid(snapshot, run, origin.server_address[1],
+                        (data["block_page"], data["signin_page"], data["aup_page"]),
+                        extra=f"acl esafety_site port {port}\n"
+                              "always_direct allow esafety_site\n"
+                              "cache_peer_access origin deny esafety_site")
+    yield {"squid": squid, "site": site, "school": school}
+    squid.stop()
+    origin.shutdown()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_pupil_and_a_teacher_sign_in_on_the_portal_through_squid_and_differ(
+        signed_in_through_squid):
+    from esafety.network.models import ClientBinding
+
+    squid, site = signed_in_through_squid["squid"], signed_in_through_squid["site"]
+    assert squid.answer(PUPIL, GAMES) == "sign-in"
+    Browser(squid, PUPIL, site).sign_in("kit", GAMES)
+    Browser(squid, TEACHER, site).sign_in("tom", GAMES)
+    # The portal bound the address Squid saw, not Squid's own.
+    assert sorted(ClientBinding.objects.values_list("address", "person__username")) == [
+        (PUPIL, "kit"), (TEACHER, "tom")]
+    squid.eventually(PUPIL, GAMES, "block:group-policy")
+    squid.eventually(TEACHER, GAMES, "allow")
+    assert squid.answer(PUPIL, NEWS) == "allow"
+    assert squid.answer(NOBODY, NEWS) == "sign-in"
