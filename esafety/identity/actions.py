@@ -190,15 +190,18 @@ def sign_in_refused(*, school: School | None, person: Person | None, reason: str
             "reason": reason, "issuer": issuer, "subject": subject})
 
 
-def two_factor_enrol(*, person: Person, secret: str) -> None:
-    """Keep the person's authenticator app secret (allauth.mfa's TOTP), once."""
+def two_factor_enrol(*, person: Person, secret: str, code: str = "") -> None:
+    """Keep the person's authenticator app secret (allauth.mfa's TOTP), once. `code`, the
+    one that proved the app works, is spent: it cannot be given again at the next sign-in."""
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
 
     with transaction.atomic():
         if Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists():
             raise InvalidInput("an authenticator app is already set up for this account")
-        TOTP.activate(person, secret)
+        totp = TOTP.activate(person, secret)
+        if code:
+            totp.validate_code(code)  # marks it used
         events.two_factor_enrolled(person=person)
 
 

@@ -72,7 +72,8 @@ def two_factor(request: SignedInRequest):
     if request.method == "POST" and form.is_valid():
         if _code_is_right(request, person, form.cleaned_data["code"], enrolling):
             if enrolling:
-                actions.two_factor_enrol(person=person, secret=request.session.pop(TOTP_SECRET))
+                actions.two_factor_enrol(person=person, secret=request.session.pop(TOTP_SECRET),
+                                         code=form.cleaned_data["code"])
             request.session.pop(TOTP_TRIES, None)
             middleware.mark_done(request)
             return redirect(signing_in.safe_next(request, next_url))
@@ -88,8 +89,8 @@ def two_factor(request: SignedInRequest):
         from allauth.mfa.adapter import get_adapter
 
         uri = get_adapter().build_totp_url(person, request.session[TOTP_SECRET])
-        context.update(secret=request.session[TOTP_SECRET], qr_svg=get_adapter().build_totp_svg(uri),
-                       uri=uri)
+        svg = get_adapter().build_totp_svg(uri).split("?>", 1)[-1]  # no XML prolog in HTML
+        context.update(secret=request.session[TOTP_SECRET], qr_svg=svg, uri=uri)
     return render(request, "identity/two_factor.html", context)
 
 

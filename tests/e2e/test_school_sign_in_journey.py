@@ -3,13 +3,20 @@ Connect provider in its own process): a teacher reaches the page they asked for;
 refused with a clear page; an id_token with the wrong nonce signs nobody in."""
 
 import secrets
+import time
 
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 
 from esafety.identity import actions
 from esafety.identity.models import ExternalIdentity
-from tests.oidc_fixture import oidc_entra  # noqa: F401  (the provider process, session-wide)
+from tests.conftest import PASSWORD
+from tests.oidc_fixture import (  # noqa: F401  (the provider processes, session-wide)
+    oidc_entra,
+    oidc_google,
+    start_oidc_provider,
+)
 
 PROVIDER_PASSWORD = "provider-password-1"
 
@@ -71,3 +78,69 @@ def test_an_id_token_with_the_wrong_nonce_signs_nobody_in(page, school_provider,
         assert page.get_by_role("heading", level=1).inner_text() == "Signing in did not finish"
     page.goto("/")
     assert "/sign-in/" in page.url
+
+
+def test_a_pupil_signs_in_with_google_workspace_and_a_gmail_account_is_refused(
+        page, live_server, oidc_google, school, make_person):  # noqa: F811
+    redirect = f"{live_server.url}/accounts/oidc/school-{school.slug}/login/callback/"
+    client_id, client_secret = oidc_google.add_client(redirect)
+    actions.sign_in_configure(actor=None, school=school, changes={
+        "enabled": True, "kind": "google", "hosted_domain": "hollinspark.sch.uk",
+        "issuer_url": oidc_google.issuer, "client_id": client_id, "client_secret": client_secret,
+        "match_rule": "username", "two_factor_for_leaders": False})
+    name = f"pip.{secrets.token_hex(3)}"
+    make_person("pupil", username=name, first_name="Pip", last_name="Google")
+    pupil_account = oidc_google.add_user({"email": f"{name}@hollinspark.sch.uk"},
+                                         password=PROVIDER_PASSWORD)
+    gmail_account = oidc_google.add_user({"email": f"{name}@gmail.com"},
+                                         password=PROVIDER_PASSWORD)
+
+    page.goto("/sign-in/")
+    page.get_by_role("link", name="Sign in with Google").click()
+    sign_in_at_provider(page, gmail_account)
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "This account is not from your school")
+
+    page.goto("/sign-in/")
+    page.get_by_role("link", name="Sign in with Google").click()
+    sign_in_at_provider(page, pupil_account)
+    page.wait_for_url(lambda url: "/sign-in/" not in url and ":" + str(oidc_google.port) not in url)
+    assert page.get_by_text("Pip Google").first.is_visible()
+
+
+def test_a_dsl_sets_up_two_factor_after_signing_in_with_microsoft(page, school_provider, school,
+                                                                  make_person):
+    account, name = provider_account(school_provider, "dsl")
+    make_person("dsl", username=name, first_name="Dee", last_name="Code")
+    actions.sign_in_configure(actor=None, school=school,
+                              changes={"two_factor_for_leaders": True})
+    page.goto("/incidents/")
+    page.get_by_role("link", name="Sign in with Microsoft").click()
+    sign_in_at_provider(page, account)
+    assert page.get_by_role("heading", level=1).inner_text() == "Set up two-factor sign-in"
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    page.wait_for_url("**/incidents/")
+    assert page.get_by_text("Dee Code").first.is_visible()
+
+
+def test_the_provider_down_gets_a_clear_page_and_the_break_glass_password_works(
+        page, live_server, start_oidc_provider, school, make_person):  # noqa: F811
+    provider = start_oidc_provider("generic")
+    client_id, client_secret = provider.add_client(
+        f"{live_server.url}/accounts/oidc/school-{school.slug}/login/callback/")
+    actions.sign_in_configure(actor=None, school=school, changes={
+        "enabled": True, "kind": "oidc", "issuer_url": provider.issuer, "client_id": client_id,
+        "client_secret": client_secret, "match_rule": "username",
+        "two_factor_for_leaders": False})
+    make_person("it_manager", username="breakglass", first_name="Bree", last_name="Glass")
+    provider.stop()
+    page.goto("/sign-in/")
+    page.get_by_role("link", name="Sign in with your school account").click()
+    assert "is not answering" in page.get_by_role("heading", level=1).inner_text()
+    page.get_by_role("link", name="sign-in page").click()
+    page.get_by_label("Username").fill("breakglass")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_text("Bree Glass").first.is_visible()

@@ -121,3 +121,16 @@ def test_the_sign_in_settings_wait_for_the_code_too(client, school, it_manager):
     response = client.get("/sign-in/settings/")
     assert response.status_code == 302
     assert response["Location"].startswith("/sign-in/two-factor/")
+
+
+def test_the_code_that_set_up_the_app_cannot_be_given_again(client, school, dsl):
+    two_factor_on(school)
+    password_sign_in(client, "dsl")
+    client.get("/sign-in/two-factor/")
+    code = code_for(client.session["identity.totp_secret"])
+    client.post("/sign-in/two-factor/", {"code": code})
+    client.post("/sign-out/")
+    password_sign_in(client, "dsl")
+    response = client.post("/sign-in/two-factor/", {"code": code})
+    assert "not right" in response.content.decode()
+    assert client.get("/").status_code == 302
