@@ -1,10 +1,10 @@
 """The history check: is every incident's history and the audit trail as esafety wrote it?
 
-It runs daily (on the first page the headteacher or DSL opens once the last check is over
-a day old, or from cron with `esafety evidence verify`) and on demand ("Check now"). Each
-run is stored as an IntegrityCheck, sealed with the chain key; while the latest one for
-their school failed (or its record was tampered with), the headteacher and the DSL see a
-warning on every page.
+It runs daily (the scheduled jobs that `esafety serve` runs, or `esafety jobs` from cron:
+`run_due_checks`; or `esafety evidence verify`) and on demand ("Check now"); pages only read
+it. Each run is stored as an IntegrityCheck, sealed with the chain key; while the latest one
+for their school failed (or its record was tampered with), or no check has run for
+OVERDUE_AFTER, the headteacher and the DSL see a warning on every page.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from esafety.directory.models import Person, School
 
 CHECK_EVERY = datetime.timedelta(days=1)
+# Checks stopped: the jobs are not running (a missed day is tolerated, two are not).
+OVERDUE_AFTER = datetime.timedelta(days=2)
 MAX_KEPT = 500  # findings kept in one check's record
 
 
@@ -90,14 +92,30 @@ def may_check(user) -> bool:
                 and permissions.role_may(user.role, "see_history_warning"))
 
 
-def current_for(user, *, run_if_due: bool = True) -> IntegrityCheck | None:
-    """The latest check of the user's school, running one first if the last is over a day old."""
+def current_for(user) -> IntegrityCheck | None:
+    """The latest check of the user's school (pages read it; the scheduled jobs run it)."""
     if not may_check(user):
         return None
-    last = latest(user.school)
-    if run_if_due and (last is None or _now() - last.at > CHECK_EVERY):
-        last = run_check(school=user.school, how=IntegrityCheck.DAILY)
-    return last
+    return latest(user.school)
+
+
+def run_due_checks() -> list[IntegrityCheck]:
+    """The daily check for every school whose latest check is over a day old (or missing):
+    one of the scheduled jobs (esafety/web/jobs.py)."""
+    from esafety.audit.chain import verify_trail
+    from esafety.directory.models import School
+
+    now = _now()
+    due = [school for school in School.objects.order_by("pk")
+           if (last := latest(school)) is None or now - last.at > CHECK_EVERY]
+    if not due:
+        return []
+    trail = verify_trail()  # one pass over the trail serves every school
+    return [run_check(school=school, how=IntegrityCheck.DAILY, trail=trail) for school in due]
+
+
+def is_overdue(check: IntegrityCheck | None) -> bool:
+    return check is not None and _now() - check.at > OVERDUE_AFTER
 
 
 def warning_for(user) -> dict | None:
@@ -108,6 +126,8 @@ def warning_for(user) -> dict | None:
     if not is_genuine(check):
         return {"check": check, "forged": True, "count": 0}
     if check.ok:
+        if is_overdue(check):
+            return {"check": check, "forged": False, "overdue": True, "count": 0}
         return None
     return {"check": check, "forged": False, "count": len(check.problems)}
 

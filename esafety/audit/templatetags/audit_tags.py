@@ -1,7 +1,8 @@
 """Template helpers for the audit app.
 
 {% history_warning %}: the warning the headteacher and DSL see on every page while the
-latest history check of their school failed (esafety/audit/integrity.py).
+latest history check of their school failed, or checks have stopped
+(esafety/audit/integrity.py).
 {{ name|words }}: a field or detail name as words ("is_active" -> "Is active").
 """
 
@@ -45,6 +46,6 @@ def history_card(context):
     user = getattr(request, "user", None)
     if user is None or not integrity.may_check(user):
         return {"check": None}
-    check = integrity.current_for(user, run_if_due=False)
+    check = integrity.current_for(user)
     return {"check": check, "shown": True,
             "genuine": check is not None and integrity.is_genuine(check)}

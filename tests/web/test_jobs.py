@@ -1,0 +1,97 @@
+"""The scheduled jobs: what used to wait for somebody to open a page runs on its own, and
+pages only read."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from esafety.audit import integrity
+from esafety.audit.models import IntegrityCheck
+from esafety.incidents import actions
+from esafety.web import jobs
+
+WARNING = "Warning: some records were changed outside esafety."
+STOPPED = "the daily history check has stopped"
+
+
+@pytest.fixture
+def reported(pupil, dsl):
+    return actions.incident_report(actor=pupil, kind="cyberbullying", via="pupil",
+                                   description="Mean comments in the form group chat.")
+
+
+def test_opening_pages_never_runs_the_check(reported, headteacher, dsl, client_for):
+    for person in (headteacher, dsl):
+        client = client_for(person)
+        for url in ("/", "/incidents/", "/audit/history-check/"):
+            assert client.get(url).status_code == 200
+    assert not IntegrityCheck.objects.exists()
+    page = client_for(headteacher).get("/audit/history-check/").content.decode()
+    assert "Not checked yet" in page
+
+
+def test_the_jobs_run_the_daily_check_for_every_school_once_a_day(reported, headteacher,
+                                                                   outsider, monkeypatch):
+    scheduler = jobs.Scheduler()
+    assert "daily history check" in scheduler.run_due(now=0)
+    assert {c.school_id for c in IntegrityCheck.objects.all()} == {headteacher.school_id,
+                                                                    outsider.school_id}
+    assert all(c.how == IntegrityCheck.DAILY and c.ok for c in IntegrityCheck.objects.all())
+    # The next hourly turn finds nothing due; a day later each school is checked again.
+    assert scheduler.run_due(now=3601) and IntegrityCheck.objects.count() == 2
+    moved = timezone.now() + datetime.timedelta(hours=25)
+    monkeypatch.setattr(integrity, "_now", lambda: moved)
+    scheduler.run_due(now=7202)
+    assert IntegrityCheck.objects.count() == 4
+
+
+def test_a_failed_check_from_the_jobs_warns_the_head_on_every_page(reported, headteacher,
+                                                                   client_for):
+    from esafety.incidents.models import Incident
+
+    Incident.objects.filter(pk=reported.pk).update(summary="Nothing happened")
+    jobs.Scheduler().run_due(now=0)
+    assert WARNING in client_for(headteacher).get("/").content.decode()
+
+
+def test_the_head_is_told_when_the_checks_have_stopped(reported, headteacher, teacher,
+                                                       client_for, monkeypatch):
+    jobs.Scheduler().run_due(now=0)
+    assert STOPPED not in client_for(headteacher).get("/").content.decode()
+    moved = timezone.now() + datetime.timedelta(days=3)
+    monkeypatch.setattr(integrity, "_now", lambda: moved)
+    assert STOPPED in client_for(headteacher).get("/").content.decode()
+    assert STOPPED not in client_for(teacher).get("/").content.decode()
+
+
+def test_one_failing_job_stops_no_other(db, monkeypatch):
+    ran = []
+
+    def broken():
+        raise RuntimeError("disk full")
+
+    scheduler = jobs.Scheduler((jobs.Job("broken", 60, broken),
+                                jobs.Job("fine", 60, lambda: ran.append(1))))
+    assert scheduler.run_due(now=0) == ["broken", "fine"]
+    assert ran == [1] and scheduler.failures == {"broken": "RuntimeError: disk full"}
+    assert scheduler.run_due(now=30) == []  # not their turn yet
+    assert scheduler.run_due(now=61) == ["broken", "fine"]
+
+
+def test_the_jobs_command_runs_each_job_once_for_cron(reported, headteacher):
+    call_command("jobs", "--once")
+    assert IntegrityCheck.objects.filter(school=headteacher.school).count() == 1
+
+
+def test_the_jobs_command_fails_when_a_job_fails(db, monkeypatch):
+    def broken():
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(jobs, "JOBS", (jobs.Job("broken", 60, broken),))
+    monkeypatch.setattr("esafety.web.management.commands.jobs.JOBS", jobs.JOBS)
+    monkeypatch.setattr(jobs.Scheduler.__init__, "__defaults__", (jobs.JOBS,))
+    with pytest.raises(CommandError, match="1 of 1 jobs failed"):
+        call_command("jobs", "--once")
