@@ -71,8 +71,15 @@ def test_an_unidentified_client_is_sent_to_sign_in_except_for_the_statutory_bloc
     assert (decision.action, decision.rule, decision.group) == ("block", "sign-in", None)
     assert next_of(decision.redirect) == "http://fine.example/x"
     assert decide(lists, "http://porn.example/", None).rule == "statutory"
-    # A username the school does not know is not a guest either.
-    assert decide(lists, "http://fine.example/", "stranger").rule == "sign-in"
+    # A username the proxy authenticated that the school does not know is not a guest
+    # either; signing in on the portal would not change it, so the block page says so.
+    stranger = decide(lists, "http://fine.example/", "stranger")
+    assert (stranger.action, stranger.rule, stranger.redirect) == ("block", "unknown-person",
+                                                                   None)
+    assert "does not know the name" in stranger.reason
+    assert decide(lists, "http://porn.example/", "stranger").rule == "statutory"
+    assert decide(lists, "http://games.example/", "stranger",
+                  unidentified="guests").group == "guests"
     for url in ("http://portal.test/internet/sign-in/?school=hp",
                 "https://login.idp.test:8443/authorize", "http://www.portal.test/"):
         assert decide(lists, url, "").action == "allow", url
@@ -108,7 +115,7 @@ def test_without_the_new_keys_every_answer_is_todays(lists):
                 decision = old.decide(parse_target(url), user, at, "GET", url)
                 assert decision.redirect is None
                 assert decision.rule not in ("sign-in", "aup-pending", "access-ended",
-                                             "esafety-page")
+                                             "esafety-page", "unknown-person")
                 if user in ("", "lee", "stranger"):
                     assert decision.group == "guests"
     # And as_dict() (esafety filter decide --json) has no new key when nothing redirects.

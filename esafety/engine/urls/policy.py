@@ -34,11 +34,13 @@ without them is decided exactly as above):
 - ``aup-pending``     a person who has not accepted the current AUP is sent to the AUP page
                       with ``?next=`` the address they asked for (002 App. 1);
 - ``sign-in``         with ``unidentified`` "signin" (the default once ``signin_page`` is
-                      published), a request with no username, or one the school does not
-                      know, is sent to the sign-in page with ``?next=``; "guests" keeps the
-                      guests group. A statutory category still gets the block page.
+                      published), a request with no username is sent to the sign-in page
+                      with ``?next=``; "guests" keeps the guests group. A statutory
+                      category still gets the block page;
+- ``unknown-person``  with "signin", a username the school does not know (one the proxy
+                      authenticated) gets the block page, never the guests group.
 
-The last two are blocks that carry ``redirect``: the helper sends the browser there instead
+``aup-pending`` and ``sign-in`` are blocks that carry ``redirect``: the helper sends the browser there instead
 of to the block page.
 """
 
@@ -108,6 +110,8 @@ ACCESS_ENDED = {
 AUP_PENDING = ("Before you can use the internet you must read and accept the school's "
                "Acceptable Use Policy.")
 SIGN_IN = "Sign in to use the school's internet."
+UNKNOWN_PERSON = ("The school's filter does not know the name you signed in with, so it "
+                  "cannot let you use the internet. Please ask the school's IT team.")
 
 
 def _bare_host(host: object) -> str:
@@ -395,8 +399,13 @@ class Policy:
                             ACCESS_ENDED.get(self.refused[name], ACCESS_ENDED[""]))
         if name and name in self.aup_pending:
             page, rule, reason = self.aup_page, "aup-pending", AUP_PENDING
-        elif self.unidentified == "signin" and (not name or name not in self.users):
+        elif self.unidentified == "signin" and not name:
             page, rule, reason = self.signin_page, "sign-in", SIGN_IN
+            group = ""
+        elif self.unidentified == "signin" and name not in self.users:
+            # A name the proxy authenticated that the school does not know: signing in on
+            # the portal cannot change it, so the block page says so (never a guest).
+            page, rule, reason = "", "unknown-person", UNKNOWN_PERSON
             group = ""
         else:
             return None
