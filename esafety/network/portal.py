@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from esafety.directory.models import Person, School, UnknownSchool
 from esafety.errors import EsafetyError
+from esafety.identity import selectors as identity_selectors
 from esafety.network import actions
 from esafety.web.signin import client_address
 
@@ -62,5 +63,10 @@ def complete_sign_in(request: HttpRequest, user: Any) -> None:
         school = School.objects.by_slug(str(marker.get("school", "")))
     except UnknownSchool:
         request.session[RESULT] = {"ok": "", "why": "that school is not known here"}
+        return
+    if identity_selectors.two_factor_required(user):
+        # Their password alone is not enough here: the computer is bound from this
+        # computer's page once they have given their code ("Use the internet as ...").
+        request.session[RESULT] = {"ok": "", "why": ""}
         return
     request.session[RESULT] = bind(request, user, school)

@@ -132,6 +132,7 @@ def this_computer(request: HttpRequest) -> HttpResponse:
     return render(request, "network/this_computer.html", {
         "school": school, "next": next_url, "next_host": urlsplit(next_url).hostname or "",
         "binding": binding, "mine": mine, "refused": refused if not mine else "",
+        "person": person if person is not None and person.school_id == school.pk else None,
         "signin_url": reverse("network:signin") + _page_query(school, next_url),
     })
 

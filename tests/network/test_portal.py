@@ -263,3 +263,22 @@ def test_reading_the_network_pages_writes_nothing(school, pupil, it_manager, cli
             (client_for(it_manager), "/internet/status/")]:
         assert client.get(url, REMOTE_ADDR="10.0.0.5").status_code in (200, 302, 404), url
     assert _state(data_dir) == before
+
+
+def test_a_leader_who_owes_a_code_is_bound_only_after_giving_it(school, headteacher):
+    from esafety.identity.middleware import DONE, SESSION_KEY
+    from esafety.identity.models import SchoolSignIn
+
+    SchoolSignIn.objects.create(school=school, kind="google", client_id="abc",
+                                client_secret="s", enabled=True, two_factor_for_leaders=True)
+    client = Client(REMOTE_ADDR="10.0.0.5")
+    done = sign_in_through_portal(client, headteacher)
+    assert done.status_code == 302
+    assert not ClientBinding.objects.exists()  # a password alone is not enough
+    session = client.session
+    session[SESSION_KEY] = {"person": headteacher.pk, "state": DONE}  # the code was given
+    session.save()
+    page = client.get("/internet/?school=hollins-park")
+    assert "Use the internet as Helen Head" in page.content.decode()
+    client.post(SIGN_IN, {"school": "hollins-park", "how": "me"})
+    assert ClientBinding.objects.get().person == headteacher

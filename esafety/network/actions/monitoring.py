@@ -77,45 +77,52 @@ def ingest_network(*, school: School, now: datetime.datetime | None = None) -> I
     # A guest's access ran out, a leaving date arrived, a new school year began: the
     # published people are out of date although nothing was saved. Publish again.
     error = ""
+    out_of_date = True
     try:
         if _published_differs(school, folder):
             publish.publish_policy(school)
             result.republished = True
+        out_of_date = False
     except Exception as exc:  # noqa: BLE001 - the failure is what the alert is about
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
         log.warning("publishing %s's policy failed: %s", school.slug, error)
-    result.alert = check_snapshot_age(school=school, folder=folder, now=now, error=error)
+    result.alert = check_snapshot_age(school=school, folder=folder, now=now,
+                                      out_of_date=out_of_date, error=error)
     return result
 
 
 def check_snapshot_age(*, school: School, folder: Path, now: datetime.datetime,
-                       error: str = "") -> str:
-    """Raise the alert (once per episode) when the published policy is out of date and older
-    than the school's limit. Returns the alert's text, or "" when all is well."""
+                       out_of_date: bool, error: str = "") -> str:
+    """Raise the alert (once per episode) when the published policy has been out of date
+    for longer than the school's limit, counted from when an ingest first found it so (a
+    policy published hours ago is not stale until something changes). Returns the alert's
+    text, or "" when all is well."""
     config, _ = NetworkSettings.objects.get_or_create(school=school)
-    status = selectors.network_status(school, folder, now)
-    try:
-        out_of_date = bool(error) or _published_differs(school, folder)
-    except Exception:  # noqa: BLE001 - unreadable state counts as out of date
-        out_of_date = True
-    age = status.policy_age_seconds
-    too_old = age is None or age > config.snapshot_age_limit_minutes * 60
-    if not (out_of_date and too_old):
+    if not out_of_date:
         if config.stale_since is not None:
             NetworkSettings.objects.filter(pk=config.pk).update(stale_since=None,
                                                                 stale_alert_sent_at=None)
         return ""
-    minutes = "never published" if age is None else f"{age // 60} minutes old"
-    text = (f"The filter's copy of the policy for {school.name} is out of date "
-            f"({minutes}; the limit is {config.snapshot_age_limit_minutes} minutes).")
+    since = config.stale_since
+    if since is None:
+        since = now
+        NetworkSettings.objects.filter(pk=config.pk).update(stale_since=since)
+    limit = datetime.timedelta(minutes=config.snapshot_age_limit_minutes)
+    if now - since <= limit:
+        return ""
+    age = selectors.network_status(school, folder, now).policy_age_seconds
+    minutes = ("never published" if age is None
+               else f"published {age // 60} minutes ago")
+    text = (f"The filter's copy of the policy for {school.name} has been out of date since "
+            f"{timezone.localtime(since):%H:%M on %d %b} ({minutes}; the limit is "
+            f"{config.snapshot_age_limit_minutes} minutes).")
     if error:
         text += f" Publishing failed: {error}"
     if config.stale_alert_sent_at is None:
         with transaction.atomic():
-            NetworkSettings.objects.filter(pk=config.pk).update(
-                stale_since=config.stale_since or now, stale_alert_sent_at=now)
+            NetworkSettings.objects.filter(pk=config.pk).update(stale_alert_sent_at=now)
             events.snapshot_stale(school=school, details={
-                "age_seconds": age, "limit_minutes": config.snapshot_age_limit_minutes,
-                "error": error})
+                "since": since.isoformat(), "age_seconds": age,
+                "limit_minutes": config.snapshot_age_limit_minutes, "error": error})
             transaction.on_commit(lambda: notifications.snapshot_stale(school, text))
     return text
