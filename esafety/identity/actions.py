@@ -101,14 +101,14 @@ def identity_link(*, actor: Person | None, school: School, issuer: str, subject:
     if person.school_id != school.pk:
         raise NotAllowed("that person belongs to another school")
     with transaction.atomic():
-        existing = ExternalIdentity.objects.filter(issuer=issuer, subject=subject).first()
-        if existing is not None:
-            if existing.person_id == person.pk:
-                return existing
-            raise InvalidInput(f"that account is already linked to {existing.person}")
-        identity = ExternalIdentity.objects.create(
-            school=school, issuer=issuer, subject=subject, person=person, how=how,
-            last_signed_in_at=timezone.now() if actor is None else None)
+        identity, created = ExternalIdentity.objects.get_or_create(
+            issuer=issuer, subject=subject,
+            defaults={"school": school, "person": person, "how": how,
+                      "last_signed_in_at": timezone.now() if actor is None else None})
+        if not created:
+            if identity.person_id == person.pk:
+                return identity
+            raise InvalidInput(f"that account is already linked to {identity.person}")
         events.sign_in_linked(actor=actor, identity=identity, details={
             "how": how, "issuer": issuer, "subject": subject,
             "name": (claims or {}).get("name", "")})
@@ -133,12 +133,12 @@ def unmatched_record(*, school: School, issuer: str, subject: str, claims: dict,
         "reason": reason[:300],
     }
     with transaction.atomic():
-        row = UnmatchedSignIn.objects.select_for_update().filter(
-            issuer=issuer, subject=subject).first()
-        if row is None:
-            row = UnmatchedSignIn.objects.create(school=school, issuer=issuer, subject=subject,
-                                                 last_seen_at=now, **fields)
-        else:
+        # get_or_create: two first tries at once (two tabs) make one row, not an error.
+        row, created = UnmatchedSignIn.objects.get_or_create(
+            issuer=issuer, subject=subject,
+            defaults={"school": school, "last_seen_at": now, **fields})
+        if not created:
+            row = UnmatchedSignIn.objects.select_for_update().get(pk=row.pk)
             for name, value in fields.items():
                 setattr(row, name, value)
             row.school = school

@@ -68,10 +68,13 @@ def test_a_leaver_is_refused_with_a_clear_page(page, school_provider, make_perso
     assert page.get_by_role("link", name="childline.org.uk").is_visible()
 
 
-def test_an_id_token_with_the_wrong_nonce_signs_nobody_in(page, school_provider, make_person):
-    account, name = provider_account(school_provider, "nonce")
+@pytest.mark.parametrize("mode", ["wrong_issuer", "wrong_audience", "wrong_nonce",
+                                  "bad_signature", "expired"])
+def test_an_id_token_that_cannot_be_trusted_signs_nobody_in(page, school_provider, make_person,
+                                                            mode):
+    account, name = provider_account(school_provider, "bad")
     make_person("teacher", username=name)
-    with school_provider.misbehaving("wrong_nonce"):
+    with school_provider.misbehaving(mode):
         page.goto("/sign-in/")
         page.get_by_role("link", name="Sign in with Microsoft").click()
         sign_in_at_provider(page, account)
