@@ -196,3 +196,33 @@ def test_the_url_rewrite_helper_beats_and_answers_an_endless_line_once(lists, tm
     assert proc.returncode == 0
     assert not beat.exists()
     assert not os.path.exists(folder / "decisions")
+
+
+def test_an_idle_url_rewrite_helper_takes_up_a_new_policy_before_the_next_request(lists,
+                                                                                   tmp_path):
+    """A leaver's very next request is refused: the helper does not wait for a request to
+    notice the new policy (its heartbeat shows what it has loaded)."""
+    folder = tmp_path / "filtering"
+    write_snapshot(lists, folder / "lists.snap")
+    (folder / "policy.json").write_text(json.dumps(policy_data(**NETWORK)))
+    proc = subprocess.Popen([sys.executable, "-m", "esafety.engine.urls", "helper",
+                             "--snapshot", str(folder), "--no-log"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(b"0 http://fine.example/ 10.0.0.1/- tom GET\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline() == b"0 ERR\n"
+        (folder / "policy.json").write_text(json.dumps(
+            policy_data(**{**NETWORK, "version": "8", "refused": {"tom": "left"}})))
+        beat = folder / "heartbeats" / f"filter-{proc.pid}.json"
+        deadline = time.time() + 20
+        while json.loads(beat.read_text())["policy_version"] != "8":
+            assert time.time() < deadline, "the idle helper never loaded the new policy"
+            time.sleep(0.1)
+        proc.stdin.write(b"1 http://fine.example/ 10.0.0.1/- tom GET\n")
+        proc.stdin.flush()
+        assert b"rule=access-ended" in proc.stdout.readline()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)

@@ -18,9 +18,9 @@ exits on bad input. Input is read in large chunks and answers written in one go 
 Two modes:
 
 - published: ``--snapshot DIR`` holds ``lists.snap`` and ``policy.json`` written by the web
-  app; the helper checks them every second and swaps in new ones from a background thread,
-  keeping the last good pair if a new file is corrupt. With no usable lists it blocks
-  pupils; with no usable policy it blocks everyone, and says so on standard error.
+  app; a background thread checks them twice a second and swaps in new ones, keeping the
+  last good pair if a new file is corrupt. With no usable lists it blocks pupils; with no
+  usable policy it blocks everyone, and says so on standard error.
   In this mode it also writes ``heartbeats/filter-<pid>.json`` every 5 seconds
   (heartbeat.py), for the IT manager's helper-status page.
 - standalone: ``--lists DIR --block all|CAT,CAT`` reads the lists directly (or a compiled
@@ -72,6 +72,7 @@ LISTS_FILE = "lists.snap"
 POLICY_FILE = "policy.json"
 DECISIONS_DIR = "decisions"
 CHECK_EVERY = 1.0
+WATCH_EVERY = 0.5
 ROTATE_EVERY = 10.0
 
 
@@ -150,6 +151,7 @@ class PublishedPolicy:
                                          "everything is blocked.")
         self.checked_at = 0.0
         self.loading = False
+        self.watching = False
         self.lock = threading.Lock()
         self.reload(block=True)
 
@@ -162,7 +164,7 @@ class PublishedPolicy:
             return None
 
     def maybe_reload(self, now: float) -> None:
-        if now - self.checked_at < CHECK_EVERY or self.loading:
+        if self.watching or now - self.checked_at < CHECK_EVERY or self.loading:
             return
         self.checked_at = now
         lists_stamp = self._stamp(self.folder / LISTS_FILE)
@@ -170,6 +172,18 @@ class PublishedPolicy:
         if lists_stamp != self.lists_stamp or policy_stamp != self.policy_stamp:
             self.loading = True
             threading.Thread(target=self.reload, daemon=True).start()
+
+    def watch(self, every: float = WATCH_EVERY) -> None:
+        """Look for a new publication from a thread of its own (instead of on each batch of
+        requests), so that even the first request after a change, or one to a helper that
+        was idle, gets the new answer: a leaver's access ends within a second."""
+        self.watching = True
+        while True:
+            time.sleep(every)
+            self.checked_at = time.time()
+            if (self._stamp(self.folder / LISTS_FILE) != self.lists_stamp
+                    or self._stamp(self.folder / POLICY_FILE) != self.policy_stamp):
+                self.reload()
 
     def reload(self, block: bool = False) -> None:
         try:
@@ -351,7 +365,9 @@ def main(argv: list[str]) -> int:
                 spool = DecisionSpool(folder / DECISIONS_DIR)
             except OSError as exc:  # filtering matters more than the log
                 log(f"cannot write decisions to {folder / DECISIONS_DIR}: {exc}; not logging")
-        helper = Helper(PublishedPolicy(folder), args.block_page, spool)
+        published = PublishedPolicy(folder)
+        threading.Thread(target=published.watch, name="filter-watch", daemon=True).start()
+        helper = Helper(published, args.block_page, spool)
         heartbeat = Heartbeat(folder, "filter", helper.status).start()
     try:
         helper.serve()
