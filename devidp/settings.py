@@ -58,7 +58,10 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "devidp.sqlite3",
-        "OPTIONS": {"timeout": 30},
+        # Several browsers at once: readers never wait for the writer, and a write takes the
+        # lock when it begins (no deadlock between two upgrading readers).
+        "OPTIONS": {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;",
+                    "transaction_mode": "IMMEDIATE"},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
