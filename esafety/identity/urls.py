@@ -11,6 +11,7 @@ urlpatterns = [
     path("confirm/", views.confirm_email, name="confirm_email"),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("settings/", views.settings_page, name="settings"),
+    path("settings/check/", views.settings_check, name="settings_check"),
     path("settings/two-factor/<int:pk>/reset/", views.two_factor_reset, name="two_factor_reset"),
     path("unmatched/", views.unmatched_list, name="unmatched"),
     path("unmatched/<int:pk>/", views.unmatched_resolve, name="unmatched_resolve"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from esafety.directory import permissions
 from esafety.directory.models import Person, School
 from esafety.errors import EsafetyError
-from esafety.identity import actions, forms, middleware, selectors, signing_in
+from esafety.identity import actions, checks, forms, middleware, selectors, signing_in
 from esafety.identity.models import SchoolSignIn, UnmatchedSignIn
 from esafety.policies.middleware import gate_exempt
 from esafety.web.requests import SignedInRequest
@@ -136,6 +136,20 @@ def settings_page(request: SignedInRequest):
         "unmatched_count": selectors.open_unmatched(school).count(),
         "has_secret": bool(sign_in.client_secret),
     })
+
+
+@require_POST
+@login_required
+def settings_check(request: SignedInRequest):
+    """Ask the school's provider for its discovery document and say plainly what came back."""
+    school = _school(request, "configure_sign_in")
+    sign_in = selectors.sign_in_for(school)
+    if sign_in is None or not sign_in.expected_issuer:
+        messages.error(request, "Save the provider's details first.")
+        return redirect("identity:settings")
+    ok, text = checks.check_provider(sign_in)
+    (messages.success if ok else messages.error)(request, text)
+    return redirect("identity:settings")
 
 
 @login_required

@@ -88,3 +88,35 @@ def test_a_visitor_resets_a_forgotten_password_by_email(client, school, make_per
     assert response["Location"] == "/sign-in/forgotten/done/"
     visitor.refresh_from_db()
     assert visitor.check_password("a-new-long-password-9")
+
+
+def test_the_it_manager_checks_the_provider_answers(client_for, school, it_manager, idp):
+    from tests.identity.fakeidp import configure
+
+    configure(school, idp)
+    manager = client_for(it_manager)
+    page = manager.post("/sign-in/settings/check/", follow=True).content.decode()
+    assert "The provider answers as https://idp.test/tenant-a/v2.0" in page
+    idp.down = True
+    page = manager.post("/sign-in/settings/check/", follow=True).content.decode()
+    assert "did not answer properly" in page
+    assert client_for(it_manager).get("/sign-in/settings/check/").status_code == 405
+
+
+def test_a_provider_answering_as_another_issuer_is_reported(client_for, school, it_manager, idp):
+    import json
+
+    from tests.identity.fakeidp import configure
+
+    configure(school, idp)
+    original = idp.answer
+
+    def lying(method, url, **kwargs):
+        response = original(method, url, **kwargs)
+        if url.endswith("openid-configuration"):
+            response.text = json.dumps({**response.json(), "issuer": "https://idp.test/other"})
+        return response
+
+    idp.answer = lying
+    page = client_for(it_manager).post("/sign-in/settings/check/", follow=True).content.decode()
+    assert "check the tenant id or issuer URL" in page
