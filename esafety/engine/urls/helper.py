@@ -151,8 +151,8 @@ class PublishedPolicy:
                                          "everything is blocked.")
         self.checked_at = 0.0
         self.loading = False
-        self.watching = False
         self.lock = threading.Lock()
+        self.reloading = threading.Lock()  # one reload at a time (batch trigger or watcher)
         self.reload(block=True)
 
     @staticmethod
@@ -164,7 +164,7 @@ class PublishedPolicy:
             return None
 
     def maybe_reload(self, now: float) -> None:
-        if self.watching or now - self.checked_at < CHECK_EVERY or self.loading:
+        if now - self.checked_at < CHECK_EVERY or self.loading:
             return
         self.checked_at = now
         lists_stamp = self._stamp(self.folder / LISTS_FILE)
@@ -174,18 +174,20 @@ class PublishedPolicy:
             threading.Thread(target=self.reload, daemon=True).start()
 
     def watch(self, every: float = WATCH_EVERY) -> None:
-        """Look for a new publication from a thread of its own (instead of on each batch of
-        requests), so that even the first request after a change, or one to a helper that
-        was idle, gets the new answer: a leaver's access ends within a second."""
-        self.watching = True
+        """Look for a new publication from a thread of its own too (besides each batch of
+        requests), so that a helper that was idle has the new answer before its next
+        request: a leaver's access ends within a second."""
         while True:
             time.sleep(every)
-            self.checked_at = time.time()
             if (self._stamp(self.folder / LISTS_FILE) != self.lists_stamp
                     or self._stamp(self.folder / POLICY_FILE) != self.policy_stamp):
                 self.reload()
 
     def reload(self, block: bool = False) -> None:
+        with self.reloading:
+            self._reload()
+
+    def _reload(self) -> None:
         try:
             lists_path = self.folder / LISTS_FILE
             policy_path = self.folder / POLICY_FILE
