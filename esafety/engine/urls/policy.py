@@ -40,8 +40,8 @@ without them is decided exactly as above):
 - ``unknown-person``  with "signin", a username the school does not know (one the proxy
                       authenticated) gets the block page, never the guests group.
 
-``aup-pending`` and ``sign-in`` are blocks that carry ``redirect``: the helper sends the browser there instead
-of to the block page.
+``aup-pending`` and ``sign-in`` are blocks that carry ``redirect``: the helper sends the
+browser there instead of to the block page.
 """
 
 from __future__ import annotations
