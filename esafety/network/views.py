@@ -8,6 +8,7 @@ reach them). GET never writes.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
@@ -31,9 +32,12 @@ from esafety.policies.middleware import gate_exempt
 from esafety.web.requests import SignedInRequest
 from esafety.web.signin import client_address
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+
 
 def _school(slug: object) -> School | None:
-    if not isinstance(slug, str) or not slug or len(slug) > 60:
+    # Only a short name's letters reach the database (PostgreSQL refuses a NUL byte).
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         return None
     try:
         return School.objects.by_slug(slug)
