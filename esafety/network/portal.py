@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +23,9 @@ MARKER = "network_signin"
 BINDING = "network_binding"
 RESULT = "network_signin_result"
 MAX_NEXT = 2000
+# How long a choice made on the portal waits for the sign-in to complete (a provider's
+# sign-in, a forgotten password found).
+MARKER_MINUTES = 15
 
 
 def clean_next(value: Any) -> str:
@@ -41,7 +45,8 @@ def clean_next(value: Any) -> str:
 
 
 def start(request: HttpRequest, school: School, next_url: str) -> None:
-    request.session[MARKER] = {"school": school.slug, "next": clean_next(next_url)}
+    request.session[MARKER] = {"school": school.slug, "next": clean_next(next_url),
+                               "at": time.time()}
 
 
 def bind(request: HttpRequest, person: Person, school: School) -> dict[str, str]:
@@ -58,6 +63,11 @@ def bind(request: HttpRequest, person: Person, school: School) -> dict[str, str]
 def complete_sign_in(request: HttpRequest, user: Any) -> None:
     marker = request.session.pop(MARKER, None)
     if not isinstance(marker, dict) or not isinstance(user, Person):
+        return
+    started = marker.get("at")
+    if not isinstance(started, (int, float)) or time.time() - started > MARKER_MINUTES * 60:
+        # Chosen on the portal long ago and abandoned: a later, ordinary sign-in in this
+        # browser must not sign the computer in to the internet.
         return
     try:
         school = School.objects.by_slug(str(marker.get("school", "")))
