@@ -1,18 +1,14 @@
-"""Real Chromium signs in on the provider's form and is sent back to the client with a code."""
+"""Real Chromium signs in on the test identity provider's form (devidp/) and is sent back to
+the client with a code. Here, beside the other browser tests, so one Playwright serves them
+all (tests/e2e/conftest.py's browser)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
-
-pytestmark = pytest.mark.e2e
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 class _Callback(BaseHTTPRequestHandler):
@@ -36,20 +32,7 @@ def callback_server():
     server.server_close()
 
 
-@pytest.fixture
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is not installed: run scripts/system-packages.sh test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield browser
-        browser.close()
-
-
-def test_chromium_signs_in_on_the_provider_form(oidc_entra, callback_server, chromium):
+def test_chromium_signs_in_on_the_provider_form(oidc_entra, callback_server, browser):
     user = oidc_entra.add_user({"preferred_username": "browser@hollinspark.sch.uk"},
                                password="chromium-pw")
     client_id, _ = oidc_entra.add_client(callback_server)
@@ -57,7 +40,8 @@ def test_chromium_signs_in_on_the_provider_form(oidc_entra, callback_server, chr
         "response_type": "code", "client_id": client_id, "redirect_uri": callback_server,
         "scope": "openid profile email", "state": "s-1", "nonce": "n-1",
         "prompt": "select_account"})
-    page = chromium.new_page()
+    context = browser.new_context()
+    page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(url)
     page.get_by_label("Username").fill(user.username)
@@ -71,3 +55,4 @@ def test_chromium_signs_in_on_the_provider_form(oidc_entra, callback_server, chr
     query = parse_qs(urlparse(page.url).query)
     assert query["state"] == ["s-1"] and query["code"][0]
     assert "back at the client" in page.content()
+    context.close()
