@@ -12,11 +12,13 @@
 Standalone mode (the default) blocks the same categories for everyone (``--lists --block``).
 School mode (``--school``) runs the helper as a school does: on a published snapshot
 (lists.snap + policy.json, as esafety.filtering.publish writes them) with per-person groups
-(1,000 pupils in KS1 to KS5 with a 22-category pupil policy, 100 staff, 20 guest accounts;
-clients with no username are guests), each request line carrying a username, against
-squidGuard with the same groups as ``src`` blocks with user lists and the same categories
-per group. Both log their blocked requests (esafety's decision spool, squidGuard's ``log``
-in each destination) unless ``--no-log``.
+(1,000 pupils in KS1 to KS5 with a 22-category pupil policy, 100 staff, 20 guest accounts)
+and the network's keys (310 refused leavers and expired guests, 20 pupils with the AUP
+pending, clients with no username sent to sign in), each request line carrying a username,
+against squidGuard with the same groups as ``src`` blocks with user lists and the same
+categories per group (``pass none`` to their page for the refused, the AUP-pending and, in
+``default``, everyone else). Both log their blocked requests (esafety's decision spool,
+squidGuard's ``log`` in each destination) unless ``--no-log``. Results: FILTERING.md.
 """
 
 from __future__ import annotations
