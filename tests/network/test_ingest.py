@@ -182,3 +182,20 @@ def test_a_mail_server_that_fails_is_recorded(school, it_manager, stale,
         actions.ingest_network(school=school, now=_later(11))
     failed = AuditEvent.objects.get(event_type="network_email_failed")
     assert "mail server down" in failed.details["error"]
+
+
+def test_helper_files_not_rewritten_for_a_day_are_tidied_away(school, pupil):
+    import os
+
+    activity(school, 1, {})
+    activity(school, 2, {})
+    beats = publish.snapshot_dir(school) / "heartbeats"
+    beats.mkdir(parents=True)
+    (beats / "filter-3.json").write_text("{}")
+    old = time.time() - 25 * 3600
+    for path in (publish.snapshot_dir(school) / "activity" / "whois-1.json",
+                 beats / "filter-3.json"):
+        os.utime(path, (old, old))
+    actions.ingest_network(school=school)
+    assert sorted(p.name for p in publish.snapshot_dir(school).rglob("*.json")
+                  if p.parent.name in ("activity", "heartbeats")) == ["whois-2.json"]

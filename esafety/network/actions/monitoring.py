@@ -53,6 +53,24 @@ def read_activity(folder: Path) -> tuple[int, dict[str, float]]:
     return files, latest
 
 
+# The helpers' files of processes long gone (Squid restarts its helpers): tidied away.
+OLD_HELPER_FILE_SECONDS = 24 * 3600
+
+
+def tidy_helper_files(folder: Path, now: float) -> int:
+    """Delete heartbeat and activity files not rewritten for a day. Returns how many."""
+    removed = 0
+    for path in [*(folder / "heartbeats").glob("*.json"),
+                 *(folder / "activity").glob("whois-*.json")]:
+        try:
+            if now - path.stat().st_mtime > OLD_HELPER_FILE_SECONDS:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue  # gone already, or not ours to delete
+    return removed
+
+
 def _published_differs(school: School, folder: Path) -> bool:
     published = selectors.read_json(folder / "policy.json")
     if published is None:
@@ -67,6 +85,7 @@ def ingest_network(*, school: School, now: datetime.datetime | None = None) -> I
     now = now or timezone.now()
     folder = publish.snapshot_dir(school)
     result = IngestResult()
+    tidy_helper_files(folder, now.timestamp())
     result.activity_files, last_seen = read_activity(folder)
     result.seen = seen(school=school, last_seen=last_seen, now=now)
     result.ended = timed_out(school=school, now=now)
