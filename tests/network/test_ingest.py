@@ -199,3 +199,12 @@ def test_helper_files_not_rewritten_for_a_day_are_tidied_away(school, pupil):
     actions.ingest_network(school=school)
     assert sorted(p.name for p in publish.snapshot_dir(school).rglob("*.json")
                   if p.parent.name in ("activity", "heartbeats")) == ["whois-2.json"]
+
+
+def test_filter_publish_writes_the_bindings_too(school, pupil, published):
+    from esafety.network import actions as network
+
+    network.binding_start(actor=pupil, school=school, address="10.0.0.5")
+    call_command("filter", "publish", "--school", school.slug)
+    assert published("bindings.json")["bindings"]["10.0.0.5"]["user"] == "pupil"
+    assert published("policy.json")["signin_page"].endswith("/internet/sign-in/?school=hollins-park")
