@@ -44,16 +44,28 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
 
 
+def _test_school(**fields) -> School:
+    from esafety.identity.models import SchoolSignIn
+
+    school = School.objects.create(**fields)
+    # Two-factor sign-in is on for a school's leaders unless the school says no: the test
+    # personas sign in without an authenticator app, as the demo school's do.
+    # tests/identity/test_two_factor.py covers the rule itself.
+    SchoolSignIn.objects.create(school=school, two_factor_for_leaders=False,
+                                two_factor_note="Switched off for the test personas.")
+    return school
+
+
 @pytest.fixture
 def school(db):
-    return School.objects.create(name="Hollins Park School", slug="hollins-park",
-                                 email_domains="hollinspark.sch.uk")
+    return _test_school(name="Hollins Park School", slug="hollins-park",
+                        email_domains="hollinspark.sch.uk")
 
 
 @pytest.fixture
 def other_school(db):
-    return School.objects.create(name="Riverside Academy", slug="riverside",
-                                 email_domains="riverside.sch.uk")
+    return _test_school(name="Riverside Academy", slug="riverside",
+                        email_domains="riverside.sch.uk")
 
 
 @pytest.fixture

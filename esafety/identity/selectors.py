@@ -49,7 +49,8 @@ def two_factor_required(person: Person) -> bool:
     if not permissions.role_may(person.role, "sign_in_with_two_factor"):
         return False
     sign_in = sign_in_for(person.school_id)
-    return sign_in is not None and sign_in.two_factor_for_leaders
+    # No sign-in settings saved yet: the default, on.
+    return sign_in is None or sign_in.two_factor_for_leaders
 
 
 def has_authenticator(person: Person) -> bool:

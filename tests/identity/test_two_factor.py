@@ -134,3 +134,13 @@ def test_the_code_that_set_up_the_app_cannot_be_given_again(client, school, dsl)
     response = client.post("/sign-in/two-factor/", {"code": code})
     assert "not right" in response.content.decode()
     assert client.get("/").status_code == 302
+
+
+def test_a_school_with_no_sign_in_settings_saved_asks_its_leaders(client, school, dsl):
+    """On by default: a school added any way (the admin, a script) asks before anyone saves."""
+    from esafety.identity.models import SchoolSignIn
+
+    SchoolSignIn.objects.filter(school=school).delete()
+    password_sign_in(client, "dsl")
+    page = client.get("/")
+    assert page.status_code == 302 and page["Location"].startswith("/sign-in/two-factor/")
