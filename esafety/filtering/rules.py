@@ -44,6 +44,16 @@ CLAUSES = {
     "unknown-group": (
         "No rules for your group",
         "Your account is not in a filtering group yet."),
+    "access-ended": (
+        "Your access has ended",
+        "003 \u00a75.9: entitlement to access the school\u2019s systems automatically ceases "
+        "when you leave, when a guest account expires or when an account is switched off. "
+        "If this is wrong, ask the school office or the IT team."),
+    "unknown-person": (
+        "Your account is not known to the school",
+        "002 \u201cTechnical\u201d: all users have clearly defined access rights. The name "
+        "you signed in to the network with is not one the school has on record, so the "
+        "filter cannot tell which rules apply. Ask the IT team."),
 }
 
 
@@ -68,6 +78,12 @@ PUPIL_WORDS = {
                  "The filter is blocking everything until it is fixed. The IT team knows."),
     "unknown-group": ("Your account is not ready",
                       "Your account is not set up for the internet yet. Tell your teacher."),
+    "access-ended": ("You cannot use the school internet now",
+                     "Your account for the school internet has stopped. If you think this "
+                     "is a mistake, tell your teacher or the school office."),
+    "unknown-person": ("Your account is not ready",
+                       "The school does not know the name you signed in with. Tell your "
+                       "teacher."),
 }
 
 
@@ -151,6 +167,8 @@ RULE_LABELS = {
     "group-policy": "The group's rules", "allowed": "Nothing blocks it",
     "no-policy": "No policy published", "no-lists": "No lists available",
     "unknown-group": "No rules for the group", "no-url": "No address",
+    "access-ended": "Access ended (left, expired or switched off)",
+    "unknown-person": "A name the school does not know",
 }
 
 

@@ -84,6 +84,8 @@ def blocked(request: HttpRequest):
         "group_label": GROUP_LABELS.get(group, ""), "heading": heading, "clause": clause,
         "is_staff": is_staff, "is_pupil": is_pupil, "working": working,
         "statutory": rule == "statutory" or (category is not None and category.statutory),
+        # About the account, not the page: no unblock, no "wrong block" report.
+        "access_ended": rule in ("access-ended", "unknown-person"),
         "report_query": report_query, "unblock_page_query": unblock_page_query,
         "unblock_category_query": unblock_category_query, "page": page,
     }, status=403)

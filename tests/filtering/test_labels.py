@@ -114,3 +114,19 @@ def test_the_upgrade_relabels_default_labels_and_keeps_the_schools_own(school):
     assert labels == {"examen_pix": "Sites closed during online exams",
                       "agressif": "Aggressive or hateful", "drogue": "Drugs and alcohol"}
     assert FilteringSettings.objects.count() == 0
+
+
+@pytest.mark.parametrize("rule, group, words", [
+    ("access-ended", "staff", "003 \u00a75.9"),
+    ("access-ended", "ks3", "Your account for the school internet has stopped"),
+    ("unknown-person", "", "not one the school has on record"),
+])
+def test_the_block_page_explains_an_account_the_filter_refuses(client, school, rule, group,
+                                                                words):
+    page = client.get("/filtering/blocked/", {"school": school.slug, "rule": rule,
+                                              "group": group, "url": "http://bbc.co.uk/"})
+    text = page.content.decode()
+    assert page.status_code == 403 and words in text  # the block page says "forbidden"
+    assert "Blocked by the school\u2019s filtering policy" not in text
+    assert "Ask to unblock" not in text and "Report a wrong block" not in text
+    assert "0800 1111" in text
