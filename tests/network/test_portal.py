@@ -184,8 +184,9 @@ def test_the_portal_forms_never_fail(school, data):
 def test_a_provider_switched_on_is_offered_first(school):
     from esafety.identity.models import SchoolSignIn
 
-    SchoolSignIn.objects.create(school=school, kind="google", hosted_domain="hollinspark.sch.uk",
-                                client_id="abc", client_secret="s", enabled=True)
+    SchoolSignIn.objects.update_or_create(school=school, defaults=dict(
+        kind="google", hosted_domain="hollinspark.sch.uk", client_id="abc", client_secret="s",
+        enabled=True))
     client = Client(REMOTE_ADDR="10.0.0.5")
     assert "Sign in with Google" in client.get(portal()).content.decode()
     chosen = client.post(SIGN_IN, {"school": "hollins-park", "next": NEXT, "how": "provider"})
@@ -270,8 +271,9 @@ def test_a_leader_who_owes_a_code_is_bound_only_after_giving_it(school, headteac
     from esafety.identity.middleware import DONE, SESSION_KEY
     from esafety.identity.models import SchoolSignIn
 
-    SchoolSignIn.objects.create(school=school, kind="google", client_id="abc",
-                                client_secret="s", enabled=True, two_factor_for_leaders=True)
+    SchoolSignIn.objects.update_or_create(school=school, defaults=dict(
+        kind="google", client_id="abc", client_secret="s", enabled=True,
+        two_factor_for_leaders=True))
     client = Client(REMOTE_ADDR="10.0.0.5")
     done = sign_in_through_portal(client, headteacher)
     assert done.status_code == 302
