@@ -9,13 +9,41 @@ from esafety.web.requests import SignedInRequest
 
 
 class SignInView(LoginView):
-    """Django's sign-in, saying why when someone was signed out for being idle."""
+    """Django's sign-in, saying why when someone was signed out for being idle, and why a
+    leaver, an expired guest or a switched-off account is refused (003 \u00a75.9) when their
+    password was right: the same plain page as a refusal through the school's provider."""
+
+    def form_invalid(self, form):
+        refusal = _refusal_for(self.request, form.data.get("username", ""),
+                               form.data.get("password", ""))
+        if refusal is not None:
+            return refusal
+        return super().form_invalid(form)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.request.GET.get("signed-out") == "idle":
             context["idle_signed_out"] = {"minutes": None, "kept": []}
         return context
+
+
+def _refusal_for(request, username: str, password: str):
+    """The refusal page when the password was right but the account may not be used now;
+    None otherwise (a wrong password, an unknown name, or a locked-out attempt, which keeps
+    the usual answer so nothing is learnt by guessing)."""
+    from esafety.directory.models import Person
+    from esafety.identity import actions, pages
+
+    if getattr(request, "axes_locked_out", False) or not username or not password:
+        return None
+    person = Person.objects.filter(username=username.strip()).first()
+    if person is None or person.can_use_systems() or not person.check_password(password):
+        return None
+    reason = ("left" if person.has_left() else "expired" if person.access_has_expired()
+              else "inactive")
+    actions.sign_in_refused(school=person.school, person=person, reason=reason,
+                            issuer="local password", subject=person.username)
+    return pages.refused(request, reason)
 
 
 @login_required
