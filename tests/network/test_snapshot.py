@@ -249,3 +249,31 @@ def test_filtering_rule_changes_publish_through_the_same_coalescing(school, it_m
                                      group="ks4", action="block")
     assert calls == ["hollins-park"]
     assert NetworkSettings.objects.count() == 0  # a rule change does not touch bindings
+
+
+def _queries_for_network_keys(school):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from esafety.network import snapshot
+
+    with CaptureQueriesContext(connection) as queries:
+        snapshot.policy_keys(school, "http://127.0.0.1:8000/filtering/blocked/")
+    return len(queries)
+
+
+def test_the_network_keys_cost_the_same_queries_for_ten_people_or_fifty(
+        school, make_person, pupils_aup, headteacher):
+    def add(n):
+        for i in range(n):
+            pupil = make_person(roles.PUPIL, year_group=8)
+            if i % 3 == 0:
+                directory.person_leave(actor=headteacher, person=pupil)
+            elif i % 3 == 1:
+                policies.acceptance_record(actor=pupil, person=pupil, version=pupils_aup,
+                                           decision=Acceptance.DECLINED)
+
+    add(10)
+    few = _queries_for_network_keys(school)
+    add(40)
+    assert _queries_for_network_keys(school) == few
