@@ -89,12 +89,14 @@ def bindings_after_commit(school: School) -> None:
 
 def write_bindings(school: School) -> dict:
     """Write bindings.json now (the live bindings, a new version)."""
-    config, _ = NetworkSettings.objects.get_or_create(school=school)
-    now = timezone.now()
-    NetworkSettings.objects.filter(pk=config.pk).update(
-        bindings_version=F("bindings_version") + 1, bindings_written_at=now)
-    config.refresh_from_db(fields=["bindings_version"])
-    data = snapshot.bindings_document(school, config.bindings_version)
-    write_atomic(publish.snapshot_dir(school) / BINDINGS_FILE,
-                 json.dumps(data, indent=1).encode())
+    NetworkSettings.objects.get_or_create(school=school)
+    # The version's row stays locked until the file is written, so two writers at once
+    # write their files in the order of their versions (a helper never sees one go back).
+    with transaction.atomic():
+        NetworkSettings.objects.filter(school=school).update(
+            bindings_version=F("bindings_version") + 1, bindings_written_at=timezone.now())
+        config = NetworkSettings.objects.select_for_update().get(school=school)
+        data = snapshot.bindings_document(school, config.bindings_version)
+        write_atomic(publish.snapshot_dir(school) / BINDINGS_FILE,
+                     json.dumps(data, indent=1).encode())
     return data
