@@ -168,3 +168,17 @@ def test_activity_from_the_future_counts_as_now(pupil, school):
     actions.seen(school=school, last_seen={"10.0.0.5": _at(15).timestamp()}, now=_at(9, 10))
     binding.refresh_from_db()
     assert binding.last_seen == _at(9, 10)
+
+
+def test_a_person_switched_off_after_the_first_check_is_still_not_bound(pupil, school,
+                                                                        monkeypatch):
+    from esafety.directory.models import Person
+    from esafety.network import selectors
+
+    # The database says they have left; the copy in hand (checked first) does not know yet.
+    Person.objects.filter(pk=pupil.pk).update(is_active=False)
+    monkeypatch.setattr(selectors, "refusal_reason", lambda person: None)
+    monkeypatch.setattr(type(pupil), "can_use_systems", lambda self: True)
+    with pytest.raises(NotAllowed):
+        actions.binding_start(actor=pupil, school=school, address="10.0.0.5")
+    assert not ClientBinding.objects.exists()

@@ -57,6 +57,7 @@ def binding_start(*, actor: Person, school: School, address: str,
     if reason is not None or not actor.can_use_systems():
         raise NotAllowed("your access to the school's systems has ended")
     now = now or timezone.now()
+    NetworkSettings.objects.get_or_create(school=school)
     try:
         return _bind(actor, school, clean, now)
     except IntegrityError:
@@ -67,7 +68,12 @@ def binding_start(*, actor: Person, school: School, address: str,
 def _bind(person: Person, school: School, address: str,
           now: datetime.datetime) -> ClientBinding:
     with transaction.atomic():
-        config, _ = NetworkSettings.objects.get_or_create(school=school)
+        # One sign-in at a time per school (the settings row is the lock): two people at
+        # one computer at once cannot both find it free.
+        config = NetworkSettings.objects.select_for_update().get(school=school)
+        if not Person.objects.filter(pk=person.pk).current().exists():
+            # Recorded as a leaver (or switched off) a moment ago.
+            raise NotAllowed("your access to the school's systems has ended")
         earlier = (ClientBinding.objects.select_for_update().open()
                    .filter(school=school, address=address).select_related("person").first())
         replaced = None
