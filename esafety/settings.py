@@ -132,6 +132,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
+    # Background work (esafety/tasks.py): Django's task interface, the django-tasks backport.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +238,22 @@ FILE_UPLOAD_PERMISSIONS = filemodes.PRIVATE_FILE
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = filemodes.PRIVATE_DIR
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+# Background work (esafety/tasks.py, run by `esafety worker`): the queue lives in the
+# database unless ESAFETY_TASKS_BACKEND=rq puts it in Redis (ESAFETY_REDIS_URL) for a trust's
+# many workers. The same call sites enqueue either way.
+TASKS_BACKEND = (os.environ.get("ESAFETY_TASKS_BACKEND") or "database").strip().lower()
+TASKS: dict[str, dict[str, object]]
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": os.environ.get("ESAFETY_REDIS_URL")
+                             or "redis://127.0.0.1:6379/0"}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    raise ConfigurationError(
+        f"ESAFETY_TASKS_BACKEND={TASKS_BACKEND!r}: use 'database' (the default) or 'rq'.")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")

@@ -2,9 +2,12 @@
 
 Pages never write, so what used to wait for a visitor runs here: the daily history check,
 and loading the filter helpers' logs (blocked requests, who was seen at which computer,
-the alerts they raise). `esafety serve` (and the demo) runs them in a background thread;
-a school that runs esafety under another server runs `esafety jobs` from cron or systemd
-instead (`esafety serve --no-jobs` then leaves them to it).
+the alerts they raise). Each job is one or more tasks (esafety/tasks.py).
+
+`esafety worker` (which `esafety serve` and the demo start beside the web app) puts each job's
+tasks on the queue when its turn comes and runs them; a task still waiting from the last turn
+is not queued twice. A school without a worker runs `esafety jobs --once` from cron instead,
+which runs the same tasks at once in that process.
 
 A job that fails is logged and retried at its next turn; it never stops the others.
 """
@@ -16,41 +19,36 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from django.core.management import call_command
 from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
 
-
-def _history_check() -> None:
-    from esafety.audit.integrity import run_due_checks
-
-    run_due_checks()
+# How a job hands over its work: run(task, *args) either calls the task here and now or
+# puts it on the queue.
+Runner = Callable[..., None]
 
 
-def _filter_ingest() -> None:
+def _filter_ingest(run: Runner) -> None:
+    from esafety import tasks
     from esafety.directory.models import School
 
-    for slug in School.objects.order_by("pk").values_list("slug", flat=True):
-        call_command("filter", "ingest", "--school", slug, verbosity=0, stdout=_Quiet())
+    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
+        run(tasks.ingest_filter_logs, school_id)
 
 
-class _Quiet:
-    """Somewhere for a command's progress lines to go: the jobs log only failures."""
+def _history_check(run: Runner) -> None:
+    from esafety import tasks
 
-    def write(self, text: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
+    run(tasks.run_history_checks)
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
-    every: float  # seconds between runs (a job also decides for itself whether work is due)
-    run: Callable[[], None]
+    every: float  # seconds between turns (a task also decides for itself whether work is due)
+    run: Callable[[Runner], None]
 
 
 JOBS = (
@@ -60,22 +58,48 @@ JOBS = (
 )
 
 
+def _call_now(task: Any, *args: Any) -> None:
+    task.call(*args)
+
+
 class Scheduler:
-    def __init__(self, jobs: tuple[Job, ...] = JOBS):
+    """Turns the jobs' clocks. `enqueue=False` (cron's `esafety jobs`) runs each task in this
+    process; `enqueue=True` (`esafety worker`) puts it on the queue for the workers."""
+
+    def __init__(self, jobs: tuple[Job, ...] = JOBS, *, enqueue: bool = False):
         self.jobs = jobs
+        self.enqueue = enqueue
         self.next_run = {job.name: 0.0 for job in jobs}
         self.failures: dict[str, str] = {}
+        self.waiting: dict[tuple[str, tuple], Any] = {}  # (task, args) -> its last TaskResult
+
+    def _put_on_queue(self, task: Any, *args: Any) -> None:
+        from django_tasks.base import TaskResultStatus
+        from django_tasks.exceptions import TaskResultDoesNotExist
+
+        key = (task.module_path, args)
+        earlier = self.waiting.get(key)
+        if earlier is not None:
+            try:
+                earlier.refresh()
+            except TaskResultDoesNotExist:  # pruned, or the queue was emptied: queue anew
+                pass
+            else:
+                if earlier.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING):
+                    return  # the last turn's task has not run yet: one is enough
+        self.waiting[key] = task.enqueue(*args)
 
     def run_due(self, now: float | None = None) -> list[str]:
-        """Run every job whose turn has come; the names of those run."""
+        """Run (or queue) every job whose turn has come; the names of those run."""
         now = time.monotonic() if now is None else now
+        runner = self._put_on_queue if self.enqueue else _call_now
         ran = []
         for job in self.jobs:
             if now < self.next_run[job.name]:
                 continue
             self.next_run[job.name] = now + job.every
             try:
-                job.run()
+                job.run(runner)
             except Exception as error:  # noqa: BLE001  (one job's failure stops no other)
                 self.failures[job.name] = f"{type(error).__name__}: {error}"
                 log.exception("scheduled job failed: %s", job.name)
@@ -95,10 +119,33 @@ class Scheduler:
             stop.wait(tick)
 
 
-def start_in_background() -> threading.Event:
-    """Run the jobs in a daemon thread of this process; set the returned event to stop."""
+def start_scheduler_thread(*, enqueue: bool = True) -> threading.Event:
+    """Turn the jobs' clocks in a daemon thread of this process; set the event to stop."""
     stop = threading.Event()
-    thread = threading.Thread(target=Scheduler().run_forever, args=(stop,),
-                              name="esafety-jobs", daemon=True)
+    thread = threading.Thread(target=Scheduler(enqueue=enqueue).run_forever, args=(stop,),
+                              name="esafety-scheduler", daemon=True)
     thread.start()
     return stop
+
+
+def start_worker_process(*, stdout=None):
+    """`esafety worker` as a child of this process (what `esafety serve` and the demo run):
+    the queued tasks and the scheduled jobs. It stops when this process does."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "esafety", "worker", "--exit-with-parent"],
+                            stdin=subprocess.DEVNULL, stdout=stdout, stderr=None)
+
+
+def stop_worker_process(process, timeout: float = 30) -> None:
+    """Ask the worker to finish its task and stop; end it if it will not."""
+    import subprocess
+
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,12 +1,15 @@
 """The scheduled jobs: what used to wait for somebody to open a page runs on its own, and
-pages only read."""
+pages only read. `esafety jobs` runs them in its own process (cron); `esafety worker` queues
+them (below, and tests/tasks/ for the workers themselves)."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from esafety.audit import integrity
 from esafety.audit.models import IntegrityCheck
@@ -70,11 +73,11 @@ def test_the_head_is_told_when_the_checks_have_stopped(reported, headteacher, te
 def test_one_failing_job_stops_no_other(db, monkeypatch):
     ran = []
 
-    def broken():
+    def broken(run):
         raise RuntimeError("disk full")
 
     scheduler = jobs.Scheduler((jobs.Job("broken", 60, broken),
-                                jobs.Job("fine", 60, lambda: ran.append(1))))
+                                jobs.Job("fine", 60, lambda run: ran.append(1))))
     assert scheduler.run_due(now=0) == ["broken", "fine"]
     assert ran == [1] and scheduler.failures == {"broken": "RuntimeError: disk full"}
     assert scheduler.run_due(now=30) == []  # not their turn yet
@@ -87,11 +90,55 @@ def test_the_jobs_command_runs_each_job_once_for_cron(reported, headteacher):
 
 
 def test_the_jobs_command_fails_when_a_job_fails(db, monkeypatch):
-    def broken():
+    def broken(run):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(jobs, "JOBS", (jobs.Job("broken", 60, broken),))
     monkeypatch.setattr("esafety.web.management.commands.jobs.JOBS", jobs.JOBS)
     monkeypatch.setattr(jobs.Scheduler.__init__, "__defaults__", (jobs.JOBS,))
+    monkeypatch.setattr(jobs.Scheduler.__init__, "__kwdefaults__", {"enqueue": False})
     with pytest.raises(CommandError, match="1 of 1 jobs failed"):
         call_command("jobs", "--once")
+
+
+def ready_tasks():
+    return sorted((r.task_path.rsplit(".", 1)[1], tuple(r.args_kwargs["args"]))
+                  for r in DBTaskResult.objects.filter(status="READY"))
+
+
+# The worker commits as it goes (it claims a task, runs it, records the result), as it does
+# beside a school's server: these tests use a real, committed database.
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_s_scheduler_queues_the_jobs_instead_of_running_them(
+        disposable_append_only_tables, reported, headteacher, outsider):
+    scheduler = jobs.Scheduler(enqueue=True)
+    assert scheduler.run_due(now=0) == ["load the filter helpers' logs", "daily history check"]
+    assert not IntegrityCheck.objects.exists()  # queued, not run
+    assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,)),
+                             ("ingest_filter_logs", (outsider.school_id,)),
+                             ("run_history_checks", ())]
+    # The worker runs them: the same daily check as before.
+    call_command("worker", "--batch", verbosity=0)
+    assert ready_tasks() == []
+    assert {c.school_id for c in IntegrityCheck.objects.all()} == {headteacher.school_id,
+                                                                    outsider.school_id}
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_still_waiting_is_not_queued_again_at_the_next_turn(
+        disposable_append_only_tables, reported, headteacher):
+    scheduler = jobs.Scheduler(enqueue=True)
+    scheduler.run_due(now=0)
+    scheduler.run_due(now=61)  # the worker has not run the first turn's ingest yet
+    scheduler.run_due(now=3601)
+    assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,)),
+                             ("run_history_checks", ())]
+    call_command("worker", "--batch", verbosity=0)
+    scheduler.run_due(now=3662)  # done, so this turn queues a new one
+    assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,))]
+
+
+def test_the_jobs_command_runs_the_tasks_itself_without_queueing(reported, headteacher):
+    call_command("jobs", "--once", stdout=io.StringIO())
+    assert not DBTaskResult.objects.exists()

@@ -1,5 +1,6 @@
-"""esafety jobs [--once]: the scheduled jobs (esafety/web/jobs.py), for cron or systemd when
-the web app is not served by `esafety serve`."""
+"""esafety jobs [--once]: the scheduled jobs (esafety/web/jobs.py) run in this process, for a
+school with no background worker: `esafety jobs --once` from cron every minute. Where
+`esafety worker` runs (as `esafety serve` and the demo start it), it does this itself."""
 
 import threading
 

@@ -1,4 +1,5 @@
-"""esafety serve: the web app on a production-grade WSGI server (waitress)."""
+"""esafety serve: the web app on a production-grade WSGI server (waitress), with the
+background worker (`esafety worker`) beside it as a child process."""
 
 from django.core.management.base import BaseCommand
 
@@ -10,9 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
-        parser.add_argument("--no-jobs", action="store_true",
-                            help="do not run the scheduled jobs here (run `esafety jobs` "
-                                 "from cron or systemd instead)")
+        parser.add_argument("--no-jobs", "--no-worker", action="store_true", dest="no_jobs",
+                            help="do not start the background worker here (run `esafety "
+                                 "worker` as a service, or `esafety jobs --once` from cron)")
 
     def handle(self, *args, host, port, threads, no_jobs=False, **options):
         serve(host=host, port=port, threads=threads, stdout=self.stdout, jobs=not no_jobs)
@@ -21,10 +22,10 @@ class Command(BaseCommand):
 def serve(*, host: str, port: int, threads: int = 8, stdout=None, jobs: bool = True):
     import waitress
 
-    from esafety.web.jobs import start_in_background
+    from esafety.web.jobs import start_worker_process, stop_worker_process
     from esafety.wsgi import application
 
-    stop = start_in_background() if jobs else None
+    worker = start_worker_process() if jobs else None
     if stdout is not None:
         stdout.write(f"esafety is running at http://{host}:{port}/  (Ctrl+C to stop)")
         stdout.flush()
@@ -32,5 +33,5 @@ def serve(*, host: str, port: int, threads: int = 8, stdout=None, jobs: bool = T
         waitress.serve(application, host=host, port=port, threads=threads, ident="esafety",
                        _quiet=True)
     finally:
-        if stop is not None:
-            stop.set()
+        if worker is not None:
+            stop_worker_process(worker)

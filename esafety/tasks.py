@@ -1,0 +1,97 @@
+"""Background work: the tasks `esafety worker` runs off the queue.
+
+Django's task interface (the django-tasks backport while esafety is on Django 5.2; Django
+6's `django.tasks` has the same shape). The queue is the database by default and Redis (RQ)
+with ESAFETY_TASKS_BACKEND=rq; call sites are the same either way:
+
+    from esafety.tasks import enqueue_after_commit, publish_policy_task
+    enqueue_after_commit(publish_policy_task, school.pk)
+
+Arguments and return values cross the queue as JSON: pass primary keys and plain values,
+never model instances. Enqueue after the change commits (`enqueue_after_commit`), so a rolled
+back change never reaches the filter or anybody's inbox. A task may run on another machine,
+later, or (after a worker is killed part-way) again: each one is safe to repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.mail import EmailMessage
+from django.core.management import call_command
+from django.db import transaction
+from django.utils.module_loading import import_string
+from django_tasks import task
+
+log = logging.getLogger(__name__)
+
+
+def enqueue_after_commit(task_: Any, *args: Any, **kwargs: Any) -> None:
+    """Put `task_` on the queue once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: task_.enqueue(*args, **kwargs))
+
+
+class _Quiet:
+    """Somewhere for a command's progress lines to go: the worker logs only failures."""
+
+    def write(self, text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+@task()
+def ingest_filter_logs(school_id: int) -> bool:
+    """Load one school's filter helper logs (`esafety filter ingest --school SLUG`): blocked
+    requests, alerts, who was seen at which computer. False when the school has gone."""
+    from esafety.directory.models import School
+
+    slug = School.objects.filter(pk=school_id).values_list("slug", flat=True).first()
+    if slug is None:
+        return False
+    call_command("filter", "ingest", "--school", slug, verbosity=0, stdout=_Quiet())
+    return True
+
+
+@task()
+def run_history_checks() -> None:
+    """The daily history check for every school last checked over a day ago."""
+    from esafety.audit.integrity import run_due_checks
+
+    run_due_checks()
+
+
+@task()
+def publish_policy_task(school_id: int) -> int:
+    """Publish one school's filtering snapshot (policy.json) for the Squid helper; the new
+    policy version."""
+    from esafety.directory.models import School
+    from esafety.filtering.models import FilteringSettings
+    from esafety.filtering.publish import publish_policy
+
+    publish_policy(School.objects.get(pk=school_id))
+    return FilteringSettings.objects.get(school_id=school_id).policy_version
+
+
+@task()
+def send_email_task(*, subject: str, body: str, to: list[str], bcc: list[str] | None = None,
+                    from_email: str | None = None, on_failure: str | None = None,
+                    context: dict[str, Any] | None = None) -> int:
+    """Send one email (never `fail_silently`); the number sent.
+
+    `on_failure` is the dotted path of a function the sender provides, called as
+    `on_failure(error=..., subject=..., to=..., context=...)` when the mail server refuses,
+    so the failure is recorded where an administrator sees it; the task then fails too, and
+    its result on the queue keeps the error.
+    """
+    message = EmailMessage(subject=subject, body=body, from_email=from_email, to=to,
+                           bcc=bcc or [])
+    try:
+        return message.send(fail_silently=False)
+    except Exception as error:
+        if on_failure:
+            import_string(on_failure)(error=f"{type(error).__name__}: {error}",
+                                      subject=subject, to=to, context=context or {})
+        raise
