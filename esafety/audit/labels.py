@@ -87,6 +87,9 @@ EVENT_LABELS = {
     "incident_takedown_updated": "Recorded a takedown outcome",
     "incident_settings_changed": "Changed the incident settings",
     "person_chronology_viewed": "Viewed a person's incident history",
+    "incident_owner_set": "Chose who owns an incident",
+    "incident_next_action_set": "Set an incident's next action and due date",
+    "incident_log_exported": "Downloaded the incident log",
     # Who is at this computer (signing in to the internet)
     "internet_signed_in": "Signed in to the internet on a computer",
     "internet_signed_out": "Signed out of the internet on a computer",
@@ -97,6 +100,7 @@ EVENT_LABELS = {
     "network_email_failed": "A network sign-in email could not be sent",
     # The history check
     "history_checked": "Checked that no records were changed outside esafety",
+    "audit_trail_exported": "Downloaded the audit trail",
 }
 
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from esafety.directory.models import Person
 
 # Views that record the incidents they showed (details["incidents"]).
-LISTS = ("incident_list_viewed", "person_chronology_viewed")
+LISTS = ("incident_list_viewed", "person_chronology_viewed", "incident_log_exported")
 PERSON_VIEWS = ("person_viewed", "person_chronology_viewed")
 
 

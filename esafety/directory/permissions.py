@@ -79,6 +79,10 @@ TABLE: dict[str, frozenset[str]] = {
     # Records a sanction the rules refuse, with reasons (004 Appendix I).
     "override_sanction": frozenset({roles.HEADTEACHER}),
     "change_incident_settings": frozenset({roles.HEADTEACHER, roles.DSL}),
+    # Chooses who owns a case (an allegation's owner chooses for it, whatever their role).
+    "assign_case_owner": frozenset({roles.HEADTEACHER, roles.DSL}),
+    # Downloads the incident log as a spreadsheet (the cases they may see; audited).
+    "export_incident_log": frozenset({roles.HEADTEACHER, roles.DSL}),
     "view_governors_report": _LEADERS | {roles.GOVERNOR},
     # People.
     "view_people": _PEOPLE_MANAGERS | roles.SENIOR_ROLES,
@@ -98,6 +102,8 @@ TABLE: dict[str, frozenset[str]] = {
     "view_agreements": _POLICY_LEADS | _PAPER_SIGNATURES,
     # Audit trail (also the history on a person's record).
     "view_audit_trail": frozenset({roles.HEADTEACHER}),
+    # Downloads the audit trail as a spreadsheet (the rows they may see; audited).
+    "export_audit_trail": frozenset({roles.HEADTEACHER}),
     # Warned when the audit trail's integrity check finds something; may run the check.
     "see_history_warning": frozenset({roles.HEADTEACHER, roles.DSL}),
     # Check a message (003 App. 1): staff and guests before sending; pupils too, so a

@@ -17,6 +17,7 @@ from django.http import Http404
 
 from esafety.directory import permissions, roles
 from esafety.directory.models import Person, School
+from esafety.incidents import rules
 from esafety.incidents.models import STATUS_CLOSED, Incident, IncidentSettings
 
 TEAM = "team"
@@ -156,6 +157,37 @@ def can_override_sanction(user: Person, incident: Incident) -> bool:
     """The headteacher on the case may record a sanction the rules refuse, with reasons."""
     return (permissions.role_may(user.role, "override_sanction")
             and access_level(user, incident) == TEAM)
+
+
+def can_assign_owner(user: Person, incident: Incident) -> bool:
+    """The DSL or headteacher on the case chooses its owner; for an allegation, its owner."""
+    if incident.school_id != user.school_id or incident.subject_staff_id == user.pk:
+        return False
+    if incident.is_allegation:
+        return is_allegation_owner(user, incident)
+    return (permissions.role_may(user.role, "assign_case_owner")
+            and access_level(user, incident) == TEAM)
+
+
+def owner_choices(incident: Incident) -> list[Person]:
+    """Who may own the case: senior staff who can sign in and may already act on it."""
+    candidates = (Person.objects.filter(school=incident.school,
+                                        role__in=permissions.roles_with("investigate"),
+                                        is_active=True)
+                  .exclude(pk=incident.subject_staff_id or 0).order_by("last_name", "first_name"))
+    return [p for p in candidates
+            if p.can_use_systems() and incident.part_of(p) != rules.PART_ALLEGED
+            and access_level(p, incident) == TEAM]
+
+
+def may_read_chronology(user: Person, person: Person) -> bool:
+    """Whether `user` may open `person`'s chronology (the same rule as the page's)."""
+    return (getattr(user, "is_authenticated", False) and is_leader(user)
+            and person.school_id == user.school_id)
+
+
+def can_export_log(user: Person) -> bool:
+    return bool(user.school_id) and permissions.role_may(user.role, "export_incident_log")
 
 
 def get_person_for_chronology(user: Person, pk: int | str) -> Person:

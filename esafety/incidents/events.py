@@ -163,3 +163,25 @@ def person_chronology_viewed(*, actor: Person, person: Person,
                              incidents: list[int]) -> AuditEvent:
     return events.record(event_type="person_chronology_viewed", actor=actor, obj=person,
                          details={"incidents": incidents})
+
+
+def incident_owner_set(*, actor: Person, incident: Incident, person: Person | None,
+                       before: int | None) -> AuditEvent:
+    return _about(incident, actor=actor, event_type="incident_owner_set",
+                  details={"person": person.pk if person is not None else None,
+                           "before": before})
+
+
+def incident_next_action_set(*, actor: Person, incident: Incident, due: str | None,
+                             before: str | None) -> AuditEvent:
+    # The reason and the action's words stay in the case's own history (they may be
+    # sensitive); the trail says the date moved.
+    return _about(incident, actor=actor, event_type="incident_next_action_set",
+                  details={"due": due, "before": before})
+
+
+def incident_log_exported(*, actor: Person, incidents: list[int],
+                          filters: dict[str, str]) -> AuditEvent:
+    return events.record(event_type="incident_log_exported", actor=actor, school=actor.school,
+                         object_type="incident", details={"incidents": incidents,
+                                                          "filters": filters})

@@ -13,7 +13,8 @@ from esafety.directory import permissions, roles
 from esafety.directory.models import Person, School
 from esafety.directory.picker import PeoplePickerField, PersonPickerField, limit_pickers
 from esafety.incidents import rules
-from esafety.incidents.models import Incident
+from esafety.incidents.models import STATUS_CHOICES, Incident
+from esafety.incidents.search import Criteria
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -429,3 +430,52 @@ class ReportRangeForm(forms.Form):
             if problem:
                 raise forms.ValidationError(problem)
         return data
+
+
+class OwnerForm(forms.Form):
+    prefix = "owner"
+
+    person = PersonChoice(label="Who owns the case", queryset=Person.objects.none(),
+                          required=False, empty_label="Nobody")
+
+    def __init__(self, *args: Any, queryset: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _people_field(self, "person").queryset = queryset
+
+
+class NextActionForm(forms.Form):
+    prefix = "next"
+
+    action = forms.CharField(label="What must happen next", max_length=200, required=False)
+    due = forms.DateField(label="By when", widget=DATE, required=False)
+    reason = forms.CharField(label="Why (kept in the case's history)", max_length=500)
+
+
+class CaseSearchForm(forms.Form):
+    """Searching the cases: every field optional; bad dates get a message, never a 500."""
+
+    person = forms.CharField(label="Person (any part in the case)", max_length=100,
+                             required=False)
+    kind = forms.ChoiceField(label="Type", required=False,
+                             choices=[("", "Any"), *rules.TYPE_CHOICES])
+    status = forms.ChoiceField(label="Status", required=False,
+                               choices=[("", "Any"), *STATUS_CHOICES])
+    since = forms.DateField(label="Reported from", widget=DATE, required=False)
+    until = forms.DateField(label="Reported until", widget=DATE, required=False)
+    words = forms.CharField(label="Words in the summary, description or notes", max_length=200,
+                            required=False)
+    overdue = forms.BooleanField(label="Only cases whose next action is overdue",
+                                 required=False)
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError("The 'reported from' date is after the 'reported "
+                                        "until' date.")
+        return data
+
+    def criteria(self) -> Criteria:
+        data = self.cleaned_data if self.is_valid() else {}
+        return Criteria(**{name: data[name] for name in Criteria.__dataclass_fields__
+                           if data.get(name) not in (None, "")})

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from esafety.incidents import rules
 
@@ -90,6 +91,13 @@ class Incident(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
+    # Who moves the case on: one of the senior staff who may act on it, chosen by the DSL or
+    # headteacher (the allegation's owner for an allegation). What must happen next, and by
+    # when. Changed only by actions/casework.py, so each change is in the history.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="cases_owned")
+    next_action = models.CharField(max_length=200, blank=True)
+    next_action_due = models.DateField(null=True, blank=True)
     # Optimistic locking: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1)
 
@@ -121,6 +129,12 @@ class Incident(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == STATUS_CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        """The next action's due date has passed and the case is still open."""
+        return (not self.is_closed and self.next_action_due is not None
+                and self.next_action_due < timezone.localdate())
 
     @property
     def images_not_accepted(self) -> bool:

@@ -120,7 +120,7 @@ def sanction_problems(incident: Incident, person: Person, kind: str,
 
 def case_list(user: Person, *, status: str = "", kind: str = "") -> QuerySet[Incident]:
     """The cases this person may see in full, optionally of one status and kind."""
-    cases = access.team_incidents(user).select_related("reported_by")
+    cases = access.team_incidents(user).select_related("reported_by", "owner")
     if status in dict(STATUS_CHOICES):
         cases = cases.filter(status=status)
     if kind in rules.TYPE_LABELS:

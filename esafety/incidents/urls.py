@@ -1,12 +1,24 @@
 from django.urls import path
 
-from esafety.incidents.views import case, evidence, governors, investigation, log, people, report
+from esafety.incidents.views import (
+    case,
+    casework,
+    evidence,
+    governors,
+    investigation,
+    log,
+    people,
+    report,
+    search,
+)
 
 app_name = "incidents"
 urlpatterns = [
     path("", log.home, name="home"),
     path("report/", report.report_new, name="report"),
     path("settings/", log.incident_settings, name="settings"),
+    path("search/", search.case_search, name="search"),
+    path("log.csv", search.log_export, name="export"),
     path("governors-report/", governors.governors_report, name="governors_report"),
     path("people/<int:person_pk>/", log.chronology, name="chronology"),
     path("<int:pk>/", case.detail, name="detail"),
@@ -14,6 +26,8 @@ urlpatterns = [
     path("<int:pk>/record.pdf", case.record, name="record"),
     path("<int:pk>/acknowledge/", case.acknowledge, name="acknowledge"),
     path("<int:pk>/notes/", case.note, name="note"),
+    path("<int:pk>/owner/", casework.owner, name="owner"),
+    path("<int:pk>/next-action/", casework.next_action, name="next_action"),
     path("<int:pk>/evidence/", evidence.evidence_add, name="evidence_add"),
     path("<int:pk>/evidence/<int:evidence_pk>/file/", evidence.evidence_file, name="evidence_file"),
     path("<int:pk>/evidence/<int:evidence_pk>/withdraw/", evidence.evidence_withdraw,

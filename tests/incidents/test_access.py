@@ -13,7 +13,8 @@ INCIDENT_GETS = ["incidents:detail", "incidents:record"]
 INCIDENT_POSTS = ["incidents:edit", "incidents:acknowledge", "incidents:note",
                   "incidents:evidence_add", "incidents:investigator_add", "incidents:viewer_add",
                   "incidents:police", "incidents:judge", "incidents:close", "incidents:reopen",
-                  "incidents:rate", "incidents:sanction", "incidents:takedown_add"]
+                  "incidents:rate", "incidents:sanction", "incidents:takedown_add",
+                  "incidents:owner", "incidents:next_action"]
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ InvalidInput/NotAllowed/Conflict before anything is saved. Callers may write
 are the whole public list.
 """
 
+from esafety.incidents.actions.casework import case_owner_set, next_action_set
 from esafety.incidents.actions.evidence import evidence_add, evidence_withdraw, screenshot_sign
 from esafety.incidents.actions.guards import MESSAGE_CHECK_VIA
 from esafety.incidents.actions.investigation import (
@@ -24,6 +25,7 @@ from esafety.incidents.actions.investigation import (
 from esafety.incidents.actions.parts import involvement_remove, involvement_set
 from esafety.incidents.actions.reading import (
     incident_list_viewed,
+    incident_log_exported,
     incident_viewed,
     person_chronology_viewed,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "NOTIFICATION_SENT",
     "allegation_subject_set",
     "allegation_viewer_add",
+    "case_owner_set",
     "evidence_add",
     "evidence_withdraw",
     "incident_acknowledge",
@@ -47,6 +50,7 @@ __all__ = [
     "incident_edit",
     "incident_judge",
     "incident_list_viewed",
+    "incident_log_exported",
     "incident_note",
     "incident_reopen",
     "incident_report",
@@ -56,6 +60,7 @@ __all__ = [
     "involvement_remove",
     "involvement_set",
     "misuse_rate",
+    "next_action_set",
     "person_chronology_viewed",
     "police_matters_set",
     "rating_withdraw",

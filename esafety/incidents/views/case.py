@@ -73,6 +73,19 @@ def evidence_panel(user: Person, incident: Incident, bound: Bound) -> dict[str, 
     }
 
 
+def casework_panel(user: Person, incident: Incident, bound: Bound) -> dict[str, Any]:
+    can_assign = access.can_assign_owner(user, incident) and not incident.is_closed
+    choices = access.owner_choices(incident) if can_assign else []
+    return {
+        "can_assign_owner": can_assign,
+        "owner_form": bound.get("owner_form") or forms.OwnerForm(
+            queryset=Person.objects.filter(pk__in=[p.pk for p in choices]),
+            initial={"person": incident.owner_id}),
+        "next_form": bound.get("next_form") or forms.NextActionForm(
+            initial={"action": incident.next_action, "due": incident.next_action_due}),
+    }
+
+
 def investigation_panel(user: Person, incident: Incident, bound: Bound) -> dict[str, Any]:
     investigators = selectors.investigators(incident)
     return {
@@ -133,8 +146,8 @@ def takedowns_panel(user: Person, incident: Incident, bound: Bound) -> dict[str,
 
 
 PANELS: list[Callable[[Person, Incident, Bound], dict[str, Any]]] = [
-    details_panel, people_panel, evidence_panel, investigation_panel, judgement_panel,
-    sanctions_panel, takedowns_panel]
+    details_panel, casework_panel, people_panel, evidence_panel, investigation_panel,
+    judgement_panel, sanctions_panel, takedowns_panel]
 
 
 def render_detail(request: SignedInRequest, incident: Incident, level: str | None,

@@ -56,6 +56,7 @@ def home(request: SignedInRequest) -> HttpResponse:
         "query": urlencode({"status": status, "kind": kind}),
         "can_manage_settings": access.can_manage_settings(user),
         "can_read_report": access.can_read_governors_report(user),
+        "can_export": access.can_export_log(user),
         "pupil": user.is_pupil,
     })
 
