@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages esafety needs beside Python: WeasyPrint's Pango for PDFs,
-# and for the test suite a real Chromium, Squid, squidGuard, PostgreSQL and a C compiler.
+# and for the test suite a real Chromium, Squid, squidGuard, PostgreSQL, Redis (the queue's
+# other backend) and a C compiler.
 # Usage: scripts/system-packages.sh [runtime|test]
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "${1:-runtime}" = test ]; then
   # gcc, libc6-dev and python3-dev: the tests check the classifier's compiled scoring.
-  want+=(chromium squid squidguard postgresql python3 openssl gcc libc6-dev python3-dev)
+  want+=(chromium squid squidguard postgresql python3 openssl gcc libc6-dev python3-dev
+         redis-server)
 fi
 missing=()
 for pkg in "${want[@]}"; do
@@ -24,4 +26,8 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts Squid as a service on install; the tests run their own on loopback.
 if [[ " ${missing[*]} " == *" squid "* ]]; then
   (systemctl stop squid || service squid stop || pkill -x squid) >/dev/null 2>&1 || true
+fi
+# Likewise Redis: tests/tasks starts its own on a loopback port in a temporary folder.
+if [[ " ${missing[*]} " == *" redis-server "* ]]; then
+  (systemctl stop redis-server || service redis-server stop) >/dev/null 2>&1 || true
 fi
