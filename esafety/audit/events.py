@@ -62,3 +62,11 @@ def history_checked(*, actor: Person | None, school: School, all_in_order: bool,
     return record(event_type="history_checked", actor=actor, school=school,
                   object_type="integritycheck", object_label="History check",
                   details={"all_in_order": all_in_order, "problems": problems})
+
+
+def audit_trail_exported(*, actor: Person, school: School | None, rows: int,
+                         filters: dict[str, str]) -> AuditEvent:
+    """Someone downloaded (their view of) the school's audit trail as a spreadsheet."""
+    return record(event_type="audit_trail_exported", actor=actor, school=school,
+                  object_type="auditevent", object_label="Audit trail",
+                  details={"rows": rows, "filters": filters})

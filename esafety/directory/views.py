@@ -20,6 +20,7 @@ from esafety.directory.forms import (
 from esafety.directory.importing import OPTIONAL, REQUIRED, ImportFailed, import_people
 from esafety.directory.models import Person, School
 from esafety.errors import EsafetyError
+from esafety.incidents import access as incident_access
 from esafety.policies import status
 from esafety.policies.middleware import gate_exempt
 from esafety.web.requests import SignedInRequest
@@ -93,6 +94,7 @@ def person_detail(request: SignedInRequest, pk):
                        and permissions.may_manage(request.user, person)),
         "leaver_form": LeaverForm(),
         "role_form": role_form if role_form.offers_roles else None,
+        "may_read_chronology": incident_access.may_read_chronology(request.user, person),
     })
 
 
