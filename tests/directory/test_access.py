@@ -32,7 +32,8 @@ def test_a_leaver_loses_access_on_their_very_next_request(teacher, headteacher):
 
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
-    assert sign_in("teacher")[1].status_code == 200  # the form again: refused
+    refused = sign_in("teacher")[1]  # the right password, plainly refused (003 §5.9)
+    assert refused.status_code == 403 and "Your school account has ended" in refused.content.decode()
     teacher.refresh_from_db()
     assert not teacher.is_active and teacher.left_on == timezone.localdate()
     event = AuditEvent.objects.get(event_type="person_left")
@@ -79,7 +80,8 @@ def test_a_guest_cannot_sign_in_after_their_access_expires(make_person):
     guest.save()
 
     assert client.get("/").status_code == 302  # signed out mid-session
-    assert sign_in("supply")[1].status_code == 200
+    refused = sign_in("supply")[1]
+    assert refused.status_code == 403 and "Your guest access has ended" in refused.content.decode()
 
 
 def test_adding_a_guest_needs_an_end_in_the_future(headteacher, school):
