@@ -14,6 +14,7 @@ A job that fails is logged and retried at its next turn; it never stops the othe
 
 from __future__ import annotations
 
+import datetime
 import logging
 import threading
 import time
@@ -58,6 +59,18 @@ JOBS = (
 )
 
 
+# A task "running" for longer than this is taken as lost (its worker was killed part-way):
+# the job is queued again rather than waiting for it for ever.
+LOST_AFTER = datetime.timedelta(hours=1)
+
+
+def _lost(result: Any) -> bool:
+    from django.utils import timezone
+
+    started = result.started_at
+    return started is not None and timezone.now() - started > LOST_AFTER
+
+
 def _call_now(task: Any, *args: Any) -> None:
     task.call(*args)
 
@@ -85,8 +98,10 @@ class Scheduler:
             except TaskResultDoesNotExist:  # pruned, or the queue was emptied: queue anew
                 pass
             else:
-                if earlier.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING):
+                if earlier.status == TaskResultStatus.READY:
                     return  # the last turn's task has not run yet: one is enough
+                if earlier.status == TaskResultStatus.RUNNING and not _lost(earlier):
+                    return
         self.waiting[key] = task.enqueue(*args)
 
     def run_due(self, now: float | None = None) -> list[str]:

@@ -142,3 +142,17 @@ def test_a_task_still_waiting_is_not_queued_again_at_the_next_turn(
 def test_the_jobs_command_runs_the_tasks_itself_without_queueing(reported, headteacher):
     call_command("jobs", "--once", stdout=io.StringIO())
     assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_whose_worker_died_part_way_is_queued_again_after_an_hour(
+        disposable_append_only_tables, reported, headteacher):
+    scheduler = jobs.Scheduler((jobs.JOBS[1],), enqueue=True)
+    scheduler.run_due(now=0)
+    # A worker took it and was killed: it stays "running" on the database queue.
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())
+    scheduler.run_due(now=3601)
+    assert DBTaskResult.objects.count() == 1
+    DBTaskResult.objects.update(started_at=timezone.now() - datetime.timedelta(minutes=61))
+    scheduler.run_due(now=7202)
+    assert ready_tasks() == [("run_history_checks", ())]
