@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "esafety.checks",
     "esafety.filtering",
     "esafety.incidents",
+    "esafety.concerns",
     # Before allauth, so its templates (the provider's confirm page) use the house's look.
     "esafety.identity",
     "esafety.network",

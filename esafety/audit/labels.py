@@ -90,6 +90,16 @@ EVENT_LABELS = {
     "incident_owner_set": "Chose who owns an incident",
     "incident_next_action_set": "Set an incident's next action and due date",
     "incident_log_exported": "Downloaded the incident log",
+    # The concerns inbox
+    "concern_raised": "A concern was raised",
+    "concern_viewed": "Viewed a concern",
+    "concern_list_viewed": "Viewed the concerns inbox",
+    "concern_seen": "Marked a concern as seen",
+    "concern_no_further_action": "Closed a concern: no further action",
+    "concern_false_positive": "Closed a concern: false positive",
+    "concern_escalated": "Escalated a concern to an incident",
+    "concern_email_sent": "An email about concerns was sent",
+    "concern_email_failed": "An email about concerns could not be sent",
     # Who is at this computer (signing in to the internet)
     "internet_signed_in": "Signed in to the internet on a computer",
     "internet_signed_out": "Signed out of the internet on a computer",

@@ -103,12 +103,6 @@ class ConcernReporter:
                                    f"{school}")
             self.reporter = person
 
-    def _reporter(self, designated):
-        """Who the concern is recorded as reported by: --reporter (the member of staff
-        running the check, so the designated person can acknowledge it as its first
-        response), else the designated person, since nobody reported it by hand."""
-        return self.reporter or designated
-
     def report(self, verdict: Verdict, msg: ParsedMessage, label: str):
         """The outcome (concerns.ConcernOutcome), or None when nothing needs telling."""
         if not concern_findings(verdict):
@@ -124,14 +118,14 @@ class ConcernReporter:
             return ConcernOutcome(
                 not_recorded="the school has no designated safeguarding lead in esafety "
                              "(name one under Incidents > Incident settings)")
-        actor = self._reporter(people[0])
+        # Raised by esafety itself unless --reporter names the member of staff running it.
+        actor = self.reporter
         try:
             return concerns.message_check_concern_record(
-                actor=actor, school=self.school, verdict=verdict, msg=msg,
+                actor=actor, school=self.school, verdict=verdict, msg=msg, source="scan",
                 checked_by=f"automatically, by `esafety {self.command}` ({label}), run by "
-                           f"{actor.display_name}" if self.reporter else
-                           f"automatically, by `esafety {self.command}` ({label}); recorded "
-                           f"in the name of {actor.display_name}, who is told")
+                           f"{actor.display_name}" if actor is not None else
+                           f"automatically, by `esafety {self.command}` ({label})")
         except Exception as exc:  # noqa: BLE001 - say so plainly; the check itself stands
             return ConcernOutcome(not_recorded=f"it could not be recorded ({exc})")
 
@@ -146,14 +140,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="do not read the database: use an empty directory")
     parser.add_argument("--rulebook", metavar="PATH", help="use this rulebook file")
     parser.add_argument("--reporter", metavar="USERNAME",
-                        help="the member of staff running the check, named as the reporter "
-                             "of any concern recorded (default: the designated person)")
+                        help="the member of staff running the check, named as having "
+                             "raised any concern (default: esafety itself)")
     parser.add_argument("--no-report", action="store_true",
                         help="do not record concerns for the designated safeguarding lead "
                              "(for trying the checker out); by default, with a school "
                              "database, a pupil's message or mail from outside that shows "
-                             "self-harm, extremism or violence is recorded in the incident "
-                             "log and the designated person emailed")
+                             "self-harm, extremism or violence is raised as a concern for "
+                             "the safeguarding lead (self-harm: emailed at once)")
 
 
 def _sender_role(value: str | None) -> str | None:

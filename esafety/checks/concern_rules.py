@@ -1,26 +1,23 @@
 """Which check findings mean someone may be at risk, and what happened about them.
 
 Pure Python (no Django): `esafety check` and `scan` decide with it before any database is
-opened; esafety/checks/concerns.py records the concern.
+opened; esafety/checks/concerns.py raises the concern in the concerns inbox.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from esafety.engine.messages.checker import Verdict
-from esafety.incidents import rules as incident_rules
 
-if TYPE_CHECKING:
-    from esafety.incidents.models import Incident
-
-# The rules whose findings mean someone may be at risk, most urgent first, with the kind
-# of incident each becomes and the words used for it.
+# The rules whose findings mean someone may be at risk, most urgent first, with the words
+# used for each. Self-harm is urgent (the safeguarding leads are emailed at once); the
+# others wait for the daily summary (esafety/concerns/rules.py).
 CONCERN_RULES = {
-    "content.extremism": (incident_rules.RADICALISATION, "extremist or radicalising material"),
-    "content.self-harm": (incident_rules.OTHER, "a possible risk of self-harm or suicide"),
-    "content.violence": (incident_rules.ABUSIVE_MESSAGE, "threats or violence"),
+    "content.self-harm": "a possible risk of self-harm or suicide",
+    "content.extremism": "extremist or radicalising material",
+    "content.violence": "threats or violence",
 }
 # Whose messages are reported: pupils' (004 §3.2.3) and mail from outside the school
 # (written to someone, or bulk). Staff checking their own draft get advice only.
@@ -31,32 +28,45 @@ REPORTED_AUDIENCES = frozenset({"pupils", "inbound", "bulk"})
 class ConcernOutcome:
     """What happened to a concern, in words that are true."""
 
-    incident: Incident | None = None  # the incident recorded, if any
-    designated: list[str] = field(default_factory=list)  # who it is for (names)
-    emailed: list[str] = field(default_factory=list)  # who the email reached
-    failure: str = ""  # why the email did not go ("" when it did, or is not known yet)
+    concerns: list[Any] = field(default_factory=list)  # the concerns raised (or counted again)
+    designated: list[str] = field(default_factory=list)  # who they are for (names)
+    emailed: list[str] = field(default_factory=list)  # who the urgent email reached
+    failure: str = ""  # why the urgent email did not go ("" when it did, or none was due)
     not_recorded: str = ""  # why nothing could be recorded ("" when it was)
 
     @property
+    def recorded(self) -> bool:
+        return bool(self.concerns)
+
+    @property
+    def urgent(self) -> bool:
+        return any(c.urgent for c in self.concerns)
+
+    @property
     def reference(self) -> str:
-        return self.incident.reference if self.incident else ""
+        return ", ".join(c.reference for c in self.concerns)
 
     def as_dict(self) -> dict:
-        return {"recorded": self.reference or None, "for": self.designated,
-                "emailed": self.emailed, "email_failed": self.failure or None,
+        return {"recorded": self.reference or None, "urgent": self.urgent,
+                "for": self.designated, "emailed": self.emailed,
+                "email_failed": self.failure or None,
                 "not_recorded": self.not_recorded or None}
 
     def sentence(self) -> str:
         """One plain statement of who has been told (for the CLI and logs)."""
-        if not self.incident:
+        if not self.concerns:
             return f"Nobody has been told: {self.not_recorded}."
-        told = f"Recorded in the incident log as {self.reference}"
+        told = (f"Recorded as concern{'s' if len(self.concerns) > 1 else ''} "
+                f"{self.reference} in the concerns inbox")
         if self.designated:
             told += f" for {', '.join(self.designated)}"
         if self.emailed:
             return f"{told}; emailed {', '.join(self.emailed)}."
         if self.failure:
             return f"{told}; the email could not be sent ({self.failure}): tell them yourself."
+        if not self.urgent:
+            return (f"{told}; it will be in their daily summary: if someone is in danger now, "
+                    "tell them yourself today.")
         return f"{told}."
 
 

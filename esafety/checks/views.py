@@ -79,7 +79,7 @@ def check(request: SignedInRequest):
 
 def _tell_designated_person(user: Person, verdict: Verdict, msg: ParsedMessage, *, sending: bool) -> concerns.ConcernOutcome:
     """A pupil's message, or one received, that shows someone may be at risk: record it
-    for the designated person (who the incident log then emails)."""
+    for the safeguarding lead as a concern (urgent ones are emailed at once)."""
     if user.school is None:
         return concerns.ConcernOutcome(not_recorded="you are not a member of a school here")
     try:

@@ -19,6 +19,8 @@ NAVIGATION = [
     ("Sign-in", "identity:settings", "configure_sign_in"),
     ("Network sign-in", "network:status", "view_network_status"),
     ("Incidents", "incidents:home", None),
+    ("Concerns", "concerns:inbox", "view_concerns"),
+    ("Email problems", "concerns:email_problems", "see_concern_email_failures"),
     ("Audit trail", "audit:trail", "view_audit_trail"),
 ]
 

@@ -1,8 +1,10 @@
-"""A check that shows someone may be at risk really tells the designated person.
+"""A check that shows someone may be at risk really tells the safeguarding lead.
 
 Before: the rulebook's advice said self-harm and extremism content "has been passed to the
 designated safeguarding lead" and violence "held for review", while nothing happened and
-the page said nothing is stored.
+the page said nothing is stored. Now such a check raises a concern in the concerns inbox
+(esafety/concerns): self-harm is urgent and emailed at once, the others wait for the daily
+summary, and the page says which.
 """
 
 import re
@@ -13,11 +15,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from esafety.audit.models import AuditEvent
 from esafety.checks import cli
+from esafety.concerns import rules as concern_rules
+from esafety.concerns.models import Concern
 from esafety.directory import roles
 from esafety.engine.messages.rulebook import builtin_rulebook
-from esafety.incidents import actions as incident_actions
-from esafety.incidents import rules as incident_rules
-from esafety.incidents.models import Incident, IncidentEvent
+from esafety.incidents.models import Incident
 from tests.engine_messages.mail import make_mail
 
 URL = "/checks/"
@@ -35,8 +37,8 @@ def _mail(settings):
 
 @pytest.fixture
 def committed(disposable_append_only_tables, transactional_db):
-    """Real commits, so the incident log's alert runs after commit as it does in use (the
-    page then says whether it went); the append-only tables are emptied afterwards."""
+    """Real commits, so the urgent email runs after commit as it does in use (the page then
+    says whether it went); the append-only tables are emptied afterwards."""
 
 
 def _received(client, body, **extra):
@@ -51,42 +53,52 @@ def test_no_advice_claims_something_was_done():
         assert not CLAIMS.search(rule.advice), rule.id
 
 
-def test_a_received_message_about_self_harm_is_recorded_and_the_dsl_emailed(committed,
-        client_for, teacher, dsl, pupil):
+def test_a_received_message_about_self_harm_is_an_urgent_concern_and_the_dsl_emailed(
+        committed, client_for, teacher, dsl, pupil):
     response = _received(client_for(teacher), SELF_HARM + "\n\n" + PRIVATE)
     body = response.content.decode()
-    incident = Incident.objects.get()
-    assert incident.reported_via == "message check"
-    assert incident.reported_by == teacher
-    assert incident.kind == incident_rules.OTHER
-    assert incident.summary == "Message check: a possible risk of self-harm or suicide"
-    assert "kill myself" in incident.description  # the excerpt the checker quoted
-    assert "Biscuit" not in incident.description  # not the whole message
-    assert "stranger@example.net" in incident.description
-    assert [(i.person, i.part) for i in incident.involvements.all()] == [
-        (pupil, incident_rules.PART_TARGET)]
+    concern = Concern.objects.get()
+    assert concern.source == concern_rules.MESSAGE_CHECK
+    assert concern.rule == "content.self-harm" and concern.topic == concern_rules.SELF_HARM
+    assert concern.urgent and concern.state == concern_rules.NEW
+    assert concern.person == pupil  # the pupil it was sent to
+    assert "kill myself" in concern.excerpt  # the excerpt the checker quoted
+    assert "Biscuit" not in concern.excerpt + str(concern.details)  # not the whole message
+    assert concern.details["from"] == "stranger@example.net"
+    assert any(c.startswith("004 §3.2.3") for c in concern.clauses)
+    assert "designated safeguarding lead" in concern.advice
+    assert Incident.objects.count() == 0  # the inbox, not the incident log
     assert [m.to for m in mail.outbox] == [[dsl.email]]
+    assert "kill myself" not in mail.outbox[0].body  # where to look, never what was found
+    assert f"/concerns/{concern.pk}/" in mail.outbox[0].body
     assert "We have told Dev Safeguard, the designated safeguarding lead." in body
-    assert incident.reference in body
-    audit = AuditEvent.objects.get(event_type="incident_reported")
-    assert audit.actor_id == teacher.pk and audit.details["via"] == "message check"
-    assert "kill myself" not in str(audit.details)
+    assert concern.reference in body
+    audit = AuditEvent.objects.get(event_type="concern_raised")
+    assert audit.actor_id == teacher.pk and audit.after["rule"] == "content.self-harm"
+    assert "kill myself" not in str(audit.details) + str(audit.after)
 
 
 def test_when_the_email_fails_the_page_says_so_and_asks_them_to_tell_the_dsl(committed,
         client_for, teacher, dsl, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     body = _received(client_for(teacher), SELF_HARM).content.decode()
-    incident = Incident.objects.get()
-    assert IncidentEvent.objects.filter(incident=incident, kind="notification_failed").exists()
+    concern = Concern.objects.get()
+    assert "only prints emails" in concern.email_failure
+    assert AuditEvent.objects.filter(event_type="concern_email_failed").exists()
     assert "but the email to them could not be sent" in body
     assert "Please tell the designated safeguarding lead yourself today." in body
     assert "We have told" not in body
 
 
-def test_extremism_received_is_a_radicalisation_concern(committed, client_for, teacher, dsl):
-    _received(client_for(teacher), EXTREMISM)
-    assert Incident.objects.get().kind == incident_rules.RADICALISATION
+def test_extremism_received_is_a_concern_for_the_daily_summary(committed, client_for,
+                                                                 teacher, dsl):
+    body = " ".join(_received(client_for(teacher), EXTREMISM).content.decode().split())
+    concern = Concern.objects.get(rule="content.extremism")
+    assert concern.topic == concern_rules.EXTREMISM and not concern.urgent
+    assert mail.outbox == []  # not urgent: the daily summary, not an email now
+    assert f"This is recorded as concern {concern.reference} in the concerns inbox" in body
+    assert "It will be in their daily summary, not emailed at once." in body
+    assert "We have told" not in body
 
 
 def test_a_message_staff_are_sending_gets_advice_only(client_for, teacher, dsl):
@@ -95,47 +107,46 @@ def test_a_message_staff_are_sending_gets_advice_only(client_for, teacher, dsl):
     assert "Self-harm or suicide risk" in body
     assert "nothing has been stored and nobody has been told" in body
     assert not CLAIMS.search(body)
-    assert Incident.objects.count() == 0 and mail.outbox == []
+    assert Concern.objects.count() == 0 and mail.outbox == []
 
 
 def test_a_received_message_with_nothing_worrying_is_not_recorded(client_for, teacher, dsl):
     _received(client_for(teacher), "See you at parents' evening on Tuesday.")
-    assert Incident.objects.count() == 0
+    assert Concern.objects.count() == 0
 
 
 def test_the_page_no_longer_says_nothing_is_stored(client_for, teacher):
-    body = client_for(teacher).get(URL).content.decode()
+    body = " ".join(client_for(teacher).get(URL).content.decode().split())
     assert "Nothing you check here is stored." not in body
-    assert "recorded in the incident log for the designated safeguarding lead" in body
+    assert "is recorded as a concern for the designated safeguarding lead" in body
 
 
 def test_another_schools_check_is_recorded_in_their_school_only(committed,
         client_for, outsider, make_person, other_school, dsl):
     their_dsl = make_person(roles.DSL, school=other_school, username="their-dsl")
     _received(client_for(outsider), SELF_HARM)
-    incident = Incident.objects.get()
-    assert incident.school == other_school
-    assert [m.to for m in mail.outbox] == [[their_dsl.email]]
+    concern = Concern.objects.get()
+    assert concern.school == other_school
+    assert [m.to for m in mail.outbox] == [[their_dsl.email], [outsider.email]]
 
 
 def test_parents_cannot_post_checks(client_for, parent):
     response = client_for(parent).post(URL, {"message": SELF_HARM, "direction": "received"})
     assert response.status_code == 404
-    assert Incident.objects.count() == 0
+    assert Concern.objects.count() == 0
 
 
 def test_a_pupils_own_draft_about_self_harm_lets_the_safety_lead_know(
         committed, client_for, pupil, dsl):
     body = " ".join(client_for(pupil).post(URL, {
         "message": SELF_HARM, "direction": "sending"}).content.decode().split())
-    incident = Incident.objects.get()
-    assert incident.reported_by == pupil and incident.reported_via == "message check"
-    assert [(i.person, i.part) for i in incident.involvements.all()] == [
-        (pupil, incident_rules.PART_REPORTER)]
+    concern = Concern.objects.get()
+    assert concern.person == pupil and concern.urgent
+    assert AuditEvent.objects.get(event_type="concern_raised").actor_id == pupil.pk
     assert [m.to for m in mail.outbox] == [[dsl.email]]
     assert "We have let Dev Safeguard, who looks after safety at school, know." in body
     assert "Childline on 0800 1111" in body
-    assert incident.reference not in body and "incident log" not in body
+    assert concern.reference not in body and "concern" not in body.split("Check a message")[-1]
 
 
 def test_when_the_email_fails_a_pupil_is_asked_to_tell_an_adult(
@@ -153,7 +164,7 @@ def test_with_no_school_nobody_is_told_and_the_page_says_so(client_for, make_per
 
     operator = Person.objects.create_superuser("operator", "op@example.org", "x")
     body = _received(client_for(operator), SELF_HARM).content.decode()
-    assert "Nobody has been told" in body and Incident.objects.count() == 0
+    assert "Nobody has been told" in body and Concern.objects.count() == 0
 
 
 # --- the command line -----------------------------------------------------------------
@@ -173,13 +184,13 @@ def test_scan_records_a_pupils_message_and_says_who_was_told(committed,
                                              subject="homework", body="See you tomorrow."))
     assert cli.scan_main([str(folder), "--quiet"]) == 0
     out = capsys.readouterr().out
-    incident = Incident.objects.get()
-    assert incident.reported_via == "message check" and incident.reported_by == dsl
-    assert [(i.person, i.part) for i in incident.involvements.all()] == [
-        (pupil, incident_rules.PART_OTHER)]
+    concern = Concern.objects.get()
+    assert concern.source == concern_rules.SCAN and concern.person == pupil
+    assert concern.details["checked_by"].startswith("automatically, by `esafety scan`")
+    assert AuditEvent.objects.get(event_type="concern_raised").actor_id is None  # esafety
     assert "Someone may be at risk in 1 message:" in out
-    assert f"1.eml: Recorded in the incident log as {incident.reference} for Dev Safeguard; " \
-           "emailed Dev Safeguard." in out
+    assert f"1.eml: Recorded as concern {concern.reference} in the concerns inbox for " \
+           "Dev Safeguard; emailed Dev Safeguard." in out
     assert [m.to for m in mail.outbox] == [[dsl.email]]
 
 
@@ -190,7 +201,7 @@ def test_no_report_records_nothing_and_says_nobody_was_told(
     assert cli.check_main([str(path), "--no-report"]) == 0
     out = capsys.readouterr().out
     assert "Who has been told: Nobody has been told: --no-report was given." in out
-    assert Incident.objects.count() == 0
+    assert Concern.objects.count() == 0
 
 
 def test_a_school_without_a_dsl_is_told_plainly(with_database, school, tmp_path, capsys):
@@ -212,7 +223,7 @@ def test_a_staff_draft_on_the_command_line_is_advice_only(with_database, school,
     assert cli.check_main([str(path), "--text", "--sender-role", "teacher"]) == 0
     out = capsys.readouterr().out
     assert "Who has been told" not in out and not CLAIMS.search(out)
-    assert Incident.objects.count() == 0
+    assert Concern.objects.count() == 0
 
 
 def test_a_held_draft_says_esafety_does_not_stop_email_itself(client_for, teacher):
@@ -231,15 +242,14 @@ def test_the_approved_recipients_page_claims_no_blocking(client_for, teacher):
         "marks a pupil's message to anyone else BLOCK" in body
 
 
-def test_scan_can_name_the_member_of_staff_running_it_as_reporter(
+def test_scan_can_name_the_member_of_staff_running_it(
         committed, with_database, school, dsl, teacher, pupil, tmp_path, capsys):
-    # The designated person can then acknowledge the concern as its first response.
     path = tmp_path / "m.eml"
     path.write_bytes(make_mail(sender="stranger@example.net", to=[pupil.email], body=SELF_HARM))
     assert cli.check_main([str(path), "--reporter", teacher.username]) == 0
-    incident = Incident.objects.get()
-    assert incident.reported_by == teacher
-    assert f"run by {teacher.display_name}" in incident.description
+    concern = Concern.objects.get()
+    assert AuditEvent.objects.get(event_type="concern_raised").actor_id == teacher.pk
+    assert f"run by {teacher.display_name}" in concern.details["checked_by"]
     assert [m.to for m in mail.outbox] == [[dsl.email]]
 
 
@@ -249,18 +259,15 @@ def test_a_reporter_who_is_not_staff_is_refused_in_one_line(with_database, schoo
     path.write_bytes(make_mail(sender="stranger@example.net", body=SELF_HARM))
     assert cli.check_main([str(path), "--reporter", pupil.username]) == 2
     assert "is not a member of staff" in capsys.readouterr().err
-    assert Incident.objects.count() == 0
+    assert Concern.objects.count() == 0
 
 
-def test_the_dsl_acknowledging_a_concern_recorded_in_their_name_is_its_first_response(
-        committed, with_database, school, dsl, pupil, tmp_path, capsys):
-    # From the command line with no --reporter, the concern is recorded in the DSL's name;
-    # their own acknowledgement must still take it out of "new" and count as a response.
-    path = tmp_path / "m.eml"
-    path.write_bytes(make_mail(sender=pupil.email, to=["friend@example.com"], body=SELF_HARM))
-    assert cli.check_main([str(path)]) == 0
-    incident = Incident.objects.get()
-    assert incident.reported_by == dsl and incident.status == "new"
-    incident_actions.incident_acknowledge(actor=dsl, incident=incident)
-    incident.refresh_from_db()
-    assert incident.status == "open" and incident.first_response_at is not None
+def test_the_same_message_checked_again_counts_on_the_concern_and_emails_once(
+        committed, client_for, teacher, dsl, pupil):
+    client = client_for(teacher)
+    _received(client, SELF_HARM)
+    body = _received(client, SELF_HARM).content.decode()
+    concern = Concern.objects.get()
+    assert concern.occurrences == 2
+    assert [m.to for m in mail.outbox] == [[dsl.email]]
+    assert "We have told Dev Safeguard, the designated safeguarding lead." in body

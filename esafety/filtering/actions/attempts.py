@@ -34,6 +34,9 @@ def decisions_ingest(*, school: School,
 
     One bulk insert per batch, never one write per request.
     """
+    # (Imported here: the concerns app reaches the incident log, which reaches filtering.)
+    from esafety.concerns import sources as concern_sources
+
     if not records:
         return 0, []
     config = settings_for(school)
@@ -59,6 +62,10 @@ def decisions_ingest(*, school: School,
     with transaction.atomic():
         BlockedAttempt.objects.bulk_create(rows, batch_size=1000)
         alerts = _raise_alerts(school, config, rows)
+        # The safeguarding lead's inbox: requests in a safeguarding category, worrying
+        # search terms, and each alert, in the same transaction as the rows they came from.
+        concern_sources.from_filtering_requests(school, rows)
+        concern_sources.from_filtering_alerts(school, alerts)
     return len(rows), alerts
 
 

@@ -1,0 +1,172 @@
+"""Email about concerns, and what became of it.
+
+An urgent concern (self-harm, suicide, abuse) is emailed to the safeguarding leads at once,
+after it has committed; the others go into a daily summary (`send_daily_digest(school)`,
+run once a day by esafety's scheduled work). The email says where to look, never what was
+found, with a link. Every outcome is recorded: on the concern (who it reached, or why it
+did not) and in the audit trail ("concern_email_sent", "concern_email_failed"), which the
+email problems page shows the IT manager. Mail is never sent with fail_silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import get_connection, send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from esafety.concerns import access, events, rules
+from esafety.concerns.models import Concern
+from esafety.directory.models import Person, School
+
+log = logging.getLogger(__name__)
+
+# Mail settings that accept a message without sending it anywhere: nobody has been told.
+NOT_SENDING_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend":
+        "this install only prints emails on its console (EMAIL_BACKEND is not set up to send)",
+    "django.core.mail.backends.dummy.EmailBackend":
+        "this install throws emails away (EMAIL_BACKEND is the dummy backend)",
+    "django.core.mail.backends.filebased.EmailBackend":
+        "this install writes emails to files instead of sending them",
+}
+# Errors about one message (the next one may still go); any other error stops the round.
+REFUSED_ONE_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                       smtplib.SMTPDataError)
+URGENT, DIGEST = "urgent", "daily summary"
+
+
+def link(path: str) -> str:
+    """An address people can open from their email, on the address they type (the first of
+    CSRF_TRUSTED_ORIGINS, README "Behind a reverse proxy"); the path alone without one
+    (it still says where to look)."""
+    origins = list(getattr(settings, "CSRF_TRUSTED_ORIGINS", []) or [])
+    base = str(origins[0]).rstrip("/") if origins else ""
+    return f"{base}{path}"
+
+
+def _deliver(people: list[Person], subject: str, body: str) -> tuple[list[Person], list[str]]:
+    """Send one email to each person; (who it reached, what went wrong)."""
+    failures: list[str] = []
+    with_address = [p for p in people if p.email]
+    failures += [f"{p.display_name} has no email address" for p in people if not p.email]
+    if not people:
+        failures.append("nobody to tell: the school has no safeguarding lead or headteacher "
+                        "in esafety (name a designated person under Incidents > Incident "
+                        "settings)")
+    backend = getattr(settings, "EMAIL_BACKEND", "")
+    if with_address and backend in NOT_SENDING_BACKENDS:
+        failures.append(NOT_SENDING_BACKENDS[backend])
+        return [], failures
+    sent: list[Person] = []
+    if not with_address:
+        return sent, failures
+    connection = get_connection(fail_silently=False,
+                                timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 15)
+    for index, person in enumerate(with_address):
+        try:
+            if send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email],
+                         connection=connection):
+                sent.append(person)
+            else:
+                failures.append(f"the mail server did not accept the email to "
+                                f"{person.display_name}")
+        except Exception as exc:  # noqa: BLE001 - any mail failure is recorded, not raised
+            failures.append(f"the email to {person.display_name} failed "
+                            f"({type(exc).__name__}: {str(exc)[:200]})")
+            if not isinstance(exc, REFUSED_ONE_MESSAGE):
+                # The server is down or silent: the others would wait as long again.
+                failures += [f"the email to {p.display_name} was not tried (same problem)"
+                             for p in with_address[index + 1:]]
+                break
+    return sent, failures
+
+
+def notify_urgent(concern_pk: int) -> int:
+    """Email the safeguarding leads about a new urgent concern (after commit). Never raises:
+    the concern is already saved; the outcome is recorded on it and in the trail."""
+    try:
+        return _notify_urgent(concern_pk)
+    except Exception:  # noqa: BLE001 - after commit: the concern stands, the failure is logged
+        log.exception("concern %s: the urgent email could not be sent or recorded", concern_pk)
+        return 0
+
+
+def _notify_urgent(concern_pk: int) -> int:
+    concern = Concern.objects.select_related("school").get(pk=concern_pk)
+    people = access.leads(concern.school)
+    subject = f"URGENT: a safeguarding concern is waiting for you ({concern.reference})"
+    body = "\n".join([
+        f"An urgent safeguarding concern has been raised at {concern.school}.",
+        "",
+        f"Reference: {concern.reference}",
+        f"Raised: {timezone.localtime(concern.raised_at):%d %B %Y %H:%M}",
+        f"From: {concern.source_label}",
+        "",
+        f"Open it here: {link(reverse('concerns:detail', args=[concern.pk]))}",
+        "(Sign in to esafety and open Concerns.)",
+        "Details are not included in this email to keep them safe.",
+    ])
+    sent, failures = _deliver(people, subject, body)
+    with transaction.atomic():
+        concern = Concern.objects.select_for_update().get(pk=concern_pk)
+        concern.emailed_to = [p.display_name for p in sent]
+        concern.email_failure = "; ".join(failures)
+        concern.emailed_at = timezone.now()
+        concern.save(update_fields=["emailed_to", "email_failure", "emailed_at"])
+        if sent:
+            events.concern_email_sent(concern=concern, school=concern.school, kind=URGENT,
+                                      to=[p.display_name for p in sent])
+        if failures:
+            log.warning("concern %s: urgent email problems: %s", concern.reference, failures)
+            events.concern_email_failed(concern=concern, school=concern.school, kind=URGENT,
+                                        to=[p.display_name for p in people if p not in sent],
+                                        error="; ".join(failures))
+    return len(sent)
+
+
+def send_daily_digest(school: School) -> int:
+    """The daily summary: how many concerns arrived since the last one, from where, and how
+    many urgent ones still wait for someone to act; never what they say. Concerns counted
+    are marked so tomorrow's summary does not count them again. Sends nothing when there
+    is nothing new and nothing urgent waiting. Returns how many people it reached; every
+    failure is recorded (concern_email_failed) and the concerns stay for the next summary."""
+    fresh = list(Concern.objects.filter(school=school, digested_at__isnull=True,
+                                        urgent=False).order_by("raised_at"))
+    waiting = Concern.objects.filter(school=school, urgent=True, state=rules.NEW).count()
+    if not fresh and not waiting:
+        return 0
+    by_source: dict[str, int] = {}
+    for concern in fresh:
+        by_source[concern.source_label] = by_source.get(concern.source_label, 0) + 1
+    lines = [f"Concerns at {school}, {timezone.localtime():%A %d %B %Y}.", ""]
+    if fresh:
+        lines.append(f"{len(fresh)} new concern{'s' if len(fresh) != 1 else ''} since the "
+                     "last summary:")
+        lines += [f"- {label}: {n}" for label, n in sorted(by_source.items())]
+    else:
+        lines.append("No new concerns since the last summary.")
+    if waiting:
+        lines += ["", f"{waiting} urgent concern{'s' if waiting != 1 else ''} still "
+                      f"wait{'s' if waiting == 1 else ''} for someone to act."]
+    lines += ["", f"Open the inbox here: {link(reverse('concerns:inbox'))}",
+              "Details are not included in this email to keep them safe."]
+    people = access.leads(school)
+    subject = f"Concerns: your daily summary for {school}"
+    sent, failures = _deliver(people, subject, "\n".join(lines))
+    with transaction.atomic():
+        if sent:
+            Concern.objects.filter(pk__in=[c.pk for c in fresh]).update(
+                digested_at=timezone.now())
+            events.concern_email_sent(concern=None, school=school, kind=DIGEST,
+                                      to=[p.display_name for p in sent])
+        if failures:
+            log.warning("%s: daily concerns summary problems: %s", school, failures)
+            events.concern_email_failed(concern=None, school=school, kind=DIGEST,
+                                        to=[p.display_name for p in people if p not in sent],
+                                        error="; ".join(failures))
+    return len(sent)
