@@ -79,6 +79,10 @@ TABLE: dict[str, frozenset[str]] = {
     # Records a sanction the rules refuse, with reasons (004 Appendix I).
     "override_sanction": frozenset({roles.HEADTEACHER}),
     "change_incident_settings": frozenset({roles.HEADTEACHER, roles.DSL}),
+    # Chooses who owns a case (an allegation's owner chooses for it, whatever their role).
+    "assign_case_owner": frozenset({roles.HEADTEACHER, roles.DSL}),
+    # Downloads the incident log as a spreadsheet (the cases they may see; audited).
+    "export_incident_log": frozenset({roles.HEADTEACHER, roles.DSL}),
     # The concerns inbox: every signal that someone may be at risk (message checks,
     # filtering, search terms). Need-to-know: the safeguarding lead and the headteacher;
     # also the designated person. They are emailed about urgent ones at once.
@@ -128,6 +132,11 @@ TABLE: dict[str, frozenset[str]] = {
                                    roles.HEADTEACHER}),
     "view_filtering_logs": frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,
                                       roles.HEADTEACHER, roles.DSL, roles.ASSISTANT_HEAD}),
+    # Emailed about repeated attempts to reach blocked sites (003 §4.4). 002 "Technical
+    # staff": misuse or attempted misuse is reported "to the AHT and/or Headteacher"; the
+    # online safety lead looks after filtering day to day.
+    "receive_filtering_alerts": frozenset({roles.ONLINE_SAFETY_LEAD, roles.ASSISTANT_HEAD,
+                                           roles.HEADTEACHER}),
     # See, make and lift internet suspensions (the filtering policy names them).
     "suspend_internet": frozenset({roles.DSL, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER,
                                    roles.IT_MANAGER}),

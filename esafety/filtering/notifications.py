@@ -8,35 +8,20 @@ someone passes the word on another way.
 
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
-from django.core.mail import get_connection, send_mail
 from django.utils import timezone
 
-from esafety.directory import roles
+from esafety import mail
+from esafety.directory import permissions
 from esafety.directory.models import Person, School
 from esafety.filtering import events, selectors
 from esafety.filtering.models import FilteringAlert, WrongBlockReport
 from esafety.filtering.rules import category_label, school_labels
 
-log = logging.getLogger(__name__)
-
 
 def _send(school: School, subject: str, body: str, recipients: list[str], nobody: str) -> bool:
-    if not recipients:
-        events.email_failed(school=school, subject=subject, recipients=[], error=nobody)
-        return False
-    try:
-        # A mail server that never answers must not hold the ingest (or a page) for ever.
-        connection = get_connection(fail_silently=False,
-                                    timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 15)
-        if send_mail(subject, body, None, recipients, connection=connection):
-            return True
-        error = "the mail server did not accept the email"
-    except Exception as exc:  # noqa: BLE001 - any mail failure is recorded, not raised
-        error = f"{type(exc).__name__}: {str(exc)[:300]}"
-    log.warning("filtering email %r to %s not sent: %s", subject, recipients, error)
+    error = mail.send(subject, body, recipients) if recipients else nobody
+    if error is None:
+        return True
     events.email_failed(school=school, subject=subject, recipients=recipients, error=error)
     return False
 
@@ -54,9 +39,11 @@ def wrong_block_reported(report: WrongBlockReport) -> bool:
 
 
 def repeated_attempts(school: School, alerts: list[FilteringAlert]) -> bool:
-    """Tell the online safety lead about repeated attempts to reach blocked sites (003 §4.4)."""
+    """Tell the people 002 names about repeated attempts to reach blocked sites (003 §4.4):
+    the online safety lead, the assistant headteacher and the headteacher."""
     leads = [p.email for p in Person.objects.filter(
-        school=school, role=roles.ONLINE_SAFETY_LEAD, is_active=True) if p.email]
+        school=school, role__in=permissions.roles_with("receive_filtering_alerts"),
+        is_active=True).order_by("pk") if p.email]
     labels = school_labels(school)
     lines = [f"- {a.person.display_name}: {a.attempts} blocked attempts at "
              f"{category_label(a.category, labels)} "
@@ -65,4 +52,5 @@ def repeated_attempts(school: School, alerts: list[FilteringAlert]) -> bool:
     body = ("003 \u00a74.4: prolonged or regular access to such sites is considered as "
             "intentional misuse.\n\n" + "\n".join(lines) + "\n")
     return _send(school, "Repeated attempts to reach blocked sites", body, leads,
-                 "no online safety lead has an email address")
+                 "nobody who receives filtering alerts (online safety lead, assistant "
+                 "headteacher, headteacher) has an email address")

@@ -105,7 +105,9 @@ def test_an_alert_with_nobody_to_email_is_recorded(imported, school, pupil,
         actions.decisions_ingest(school=school, records=[
             record("pupil", time.time() - 60 * i) for i in range(5)])
     failed = AuditEvent.objects.get(event_type="filtering_email_failed")
-    assert failed.details["error"] == "no online safety lead has an email address"
+    assert failed.details["error"] == ("nobody who receives filtering alerts (online safety "
+                                       "lead, assistant headteacher, headteacher) has an "
+                                       "email address")
 
 
 def _sources():
