@@ -79,10 +79,6 @@ TABLE: dict[str, frozenset[str]] = {
     # Records a sanction the rules refuse, with reasons (004 Appendix I).
     "override_sanction": frozenset({roles.HEADTEACHER}),
     "change_incident_settings": frozenset({roles.HEADTEACHER, roles.DSL}),
-    # Chooses who owns a case (an allegation's owner chooses for it, whatever their role).
-    "assign_case_owner": frozenset({roles.HEADTEACHER, roles.DSL}),
-    # Downloads the incident log as a spreadsheet (the cases they may see; audited).
-    "export_incident_log": frozenset({roles.HEADTEACHER, roles.DSL}),
     # The concerns inbox: every signal that someone may be at risk (message checks,
     # filtering, search terms). Need-to-know: the safeguarding lead and the headteacher;
     # also the designated person. They are emailed about urgent ones at once.
