@@ -34,6 +34,8 @@ ABUSE = "abuse"
 EXTREMISM = "extremism"
 VIOLENCE = "violence"
 MISUSE = "misuse"
+BULLYING = "bullying"
+OTHER = "other"
 TOPIC_LABELS = {
     SELF_HARM: "Self-harm",
     SUICIDE: "Suicide",
@@ -41,6 +43,8 @@ TOPIC_LABELS = {
     EXTREMISM: "Extremism or radicalisation",
     VIOLENCE: "Threats or violence",
     MISUSE: "Misuse of the school's systems",
+    BULLYING: "Bullying or abusive messages",
+    OTHER: "Something else",
 }
 TOPIC_CHOICES = list(TOPIC_LABELS.items())
 URGENT_TOPICS = frozenset({SELF_HARM, SUICIDE, ABUSE})
@@ -112,7 +116,26 @@ INCIDENT_KIND_BY_TOPIC = {
     EXTREMISM: "radicalisation",
     VIOLENCE: "abusive_message",
     MISUSE: "pupil_misuse",
+    BULLYING: "cyberbullying",
+    OTHER: "other",
 }
+
+# A report in the incident log, by its kind (incidents/rules.py): sexting and grooming are
+# abuse (urgent); the incident log has already emailed its designated person about it.
+TOPIC_BY_INCIDENT_KIND = {
+    "sexting": ABUSE,
+    "grooming": ABUSE,
+    "radicalisation": EXTREMISM,
+    "cyberbullying": BULLYING,
+    "abusive_message": BULLYING,
+    "abusive_calls": BULLYING,
+    "malicious_online": BULLYING,
+    "pupil_misuse": MISUSE,
+    "staff_misuse": MISUSE,
+}
+REPORT_CLAUSES = [
+    "002 Other Incidents: the designated person judges whether the concern has substance",
+]
 
 # Search engines' query parameters: a search's words, from the address requested.
 SEARCH_PARAMETERS = {"q", "p", "query", "search_query", "text", "wd", "k"}

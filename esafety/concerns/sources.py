@@ -2,6 +2,9 @@
 
 - message checks (the web page, `esafety check`, `esafety scan`): checks/concerns.py calls
   `from_message_check` with the checker's findings;
+- reports in the incident log: `from_report` (the incident log calls it for each new
+  report; an allegation about a member of staff never comes here, it is the
+  headteacher's alone);
 - filtering: every blocked request in a safeguarding category (self-harm, suicide,
   extremism...), the words of a search that match the self-harm or extremism lexicon, and
   alerts for repeated blocked attempts (003 §4.4), from the filter's logs as they are
@@ -24,6 +27,7 @@ from esafety.directory.models import Person, School
 if TYPE_CHECKING:
     from esafety.engine.messages.checker import Finding
     from esafety.filtering.models import BlockedAttempt, FilteringAlert
+    from esafety.incidents.models import Incident
 
 MAX_EXCERPTS = 3
 MAX_TERM = 200
@@ -177,3 +181,28 @@ def from_filtering_alerts(school: School, alerts: Sequence[FilteringAlert]) -> l
         if created:
             raised.append(concern)
     return raised
+
+
+def from_report(*, incident: Incident) -> Concern | None:
+    """A new report in the incident log, in the same queue as everything else: already
+    linked to its incident (so it is never escalated twice) and never emailed again (the
+    incident log has told its designated person). Allegations about staff are left out:
+    only the headteacher and whom they add may know of them. None when left out."""
+    if incident.is_allegation:
+        return None
+    topic = rules.TOPIC_BY_INCIDENT_KIND.get(incident.kind, rules.OTHER)
+    parts = list(incident.involvements.filter(removed_at__isnull=True)
+                 .select_related("person").order_by("pk"))
+    pupils = [i for i in parts if i.person.role == "pupil"]
+    chosen = next((i for i in pupils if i.part == "target"), None) or \
+        (pupils[0] if pupils else (parts[0] if parts else None))
+    concern, _ = concern_raise(
+        actor=incident.reported_by, school=incident.school, source=rules.REPORT,
+        rule=f"report.{incident.kind}", rule_title=f"Report: {incident.kind_label}",
+        topic=topic, severity=rules.HIGH if rules.is_urgent(topic) else rules.MEDIUM,
+        person=chosen.person if chosen else None, excerpt=incident.reference,
+        clauses=rules.REPORT_CLAUSES,
+        advice="Read the report in the incident log and acknowledge it there.",
+        details={"via": incident.reported_via}, at=incident.reported_at,
+        incident=incident, notify=False)
+    return concern

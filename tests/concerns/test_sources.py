@@ -128,3 +128,36 @@ def test_a_concern_about_someone_in_another_school_is_refused(school, outsider):
         concern_raise(actor=None, school=school, source=rules.REPORT, rule="x",
                       rule_title="x", topic=rules.ABUSE, person=outsider)
     assert Concern.objects.count() == 0
+
+
+def test_a_report_in_the_incident_log_joins_the_queue_linked_and_not_emailed_again(
+        school, pupil, dsl, django_capture_on_commit_callbacks):
+    from esafety.errors import Conflict
+    from esafety.incidents import actions as incident_actions
+    from esafety.incidents import rules as incident_rules
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = incident_actions.incident_report(
+            actor=pupil, kind=incident_rules.GROOMING, description="someone asked for photos",
+            people=[pupil], via="pupil")
+        concern = sources.from_report(incident=incident)
+    assert concern is not None and concern.incident == incident
+    assert concern.source == rules.REPORT and concern.topic == rules.ABUSE and concern.urgent
+    assert concern.person == pupil and concern.excerpt == incident.reference
+    assert len(mail.outbox) == 1  # the incident log's own email, not a second one
+    from esafety.concerns import actions
+
+    with pytest.raises(Conflict):
+        actions.concern_escalate(actor=dsl, concern=concern)
+
+
+def test_an_allegation_about_staff_never_reaches_the_concerns_inbox(school, headteacher,
+                                                                    teacher, dsl):
+    from esafety.incidents import actions as incident_actions
+    from esafety.incidents import rules as incident_rules
+
+    incident = incident_actions.incident_report(
+        actor=dsl, kind=incident_rules.STAFF_MISUSE, description="misuse",
+        subject_staff=teacher)
+    assert sources.from_report(incident=incident) is None
+    assert Concern.objects.count() == 0

@@ -13,6 +13,7 @@ from esafety.concerns import events, rules
 from esafety.concerns.models import Concern
 from esafety.directory.models import Person, School
 from esafety.errors import InvalidInput
+from esafety.incidents.models import Incident
 
 
 def repeat_key(rule: str, person: Person | None, person_label: str, repeat_on: str) -> str:
@@ -34,7 +35,8 @@ def concern_raise(*, actor: Person | None, school: School, source: str, rule: st
                   url: str = "", clauses: Iterable[str] = (), advice: str = "",
                   details: dict | None = None, at: datetime.datetime | None = None,
                   count: int = 1, repeat_on: str | None = None,
-                  last_at: datetime.datetime | None = None) -> tuple[Concern, bool]:
+                  last_at: datetime.datetime | None = None, incident: Incident | None = None,
+                  notify: bool = True) -> tuple[Concern, bool]:
     """Put a signal in the school's concerns inbox; returns (concern, whether it is new).
 
     The same rule, person and excerpt (or `repeat_on`: a site's host) within
@@ -44,7 +46,8 @@ def concern_raise(*, actor: Person | None, school: School, source: str, rule: st
     daily summary (notifications.send_daily_digest).
 
     `at` is when it first happened, `last_at` the last of the `count` times (a batch of
-    the filter's log); the concern keeps the latest address.
+    the filter's log); the concern keeps the latest address. `incident`: a report already
+    in the incident log (which has told its designated person: `notify=False`).
     """
     if source not in rules.SOURCE_LABELS:
         raise InvalidInput(f"unknown source of concern {source!r}", code="unknown-source")
@@ -80,9 +83,9 @@ def concern_raise(*, actor: Person | None, school: School, source: str, rule: st
             occurrences=count, rule=rule[:80], rule_title=rule_title[:200], topic=topic,
             severity=severity, urgent=rules.is_urgent(topic), excerpt=excerpt, url=url,
             clauses=[str(c) for c in clauses], advice=advice, details=details or {},
-            repeat_key=key)
+            repeat_key=key, incident=incident)
         events.concern_raised(actor=actor, concern=concern)
-        if concern.urgent:
+        if concern.urgent and notify:
             from esafety.concerns import notifications
 
             pk = concern.pk

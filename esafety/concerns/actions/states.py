@@ -113,6 +113,10 @@ def concern_escalate(*, actor: Person, concern: Concern, kind: str = "",
     summary = (summary or "").strip()[:200]
     with transaction.atomic():
         concern = _lock_open(concern)
+        if concern.incident_id is not None:
+            raise Conflict(f"{concern.reference} is already in the incident log as "
+                           f"{concern.incident.reference if concern.incident else ''}",
+                           code="already-an-incident")
         people = [concern.person] if concern.person is not None else []
         incident = incident_actions.incident_report(
             actor=actor, kind=kind,
