@@ -8,35 +8,20 @@ someone passes the word on another way.
 
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
-from django.core.mail import get_connection, send_mail
 from django.utils import timezone
 
+from esafety import mail
 from esafety.directory import permissions
 from esafety.directory.models import Person, School
 from esafety.filtering import events, selectors
 from esafety.filtering.models import FilteringAlert, WrongBlockReport
 from esafety.filtering.rules import category_label, school_labels
 
-log = logging.getLogger(__name__)
-
 
 def _send(school: School, subject: str, body: str, recipients: list[str], nobody: str) -> bool:
-    if not recipients:
-        events.email_failed(school=school, subject=subject, recipients=[], error=nobody)
-        return False
-    try:
-        # A mail server that never answers must not hold the ingest (or a page) for ever.
-        connection = get_connection(fail_silently=False,
-                                    timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 15)
-        if send_mail(subject, body, None, recipients, connection=connection):
-            return True
-        error = "the mail server did not accept the email"
-    except Exception as exc:  # noqa: BLE001 - any mail failure is recorded, not raised
-        error = f"{type(exc).__name__}: {str(exc)[:300]}"
-    log.warning("filtering email %r to %s not sent: %s", subject, recipients, error)
+    error = mail.send(subject, body, recipients) if recipients else nobody
+    if error is None:
+        return True
     events.email_failed(school=school, subject=subject, recipients=recipients, error=error)
     return False
 

@@ -6,16 +6,10 @@ Run after commit, never inside the transaction. A failure is never swallowed: it
 
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
-from django.core.mail import get_connection, send_mail
-
+from esafety import mail
 from esafety.directory import permissions
 from esafety.directory.models import Person, School
 from esafety.network import events
-
-log = logging.getLogger(__name__)
 
 
 def _recipients(school: School) -> list[str]:
@@ -35,14 +29,8 @@ def snapshot_stale(school: School, text: str) -> bool:
     body = (f"{text}\n\nUntil it is fixed, changes to people, AUP answers and filtering rules "
             "do not reach the filter. Open the network sign-in status page in esafety to see "
             "the helpers and when the policy was last published.\n")
-    try:
-        connection = get_connection(fail_silently=False,
-                                    timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 15)
-        if send_mail(subject, body, None, recipients, connection=connection):
-            return True
-        error = "the mail server did not accept the email"
-    except Exception as exc:  # noqa: BLE001 - any mail failure is recorded, not raised
-        error = f"{type(exc).__name__}: {str(exc)[:300]}"
-    log.warning("network email %r to %s not sent: %s", subject, recipients, error)
+    error = mail.send(subject, body, recipients)
+    if error is None:
+        return True
     events.email_failed(school=school, subject=subject, recipients=recipients, error=error)
     return False

@@ -63,7 +63,7 @@ def _broken_mail(monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError("connection refused")
 
-    monkeypatch.setattr("esafety.filtering.notifications.send_mail", refuse)
+    monkeypatch.setattr("esafety.mail.send_mail", refuse)
 
 
 def test_an_alert_email_that_fails_is_recorded_and_shown(

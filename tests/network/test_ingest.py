@@ -171,12 +171,12 @@ def test_an_alert_nobody_can_receive_is_recorded(school, stale,
 
 def test_a_mail_server_that_fails_is_recorded(school, it_manager, stale,
                                               django_capture_on_commit_callbacks, monkeypatch):
-    from esafety.network import notifications
+    from esafety import mail
 
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(notifications, "send_mail", refuse)
+    monkeypatch.setattr(mail, "send_mail", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         actions.ingest_network(school=school)
         actions.ingest_network(school=school, now=_later(11))
