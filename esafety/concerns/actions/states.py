@@ -25,8 +25,9 @@ def _require_actor(actor: Person, concern: Concern, what: str) -> None:
 
 
 def _lock_open(concern: Concern) -> Concern:
-    locked = Concern.objects.select_for_update().select_related("school", "person").get(
-        pk=concern.pk)
+    # of=("self",): PostgreSQL cannot lock the outer join to a concern's unknown person.
+    locked = (Concern.objects.select_for_update(of=("self",))
+              .select_related("school", "person").get(pk=concern.pk))
     if not locked.is_open:
         raise Conflict(f"{locked.reference} is already {locked.state_label.lower()}",
                        code="concern-closed")
