@@ -95,3 +95,32 @@ def send_email_task(*, subject: str, body: str, to: list[str], bcc: list[str] | 
             import_string(on_failure)(error=f"{type(error).__name__}: {error}",
                                       subject=subject, to=to, context=context or {})
         raise
+
+
+# Finished tasks on the database queue are kept this long (a failure for longer, so whoever
+# looks into it finds it), then deleted: the logs alone queue one task a minute per school.
+KEEP_SUCCESSFUL_DAYS = 7
+KEEP_FAILED_DAYS = 90
+
+
+@task()
+def prune_finished_tasks() -> int:
+    """Delete finished tasks past keeping from the database queue; how many. (RQ keeps its
+    results for a set time of its own.)"""
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task_backends["default"]
+    if not isinstance(backend, DatabaseBackend):
+        return 0
+    now = timezone.now()
+    results = DBTaskResult.objects.finished().filter(backend_name=backend.alias)
+    deleted = 0
+    for status, days in (("SUCCESSFUL", KEEP_SUCCESSFUL_DAYS), ("FAILED", KEEP_FAILED_DAYS)):
+        deleted += results.filter(
+            status=status, finished_at__lt=now - datetime.timedelta(days=days)).delete()[0]
+    return deleted

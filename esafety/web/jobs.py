@@ -45,6 +45,12 @@ def _history_check(run: Runner) -> None:
     run(tasks.run_history_checks)
 
 
+def _prune_tasks(run: Runner) -> None:
+    from esafety import tasks
+
+    run(tasks.prune_finished_tasks)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -56,6 +62,7 @@ JOBS = (
     Job("load the filter helpers' logs", 60, _filter_ingest),
     # Hourly look, daily work: run_due_checks checks only schools whose last check is a day old.
     Job("daily history check", 3600, _history_check),
+    Job("tidy the queue's finished tasks", 6 * 3600, _prune_tasks),
 )
 
 

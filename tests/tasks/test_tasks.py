@@ -3,11 +3,13 @@ runs them through real workers."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from esafety import tasks
@@ -71,3 +73,21 @@ def test_work_is_queued_only_once_the_change_commits(disposable_append_only_tabl
         assert not DBTaskResult.objects.exists()  # not before the commit
     assert list(DBTaskResult.objects.values_list("task_path", "args_kwargs")) == [
         ("esafety.tasks.publish_policy_task", {"args": [school.pk], "kwargs": {}})]
+
+
+def test_finished_tasks_are_deleted_from_the_queue_once_past_keeping(db):
+    now = timezone.now()
+
+    def finished(status, days_ago):
+        result = tasks.run_history_checks.enqueue()
+        DBTaskResult.objects.filter(pk=result.id).update(
+            status=status, finished_at=now - datetime.timedelta(days=days_ago))
+        return result.id
+
+    old_success, new_success = finished("SUCCESSFUL", 8), finished("SUCCESSFUL", 6)
+    old_failure, kept_failure = finished("FAILED", 91), finished("FAILED", 30)
+    waiting = tasks.run_history_checks.enqueue().id
+    assert tasks.prune_finished_tasks.call() == 2
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)} == {
+        new_success, kept_failure, waiting}
+    assert {old_success, old_failure}.isdisjoint({new_success, kept_failure, waiting})

@@ -112,10 +112,12 @@ def ready_tasks():
 def test_the_worker_s_scheduler_queues_the_jobs_instead_of_running_them(
         disposable_append_only_tables, reported, headteacher, outsider):
     scheduler = jobs.Scheduler(enqueue=True)
-    assert scheduler.run_due(now=0) == ["load the filter helpers' logs", "daily history check"]
+    assert scheduler.run_due(now=0) == ["load the filter helpers' logs", "daily history check",
+                                        "tidy the queue's finished tasks"]
     assert not IntegrityCheck.objects.exists()  # queued, not run
     assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,)),
                              ("ingest_filter_logs", (outsider.school_id,)),
+                             ("prune_finished_tasks", ()),
                              ("run_history_checks", ())]
     # The worker runs them: the same daily check as before.
     call_command("worker", "--batch", verbosity=0)
@@ -133,6 +135,7 @@ def test_a_task_still_waiting_is_not_queued_again_at_the_next_turn(
     scheduler.run_due(now=61)  # the worker has not run the first turn's ingest yet
     scheduler.run_due(now=3601)
     assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,)),
+                             ("prune_finished_tasks", ()),
                              ("run_history_checks", ())]
     call_command("worker", "--batch", verbosity=0)
     scheduler.run_due(now=3662)  # done, so this turn queues a new one
