@@ -78,6 +78,19 @@ def _lost(result: Any) -> bool:
     return started is not None and timezone.now() - started > LOST_AFTER
 
 
+def _waiting_on_database_queue(task: Any, args: tuple) -> bool:
+    """Is the same task, with the same arguments, waiting to run on the database queue?"""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    return DBTaskResult.objects.ready().filter(
+        backend_name=backend.alias, task_path=task.module_path,
+        args_kwargs={"args": list(args), "kwargs": {}}).exists()
+
+
 def _call_now(task: Any, *args: Any) -> None:
     task.call(*args)
 
@@ -109,6 +122,8 @@ class Scheduler:
                     return  # the last turn's task has not run yet: one is enough
                 if earlier.status == TaskResultStatus.RUNNING and not _lost(earlier):
                     return
+        if _waiting_on_database_queue(task, args):
+            return  # another scheduler (a second worker, a restarted one) queued it already
         self.waiting[key] = task.enqueue(*args)
 
     def run_due(self, now: float | None = None) -> list[str]:

@@ -159,3 +159,12 @@ def test_a_task_whose_worker_died_part_way_is_queued_again_after_an_hour(
     DBTaskResult.objects.update(started_at=timezone.now() - datetime.timedelta(minutes=61))
     scheduler.run_due(now=7202)
     assert ready_tasks() == [("run_history_checks", ())]
+
+
+def test_two_schedulers_on_the_database_queue_queue_each_task_once(reported, headteacher):
+    # Two workers both left to schedule, or one restarted with its tasks still waiting.
+    jobs.Scheduler(enqueue=True).run_due(now=0)
+    jobs.Scheduler(enqueue=True).run_due(now=0)
+    assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,)),
+                             ("prune_finished_tasks", ()),
+                             ("run_history_checks", ())]
