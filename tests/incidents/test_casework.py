@@ -2,10 +2,12 @@
 history and the audit rows, and what the pages show."""
 
 import datetime
+import io
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from esafety.audit.models import AuditEvent
 from esafety.directory import roles
@@ -215,3 +217,16 @@ def test_a_closed_case_keeps_its_owner_but_takes_no_changes(substantiated, dsl):
     with pytest.raises(Conflict):
         actions.next_action_set(actor=dsl, incident=substantiated, action="", due=None,
                                 reason="x")
+
+
+def test_the_printed_record_names_the_owner_and_the_next_action(investigated, dsl,
+                                                               online_safety_lead, client_for):
+    actions.case_owner_set(actor=dsl, incident=investigated, person=online_safety_lead)
+    actions.next_action_set(actor=dsl, incident=investigated, action="Meet the parents",
+                            due=_today() + datetime.timedelta(days=2), reason="They asked")
+    pdf = client_for(dsl).get(reverse("incidents:record", args=[investigated.pk]))
+    assert pdf.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Olu Safety" in text.split("Owner", 1)[1]
+    assert "Meet the parents" in text
+    assert "why: They asked" in text
