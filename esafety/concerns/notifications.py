@@ -3,40 +3,27 @@
 An urgent concern (self-harm, suicide, abuse) is emailed to the safeguarding leads at once,
 after it has committed; the others go into a daily summary (`send_daily_digest(school)`,
 run once a day by esafety's scheduled work). The email says where to look, never what was
-found, with a link. Every outcome is recorded: on the concern (who it reached, or why it
-did not) and in the audit trail ("concern_email_sent", "concern_email_failed"), which the
-email problems page shows the IT manager. Mail is never sent with fail_silently.
+found, with a link; it is sent through esafety/mail.py. Every outcome is recorded: on the
+concern (who it reached, or why it did not) and in the audit trail ("concern_email_sent",
+"concern_email_failed"), which the email problems page shows the IT manager.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
 
 from django.conf import settings
-from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from esafety import mail
 from esafety.concerns import access, events, rules
 from esafety.concerns.models import Concern
 from esafety.directory.models import Person, School
 
 log = logging.getLogger(__name__)
 
-# Mail settings that accept a message without sending it anywhere: nobody has been told.
-NOT_SENDING_BACKENDS = {
-    "django.core.mail.backends.console.EmailBackend":
-        "this install only prints emails on its console (EMAIL_BACKEND is not set up to send)",
-    "django.core.mail.backends.dummy.EmailBackend":
-        "this install throws emails away (EMAIL_BACKEND is the dummy backend)",
-    "django.core.mail.backends.filebased.EmailBackend":
-        "this install writes emails to files instead of sending them",
-}
-# Errors about one message (the next one may still go); any other error stops the round.
-REFUSED_ONE_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
-                       smtplib.SMTPDataError)
 URGENT, DIGEST = "urgent", "daily summary"
 
 
@@ -50,40 +37,11 @@ def link(path: str) -> str:
 
 
 def _deliver(people: list[Person], subject: str, body: str) -> tuple[list[Person], list[str]]:
-    """Send one email to each person; (who it reached, what went wrong)."""
-    failures: list[str] = []
-    with_address = [p for p in people if p.email]
-    failures += [f"{p.display_name} has no email address" for p in people if not p.email]
+    """One email to each person (esafety/mail.py); (who it reached, what went wrong)."""
     if not people:
-        failures.append("nobody to tell: the school has no safeguarding lead or headteacher "
-                        "in esafety (name a designated person under Incidents > Incident "
-                        "settings)")
-    backend = getattr(settings, "EMAIL_BACKEND", "")
-    if with_address and backend in NOT_SENDING_BACKENDS:
-        failures.append(NOT_SENDING_BACKENDS[backend])
-        return [], failures
-    sent: list[Person] = []
-    if not with_address:
-        return sent, failures
-    connection = get_connection(fail_silently=False,
-                                timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 15)
-    for index, person in enumerate(with_address):
-        try:
-            if send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email],
-                         connection=connection):
-                sent.append(person)
-            else:
-                failures.append(f"the mail server did not accept the email to "
-                                f"{person.display_name}")
-        except Exception as exc:  # noqa: BLE001 - any mail failure is recorded, not raised
-            failures.append(f"the email to {person.display_name} failed "
-                            f"({type(exc).__name__}: {str(exc)[:200]})")
-            if not isinstance(exc, REFUSED_ONE_MESSAGE):
-                # The server is down or silent: the others would wait as long again.
-                failures += [f"the email to {p.display_name} was not tried (same problem)"
-                             for p in with_address[index + 1:]]
-                break
-    return sent, failures
+        return [], ["nobody to tell: the school has no safeguarding lead or headteacher in "
+                    "esafety (name a designated person under Incidents > Incident settings)"]
+    return mail.send_each(people, subject, body)
 
 
 def notify_urgent(concern_pk: int) -> int:

@@ -50,7 +50,7 @@ def _mail_server_down(monkeypatch):
     def refuse(*args, **kwargs):
         raise smtplib.SMTPConnectError(421, "mail server down")
 
-    monkeypatch.setattr("esafety.concerns.notifications.send_mail", refuse)
+    monkeypatch.setattr("esafety.mail.send_mail", refuse)
 
 
 def test_when_the_mail_server_is_down_the_failure_is_recorded_and_shown(
