@@ -91,3 +91,16 @@ def test_finished_tasks_are_deleted_from_the_queue_once_past_keeping(db):
     assert {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)} == {
         new_success, kept_failure, waiting}
     assert {old_success, old_failure}.isdisjoint({new_success, kept_failure, waiting})
+
+
+def test_an_unknown_queue_backend_stops_esafety_with_a_plain_message(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ESAFETY_TASKS_BACKEND": "celery", "ESAFETY_DATA_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "esafety.settings"}
+    answer = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert answer.returncode != 0
+    assert "ESAFETY_TASKS_BACKEND='celery': use 'database' (the default) or 'rq'." in answer.stderr
