@@ -82,3 +82,16 @@ def test_serve_and_the_demo_start_a_worker_that_runs_queued_tasks(database_worke
     finally:
         jobs.stop_worker_process(worker)
     assert worker.returncode is not None  # it stops with the web app
+
+
+def test_a_worker_asked_to_stop_finishes_its_task_first(workers, tmp_path):
+    folder = str(tmp_path)
+    result = sample.record_when_gate_opens.enqueue(folder, "finish-me")
+    worker = workers.start("worker-a")
+    wait_for((tmp_path / "started-finish-me").exists, "the worker to start its task")
+    worker.terminate()  # what `esafety serve` does on its way out, and systemd's stop
+    (tmp_path / "gate").touch()
+    wait_for(lambda: worker.poll() is not None, "the worker to stop")
+    result.refresh()
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert ran(tmp_path) == {"finish-me": 1}
