@@ -230,3 +230,21 @@ def test_the_printed_record_names_the_owner_and_the_next_action(investigated, ds
     assert "Olu Safety" in text.split("Owner", 1)[1]
     assert "Meet the parents" in text
     assert "why: They asked" in text
+
+
+def test_passing_a_case_on_as_an_allegation_takes_it_from_an_owner_who_can_no_longer_see_it(
+        investigated, dsl, teacher, headteacher):
+    actions.case_owner_set(actor=dsl, incident=investigated, person=dsl)
+    actions.allegation_subject_set(actor=dsl, incident=investigated, person=teacher)
+    investigated.refresh_from_db()
+    assert investigated.owner is None
+    assert chain.verify_incident(investigated).problems == []
+
+
+def test_the_headteacher_keeps_a_case_they_own_when_it_becomes_an_allegation(
+        investigated, dsl, teacher, headteacher):
+    actions.investigator_add(actor=dsl, incident=investigated, person=headteacher)
+    actions.case_owner_set(actor=dsl, incident=investigated, person=headteacher)
+    actions.allegation_subject_set(actor=dsl, incident=investigated, person=teacher)
+    investigated.refresh_from_db()
+    assert investigated.owner == headteacher

@@ -134,7 +134,14 @@ def allegation_subject_set(*, actor: Person, incident: Incident, person: Person)
             raise InvalidInput("an allegation against staff must name a member of staff",
                                code="not-staff")
         incident.subject_staff = person
-        save(incident, ["subject_staff", *responded(incident, actor)])
+        changed = ["subject_staff", *responded(incident, actor)]
+        # The case's owner steps back, unless they own the allegation (as investigators do,
+        # below): its owner chooses who moves it on.
+        if incident.owner is not None and not access.is_allegation_owner(incident.owner,
+                                                                         incident):
+            incident.owner = None
+            changed.append("owner")
+        save(incident, changed)
         # The member of staff the allegation is about is its alleged perpetrator.
         set_part(incident, actor=actor, person=person, part=rules.PART_ALLEGED,
                   reason="The allegation is about them")
