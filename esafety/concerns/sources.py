@@ -80,6 +80,8 @@ def _headings(school: School, categories: Iterable[str]) -> dict[str, str]:
 
 def search_term(url: str) -> str:
     """The words of a search in a requested address ("" when it is not a search)."""
+    if "?" not in url:  # most logged requests: no query to read
+        return ""
     try:
         query = urlsplit(url).query
     except ValueError:
