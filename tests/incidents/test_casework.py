@@ -248,3 +248,11 @@ def test_the_headteacher_keeps_a_case_they_own_when_it_becomes_an_allegation(
     actions.allegation_subject_set(actor=dsl, incident=investigated, person=teacher)
     investigated.refresh_from_db()
     assert investigated.owner == headteacher
+
+
+def test_the_owner_cannot_be_recorded_as_an_alleged_perpetrator(reported, dsl, headteacher):
+    actions.case_owner_set(actor=dsl, incident=reported, person=headteacher)
+    with pytest.raises(InvalidInput, match="owns this case"):
+        actions.involvement_set(actor=dsl, incident=reported, person=headteacher,
+                                part="alleged")
+    assert reported.part_of(headteacher) is None

@@ -73,6 +73,10 @@ def involvement_set(*, actor: Person, incident: Incident, person: Person, part: 
         if part == rules.PART_ALLEGED and incident.investigators.filter(person=person).exists():
             raise InvalidInput(f"{person.display_name} investigates this case: an alleged "
                                "perpetrator cannot investigate it", code="investigator-alleged")
+        if part == rules.PART_ALLEGED and incident.owner_id == person.pk:
+            raise InvalidInput(f"{person.display_name} owns this case: an alleged perpetrator "
+                               "cannot own it (choose another owner first)",
+                               code="owner-alleged")
         row = set_part(incident, actor=actor, person=person, part=part, reason=reason)
         save(incident, responded(incident, actor))
         events.incident_part_set(actor=actor, incident=incident, person=person, part=part,
