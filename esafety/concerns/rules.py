@@ -141,8 +141,15 @@ REPORT_CLAUSES = [
 SEARCH_PARAMETERS = {"q", "p", "query", "search_query", "text", "wd", "k"}
 
 
-def is_urgent(topic: str) -> bool:
-    return topic in URGENT_TOPICS
+# In what someone wrote or received, threats and extremism are told at once too: the
+# designated person decides about a Prevent referral or danger to someone, not tomorrow's
+# summary (003 App. 1; the rulebook's advice says such content is passed to them).
+URGENT_IN_MESSAGES = frozenset({EXTREMISM, VIOLENCE})
+MESSAGE_SOURCES = frozenset({MESSAGE_CHECK, SCAN, MAIL_FLOW})
+
+
+def is_urgent(topic: str, source: str = "") -> bool:
+    return topic in URGENT_TOPICS or (topic in URGENT_IN_MESSAGES and source in MESSAGE_SOURCES)
 
 
 def safeguarding_topic(category: str, heading: str = "") -> str | None:

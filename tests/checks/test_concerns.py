@@ -90,15 +90,15 @@ def test_when_the_email_fails_the_page_says_so_and_asks_them_to_tell_the_dsl(com
     assert "We have told" not in body
 
 
-def test_extremism_received_is_a_concern_for_the_daily_summary(committed, client_for,
-                                                                 teacher, dsl):
+def test_extremism_received_is_told_to_the_dsl_at_once(committed, client_for, teacher, dsl):
+    """In a message, extremism is the designated person's to judge now (a Prevent referral),
+    as it was before the inbox: urgent, emailed after commit."""
     body = " ".join(_received(client_for(teacher), EXTREMISM).content.decode().split())
     concern = Concern.objects.get(rule="content.extremism")
-    assert concern.topic == concern_rules.EXTREMISM and not concern.urgent
-    assert mail.outbox == []  # not urgent: the daily summary, not an email now
-    assert f"This is recorded as concern {concern.reference} in the concerns inbox" in body
-    assert "It will be in their daily summary, not emailed at once." in body
-    assert "We have told" not in body
+    assert concern.topic == concern_rules.EXTREMISM and concern.urgent
+    assert [m.to for m in mail.outbox] == [[dsl.email]]
+    assert concern.reference in body
+    assert "We have told Dev Safeguard, the designated safeguarding lead." in body
 
 
 def test_a_message_staff_are_sending_gets_advice_only(client_for, teacher, dsl):

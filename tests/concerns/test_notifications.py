@@ -42,8 +42,19 @@ def test_a_rolled_back_concern_emails_nobody(raise_concern, dsl,
 def test_a_concern_that_is_not_urgent_is_not_emailed_at_once(
         raise_concern, dsl, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        raise_concern(rules.EXTREMISM)
+        raise_concern(rules.EXTREMISM, source=rules.SAFEGUARDING_REQUEST)  # a blocked site
+        raise_concern(rules.MISUSE)
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("topic", [rules.EXTREMISM, rules.VIOLENCE])
+def test_extremism_and_threats_in_a_message_are_told_at_once(
+        raise_concern, dsl, django_capture_on_commit_callbacks, topic):
+    """As before the inbox: what someone wrote or received about extremism or violence reaches
+    the designated person at once, not in tomorrow's summary."""
+    with django_capture_on_commit_callbacks(execute=True):
+        concern = raise_concern(topic)
+    assert concern.urgent and [m.to for m in mail.outbox] == [[dsl.email]]
 
 
 def _mail_server_down(monkeypatch):
@@ -90,7 +101,7 @@ def test_the_email_problems_page_is_not_for_everyone(client_for, teacher, pupil,
 def test_the_daily_summary_counts_new_concerns_without_saying_what(
         raise_concern, dsl, school, pupil, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        raise_concern(rules.EXTREMISM, person=pupil, excerpt="secret words")
+        raise_concern(rules.BULLYING, person=pupil, excerpt="secret words")
         raise_concern(rules.VIOLENCE, person=pupil, source=rules.SAFEGUARDING_REQUEST)
         raise_concern(rules.SELF_HARM, person=pupil)  # urgent: emailed already
     mail.outbox.clear()

@@ -13,7 +13,7 @@ from esafety.incidents.models import Incident
 def test_the_dsl_sees_urgent_concerns_first_until_someone_acts(raise_concern, client_for,
                                                                 dsl, pupil):
     older_urgent = raise_concern(rules.SELF_HARM, person=pupil, excerpt="one")
-    ordinary = raise_concern(rules.EXTREMISM, person=pupil)
+    ordinary = raise_concern(rules.BULLYING, person=pupil)
     body = client_for(dsl).get("/concerns/").content.decode()
     assert body.index(older_urgent.reference) < body.index(ordinary.reference)
     assert "1 urgent concern waiting for someone to act." in body

@@ -81,7 +81,7 @@ def concern_raise(*, actor: Person | None, school: School, source: str, rule: st
             school=school, reference=_next_reference(school, timezone.now()), source=source,
             person=person, person_label=person_label[:200], raised_at=at, last_seen_at=last_at,
             occurrences=count, rule=rule[:80], rule_title=rule_title[:200], topic=topic,
-            severity=severity, urgent=rules.is_urgent(topic), excerpt=excerpt, url=url,
+            severity=severity, urgent=rules.is_urgent(topic, source), excerpt=excerpt, url=url,
             clauses=[str(c) for c in clauses], advice=advice, details=details or {},
             repeat_key=key, incident=incident)
         events.concern_raised(actor=actor, concern=concern)
