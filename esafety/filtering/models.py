@@ -55,6 +55,8 @@ class FilteringSettings(models.Model):
     # The longest internet suspension anyone may set (002 "In the Event of Inappropriate Use":
     # "for a particular lesson or activity"; "for a period of time").
     max_suspension_days = models.PositiveSmallIntegerField(default=28)
+    # How long the filter's logs are kept (days); older days are dropped whole.
+    log_retention_days = models.PositiveIntegerField(default=365)
     policy_version = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)
     lists_published_at = models.DateTimeField(null=True, blank=True)
@@ -283,13 +285,25 @@ class InternetSuspension(models.Model):
 
 
 class BlockedAttempt(models.Model):
-    """A request the filter blocked (or let through under an unblock), from the helper log."""
+    """One line of the filter's decision log (DfE: who, device or address, time, what): a
+    request the filter blocked (action "block"), flagged (safe search rewritten: "rewrite";
+    let through under an unblock: "allow") or a search (action "search", with its words in
+    `term`; a blocked or rewritten search has its words too). Allowed traffic is not here,
+    only counted (DecisionCount).
+
+    On PostgreSQL the table is partitioned by school (list) and then by day (range), a
+    default partition at each level as the safety net (migration 0003, decision_logs.py);
+    the school's retention drops whole days. On SQLite it is one table, and retention
+    deletes rows.
+    """
+
+    BLOCK, REWRITE, ALLOW, SEARCH = "block", "rewrite", "allow", "search"
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="blocked_attempts")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="blocked_attempts")
     username = models.CharField(max_length=150, blank=True)
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField()
     url = models.TextField()
     host = models.CharField(max_length=253, blank=True)
     category = models.CharField(max_length=64, blank=True)
@@ -298,16 +312,57 @@ class BlockedAttempt(models.Model):
     action = models.CharField(max_length=8, default="block")
     client = models.CharField(max_length=64, blank=True)
     policy_version = models.CharField(max_length=32, blank=True)
+    term = models.CharField(max_length=200, blank=True, help_text="The words searched for")
+    # The pupil's year when the request was made (for "Year 9 this week" without a join).
+    year_group = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["school", "at"]),
-                   models.Index(fields=["person", "category", "at"])]
+                   models.Index(fields=["person", "category", "at"]),
+                   # "this pupil's attempts this term", newest first
+                   models.Index(fields=["school", "person", "at"],
+                                name="filtering_log_person_at"),
+                   # search terms per person
+                   models.Index(fields=["school", "person", "at"],
+                                condition=~models.Q(term=""), name="filtering_log_terms")]
 
     def __str__(self):
         from esafety.filtering.rules import default_label
 
         return f"{self.username or 'someone'} -> {self.host} ({default_label(self.category)})"
+
+
+class DecisionCount(models.Model):
+    """How many requests one person (or, when nobody is known, one device) made in a day in
+    a category, by what the filter did: the allowed traffic the helper counted instead of
+    logging it line by line, and the logged decisions, counted as they are loaded. The
+    screens' totals ("top blocked categories this week for Year 9") read these."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="decision_counts")
+    day = models.DateField()
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True)
+    client = models.CharField(max_length=64, blank=True)
+    year_group = models.PositiveSmallIntegerField(null=True, blank=True)
+    group = models.CharField(max_length=16, blank=True)
+    category = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=8)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["school", "day", "username", "client", "group", "category", "action"],
+            name="filtering_count_unique")]
+        indexes = [models.Index(fields=["school", "action", "year_group", "day"],
+                                name="filtering_count_year"),
+                   models.Index(fields=["school", "person", "day"],
+                                name="filtering_count_person"),
+                   models.Index(fields=["school", "day"], name="filtering_count_day")]
+
+    def __str__(self):
+        return f"{self.username or self.client or 'someone'} {self.day} {self.category}: {self.count}"
 
 
 class FilteringAlert(models.Model):

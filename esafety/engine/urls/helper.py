@@ -38,7 +38,7 @@ import threading
 import time
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from esafety.engine.urls.heartbeat import Heartbeat
 from esafety.engine.urls.lists import read_lists
@@ -95,8 +95,41 @@ def default_snapshot_dir(school: str | None = None) -> Path:
                      + (f" (found: {', '.join(p.name for p in schools)})" if schools else ""))
 
 
+# Search engines whose words the log keeps (DfE's filtering and monitoring standards: logs
+# attribute activity to a person with date, time and search term). Only plain HTTP requests
+# show them: a CONNECT (HTTPS without interception) carries a host and port, no query.
+_SEARCH_SITES = re.compile(r"(?:^|\.)(?:(google)\.[a-z.]+|(bing)\.com|(duckduckgo)\.com"
+                           r"|(youtube)\.com)$").search
+_SEARCH_PARAMS = {"google": ("q",), "bing": ("q",), "duckduckgo": ("q",),
+                  "youtube": ("search_query", "q")}
+MAX_TERM = 200
+
+
+def search_term(host: str, url: str) -> str:
+    """The words searched for, when `url` is a Google, Bing, DuckDuckGo or YouTube search
+    ("" otherwise)."""
+    if "?" not in url or not host:
+        return ""
+    found = _SEARCH_SITES(host)
+    if found is None:
+        return ""
+    names = _SEARCH_PARAMS[next(g for g in found.groups() if g)]
+    query = url.split("?", 1)[1].split("#", 1)[0]
+    try:
+        pairs = parse_qsl(query, keep_blank_values=False)
+    except ValueError:
+        return ""
+    for name, value in pairs:
+        if name in names and value.strip():
+            return " ".join(value.split())[:MAX_TERM]
+    return ""
+
+
 class DecisionSpool:
-    """Blocked (and unblocked-by-exception) requests, appended as JSON lines to a spool file.
+    """The helper's decision log, appended as JSON lines to a spool file: every blocked,
+    flagged (safe search rewritten, an unblock used) request and every search, one line
+    each, and the allowed rest as per-person, per-day, per-category counts (lines with
+    ``"kind": "allowed"``), flushed by the helper with each rotation.
 
     The file is renamed to ``*.jsonl`` every few seconds; the web app's ``esafety filter
     ingest`` loads complete files into the database in bulk and removes them.
@@ -127,6 +160,10 @@ class DecisionSpool:
             fh = self._open()
         fh.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
         fh.flush()
+
+    def due(self) -> bool:
+        """The open file is old enough to be handed over."""
+        return self.fh is not None and time.time() - self.opened_at >= ROTATE_EVERY
 
     def rotate(self, force: bool = False) -> None:
         path = self.path
@@ -244,6 +281,35 @@ class Helper:
         self.source = source  # has .policy (and maybe .maybe_reload)
         self.block_page = block_page
         self.spool = spool
+        # Allowed requests, not logged one by one: (day, user, client when nobody is
+        # known, group, category) -> how many. Written to the spool with each rotation.
+        self.allowed: dict[tuple[str, str, str, str, str], int] = {}
+        self.allowed_since = time.time()
+
+    def allowed_records(self) -> list[dict]:
+        """The allowed counts so far as spool lines, and a fresh count."""
+        records = [{"kind": "allowed", "day": day, "user": user, "client": client,
+                    "group": group, "category": category, "n": n}
+                   for (day, user, client, group, category), n in self.allowed.items()]
+        self.allowed = {}
+        self.allowed_since = time.time()
+        return records
+
+    def flush(self, force: bool = False) -> None:
+        """After each batch: hand the spool file over every few seconds, with the allowed
+        counts in it (so a quiet school's counts still arrive)."""
+        spool = self.spool
+        if spool is None:
+            return
+        try:
+            if self.allowed and (force or spool.due()
+                                 or time.time() - self.allowed_since >= ROTATE_EVERY):
+                spool.write(self.allowed_records())
+                spool.rotate(force=True)
+            else:
+                spool.rotate(force)
+        except OSError as exc:
+            log(f"cannot write decision log: {exc}")
 
     def answer_lines(self, lines: list[str], now: float) -> list[str]:
         policy = self.source.policy
@@ -261,6 +327,10 @@ class Helper:
                 else:
                     append(verdict[0] + prefix + escape(verdict[1][:1024]) + '"')
             return out
+        logging = self.spool is not None
+        allowed = self.allowed
+        day = time.strftime("%Y-%m-%d", time.gmtime(now))
+        stamp = round(now, 3)
         for raw in lines:
             try:
                 if len(raw) > MAX_LINE:
@@ -274,21 +344,33 @@ class Helper:
                 decision = policy.decide(target, user, now, line.method, url)
                 if decision.redirect is not None:  # sign in or accept the AUP first
                     append(f'{channel}OK status=302 url="{decision.redirect}"')
-                elif decision.action == "block":
+                    continue
+                if decision.action == "block":
                     append(f'{channel}OK status=302 url="{block_page_url(base, url, decision, user)}"')
-                    records.append({"t": round(now, 3), "user": user, "url": url[:2000],
-                                    "client": line.client, "action": "block", "category": decision.category,
-                                    "group": decision.group, "rule": decision.rule,
-                                    "policy": policy.version})
+                    action = "block"
                 elif decision.rewrite:
                     append(f'{channel}OK rewrite-url="{decision.rewrite}"')
+                    action = "rewrite"
                 else:
                     append(channel + "ERR")
-                    if decision.rule == "unblock":
-                        records.append({"t": round(now, 3), "user": user, "url": url[:2000],
-                                        "action": "allow", "category": decision.category,
-                                        "group": decision.group, "rule": "unblock",
-                                        "policy": policy.version})
+                    action = "allow" if decision.rule == "unblock" else ""
+                if not logging:
+                    continue
+                term = (search_term(target.host, url)
+                        if target is not None and line.method != "CONNECT" else "")
+                if action or term:
+                    record = {"t": stamp, "user": user, "url": url[:2000],
+                              "host": target.host if target is not None else "",
+                              "client": line.client, "action": action or "search",
+                              "category": decision.category, "group": decision.group,
+                              "rule": decision.rule, "policy": policy.version}
+                    if term:
+                        record["term"] = term
+                    records.append(record)
+                else:
+                    key = (day, user, "" if user else line.client, decision.group or "",
+                           decision.category or "")
+                    allowed[key] = allowed.get(key, 0) + 1
             except Exception as exc:  # one bad line must never stop the others
                 log(f"could not decide {raw[:200]!r}: {exc!r}")
                 append(channel_of(raw) + "ERR")
@@ -301,11 +383,9 @@ class Helper:
 
     def serve(self, infd: int = 0, outfd: int = 1) -> None:
         reload = getattr(self.source, "maybe_reload", None)
-        spool = self.spool
         serve_lines(self.answer_lines, infd, outfd, before=reload,
-                    after=spool.rotate if spool is not None else None)
-        if spool is not None:
-            spool.rotate(force=True)
+                    after=self.flush if self.spool is not None else None)
+        self.flush(force=True)
 
     def status(self) -> dict:
         """What the heartbeat reports (heartbeat.py): the versions this helper decides by.

@@ -9,90 +9,192 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import cast
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from esafety.directory.models import Person, School
 from esafety.engine.urls.normalise import parse_target
 from esafety.errors import Conflict
-from esafety.filtering import events, notifications, publish
+from esafety.filtering import decision_logs, events, notifications, publish
 from esafety.filtering.access import require
 from esafety.filtering.actions.settings import settings_for
 from esafety.filtering.models import BlockedAttempt, FilteringAlert, FilteringSettings
 from esafety.filtering.rules import category_label
+
+logger = logging.getLogger(__name__)
 
 # The rules under which a block counts towards an alert: the policy blocked it, not a
 # suspension or an unknown user.
 ALERTING_RULES = ("group-policy", "statutory", "school-block", "approved-only")
 
 
+class LoggedRow:
+    """One loaded line of the log, as the alerts and the concerns inbox read it (the same
+    attributes as a BlockedAttempt, without building a model instance per line)."""
+
+    __slots__ = ("person", "person_id", "username", "at", "url", "host", "category", "group",
+                 "rule", "action", "client", "term")
+
+    def __init__(self, person, username, at, url, host, category, group, rule, action,
+                 client, term):
+        self.person = person
+        self.person_id = person.pk if person is not None else None
+        self.username, self.at, self.url, self.host = username, at, url, host
+        self.category, self.group, self.rule, self.action = category, group, rule, action
+        self.client, self.term = client, term
+
+
+@dataclass
+class Loaded:
+    """What a load brought: log lines stored, allowed-count lines added, lines skipped
+    (unreadable or incomplete: counted, never a crash), alerts raised, files read."""
+
+    rows: int = 0
+    counted: int = 0
+    skipped: int = 0
+    files: int = 0
+    alerts: list[FilteringAlert] = field(default_factory=list)
+
+
+def _text(value, limit: int) -> str:
+    return str(value)[:limit] if value else ""
+
+
 def decisions_ingest(*, school: School,
                      records: list[dict]) -> tuple[int, list[FilteringAlert]]:
-    """Store a batch of helper decisions and raise alerts for repeated attempts.
+    """Store a batch of helper decisions and raise alerts for repeated attempts."""
+    loaded = decisions_load(school=school, records=records)
+    return loaded.rows, loaded.alerts
 
-    One bulk insert per batch, never one write per request.
-    """
+
+def decisions_load(*, school: School, records: list, signals: bool = True) -> Loaded:
+    """Store a batch of the helper's spool lines in bulk (COPY on PostgreSQL, into the
+    days' partitions; bulk_create on SQLite), add them and the helper's allowed counts to
+    the daily counts, and (`signals`) raise alerts for repeated attempts and concerns for
+    the safeguarding inbox. Bad lines are skipped and counted."""
     # (Imported here: the concerns app reaches the incident log, which reaches filtering.)
     from esafety.concerns import sources as concern_sources
 
+    loaded = Loaded()
     if not records:
-        return 0, []
+        return loaded
     config = settings_for(school)
-    names = {r.get("user", "") for r in records if r.get("user")}
+    names = {str(r.get("user")) for r in records if isinstance(r, dict) and r.get("user")}
     people = {p.username.lower(): p for p in Person.objects.filter(school=school,
                                                                    username__in=names)}
-    rows = []
+    school_id = school.pk
+    fromtimestamp, utc = datetime.datetime.fromtimestamp, datetime.UTC
+    rows: list[tuple] = []
+    logged: list[LoggedRow] = []
+    counts: dict[tuple, list] = {}
+    days: set[datetime.date] = set()
     for r in records:
         try:
-            at = datetime.datetime.fromtimestamp(float(r["t"]), tz=datetime.UTC)
-        except (KeyError, TypeError, ValueError):
+            user = _text(r.get("user"), 150)
+            person = people.get(user.lower()) if user else None
+            client = _text(r.get("client"), 64)
+            group, category = _text(r.get("group"), 16), _text(r.get("category"), 64)
+            if r.get("kind") == "allowed":
+                day = datetime.date.fromisoformat(r["day"])
+                n = int(r["n"])
+                if n <= 0:
+                    raise ValueError("not a count")
+                action_key = "allow"
+            else:
+                at = fromtimestamp(float(r["t"]), tz=utc)
+                day = at.date()
+                n = 1
+                url = _text(r.get("url"), 2000)
+                host = r.get("host")
+                if host is None:
+                    target = parse_target(url)
+                    host = target.host if target else ""
+                host = str(host)[:253]
+                rule = _text(r.get("rule"), 32)
+                action = _text(r.get("action"), 8) or "block"
+                term = _text(r.get("term"), 200)
+                year = person.year_group if person is not None else None
+                rows.append((school_id, person.pk if person is not None else None, user, at,
+                             url, host, category, group, rule, action, client,
+                             _text(r.get("policy"), 32), term, year))
+                logged.append(LoggedRow(person, user, at, url, host, category, group, rule,
+                                        action, client, term))
+                days.add(day)
+                action_key = "unblock" if action == "allow" else action
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError, OSError):
+            loaded.skipped += 1
             continue
-        url = str(r.get("url", ""))[:2000]
-        target = parse_target(url)
-        person = people.get(str(r.get("user", "")).lower())
-        rows.append(BlockedAttempt(
-            school=school, person=person, username=str(r.get("user", ""))[:150], at=at,
-            url=url, host=target.host[:253] if target else "",
-            category=str(r.get("category") or "")[:64], group=str(r.get("group") or "")[:16],
-            rule=str(r.get("rule") or "")[:32], action=str(r.get("action") or "block")[:8],
-            client=str(r.get("client") or "")[:64],
-            policy_version=str(r.get("policy") or "")[:32]))
+        key = (school_id, day, user, "" if user else client, group, category, action_key)
+        entry = counts.get(key)
+        if entry is None:
+            counts[key] = [n, person.pk if person is not None else None,
+                           person.year_group if person is not None else None]
+        else:
+            entry[0] += n
+        if action_key == "allow":
+            loaded.counted += 1
+    loaded.rows = len(rows)
     with transaction.atomic():
-        BlockedAttempt.objects.bulk_create(rows, batch_size=1000)
-        alerts = _raise_alerts(school, config, rows)
-        # The safeguarding lead's inbox: requests in a safeguarding category, worrying
-        # search terms, and each alert, in the same transaction as the rows they came from.
-        concern_sources.from_filtering_requests(school, rows)
-        concern_sources.from_filtering_alerts(school, alerts)
-    return len(rows), alerts
+        decision_logs.ensure_partitions(school_id, days)
+        decision_logs.copy_rows(rows)
+        decision_logs.add_counts(counts)
+        if signals:
+            alerts = _raise_alerts(school, config, logged)
+            # The safeguarding lead's inbox: requests in a safeguarding category, worrying
+            # search terms, and each alert, in the same transaction as the rows they came
+            # from.
+            concern_sources.from_filtering_requests(
+                school, cast("list[BlockedAttempt]", logged))
+            concern_sources.from_filtering_alerts(school, alerts)
+            loaded.alerts = alerts
+    return loaded
 
 
 def _raise_alerts(school: School, config: FilteringSettings,
-                  rows: list[BlockedAttempt]) -> list[FilteringAlert]:
+                  rows: Sequence[LoggedRow]) -> list[FilteringAlert]:
     window = datetime.timedelta(minutes=config.alert_window_minutes)
-    touched = {(r.person_id, r.category) for r in rows
-               if r.person_id and r.action == "block" and r.category
-               and r.rule in ALERTING_RULES}
+    latest: dict[tuple[int, str], datetime.datetime] = {}
+    for r in rows:
+        if (r.person_id and r.action == "block" and r.category
+                and r.rule in ALERTING_RULES):
+            key = (r.person_id, r.category)
+            if key not in latest or r.at > latest[key]:
+                latest[key] = r.at
+    if not latest:
+        return []
+    # One query first: attempts over the whole span, per person and category (at least the
+    # exact count below), so only the few that may reach the threshold are counted exactly.
+    rough = {(p, c): n for p, c, n in BlockedAttempt.objects.filter(
+        school=school, action="block", person_id__in={p for p, _ in latest},
+        category__in={c for _, c in latest}, at__gt=min(latest.values()) - window,
+        at__lte=max(latest.values())).values_list("person_id", "category")
+        .annotate(n=Count("id")).order_by()}
     alerts = []
-    for person_id, category in touched:
-        latest = max(r.at for r in rows if r.person_id == person_id and r.category == category)
+    for (person_id, category), last in sorted(latest.items()):
+        if rough.get((person_id, category), 0) < config.alert_threshold:
+            continue
         attempts = BlockedAttempt.objects.filter(
             school=school, person_id=person_id, category=category, action="block",
-            at__gt=latest - window, at__lte=latest)
+            at__gt=last - window, at__lte=last)
         count = attempts.count()
         if count < config.alert_threshold:
             continue
         if FilteringAlert.objects.filter(school=school, person_id=person_id, category=category,
-                                         last_at__gt=latest - window).exists():
+                                         last_at__gt=last - window).exists():
             continue
         first = attempts.order_by("at").values_list("at", flat=True).first()
         if first is None:  # (cannot happen: count is at least the threshold)
             continue
         alert = FilteringAlert.objects.create(school=school, person_id=person_id,
                                               category=category, attempts=count,
-                                              first_at=first, last_at=latest)
+                                              first_at=first, last_at=last)
         events.alert_raised(school=school, alert=alert, label=category_label(category))
         alerts.append(alert)
     if alerts:
@@ -115,9 +217,15 @@ def alert_acknowledge(*, actor: Person, alert: FilteringAlert) -> FilteringAlert
 
 def ingest_spool(*, school: School) -> tuple[int, int, list[FilteringAlert]]:
     """Load the helper's completed spool files for a school; returns (files, rows, alerts)."""
+    loaded = spool_load(school=school)
+    return loaded.files, loaded.rows, loaded.alerts
+
+
+def spool_load(*, school: School) -> Loaded:
+    """Load the helper's completed spool files for a school, each in one bulk load; lines
+    that cannot be read are skipped and counted (and said on the log), never a crash."""
     folder = publish.snapshot_dir(school) / "decisions"
-    files = rows = 0
-    alerts: list[FilteringAlert] = []
+    total = Loaded()
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
         # Claim the file first: the ingest command and someone pressing "Load the latest"
         # may run at once, and each file must be loaded exactly once.
@@ -127,21 +235,36 @@ def ingest_spool(*, school: School) -> tuple[int, int, list[FilteringAlert]]:
         except FileNotFoundError:
             continue
         records = []
+        unreadable = 0
         for line in claimed.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.strip():
+                continue
             try:
                 records.append(json.loads(line))
             except ValueError:
-                continue
+                unreadable += 1
         try:
-            count, raised = decisions_ingest(school=school, records=records)
+            loaded = decisions_load(school=school, records=records)
         except BaseException:
             os.rename(claimed, path)  # leave it for the next run
             raise
         claimed.unlink()
-        files += 1
-        rows += count
-        alerts += raised
-    return files, rows, alerts
+        loaded.skipped += unreadable
+        if loaded.skipped:
+            logger.warning("filter log %s: %d unreadable lines skipped", path.name,
+                           loaded.skipped)
+        total.files += 1
+        total.rows += loaded.rows
+        total.counted += loaded.counted
+        total.skipped += loaded.skipped
+        total.alerts += loaded.alerts
+    return total
+
+
+def log_retention_enforce(*, school: School) -> dict[str, int]:
+    """Forget the filter's logs older than the school's retention (FilteringSettings.
+    log_retention_days): whole days dropped on PostgreSQL; run daily by the jobs."""
+    return decision_logs.enforce_retention(school, settings_for(school).log_retention_days)
 
 
 def attempts_load(*, actor: Person, school: School) -> tuple[int, int, list[FilteringAlert]]:
