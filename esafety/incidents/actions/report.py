@@ -125,6 +125,14 @@ def incident_report(*, actor: Person, kind: str, description: str, summary: str 
                 add_evidence_row(incident, actor=actor, kind=upload_kind, name=name,
                                   data=data, stored=stored, content_type=content_type)
             events.incident_reported(actor=actor, incident=incident, via=via)
+            # Every report is also a concern in the DSL's inbox (not an allegation about
+            # staff), except a case opened from a concern: that concern links to it.
+            # Imported here: the concerns app's actions import this package.
+            from esafety.concerns.actions.states import ESCALATED_VIA
+            from esafety.concerns.sources import from_report
+
+            if via != ESCALATED_VIA:
+                from_report(incident=incident)
             transaction.on_commit(lambda: notify_report(incident.pk))
     except BaseException:
         if stored:

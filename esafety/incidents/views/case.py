@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from esafety.concerns import access as concern_access
 from esafety.directory.models import Person
 from esafety.errors import EsafetyError
 from esafety.incidents import access, actions, forms, rules, selectors
@@ -52,6 +53,9 @@ def details_panel(user: Person, incident: Incident, bound: Bound) -> dict[str, A
         "edit_form": bound.get("edit_form") or forms.EditForm(initial=_edit_initial(incident)),
         "note_form": bound.get("note_form") or forms.NoteForm(),
         "alert_failed": selectors.failed_alert(incident),
+        # The concern(s) this case came from, for those who may see concerns.
+        "from_concerns": (list(incident.concerns.order_by("raised_at", "pk"))
+                          if concern_access.may_view(user, incident.school) else []),
         "events": selectors.history(incident),
         "image_steps": rules.IMAGE_STEPS,
     }

@@ -10,6 +10,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from esafety.concerns import access as concern_access
+from esafety.concerns import selectors as concern_selectors
+from esafety.concerns.actions import reading as concern_reading
 from esafety.incidents import access, actions, forms, rules, selectors
 from esafety.incidents.models import STATUS_CHOICES
 from esafety.incidents.views.common import succeeded
@@ -67,7 +70,21 @@ def chronology(request: SignedInRequest, person_pk: int) -> HttpResponse:
     person = access.get_person_for_chronology(request.user, person_pk)
     involved, items = selectors.chronology(request.user, person)
     actions.person_chronology_viewed(actor=request.user, person=person, incidents=involved)
-    return render(request, "incidents/chronology.html", {"person": person, "items": items})
+    # Their concerns (the DSL's inbox), for those who may see concerns, in the same order.
+    concerns = concern_selectors.concerns_for_person(person, request.user)
+    if concerns and person.school is not None:
+        concern_reading.concern_list_viewed(actor=request.user, school=person.school,
+                                            concerns=concerns,
+                                            filters={"chronology": str(person.pk)})
+    for concern in concerns:
+        times = f", {concern.occurrences} times" if concern.occurrences > 1 else ""
+        items.append({"at": concern.raised_at, "concern": concern,
+                      "what": f"Concern: {concern.rule_title} "
+                              f"({concern.get_topic_display()}{times})"})
+    items.sort(key=lambda item: item["at"], reverse=True)
+    return render(request, "incidents/chronology.html", {
+        "person": person, "items": items,
+        "show_concerns": concern_access.may_view(request.user, person.school)})
 
 
 @login_required
