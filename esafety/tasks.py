@@ -97,6 +97,36 @@ def send_email_task(*, subject: str, body: str, to: list[str], bcc: list[str] | 
         raise
 
 
+@task()
+def send_daily_digest_task(school_id: int) -> int:
+    """One school's daily concerns summary (concerns/notifications.py), once a local day:
+    a worker restarted later the same day does not send it again. How many it reached."""
+    from django.utils import timezone
+
+    from esafety.audit.models import AuditEvent
+    from esafety.concerns import notifications
+    from esafety.directory.models import School
+
+    school = School.objects.filter(pk=school_id).first()
+    if school is None:
+        return 0
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    if AuditEvent.objects.filter(school=school, event_type="concern_email_sent",
+                                 details__email=notifications.DIGEST, at__gte=start).exists():
+        return 0
+    return notifications.send_daily_digest(school)
+
+
+@task()
+def handoff_checks_task(school_id: int) -> int:
+    """The scheduled handoffs: unblocks ending within a day (to whoever asked) and cases
+    whose next action is due (to their owner). Each is told once (notices' keys)."""
+    from esafety.filtering.notifications import unblocks_ending
+    from esafety.incidents.notifications import reviews_due
+
+    return unblocks_ending(school_id) + reviews_due(school_id)
+
+
 # Finished tasks on the database queue are kept this long (a failure for longer, so whoever
 # looks into it finds it), then deleted: the logs alone queue one task a minute per school.
 KEEP_SUCCESSFUL_DAYS = 7

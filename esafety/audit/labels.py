@@ -100,6 +100,11 @@ EVENT_LABELS = {
     "concern_escalated": "Escalated a concern to an incident",
     "concern_email_sent": "An email about concerns was sent",
     "concern_email_failed": "An email about concerns could not be sent",
+    # Notices (telling people about handoffs)
+    "notice_email_failed": "An email about a handoff could not be sent",
+    "notice_acknowledged": "Said they have seen an urgent notice",
+    "notice_preferences_changed": "Changed which notices are emailed to them",
+    "urgent_contacts_changed": "Changed who is told of urgent concerns",
     # Who is at this computer (signing in to the internet)
     "internet_signed_in": "Signed in to the internet on a computer",
     "internet_signed_out": "Signed out of the internet on a computer",

@@ -132,6 +132,9 @@ def enforce_retention(school: School, days: int,
                                       for i in range(DAYS_AHEAD + 1)])
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            # Check deferred foreign keys now: a table with checks pending in this
+            # transaction cannot be dropped.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for day, name in day_partitions(school.pk):
                 if day < first_kept:
                     cur.execute(f"DROP TABLE {name}")

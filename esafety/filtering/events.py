@@ -157,6 +157,14 @@ def alert_acknowledged(*, actor: Actor, alert: FilteringAlert) -> AuditEvent:
                         object_label=f"Filtering alert #{alert.pk}")
 
 
+def person_logs_viewed(*, actor: Actor, person: Person, since: str) -> AuditEvent:
+    """Someone looked at one person's filtering log (attempts and search terms)."""
+    return audit.record(event_type="filtering_person_logs_viewed", actor=actor,
+                        school=person.school, obj=person,
+                        object_label=f"Web filtering log of {person.display_name}"[:300],
+                        details={"since": since})
+
+
 def email_failed(*, school: School, subject: str, recipients: list[str],
                  error: str) -> AuditEvent:
     """An alert or wrong-block email that could not be sent: the filtering home and alerts

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from esafety.audit.models import AuditEvent
@@ -20,6 +20,7 @@ from esafety.filtering.models import (
     GROUPS,
     BlockedAttempt,
     Category,
+    DecisionCount,
     FilteringAlert,
     FilteringSettings,
     GroupRule,
@@ -81,9 +82,9 @@ def home(user, *, approver: bool, can_logs: bool, can_manage: bool,
                     if approver else UnblockRequest.objects.none()),
         "can_manage": can_manage, "can_logs": can_logs,
         "is_approver": approver, "can_suspend": can_suspend,
-        "blocked_week": BlockedAttempt.objects.filter(school=school, at__gte=week,
-                                                      action="block").count()
-        if can_logs else None,
+        "blocked_week": DecisionCount.objects.filter(
+            school=school, day__gte=_utc_day(week), action="block")
+        .aggregate(n=Sum("count"))["n"] or 0 if can_logs else None,
         "open_alerts": FilteringAlert.objects.filter(school=school,
                                                      acknowledged_at__isnull=True).count(),
         "open_reports": WrongBlockReport.objects.filter(school=school,
@@ -135,27 +136,86 @@ def unblock_history(item: UnblockRequest) -> QuerySet[AuditEvent]:
                                      object_id=str(item.pk)).order_by("at", "id")
 
 
+def term_start(today: datetime.date) -> datetime.date:
+    """The first day of the school term `today` is in, by the usual English terms: autumn
+    from 1 September, spring from 1 January, summer from 15 April."""
+    starts = [datetime.date(today.year, 1, 1), datetime.date(today.year, 4, 15),
+              datetime.date(today.year, 9, 1)]
+    return max(d for d in starts if d <= today)
+
+
+def _utc_day(moment: datetime.datetime) -> datetime.date:
+    return moment.astimezone(datetime.UTC).date()
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+
+
 def attempts(school: School, *, days: int, category: str = "", group: str = "",
-             person_id: str = "") -> dict[str, Any]:
-    since = timezone.now() - datetime.timedelta(days=days)
-    qs = BlockedAttempt.objects.filter(school=school, at__gte=since, action="block")
+             person_id: str = "", year: str = "") -> dict[str, Any]:
+    """The blocked-attempts screen over the last `days` days (whole days, today
+    included): totals from the daily counts, the latest lines from the log."""
+    first_day = _utc_day(timezone.now()) - datetime.timedelta(days=days - 1)
+    counts = DecisionCount.objects.filter(school=school, action="block", day__gte=first_day)
+    recent = BlockedAttempt.objects.filter(school=school, at__gte=_day_start(first_day),
+                                           action="block")
     if category:
-        qs = qs.filter(category=category)
+        counts, recent = counts.filter(category=category), recent.filter(category=category)
     if group:
-        qs = qs.filter(group=group)
+        counts, recent = counts.filter(group=group), recent.filter(group=group)
     if person_id.isdigit():
-        qs = qs.filter(person_id=int(person_id))
+        counts = counts.filter(person_id=int(person_id))
+        recent = recent.filter(person_id=int(person_id))
+    if year.isdigit():
+        counts = counts.filter(year_group=int(year))
+        recent = recent.filter(year_group=int(year))
     labels = dict(Category.objects.filter(school=school).values_list("name", "label"))
     by_category = [(labels.get(r["category"], r["category"] or "-"), r["category"], r["n"])
-                   for r in qs.values("category").annotate(n=Count("id")).order_by("-n")[:30]]
+                   for r in counts.values("category").annotate(n=Sum("count"))
+                   .order_by("-n")[:30]]
     by_group = [(GROUP_LABELS.get(r["group"], r["group"] or "-"), r["group"], r["n"])
-                for r in qs.values("group").annotate(n=Count("id")).order_by("-n")]
-    by_person = list(qs.exclude(person=None).values(
+                for r in counts.values("group").annotate(n=Sum("count")).order_by("-n")]
+    by_person = list(counts.exclude(person=None).values(
         "person", "person__first_name", "person__last_name", "group")
-        .annotate(n=Count("id")).order_by("-n")[:30])
+        .annotate(n=Sum("count")).order_by("-n")[:30])
+    total = counts.aggregate(n=Sum("count"))["n"] or 0
     return {"by_category": by_category, "by_group": by_group, "by_person": by_person,
-            "recent": qs.select_related("person")[:100], "total": qs.count(),
+            "recent": recent.select_related("person")[:100], "total": total,
             "labels": labels}
+
+
+def pupil_attempts(school: School, person_id: int, since: datetime.date,
+                   limit: int = 100) -> dict[str, Any]:
+    """"This pupil's attempts this term": how many blocked requests since `since`, by
+    category (daily counts), and the latest `limit` of them (the log, newest first)."""
+    counts = DecisionCount.objects.filter(school=school, person_id=person_id,
+                                          action="block", day__gte=since)
+    by_category = list(counts.values("category").annotate(n=Sum("count")).order_by("-n"))
+    recent = list(BlockedAttempt.objects.filter(
+        school=school, person_id=person_id, at__gte=_day_start(since), action="block")
+        .order_by("-at")[:limit])
+    return {"total": sum(r["n"] for r in by_category), "by_category": by_category,
+            "recent": recent}
+
+
+def top_blocked_categories(school: School, year_group: int, since: datetime.date,
+                           limit: int = 10) -> list[tuple[str, int]]:
+    """"Top blocked categories this week for Year 9": (category, blocked requests), most
+    first, for the pupils in that year, from the daily counts."""
+    return list(DecisionCount.objects.filter(
+        school=school, action="block", year_group=year_group, day__gte=since)
+        .values("category").annotate(n=Sum("count")).order_by("-n")
+        .values_list("category", "n")[:limit])
+
+
+def search_terms(school: School, person_id: int, since: datetime.date,
+                 limit: int = 200) -> list[BlockedAttempt]:
+    """What a person searched for since `since` (Google, Bing, DuckDuckGo, YouTube over
+    plain HTTP), newest first: when, the words, the site, and what the filter did."""
+    return list(BlockedAttempt.objects.filter(
+        school=school, person_id=person_id, at__gte=_day_start(since)).exclude(term="")
+        .order_by("-at")[:limit])
 
 
 def alerts_for(school: School) -> QuerySet[FilteringAlert]:
@@ -246,6 +306,10 @@ def school_entries(school: School) -> QuerySet[SchoolEntry]:
 
 def recent_imports(school: School) -> QuerySet[ListImport]:
     return ListImport.objects.filter(school=school)[:5]
+
+
+def person_by_id(school: School, pk: str) -> Person | None:
+    return Person.objects.filter(school=school, pk=int(pk)).first() if pk.isdigit() else None
 
 
 def person_in_school(school: School, username: str) -> Person | None:

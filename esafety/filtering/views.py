@@ -218,10 +218,23 @@ def attempts(request: SignedInRequest):
     category = request.GET.get("category", "")
     group = request.GET.get("group", "")
     person_id = request.GET.get("person", "")
+    year = request.GET.get("year", "")
+    year = year if year.isdigit() and 1 <= int(year) <= 14 else ""
     found = selectors.attempts(school, days=days, category=category, group=group,
-                               person_id=person_id)
+                               person_id=person_id, year=year)
+    # One person's log: their attempts this term and what they searched for (DfE: who,
+    # when, what, the search term); seeing it is recorded.
+    person = selectors.person_by_id(school, person_id)
+    term: dict = {}
+    if person is not None:
+        since = selectors.term_start(timezone.localdate())
+        term = {"since": since,
+                **selectors.pupil_attempts(school, person.pk, since, limit=0),
+                "searches": selectors.search_terms(school, person.pk, since)}
+        actions.person_logs_viewed(actor=user, person=person, since=since)
     return render(request, "filtering/attempts.html", {
         **found, "days": days, "category": category, "group": group, "person_id": person_id,
+        "year": year, "years": range(7, 14), "person": person, "term": term,
         "groups": GROUPS, "waiting": selectors.waiting_decision_files(school)})
 
 
@@ -234,13 +247,18 @@ def attempts_load(request: SignedInRequest):
     permissions.require(user, "view_filtering_logs", hide=True)
     school = access.own_school(user)
     try:
-        _files, rows, alerts = actions.attempts_load(actor=user, school=school)
+        loaded = actions.logs_load(actor=user, school=school)
     except EsafetyError as exc:
         show_failure(request, exc)
     else:
-        messages.success(request, f"Loaded {rows} blocked attempt{'s' if rows != 1 else ''}"
+        rows, alerts = loaded.rows, loaded.alerts
+        messages.success(request, f"Loaded {rows} logged request{'s' if rows != 1 else ''}"
                          + (f"; {len(alerts)} new alert{'s' if len(alerts) != 1 else ''}"
                             if alerts else "") + ".")
+        if loaded.skipped:
+            messages.warning(request, f"{loaded.skipped} line{'s' if loaded.skipped != 1 else ''}"
+                             " of the filter's log could not be read and "
+                             f"{'were' if loaded.skipped != 1 else 'was'} left out.")
     back = "filtering:alerts" if request.POST.get("back") == "alerts" else "filtering:attempts"
     return redirect(back)
 

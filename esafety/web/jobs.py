@@ -45,6 +45,22 @@ def _history_check(run: Runner) -> None:
     run(tasks.run_history_checks)
 
 
+def _daily_digest(run: Runner) -> None:
+    from esafety import tasks
+    from esafety.directory.models import School
+
+    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
+        run(tasks.send_daily_digest_task, school_id)
+
+
+def _handoff_checks(run: Runner) -> None:
+    from esafety import tasks
+    from esafety.directory.models import School
+
+    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
+        run(tasks.handoff_checks_task, school_id)
+
+
 def _prune_tasks(run: Runner) -> None:
     from esafety import tasks
 
@@ -63,6 +79,10 @@ JOBS = (
     # Hourly look, daily work: run_due_checks checks only schools whose last check is a day old.
     Job("daily history check", 3600, _history_check),
     Job("tidy the queue's finished tasks", 6 * 3600, _prune_tasks),
+    # Hourly look, daily work: the task sends each school's summary once a local day.
+    Job("daily concerns summary", 3600, _daily_digest),
+    # Unblocks ending within a day and next actions due: each person told once (notices).
+    Job("handoff checks", 3600, _handoff_checks),
 )
 
 

@@ -271,3 +271,17 @@ def attempts_load(*, actor: Person, school: School) -> tuple[int, int, list[Filt
     """Someone who may see the logs asks for what the helper logged up to this moment."""
     require(actor, "view_filtering_logs", "load the filter's logs", school)
     return ingest_spool(school=school)
+
+
+def logs_load(*, actor: Person, school: School) -> Loaded:
+    """As attempts_load, with what was skipped and counted."""
+    require(actor, "view_filtering_logs", "load the filter's logs", school)
+    return spool_load(school=school)
+
+
+def person_logs_viewed(*, actor: Person, person: Person, since: datetime.date) -> None:
+    """Record that `actor` looked at `person`'s filtering log (their attempts and search
+    terms): a sensitive record, every view audited."""
+    require(actor, "view_filtering_logs", "see the filter's logs", person.school)
+    with transaction.atomic():
+        events.person_logs_viewed(actor=actor, person=person, since=since.isoformat())
