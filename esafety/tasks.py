@@ -98,6 +98,19 @@ def send_email_task(*, subject: str, body: str, to: list[str], bcc: list[str] | 
 
 
 @task()
+def filter_log_retention_task(school_id: int) -> dict:
+    """Forget one school's filter logs older than its retention (whole days dropped on
+    PostgreSQL) and make the next days' partitions ahead. What went."""
+    from esafety.directory.models import School
+    from esafety.filtering import actions
+
+    school = School.objects.filter(pk=school_id).first()
+    if school is None:
+        return {}
+    return actions.log_retention_enforce(school=school)
+
+
+@task()
 def send_daily_digest_task(school_id: int) -> int:
     """One school's daily concerns summary (concerns/notifications.py), once a local day:
     a worker restarted later the same day does not send it again. How many it reached."""

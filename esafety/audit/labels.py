@@ -51,6 +51,7 @@ EVENT_LABELS = {
     "filtering_alert_raised": "Repeated blocked attempts were flagged",
     "filtering_alert_acknowledged": "Acknowledged a filtering alert",
     "filtering_email_failed": "A filtering email could not be sent",
+    "filtering_person_logs_viewed": "Looked at a person's web filtering log",
     "unblock_requested": "Asked for a site to be unblocked",
     "unblock_approved": "Approved an unblock request",
     "unblock_refused": "Refused an unblock request",

@@ -39,6 +39,14 @@ def _filter_ingest(run: Runner) -> None:
         run(tasks.ingest_filter_logs, school_id)
 
 
+def _filter_log_retention(run: Runner) -> None:
+    from esafety import tasks
+    from esafety.directory.models import School
+
+    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
+        run(tasks.filter_log_retention_task, school_id)
+
+
 def _history_check(run: Runner) -> None:
     from esafety import tasks
 
@@ -83,6 +91,8 @@ JOBS = (
     Job("daily concerns summary", 3600, _daily_digest),
     # Unblocks ending within a day and next actions due: each person told once (notices).
     Job("handoff checks", 3600, _handoff_checks),
+    # The filter's logs past the school's retention: old days dropped, next days made ahead.
+    Job("filter log retention", 3600, _filter_log_retention),
 )
 
 
