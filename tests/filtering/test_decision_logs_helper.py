@@ -5,7 +5,13 @@ per-person, per-day, per-category counts flushed with each spool rotation."""
 import json
 import time
 
-from esafety.engine.urls.helper import DecisionSpool, Helper, _Fixed, search_term
+from esafety.engine.urls.helper import (
+    COUNT_EVERY,
+    DecisionSpool,
+    Helper,
+    _Fixed,
+    search_term,
+)
 from esafety.engine.urls.policy import Policy
 from tests.engine_urls.conftest import list_dir, lists  # noqa: F401  (fixtures)
 from tests.engine_urls.test_policy import MONDAY_LESSON, policy_data
@@ -20,9 +26,6 @@ class Spool:
 
     def write(self, batch):
         self.records.extend(batch)
-
-    def due(self):
-        return False
 
     def rotate(self, force=False):
         if force:
@@ -92,6 +95,17 @@ def test_the_counts_reach_a_real_spool_file_when_it_rotates(lists, tmp_path):  #
     [done] = list((tmp_path / "decisions").glob("*.jsonl"))
     [line] = [json.loads(x) for x in done.read_text().splitlines()]
     assert (line["kind"], line["user"], line["n"]) == ("allowed", "sam", 5)
+
+
+def test_counts_wait_for_their_window_then_go_out_with_the_next_rotation(lists):  # noqa: F811
+    helper, spool = helper_with_spool(lists)
+    helper.answer_lines(["http://fine.example/ 10.0.0.9/- sam GET"] * 3, MONDAY_LESSON)
+    helper.flush()  # an ordinary rotation: the counts keep counting
+    assert spool.records == [] and sum(helper.allowed.values()) == 3
+    helper.allowed_since -= COUNT_EVERY
+    helper.flush()
+    assert [(r["kind"], r["n"]) for r in spool.records] == [("allowed", 3)]
+    assert spool.rotations == 1
 
 
 def test_without_a_log_nothing_is_counted(lists):  # noqa: F811

@@ -74,6 +74,11 @@ DECISIONS_DIR = "decisions"
 CHECK_EVERY = 1.0
 WATCH_EVERY = 0.5
 ROTATE_EVERY = 10.0
+# Allowed requests are counted for this long before the counts go out with the next spool
+# rotation: a pupil makes a request every few seconds, so a 10-second window would count
+# almost every request on a line of its own; five minutes folds ~50 into a handful of lines.
+# (Counts of a helper that is killed outright are lost; one that exits flushes them.)
+COUNT_EVERY = 300.0
 
 
 def log(message: str) -> None:
@@ -129,7 +134,8 @@ class DecisionSpool:
     """The helper's decision log, appended as JSON lines to a spool file: every blocked,
     flagged (safe search rewritten, an unblock used) request and every search, one line
     each, and the allowed rest as per-person, per-day, per-category counts (lines with
-    ``"kind": "allowed"``), flushed by the helper with each rotation.
+    ``"kind": "allowed"``), flushed by the helper with a rotation every COUNT_EVERY seconds
+    and when it exits.
 
     The file is renamed to ``*.jsonl`` every few seconds; the web app's ``esafety filter
     ingest`` loads complete files into the database in bulk and removes them.
@@ -160,10 +166,6 @@ class DecisionSpool:
             fh = self._open()
         fh.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
         fh.flush()
-
-    def due(self) -> bool:
-        """The open file is old enough to be handed over."""
-        return self.fh is not None and time.time() - self.opened_at >= ROTATE_EVERY
 
     def rotate(self, force: bool = False) -> None:
         path = self.path
@@ -296,14 +298,13 @@ class Helper:
         return records
 
     def flush(self, force: bool = False) -> None:
-        """After each batch: hand the spool file over every few seconds, with the allowed
-        counts in it (so a quiet school's counts still arrive)."""
+        """After each batch: hand the spool file over every few seconds; every COUNT_EVERY
+        seconds the allowed counts go into it first (with that rotation)."""
         spool = self.spool
         if spool is None:
             return
         try:
-            if self.allowed and (force or spool.due()
-                                 or time.time() - self.allowed_since >= ROTATE_EVERY):
+            if self.allowed and (force or time.time() - self.allowed_since >= COUNT_EVERY):
                 spool.write(self.allowed_records())
                 spool.rotate(force=True)
             else:
