@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "esafety.filtering",
     "esafety.incidents",
     "esafety.concerns",
+    "esafety.notices",
     # Before allauth, so its templates (the provider's confirm page) use the house's look.
     "esafety.identity",
     "esafety.network",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("filtering/", include("esafety.filtering.urls")),
     path("incidents/", include("esafety.incidents.urls")),
     path("concerns/", include("esafety.concerns.urls")),
+    path("notices/", include("esafety.notices.urls")),
     path("internet/", include("esafety.network.urls")),
     path("sign-in/", include("esafety.identity.urls")),
     path("accounts/", include("esafety.identity.oidc_urls")),

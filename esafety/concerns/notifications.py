@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,9 @@ from esafety import mail
 from esafety.concerns import access, events, rules
 from esafety.concerns.models import Concern
 from esafety.directory.models import Person, School
+from esafety.notices import kinds
+from esafety.notices import notifications as notices
+from esafety.notices import selectors as notice_selectors
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +33,7 @@ def link(path: str) -> str:
     """An address people can open from their email, on the address they type (the first of
     CSRF_TRUSTED_ORIGINS, README "Behind a reverse proxy"); the path alone without one
     (it still says where to look)."""
-    origins = list(getattr(settings, "CSRF_TRUSTED_ORIGINS", []) or [])
-    base = str(origins[0]).rstrip("/") if origins else ""
-    return f"{base}{path}"
+    return notices.link(path)
 
 
 def _deliver(people: list[Person], subject: str, body: str) -> tuple[list[Person], list[str]]:
@@ -56,20 +56,31 @@ def notify_urgent(concern_pk: int) -> int:
 
 def _notify_urgent(concern_pk: int) -> int:
     concern = Concern.objects.select_related("school").get(pk=concern_pk)
-    people = access.leads(concern.school)
+    # The leads, then the deputies and out-of-hours contacts the school lists (notices).
+    leads = access.leads(concern.school)
+    people = leads + [p for p in notice_selectors.urgent_contacts(concern.school)
+                      if p not in leads]
     subject = f"URGENT: a safeguarding concern is waiting for you ({concern.reference})"
-    body = "\n".join([
+    lines = [
         f"An urgent safeguarding concern has been raised at {concern.school}.",
         "",
         f"Reference: {concern.reference}",
         f"Raised: {timezone.localtime(concern.raised_at):%d %B %Y %H:%M}",
         f"From: {concern.source_label}",
         "",
-        f"Open it here: {link(reverse('concerns:detail', args=[concern.pk]))}",
-        "(Sign in to esafety and open Concerns.)",
-        "Details are not included in this email to keep them safe.",
-    ])
-    sent, failures = _deliver(people, subject, body)
+        "Press \"I have seen this\" on your Notices page in esafety, so the others know.",
+    ]
+    if not people:
+        sent, failures = _deliver(people, subject, "")
+    else:
+        # A notice each (with "I have seen this") and an email each, always (never turned off).
+        told = notices.tell(people, kind=kinds.URGENT_CONCERN, school=concern.school,
+                            title=f"A safeguarding concern is waiting for you "
+                                  f"({concern.reference})", lines=lines,
+                            path=reverse("concerns:detail", args=[concern.pk]), urgent=True,
+                            about=("concern", concern.pk), subject=subject,
+                            record_failures=False)
+        sent, failures = told.emailed, told.failures
     with transaction.atomic():
         concern = Concern.objects.select_for_update().get(pk=concern_pk)
         concern.emailed_to = [p.display_name for p in sent]

@@ -87,6 +87,13 @@ TABLE: dict[str, frozenset[str]] = {
     # Emails about concerns that could not be sent (never their content): whoever
     # looks after the mail server, and those the emails were for.
     "see_concern_email_failures": frozenset({roles.IT_MANAGER, roles.DSL, roles.HEADTEACHER}),
+    # Every email esafety could not send (never its content): the same people.
+    "see_email_failures": frozenset({roles.IT_MANAGER, roles.DSL, roles.HEADTEACHER}),
+    # Chooses the deputies and out-of-hours contacts told of every urgent concern.
+    "manage_urgent_contacts": frozenset({roles.HEADTEACHER, roles.DSL}),
+    # Told when a pupil's internet access is suspended or the suspension lifted (besides
+    # the pupil's form tutor and their parents or carers).
+    "told_of_suspensions": frozenset({roles.DSL, roles.ONLINE_SAFETY_LEAD}),
     # Chooses who owns a case (an allegation's owner chooses for it, whatever their role).
     "assign_case_owner": frozenset({roles.HEADTEACHER, roles.DSL}),
     # Downloads the incident log as a spreadsheet (the cases they may see; audited).

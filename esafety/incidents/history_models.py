@@ -254,6 +254,7 @@ EVENT_LABELS = {
     "image_removed": "File removed (images of a child are never kept)",
     "notification_sent": "Alert emailed",
     "notification_failed": "Alert email NOT sent",
+    "parents_told": "Parents or carers told",
     "owner_set": "Owner chosen", "next_action_set": "Next action set",
 }
 

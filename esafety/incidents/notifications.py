@@ -11,17 +11,18 @@ fail_silently: a failure is recorded, never lost.
 from __future__ import annotations
 
 import logging
-import smtplib
 
-from django.conf import settings
-from django.core.mail import get_connection, send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from esafety.directory import roles
 from esafety.directory.models import Person
 from esafety.incidents import access, history, rules
-from esafety.incidents.models import Incident
+from esafety.incidents.models import STATUS_CLOSED, Incident
+from esafety.notices import kinds
+from esafety.notices import notifications as notices
+from esafety.notices.plain import plain
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +47,9 @@ def recipients_for(incident: Incident) -> list[Person]:
     return [p for p in found if p is not None and p.email]
 
 
-# Mail settings that accept a message without sending it anywhere: with these, nobody
-# has been told, and the history must say so.
-NOT_SENDING_BACKENDS = {
-    "django.core.mail.backends.console.EmailBackend":
-        "this install only prints emails on its console (EMAIL_BACKEND is not set up to send)",
-    "django.core.mail.backends.dummy.EmailBackend": "this install throws emails away "
-                                                     "(EMAIL_BACKEND is the dummy backend)",
-    "django.core.mail.backends.filebased.EmailBackend":
-        "this install writes emails to files instead of sending them",
-}
 NOTIFICATION_SENT = "notification_sent"
-# Errors about one message (the next one may still go); any other error stops the round.
-REFUSED_ONE_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
-                       smtplib.SMTPDataError)
 NOTIFICATION_FAILED = "notification_failed"
+PARENTS_TOLD = "parents_told"
 
 
 def notify_report(incident_pk: int) -> int:
@@ -84,44 +73,28 @@ def _notify_report(incident_pk: int) -> int:
     if not people:
         failures.append("nobody to tell: name a designated person in incident settings, and "
                         "check the safeguarding lead has an email address")
-    backend = getattr(settings, "EMAIL_BACKEND", "")
-    if people and backend in NOT_SENDING_BACKENDS:
-        failures.append(NOT_SENDING_BACKENDS[backend])
     urgent = incident.kind in rules.URGENT_TYPES
-    subject = (f"{'URGENT: ' if urgent else ''}New online safety report {incident.reference}: "
-               f"{'allegation about a member of staff' if incident.is_allegation else incident.kind_label}")
-    lines = [f"A new report has been made in the online safety incident log at {incident.school}.",
-             "", f"Reference: {incident.reference}",
+    what = ("an allegation about a member of staff" if incident.is_allegation
+            else "a new online safety report")
+    title = f"{what[0].upper()}{what[1:]} waits for you ({incident.reference})"
+    lines = [f"In the online safety incident log at {incident.school}.",
+             f"Reference: {incident.reference}",
              f"Reported: {timezone.localtime(incident.reported_at):%d %B %Y %H:%M}",
              f"Kind: {'Allegation about a member of staff' if incident.is_allegation else incident.kind_label}"]
     if incident.kind in rules.NO_IMAGE_TYPES:
         lines += ["", "This report concerns nude or sexual images of a child. It is marked for "
                   "police referral. The seeds' steps:"] + [f"- {s}" for s in rules.IMAGE_STEPS]
-    lines += ["", f"Sign in to esafety and open Incidents, reference {incident.reference}.",
-              "Details are not included in this email to keep them safe."]
-    sent = []
-    if people and not failures:
-        # A mail server that never answers must not hold the reporter's page for ever.
-        connection = get_connection(fail_silently=False,
-                                    timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 15)
-        for index, person in enumerate(people):
-            try:
-                if send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL,
-                             [person.email], connection=connection):
-                    sent.append(person)
-                else:
-                    failures.append(f"the mail server did not accept the email to "
-                                    f"{person.display_name}")
-            except Exception as exc:  # noqa: BLE001 - any mail failure is recorded, not raised
-                log.warning("incident %s: email to %s failed: %s", incident.reference,
-                            person.pk, exc)
-                failures.append(f"the email to {person.display_name} failed "
-                                f"({type(exc).__name__}: {str(exc)[:200]})")
-                if not isinstance(exc, REFUSED_ONE_MESSAGE):
-                    # The server is down or silent: the others would wait as long again.
-                    failures += [f"the email to {p.display_name} was not tried (same problem)"
-                                 for p in people[index + 1:]]
-                    break
+    lines += ["", f"Sign in to esafety and open Incidents, reference {incident.reference}."]
+    subject = (f"{'URGENT: ' if urgent else ''}New online safety report {incident.reference}: "
+               f"{'allegation about a member of staff' if incident.is_allegation else incident.kind_label}")
+    sent: list[Person] = []
+    if people:
+        told = notices.tell(people, kind=kinds.ALLEGATION if incident.is_allegation
+                            else kinds.NEW_REPORT, school=incident.school, title=title,
+                            lines=lines, path=reverse("incidents:detail", args=[incident.pk]),
+                            urgent=urgent, about=("incident", incident.pk), subject=subject,
+                            record_failures=False)
+        sent, failures = told.emailed, failures + told.failures
     with transaction.atomic():
         incident = history.lock(incident)
         # Failures first: when some were told, the latest entry says someone was.
@@ -136,3 +109,121 @@ def _notify_report(incident_pk: int) -> int:
                                  "name": ", ".join(p.display_name for p in sent)})
     return len(sent)
 
+
+
+def _case_path(incident: Incident) -> str:
+    return reverse("incidents:detail", args=[incident.pk])
+
+
+@notices.never_raises
+def investigator_added(incident_pk: int, person_pk: int) -> int:
+    """Tell someone they are now an investigator on a case (after commit); how many emailed."""
+    incident = Incident.objects.select_related("school").get(pk=incident_pk)
+    person = Person.objects.get(pk=person_pk)
+    told = notices.tell([person], kind=kinds.INVESTIGATOR_ADDED, school=incident.school,
+                        title=f"You are an investigator on case {incident.reference}",
+                        lines=[f"At {incident.school}: you have been named an investigator "
+                               f"on case {incident.reference}."],
+                        path=_case_path(incident), about=("incident", incident.pk))
+    return len(told.emailed)
+
+
+@notices.never_raises
+def signoff_needed(incident_pk: int, evidence_pk: int, actor_pk: int | None) -> int:
+    """A screenshot was added: the investigators sign it off (002 'printed, signed and
+    attached'); each is told, except whoever added it."""
+    incident = Incident.objects.select_related("school").get(pk=incident_pk)
+    people = [row.person for row in incident.investigators.select_related("person")
+              .filter(stood_down_at__isnull=True) if row.person_id != actor_pk]
+    told = notices.tell(people, kind=kinds.SIGNOFF_NEEDED, school=incident.school,
+                        title=f"A screenshot on case {incident.reference} waits for your "
+                              "signature",
+                        lines=[f"At {incident.school}: a screenshot was added to case "
+                               f"{incident.reference}; the investigators sign it off."],
+                        path=_case_path(incident), about=("incident", incident.pk),
+                        key=f"signoff:{evidence_pk}")
+    return len(told.emailed)
+
+
+# What each sanction means, in words for parents and carers (no codes, no references).
+PARENT_SANCTION_WORDS = {
+    rules.INTERNET_SUSPENSION: "your child will not be able to use the internet at school "
+                               "for a period",
+    "further_restrictions": "your child will not be able to use the school's computers and "
+                            "devices for a period",
+    rules.LETTER_TO_PARENTS: "the school is writing to you to explain what happened",
+    "anti_bullying": "the school is dealing with it under its anti-bullying policy",
+}
+
+
+def parent_message(*, child: Person, sanction_words: str, reasons: str,
+                   starts_at=None, ends_at=None) -> list[str]:
+    """What parents and carers are told: plain words, no policy codes or references."""
+    lines = [f"We are writing to let you know that {sanction_words}.",
+             "", "The reason, in the school's words:", plain(reasons) or "(not given)"]
+    if starts_at and ends_at:
+        lines += ["", f"From {timezone.localtime(starts_at):%A %d %B %Y at %H:%M} "
+                      f"until {timezone.localtime(ends_at):%A %d %B %Y at %H:%M}."]
+    lines += ["", f"This is about {child.first_name or child.display_name}. If you have any "
+                  "questions, please contact the school."]
+    return lines
+
+
+@notices.never_raises
+def parents_of_sanction(sanction_pk: int) -> int:
+    """002 "In the Event of Inappropriate Use": parents/carers "will be contacted to explain
+    the reason". Each linked parent gets an email and a notice in plain words; the message
+    and who it reached are kept in the case's history ("parents_told")."""
+    from esafety.incidents.models import Sanction
+
+    sanction = Sanction.objects.select_related("incident__school", "person").get(pk=sanction_pk)
+    child = sanction.person
+    incident = sanction.incident
+    if not child.is_pupil or sanction.kind == rules.NO_SANCTION:
+        return 0
+    parents = list(child.parents.filter(is_active=True).order_by("pk"))
+    words = PARENT_SANCTION_WORDS.get(sanction.kind, "the school has recorded a consequence "
+                                                     "for your child")
+    lines = parent_message(child=child, sanction_words=words, reasons=sanction.reasons,
+                           starts_at=sanction.starts_at, ends_at=sanction.ends_at)
+    told = notices.tell(parents, kind=kinds.PARENT_TOLD, school=incident.school,
+                        title="A message from the school about your child", lines=lines,
+                        path=reverse("notices:list"), about=("incident", incident.pk),
+                        safe_line=False)
+    failures = told.failures or ([] if parents else
+                                 ["no parent or carer is linked to this pupil in esafety"])
+    with transaction.atomic():
+        locked = history.lock(incident)
+        history.append(locked, actor=None, kind=PARENTS_TOLD, data={
+            "sanction": sanction.pk, "message": "\n".join(lines),
+            "to": [p.pk for p in told.emailed],
+            "name": ", ".join(p.display_name for p in told.emailed),
+            "not_reached": [p.display_name for p in parents if p not in told.emailed],
+            "reason": "; ".join(failures)})
+    return len(told.emailed)
+
+
+@notices.never_raises
+def reviews_due(school_pk: int) -> int:
+    """The daily check: each open case whose next action is due today or overdue is passed
+    to its owner (or the designated person); each once a day. How many were told."""
+    from esafety.directory.models import School
+
+    school = School.objects.get(pk=school_pk)
+    today = timezone.localdate()
+    due = (Incident.objects.filter(school=school, next_action_due__lte=today)
+           .exclude(status=STATUS_CLOSED).select_related("owner"))
+    count = 0
+    for incident in due:
+        owner = incident.owner or access.settings_for(school).designated_person
+        if owner is None:
+            continue
+        told = notices.tell([owner], kind=kinds.REVIEW_DUE, school=school,
+                            title=f"Case {incident.reference}: the next action is due",
+                            lines=[f"At {school}: the next action on case "
+                                   f"{incident.reference} was due "
+                                   f"{incident.next_action_due:%d %B %Y}."],
+                            path=_case_path(incident), about=("incident", incident.pk),
+                            key=f"review:{incident.pk}:{today.isoformat()}")
+        count += len(told.notices)
+    return count

@@ -20,7 +20,8 @@ NAVIGATION = [
     ("Network sign-in", "network:status", "view_network_status"),
     ("Incidents", "incidents:home", None),
     ("Concerns", "concerns:inbox", "view_concerns"),
-    ("Email problems", "concerns:email_problems", "see_concern_email_failures"),
+    ("Email problems", "notices:email_problems", "see_email_failures"),
+    ("Notices", "notices:list", None),
     ("Audit trail", "audit:trail", "view_audit_trail"),
 ]
 
@@ -46,6 +47,11 @@ def navigation(request):
         url = reverse(url_name)
         if url_name == "incidents:home" and (user.is_pupil or user.is_parent):
             label = "Your reports"  # what the page is to them: what they have told us
+        if url_name == "notices:list":
+            from esafety.notices.selectors import unread_count
+
+            unread = unread_count(user)
+            label = f"Notices ({unread} new)" if unread else label
         items.append({"label": label, "url": url,
                       "current": request.path == url or (url != "/" and request.path.startswith(url))})
     # Only the closest match is current: /policies/agreements/ is Agreements, not Policies too.

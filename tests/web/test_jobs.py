@@ -113,12 +113,20 @@ def test_the_worker_s_scheduler_queues_the_jobs_instead_of_running_them(
         disposable_append_only_tables, reported, headteacher, outsider):
     scheduler = jobs.Scheduler(enqueue=True)
     assert scheduler.run_due(now=0) == ["load the filter helpers' logs", "daily history check",
-                                        "tidy the queue's finished tasks"]
+                                        "tidy the queue's finished tasks",
+                                        "daily concerns summary", "handoff checks",
+                                        "filter log retention"]
     assert not IntegrityCheck.objects.exists()  # queued, not run
-    assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,)),
+    assert ready_tasks() == [("filter_log_retention_task", (headteacher.school_id,)),
+                             ("filter_log_retention_task", (outsider.school_id,)),
+                             ("handoff_checks_task", (headteacher.school_id,)),
+                             ("handoff_checks_task", (outsider.school_id,)),
+                             ("ingest_filter_logs", (headteacher.school_id,)),
                              ("ingest_filter_logs", (outsider.school_id,)),
                              ("prune_finished_tasks", ()),
-                             ("run_history_checks", ())]
+                             ("run_history_checks", ()),
+                             ("send_daily_digest_task", (headteacher.school_id,)),
+                             ("send_daily_digest_task", (outsider.school_id,))]
     # The worker runs them: the same daily check as before.
     call_command("worker", "--batch", verbosity=0)
     assert ready_tasks() == []
@@ -134,9 +142,12 @@ def test_a_task_still_waiting_is_not_queued_again_at_the_next_turn(
     scheduler.run_due(now=0)
     scheduler.run_due(now=61)  # the worker has not run the first turn's ingest yet
     scheduler.run_due(now=3601)
-    assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,)),
+    assert ready_tasks() == [("filter_log_retention_task", (headteacher.school_id,)),
+                             ("handoff_checks_task", (headteacher.school_id,)),
+                             ("ingest_filter_logs", (headteacher.school_id,)),
                              ("prune_finished_tasks", ()),
-                             ("run_history_checks", ())]
+                             ("run_history_checks", ()),
+                             ("send_daily_digest_task", (headteacher.school_id,))]
     call_command("worker", "--batch", verbosity=0)
     scheduler.run_due(now=3662)  # done, so this turn queues a new one
     assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,))]
@@ -165,6 +176,9 @@ def test_two_schedulers_on_the_database_queue_queue_each_task_once(reported, hea
     # Two workers both left to schedule, or one restarted with its tasks still waiting.
     jobs.Scheduler(enqueue=True).run_due(now=0)
     jobs.Scheduler(enqueue=True).run_due(now=0)
-    assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,)),
+    assert ready_tasks() == [("filter_log_retention_task", (headteacher.school_id,)),
+                             ("handoff_checks_task", (headteacher.school_id,)),
+                             ("ingest_filter_logs", (headteacher.school_id,)),
                              ("prune_finished_tasks", ()),
-                             ("run_history_checks", ())]
+                             ("run_history_checks", ()),
+                             ("send_daily_digest_task", (headteacher.school_id,))]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from esafety.directory import permissions
 from esafety.directory.models import Person
 from esafety.errors import Conflict, InvalidInput, NotAllowed
-from esafety.filtering import events
+from esafety.filtering import events, notifications
 from esafety.filtering.access import require
 from esafety.filtering.actions.publishing import publish_policy_after_commit
 from esafety.filtering.actions.settings import settings_for
@@ -53,6 +53,7 @@ def internet_suspend(*, actor: Person, pupil: Person, starts_at: datetime.dateti
             incident_reference=(incident_reference or "")[:20])
         events.internet_suspended(actor=actor, suspension=suspension)
         publish_policy_after_commit(school)
+        transaction.on_commit(lambda: notifications.suspension_made(suspension.pk))
     return suspension
 
 
@@ -81,4 +82,5 @@ def internet_suspension_lift(*, actor: Person | None, suspension: InternetSuspen
         suspension.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
         events.internet_suspension_lifted(actor=actor, suspension=suspension)
         publish_policy_after_commit(suspension.school)
+        transaction.on_commit(lambda: notifications.suspension_lifted(suspension.pk))
     return suspension

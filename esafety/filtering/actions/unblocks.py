@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from esafety.directory.models import Person
 from esafety.errors import Conflict, InvalidInput, NotAllowed
-from esafety.filtering import access, events
+from esafety.filtering import access, events, notifications
 from esafety.filtering.access import require
 from esafety.filtering.actions.publishing import publish_policy_after_commit
 from esafety.filtering.models import GROUP_LABELS, Category, UnblockRequest
@@ -67,6 +67,7 @@ def unblock_request(*, actor: Person, category: Category | None = None, site: st
             "category": category.name if category else "", "site": host, "path": path,
             "groups": groups, "form": form, "reason": request.reason,
             "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()})
+        transaction.on_commit(lambda: notifications.unblock_requested(request.pk))
     return request
 
 
@@ -106,6 +107,7 @@ def _decide(actor: Person, request: UnblockRequest, status: str, note: str,
                after=events.snapshot(request, UNBLOCK_FIELDS), details=details)
         if status == UnblockRequest.APPROVED:
             publish_policy_after_commit(school)
+        transaction.on_commit(lambda: notifications.unblock_decided(request.pk))
     return request
 
 

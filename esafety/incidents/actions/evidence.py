@@ -100,6 +100,12 @@ def evidence_add(*, actor: Person, incident: Incident, kind: str, url: str = "",
                 stored=stored, content_type=content_type if upload else "")
             events.incident_evidence_added(actor=actor, incident=incident, evidence=item.pk,
                                            evidence_kind=kind, sha256=item.sha256)
+            if kind == rules.EVIDENCE_SCREENSHOT:
+                # The investigators sign screenshots off: tell them one waits (after commit).
+                from esafety.incidents import notifications
+
+                transaction.on_commit(lambda: notifications.signoff_needed(
+                    incident.pk, item.pk, actor.pk))
     except BaseException:
         if stored:
             files.remove_unsaved(stored)

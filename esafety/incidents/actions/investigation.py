@@ -8,7 +8,7 @@ from django.db import transaction
 from esafety.directory import permissions
 from esafety.directory.models import Person
 from esafety.errors import Conflict, InvalidInput, NotAllowed
-from esafety.incidents import access, events, rules
+from esafety.incidents import access, events, notifications, rules
 from esafety.incidents.actions.guards import (
     require_in_school,
     require_open,
@@ -83,6 +83,9 @@ def investigator_add(*, actor: Person, incident: Incident, person: Person) -> In
         append(incident, actor=actor, kind="investigator_added",
                 data={"person": person.pk, "name": person.display_name}, state=True)
         events.incident_investigator_added(actor=actor, incident=incident, person=person)
+        if person.pk != actor.pk:
+            transaction.on_commit(lambda: notifications.investigator_added(incident.pk,
+                                                                          person.pk))
     return added
 
 

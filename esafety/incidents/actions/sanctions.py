@@ -154,4 +154,9 @@ def sanction_record(*, actor: Person, incident: Incident, person: Person, kind: 
         append(incident, actor=actor, kind="sanction_recorded", data=data)
         events.incident_sanction_recorded(actor=actor, incident=incident, sanction=kind,
                                           override=bool(problems))
+        if person.is_pupil:
+            # 002: parents/carers "will be contacted to explain the reason" (after commit).
+            from esafety.incidents import notifications
+
+            transaction.on_commit(lambda: notifications.parents_of_sanction(sanction.pk))
     return sanction
