@@ -206,7 +206,7 @@ def parents_of_sanction(sanction_pk: int) -> int:
 @notices.never_raises
 def reviews_due(school_pk: int) -> int:
     """The daily check: each open case whose next action is due today or overdue is passed
-    to its owner (or the designated person); each once a day. How many were told."""
+    to its owner (or whoever a new report goes to); each once a day. How many were told."""
     from esafety.directory.models import School
 
     school = School.objects.get(pk=school_pk)
@@ -215,10 +215,10 @@ def reviews_due(school_pk: int) -> int:
            .exclude(status=STATUS_CLOSED).select_related("owner"))
     count = 0
     for incident in due:
-        owner = incident.owner or access.settings_for(school).designated_person
-        if owner is None:
-            continue
-        told = notices.tell([owner], kind=kinds.REVIEW_DUE, school=school,
+        # Its owner; without one, whoever a new report would go to (the designated person
+        # or the safeguarding lead; an allegation's owner).
+        people = [incident.owner] if incident.owner else recipients_for(incident)
+        told = notices.tell(people, kind=kinds.REVIEW_DUE, school=school,
                             title=f"Case {incident.reference}: the next action is due",
                             lines=[f"At {school}: the next action on case "
                                    f"{incident.reference} was due "

@@ -2,6 +2,7 @@
 off, an allegation routed, a sanction told to parents, a next action due. Each is a notice
 and an email after commit, never on rollback, and a failure is recorded."""
 
+import datetime
 
 import pytest
 from django.core import mail
@@ -147,3 +148,17 @@ def test_a_failed_routine_email_is_on_the_email_problems_page(
     assert page.status_code == 200
     assert online_safety_lead.display_name in page.content.decode()
     assert investigated.reference not in page.content.decode()
+
+
+def test_a_suspension_a_sanction_made_is_explained_to_parents_once(
+        substantiated, dsl, bully, make_person, django_capture_on_commit_callbacks):
+    dad = make_person(roles.PARENT, username="dad", first_name="Di", last_name="Bully")
+    dad.children.add(bully)
+    actions.misuse_rate(actor=dsl, incident=substantiated, person=bully, rating="mild")
+    start = timezone.now() + datetime.timedelta(minutes=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.sanction_record(actor=dsl, incident=substantiated, person=bully,
+                                kind="internet_suspension", reasons="Misuse in an ICT lesson.",
+                                starts_at=start, ends_at=start + datetime.timedelta(hours=1))
+    assert Notice.objects.filter(recipient=dad, kind="parent_told").count() == 1
+    assert len([m for m in mail.outbox if m.to == [dad.email]]) == 1
