@@ -132,12 +132,16 @@ def _leader_work(person: Person, school: School, today: datetime.date) -> list[d
     lists: list[dict | None] = []
     inbox = reverse("concerns:inbox")
     if concern_access.may_view(person, school):
-        urgent = concern_selectors.inbox(person, state=concern_rules.NEW, severity="urgent")
+        # A report's concern leaves the home lists once the report is acknowledged (someone
+        # has acted), and a new report that is not urgent is listed once, as a report.
+        urgent = (concern_selectors.inbox(person, state=concern_rules.NEW, severity="urgent")
+                  .exclude(Q(source=concern_rules.REPORT) & ~Q(incident__status=STATUS_NEW)))
         lists.append(_section("urgent-concerns", "Urgent concerns waiting",
                               urgent[:LIMIT + 1], _concern_item,
                               f"{inbox}?state=new&severity=urgent",
                               "No urgent concern is waiting."))
-        fresh = concern_selectors.inbox(person, state=concern_rules.NEW).filter(urgent=False)
+        fresh = (concern_selectors.inbox(person, state=concern_rules.NEW)
+                 .filter(urgent=False).exclude(source=concern_rules.REPORT))
         lists.append(_section("new-concerns", "New concerns", fresh[:LIMIT + 1],
                               _concern_item, f"{inbox}?state=new", "No new concerns."))
     if incident_access.is_leader(person):
@@ -332,7 +336,8 @@ def _own_work(person: Person) -> list[dict | None]:
     def item(case: Incident) -> dict:
         url = reverse("incidents:detail", args=[case.pk])
         if plain:  # no references or codes: what it was about and what happens next
-            about = f": {kinds[case.kind]}" if case.kind in kinds else ""
+            about = f": {kinds.get(case.kind) or case.kind_label}" if person.is_pupil \
+                else f": {case.kind_label}"
             return {"url": url, "badge": None, "note": NEXT_STEP.get(case.status, ""),
                     "text": "What you told us on "
                             f"{timezone.localtime(case.reported_at):%-d %B}{about}"}

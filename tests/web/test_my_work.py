@@ -20,8 +20,9 @@ from esafety.incidents.models import Incident
 
 
 @pytest.fixture(autouse=True)
-def _mail(settings):
+def _mail_and_data(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.DATA_DIR = tmp_path / "data"  # the filter's files: this test's own
 
 
 def home(client_for, person) -> str:
@@ -76,6 +77,21 @@ def test_the_dsl_sees_urgent_and_new_concerns_new_reports_and_cases_due(
     Incident.objects.filter(pk=incident.pk).update(
         next_action_due=timezone.localdate() - datetime.timedelta(days=2))
     assert "overdue" in section(home(client_for, dsl), "cases-due")
+
+
+def test_a_report_is_listed_once_and_an_urgent_one_until_acknowledged(
+        school, dsl, pupil, client_for):
+    bullying = report(pupil, pupil)
+    grooming = report(pupil, pupil, kind=incident_rules.GROOMING)
+    from_grooming = grooming.concerns.get()
+    page = home(client_for, dsl)
+    from_bullying = bullying.concerns.get()
+    assert f"/concerns/{from_bullying.pk}/" not in section(page, "new-concerns")  # a report
+    assert f"/incidents/{bullying.pk}/" in section(page, "new-reports")
+    assert f"/concerns/{from_grooming.pk}/" in section(page, "urgent-concerns")
+    incident_actions.incident_acknowledge(actor=dsl, incident=grooming)
+    assert f"/concerns/{from_grooming.pk}/" not in section(home(client_for, dsl),
+                                                           "urgent-concerns")
 
 
 def test_a_long_list_shows_five_and_see_all(school, dsl, pupil, client_for):
@@ -136,6 +152,24 @@ def test_an_investigator_sees_their_cases_and_what_each_waits_for(
     assert f'href="/incidents/{mine.pk}/"' in cases and "Next: Meet the parents, due" in cases
     assert other.reference not in cases
     assert section(home(client_for, teacher), "my-cases") == ""
+
+
+def test_an_investigator_sees_the_screenshots_waiting_for_their_sign_off(
+        settings, tmp_path, dsl, headteacher, online_safety_lead, teacher, pupil, client_for):
+    from tests.incidents.conftest import PNG
+
+    settings.MEDIA_ROOT = tmp_path / "files"
+    case = report(teacher, pupil)
+    for person in (headteacher, online_safety_lead):
+        incident_actions.investigator_add(actor=dsl, incident=case, person=person)
+    shot = incident_actions.evidence_add(actor=dsl, incident=case, kind="screenshot",
+                                         upload=("chat.png", PNG))
+    waiting = section(home(client_for, online_safety_lead), "signoffs")
+    assert "chat.png" in waiting and f'href="/incidents/{case.pk}/#evidence"' in waiting
+    incident_actions.screenshot_sign(actor=online_safety_lead, evidence=shot)
+    assert section(home(client_for, online_safety_lead), "signoffs") == ""
+    assert "chat.png" in section(home(client_for, headteacher), "signoffs")
+    assert section(home(client_for, teacher), "signoffs") == ""
 
 
 def test_a_case_owner_sees_it_and_what_it_waits_for(
@@ -205,6 +239,9 @@ def test_an_unpublished_policy_and_a_stopped_helper_are_named(school, it_manager
     from esafety.filtering import publish
 
     folder = publish.snapshot_dir(school)
+    folder.mkdir(parents=True)
+    (folder / "policy.json").write_text(json.dumps({"version": "1",
+                                                   "published_at": time.time()}))
     assert "published" not in section(home(client_for, it_manager), "health")
     (folder / "policy.json").unlink()
     health = section(home(client_for, it_manager), "health")
@@ -268,7 +305,9 @@ def test_a_pupil_sees_their_reports_in_plain_words(pupil, dsl, client_for):
 def test_a_parent_sees_their_reports_in_plain_words(parent, pupil, client_for):
     case = report(parent, pupil)
     page = home(client_for, parent)
-    assert f'href="/incidents/{case.pk}/"' in section(page, "my-reports")
+    mine = section(page, "my-reports")
+    assert f'href="/incidents/{case.pk}/"' in mine and ": Cyberbullying" in mine
+    assert "Your report has been passed on." in mine
     assert case.reference not in page and "§" not in page and "INC-" not in page
 
 
