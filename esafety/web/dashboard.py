@@ -77,6 +77,7 @@ LIMIT = 5
 DUE_SOON_DAYS = 7  # a case's next action due within a week is on the list
 LISTS_STALE_DAYS = 30  # categorised lists not imported for a month are out of date
 OVERRIDES_DAYS = 30
+EMAIL_FAILURES_DAYS = 30  # as the filtering pages count them
 
 UNBLOCK_STATES = {
     "pending": "waiting for a decision", "scheduled": "approved, not started yet",
@@ -222,12 +223,12 @@ def _head_work(person: Person, school: School, today: datetime.date) -> list[dic
 
 def _health(person: Person, school: School) -> list[dict]:
     """What is wrong with the filter's machinery, as linked problems (none: all well)."""
-    from esafety.concerns import selectors as concern_selectors
     from esafety.filtering import access as filtering_access
     from esafety.filtering import publish
     from esafety.filtering import selectors as filtering_selectors
     from esafety.filtering.models import ListImport
     from esafety.network import selectors as network_selectors
+    from esafety.notices import selectors as notice_selectors
 
     problems: list[dict] = []
 
@@ -259,16 +260,19 @@ def _health(person: Person, school: School) -> list[dict]:
         elif last.at < stale:
             problem(f"The categorised lists were last imported on {last.at:%-d %b %Y} "
                     f"(more than {LISTS_STALE_DAYS} days ago).", reverse("filtering:home"))
-    if filtering_access.may_manage(person) or filtering_access.may_view_logs(person):
+    since = timezone.now() - datetime.timedelta(days=EMAIL_FAILURES_DAYS)
+    if permissions.role_may(person.role, "see_email_failures"):
+        # Every app's emails that could not be sent, on the one email problems page.
+        failed = sum(1 for row in notice_selectors.email_failures(school)
+                     if row["at"] >= since)
+        if failed:
+            problem(f"{failed} email{'s' if failed != 1 else ''} could not be sent in the "
+                    f"last {EMAIL_FAILURES_DAYS} days.", reverse("notices:email_problems"))
+    elif filtering_access.may_manage(person) or filtering_access.may_view_logs(person):
         failed = filtering_selectors.failed_emails(school).count()
         if failed:
             problem(f"{failed} filtering email{'s' if failed != 1 else ''} could not be sent.",
                     reverse("filtering:home"))
-    if permissions.role_may(person.role, "see_concern_email_failures"):
-        failed = len(concern_selectors.email_failures(school))
-        if failed:
-            problem(f"{failed} email{'s' if failed != 1 else ''} about concerns could not "
-                    "be sent.", reverse("concerns:email_problems"))
     return problems
 
 

@@ -224,8 +224,8 @@ def test_the_it_manager_sees_unblocks_wrong_blocks_and_health(
     assert wrong.host in section(page, "wrong-blocks")
     health = section(page, "health")
     assert "never been imported" in health
-    assert "1 email about concerns could not be sent" in health
-    assert 'href="/concerns/email-problems/"' in health
+    assert "1 email could not be sent in the last 30 days." in health
+    assert f'href="{reverse("notices:email_problems")}"' in health
     # A teacher sees none of it.
     teacher_page = home(client_for, teacher)
     for key in ("unblocks-pending", "wrong-blocks", "health"):
