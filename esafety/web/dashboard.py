@@ -163,16 +163,32 @@ def _leader_work(person: Person, school: School, today: datetime.date) -> list[d
     return lists
 
 
-def _signoffs_waiting(person: Person) -> list[Evidence]:
-    """Current screenshots on open cases this person investigates that they have not
-    signed off (002: "printed, signed and attached")."""
-    return list(Evidence.objects.filter(
+SIGNOFF_SCAN = 200  # the newest screenshots on open cases looked at for sign-offs
+
+
+def _signoffs_waiting(person: Person) -> list[tuple[Evidence, str]]:
+    """Current screenshots on open cases waiting for sign-off (002: "printed, signed and
+    attached"; both investigators sign): those this person must sign as investigator and,
+    for the DSL and other leaders, every one still short of its signatures, to chase."""
+    leader = incident_access.is_leader(person)
+    shots = (Evidence.objects.filter(
         incident__in=incident_access.acting_incidents(person).exclude(status=STATUS_CLOSED),
-        incident__investigators__person=person,
-        incident__investigators__stood_down_at__isnull=True,
         kind=incident_rules.EVIDENCE_SCREENSHOT, withdrawn_at__isnull=True)
-        .exclude(signoffs__person=person).select_related("incident")
-        .order_by("added_at", "pk")[:LIMIT + 1])
+        .select_related("incident").prefetch_related("signoffs", "incident__investigators")
+        .order_by("-added_at", "-pk")[:SIGNOFF_SCAN])
+    waiting: list[tuple[Evidence, str]] = []
+    for shot in reversed(list(shots)):  # oldest first
+        investigators = {i.person_id for i in shot.incident.investigators.all()}
+        signed = {s.person_id for s in shot.signoffs.all()} & investigators
+        if person.pk in investigators and person.pk not in signed:
+            waiting.append((shot, "Waiting for your sign-off: print, sign and attach it, "
+                                  "then sign it off here"))
+        elif leader and len(signed) < incident_rules.REQUIRED_INVESTIGATORS:
+            waiting.append((shot, f"Signed off by {len(signed)} of the "
+                                  f"{incident_rules.REQUIRED_INVESTIGATORS} investigators"))
+        if len(waiting) > LIMIT:
+            break
+    return waiting
 
 
 def _case_work(person: Person, today: datetime.date) -> list[dict | None]:
@@ -184,12 +200,11 @@ def _case_work(person: Person, today: datetime.date) -> list[dict | None]:
     return [
         _section("my-cases", "Your cases", mine[:LIMIT + 1],
                  lambda case: _case_item(case, today), reverse("incidents:home")),
-        _section("signoffs", "Screenshots waiting for your sign-off", _signoffs_waiting(person),
-                 lambda shot: {"url": reverse("incidents:detail", args=[shot.incident_id])
-                               + "#evidence",
-                               "text": f"{shot.incident.reference}: {shot.original_name}",
-                               "note": "Print, sign and attach, then sign it off here",
-                               "badge": None},
+        _section("signoffs", "Screenshots waiting for sign-off", _signoffs_waiting(person),
+                 lambda row: {"url": reverse("incidents:detail", args=[row[0].incident_id])
+                              + "#evidence",
+                              "text": f"{row[0].incident.reference}: {row[0].original_name}",
+                              "note": row[1], "badge": None},
                  reverse("incidents:home")),
     ]
 

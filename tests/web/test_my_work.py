@@ -166,9 +166,19 @@ def test_an_investigator_sees_the_screenshots_waiting_for_their_sign_off(
                                          upload=("chat.png", PNG))
     waiting = section(home(client_for, online_safety_lead), "signoffs")
     assert "chat.png" in waiting and f'href="/incidents/{case.pk}/#evidence"' in waiting
+    assert "Waiting for your sign-off" in waiting
+    assert "Signed off by 0 of the 2 investigators" in section(home(client_for, dsl),
+                                                               "signoffs")
     incident_actions.screenshot_sign(actor=online_safety_lead, evidence=shot)
-    assert section(home(client_for, online_safety_lead), "signoffs") == ""
-    assert "chat.png" in section(home(client_for, headteacher), "signoffs")
+    # Signed: the online safety lead (a leader) still sees it is one signature short.
+    assert "Waiting for your sign-off" not in section(home(client_for, online_safety_lead),
+                                                      "signoffs")
+    assert "Waiting for your sign-off" in section(home(client_for, headteacher), "signoffs")
+    assert "Signed off by 1 of the 2 investigators" in section(home(client_for, dsl),
+                                                               "signoffs")
+    incident_actions.screenshot_sign(actor=headteacher, evidence=shot)
+    for person in (dsl, online_safety_lead, headteacher):
+        assert section(home(client_for, person), "signoffs") == ""
     assert section(home(client_for, teacher), "signoffs") == ""
 
 
