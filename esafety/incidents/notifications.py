@@ -92,8 +92,7 @@ def _notify_report(incident_pk: int) -> int:
         told = notices.tell(people, kind=kinds.ALLEGATION if incident.is_allegation
                             else kinds.NEW_REPORT, school=incident.school, title=title,
                             lines=lines, path=reverse("incidents:detail", args=[incident.pk]),
-                            urgent=urgent, about=("incident", incident.pk), subject=subject,
-                            record_failures=False)
+                            urgent=urgent, about=("incident", incident.pk), subject=subject)
         sent, failures = told.emailed, failures + told.failures
     with transaction.atomic():
         incident = history.lock(incident)

@@ -93,6 +93,10 @@ def test_when_the_mail_server_is_down_the_report_stands_and_the_failure_is_recor
     assert notice.emailed_at is None and "ConnectionRefusedError" in notice.email_error
     failed = IncidentEvent.objects.get(incident=incident, kind="notification_failed")
     assert "ConnectionRefusedError" in failed.data["reason"]
+    # ...and on the email problems page the IT manager sees (never the case's reference).
+    shown = AuditEvent.objects.get(event_type="notice_email_failed")
+    assert shown.details["to"] == [dsl.display_name]
+    assert incident.reference not in str(shown.details) + shown.object_label
 
 
 def test_a_sanction_is_explained_to_parents_in_plain_words_and_kept_on_the_case(
