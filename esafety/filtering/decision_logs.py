@@ -183,6 +183,23 @@ def add_counts(counts: dict[tuple, list]) -> None:
     params = [(school_id, day, person_id, username, client, year, group, category, action, n)
               for (school_id, day, username, client, group, category, action),
               (n, person_id, year) in counts.items()]
+    if partitioned():
+        # COPY the batch into a scratch table (emptied at commit: hence the transaction),
+        # then one INSERT ... ON CONFLICT for all of it.
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {COUNTS}_in (school_id bigint, "
+                        "day date, person_id bigint, username varchar(150), "
+                        'client varchar(64), year_group smallint, "group" varchar(16), '
+                        "category varchar(64), action varchar(8), count bigint) "
+                        "ON COMMIT DELETE ROWS")
+            with cur.cursor.copy(f"COPY {COUNTS}_in ({columns}) FROM STDIN") as copy:
+                write = copy.write_row
+                for row in params:
+                    write(row)
+            cur.execute(f"INSERT INTO {COUNTS} ({columns}) SELECT {columns} FROM {COUNTS}_in "
+                        + sql[sql.index("ON CONFLICT"):])
+            cur.execute(f"TRUNCATE {COUNTS}_in")
+        return
     with connection.cursor() as cur:
         for i in range(0, len(params), 2000):
             cur.executemany(sql, params[i:i + 2000])

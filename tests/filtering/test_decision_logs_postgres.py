@@ -85,3 +85,15 @@ def test_one_schools_retention_leaves_another_schools_days(school, other_school,
     actions.log_retention_enforce(school=school)
     assert BlockedAttempt.objects.filter(school=school).count() == 0
     assert BlockedAttempt.objects.filter(school=other_school).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_daily_counts_add_up_through_copy_outside_a_transaction_too(
+        disposable_append_only_tables, school, pupil):
+    # (Autocommit: the scratch table is emptied at each commit, so the load must be one.)
+    key = (school.pk, TODAY, "pupil", "", "ks3", "news", "allow")
+    decision_logs.add_counts({key: [3, pupil.pk, 8]})
+    decision_logs.add_counts({key: [4, pupil.pk, 8]})
+    from esafety.filtering.models import DecisionCount
+
+    assert DecisionCount.objects.get(school=school, category="news").count == 7

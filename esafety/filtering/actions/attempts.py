@@ -124,8 +124,9 @@ def decisions_load(*, school: School, records: list, signals: bool = True) -> Lo
                 rows.append((school_id, person.pk if person is not None else None, user, at,
                              url, host, category, group, rule, action, client,
                              _text(r.get("policy"), 32), term, year))
-                logged.append(LoggedRow(person, user, at, url, host, category, group, rule,
-                                        action, client, term))
+                if signals:
+                    logged.append(LoggedRow(person, user, at, url, host, category, group,
+                                            rule, action, client, term))
                 days.add(day)
                 action_key = "unblock" if action == "allow" else action
         except (AttributeError, KeyError, TypeError, ValueError, OverflowError, OSError):
