@@ -125,6 +125,10 @@ class SettingsForm(forms.Form):
         help_text="Nobody can suspend a pupil's internet access for longer than this. "
                   "002: suspension is \u201cfor a particular lesson or activity\u201d, or "
                   "\u201cfor a period of time\u201d after further misuse.")
+    log_retention_days = forms.IntegerField(
+        min_value=7, max_value=3650, required=False,
+        label="Keep the filter's logs for (days)",
+        help_text="Who visited or searched for what, and when. Older days are deleted whole.")
 
 
 class StaffSocialNetworksForm(forms.Form):

@@ -70,7 +70,8 @@ def _settings_form(school, data=None):
         "alert_threshold": config.alert_threshold,
         "alert_window_minutes": config.alert_window_minutes,
         "block_page_url": config.block_page_url,
-        "max_suspension_days": config.max_suspension_days})
+        "max_suspension_days": config.max_suspension_days,
+        "log_retention_days": config.log_retention_days})
 
 
 @login_required

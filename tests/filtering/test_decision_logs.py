@@ -117,3 +117,17 @@ def test_retention_forgets_days_past_the_schools_setting(school, pupil):
     assert went["counts"] == 2
     if not decision_logs.partitioned():
         assert went == {"partitions": 0, "rows": 2, "counts": 2}
+
+
+def test_the_it_manager_sets_how_long_the_logs_are_kept(imported, client_for, it_manager,
+                                                         school):
+    form = {"approver_roles": ["it_manager"], "alert_threshold": "5",
+            "alert_window_minutes": "30", "block_page_url": "", "max_suspension_days": "10"}
+    client = client_for(it_manager)
+    client.post("/filtering/policy/settings/", {**form, "log_retention_days": "90"})
+    assert actions.settings_for(school).log_retention_days == 90
+    client.post("/filtering/policy/settings/", {**form, "log_retention_days": "2"})
+    assert actions.settings_for(school).log_retention_days == 90  # refused, no crash
+    client.post("/filtering/policy/settings/", form)  # left out: unchanged
+    assert actions.settings_for(school).log_retention_days == 90
+    assert "Keep the filter" in client.get("/filtering/policy/").content.decode()

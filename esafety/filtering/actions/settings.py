@@ -30,7 +30,8 @@ def settings_for(school: School) -> FilteringSettings:
 def filtering_settings_update(*, actor: Person | None, school: School,
                               approver_roles: list[str], alert_threshold: int,
                               alert_window_minutes: int, block_page_url: str = "",
-                              max_suspension_days: int | None = None) -> FilteringSettings:
+                              max_suspension_days: int | None = None,
+                              log_retention_days: int | None = None) -> FilteringSettings:
     """Who decides unblock requests (002: the IT manager, or whoever the school names), when
     repeated attempts raise an alert, where the block page is, and the longest internet
     suspension anyone may set."""
@@ -49,13 +50,17 @@ def filtering_settings_update(*, actor: Person | None, school: School,
             1 <= max_suspension_days <= MAX_SUSPENSION_DAYS_LIMIT):
         raise InvalidInput(f"the longest suspension must be 1 to {MAX_SUSPENSION_DAYS_LIMIT} "
                            "days", code="suspension-limit")
+    if log_retention_days is not None and not 7 <= log_retention_days <= 3650:
+        raise InvalidInput("keep the filter's logs for 7 to 3650 days", code="log-retention")
     fields = ["approver_roles", "alert_threshold", "alert_window_minutes", "block_page_url",
-              "max_suspension_days"]
+              "max_suspension_days", "log_retention_days"]
     with transaction.atomic():
         config = settings_for(school)
         before = events.snapshot(config, fields)
         if max_suspension_days is not None:
             config.max_suspension_days = max_suspension_days
+        if log_retention_days is not None:
+            config.log_retention_days = log_retention_days
         config.approver_roles = sorted(set(approver_roles))
         config.alert_threshold = alert_threshold
         config.alert_window_minutes = alert_window_minutes
