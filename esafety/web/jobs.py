@@ -31,48 +31,25 @@ log = logging.getLogger(__name__)
 Runner = Callable[..., None]
 
 
-def _filter_ingest(run: Runner) -> None:
-    from esafety import tasks
-    from esafety.directory.models import School
+def _each_school(task_name: str) -> Callable[[Runner], None]:
+    """A job that hands over the task once for every school, by its id."""
+    def job(run: Runner) -> None:
+        from esafety import tasks
+        from esafety.directory.models import School
 
-    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
-        run(tasks.ingest_filter_logs, school_id)
-
-
-def _filter_log_retention(run: Runner) -> None:
-    from esafety import tasks
-    from esafety.directory.models import School
-
-    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
-        run(tasks.filter_log_retention_task, school_id)
+        task = getattr(tasks, task_name)
+        for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
+            run(task, school_id)
+    return job
 
 
-def _history_check(run: Runner) -> None:
-    from esafety import tasks
+def _once(task_name: str) -> Callable[[Runner], None]:
+    """A job that hands over the task once, for the whole install."""
+    def job(run: Runner) -> None:
+        from esafety import tasks
 
-    run(tasks.run_history_checks)
-
-
-def _daily_digest(run: Runner) -> None:
-    from esafety import tasks
-    from esafety.directory.models import School
-
-    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
-        run(tasks.send_daily_digest_task, school_id)
-
-
-def _handoff_checks(run: Runner) -> None:
-    from esafety import tasks
-    from esafety.directory.models import School
-
-    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
-        run(tasks.handoff_checks_task, school_id)
-
-
-def _prune_tasks(run: Runner) -> None:
-    from esafety import tasks
-
-    run(tasks.prune_finished_tasks)
+        run(getattr(tasks, task_name))
+    return job
 
 
 @dataclass(frozen=True)
@@ -83,16 +60,16 @@ class Job:
 
 
 JOBS = (
-    Job("load the filter helpers' logs", 60, _filter_ingest),
+    Job("load the filter helpers' logs", 60, _each_school("ingest_filter_logs")),
     # Hourly look, daily work: run_due_checks checks only schools whose last check is a day old.
-    Job("daily history check", 3600, _history_check),
-    Job("tidy the queue's finished tasks", 6 * 3600, _prune_tasks),
+    Job("daily history check", 3600, _once("run_history_checks")),
+    Job("tidy the queue's finished tasks", 6 * 3600, _once("prune_finished_tasks")),
     # Hourly look, daily work: the task sends each school's summary once a local day.
-    Job("daily concerns summary", 3600, _daily_digest),
+    Job("daily concerns summary", 3600, _each_school("send_daily_digest_task")),
     # Unblocks ending within a day and next actions due: each person told once (notices).
-    Job("handoff checks", 3600, _handoff_checks),
+    Job("handoff checks", 3600, _each_school("handoff_checks_task")),
     # The filter's logs past the school's retention: old days dropped, next days made ahead.
-    Job("filter log retention", 3600, _filter_log_retention),
+    Job("filter log retention", 3600, _each_school("filter_log_retention_task")),
 )
 
 
