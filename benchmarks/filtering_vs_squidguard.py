@@ -210,7 +210,8 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run(cmd: list[str], stream: Path, out: Path) -> tuple[float, float, float]:
+def run(cmd: list[str], stream: Path, out: Path,
+        cwd: Path | None = None) -> tuple[float, float, float]:
     """Run a helper over the stream; return (wall seconds, CPU seconds, peak RSS in MB).
 
     The peak is the process's own high-water mark (VmHWM), sampled until it exits: the
@@ -218,7 +219,8 @@ def run(cmd: list[str], stream: Path, out: Path) -> tuple[float, float, float]:
     """
     with open(stream, "rb") as fin, open(out, "wb") as fout:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL,
+                                cwd=cwd)
         peak = 0.0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
