@@ -3,7 +3,6 @@
 import datetime
 import json
 import time
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -77,23 +76,16 @@ class Command(BaseCommand):
                 time.sleep(max(5, options["every"]))
 
     def _whois(self, options) -> int:
-        """Squid runs this for every child: no database query, the folder from the slug."""
-        from django.conf import settings
-
+        """The engine's whois helper as it is (`esafety filter whois` itself goes straight to
+        it, without Django: esafety/filtering/command_entry.py); it finds the school's
+        snapshot folder in the data folder the same way."""
         from esafety.engine.urls.whois import main as whois_main
 
-        folder = options.get("snapshot")
-        if not folder:
-            root = Path(settings.DATA_DIR) / "filtering"
-            if options.get("school"):
-                folder = str(root / options["school"])
-            else:
-                schools = sorted(p for p in root.iterdir() if p.is_dir()) \
-                    if root.is_dir() else []
-                if len(schools) != 1:
-                    raise CommandError("Say which school with --school SLUG.")
-                folder = str(schools[0])
-        return whois_main(["--snapshot", folder])
+        argv = []
+        for name in ("snapshot", "school"):
+            if options.get(name):
+                argv += [f"--{name}", options[name]]
+        return whois_main(argv)
 
     def _decide(self, options):
         person = person_by_username(options["user"])
