@@ -36,6 +36,12 @@ CODE_TRIES = 5
 def refusal_reason(person: Person, sign_in: SchoolSignIn) -> str:
     if person.school_id != sign_in.school_id:
         return "other_school"
+    return account_refusal(person)
+
+
+def account_refusal(person: Person) -> str:
+    """Why this account may not be used now (003 \u00a75.9), whichever way they sign in;
+    "" when it may."""
     if person.has_left():
         return "left"
     if person.access_has_expired():

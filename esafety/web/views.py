@@ -33,14 +33,14 @@ def _refusal_for(request, username: str, password: str):
     the usual answer so nothing is learnt by guessing)."""
     from esafety.directory.models import Person
     from esafety.identity import actions, pages
+    from esafety.identity.signing_in import account_refusal
 
     if getattr(request, "axes_locked_out", False) or not username or not password:
         return None
     person = Person.objects.filter(username=username.strip()).first()
     if person is None or person.can_use_systems() or not person.check_password(password):
         return None
-    reason = ("left" if person.has_left() else "expired" if person.access_has_expired()
-              else "inactive")
+    reason = account_refusal(person) or "inactive"  # (a school-less non-operator: switched off)
     actions.sign_in_refused(school=person.school, person=person, reason=reason,
                             issuer="local password", subject=person.username)
     return pages.refused(request, reason)
