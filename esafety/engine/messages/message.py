@@ -356,7 +356,7 @@ def _walk(msg: Message, notes: list[str]):
                     warned = True
                 continue
             # A multipart's payload is a list of Message objects (the stubs allow str).
-            stack.extend((child, depth + 1) for child in reversed(children))
+            stack.extend((child, depth + 1) for child in reversed(children))  # type: ignore[misc]
         else:
             yield part, depth
 
