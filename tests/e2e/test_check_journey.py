@@ -2,7 +2,8 @@
 
 import pytest
 
-from esafety.incidents.models import Incident
+from esafety.concerns import rules as concern_rules
+from esafety.concerns.models import Concern
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import sign_in
 
@@ -61,6 +62,8 @@ def test_a_received_message_about_self_harm_is_passed_to_the_dsl(page, teacher, 
     page.get_by_label("I received it").check()
     page.get_by_role("button", name="Check this message").click()
     told = page.locator("#who-was-told").inner_text()
-    incident = Incident.objects.get()
+    # A concern in the designated person's inbox (urgent: emailed at once), not an incident.
+    concern = Concern.objects.get()
     assert "We have told Dev Safeguard, the designated safeguarding lead." in told
-    assert incident.reference in told and incident.reported_via == "message check"
+    assert concern.reference in told and concern.source == concern_rules.MESSAGE_CHECK
+    assert concern.urgent and "kill myself" in concern.excerpt
