@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from email.policy import compat32
+from typing import cast
 
 MAX_DEPTH = 60  # deeper MIME trees are not walked further (noted)
 MAX_PARTS = 500
@@ -355,8 +356,9 @@ def _walk(msg: Message, notes: list[str]):
                     notes.append(f"parts nested more than {MAX_DEPTH} deep were not read")
                     warned = True
                 continue
-            # A multipart's payload is a list of Message objects (the stubs allow str).
-            stack.extend((child, depth + 1) for child in reversed(children))  # type: ignore[misc]
+            # A multipart's payload is a list of Message objects (the stubs allow str; a cast,
+            # not an ignore, because mypy's verdict on this line has differed between runs).
+            stack.extend((cast(Message, child), depth + 1) for child in reversed(children))
         else:
             yield part, depth
 
