@@ -17,6 +17,17 @@ urlpatterns = [
     path("internet/", include("esafety.network.urls")),
     path("sign-in/", include("esafety.identity.urls")),
     path("accounts/", include("esafety.identity.oidc_urls")),
+    path("mail/", include("esafety.mailfilter.urls")),
+    path("mail-monitor/", include("esafety.mailmonitor.urls")),
+    path("api/v1/", include("esafety.api.urls")),
+    path("standards/", include("esafety.standards.urls")),
+    path("authorisations/", include("esafety.authorisations.urls")),
+    path("public/", include("esafety.public.urls")),
+    path("consent/", include("esafety.consent.urls")),
+    path("devices/", include("esafety.devices.urls")),
+    path("training/", include("esafety.training.urls")),
+    path("retention/", include("esafety.retention.urls")),
+    path("governors/", include("esafety.governance.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -387,6 +387,15 @@ def load_demo(*, pupils: int = 300, progress=print) -> list[DemoLogin]:
             ("web filtering", "esafety.filtering.demo", "load_demo_filtering", (school, head)),
             ("incident log", "esafety.incidents.demo", "load_demo_incidents", (school,)),
             ("sign-in", "esafety.identity.demo", "load_demo_sign_in", (school,)),
+            ("mail filter", "esafety.mailfilter.demo", "load_demo_mailfilter", (school,)),
+            ("mail monitoring", "esafety.mailmonitor.demo", "load_demo_mailmonitor", (school,)),
+            ("dfe standards", "esafety.standards.demo", "load_demo_standards", (school,)),
+            ("access authorisations", "esafety.authorisations.demo", "load_demo_authorisations", (school,)),
+            ("consent", "esafety.consent.demo", "load_demo_consent", (school,)),
+            ("devices and software", "esafety.devices.demo", "load_demo_devices", (school,)),
+            ("training", "esafety.training.demo", "load_demo_training", (school,)),
+            ("retention and subject access", "esafety.retention.demo", "load_demo_retention", (school,)),
+            ("governors' pack", "esafety.governance.demo", "load_demo_governance", (school,)),
         ]:
             hook = _area_hook(module, function)
             if hook is not None:

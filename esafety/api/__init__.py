@@ -1,0 +1,1 @@
+"""The check API for mail clients."""

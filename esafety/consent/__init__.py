@@ -1,0 +1,1 @@
+"""Photo and publication consent, published items and the school's own accounts."""

@@ -1,0 +1,1 @@
+"""School devices, loans, software approvals and BYOD agreements."""

@@ -1,0 +1,1 @@
+"""The termly governors' pack."""

@@ -1,0 +1,1 @@
+"""Policies and monitoring notices at public addresses, for the school website."""

@@ -1,0 +1,1 @@
+"""Retention schedules, purges and subject-access bundles."""

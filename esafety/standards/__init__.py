@@ -1,0 +1,1 @@
+"""The DfE filtering and monitoring standards, kept as records."""

@@ -1,0 +1,1 @@
+"""Courses, the training matrix and training-needs surveys."""
