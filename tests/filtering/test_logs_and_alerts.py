@@ -64,8 +64,32 @@ def test_the_ingest_command_reports_what_it_loaded(imported, school, pupil, caps
     (folder / "9-9-1.jsonl").write_text(json.dumps(record("pupil")) + "\n")
     call_command("filter", "ingest", "--school", school.slug)
     assert capsys.readouterr().out.strip() == (
-        "Ingested 1 decision(s) from 1 file(s); 0 alert(s) raised.")
+        "Ingested 1 file(s): 1 line(s) read, 1 decision(s) stored, 0 allowed count(s) added, "
+        "0 line(s) skipped; 0 alert(s) raised.")
     assert BlockedAttempt.objects.get().person == pupil
+
+
+def test_the_ingest_command_says_which_lines_it_skipped_and_why_and_carries_on(
+        imported, school, pupil, capsys):
+    from django.core.management import call_command
+
+    folder = publish.snapshot_dir(school) / "decisions"
+    folder.mkdir(parents=True)
+    good = json.dumps(record("pupil"))
+    lines = [good, "not json", "{broken", "[1, 2]", json.dumps({"user": "pupil"}), good,
+             json.dumps(record("pupil") | {"t": "soon"}), "", *["garbage"] * 6, good]
+    (folder / "9-9-2.jsonl").write_text("\n".join(lines) + "\n")
+    call_command("filter", "ingest", "--school", school.slug)
+    assert capsys.readouterr().out.splitlines() == [
+        "Ingested 1 file(s): 14 line(s) read, 3 decision(s) stored, 0 allowed count(s) "
+        "added, 11 line(s) skipped; 0 alert(s) raised.",
+        "  skipped 8: not JSON (first at 9-9-2.jsonl:2, 9-9-2.jsonl:3, 9-9-2.jsonl:9, "
+        "9-9-2.jsonl:10, 9-9-2.jsonl:11, ...)",
+        "  skipped 1: not a log entry (first at 9-9-2.jsonl:4)",
+        "  skipped 1: a field missing (first at 9-9-2.jsonl:5)",
+        "  skipped 1: a value that cannot be read (first at 9-9-2.jsonl:7)",
+    ]
+    assert BlockedAttempt.objects.count() == 3
 
 
 def test_the_attempts_screen_shows_what_the_helper_logged_a_moment_ago(

@@ -51,16 +51,47 @@ class LoggedRow:
         self.client, self.term = client, term
 
 
+# Why a line of the log was skipped, in words the IT manager can act on.
+NOT_JSON = "not JSON"
+NOT_AN_ENTRY = "not a log entry"
+FIELD_MISSING = "a field missing"
+BAD_VALUE = "a value that cannot be read"
+FIRST_LINES = 5  # the line numbers kept per reason: enough to find them in the file
+
+
 @dataclass
 class Loaded:
-    """What a load brought: log lines stored, allowed-count lines added, lines skipped
-    (unreadable or incomplete: counted, never a crash), alerts raised, files read."""
+    """What a load brought: lines read, log lines stored, allowed-count lines added, lines
+    skipped (unreadable or incomplete: counted, never a crash) with a count per reason and
+    where the first few were, alerts raised, files read."""
 
     rows: int = 0
     counted: int = 0
     skipped: int = 0
     files: int = 0
+    read: int = 0
     alerts: list[FilteringAlert] = field(default_factory=list)
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    skipped_lines: dict[str, list[str]] = field(default_factory=dict)
+
+    def skip(self, reason: str, where: str) -> None:
+        self.skipped += 1
+        self.skipped_by_reason[reason] = self.skipped_by_reason.get(reason, 0) + 1
+        first = self.skipped_lines.setdefault(reason, [])
+        if len(first) < FIRST_LINES:
+            first.append(where)
+
+    def add(self, other: Loaded) -> None:
+        self.files += other.files
+        self.read += other.read
+        self.rows += other.rows
+        self.counted += other.counted
+        self.alerts += other.alerts
+        self.skipped += other.skipped
+        for reason, n in other.skipped_by_reason.items():
+            self.skipped_by_reason[reason] = self.skipped_by_reason.get(reason, 0) + n
+            first = self.skipped_lines.setdefault(reason, [])
+            first += other.skipped_lines.get(reason, [])[:FIRST_LINES - len(first)]
 
 
 def _text(value, limit: int) -> str:
@@ -74,15 +105,17 @@ def decisions_ingest(*, school: School,
     return loaded.rows, loaded.alerts
 
 
-def decisions_load(*, school: School, records: list, signals: bool = True) -> Loaded:
+def decisions_load(*, school: School, records: list, signals: bool = True,
+                   where: Sequence[str] | None = None) -> Loaded:
     """Store a batch of the helper's spool lines in bulk (COPY on PostgreSQL, into the
     days' partitions; bulk_create on SQLite), add them and the helper's allowed counts to
     the daily counts, and (`signals`) raise alerts for repeated attempts and concerns for
-    the safeguarding inbox. Bad lines are skipped and counted."""
+    the safeguarding inbox. Bad lines are skipped and counted by reason; `where` names each
+    record's line (its position in the batch when not given)."""
     # (Imported here: the concerns app reaches the incident log, which reaches filtering.)
     from esafety.concerns import sources as concern_sources
 
-    loaded = Loaded()
+    loaded = Loaded(read=len(records))
     if not records:
         return loaded
     config = settings_for(school)
@@ -95,7 +128,7 @@ def decisions_load(*, school: School, records: list, signals: bool = True) -> Lo
     logged: list[LoggedRow] = []
     counts: dict[tuple, list] = {}
     days: set[datetime.date] = set()
-    for r in records:
+    for index, r in enumerate(records):
         try:
             user = _text(r.get("user"), 150)
             person = people.get(user.lower()) if user else None
@@ -129,8 +162,11 @@ def decisions_load(*, school: School, records: list, signals: bool = True) -> Lo
                                             rule, action, client, term))
                 days.add(day)
                 action_key = "unblock" if action == "allow" else action
-        except (AttributeError, KeyError, TypeError, ValueError, OverflowError, OSError):
-            loaded.skipped += 1
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError,
+                OSError) as error:
+            reason = (NOT_AN_ENTRY if not isinstance(r, dict) else
+                      FIELD_MISSING if isinstance(error, KeyError) else BAD_VALUE)
+            loaded.skip(reason, where[index] if where is not None else str(index + 1))
             continue
         key = (school_id, day, user, "" if user else client, group, category, action_key)
         entry = counts.get(key)
@@ -236,29 +272,31 @@ def spool_load(*, school: School) -> Loaded:
         except FileNotFoundError:
             continue
         records = []
-        unreadable = 0
-        for line in claimed.read_text(encoding="utf-8", errors="replace").splitlines():
+        where = []
+        unreadable = Loaded()
+        lines = claimed.read_text(encoding="utf-8", errors="replace").splitlines()
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
                 records.append(json.loads(line))
             except ValueError:
-                unreadable += 1
+                unreadable.read += 1
+                unreadable.skip(NOT_JSON, f"{path.name}:{number}")
+            else:
+                where.append(f"{path.name}:{number}")
         try:
-            loaded = decisions_load(school=school, records=records)
+            loaded = decisions_load(school=school, records=records, where=where)
         except BaseException:
             os.rename(claimed, path)  # leave it for the next run
             raise
         claimed.unlink()
-        loaded.skipped += unreadable
-        if loaded.skipped:
+        unreadable.add(loaded)
+        unreadable.files = 1
+        if unreadable.skipped:
             logger.warning("filter log %s: %d unreadable lines skipped", path.name,
-                           loaded.skipped)
-        total.files += 1
-        total.rows += loaded.rows
-        total.counted += loaded.counted
-        total.skipped += loaded.skipped
-        total.alerts += loaded.alerts
+                           unreadable.skipped)
+        total.add(unreadable)
     return total
 
 

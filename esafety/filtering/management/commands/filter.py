@@ -57,9 +57,8 @@ class Command(BaseCommand):
                               f"{publish.snapshot_dir(school)}")
         elif what == "ingest":
             while True:
-                files, rows, alerts = actions.ingest_spool(school=school)
-                self.stdout.write(f"Ingested {rows} decision(s) from {files} file(s); "
-                                  f"{len(alerts)} alert(s) raised.")
+                loaded = actions.spool_load(school=school)
+                self._loaded(loaded)
                 # Who is at which computer: the helpers' activity, idle sign-ins, the
                 # stale-snapshot alert (esafety/network).
                 from esafety.network.actions import ingest_network
@@ -74,6 +73,18 @@ class Command(BaseCommand):
                 if not options.get("every"):
                     break
                 time.sleep(max(5, options["every"]))
+
+    def _loaded(self, loaded) -> None:
+        """What an ingest did: lines read, stored, skipped (how many for each reason, and
+        where the first few are, so the IT manager can look at them in the file)."""
+        self.stdout.write(
+            f"Ingested {loaded.files} file(s): {loaded.read} line(s) read, "
+            f"{loaded.rows} decision(s) stored, {loaded.counted} allowed count(s) added, "
+            f"{loaded.skipped} line(s) skipped; {len(loaded.alerts)} alert(s) raised.")
+        for reason, count in loaded.skipped_by_reason.items():
+            first = loaded.skipped_lines.get(reason, [])
+            more = ", ..." if count > len(first) else ""
+            self.stdout.write(f"  skipped {count}: {reason} (first at {', '.join(first)}{more})")
 
     def _whois(self, options) -> int:
         """The engine's whois helper as it is (`esafety filter whois` itself goes straight to
