@@ -155,6 +155,15 @@ TABLE: dict[str, frozenset[str]] = {
     # Give a two-factor code at every sign-in, unless the school switches it off.
     "sign_in_with_two_factor": frozenset({roles.HEADTEACHER, roles.DSL, roles.ONLINE_SAFETY_LEAD,
                                           roles.IT_MANAGER}),
+    # Access authorisations (000 §1, 003 §2.7, §5.9): ask for proxy access to a mailbox or
+    # account, or for an investigation beyond day-to-day monitoring.
+    "request_access": _PEOPLE_MANAGERS | roles.SENIOR_ROLES,
+    # Decides them; also the nominee the school's authorisation settings name.
+    "approve_access": frozenset({roles.HEADTEACHER}),
+    # DfE filtering and monitoring standards: the records (roles, decisions, checks, reviews).
+    "view_standards": _LEADERS | {roles.ASSISTANT_HEAD, roles.IT_MANAGER, roles.GOVERNOR},
+    "manage_standards": frozenset({roles.HEADTEACHER, roles.DSL, roles.ONLINE_SAFETY_LEAD,
+                                   roles.IT_MANAGER}),
 }
 
 
