@@ -99,6 +99,12 @@ TABLE: dict[str, frozenset[str]] = {
     # Downloads the incident log as a spreadsheet (the cases they may see; audited).
     "export_incident_log": frozenset({roles.HEADTEACHER, roles.DSL}),
     "view_governors_report": _LEADERS | {roles.GOVERNOR},
+    # The termly governors' pack (002: the governing body receives regular reports).
+    "view_governors_pack": frozenset({roles.GOVERNOR, roles.HEADTEACHER, roles.DSL}),
+    # Retention schedule, its dry runs and purges; subject-access bundles; the DPIA text.
+    "manage_retention": frozenset({roles.HEADTEACHER, roles.DSL}),
+    "export_subject_access": frozenset({roles.HEADTEACHER, roles.DSL}),
+    "view_dpia": frozenset({roles.HEADTEACHER, roles.DSL}),
     # People.
     "view_people": _PEOPLE_MANAGERS | roles.SENIOR_ROLES,
     "manage_people": _PEOPLE_MANAGERS,
