@@ -144,12 +144,14 @@ def handoff_checks_task(school_id: int) -> int:
 # looks into it finds it), then deleted: the logs alone queue one task a minute per school.
 KEEP_SUCCESSFUL_DAYS = 7
 KEEP_FAILED_DAYS = 90
+# A scheduled job's claimed turns (web.JobTurn) matter only while that turn lasts.
+KEEP_TURNS_DAYS = 2
 
 
 @task()
 def prune_finished_tasks() -> int:
     """Delete finished tasks past keeping from the database queue; how many. (RQ keeps its
-    results for a set time of its own.)"""
+    results for a set time of its own.) The schedulers' claims on past turns go too."""
     import datetime
 
     from django.utils import timezone
@@ -157,6 +159,10 @@ def prune_finished_tasks() -> int:
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
+    from esafety.web.models import JobTurn
+
+    JobTurn.objects.filter(
+        claimed_at__lt=timezone.now() - datetime.timedelta(days=KEEP_TURNS_DAYS)).delete()
     backend = task_backends["default"]
     if not isinstance(backend, DatabaseBackend):
         return 0

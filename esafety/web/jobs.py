@@ -6,7 +6,9 @@ the alerts they raise). Each job is one or more tasks (esafety/tasks.py).
 
 `esafety worker` (which `esafety serve` and the demo start beside the web app) puts each job's
 tasks on the queue when its turn comes and runs them; a task still waiting from the last turn
-is not queued twice. A school without a worker runs `esafety jobs --once` from cron instead,
+is not queued twice. With several workers scheduling (on the database queue or on Redis),
+each turn of each job is claimed once in the database (web.JobTurn: one row per job and
+period, unique), so the jobs are queued once per turn, not once per worker. A school without a worker runs `esafety jobs --once` from cron instead,
 which runs the same tasks at once in that process.
 
 A job that fails is logged and retried at its next turn; it never stops the others.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -102,6 +105,22 @@ def _call_now(task: Any, *args: Any) -> None:
     task.call(*args)
 
 
+def _claim_turn(job: Job, wall: float, claimed_by: str) -> bool:
+    """Claim this turn of `job` (its interval's period holding `wall`, seconds since 1970);
+    False when another scheduler has claimed it already."""
+    from django.db import IntegrityError, transaction
+
+    from esafety.web.models import JobTurn
+
+    try:
+        with transaction.atomic():
+            JobTurn.objects.create(job=job.name[:100], period=int(wall // job.every),
+                                   claimed_by=claimed_by[:100])
+    except IntegrityError:
+        return False
+    return True
+
+
 class Scheduler:
     """Turns the jobs' clocks. `enqueue=False` (cron's `esafety jobs`) runs each task in this
     process; `enqueue=True` (`esafety worker`) puts it on the queue for the workers."""
@@ -109,6 +128,8 @@ class Scheduler:
     def __init__(self, jobs: tuple[Job, ...] = JOBS, *, enqueue: bool = False):
         self.jobs = jobs
         self.enqueue = enqueue
+        # Who claimed a turn (web.JobTurn), for whoever looks into the queue.
+        self.name = f"{os.uname().nodename}-{os.getpid()}-{id(self):x}"
         self.next_run = {job.name: 0.0 for job in jobs}
         self.failures: dict[str, str] = {}
         self.waiting: dict[tuple[str, tuple], Any] = {}  # (task, args) -> its last TaskResult
@@ -133,9 +154,13 @@ class Scheduler:
             return  # another scheduler (a second worker, a restarted one) queued it already
         self.waiting[key] = task.enqueue(*args)
 
-    def run_due(self, now: float | None = None) -> list[str]:
-        """Run (or queue) every job whose turn has come; the names of those run."""
-        now = time.monotonic() if now is None else now
+    def run_due(self, now: float | None = None, wall: float | None = None) -> list[str]:
+        """Run (or queue) every job whose turn has come; the names of those run. `now` is
+        this scheduler's clock (monotonic); `wall` (seconds since 1970; `now` when only that
+        is given, as the tests do) names the turn the schedulers share."""
+        if now is None:
+            now, wall = time.monotonic(), time.time() if wall is None else wall
+        wall = now if wall is None else wall
         runner = self._put_on_queue if self.enqueue else _call_now
         ran = []
         for job in self.jobs:
@@ -143,7 +168,8 @@ class Scheduler:
                 continue
             self.next_run[job.name] = now + job.every
             try:
-                job.run(runner)
+                if not self._run(job, runner, wall):
+                    continue  # another worker's scheduler has queued this turn
             except Exception as error:  # noqa: BLE001  (one job's failure stops no other)
                 self.failures[job.name] = f"{type(error).__name__}: {error}"
                 log.exception("scheduled job failed: %s", job.name)
@@ -151,6 +177,20 @@ class Scheduler:
                 self.failures.pop(job.name, None)
             ran.append(job.name)
         return ran
+
+    def _run(self, job: Job, runner: Runner, wall: float) -> bool:
+        if not self.enqueue:
+            job.run(runner)  # cron's one run: nobody else is scheduling
+            return True
+        from django.db import transaction
+
+        # The claim and the queueing commit together (on the database queue): a job that
+        # fails part-way leaves its turn unclaimed, for the next turn or another worker.
+        with transaction.atomic():
+            if not _claim_turn(job, wall, self.name):
+                return False
+            job.run(runner)
+        return True
 
     def run_forever(self, stop: threading.Event, tick: float = 5.0) -> None:
         while not stop.is_set():
