@@ -38,6 +38,15 @@ EVENT_LABELS = {
     "approved_recipient_added": "Added an approved recipient",
     "approved_recipient_removed": "Removed an approved recipient",
     "correspondent_added": "Added a known correspondent",
+    # The mail filter
+    "held_mail_list_viewed": "Viewed the held mail",
+    "held_message_viewed": "Viewed a held message",
+    "held_message_released": "Released a held message",
+    "held_message_returned": "Returned a held message to its sender",
+    "held_message_deleted": "Deleted a held message",
+    "held_message_authorised": "Authorised reading a private held message",
+    "held_mail_expired": "Held mail removed at the end of its retention",
+    "mail_filter_settings_changed": "Changed the mail filter's settings",
     # Web filtering
     "filtering_lists_imported": "Imported the filtering lists",
     "filtering_settings_changed": "Changed the filtering settings",
@@ -101,10 +110,31 @@ EVENT_LABELS = {
     "concern_escalated": "Escalated a concern to an incident",
     "concern_email_sent": "An email about concerns was sent",
     "concern_email_failed": "An email about concerns could not be sent",
+    # Mail monitoring (mailmonitor) and the check API (api)
+    "captured_message_recorded": "Kept a monitoring copy of a message in which something was found",
+    "captured_message_viewed": "Viewed a captured message",
+    "captured_mail_list_viewed": "Viewed the list of captured mail",
+    "captured_content_authorised": "Authorised reading a message marked private",
+    "mail_monitor_settings_changed": "Changed the mail monitoring settings",
+    "captured_mail_expired": "Deleted captured mail past its retention",
+    "api_token_created": "Made a check API token",
+    "api_token_revoked": "Revoked a check API token",
     # Notices (telling people about handoffs)
     "notice_email_failed": "An email about a handoff could not be sent",
     "notice_acknowledged": "Said they have seen an urgent notice",
     "notice_preferences_changed": "Changed which notices are emailed to them",
+    # Access authorisations (mailboxes, accounts, investigations)
+    "access_requested": "Asked for access to someone's mailbox or account",
+    "access_approved": "Approved a request for access",
+    "access_refused": "Refused a request for access",
+    "access_withdrawn": "Withdrew a request for access",
+    "access_revoked": "Ended an access early",
+    "access_expired": "An access ended when its time ran out",
+    "access_used": "Recorded a use of an access",
+    "access_viewed": "Looked at an access authorisation",
+    "access_list_viewed": "Looked at the access authorisations",
+    "access_exported": "Downloaded the access authorisations",
+    "access_nominee_changed": "Chose who decides access when the headteacher cannot",
     "urgent_contacts_changed": "Changed who is told of urgent concerns",
     # Who is at this computer (signing in to the internet)
     "internet_signed_in": "Signed in to the internet on a computer",
@@ -117,6 +147,16 @@ EVENT_LABELS = {
     # The history check
     "history_checked": "Checked that no records were changed outside esafety",
     "audit_trail_exported": "Downloaded the audit trail",
+    # Retention, subject access and the governors' pack
+    "retention_set": "Changed how long a type of record is kept",
+    "retention_dry_run": "Counted what the retention schedule would remove",
+    "retention_confirmed": "Confirmed a retention purge",
+    "retention_cancelled": "Cancelled a retention purge",
+    "records_purged": "Records removed under the retention schedule",
+    "subject_access_previewed": "Looked at what a subject-access bundle would hold",
+    "subject_access_exported": "Made a subject-access bundle",
+    "dpia_exported": "Downloaded the data protection impact description",
+    "governors_pack_downloaded": "Downloaded the governors' pack",
 }
 
 

@@ -55,6 +55,19 @@ def _once(task_name: str) -> Callable[[Runner], None]:
     return job
 
 
+def _retention(run: Runner) -> None:
+    from esafety.retention.tasks import retention_job
+
+    retention_job(run)
+
+
+def _app_job(module: str, name: str, run: Runner) -> None:
+    """A job an app keeps beside its own tasks, imported at its turn."""
+    import importlib
+
+    getattr(importlib.import_module(module), name)(run)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -73,6 +86,11 @@ JOBS = (
     Job("handoff checks", 3600, _each_school("handoff_checks_task")),
     # The filter's logs past the school's retention: old days dropped, next days made ahead.
     Job("filter log retention", 3600, _each_school("filter_log_retention_task")),
+    # Access authorisations whose time has run out: marked ended, asker and reader told.
+    Job("access authorisations ending", 600, lambda run: _app_job(
+        "esafety.authorisations.tasks", "each_school", run)),
+    # The school's retention schedule: confirmed purges done, a weekly dry run prepared.
+    Job("retention schedule", 3600, _retention),
 )
 
 

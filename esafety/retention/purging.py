@@ -1,0 +1,147 @@
+"""Purging the hash-chained records by sealing them (sealing.py says why), through the one
+narrow path past the append-only guards.
+
+The database triggers (audit/guards.py) refuse every UPDATE of a history row. A purge must
+empty old rows in place, so `history_unguarded` lifts the guard on one table for the length
+of the purge's own transaction and puts it back before that transaction commits. On both
+SQLite and PostgreSQL triggers are part of the transaction: on PostgreSQL DROP TRIGGER holds
+the table's exclusive lock until commit, so no other connection can write (or change) a row
+while the guard is down; if anything fails, the rollback puts the trigger back. Nothing else
+in esafety calls it, and every purge is recorded in the audit trail (events.py). Rows changed
+this way without the chain key still fail verification.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from esafety.retention import sealing
+
+if TYPE_CHECKING:
+    from esafety.directory.models import Person, School
+
+
+@contextmanager
+def history_unguarded(table: str) -> Iterator[None]:
+    """Lift the append-only guard on `table` inside the current transaction only."""
+    from esafety.audit import guards
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("a purge lifts a guard only inside its own transaction")
+    guards.remove(connection, {table})
+    yield  # on an error the transaction rolls back, and the dropped trigger with it
+    guards.install(connection, {table})
+
+
+# --- the audit trail ------------------------------------------------------------------------
+
+def audit_purgeable(school: School, cutoff: datetime.datetime):
+    from esafety.audit.models import AuditEvent
+
+    return (AuditEvent.objects.filter(school=school, at__lt=cutoff)
+            .exclude(details__has_key=sealing.PURGE_SEAL))
+
+
+def audit_count(school: School, cutoff: datetime.datetime) -> int:
+    return audit_purgeable(school, cutoff).count()
+
+
+def audit_purge(school: School, cutoff: datetime.datetime, actor: Person | None) -> int:
+    """Empty the school's audit events from before `cutoff`, sealing each (sealing.py)."""
+    from esafety.audit.chain import CHAINED, event_hash
+    from esafety.audit.models import AuditEvent
+
+    purged_at = timezone.now().isoformat()
+    skipped = purged = 0
+    with transaction.atomic(), history_unguarded("audit_auditevent"):
+        rows = list(audit_purgeable(school, cutoff).order_by("seq")
+                    .values("pk", *CHAINED, "prev_hash", "hash"))
+        for row in rows:
+            pk, prev_hash, hash_ = row.pop("pk"), row.pop("prev_hash"), row.pop("hash")
+            if event_hash(prev_hash, row) != hash_:
+                skipped += 1  # already altered: sealing it would hide that
+                continue
+            redacted = sealing.audit_redacted(row, purged_at=purged_at)
+            redacted["details"][sealing.PURGE_SEAL] = sealing.audit_seal(redacted, prev_hash,
+                                                                        hash_)
+            # The model and its queryset refuse updates; this is the purge's own path.
+            models.QuerySet.update(
+                AuditEvent.objects.filter(pk=pk), actor_label="", object_label="",
+                before=None, after=None, details=redacted["details"])
+            purged += 1
+    _skipped["audit"] = skipped
+    return purged
+
+
+# Rows that could not be sealed in the last purge of each kind (already altered).
+_skipped: dict[str, int] = {}
+
+
+def skipped(kind: str) -> int:
+    return _skipped.pop(kind, 0)
+
+
+# --- the incident log -----------------------------------------------------------------------
+
+INCIDENT_TEXT = ("summary", "description", "location", "outcome_reasons",
+                 "police_override_reason", "designated_computer", "next_action")
+
+
+def incidents_purgeable(school: School, cutoff: datetime.datetime):
+    from esafety.incidents.chain import PURGE_KIND
+    from esafety.incidents.models import Incident
+
+    return (Incident.objects.filter(school=school, closed_at__isnull=False, closed_at__lt=cutoff)
+            .exclude(events__kind=PURGE_KIND))
+
+
+def incidents_count(school: School, cutoff: datetime.datetime) -> int:
+    return incidents_purgeable(school, cutoff).count()
+
+
+def incidents_purge(school: School, cutoff: datetime.datetime, actor: Person | None) -> int:
+    """Empty closed incidents closed before `cutoff`: their free text, their evidence's content
+    and files, and the content of their history's events, each event sealed (sealing.py);
+    then one "records_purged" event seals the case as the purge left it."""
+    from esafety.incidents import history
+    from esafety.incidents.chain import PURGE_KIND, verify_incident
+    from esafety.incidents.models import Evidence, Incident, IncidentEvent, Sanction
+
+    purged = skipped_ = 0
+    purged_at = timezone.now().isoformat()
+    with transaction.atomic(), history_unguarded("incidents_incidentevent"):
+        for incident in list(incidents_purgeable(school, cutoff).order_by("pk")):
+            if not verify_incident(incident).ok:
+                skipped_ += 1  # an altered history is left for someone to look at
+                continue
+            incident = history.lock(incident)
+            for event in IncidentEvent.objects.filter(incident=incident).order_by("seq"):
+                data = sealing.event_redacted_data(event, purged_at=purged_at)
+                data[sealing.PURGE_SEAL] = sealing.event_seal(event, data)
+                models.QuerySet.update(IncidentEvent.objects.filter(pk=event.pk), data=data)
+            evidence = list(Evidence.objects.filter(incident=incident).order_by("pk"))
+            for item in evidence:
+                if item.file_path:
+                    (Path(settings.MEDIA_ROOT) / item.file_path).unlink(missing_ok=True)
+            Evidence.objects.filter(incident=incident).update(
+                text="", url="", phone="", file_path="", original_name="")
+            Sanction.objects.filter(incident=incident).update(reasons=sealing.REMOVED,
+                                                              override_reason="",
+                                                              enforcement="")
+            Incident.objects.filter(pk=incident.pk).update(
+                **{name: "" for name in INCIDENT_TEXT if name != "summary"},
+                summary=sealing.REMOVED[:200])
+            history.append(incident, actor=actor, kind=PURGE_KIND,
+                           data={"evidence_purged": [item.pk for item in evidence],
+                                 "cutoff": cutoff.isoformat()})
+            purged += 1
+    _skipped["incidents"] = skipped_
+    return purged
