@@ -68,6 +68,12 @@ def _app_job(module: str, name: str, run: Runner) -> None:
     getattr(importlib.import_module(module), name)(run)
 
 
+def _access_authorisations(run: Runner) -> None:
+    from esafety.authorisations.tasks import each_school
+
+    each_school(run)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -86,6 +92,8 @@ JOBS = (
     Job("handoff checks", 3600, _each_school("handoff_checks_task")),
     # The filter's logs past the school's retention: old days dropped, next days made ahead.
     Job("filter log retention", 3600, _each_school("filter_log_retention_task")),
+    # Access authorisations whose time has run out: marked ended, asker and reader told.
+    Job("access authorisations ending", 600, _access_authorisations),
     # Access authorisations whose time has run out: marked ended, asker and reader told.
     Job("access authorisations ending", 600, lambda run: _app_job(
         "esafety.authorisations.tasks", "each_school", run)),
