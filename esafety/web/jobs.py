@@ -61,13 +61,6 @@ def _retention(run: Runner) -> None:
     retention_job(run)
 
 
-def _app_job(module: str, name: str, run: Runner) -> None:
-    """A job an app keeps beside its own tasks, imported at its turn."""
-    import importlib
-
-    getattr(importlib.import_module(module), name)(run)
-
-
 def _access_authorisations(run: Runner) -> None:
     from esafety.authorisations.tasks import each_school
 
@@ -94,9 +87,6 @@ JOBS = (
     Job("filter log retention", 3600, _each_school("filter_log_retention_task")),
     # Access authorisations whose time has run out: marked ended, asker and reader told.
     Job("access authorisations ending", 600, _access_authorisations),
-    # Access authorisations whose time has run out: marked ended, asker and reader told.
-    Job("access authorisations ending", 600, lambda run: _app_job(
-        "esafety.authorisations.tasks", "each_school", run)),
     # The school's retention schedule: confirmed purges done, a weekly dry run prepared.
     Job("retention schedule", 3600, _retention),
 )
