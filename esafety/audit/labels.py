@@ -135,18 +135,6 @@ EVENT_LABELS = {
     "access_list_viewed": "Looked at the access authorisations",
     "access_exported": "Downloaded the access authorisations",
     "access_nominee_changed": "Chose who decides access when the headteacher cannot",
-    # Access authorisations (mailboxes, accounts, investigations)
-    "access_requested": "Asked for access to someone's mailbox or account",
-    "access_approved": "Approved a request for access",
-    "access_refused": "Refused a request for access",
-    "access_withdrawn": "Withdrew a request for access",
-    "access_revoked": "Ended an access early",
-    "access_expired": "An access ended when its time ran out",
-    "access_used": "Recorded a use of an access",
-    "access_viewed": "Looked at an access authorisation",
-    "access_list_viewed": "Looked at the access authorisations",
-    "access_exported": "Downloaded the access authorisations",
-    "access_nominee_changed": "Chose who decides access when the headteacher cannot",
     "urgent_contacts_changed": "Changed who is told of urgent concerns",
     # Who is at this computer (signing in to the internet)
     "internet_signed_in": "Signed in to the internet on a computer",
