@@ -22,6 +22,7 @@ NAVIGATION = [
     ("Concerns", "concerns:inbox", "view_concerns"),
     ("Email problems", "notices:email_problems", "see_email_failures"),
     ("Notices", "notices:list", None),
+    ("Access authorisations", "authorisations:register", "request_access"),
     ("Audit trail", "audit:trail", "view_audit_trail"),
 ]
 
