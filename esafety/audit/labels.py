@@ -147,6 +147,33 @@ EVENT_LABELS = {
     # The history check
     "history_checked": "Checked that no records were changed outside esafety",
     "audit_trail_exported": "Downloaded the audit trail",
+    # Consent for photographs and published work, the school's accounts
+    "consent_recorded": "Recorded a consent decision for a pupil",
+    "consent_withdrawn": "Recorded a consent withdrawn for a pupil",
+    "consents_viewed": "Viewed a pupil's consents",
+    "consent_lookup_made": "Checked who must not appear in photographs",
+    "consents_exported": "Downloaded the consents",
+    "published_item_added": "Recorded something published with pupils in it",
+    "published_item_removed": "Recorded a published item as taken down",
+    "school_channel_saved": "Changed one of the school's social media accounts or sites",
+    "school_channel_approved": "Approved one of the school's social media accounts or sites",
+    # Devices and software
+    "device_saved": "Changed a device in the register",
+    "device_lent": "Lent a device",
+    "device_returned": "Recorded a device returned",
+    "device_loss_reported": "Reported a device lost or stolen",
+    "software_requested": "Asked for software to be approved",
+    "software_decided": "Decided on software for the school",
+    "byod_agreement_recorded": "Recorded a Bring Your Own Device agreement",
+    "byod_agreement_ended": "Ended a Bring Your Own Device agreement",
+    "devices_exported": "Downloaded the device register",
+    # Training
+    "course_saved": "Changed a training course",
+    "training_completed": "Recorded training completed",
+    "training_exported": "Downloaded the training records",
+    "training_survey_opened": "Opened a training-needs survey",
+    "training_survey_answered": "Answered a training-needs survey",
+    "training_survey_closed": "Closed a training-needs survey",
     # Retention, subject access and the governors' pack
     "retention_set": "Changed how long a type of record is kept",
     "retention_dry_run": "Counted what the retention schedule would remove",

@@ -50,7 +50,7 @@ def history(pupil: Person):
 class PupilRow:
     pupil: Person
     standing: dict[str, Consent]
-    cells: list[tuple[str, Consent | None]] = field(default_factory=list)
+    cells: list[tuple[str, str, Consent | None]] = field(default_factory=list)
     must_not: list[str] = field(default_factory=list)
 
 
@@ -61,7 +61,7 @@ def rows_for(people: list[Person]) -> list[PupilRow]:
         own = standing.get(pupil.pk, {})
         rows.append(PupilRow(
             pupil=pupil, standing=own,
-            cells=[(code, own.get(code)) for code, _ in PURPOSES],
+            cells=[(code, label, own.get(code)) for code, label in PURPOSES],
             must_not=[label for code, label in PURPOSES if not may_appear(own, code)]))
     return rows
 

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from esafety.devices import views
 
 app_name = "devices"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -170,6 +170,43 @@ TABLE: dict[str, frozenset[str]] = {
     "view_standards": _LEADERS | {roles.ASSISTANT_HEAD, roles.IT_MANAGER, roles.GOVERNOR},
     "manage_standards": frozenset({roles.HEADTEACHER, roles.DSL, roles.ONLINE_SAFETY_LEAD,
                                    roles.IT_MANAGER}),
+    # Consent for photographs and published work (002 "Use of digital and video images",
+    # 003 §8.2): staff who take and publish photographs look up who must not appear and
+    # record what they published; the office and leaders record the parents' forms.
+    "view_consents": roles.STAFF_ROLES,
+    "record_published_items": roles.STAFF_ROLES,
+    "record_consents": frozenset({roles.HEADTEACHER, roles.ASSISTANT_HEAD,
+                                  roles.ONLINE_SAFETY_LEAD, roles.BUSINESS_MANAGER}),
+    "export_consents": frozenset({roles.HEADTEACHER, roles.ASSISTANT_HEAD,
+                                  roles.ONLINE_SAFETY_LEAD, roles.BUSINESS_MANAGER}),
+    # A parent or carer sees and changes their own child's consents (004 §3.2.7).
+    "give_own_child_consent": frozenset({roles.PARENT}),
+    # The school's own social media accounts and sites (003 §6.8, 004 §2.1.8); SLT approve.
+    "manage_school_channels": frozenset({roles.HEADTEACHER, roles.ASSISTANT_HEAD,
+                                         roles.ONLINE_SAFETY_LEAD, roles.IT_MANAGER,
+                                         roles.BUSINESS_MANAGER}),
+    "approve_school_channels": frozenset({roles.HEADTEACHER, roles.ASSISTANT_HEAD}),
+    # School devices, loans, losses, software and BYOD agreements (004 §2.1.1, §2.1.5).
+    "view_devices": frozenset({roles.HEADTEACHER, roles.IT_MANAGER, roles.BUSINESS_MANAGER}),
+    "manage_devices": frozenset({roles.HEADTEACHER, roles.IT_MANAGER, roles.BUSINESS_MANAGER}),
+    # 004 §2.1.5: only software approved by the headteacher.
+    "approve_software": frozenset({roles.HEADTEACHER}),
+    # Online safety training (002 "Education & Training"): everyone who needs it sees their
+    # own and answers the training-needs survey; leaders see and keep the records.
+    "take_training": roles.STAFF_AND_GOVERNOR_ROLES,
+    "view_training_records": frozenset({roles.HEADTEACHER, roles.ASSISTANT_HEAD, roles.DSL,
+                                        roles.ONLINE_SAFETY_LEAD, roles.BUSINESS_MANAGER}),
+    "manage_training": frozenset({roles.HEADTEACHER, roles.DSL, roles.ONLINE_SAFETY_LEAD,
+                                  roles.BUSINESS_MANAGER}),
+    # Access authorisations (000 §1, 003 §2.7, §5.9): ask for proxy access to a mailbox or
+    # account, or for an investigation beyond day-to-day monitoring.
+    "request_access": _PEOPLE_MANAGERS | roles.SENIOR_ROLES,
+    # Decides them; also the nominee the school's authorisation settings name.
+    "approve_access": frozenset({roles.HEADTEACHER}),
+    # DfE filtering and monitoring standards: the records (roles, decisions, checks, reviews).
+    "view_standards": _LEADERS | {roles.ASSISTANT_HEAD, roles.IT_MANAGER, roles.GOVERNOR},
+    "manage_standards": frozenset({roles.HEADTEACHER, roles.DSL, roles.ONLINE_SAFETY_LEAD,
+                                   roles.IT_MANAGER}),
 }
 
 

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from esafety.training import views
 
 app_name = "training"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -23,6 +23,10 @@ NAVIGATION = [
     ("Email problems", "notices:email_problems", "see_email_failures"),
     ("Notices", "notices:list", None),
     ("Access authorisations", "authorisations:register", "request_access"),
+    ("Photo consent", "consent:lookup", "view_consents"),
+    ("Photos and your child", "consent:family", "give_own_child_consent"),
+    ("Devices", "devices:home", "view_devices"),
+    ("Training", "training:home", "take_training"),
     ("Audit trail", "audit:trail", "view_audit_trail"),
 ]
 

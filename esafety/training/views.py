@@ -1,0 +1,11 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+from esafety.directory import permissions
+from esafety.web.requests import SignedInRequest
+
+
+@login_required
+def home(request: SignedInRequest) -> HttpResponse:
+    permissions.require(request.user, "take_training", hide=True)
+    return HttpResponse("Training")
