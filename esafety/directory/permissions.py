@@ -132,6 +132,12 @@ TABLE: dict[str, frozenset[str]] = {
     "check_messages": roles.STAFF_ROLES | roles.GUEST_ROLES | {roles.PUPIL},
     # Let a pupil email one more address (004 §3.2.3).
     "approve_pupil_recipients": roles.STAFF_ROLES,
+    # The mail filter: held mail is reviewed by the safeguarding and online-safety leads;
+    # private mail is read only on the headteacher's recorded authorisation (003 §2.6).
+    "review_held_mail": frozenset({roles.DSL, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER}),
+    "authorise_private_mail": frozenset({roles.HEADTEACHER}),
+    "manage_mail_filter": frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,
+                                     roles.HEADTEACHER}),
     # Web filtering (005).
     "use_filtering": roles.STAFF_ROLES,
     "request_unblock": roles.STAFF_ROLES,
@@ -154,6 +160,13 @@ TABLE: dict[str, frozenset[str]] = {
     # The network sign-in status page: helpers' heartbeats, the snapshot's age; its alerts.
     "view_network_status": frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,
                                       roles.HEADTEACHER}),
+    # Mail monitoring (esafety/mailmonitor): evidence capture, retention, private markers;
+    # reading captured mail; authorising a reviewer to read mail marked private (003 §2.6).
+    "manage_mail_monitoring": frozenset({roles.HEADTEACHER}),
+    "review_captured_mail": frozenset({roles.DSL, roles.HEADTEACHER}),
+    "authorise_private_mail": frozenset({roles.HEADTEACHER}),
+    # The check API's tokens (esafety/api).
+    "manage_api_tokens": frozenset({roles.IT_MANAGER, roles.HEADTEACHER}),
     # Sign-in (esafety/identity): the school's identity provider and two-factor rule.
     "configure_sign_in": frozenset({roles.IT_MANAGER, roles.HEADTEACHER}),
     # Link a sign-in nobody could match to a person, or dismiss it.
@@ -161,15 +174,6 @@ TABLE: dict[str, frozenset[str]] = {
     # Give a two-factor code at every sign-in, unless the school switches it off.
     "sign_in_with_two_factor": frozenset({roles.HEADTEACHER, roles.DSL, roles.ONLINE_SAFETY_LEAD,
                                           roles.IT_MANAGER}),
-    # Access authorisations (000 §1, 003 §2.7, §5.9): ask for proxy access to a mailbox or
-    # account, or for an investigation beyond day-to-day monitoring.
-    "request_access": _PEOPLE_MANAGERS | roles.SENIOR_ROLES,
-    # Decides them; also the nominee the school's authorisation settings name.
-    "approve_access": frozenset({roles.HEADTEACHER}),
-    # DfE filtering and monitoring standards: the records (roles, decisions, checks, reviews).
-    "view_standards": _LEADERS | {roles.ASSISTANT_HEAD, roles.IT_MANAGER, roles.GOVERNOR},
-    "manage_standards": frozenset({roles.HEADTEACHER, roles.DSL, roles.ONLINE_SAFETY_LEAD,
-                                   roles.IT_MANAGER}),
     # Consent for photographs and published work (002 "Use of digital and video images",
     # 003 §8.2): staff who take and publish photographs look up who must not appear and
     # record what they published; the office and leaders record the parents' forms.

@@ -20,6 +20,7 @@ NAVIGATION = [
     ("Network sign-in", "network:status", "view_network_status"),
     ("Incidents", "incidents:home", None),
     ("Concerns", "concerns:inbox", "view_concerns"),
+    ("Captured mail", "mailmonitor:captured", "review_captured_mail"),
     ("Email problems", "notices:email_problems", "see_email_failures"),
     ("Notices", "notices:list", None),
     ("Access authorisations", "authorisations:register", "request_access"),

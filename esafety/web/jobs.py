@@ -61,6 +61,12 @@ def _retention(run: Runner) -> None:
     retention_job(run)
 
 
+def _captured_mail_retention(run: Runner) -> None:
+    from esafety.mailmonitor.tasks import retention_job
+
+    retention_job(run)
+
+
 def _access_authorisations(run: Runner) -> None:
     from esafety.authorisations.tasks import each_school
 
@@ -89,6 +95,8 @@ JOBS = (
     Job("access authorisations ending", 600, _access_authorisations),
     # The school's retention schedule: confirmed purges done, a weekly dry run prepared.
     Job("retention schedule", 3600, _retention),
+    # Captured mail past the school's retention: rows and whole-message files deleted.
+    Job("captured mail retention", 3600, _captured_mail_retention),
 )
 
 
