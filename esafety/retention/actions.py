@@ -167,3 +167,36 @@ def scheduled_run(*, school: School) -> dict:
             run.save(update_fields=["state", "done_at"])
         prepared = run.pk
     return {"purged": done, "prepared": prepared}
+
+
+# --- subject access ------------------------------------------------------------------------
+
+def subject_access_preview(*, actor: Person | None, subject: Person):
+    """What a bundle about `subject` would hold and which names it removes (a sensitive read:
+    audited)."""
+    from esafety.retention import subject as bundles
+
+    require(actor, "export_subject_access", subject.school,
+            what="see what esafety holds about someone")
+    bundle = bundles.build(subject)
+    with transaction.atomic():
+        events.subject_access_previewed(actor=actor, subject=subject)
+    return bundle
+
+
+def subject_access_export(*, actor: Person | None, subject: Person,
+                          redactions_confirmed: bool) -> tuple[str, bytes]:
+    """The bundle as a zip (file name, bytes), once the reviewer has confirmed what it removes."""
+    from esafety.retention import subject as bundles
+
+    require(actor, "export_subject_access", subject.school,
+            what="make a subject-access bundle")
+    if not redactions_confirmed:
+        raise InvalidInput("check the names that will be removed, and confirm, before the "
+                           "bundle is made", code="unconfirmed")
+    bundle = bundles.build(subject)
+    data = bundles.as_zip(bundle)
+    with transaction.atomic():
+        events.subject_access_exported(actor=actor, subject=subject, sections=bundle.counts,
+                                       redacted=sum(bundle.redactions.values()))
+    return bundles.file_name(bundle), data

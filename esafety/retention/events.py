@@ -45,7 +45,7 @@ def records_purged(*, actor: Person | None, run: PurgeRun, record_type: str, cut
                            "left_altered": skipped})
 
 
-def subject_access_previewed(*, actor: Person, subject: Person) -> AuditEvent:
+def subject_access_previewed(*, actor: Person | None, subject: Person) -> AuditEvent:
     """Someone looked at what a subject-access bundle would hold (and what it redacts)."""
     return record(event_type="subject_access_previewed", actor=actor, school=subject.school,
                   obj=subject)
@@ -57,7 +57,3 @@ def subject_access_exported(*, actor: Person | None, subject: Person, sections: 
     return record(event_type="subject_access_exported", actor=actor, school=subject.school,
                   obj=subject, details={"sections": sections, "redacted_names": redacted})
 
-
-def dpia_exported(*, actor: Person, school: School) -> AuditEvent:
-    return record(event_type="dpia_exported", actor=actor, school=school,
-                  object_type="school", object_label="Data protection impact description")

@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from esafety.retention import views
 
 app_name = "retention"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.schedule, name="schedule"),
+    path("period/", views.set_period, name="set_period"),
+    path("dry-run/", views.prepare, name="prepare"),
+    path("runs/<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("runs/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("subject-access/", views.subject_search, name="subject_search"),
+    path("subject-access/<int:pk>/", views.subject_preview, name="subject_preview"),
+    path("subject-access/<int:pk>/bundle/", views.subject_export, name="subject_export"),
+    path("dpia/", views.dpia_page, name="dpia"),
+]

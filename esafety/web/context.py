@@ -29,6 +29,7 @@ NAVIGATION = [
     ("Devices", "devices:home", "view_devices"),
     ("Training", "training:home", "take_training"),
     ("Audit trail", "audit:trail", "view_audit_trail"),
+    ("Records kept", "retention:schedule", "manage_retention"),
 ]
 
 
