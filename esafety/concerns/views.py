@@ -17,6 +17,7 @@ from esafety.concerns.models import Concern
 from esafety.directory import permissions
 from esafety.errors import EsafetyError
 from esafety.incidents import rules as incident_rules
+from esafety.notices import selectors as notice_selectors
 from esafety.web.requests import SignedInRequest
 
 
@@ -48,6 +49,8 @@ def _page(request: SignedInRequest, concern: Concern, *, close_form=None, escala
         "escalate_form": escalate_form or forms.EscalateForm(initial={
             "kind": rules.INCIDENT_KIND_BY_TOPIC.get(concern.topic, incident_rules.OTHER)}),
         "findings": concern.details.get("findings", []),
+        "told": notice_selectors.about("concern", concern.pk),
+        "told_about": ("concern", concern.pk),
     }, status=status)
 
 

@@ -21,6 +21,7 @@ from esafety.filtering.rules import (
     clause_for,
     school_labels,
 )
+from esafety.notices import selectors as notice_selectors
 from esafety.policies.middleware import gate_exempt
 from esafety.web.requests import SignedInRequest
 
@@ -343,7 +344,10 @@ def suspensions(request: SignedInRequest):
         else:
             messages.success(request, f"Internet access of {pupil.display_name} suspended.")
             return redirect("filtering:suspensions")
-    rows = [(s, access.may_lift(user, s)) for s in selectors.suspensions_for(school)]
+    found = list(selectors.suspensions_for(school))
+    # Who was told of each (parents, the pupil's leads: notices), for those who see the list.
+    told = notice_selectors.about_each("suspension", [s.pk for s in found])
+    rows = [(s, access.may_lift(user, s), told.get(s.pk, [])) for s in found]
     return render(request, "filtering/suspensions.html", {
         "rows": rows, "form": form, "now": timezone.now(), "lift_form": forms.LiftForm(),
         "max_days": config.max_suspension_days})

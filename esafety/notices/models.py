@@ -46,6 +46,21 @@ class Notice(models.Model):
         return f"{self.get_kind_display()} for {self.recipient_id}"
 
     @property
+    def email_failed(self) -> bool:
+        return bool(self.email_error) and self.emailed_at is None
+
+    @property
+    def how_told(self) -> str:
+        """By what channel, in plain words: always a notice in esafety, and the email's fate."""
+        if self.emailed_at:
+            return "In esafety and by email"
+        if self.email_skipped:
+            return "In esafety only (they chose not to be emailed about this kind)"
+        if self.email_error:
+            return "In esafety; the email could not be sent"
+        return "In esafety only"
+
+    @property
     def email_state(self) -> str:
         if self.emailed_at:
             return "Emailed"

@@ -27,6 +27,16 @@ def about(about_type: str, about_id: int) -> list[Notice]:
                 .select_related("recipient").order_by("created_at", "pk"))
 
 
+def about_each(about_type: str, ids: list[int]) -> dict[int, list[Notice]]:
+    """Who was told about each of several things of one type (a list page's rows)."""
+    found: dict[int, list[Notice]] = {pk: [] for pk in ids}
+    for notice in (Notice.objects.filter(about_type=about_type, about_id__in=ids)
+                   .select_related("recipient").order_by("created_at", "pk")):
+        if notice.about_id is not None:
+            found.setdefault(notice.about_id, []).append(notice)
+    return found
+
+
 def urgent_contacts(school: School) -> list[Person]:
     found = UrgentContacts.objects.filter(school=school).first()
     if found is None:

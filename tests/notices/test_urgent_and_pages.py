@@ -93,7 +93,7 @@ def test_your_notices_are_yours_alone(school, dsl, teacher, outsider, client_for
         assert client.post(reverse("notices:read", args=[notice.pk])).status_code == 404
         assert client.post(reverse("notices:acknowledge", args=[notice.pk])).status_code == 404
     assert client_for(outsider).get(
-        reverse("notices:told_about", args=["concern", 1])).status_code == 200  # empty list
+        reverse("notices:told_about", args=["concern", 1])).status_code == 404
     assert client_for(teacher).get(
         reverse("notices:told_about", args=["concern", 1])).status_code == 404
     notice.refresh_from_db()

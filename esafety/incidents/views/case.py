@@ -20,6 +20,7 @@ from esafety.incidents import access, actions, forms, rules, selectors
 from esafety.incidents.models import Incident, Sanction
 from esafety.incidents.pdf import letter_pdf, record_pdf
 from esafety.incidents.views.common import done, incident_url, succeeded
+from esafety.notices import selectors as notice_selectors
 from esafety.policies.middleware import behind_gate, gate_redirect, open_to_reporters
 from esafety.web.requests import SignedInRequest
 
@@ -164,6 +165,9 @@ def render_detail(request: SignedInRequest, incident: Incident, level: str | Non
         "can_act": level == access.TEAM,
         "is_viewer": level == access.VIEWER,
         "conflict": bound.get("conflict"),
+        # Who was told about the case (notices), for whoever may see the case.
+        "told": notice_selectors.about("incident", incident.pk),
+        "told_about": ("incident", incident.pk),
     }
     for panel in PANELS:
         context.update(panel(request.user, incident, bound))
