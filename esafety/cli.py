@@ -22,6 +22,9 @@ ENGINE_COMMANDS: dict[str, str] = {
     # Web filtering: `filter helper` is Squid's helper, started per proxy worker, so it never
     # loads Django; the other `filter` sub-commands hand over to it.
     "filter": "esafety.filtering.command_entry:main",
+    # The school's mail: `mail filter` is Postfix's content filter and never loads Django;
+    # `mail monitor` receives monitoring copies.
+    "mail": "esafety.mailfilter.command_entry:main",
 }
 
 # One line each for `esafety help` (Django lists its own commands without a description).
@@ -29,6 +32,7 @@ ENGINE_HELP: dict[str, str] = {
     "check": "check one message or draft against the rulebook (--deploy: Django's checks)",
     "classify": "score texts for harmful content: JSON lines in, JSON lines out",
     "filter": "web filtering: decide a URL, publish the policy, ingest logs, Squid's helper",
+    "mail": "the school's mail: `mail filter` (Postfix content filter), `mail monitor`",
     "rules": "list the communication rulebook, with each rule's policy clauses",
     "scan": "check a whole mailbox (mbox or Maildir) and summarise what it found",
 }

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from esafety.mailfilter import views
 
 app_name = "mailfilter"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("held/", views.held_list, name="held"),
+    path("held/<int:pk>/", views.held_detail, name="held_detail"),
+    path("held/<int:pk>/authorise/", views.held_authorise, name="held_authorise"),
+    path("held/<int:pk>/<str:decision>/", views.held_decide, name="held_decide"),
+    path("settings/", views.settings_page, name="settings"),
+]

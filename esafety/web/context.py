@@ -21,6 +21,7 @@ NAVIGATION = [
     ("Incidents", "incidents:home", None),
     ("Concerns", "concerns:inbox", "view_concerns"),
     ("Captured mail", "mailmonitor:captured", "review_captured_mail"),
+    ("Held mail", "mailfilter:held", "review_held_mail"),
     ("Email problems", "notices:email_problems", "see_email_failures"),
     ("Notices", "notices:list", None),
     ("Access authorisations", "authorisations:register", "request_access"),

@@ -1,0 +1,31 @@
+"""Access helpers: the same 404 for "missing" and "not yours"."""
+
+from django.http import Http404
+
+from esafety.directory import permissions
+from esafety.directory.models import Person, School
+from esafety.mailfilter.models import HeldMessage
+
+
+def require_reviewer(user: Person) -> School:
+    """The school whose held mail `user` reviews; 404 for anyone else."""
+    permissions.require(user, "review_held_mail", hide=True)
+    if user.school is None:
+        raise Http404("no such page")
+    return user.school
+
+
+def require_mail_manager(user: Person) -> School:
+    permissions.require(user, "manage_mail_filter", hide=True)
+    if user.school is None:
+        raise Http404("no such page")
+    return user.school
+
+
+def get_held_for_user(user: Person, pk: int | str) -> HeldMessage:
+    school = require_reviewer(user)
+    try:
+        return HeldMessage.objects.select_related("school", "decided_by",
+                                                  "authorised_by").get(pk=pk, school=school)
+    except (HeldMessage.DoesNotExist, ValueError):
+        raise Http404("no such held message") from None

@@ -1,0 +1,18 @@
+"""The only code that changes the mail filter's records: loading the filter's events in
+batches (ingest), reviewing held mail (review) and the school's settings (settings)."""
+
+from esafety.mailfilter.actions.ingest import ingest_events
+from esafety.mailfilter.actions.review import (
+    held_mail_expire,
+    held_mail_list_view,
+    held_message_authorise,
+    held_message_delete,
+    held_message_release,
+    held_message_return,
+    held_message_view,
+)
+from esafety.mailfilter.actions.settings import mail_filter_settings_change
+
+__all__ = ["held_mail_expire", "held_mail_list_view", "held_message_authorise",
+           "held_message_delete", "held_message_release", "held_message_return",
+           "held_message_view", "ingest_events", "mail_filter_settings_change"]

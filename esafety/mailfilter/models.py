@@ -1,0 +1,89 @@
+"""The mail filter's records: the school's choices, and the messages held for review.
+
+A held message's bytes stay in the held store on disk (DATA_DIR/mailfilter/<school>/held/,
+files 0600), written by the filter before it answered the mail server; the row says what
+it is, why it was held, and what a reviewer did with it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class MailFilterSettings(models.Model):
+    """One school's choices for the mail filter."""
+
+    school = models.OneToOneField("directory.School", on_delete=models.PROTECT,
+                                  related_name="mail_filter_settings")
+    # When the checker fails on a member of staff's message: pass it unchecked (open) or
+    # keep it in the mail server's queue until it can be checked (closed). Pupils' mail is
+    # always kept.
+    staff_fail_open = models.BooleanField(default=False)
+    # How long held messages are kept after a reviewer's decision (or unreviewed).
+    held_retention_days = models.PositiveIntegerField(default=30)
+    # The authserv-id the school's own mail server writes in Authentication-Results.
+    trusted_authserv = models.CharField(max_length=200, blank=True)
+    # Who a pupil asks to add an address, in the words the pupil reads.
+    who_can_approve = models.CharField(max_length=200, default="your form tutor or teacher")
+    postmaster = models.EmailField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"Mail filter settings for {self.school}"
+
+
+class HeldMessage(models.Model):
+    HELD = "held"
+    RELEASED = "released"
+    RETURNED = "returned"
+    DELETED = "deleted"
+    STATUS_LABELS = {HELD: "Waiting for a reviewer", RELEASED: "Released and delivered",
+                     RETURNED: "Returned to the sender", DELETED: "Deleted"}
+
+    school = models.ForeignKey("directory.School", on_delete=models.PROTECT,
+                               related_name="held_messages")
+    key = models.CharField(max_length=64)
+    held_at = models.DateTimeField(default=timezone.now)
+    audience = models.CharField(max_length=20)  # staff | pupils | inbound | bulk
+    sender = models.CharField(max_length=320, blank=True)
+    recipients = models.JSONField(default=list)
+    recipient_count = models.PositiveIntegerField(default=0)
+    subject = models.CharField(max_length=300, blank=True)
+    private = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)  # the rules that held it, in the policy's words
+    findings = models.JSONField(default=list)
+    read_as = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, default=HELD,
+                              choices=list(STATUS_LABELS.items()))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    # Private mail: the headteacher's (or nominee's) authorisation to read it, with reasons
+    # (003 §2.6, §2.7).
+    authorised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    authorisation_reasons = models.TextField(blank=True)
+    content_removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-held_at"]
+        constraints = [models.UniqueConstraint(fields=["school", "key"],
+                                               name="unique_held_message_per_school")]
+
+    def __str__(self):
+        return f"Held message {self.pk} from {self.sender or 'an unknown sender'}"
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == self.HELD
+
+    @property
+    def content_authorised(self) -> bool:
+        return not self.private or self.authorised_at is not None

@@ -1,0 +1,57 @@
+"""Publishing the snapshot the mail filter reads: DATA_DIR/mailfilter/<school>/snapshot.json.
+
+The school's mail domains, who is who by address, each pupil's approved recipients (the
+list staff keep at Check a message > Approved recipients, 004 §3.2.3), the outside
+correspondents it knows and its choices, written to a temporary file and renamed, so the
+filter never reads half a file. The filter reloads it when it changes; the scheduled job
+republishes it every few minutes, and a change of the mail filter's settings at once.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from esafety.checks.directory_view import build_directory
+from esafety.directory.models import School
+from esafety.mailfilter import engine
+from esafety.mailfilter.models import MailFilterSettings
+from esafety.mailfilter.server import _write_private, school_folder
+
+
+def folder(school: School) -> Path:
+    return school_folder(Path(settings.DATA_DIR), school.slug)
+
+
+def mail_settings(school: School) -> MailFilterSettings:
+    config, _ = MailFilterSettings.objects.get_or_create(school=school)
+    return config
+
+
+def snapshot_document(school: School) -> dict:
+    """The snapshot as the filter reads it, from the database (a read)."""
+    config = mail_settings(school)
+    directory = build_directory(school)
+    return engine.snapshot_document(
+        school=school.slug, school_name=school.name, version=str(config.version + 1),
+        domains=list(directory.domains),
+        members=[(m.address, m.name, m.role) for m in directory.members.values()],
+        approved={k: sorted(v) for k, v in directory.approved.items()},
+        correspondents=list(directory.correspondents),
+        staff_fail_open=config.staff_fail_open,
+        trusted_authserv=[a.strip() for a in config.trusted_authserv.split(",") if a.strip()],
+        who_can_approve=config.who_can_approve, postmaster=config.postmaster)
+
+
+def publish(school: School) -> Path:
+    """Write the snapshot now; returns its path."""
+    document = snapshot_document(school)
+    path = folder(school) / engine.SNAPSHOT_FILE
+    _write_private(path, json.dumps(document).encode())
+    MailFilterSettings.objects.filter(school=school).update(
+        version=F("version") + 1, published_at=timezone.now())
+    return path

@@ -1,0 +1,17 @@
+"""Reads for the held-mail pages; never writes."""
+
+from django.db.models import QuerySet
+
+from esafety.directory.models import School
+from esafety.mailfilter.models import HeldMessage
+
+
+def held_for(school: School, *, waiting_only: bool = True, limit: int = 200) -> QuerySet:
+    rows = HeldMessage.objects.filter(school=school).select_related("decided_by")
+    if waiting_only:
+        rows = rows.filter(status=HeldMessage.HELD)
+    return rows.order_by("-held_at")[:limit]
+
+
+def waiting_count(school: School) -> int:
+    return HeldMessage.objects.filter(school=school, status=HeldMessage.HELD).count()

@@ -1,0 +1,358 @@
+"""`esafety mail filter`: Postfix's after-queue content filter, over SMTP (aiosmtpd).
+
+    esafety mail filter --listen 127.0.0.1:10025 --next-hop 127.0.0.1:10026 --school SLUG
+
+Postfix hands each message to this server (`content_filter = smtp:[127.0.0.1]:10025`);
+the server decides (esafety/mailfilter/engine.py) and answers only when the outcome is
+safe on disk or in Postfix's hands again:
+
+- pass: re-injected into Postfix's second smtpd (the next hop), THEN 250;
+- hold: written to the held store (0600, fsync'd), THEN 250; the sender is told;
+- return / refuse: the notices re-injected, THEN 250;
+- anything failing (no snapshot, the checker raising, the next hop down, out of memory):
+  451, so Postfix keeps the message and tries again. Staff mail may pass unchecked instead
+  when the school chose fail-open; a pupil's never does.
+
+Killed at any moment, the worst case is a message re-injected whose 250 never reached
+Postfix: Postfix sends it again (a duplicate, never a loss). A held message is stored under
+a name made from its own bytes, so holding it twice keeps one copy.
+
+Never loads Django: it reads the snapshot the web app publishes, and leaves what the school
+must know (held messages, findings that raise concerns) as small files in `events/`, which
+`esafety mail filter ingest` (and the scheduled job) loads in batches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import datetime
+import email.policy
+import hashlib
+import json
+import logging
+import os
+import signal
+import smtplib
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from esafety.checks.concern_rules import concern_findings
+from esafety.datadir import data_dir
+from esafety.engine.messages.directory import STAFF_LIKE
+from esafety.mailfilter import engine, notices
+
+log = logging.getLogger("esafety.mailfilter")
+
+HELD_DIR = "held"
+EVENTS_DIR = "events"
+MAX_MESSAGE = 100 * 1024 * 1024
+TEMPFAIL = "451 4.3.0 Not checked yet: please try again later"
+
+
+def school_folder(base: Path, school: str) -> Path:
+    return base / "mailfilter" / school
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only, durably, in one step (tmp, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        dirfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def message_key(mail_from: str, rcpts: list[str], raw: bytes) -> str:
+    """The same message (envelope and bytes) always gets the same key."""
+    digest = hashlib.sha256()
+    digest.update(mail_from.encode("utf-8", "replace") + b"\0")
+    digest.update("\0".join(rcpts).encode("utf-8", "replace") + b"\0")
+    digest.update(raw)
+    return digest.hexdigest()[:40]
+
+
+@dataclass
+class Config:
+    school: str
+    folder: Path
+    next_hop: tuple[str, int]
+    rulebook: str | None = None
+    timeout: float = 60.0
+
+
+class Filter:
+    """The decisions and their effects, shared by every connection (thread-safe)."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self._snapshot: engine.FilterSnapshot | None = None
+        self._lock = threading.Lock()
+
+    # -------------------------------------------------------------- snapshot
+    def snapshot(self) -> engine.FilterSnapshot:
+        """The published snapshot, reloaded when a new one is published."""
+        path = self.config.folder / engine.SNAPSHOT_FILE
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            raise engine.SnapshotMissing(f"no snapshot at {path}: publish one with "
+                                         f"`esafety mail filter publish --school "
+                                         f"{self.config.school}`") from None
+        with self._lock:
+            if self._snapshot is None or self._snapshot.mtime != mtime:
+                self._snapshot = engine.load(path, self.config.rulebook)
+            return self._snapshot
+
+    # -------------------------------------------------------------- one message
+    def process(self, mail_from: str, rcpts: list[str], raw: bytes) -> str:
+        """The SMTP answer for one message; never raises."""
+        try:
+            return self._process(mail_from, rcpts, raw)
+        except Exception as exc:  # noqa: BLE001 - anything at all: Postfix keeps it
+            log.exception("message from %s not checked: %s", mail_from, exc)
+            return TEMPFAIL
+        except MemoryError:
+            return TEMPFAIL
+
+    def _process(self, mail_from: str, rcpts: list[str], raw: bytes) -> str:
+        snapshot = self.snapshot()
+        try:
+            decision = engine.decide(snapshot, mail_from, rcpts, raw)
+        except Exception:
+            member = snapshot.directory.member(mail_from)
+            if snapshot.staff_fail_open and member is not None and member.role in STAFF_LIKE:
+                log.exception("staff message from %s passed unchecked (fail-open)", mail_from)
+                self.reinject(mail_from, rcpts, raw)
+                self._event({"outcome": "passed_unchecked", "sender": mail_from,
+                             "recipients": rcpts[:200]})
+                return "250 2.0.0 Passed unchecked (the school chose fail-open for staff)"
+            raise
+        key = message_key(mail_from, rcpts, raw)
+        subject = decision.subject
+        sender = mail_from or ""
+        outcome = decision.outcome
+        if outcome == engine.PASS:
+            self.reinject(mail_from, rcpts, raw)
+        elif outcome == engine.HOLD:
+            self._hold(key, mail_from, rcpts, raw)
+            # No notice to an outside sender (it may be forged: no backscatter).
+            if sender and decision.audience in ("staff", "pupils"):
+                self._notice(notices.held_to_sender(snapshot, decision, sender, rcpts, subject))
+        elif outcome == engine.REFUSE:
+            if sender:
+                self._notice(notices.refused_to_pupil(snapshot, decision, sender, subject))
+        elif outcome == engine.RETURN:
+            sender = decision.return_to
+            self._notice(notices.returned_to_sender(snapshot, decision, sender, subject, raw))
+            for rcpt in rcpts[:50]:
+                if snapshot.directory.is_internal(rcpt):
+                    self._notice(notices.returned_to_recipient(snapshot, decision, rcpt,
+                                                               sender, subject))
+        self._record(key, decision, mail_from, rcpts, subject)
+        return {engine.PASS: "250 2.0.0 Checked and passed on",
+                engine.HOLD: "250 2.0.0 Held for review",
+                engine.REFUSE: "250 2.0.0 Not sent: the sender has been told why",
+                engine.RETURN: "250 2.0.0 Returned to the sender for a revised version",
+                }[outcome]
+
+    # -------------------------------------------------------------- effects
+    def reinject(self, mail_from: str, rcpts: list[str], raw: bytes) -> None:
+        """Hand the message back to the mail server; raises unless every recipient is
+        accepted or refused for good (a 4xx for any means: try the whole message again)."""
+        host, port = self.config.next_hop
+        with smtplib.SMTP(host, port, timeout=self.config.timeout,
+                          local_hostname="esafety-mail-filter") as smtp:
+            smtp.ehlo()
+            options = ["SMTPUTF8"] if smtp.has_extn("smtputf8") and _needs_utf8(
+                mail_from, rcpts) else []
+            refused = smtp.sendmail(mail_from, rcpts, raw, mail_options=options)
+        temporary = {r: v for r, v in refused.items() if 400 <= v[0] < 500}
+        if temporary:
+            raise smtplib.SMTPRecipientsRefused(temporary)
+        if refused:
+            log.warning("the next hop refused for good: %s", refused)
+
+    def _notice(self, message: EmailMessage) -> None:
+        raw = message.as_bytes(policy=email.policy.SMTP)  # CRLF: smtplib sends bytes as given
+        self.reinject("", [str(message["To"])], raw)
+
+    def _hold(self, key: str, mail_from: str, rcpts: list[str], raw: bytes) -> None:
+        held = self.config.folder / HELD_DIR
+        meta = {"key": key, "mail_from": mail_from, "rcpts": rcpts,
+                "next_hop": list(self.config.next_hop),
+                "held_at": datetime.datetime.now(datetime.UTC).isoformat()}
+        _write_private(held / f"{key}.eml", raw)
+        _write_private(held / f"{key}.json", json.dumps(meta).encode())
+
+    def _record(self, key: str, decision: engine.Decision, mail_from: str,
+                rcpts: list[str], subject: str) -> None:
+        """What the school must know, left for the batch loader: held, returned and refused
+        messages, and findings that mean someone may be at risk."""
+        concerns = concern_findings(decision.verdict)
+        if decision.outcome == engine.PASS and not concerns:
+            return
+        findings = {id(f): f for f in decision.findings + concerns}
+        event = {
+            "key": key, "outcome": decision.outcome, "audience": decision.audience,
+            "private": decision.private, "sender": mail_from,
+            "recipients": rcpts[:200],
+            "recipient_count": len(rcpts), "subject": "" if decision.private else subject,
+            "read_as": decision.verdict.read_as, "reason": decision.reason,
+            "verdict": decision.verdict.verdict, "rating": decision.verdict.rating,
+            "sender_known": decision.sender_known, "unapproved": decision.unapproved[:50],
+            "decided_by": [f.rule.id for f in decision.findings],
+            "findings": [{"rule": f.rule.id, "rating": f.rating,
+                          "evidence": [{"part": e.part, "excerpt": e.excerpt}
+                                       for e in f.evidence[:3]]}
+                         for f in findings.values()],
+        }
+        self._event(event)
+
+    def _event(self, event: dict) -> None:
+        event.setdefault("at", datetime.datetime.now(datetime.UTC).isoformat())
+        name = f"{event['at'].replace(':', '')}-{event.get('key') or os.urandom(8).hex()}.json"
+        _write_private(self.config.folder / EVENTS_DIR / name, json.dumps(event).encode())
+
+
+def _needs_utf8(mail_from: str, rcpts: list[str]) -> bool:
+    return not all(a.isascii() for a in [mail_from, *rcpts])
+
+
+class Handler:
+    """aiosmtpd's handler: each message is decided in a worker thread, so one slow message
+    never holds up the others' connections."""
+
+    def __init__(self, flt: Filter, pool: concurrent.futures.Executor):
+        self.filter = flt
+        self.pool = pool
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,  # noqa: N802
+                          address: str, rcpt_options: list[str]) -> str:
+        if len(envelope.rcpt_tos) >= engine.MAX_ENVELOPE_RECIPIENTS:
+            return "452 4.5.3 Too many recipients: send the rest in another message"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802
+                          envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        mail_from = envelope.mail_from or ""
+        if mail_from == "<>":
+            mail_from = ""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.pool, self.filter.process, mail_from,
+                                               list(envelope.rcpt_tos), raw)
+        except Exception:  # noqa: BLE001 - the pool itself failing: Postfix keeps it
+            log.exception("message not checked")
+            return TEMPFAIL
+
+
+def _address(value: str, what: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"{what} must be HOST:PORT, e.g. 127.0.0.1:10025")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def smtp_factory(handler: Handler):
+    def make() -> SMTP:
+        return SMTP(handler, data_size_limit=MAX_MESSAGE, enable_SMTPUTF8=True,
+                    decode_data=False, hostname="esafety-mail-filter", timeout=300)
+    return make
+
+
+async def serve(config: Config, listen: tuple[str, int], workers: int,
+                ready: threading.Event | None = None,
+                stop: asyncio.Event | None = None) -> None:
+    flt = Filter(config)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
+                                                 thread_name_prefix="mail-filter")
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(smtp_factory(Handler(flt, pool)), *listen,
+                                      reuse_address=True)
+    stop = stop or asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread (tests): the caller stops it
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        await server.wait_closed()
+        pool.shutdown(wait=True)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="esafety mail filter",
+        description="Postfix's after-queue content filter: checks each message against the "
+                    "school's published snapshot and passes, holds, returns or refuses it; "
+                    "answers 4xx whenever anything fails so Postfix keeps the message. "
+                    "(`esafety mail filter publish|ingest --school SLUG` are the web app's "
+                    "side.)")
+    parser.add_argument("--listen", default="127.0.0.1:10025", metavar="HOST:PORT")
+    parser.add_argument("--next-hop", default="127.0.0.1:10026", metavar="HOST:PORT",
+                        help="Postfix's re-injection smtpd (content_filter empty there)")
+    parser.add_argument("--school", required=True, metavar="SLUG")
+    parser.add_argument("--data-dir", metavar="PATH",
+                        help="esafety's data folder (default: $ESAFETY_DATA_DIR)")
+    parser.add_argument("--rulebook", metavar="PATH", help="use this rulebook file")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="messages checked at once (default 4)")
+    args = parser.parse_args(argv)
+    try:
+        listen = _address(args.listen, "--listen")
+        next_hop = _address(args.next_hop, "--next-hop")
+    except argparse.ArgumentTypeError as exc:
+        print(f"esafety mail filter: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s esafety-mail-filter %(levelname)s %(message)s")
+    base = Path(args.data_dir) if args.data_dir else data_dir()
+    config = Config(school=args.school, folder=school_folder(base, args.school),
+                    next_hop=next_hop, rulebook=args.rulebook)
+    try:
+        Filter(config).snapshot()
+    except engine.SnapshotMissing as exc:
+        # Start anyway: every message is answered 4xx (kept by Postfix) until one exists.
+        print(f"esafety mail filter: {exc}; answering 4xx until it is published",
+              file=sys.stderr)
+    try:
+        asyncio.run(serve(config, listen, max(1, args.workers)))
+    except OSError as exc:
+        print(f"esafety mail filter: cannot listen on {args.listen}: {exc.strerror}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

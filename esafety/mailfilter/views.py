@@ -1,0 +1,94 @@
+"""Held mail: the list, one message (every view audited), release / return / delete, the
+headteacher's authorisation to read private mail, and the filter's settings."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from esafety.directory import permissions
+from esafety.errors import EsafetyError
+from esafety.mailfilter import actions, selectors
+from esafety.mailfilter.access import get_held_for_user, require_mail_manager, require_reviewer
+from esafety.mailfilter.forms import AuthoriseForm, DecisionForm, SettingsForm
+from esafety.mailfilter.publishing import mail_settings
+from esafety.web.requests import SignedInRequest
+
+DECISIONS = {"release": actions.held_message_release, "return": actions.held_message_return,
+             "delete": actions.held_message_delete}
+DONE = {"release": "Released: the message has been delivered.",
+        "return": "Returned to its sender with the reason.",
+        "delete": "Deleted."}
+
+
+@login_required
+def held_list(request: SignedInRequest):
+    school = require_reviewer(request.user)
+    show_all = request.GET.get("show") == "all"
+    rows = list(selectors.held_for(school, waiting_only=not show_all))
+    actions.held_mail_list_view(actor=request.user, school=school, count=len(rows))
+    return render(request, "mailfilter/held_list.html", {"rows": rows, "show_all": show_all})
+
+
+@login_required
+def held_detail(request: SignedInRequest, pk):
+    held = get_held_for_user(request.user, pk)
+    content = actions.held_message_view(actor=request.user, held=held)
+    return render(request, "mailfilter/held_detail.html", {
+        "held": held, "content": content, "form": DecisionForm(),
+        "authorise_form": AuthoriseForm(),
+        "may_authorise": permissions.allowed(request.user, "authorise_private_mail")})
+
+
+@login_required
+@require_POST
+def held_decide(request: SignedInRequest, pk, decision):
+    held = get_held_for_user(request.user, pk)
+    if decision not in DECISIONS:
+        raise Http404("no such decision")
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        DECISIONS[decision](actor=request.user, held=held, note=note)
+    except EsafetyError as exc:
+        messages.error(request, exc.message)
+        return redirect("mailfilter:held_detail", pk=held.pk)
+    messages.success(request, DONE[decision])
+    return redirect("mailfilter:held")
+
+
+@login_required
+@require_POST
+def held_authorise(request: SignedInRequest, pk):
+    held = get_held_for_user(request.user, pk)
+    permissions.require(request.user, "authorise_private_mail", hide=True)
+    form = AuthoriseForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.held_message_authorise(actor=request.user, held=held,
+                                           reasons=form.cleaned_data["reasons"])
+        except EsafetyError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Recorded. Reviewers can now read this message.")
+    else:
+        messages.error(request, "Give the reasons (up to 2,000 characters).")
+    return redirect("mailfilter:held_detail", pk=held.pk)
+
+
+@login_required
+def settings_page(request: SignedInRequest):
+    school = require_mail_manager(request.user)
+    config = mail_settings(school)
+    form = SettingsForm(request.POST or None, instance=config)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            actions.mail_filter_settings_change(actor=request.user, school=school, **changes)
+        except EsafetyError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Saved. The mail filter uses the new settings at once.")
+            return redirect("mailfilter:settings")
+    return render(request, "mailfilter/settings.html", {"form": form, "config": config})

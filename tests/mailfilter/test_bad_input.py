@@ -1,0 +1,81 @@
+"""Bad input over SMTP: a verdict or a 4xx, never a crash, never a lost message."""
+
+import json
+import smtplib
+import socket
+
+from tests.mailfilter.conftest import send
+from tests.mailfilter.harness import message
+
+TEACHER = "tom@hollinspark.sch.uk"
+OUT = "parent@known.example"
+
+
+def mail_school_folder(running):
+    return running.config.folder
+
+
+def _still_serving(port, sink):
+    before = len(sink.delivered)
+    assert send(port, TEACHER, [OUT], message(TEACHER, OUT, "still there?", "yes"))[0] == 250
+    assert len(sink.delivered) == before + 1
+
+
+def test_malformed_mime_nul_bytes_and_8bit_headers_get_a_verdict(mail_filter, sink):
+    raws = [
+        b"From: tom@hollinspark.sch.uk\r\nTo: parent@known.example\r\nSubject: caf\xe9 \xff\r\n"
+        b"Content-Type: multipart/mixed; boundary=\"nope\r\n\r\n--nope\r\nbroken\x00\x00 body\r\n",
+        b"From: tom@hollinspark.sch.uk\r\nTo: parent@known.example\r\n\r\n\x00\x00\x00\r\n",
+        b"\r\n\r\n",
+    ]
+    for raw in raws:
+        code, _ = send(mail_filter.port, TEACHER, [OUT], raw)
+        assert code in (250, 451)
+    _still_serving(mail_filter.port, sink)
+
+
+def test_ten_thousand_recipients_are_taken_and_the_next_is_deferred(mail_filter, sink):
+    rcpts = [f"r{i}@hollinspark.sch.uk" for i in range(10_001)]
+    with smtplib.SMTP("127.0.0.1", mail_filter.port, timeout=120) as smtp:
+        smtp.ehlo()
+        smtp.mail(TEACHER)
+        codes = [smtp.rcpt(r)[0] for r in rcpts]
+        assert codes[:10_000] == [250] * 10_000 and codes[10_000] == 452
+        code, _ = smtp.data(message(TEACHER, "staff@hollinspark.sch.uk", "all", "hello"))
+    assert code == 250
+    # Delivered to all 10,000, or held with all 10,000 (a notice goes to the sender).
+    delivered = [d for d in sink.delivered if len(d.rcpts) == 10_000]
+    held = list((mail_school_folder(mail_filter) / "held").glob("*.json"))
+    assert len(delivered) + len(held) == 1
+    if held:
+        assert len(json.loads(held[0].read_bytes())["rcpts"]) == 10_000
+
+
+def test_a_client_dropping_mid_data_delivers_nothing_and_the_filter_carries_on(mail_filter, sink):
+    with socket.create_connection(("127.0.0.1", mail_filter.port)) as conn:
+        conn.recv(1000)
+        conn.sendall(b"EHLO x\r\nMAIL FROM:<tom@hollinspark.sch.uk>\r\n"
+                     b"RCPT TO:<parent@known.example>\r\nDATA\r\n")
+        conn.sendall(b"Subject: half\r\n\r\nhalf a mess")
+    _still_serving(mail_filter.port, sink)
+    assert [d.message["Subject"] for d in sink.delivered] == ["still there?"]
+
+
+def test_pipelined_commands_are_answered_in_order(mail_filter, sink):
+    with socket.create_connection(("127.0.0.1", mail_filter.port)) as conn:
+        conn.settimeout(30)
+        conn.recv(1000)
+        body = message(TEACHER, OUT, "pipelined", "hello")
+        conn.sendall(b"EHLO x\r\nMAIL FROM:<tom@hollinspark.sch.uk>\r\nRCPT TO:<" + OUT.encode()
+                     + b">\r\nDATA\r\n")
+        got = b""
+        while b"354" not in got:
+            got += conn.recv(4096)
+        conn.sendall(body + b".\r\nQUIT\r\n")
+        while b"221" not in got:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+    assert got.count(b"250 OK") == 2 and b"354 " in got and b"221 " in got
+    assert b"250 2.0.0 " in got  # a verdict (passed or held), after the data

@@ -1,0 +1,110 @@
+"""Reviewing held mail in the web app: list and view audited, release delivers, return and
+delete, private mail shown only on the headteacher's recorded authorisation."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from esafety.audit.models import AuditEvent
+from esafety.directory import roles
+from esafety.mailfilter.actions import held_mail_expire, ingest_events
+from esafety.mailfilter.models import HeldMessage
+from esafety.mailfilter.server import HELD_DIR
+from tests.mailfilter.conftest import send
+from tests.mailfilter.harness import message
+
+TEACHER = "tom@hollinspark.sch.uk"
+OBSCENE = "You are a fucking useless cunt and a piece of shit, fuck you."
+
+
+@pytest.fixture
+def held(mail_filter, mail_school, sink):
+    raw = message("someone@forged.example", TEACHER, "About today", OBSCENE)
+    assert "Held" in send(mail_filter.port, "someone@forged.example", [TEACHER], raw)[1]
+    ingest_events(mail_school["school"])
+    return HeldMessage.objects.get()
+
+
+def test_the_dsl_sees_the_list_and_the_message_and_each_view_is_audited(held, client_for, dsl):
+    client = client_for(dsl)
+    page = client.get("/mail/held/")
+    assert page.status_code == 200 and "someone@forged.example" in page.content.decode()
+    page = client.get(f"/mail/held/{held.pk}/")
+    assert "piece of shit" in page.content.decode()
+    assert AuditEvent.objects.filter(event_type="held_message_viewed").count() == 1
+    assert AuditEvent.objects.filter(event_type="held_mail_list_viewed").count() == 1
+
+
+def test_release_delivers_it_and_empties_the_held_store(held, client_for, dsl, sink,
+                                                        mail_school):
+    response = client_for(dsl).post(f"/mail/held/{held.pk}/release/", {"note": "fine"})
+    assert response.status_code == 302
+    [delivered] = sink.to(TEACHER)
+    assert OBSCENE.encode() in delivered.raw
+    held.refresh_from_db()
+    assert (held.status, held.decided_by) == (HeldMessage.RELEASED, dsl)
+    assert list((mail_school["folder"] / HELD_DIR).iterdir()) == []
+    assert AuditEvent.objects.filter(event_type="held_message_released").count() == 1
+    # Twice is refused: it has gone.
+    client_for(dsl).post(f"/mail/held/{held.pk}/release/")
+    assert len(sink.to(TEACHER)) == 1
+
+
+def test_return_sends_it_back_with_the_reason(held, client_for, dsl, sink):
+    client_for(dsl).post(f"/mail/held/{held.pk}/return/", {"note": "please rephrase"})
+    [back] = sink.to("someone@forged.example")
+    assert "please rephrase" in back.text and "revised version" in back.text
+    assert sink.to(TEACHER) == []
+
+
+def test_delete_delivers_nothing(held, client_for, dsl, sink):
+    client_for(dsl).post(f"/mail/held/{held.pk}/delete/")
+    held.refresh_from_db()
+    assert held.status == HeldMessage.DELETED and sink.delivered == []
+
+
+def test_teachers_and_other_schools_get_404(held, client_for, teacher, outsider, sink):
+    assert client_for(teacher).get("/mail/held/").status_code == 404
+    assert "forged" not in client_for(outsider).get("/mail/held/").content.decode()
+    for person in (teacher, outsider):
+        client = client_for(person)
+        assert client.get(f"/mail/held/{held.pk}/").status_code == 404
+        assert client.post(f"/mail/held/{held.pk}/release/").status_code == 404
+    assert sink.delivered == []
+
+
+def test_private_mail_is_shown_only_after_the_head_authorises(held, client_for, dsl,
+                                                              headteacher):
+    HeldMessage.objects.filter(pk=held.pk).update(private=True)
+    page = client_for(dsl).get(f"/mail/held/{held.pk}/").content.decode()
+    assert "piece of shit" not in page and "marked this message private" in page
+    assert client_for(dsl).post(f"/mail/held/{held.pk}/authorise/",
+                                {"reasons": "x" * 30}).status_code == 404
+    client_for(headteacher).post(f"/mail/held/{held.pk}/authorise/", {
+        "reasons": "A pupil's safety may be at risk: the DSL must read the threats in full."})
+    page = client_for(dsl).get(f"/mail/held/{held.pk}/").content.decode()
+    assert "piece of shit" in page and "must read the threats" in page
+    event = AuditEvent.objects.get(event_type="held_message_authorised")
+    assert event.actor == headteacher
+
+
+def test_retention_removes_the_content_but_keeps_the_row(held, mail_school):
+    later = timezone.now() + datetime.timedelta(days=31)
+    assert held_mail_expire(mail_school["school"], now=later) == 1
+    held.refresh_from_db()
+    assert held.content_removed_at is not None and held.status == HeldMessage.DELETED
+    assert list((mail_school["folder"] / HELD_DIR).iterdir()) == []
+    assert held_mail_expire(mail_school["school"], now=later) == 0
+
+
+def test_settings_page_is_for_the_it_manager_and_republishes(client_for, it_manager,
+                                                            teacher, mail_school):
+    assert client_for(teacher).get("/mail/settings/").status_code == 404
+    client = client_for(it_manager)
+    assert client.get("/mail/settings/").status_code == 200
+    response = client.post("/mail/settings/", {"held_retention_days": "0",
+                                               "who_can_approve": "Mrs Smith"})
+    assert "between 1 and 3,650" in response.content.decode()
+    assert AuditEvent.objects.filter(event_type="mail_filter_settings_changed").count() == 0
+    assert roles.IT_MANAGER == it_manager.role
