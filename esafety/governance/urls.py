@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from esafety.governance import views
 
 app_name = "governance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.pack, name="pack"),
+    path("pack.pdf", views.pack_pdf, name="pack_pdf"),
+]

@@ -31,6 +31,7 @@ NAVIGATION = [
     ("Training", "training:home", "take_training"),
     ("Audit trail", "audit:trail", "view_audit_trail"),
     ("Records kept", "retention:schedule", "manage_retention"),
+    ("Governors' pack", "governance:pack", "view_governors_pack"),
 ]
 
 
