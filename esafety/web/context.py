@@ -21,6 +21,7 @@ NAVIGATION = [
     ("Incidents", "incidents:home", None),
     ("Concerns", "concerns:inbox", "view_concerns"),
     ("Captured mail", "mailmonitor:captured", "review_captured_mail"),
+    ("Check API", "api:tokens", "manage_api_tokens"),
     ("Held mail", "mailfilter:held", "review_held_mail"),
     ("Email problems", "notices:email_problems", "see_email_failures"),
     ("Notices", "notices:list", None),
