@@ -25,7 +25,7 @@ class SafeDateField(forms.DateField):
         return day
 
 
-def _no_nul(value: Any) -> None:
+def no_nul(value: Any) -> None:
     if "\x00" in str(value):
         raise forms.ValidationError("That text has a character esafety cannot keep.")
 
@@ -39,7 +39,7 @@ class LookupForm(forms.Form):
     purpose = forms.ChoiceField(choices=PURPOSES, label="For")
     form = forms.ChoiceField(required=False, label="Class or form")
     names = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                            max_length=20_000, validators=[_no_nul],
+                            max_length=20_000, validators=[no_nul],
                             label="Or paste names (one a line)")
 
     def __init__(self, *args, forms_in: list[str], **kwargs):
@@ -59,10 +59,10 @@ class ConsentForm(forms.Form):
     given_on = SafeDateField(label="Date given", initial=timezone.localdate)
     given_by = forms.ModelChoiceField(queryset=Person.objects.none(), required=False,
                                       label="Given by (parent or carer)")
-    given_by_name = forms.CharField(required=False, max_length=200, validators=[_no_nul],
+    given_by_name = forms.CharField(required=False, max_length=200, validators=[no_nul],
                                     label="Or their name, from a paper form")
     pupil_agreed = forms.BooleanField(required=False, label="The pupil agrees too")
-    note = forms.CharField(required=False, max_length=500, validators=[_no_nul])
+    note = forms.CharField(required=False, max_length=500, validators=[no_nul])
 
     def __init__(self, *args, pupil: Person, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,9 +86,9 @@ class FamilyForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    title = forms.CharField(max_length=200, validators=[_no_nul], label="What was published")
+    title = forms.CharField(max_length=200, validators=[no_nul], label="What was published")
     purpose = forms.ChoiceField(choices=PURPOSES, label="Where")
-    where = forms.CharField(required=False, max_length=300, validators=[_no_nul],
+    where = forms.CharField(required=False, max_length=300, validators=[no_nul],
                             label="Address or where it appeared")
     published_on = SafeDateField(label="Date published", initial=timezone.localdate)
     pupils = forms.ModelMultipleChoiceField(queryset=Person.objects.none(), required=False,
@@ -101,17 +101,17 @@ class ItemForm(forms.Form):
 
 
 class RemoveForm(forms.Form):
-    note = forms.CharField(required=False, max_length=500, validators=[_no_nul],
+    note = forms.CharField(required=False, max_length=500, validators=[no_nul],
                            label="Why it came down")
 
 
 class ChannelForm(forms.Form):
-    name = forms.CharField(max_length=200, validators=[_no_nul])
-    platform = forms.CharField(max_length=100, validators=[_no_nul],
+    name = forms.CharField(max_length=200, validators=[no_nul])
+    platform = forms.CharField(max_length=100, validators=[no_nul],
                                help_text="e.g. Facebook, X, Instagram, the school website")
-    address = forms.CharField(required=False, max_length=300, validators=[_no_nul])
+    address = forms.CharField(required=False, max_length=300, validators=[no_nul])
     run_by = forms.ModelChoiceField(queryset=Person.objects.none(), required=False)
-    note = forms.CharField(required=False, max_length=500, validators=[_no_nul])
+    note = forms.CharField(required=False, max_length=500, validators=[no_nul])
     closed_on = SafeDateField(required=False, label="Closed on (if no longer used)")
 
     def __init__(self, *args, school: School, **kwargs):

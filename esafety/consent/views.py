@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -28,12 +28,15 @@ from esafety.consent.models import (
     WITHDRAWN,
 )
 from esafety.directory import permissions
+from esafety.directory.models import School
 from esafety.errors import EsafetyError
 from esafety.web import csvsafe
 from esafety.web.requests import SignedInRequest
 
 
-def _school(request: SignedInRequest):
+def _school(request: SignedInRequest) -> School:
+    if request.user.school is None:  # the service operator has no school's consents
+        raise Http404("not available")
     return request.user.school
 
 

@@ -1,11 +1,249 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+"""The devices pages: the register and its exceptions, one device (loans, checks, loss),
+software approvals, BYOD agreements and the spreadsheet."""
 
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from esafety.devices import access, actions, selectors
+from esafety.devices.forms import (
+    ByodForm,
+    DecideForm,
+    DeviceForm,
+    LendForm,
+    LossForm,
+    ReturnForm,
+    SoftwareForm,
+)
 from esafety.directory import permissions
+from esafety.directory.models import School
+from esafety.errors import EsafetyError
+from esafety.web import csvsafe
 from esafety.web.requests import SignedInRequest
+
+
+def _school(request: SignedInRequest) -> School:
+    if request.user.school is None:  # the service operator has no school's devices
+        raise Http404("not available")
+    return request.user.school
+
+
+def _may(request: SignedInRequest) -> dict[str, bool]:
+    return {name: permissions.allowed(request.user, name)
+            for name in ("manage_devices", "approve_software")}
+
+
+def _post_if(request: SignedInRequest, capability: str):
+    allowed = permissions.allowed(request.user, capability)
+    return request.POST if request.method == "POST" and allowed else None
 
 
 @login_required
 def home(request: SignedInRequest) -> HttpResponse:
     permissions.require(request.user, "view_devices", hide=True)
-    return HttpResponse("Devices")
+    school = _school(request)
+    form = DeviceForm(_post_if(request, "manage_devices"), school=school)
+    if form.is_bound and form.is_valid():
+        try:
+            device = actions.device_save(actor=request.user, school=school, **form.cleaned_data)
+        except EsafetyError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{device.name} is in the register.")
+            return redirect("devices:home")
+    return render(request, "devices/home.html", {
+        "devices": selectors.devices(school), "exceptions": selectors.exceptions(school),
+        "form": form if _may(request)["manage_devices"] else None, "may": _may(request)})
+
+
+@login_required
+def exceptions(request: SignedInRequest) -> HttpResponse:
+    permissions.require(request.user, "view_devices", hide=True)
+    return render(request, "devices/exceptions.html", {
+        "exceptions": selectors.exceptions(_school(request)), "may": _may(request)})
+
+
+@login_required
+def device(request: SignedInRequest, pk: int) -> HttpResponse:
+    found = access.device_for(request.user, pk)
+    school = found.school
+    initial = {name: getattr(found, name) for name in (
+        "name", "kind", "serial", "encrypted", "antivirus_current", "last_checked_on", "notes")}
+    initial["holder"] = found.holder_id
+    form = DeviceForm(_post_if(request, "manage_devices"), initial=initial, school=school)
+    if form.is_bound and form.is_valid():
+        try:
+            actions.device_save(actor=request.user, school=school, device=found,
+                                **form.cleaned_data)
+        except EsafetyError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("devices:device", pk=found.pk)
+    may = _may(request)
+    return render(request, "devices/device.html", {
+        "device": found, "form": form if may["manage_devices"] else None,
+        "loans": found.loans.select_related("borrower", "received_by"),
+        "losses": found.losses.select_related("incident", "reported_by"),
+        "lend_form": LendForm(school=school), "return_form": ReturnForm(),
+        "loss_form": LossForm(), "may": may})
+
+
+@login_required
+@require_POST
+def lend(request: SignedInRequest, pk: int) -> HttpResponse:
+    found = access.device_for(request.user, pk)
+    permissions.require(request.user, "manage_devices", hide=True)
+    form = LendForm(request.POST, school=found.school)
+    if not form.is_valid():
+        messages.error(request, "Choose who borrows it and a real return date.")
+        return redirect("devices:device", pk=found.pk)
+    try:
+        actions.device_lend(actor=request.user, device=found, **form.cleaned_data)
+    except EsafetyError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Lent.")
+    return redirect("devices:device", pk=found.pk)
+
+
+@login_required
+@require_POST
+def give_back(request: SignedInRequest, pk: int) -> HttpResponse:
+    loan = access.loan_for(request.user, pk)
+    permissions.require(request.user, "manage_devices", hide=True)
+    form = ReturnForm(request.POST)
+    form.is_valid()
+    try:
+        actions.device_return(actor=request.user, loan=loan,
+                              data_removed=form.cleaned_data.get("data_removed", False))
+    except EsafetyError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Returned." if loan.data_removed or
+                         form.cleaned_data.get("data_removed") else
+                         "Returned. Sign off that personal data is removed before it goes out again.")
+    return redirect("devices:device", pk=loan.device_id)
+
+
+@login_required
+@require_POST
+def report_loss(request: SignedInRequest, pk: int) -> HttpResponse:
+    found = access.device_for(request.user, pk)
+    permissions.require(request.user, "manage_devices", hide=True)
+    form = LossForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say whether it was lost or stolen, and what happened.")
+        return redirect("devices:device", pk=found.pk)
+    try:
+        loss = actions.device_report_loss(actor=request.user, device=found, **form.cleaned_data)
+    except EsafetyError as exc:
+        messages.error(request, exc.message)
+    else:
+        reference = loss.incident.reference if loss.incident else ""
+        messages.success(request, f"Reported in the incident log as {reference}; the "
+                                  f"designated safeguarding lead has been told.")
+    return redirect("devices:device", pk=found.pk)
+
+
+@login_required
+def software(request: SignedInRequest) -> HttpResponse:
+    permissions.require(request.user, "view_devices", hide=True)
+    school = _school(request)
+    form = SoftwareForm(_post_if(request, "manage_devices"))
+    if form.is_bound and form.is_valid():
+        try:
+            actions.software_request(actor=request.user, school=school, **form.cleaned_data)
+        except EsafetyError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Added: it waits for the headteacher's decision.")
+            return redirect("devices:software")
+    may = _may(request)
+    return render(request, "devices/software.html", {
+        "items": selectors.software(school), "form": form if may["manage_devices"] else None,
+        "decide_form": DecideForm(), "may": may})
+
+
+@login_required
+@require_POST
+def software_decide(request: SignedInRequest, pk: int) -> HttpResponse:
+    item = access.software_for(request.user, pk)
+    permissions.require(request.user, "approve_software", hide=True)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or do not approve.")
+        return redirect("devices:software")
+    try:
+        actions.software_decide(actor=request.user, item=item,
+                                approve=form.cleaned_data["decision"] == "approve",
+                                note=form.cleaned_data["note"])
+    except EsafetyError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Decided.")
+    return redirect("devices:software")
+
+
+@login_required
+def byod(request: SignedInRequest) -> HttpResponse:
+    permissions.require(request.user, "view_devices", hide=True)
+    school = _school(request)
+    form = ByodForm(_post_if(request, "manage_devices"), school=school)
+    if form.is_bound and form.is_valid():
+        try:
+            actions.byod_record(actor=request.user, school=school, **form.cleaned_data)
+        except EsafetyError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Agreement recorded.")
+            return redirect("devices:byod")
+    may = _may(request)
+    return render(request, "devices/byod.html", {
+        "agreements": selectors.byod(school), "form": form if may["manage_devices"] else None,
+        "may": may})
+
+
+@login_required
+@require_POST
+def byod_end(request: SignedInRequest, pk: int) -> HttpResponse:
+    agreement = access.byod_for(request.user, pk)
+    permissions.require(request.user, "manage_devices", hide=True)
+    try:
+        actions.byod_end(actor=request.user, agreement=agreement)
+    except EsafetyError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Agreement ended.")
+    return redirect("devices:byod")
+
+
+def _yes(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+@login_required
+def export(request: SignedInRequest) -> HttpResponse:
+    permissions.require(request.user, "view_devices", hide=True)
+    school = _school(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="devices.csv"'
+    writer = csvsafe.writer(response)
+    writer.writerow(["Name", "Kind", "Serial", "Held by", "Encrypted", "Anti-virus up to date",
+                     "Last checked", "Status", "Out on loan to", "Notes"])
+    out = {loan.device_id: loan.borrower.display_name
+           for loan in selectors.loans(school).filter(returned_on__isnull=True)}
+    rows = 0
+    for found in selectors.devices(school):
+        writer.writerow([found.name, found.get_kind_display(), found.serial,
+                         found.holder.display_name if found.holder else "",
+                         _yes(found.encrypted), _yes(found.antivirus_current),
+                         found.last_checked_on.isoformat() if found.last_checked_on else "Never",
+                         found.get_status_display(), out.get(found.pk, ""), found.notes])
+        rows += 1
+    actions.export_record(actor=request.user, school=school, rows=rows)
+    return response
