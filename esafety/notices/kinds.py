@@ -13,6 +13,7 @@ SUSPENSION_MADE = "suspension_made"
 SUSPENSION_LIFTED = "suspension_lifted"
 REVIEW_DUE = "review_due"
 PARENT_TOLD = "parent_told"
+TRAINING_DUE = "training_due"
 
 LABELS = {
     NEW_REPORT: "A new report in the incident log",
@@ -27,6 +28,7 @@ LABELS = {
     SUSPENSION_LIFTED: "A pupil's internet suspension was lifted",
     REVIEW_DUE: "A case's next action is due",
     PARENT_TOLD: "About your child at school",
+    TRAINING_DUE: "Online safety training is due",
 }
 
 # Always emailed, whatever a person prefers: safeguarding must reach someone at once
