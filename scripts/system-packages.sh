@@ -8,7 +8,7 @@ want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "${1:-runtime}" = test ]; then
   # gcc, libc6-dev and python3-dev: the tests check the classifier's compiled scoring.
   want+=(chromium squid squidguard postgresql python3 openssl gcc libc6-dev python3-dev
-         redis-server)
+         redis-server postfix)
 fi
 missing=()
 for pkg in "${want[@]}"; do
@@ -21,6 +21,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "esafety: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks what kind of mail server this is: "No configuration" (the tests run their
+# own instance on loopback, with its own config and queue folders, never the system's).
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts Squid as a service on install; the tests run their own on loopback.

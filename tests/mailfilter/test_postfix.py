@@ -1,0 +1,93 @@
+"""The mail filter in a real Postfix's mail flow (Debian's Postfix on loopback, its own
+instance): content_filter to the filter, re-injection to a second smtpd, delivery to a
+sink standing for the rest of the world."""
+
+import smtplib
+import time
+
+import pytest
+
+from esafety.mailfilter import server
+from esafety.mailfilter.actions import ingest_events
+from esafety.mailfilter.models import HeldMessage
+from tests.mailfilter import postfix
+from tests.mailfilter.harness import FilterThread, message
+
+pytestmark = [
+    pytest.mark.postfix,
+    pytest.mark.skipif(not postfix.available(),
+                       reason="Debian postfix package not installed, or not running as root "
+                              "(Postfix's master starts as root)"),
+]
+
+TEACHER = "tom@hollinspark.sch.uk"
+PUPIL = "pip@hollinspark.sch.uk"
+OBSCENE = "You are a fucking useless cunt and a piece of shit, fuck you."
+
+
+@pytest.fixture
+def flow(mail_school, sink):
+    """Postfix -> filter -> Postfix -> sink."""
+    pf = postfix.Postfix(sink.port, None)
+    config = server.Config(school=mail_school["school"].slug, folder=mail_school["folder"],
+                           next_hop=("127.0.0.1", pf.reinject), timeout=10)
+    with FilterThread(config) as running:
+        pf.filter_port = running.port
+        with pf:
+            yield pf
+
+
+def submit(pf, mail_from, rcpts, raw):
+    with smtplib.SMTP("127.0.0.1", pf.public, timeout=30) as smtp:
+        smtp.sendmail(mail_from, rcpts, raw)
+
+
+def wait(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_clean_staff_mail_is_delivered(flow, sink):
+    submit(flow, TEACHER, ["parent@known.example"],
+           message(TEACHER, "parent@known.example", "Trip on Friday", "Coats please."))
+    assert wait(lambda: sink.to("parent@known.example"))
+    [delivered] = sink.to("parent@known.example")
+    assert delivered.message["Subject"] == "Trip on Friday"
+
+
+def test_a_pupil_writing_to_an_unapproved_address_gets_the_plain_words_bounce(flow, sink):
+    submit(flow, PUPIL, ["stranger@example.com"],
+           message(PUPIL, "stranger@example.com", "hi", "hello there"))
+    assert wait(lambda: sink.to(PUPIL))
+    [bounce] = sink.to(PUPIL)
+    assert "has not been sent" in bounce.text and "stranger@example.com" in bounce.text
+    assert "ask your form tutor, Mr Teach" in bounce.text
+    time.sleep(1)
+    assert sink.to("stranger@example.com") == []
+
+
+def test_inbound_obscene_mail_is_returned_to_a_known_sender_and_the_recipient_told(flow, sink):
+    submit(flow, "parent@known.example", [TEACHER],
+           message("parent@known.example", TEACHER, "About today", OBSCENE))
+    assert wait(lambda: sink.to("parent@known.example") and sink.to(TEACHER))
+    assert "revised version" in sink.to("parent@known.example")[0].text
+    [told] = sink.to(TEACHER)
+    assert "returned to its" in told.text and OBSCENE.encode() not in told.raw
+
+
+def test_a_held_message_released_in_the_web_app_is_delivered(flow, sink, mail_school,
+                                                             client_for, dsl):
+    submit(flow, "someone@forged.example", [TEACHER],
+           message("someone@forged.example", TEACHER, "About today", OBSCENE))
+    assert wait(lambda: ingest_events(mail_school["school"]).held == 1)
+    assert sink.delivered == [] and flow.queue_count() == 0
+    held = HeldMessage.objects.get()
+    client = client_for(dsl)
+    assert client.get(f"/mail/held/{held.pk}/").status_code == 200
+    assert client.post(f"/mail/held/{held.pk}/release/").status_code == 302
+    assert wait(lambda: sink.to(TEACHER))
+    assert OBSCENE.encode() in sink.to(TEACHER)[0].raw
