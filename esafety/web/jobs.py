@@ -67,8 +67,26 @@ def _captured_mail_retention(run: Runner) -> None:
     retention_job(run)
 
 
+def _mail_filter(run: Runner) -> None:
+    from esafety.mailfilter.tasks import each_school
+
+    each_school(run)
+
+
 def _access_authorisations(run: Runner) -> None:
     from esafety.authorisations.tasks import each_school
+
+    each_school(run)
+
+
+def _filtering_checks(run: Runner) -> None:
+    from esafety.standards.tasks import each_school
+
+    each_school(run)
+
+
+def _training_reminders(run: Runner) -> None:
+    from esafety.training.tasks import each_school
 
     each_school(run)
 
@@ -93,10 +111,17 @@ JOBS = (
     Job("filter log retention", 3600, _each_school("filter_log_retention_task")),
     # Access authorisations whose time has run out: marked ended, asker and reader told.
     Job("access authorisations ending", 600, _access_authorisations),
+    # Hourly look, daily work: esafety asks its own filter about a known address in every
+    # category for every group (the DfE standards' check log), and notes rule changes.
+    Job("daily filtering check", 3600, _filtering_checks),
     # The school's retention schedule: confirmed purges done, a weekly dry run prepared.
     Job("retention schedule", 3600, _retention),
     # Captured mail past the school's retention: rows and whole-message files deleted.
     Job("captured mail retention", 3600, _captured_mail_retention),
+    # The mail filter: snapshot republished, held mail and findings loaded, retention.
+    Job("mail filter", 60, _mail_filter),
+    # Online safety training due or overdue: each person told (notices' keys: once each).
+    Job("training reminders", 6 * 3600, _training_reminders),
 )
 
 

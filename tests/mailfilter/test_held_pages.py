@@ -108,3 +108,15 @@ def test_settings_page_is_for_the_it_manager_and_republishes(client_for, it_mana
     assert "between 1 and 3,650" in response.content.decode()
     assert AuditEvent.objects.filter(event_type="mail_filter_settings_changed").count() == 0
     assert roles.IT_MANAGER == it_manager.role
+
+
+def test_the_scheduled_turn_loads_held_mail_and_enforces_retention(mail_filter, mail_school,
+                                                                   sink):
+    from esafety.mailfilter.tasks import mail_filter_turn_task
+
+    raw = message("someone@forged.example", TEACHER, "About today", OBSCENE)
+    send(mail_filter.port, "someone@forged.example", [TEACHER], raw)
+    result = mail_filter_turn_task.call(mail_school["school"].pk)
+    assert (result["held"], result["expired"]) == (1, 0)
+    HeldMessage.objects.update(held_at=timezone.now() - datetime.timedelta(days=31))
+    assert mail_filter_turn_task.call(mail_school["school"].pk)["expired"] == 1

@@ -1,0 +1,35 @@
+"""The scheduled work of the mail filter (esafety/web/jobs.py queues it): republish the
+snapshot, load the filter's events (held messages, concerns) and enforce the retention of
+held mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+
+@task()
+def mail_filter_turn_task(school_id: int) -> dict:
+    """For one school with the mail filter set up: publish the snapshot again (people and
+    approved recipients change), load what the filter left, and remove held mail past the
+    school's retention. Safe twice."""
+    from esafety.directory.models import School
+    from esafety.mailfilter.actions import held_mail_expire, ingest_events
+    from esafety.mailfilter.models import MailFilterSettings
+    from esafety.mailfilter.publishing import publish
+
+    school = School.objects.filter(pk=school_id).first()
+    if school is None or not MailFilterSettings.objects.filter(school=school).exists():
+        return {}
+    publish(school)
+    loaded = ingest_events(school)
+    return {"loaded": loaded.loaded, "held": loaded.held, "concerns": loaded.concerns,
+            "failed": len(loaded.failed), "expired": held_mail_expire(school)}
+
+
+def each_school(run: Any) -> None:
+    from esafety.directory.models import School
+
+    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
+        run(mail_filter_turn_task, school_id)
