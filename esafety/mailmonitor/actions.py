@@ -3,6 +3,7 @@ each, with their audit rows (events.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 from dataclasses import dataclass, field
@@ -59,9 +60,14 @@ def captured_message_record(*, school: School, raw: bytes, sha256: str, msg: Par
                 subject=shorten(msg.subject, 300) if msg.subject.strip() else "",
                 read_as=verdict.read_as[:300], private=private, verdict=verdict.verdict,
                 findings=[_finding(f) for f in verdict.findings], evidence_file=name)
+            # A private message's concern carries the safeguarding finding and its excerpt
+            # (the lead must be able to act), not its subject (003 §2.6).
             outcome = check_concerns.message_check_concern_record(
-                actor=None, school=school, verdict=verdict, msg=msg,
-                checked_by=f"automatically, from a monitoring copy of the school's mail ({how})",
+                actor=None, school=school, verdict=verdict,
+                msg=dataclasses.replace(msg, subject="") if private else msg,
+                checked_by=f"automatically, from a monitoring copy of the school's mail ({how})"
+                           + ("; marked private by its sender, so checked for safeguarding "
+                              "only" if private else ""),
                 source=concern_rules.MAIL_FLOW)
             if outcome.concerns:
                 captured.concerns = [c.reference for c in outcome.concerns]

@@ -136,6 +136,23 @@ def test_private_mail_is_checked_for_safeguarding_only(monitor, school, make_per
     assert [f["rule"] for f in captured.findings] == ["content.self-harm"]
 
 
+def test_a_pupils_private_self_harm_message_is_a_concern_without_its_subject(
+        monitor, school, pupil, dsl, teacher):
+    send(monitor.port, message(sender=pupil.email, to=teacher.email,
+                               subject="[private] my secret", body=SELF_HARM))
+    concern = Concern.objects.get()
+    assert concern.urgent and "kill myself" in concern.excerpt
+    assert "secret" not in str(concern.details)
+    assert CapturedMessage.objects.get().private
+
+
+def test_ten_thousand_recipients_are_checked_and_kept_short(monitor, school, pupil):
+    to = ",\r\n ".join(f"p{n}@example.org" for n in range(10_000))
+    send(monitor.port, message(sender=pupil.email, to=to, subject="all", body=SELF_HARM))
+    captured = CapturedMessage.objects.get()
+    assert captured.recipients.endswith("and 9990 more")
+
+
 def test_the_same_message_without_the_private_mark_is_kept(monitor, school, make_person,
                                                            teacher):
     colleague = make_person(roles.TEACHER)
