@@ -135,6 +135,16 @@ EVENT_LABELS = {
     "access_list_viewed": "Looked at the access authorisations",
     "access_exported": "Downloaded the access authorisations",
     "access_nominee_changed": "Chose who decides access when the headteacher cannot",
+    # DfE filtering and monitoring standards
+    "standards_role_named": "Named who is responsible for filtering and monitoring",
+    "filtering_reason_recorded": "Gave the reason a category is blocked or allowed",
+    "filtering_reasons_recorded": "Gave the reasons for many filtering categories at once",
+    "filtering_rule_change_noted": "A filtering rule changed and needs its reason again",
+    "standards_check_recorded": "Recorded a filtering or monitoring check",
+    "standards_review_recorded": "Recorded the annual filtering and monitoring review",
+    "standards_action_added": "Added an action from the filtering and monitoring review",
+    "standards_action_done": "Marked a review action done",
+    "standards_exported": "Downloaded filtering and monitoring records",
     "urgent_contacts_changed": "Changed who is told of urgent concerns",
     # Who is at this computer (signing in to the internet)
     "internet_signed_in": "Signed in to the internet on a computer",

@@ -26,6 +26,7 @@ NAVIGATION = [
     ("Email problems", "notices:email_problems", "see_email_failures"),
     ("Notices", "notices:list", None),
     ("Access authorisations", "authorisations:register", "request_access"),
+    ("DfE standards", "standards:status", "view_standards"),
     ("Photo consent", "consent:lookup", "view_consents"),
     ("Photos and your child", "consent:family", "give_own_child_consent"),
     ("Devices", "devices:home", "view_devices"),

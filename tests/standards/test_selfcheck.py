@@ -1,0 +1,45 @@
+"""esafety checks its own filter: the engine's answer for a known address in every category,
+for every group, against the rules."""
+
+from esafety.audit.models import AuditEvent
+from esafety.filtering.models import Category, SchoolEntry
+from esafety.standards import actions
+from esafety.standards.models import AUTOMATIC, Check
+from esafety.standards.selfcheck import known_address
+from esafety.standards.tasks import filtering_check_task
+
+
+def test_the_filter_answers_as_the_rules_say(lists, school):
+    check = actions.check_run_automatic(actor=None, school=school)
+    assert check.passed, check.result
+    assert check.kind == AUTOMATIC and check.by is None
+    statutory = [c for c in check.cases if c["statutory"]]
+    assert statutory and all(c["got"] == "block" for c in statutory)
+    groups = {c["group"] for c in check.cases}
+    assert {"ks1", "ks3", "staff"} <= groups
+    assert AuditEvent.objects.filter(event_type="standards_check_recorded").count() == 1
+
+
+def test_an_allow_list_entry_that_opens_a_blocked_category_is_caught(lists, school, it_manager):
+    gambling = Category.objects.get(school=school, name="gambling")
+    host = known_address(gambling.entries)
+    SchoolEntry.objects.create(school=school, kind=SchoolEntry.ALLOW, host=host)
+    check = actions.check_run_automatic(actor=it_manager, school=school)
+    assert not check.passed
+    wrong = [c for c in check.cases if not c["ok"]]
+    assert wrong and all(c["category"] == "gambling" and c["rule"] == "school-allow"
+                         for c in wrong)
+    assert "differ from the register" in check.result
+
+
+def test_without_lists_the_check_says_it_could_not_run(school, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    check = actions.check_run_automatic(actor=None, school=school)
+    assert not check.passed
+    assert "no category lists" in check.result
+
+
+def test_the_daily_job_checks_once_a_day(lists, school):
+    assert filtering_check_task.call(school.pk) is True
+    assert filtering_check_task.call(school.pk) is False
+    assert Check.objects.filter(kind=AUTOMATIC).count() == 1
