@@ -85,12 +85,6 @@ def _filtering_checks(run: Runner) -> None:
     each_school(run)
 
 
-def _filtering_checks(run: Runner) -> None:
-    from esafety.standards.tasks import each_school
-
-    each_school(run)
-
-
 def _training_reminders(run: Runner) -> None:
     from esafety.training.tasks import each_school
 
@@ -117,9 +111,6 @@ JOBS = (
     Job("filter log retention", 3600, _each_school("filter_log_retention_task")),
     # Access authorisations whose time has run out: marked ended, asker and reader told.
     Job("access authorisations ending", 600, _access_authorisations),
-    # Hourly look, daily work: esafety asks its own filter about a known address in every
-    # category for every group (the DfE standards' check log), and notes rule changes.
-    Job("daily filtering check", 3600, _filtering_checks),
     # Hourly look, daily work: esafety asks its own filter about a known address in every
     # category for every group (the DfE standards' check log), and notes rule changes.
     Job("daily filtering check", 3600, _filtering_checks),
