@@ -1,0 +1,150 @@
+"""Messages per second through a real Postfix with the mail filter, against the same
+Postfix with no filter, on the SpamAssassin folders (../shared/data/mail/spamassassin), in
+one run; and the filter's memory per concurrent connection.
+
+    uv run python benchmarks/mail_filter.py [--folders DIR] [--limit N]
+
+Needs Debian's postfix and root (Postfix's master starts as root), as tests/mailfilter.
+Each message is sent from an outside address to a school address over SMTP (10 parallel
+senders), and counted when it reaches the sink (or the filter held, returned or refused it:
+the filter's answer is what the mail server waits for either way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from esafety.mailfilter import engine  # noqa: E402
+from esafety.mailfilter.server import _write_private, school_folder  # noqa: E402
+from tests.mailfilter import postfix  # noqa: E402
+from tests.mailfilter.harness import Sink, free_port  # noqa: E402
+
+DEFAULT = REPO.parent / "shared" / "data" / "mail" / "spamassassin"
+
+
+def load(folder: Path, limit: int) -> list[bytes]:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [p.read_bytes() for p in files[:limit]]
+
+
+def snapshot(data: Path) -> None:
+    doc = engine.snapshot_document(
+        school="bench", school_name="Bench School", version="1", domains=["bench.sch.uk"],
+        members=[("teacher@bench.sch.uk", "T Teacher", "teacher")], approved={},
+        correspondents=[], staff_fail_open=False, trusted_authserv=[],
+        who_can_approve="your teacher", postmaster="")
+    _write_private(school_folder(data, "bench") / engine.SNAPSHOT_FILE, json.dumps(doc).encode())
+
+
+def run(pf: postfix.Postfix, sink: Sink, messages: list[bytes], processed) -> float:
+    sink.handler.delivered.clear()
+    before = processed()
+
+    def send(chunk):
+        with smtplib.SMTP("127.0.0.1", pf.public, timeout=120) as smtp:
+            for raw in chunk:
+                try:
+                    smtp.sendmail("sender@outside.example", ["teacher@bench.sch.uk"], raw)
+                except smtplib.SMTPException:
+                    pass
+
+    start = time.perf_counter()
+    chunks = [messages[i::10] for i in range(10)]
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(send, chunks))
+    while processed() - before < len(messages) and time.perf_counter() - start < 900:
+        time.sleep(0.05)
+    return len(messages) / (time.perf_counter() - start)
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def memory_per_connection(port: int, pid: int, n: int = 200) -> float:
+    base = rss_kb(pid)
+    conns = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.recv(1000)
+        s.sendall(b"EHLO bench\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n")
+        conns.append(s)
+    time.sleep(1)
+    after = rss_kb(pid)
+    for s in conns:
+        s.close()
+    return (after - base) / n
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folders", type=Path, default=DEFAULT)
+    parser.add_argument("--limit", type=int, default=3000)
+    args = parser.parse_args()
+    if not postfix.available():
+        print("needs Debian's postfix and root", file=sys.stderr)
+        return 2
+    messages = load(args.folders, args.limit)
+    data = Path(tempfile.mkdtemp(prefix="esafety-bench-mail-"))
+    snapshot(data)
+    with Sink() as sink:
+        plain = postfix.Postfix(sink.port, None)
+        with plain:
+            time.sleep(1)
+            plain_rate = run(plain, sink, messages, lambda: len(sink.delivered))
+        pf = postfix.Postfix(sink.port, free_port())
+        flt = subprocess.Popen([sys.executable, "-m", "esafety.mailfilter.server", "--listen",
+                                f"127.0.0.1:{pf.filter_port}", "--next-hop",
+                                f"127.0.0.1:{pf.reinject}", "--school", "bench",
+                                "--data-dir", str(data), "--workers", "4"],
+                               stderr=subprocess.PIPE, text=True)
+        answered = {"n": 0}
+
+        def count():
+            for line in flt.stderr:  # noqa: B007 - drained so the pipe never fills
+                pass
+
+        threading.Thread(target=count, daemon=True).start()
+        time.sleep(3)
+        held = school_folder(data, "bench") / "events"
+
+        def processed():
+            events = len(list(held.glob("*.json"))) if held.exists() else 0
+            return len(sink.delivered) + events + answered["n"]
+
+        with pf:
+            time.sleep(1)
+            filter_rate = run(pf, sink, messages, processed)
+            per_conn = memory_per_connection(pf.filter_port, flt.pid)
+        flt.terminate()
+        flt.wait()
+    print(f"messages: {len(messages)} from {args.folders}")
+    print(f"plain Postfix:            {plain_rate:8.1f} messages/s")
+    print(f"Postfix with the filter:  {filter_rate:8.1f} messages/s")
+    print(f"ratio:                    {filter_rate / plain_rate:8.2f} (target >= 0.5)")
+    print(f"memory per open connection: {per_conn:.1f} KB (RSS, 200 connections)")
+    print(f"(benchmark's own peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KB;"
+          f" {os.cpu_count()} CPUs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
