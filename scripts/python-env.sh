@@ -10,3 +10,5 @@ uv_ sync --frozen --quiet
 # The classifier's optional compiled scoring; without a C compiler it says so and the
 # classifier scores in Python (same answers).
 uv_ run --quiet python scripts/build_speedups.py --quiet
+# The Squid helper's optional compiled fast path (same answers without it).
+uv_ run --quiet python scripts/build_fastpath.py --quiet

@@ -29,6 +29,11 @@ def _build_speedups():
     script = Path(__file__).resolve().parent.parent / "scripts" / "build_speedups.py"
     subprocess.run([sys.executable, str(script), "--quiet"], check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The Squid helper's optional compiled fast path, the same way
+    # (tests/engine_urls/test_fastpath.py::needs_compiled).
+    script = script.with_name("build_fastpath.py")
+    subprocess.run([sys.executable, str(script), "--quiet"], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 _build_speedups()

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qsl, quote
 
+from esafety.engine.urls import fastpath
 from esafety.engine.urls.heartbeat import Heartbeat
 from esafety.engine.urls.lists import read_lists
 from esafety.engine.urls.normalise import parse_target
@@ -141,6 +142,9 @@ class DecisionSpool:
     ingest`` loads complete files into the database in bulk and removes them.
     """
 
+    # write() takes records as dicts or as their JSON text (the compiled fast path's).
+    takes_text = True
+
     def __init__(self, folder: Path):
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -158,13 +162,16 @@ class DecisionSpool:
         self.opened_at = time.time()
         return fh
 
-    def write(self, records: list[dict]) -> None:
+    def write(self, records: list[dict] | list[dict | str]) -> None:
         if not records:
             return
         fh = self.fh
         if fh is None:
             fh = self._open()
-        fh.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
+        # Records come as dicts (the Python path) or as their JSON text already (the
+        # compiled path writes the same text json.dumps does).
+        fh.write("".join((r if r.__class__ is str else json.dumps(r, separators=(",", ":")))
+                         + "\n" for r in records))
         fh.flush()
 
     def rotate(self, force: bool = False) -> None:
@@ -279,10 +286,15 @@ def block_page_url(base: str, url: str, decision, user: str) -> str:
 
 
 class Helper:
-    def __init__(self, source, block_page: str, spool: DecisionSpool | None = None):
+    def __init__(self, source, block_page: str, spool: DecisionSpool | None = None,
+                 compiled: bool = True):
         self.source = source  # has .policy (and maybe .maybe_reload)
         self.block_page = block_page
         self.spool = spool
+        # The compiled fast path (fastpath.py) when it is built and `compiled` is true;
+        # the answers are the same either way.
+        self.use_compiled = compiled
+        self._fast: tuple[object, str, tuple | None] | None = None
         # Allowed requests, not logged one by one: (day, user, client when nobody is
         # known, group, category) -> how many. Written to the spool with each rotation.
         self.allowed: dict[tuple[str, str, str, str, str], int] = {}
@@ -312,13 +324,31 @@ class Helper:
         except OSError as exc:
             log(f"cannot write decision log: {exc}")
 
+    def _compiled(self, policy: Policy, base: str) -> tuple | None:
+        """(module, tables) of the compiled fast path for this policy, or None: not built,
+        not wanted, or a policy it does not handle. Built once per policy loaded."""
+        module = fastpath.compiled
+        if module is None or not self.use_compiled:
+            return None
+        cached = self._fast
+        if cached is not None and cached[0] is policy and cached[1] == base:
+            return cached[2]
+        fast = None
+        try:
+            spec = fastpath.tables(policy, base)
+            if spec is not None:
+                fast = (module, module.build(spec))
+        except Exception as exc:  # the Python path answers instead
+            log(f"compiled fast path not used for this policy: {exc!r}")
+        self._fast = (policy, base, fast)
+        return fast
+
     def answer_lines(self, lines: list[str], now: float) -> list[str]:
         policy = self.source.policy
         base = policy.block_page or self.block_page
-        out: list[str] = []
-        append = out.append
-        records = []
         if policy.standalone:
+            out: list[str] = []
+            append = out.append
             enough = policy.groups["all"]["always"]
             prefix = 'OK status=302 url="' + base + ("&" if "?" in base else "?") + "url="
             escape = _escape
@@ -332,31 +362,34 @@ class Helper:
         allowed = self.allowed
         day = time.strftime("%Y-%m-%d", time.gmtime(now))
         stamp = round(now, 3)
-        for raw in lines:
+        records: list[dict | str] = []
+        add_record = records.append
+
+        def one(raw: str) -> str:
+            """The answer to one line (logging or counting it): the reference path."""
             try:
                 if len(raw) > MAX_LINE:
                     raw = raw[:MAX_LINE]
                 line = parse_request_line(raw)
                 channel, url, user = line.channel, line.url, line.user
                 if not url:
-                    append(channel + "ERR")
-                    continue
+                    return channel + "ERR"
                 target = parse_target(url, line.method)
                 decision = policy.decide(target, user, now, line.method, url)
                 if decision.redirect is not None:  # sign in or accept the AUP first
-                    append(f'{channel}OK status=302 url="{decision.redirect}"')
-                    continue
+                    return f'{channel}OK status=302 url="{decision.redirect}"'
                 if decision.action == "block":
-                    append(f'{channel}OK status=302 url="{block_page_url(base, url, decision, user)}"')
+                    answer = (f'{channel}OK status=302 '
+                              f'url="{block_page_url(base, url, decision, user)}"')
                     action = "block"
                 elif decision.rewrite:
-                    append(f'{channel}OK rewrite-url="{decision.rewrite}"')
+                    answer = f'{channel}OK rewrite-url="{decision.rewrite}"'
                     action = "rewrite"
                 else:
-                    append(channel + "ERR")
+                    answer = channel + "ERR"
                     action = "allow" if decision.rule == "unblock" else ""
                 if not logging:
-                    continue
+                    return answer
                 term = (search_term(target.host, url)
                         if target is not None and line.method != "CONNECT" else "")
                 if action or term:
@@ -367,15 +400,33 @@ class Helper:
                               "rule": decision.rule, "policy": policy.version}
                     if term:
                         record["term"] = term
-                    records.append(record)
+                    add_record(record)
                 else:
                     key = (day, user, "" if user else line.client, decision.group or "",
                            decision.category or "")
                     allowed[key] = allowed.get(key, 0) + 1
+                return answer
             except Exception as exc:  # one bad line must never stop the others
                 log(f"could not decide {raw[:200]!r}: {exc!r}")
-                append(channel_of(raw) + "ERR")
+                return channel_of(raw) + "ERR"
+
+        fast = self._compiled(policy, base)
+        if fast is None:
+            out = [one(raw) for raw in lines]
+        else:
+            module, handle = fast
+            working = bool(policy.working_time) and policy.is_working_time(now)
+            try:
+                out = module.answer(handle, lines, working, records if logging else None,
+                                    allowed if logging else None, day, json.dumps(stamp),
+                                    one)
+            except Exception as exc:  # e.g. out of memory: answer the batch in Python
+                log(f"compiled fast path failed ({exc!r}); answering in Python")
+                del records[:]
+                out = [one(raw) for raw in lines]
         if records and self.spool is not None:
+            if not getattr(self.spool, "takes_text", False):  # a spool that wants dicts
+                records = [json.loads(r) if r.__class__ is str else r for r in records]
             try:
                 self.spool.write(records)
             except OSError as exc:

@@ -1,0 +1,815 @@
+/* The Squid helper's optional compiled fast path for school-mode decisions.
+
+   fastpath.py builds the tables from a Policy (`tables()`, pure Python) and hands them to
+   build(); answer() then answers a batch of Squid request lines. Each line it can answer
+   alone (a plain request: ASCII, no percent sign, no doubled slash, an ordinary host and
+   port, a person whose rules need no unblock, suspension or approved-sites list, a host
+   no search engine or safe-search rule is about, a URL none of the lists' expressions
+   could match) gets exactly the answer, decision-log record and allowed count that
+   helper.py's Python path gives; every other line is handed to `slow(line)`, the Python
+   path itself, in order. The Python path stays the reference:
+   tests/engine_urls/test_fastpath.py checks the two agree line by line.
+
+   Only the stable ABI (Py_LIMITED_API, Python 3.10 and later), so one build (an .abi3.so)
+   loads in any of those Python versions. */
+
+#define PY_SSIZE_T_CLEAN
+#define Py_LIMITED_API 0x030A0000
+#include <Python.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef SOURCE_SHA256
+#define SOURCE_SHA256 ""
+#endif
+
+#define MAX_FAST_LINE 2048
+#define MAX_FAST_URL 1024
+#define MAX_HOST 253
+
+enum { USER = 0, REFUSED = 1, AUP = 2, FALLBACK = 3, UNKNOWN = 4, SIGNIN = 5 };
+enum { F_WEB = 1, F_BLOCK = 2, F_ALLOW = 4 };
+
+typedef struct { const char *p; Py_ssize_t n; } Str;
+
+typedef struct {
+    PyObject *spec; /* keeps every object below alive */
+    PyObject *domains, *urls, *url_hosts, *people, *hostflags, *empty;
+    int bare_labels, any_flags;
+    Py_ssize_t ncombos;
+    uint64_t *combo_rel;
+    int *combo_first;
+    Py_ssize_t ncats;
+    PyObject **cat_name;
+    Str *cat_q, *cat_json;
+    int rel_to_cat[64];
+    uint64_t statutory;
+    Py_ssize_t ngroups;
+    PyObject **group_name;
+    Str *group_q, *group_json;
+    uint64_t *g_always, *g_working;
+    long anon_code, unknown_code;
+    Py_ssize_t nliterals;
+    Str *literals;
+    /* The lists' expressions: (category, its bit among the deciding ones or 0, the
+       compiled pattern's search, its literals or None), tried as snapshot.py's match()
+       tries them when one of `literals` is in the URL. */
+    Py_ssize_t nexpr;
+    PyObject *exprs;
+    Str block_prefix, aup_prefix, signin_prefix, version_json;
+} Tables;
+
+typedef struct { char *p; size_t n, cap; } Buf;
+
+static int grow(Buf *b, size_t more) {
+    if (b->n + more <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + more) cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (p == NULL) { PyErr_NoMemory(); return -1; }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int put(Buf *b, const char *s, Py_ssize_t n) {
+    if (grow(b, (size_t)n)) return -1;
+    memcpy(b->p + b->n, s, (size_t)n);
+    b->n += (size_t)n;
+    return 0;
+}
+
+#define PUTS(b, lit) put((b), (lit), (Py_ssize_t)(sizeof(lit) - 1))
+
+static const char HEX[] = "0123456789ABCDEF";
+
+static int is_alnum(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* urllib.parse.quote for ASCII text: letters, digits, "_.-~" and `safe` kept. */
+static int put_quoted(Buf *b, const char *s, Py_ssize_t n, const char *safe) {
+    if (grow(b, (size_t)n * 3)) return -1;
+    char *o = b->p + b->n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (is_alnum(c) || c == '_' || c == '.' || c == '-' || c == '~'
+                || (c && strchr(safe, c) != NULL)) {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = HEX[c >> 4];
+            *o++ = HEX[c & 15];
+        }
+    }
+    b->n = (size_t)(o - b->p);
+    return 0;
+}
+
+/* helper.py's _escape (the line holds no '%': those lines go to Python). */
+static int put_escaped(Buf *b, const char *s, Py_ssize_t n) {
+    if (grow(b, (size_t)n * 3)) return -1;
+    char *o = b->p + b->n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '%': case '&': case '#': case '+': case '"': case '\'': case '<': case '>':
+        case '\\':
+            *o++ = '%';
+            *o++ = HEX[c >> 4];
+            *o++ = HEX[c & 15];
+            break;
+        default:
+            *o++ = (char)c;
+        }
+    }
+    b->n = (size_t)(o - b->p);
+    return 0;
+}
+
+/* A JSON string as json.dumps writes it, for printable ASCII (all a fast line holds). */
+static int put_json(Buf *b, const char *s, Py_ssize_t n) {
+    if (grow(b, (size_t)n * 2 + 2)) return -1;
+    char *o = b->p + b->n;
+    *o++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"' || c == '\\') *o++ = '\\';
+        *o++ = c;
+    }
+    *o++ = '"';
+    b->n = (size_t)(o - b->p);
+    return 0;
+}
+
+/* ---- building the tables ---------------------------------------------------------- */
+
+static void tables_free(Tables *t) {
+    if (t == NULL) return;
+    Py_XDECREF(t->spec);
+    Py_XDECREF(t->empty);
+    free(t->combo_rel);
+    free(t->combo_first);
+    free(t->cat_name);
+    free(t->cat_q);
+    free(t->cat_json);
+    free(t->group_name);
+    free(t->group_q);
+    free(t->group_json);
+    free(t->g_always);
+    free(t->g_working);
+    free(t->literals);
+    free(t);
+}
+
+static void capsule_free(PyObject *capsule) {
+    tables_free((Tables *)PyCapsule_GetPointer(capsule, "esafety.fastpath.tables"));
+}
+
+static int get_bytes(PyObject *obj, Str *out) {
+    char *p;
+    Py_ssize_t n;
+    if (PyBytes_AsStringAndSize(obj, &p, &n) < 0) return -1;
+    out->p = p;
+    out->n = n;
+    return 0;
+}
+
+static int bytes_list(PyObject *list, Py_ssize_t n, Str **out) {
+    if (!PyList_Check(list) || PyList_Size(list) != n) {
+        PyErr_SetString(PyExc_ValueError, "fastpath tables: a list of the wrong length");
+        return -1;
+    }
+    *out = calloc((size_t)(n ? n : 1), sizeof(Str));
+    if (*out == NULL) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (get_bytes(PyList_GetItem(list, i), &(*out)[i])) return -1;
+    return 0;
+}
+
+static int u64_list(PyObject *list, Py_ssize_t n, uint64_t **out) {
+    if (!PyList_Check(list) || PyList_Size(list) != n) {
+        PyErr_SetString(PyExc_ValueError, "fastpath tables: a list of the wrong length");
+        return -1;
+    }
+    *out = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
+    if (*out == NULL) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        (*out)[i] = PyLong_AsUnsignedLongLong(PyList_GetItem(list, i));
+        if (PyErr_Occurred()) return -1;
+    }
+    return 0;
+}
+
+#define NSPEC 26
+
+/* build(spec) -> an opaque handle for answer(). `spec` is fastpath.tables()'s tuple. */
+static PyObject *build(PyObject *self, PyObject *args) {
+    PyObject *spec;
+    if (!PyArg_ParseTuple(args, "O!", &PyTuple_Type, &spec)) return NULL;
+    if (PyTuple_Size(spec) != NSPEC) {
+        PyErr_SetString(PyExc_ValueError, "fastpath tables: wrong number of items");
+        return NULL;
+    }
+    Tables *t = calloc(1, sizeof(Tables));
+    if (t == NULL) return PyErr_NoMemory();
+    Py_INCREF(spec);
+    t->spec = spec;
+#define ITEM(i) PyTuple_GetItem(spec, (i))
+    t->domains = ITEM(0);
+    t->urls = ITEM(1);
+    t->url_hosts = ITEM(2);
+    t->people = ITEM(3);
+    t->hostflags = ITEM(4);
+    if (!PyDict_Check(t->domains) || !PyDict_Check(t->urls) || !PyDict_Check(t->people)
+            || !PyDict_Check(t->hostflags)) {
+        PyErr_SetString(PyExc_TypeError, "fastpath tables: dicts expected");
+        goto fail;
+    }
+    t->any_flags = PyDict_Size(t->hostflags) > 0;
+    t->bare_labels = PyObject_IsTrue(ITEM(5));
+    PyObject *combo_rel = ITEM(6), *combo_first = ITEM(7);
+    t->ncombos = PyList_Size(combo_rel);
+    if (t->ncombos < 0 || u64_list(combo_rel, t->ncombos, &t->combo_rel)) goto fail;
+    if (!PyList_Check(combo_first) || PyList_Size(combo_first) != t->ncombos) {
+        PyErr_SetString(PyExc_ValueError, "fastpath tables: combos");
+        goto fail;
+    }
+    t->combo_first = calloc((size_t)(t->ncombos ? t->ncombos : 1), sizeof(int));
+    if (t->combo_first == NULL) { PyErr_NoMemory(); goto fail; }
+    for (Py_ssize_t i = 0; i < t->ncombos; i++) {
+        long v = PyLong_AsLong(PyList_GetItem(combo_first, i));
+        if (v == -1 && PyErr_Occurred()) goto fail;
+        t->combo_first[i] = v < 0 ? INT_MAX : (int)v;
+    }
+    PyObject *cat_names = ITEM(8);
+    t->ncats = PyList_Size(cat_names);
+    if (t->ncats < 0) goto fail;
+    t->cat_name = calloc((size_t)(t->ncats ? t->ncats : 1), sizeof(PyObject *));
+    if (t->cat_name == NULL) { PyErr_NoMemory(); goto fail; }
+    for (Py_ssize_t i = 0; i < t->ncats; i++) t->cat_name[i] = PyList_GetItem(cat_names, i);
+    if (bytes_list(ITEM(9), t->ncats, &t->cat_q) || bytes_list(ITEM(10), t->ncats, &t->cat_json))
+        goto fail;
+    PyObject *rel = ITEM(11);
+    Py_ssize_t nrel = PyList_Size(rel);
+    if (nrel < 0 || nrel > 64) {
+        PyErr_SetString(PyExc_ValueError, "fastpath tables: more than 64 categories decide");
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < nrel; i++) {
+        long v = PyLong_AsLong(PyList_GetItem(rel, i));
+        if (v < 0 || v >= t->ncats) {
+            PyErr_SetString(PyExc_ValueError, "fastpath tables: category index");
+            goto fail;
+        }
+        t->rel_to_cat[i] = (int)v;
+    }
+    t->statutory = PyLong_AsUnsignedLongLong(ITEM(12));
+    if (PyErr_Occurred()) goto fail;
+    PyObject *group_names = ITEM(13);
+    t->ngroups = PyList_Size(group_names);
+    if (t->ngroups < 0) goto fail;
+    t->group_name = calloc((size_t)(t->ngroups ? t->ngroups : 1), sizeof(PyObject *));
+    if (t->group_name == NULL) { PyErr_NoMemory(); goto fail; }
+    for (Py_ssize_t i = 0; i < t->ngroups; i++)
+        t->group_name[i] = PyList_GetItem(group_names, i);
+    if (bytes_list(ITEM(14), t->ngroups, &t->group_q)
+            || bytes_list(ITEM(15), t->ngroups, &t->group_json)
+            || u64_list(ITEM(16), t->ngroups, &t->g_always)
+            || u64_list(ITEM(17), t->ngroups, &t->g_working))
+        goto fail;
+    t->anon_code = PyLong_AsLong(ITEM(18));
+    t->unknown_code = PyLong_AsLong(ITEM(19));
+    if (PyErr_Occurred()) goto fail;
+    t->nliterals = PyList_Size(ITEM(20));
+    if (t->nliterals < 0 || bytes_list(ITEM(20), t->nliterals, &t->literals)) goto fail;
+    if (get_bytes(ITEM(21), &t->block_prefix) || get_bytes(ITEM(22), &t->aup_prefix)
+            || get_bytes(ITEM(23), &t->signin_prefix) || get_bytes(ITEM(24), &t->version_json))
+        goto fail;
+    t->exprs = ITEM(25);
+    if (!PyList_Check(t->exprs)) {
+        PyErr_SetString(PyExc_TypeError, "fastpath tables: expressions");
+        goto fail;
+    }
+    t->nexpr = PyList_Size(t->exprs);
+#undef ITEM
+    t->empty = PyUnicode_FromStringAndSize("", 0);
+    if (t->empty == NULL) goto fail;
+    PyObject *capsule = PyCapsule_New(t, "esafety.fastpath.tables", capsule_free);
+    if (capsule == NULL) goto fail;
+    return capsule;
+fail:
+    tables_free(t);
+    return NULL;
+}
+
+/* ---- one line ---------------------------------------------------------------------- */
+
+typedef struct {
+    Tables *t;
+    int working;
+    PyObject *records, *allowed, *day;
+    Str t_json;
+    Buf ans, rec;
+} Batch;
+
+/* The combo a dict gives for `s`, 0 when none; -1 on error. */
+static long combo_of(PyObject *dict, PyObject *key) {
+    PyObject *v = PyDict_GetItemWithError(dict, key);
+    if (v == NULL) return PyErr_Occurred() ? -1 : 0;
+    return PyLong_AsLong(v);
+}
+
+static int add_combo(Tables *t, long c, uint64_t *rel, int *first) {
+    if (c < 0) return PyErr_Occurred() ? -1 : 0;
+    if (c == 0 || c >= t->ncombos) return 0;
+    *rel |= t->combo_rel[c];
+    if (t->combo_first[c] < *first) *first = t->combo_first[c];
+    return 0;
+}
+
+static int lookup_url(Tables *t, const char *s, Py_ssize_t n, uint64_t *rel, int *first) {
+    PyObject *key = PyUnicode_FromStringAndSize(s, n);
+    if (key == NULL) return -1;
+    long c = combo_of(t->urls, key);
+    Py_DECREF(key);
+    if (c == -1 && PyErr_Occurred()) return -1;
+    return add_combo(t, c, rel, first);
+}
+
+static Py_ssize_t find(const char *s, Py_ssize_t n, char c, Py_ssize_t from) {
+    for (Py_ssize_t i = from; i < n; i++)
+        if (s[i] == c) return i;
+    return -1;
+}
+
+static int first_rel_cat(Tables *t, uint64_t m) {
+    int j = 0;
+    while (!(m & 1)) { m >>= 1; j++; }
+    return t->rel_to_cat[j];
+}
+
+/* Count an allowed request: (day, user, client when no user, group, category) += 1. */
+static int count_allowed(Batch *b, PyObject *user, PyObject *client, long gi, int cat) {
+    Tables *t = b->t;
+    if (b->allowed == NULL) return 0;
+    PyObject *key = PyTuple_Pack(5, b->day, user, client, t->group_name[gi],
+                                 cat == INT_MAX ? t->empty : t->cat_name[cat]);
+    if (key == NULL) return -1;
+    PyObject *old = PyDict_GetItemWithError(b->allowed, key);
+    long n = 1;
+    if (old != NULL) {
+        n = PyLong_AsLong(old) + 1;
+        if (n == 0 && PyErr_Occurred()) { Py_DECREF(key); return -1; }
+    } else if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return -1;
+    }
+    PyObject *value = PyLong_FromLong(n);
+    int rc = value == NULL ? -1 : PyDict_SetItem(b->allowed, key, value);
+    Py_XDECREF(value);
+    Py_DECREF(key);
+    return rc;
+}
+
+/* The block page answer and its decision-log record. cat/group < 0: none. */
+static int block(Batch *b, Str channel, Str url, Str user, Str client, const char *host,
+                 Py_ssize_t hn, int cat, long gi, const char *rule) {
+    Tables *t = b->t;
+    Buf *a = &b->ans;
+    Py_ssize_t rn = (Py_ssize_t)strlen(rule);
+    if (put(a, channel.p, channel.n) || put(a, t->block_prefix.p, t->block_prefix.n)
+            || put_escaped(a, url.p, url.n) || PUTS(a, "&category="))
+        return -1;
+    if (cat >= 0 && put(a, t->cat_q[cat].p, t->cat_q[cat].n)) return -1;
+    if (PUTS(a, "&rule=") || put(a, rule, rn) || PUTS(a, "&group=")) return -1;
+    if (gi >= 0 && put(a, t->group_q[gi].p, t->group_q[gi].n)) return -1;
+    if (user.n && (PUTS(a, "&user=") || put_quoted(a, user.p, user.n, ""))) return -1;
+    if (PUTS(a, "\"")) return -1;
+    if (b->records == NULL) return 0;
+    Buf *r = &b->rec;
+    r->n = 0;
+    if (PUTS(r, "{\"t\":") || put(r, b->t_json.p, b->t_json.n) || PUTS(r, ",\"user\":")
+            || put_json(r, user.p, user.n) || PUTS(r, ",\"url\":")
+            || put_json(r, url.p, url.n) || PUTS(r, ",\"host\":") || put_json(r, host, hn)
+            || PUTS(r, ",\"client\":") || put_json(r, client.p, client.n)
+            || PUTS(r, ",\"action\":\"block\",\"category\":"))
+        return -1;
+    if (cat >= 0 ? put(r, t->cat_json[cat].p, t->cat_json[cat].n) : PUTS(r, "null")) return -1;
+    if (PUTS(r, ",\"group\":")) return -1;
+    if (gi >= 0 ? put(r, t->group_json[gi].p, t->group_json[gi].n) : PUTS(r, "null")) return -1;
+    if (PUTS(r, ",\"rule\":\"") || put(r, rule, rn) || PUTS(r, "\",\"policy\":")
+            || put(r, t->version_json.p, t->version_json.n) || PUTS(r, "}"))
+        return -1;
+    PyObject *record = PyUnicode_FromStringAndSize(r->p, (Py_ssize_t)r->n);
+    if (record == NULL) return -1;
+    int rc = PyList_Append(b->records, record);
+    Py_DECREF(record);
+    return rc;
+}
+
+static int contains(const char *s, Py_ssize_t n, const char *what, Py_ssize_t m);
+
+/* The lists' expressions over `bare`, as match() runs them (Python's own patterns). */
+static int expressions(Tables *t, const char *bare, Py_ssize_t bn, uint64_t *rel,
+                       int *first) {
+    PyObject *text = NULL;
+    for (Py_ssize_t e = 0; e < t->nexpr; e++) {
+        PyObject *item = PyList_GetItem(t->exprs, e);
+        if (item == NULL || !PyTuple_Check(item) || PyTuple_Size(item) != 4) goto bad;
+        long cat = PyLong_AsLong(PyTuple_GetItem(item, 0));
+        uint64_t bit = PyLong_AsUnsignedLongLong(PyTuple_GetItem(item, 1));
+        if (PyErr_Occurred()) goto fail;
+        PyObject *literals = PyTuple_GetItem(item, 3);
+        if (literals != Py_None) {
+            int hit = 0;
+            Py_ssize_t nl = PyList_Size(literals);
+            if (nl < 0) goto fail;
+            for (Py_ssize_t j = 0; j < nl && !hit; j++) {
+                char *p;
+                Py_ssize_t pn;
+                if (PyBytes_AsStringAndSize(PyList_GetItem(literals, j), &p, &pn) < 0)
+                    goto fail;
+                hit = contains(bare, bn, p, pn);
+            }
+            if (!hit) continue;
+        }
+        if (text == NULL) {
+            text = PyUnicode_FromStringAndSize(bare, bn);
+            if (text == NULL) goto fail;
+        }
+        PyObject *found = PyObject_CallFunctionObjArgs(PyTuple_GetItem(item, 2), text, NULL);
+        if (found == NULL) goto fail;
+        int matched = found != Py_None;
+        Py_DECREF(found);
+        if (matched) {
+            *rel |= bit;
+            if (cat < *first) *first = (int)cat;
+        }
+    }
+    Py_XDECREF(text);
+    return 0;
+bad:
+    PyErr_SetString(PyExc_TypeError, "fastpath tables: an expression");
+fail:
+    Py_XDECREF(text);
+    return -1;
+}
+
+static int is_host_char(unsigned char c) {
+    return is_alnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+static int is_scheme_char(unsigned char c) {
+    return is_alnum(c) || c == '+' || c == '.' || c == '-';
+}
+
+static int ends_with(const char *s, Py_ssize_t n, const char *tail) {
+    Py_ssize_t m = (Py_ssize_t)strlen(tail);
+    return n >= m && memcmp(s + n - m, tail, (size_t)m) == 0;
+}
+
+static int contains(const char *s, Py_ssize_t n, const char *what, Py_ssize_t m) {
+    if (m == 0) return 1;
+    for (Py_ssize_t i = 0; i + m <= n; i++)
+        if (s[i] == what[0] && memcmp(s + i, what, (size_t)m) == 0) return 1;
+    return 0;
+}
+
+/* Answer one line into b->ans: 1 done, 0 the Python path must answer it, -1 error. */
+static int one_line(Batch *b, PyObject *line) {
+    Tables *t = b->t;
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(line, &n);
+    if (s == NULL) return -1;
+    if (n > MAX_FAST_LINE) return 0;
+    /* Printable ASCII, spaces and tabs only: then str.split() splits where we do and
+       json.dumps escapes only '"' and '\\'. */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c >= 0x7f) return 0;
+    }
+    Str tok[5];
+    int nt = 0;
+    Py_ssize_t i = 0;
+    while (nt < 5) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
+        if (i >= n) break;
+        Py_ssize_t start = i;
+        while (i < n && s[i] != ' ' && s[i] != '\t') i++;
+        tok[nt].p = s + start;
+        tok[nt].n = i - start;
+        nt++;
+    }
+    Str channel = {s, 0};
+    int k = 0;
+    if (nt > 1) {
+        int digits = 1;
+        for (Py_ssize_t j = 0; j < tok[0].n; j++)
+            if (tok[0].p[j] < '0' || tok[0].p[j] > '9') { digits = 0; break; }
+        if (digits) {
+            channel.p = tok[0].p;
+            channel.n = tok[0].n + 1; /* with the space after it... */
+            k = 1;
+        }
+    }
+    if (nt - k < 4) return 0;
+    char chanbuf[64];
+    if (k) { /* ...which must be one space, as Python writes it */
+        if (tok[0].n > 60) return 0;
+        memcpy(chanbuf, tok[0].p, (size_t)tok[0].n);
+        chanbuf[tok[0].n] = ' ';
+        channel.p = chanbuf;
+    }
+    Str url = tok[k], client = tok[k + 1], user = tok[k + 2], method = tok[k + 3];
+    if (url.n > MAX_FAST_URL) return 0;
+    Py_ssize_t slash = find(client.p, client.n, '/', 0);
+    if (slash >= 0) client.n = slash;
+    if (user.n == 1 && user.p[0] == '-') user.n = 0;
+    if (find(user.p, user.n, '%', 0) >= 0) return 0;
+    int connect = method.n == 7 && memcmp(method.p, "CONNECT", 7) == 0;
+
+    /* The URL: [scheme://]host[:port][/path or ?query], ordinary characters only. */
+    const char *u = url.p;
+    Py_ssize_t un = url.n, p = 0;
+    if (find(u, un, '%', 0) >= 0) return 0;
+    if (un && ((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= 'A' && u[0] <= 'Z'))) {
+        Py_ssize_t j = 1;
+        while (j < un && j < 16 && is_scheme_char((unsigned char)u[j])) j++;
+        if (j + 2 < un && u[j] == ':' && u[j + 1] == '/' && u[j + 2] == '/') p = j + 3;
+    }
+    Py_ssize_t hs = p;
+    while (p < un && is_host_char((unsigned char)u[p])) p++;
+    Py_ssize_t hn = p - hs;
+    if (hn == 0 || hn > MAX_HOST || u[p - 1] == '.') return 0;
+    Py_ssize_t port_start = -1, port_n = 0;
+    if (p < un && u[p] == ':') {
+        port_start = ++p;
+        while (p < un && u[p] >= '0' && u[p] <= '9') p++;
+        port_n = p - port_start;
+        if (port_n < 1 || port_n > 5) return 0;
+    }
+    if (p < un && u[p] != '/' && u[p] != '?') return 0;
+    const char *path = u + p;
+    Py_ssize_t pn = un - p;
+    if (contains(path, pn, "//", 2)) return 0;
+
+    char host[MAX_HOST + 1];
+    for (Py_ssize_t j = 0; j < hn; j++) {
+        char c = u[hs + j];
+        host[j] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    /* Search engines and safe search: the Python path (search terms, rewrites). */
+    if (contains(host, hn, "google.", 7) || ends_with(host, hn, "bing.com")
+            || ends_with(host, hn, "duckduckgo.com") || ends_with(host, hn, "youtube.com"))
+        return 0;
+    /* bare = host[:port] + path, lower case, path starting with "/". */
+    char bare[MAX_HOST + 8 + MAX_FAST_URL + 2];
+    Py_ssize_t bn = 0;
+    memcpy(bare, host, (size_t)hn);
+    bn = hn;
+    if (port_start >= 0) {
+        bare[bn++] = ':';
+        memcpy(bare + bn, u + port_start, (size_t)port_n);
+        bn += port_n;
+    }
+    Py_ssize_t path_at = bn;
+    if (pn == 0 || path[0] != '/') bare[bn++] = '/';
+    for (Py_ssize_t j = 0; j < pn; j++) {
+        char c = path[j];
+        bare[bn++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    int run_expressions = 0;
+    if (!connect)
+        for (Py_ssize_t j = 0; j < t->nliterals; j++)
+            if (contains(bare, bn, t->literals[j].p, t->literals[j].n)) {
+                run_expressions = 1;
+                break;
+            }
+
+    /* Who: the people table, by the lower-case name. */
+    long code;
+    PyObject *user_obj = NULL, *client_obj = NULL;
+    if (user.n == 0) {
+        code = t->anon_code;
+    } else {
+        char name[MAX_FAST_LINE];
+        for (Py_ssize_t j = 0; j < user.n; j++) {
+            char c = user.p[j];
+            name[j] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        }
+        PyObject *key = PyUnicode_FromStringAndSize(name, user.n);
+        if (key == NULL) return -1;
+        PyObject *v = PyDict_GetItemWithError(t->people, key);
+        Py_DECREF(key);
+        if (v == NULL && PyErr_Occurred()) return -1;
+        code = v == NULL ? t->unknown_code : PyLong_AsLong(v);
+        if (code == -1 && PyErr_Occurred()) return -1;
+    }
+    int state = (int)(code & 7);
+    long gi = code >> 3;
+    if (state == FALLBACK || gi < 0 || gi >= t->ngroups) return 0;
+
+    /* The host and its parent domains: categories, and the school's own host lists. */
+    uint64_t rel = 0;
+    int first = INT_MAX, flags = 0;
+    Py_ssize_t last = hn;
+    if (!t->bare_labels) {
+        last = -1;
+        for (Py_ssize_t j = hn - 1; j >= 0; j--)
+            if (host[j] == '.') { last = j; break; }
+    }
+    for (Py_ssize_t at = -1; at < hn;) {
+        int want_domain = at < 0 || at < last;
+        if (want_domain || t->any_flags) {
+            PyObject *key = PyUnicode_FromStringAndSize(host + at + 1, hn - at - 1);
+            if (key == NULL) return -1;
+            if (want_domain) {
+                long c = combo_of(t->domains, key);
+                if ((c == -1 && PyErr_Occurred()) || add_combo(t, c, &rel, &first)) {
+                    Py_DECREF(key);
+                    return -1;
+                }
+            }
+            if (t->any_flags) {
+                long f = combo_of(t->hostflags, key);
+                if (f == -1 && PyErr_Occurred()) { Py_DECREF(key); return -1; }
+                flags |= (int)f;
+            }
+            Py_DECREF(key);
+        }
+        at = find(host, hn, '.', at + 1);
+        if (at < 0) break;
+    }
+    if (!connect) {
+        /* URL lists, for hosts that have entries: www./web./ftp. dropped as squidGuard does. */
+        const char *shorthost = host;
+        Py_ssize_t sn = hn;
+        if (hn >= 3 && (memcmp(host, "www", 3) == 0 || memcmp(host, "web", 3) == 0
+                        || memcmp(host, "ftp", 3) == 0)) {
+            Py_ssize_t j = 3;
+            while (j < hn && host[j] >= '0' && host[j] <= '9') j++;
+            if (j < hn && host[j] == '.') { shorthost = host + j + 1; sn = hn - j - 1; }
+        }
+        PyObject *key = PyUnicode_FromStringAndSize(shorthost, sn);
+        if (key == NULL) return -1;
+        int has = PySet_Contains(t->url_hosts, key);
+        Py_DECREF(key);
+        if (has < 0) return -1;
+        if (has) {
+            char stripped[MAX_HOST + MAX_FAST_URL + 2];
+            Py_ssize_t ln = bn - path_at;
+            memcpy(stripped, shorthost, (size_t)sn);
+            memcpy(stripped + sn, bare + path_at, (size_t)ln);
+            Py_ssize_t tn = sn + ln;
+            int count = 0;
+            for (Py_ssize_t at = find(stripped, tn, '/', 0); at >= 0 && count < 64;
+                 at = find(stripped, tn, '/', at + 1), count++)
+                if (lookup_url(t, stripped, at, &rel, &first)) return -1;
+            Py_ssize_t q = find(stripped, tn, '?', 0);
+            if (q >= 0)
+                for (Py_ssize_t at = q; at < tn; at++)
+                    if ((stripped[at] == '?' || stripped[at] == '&')
+                            && lookup_url(t, stripped, at, &rel, &first))
+                        return -1;
+            Py_ssize_t end = tn;
+            while (end > 0 && stripped[end - 1] == '/') end--;
+            if (lookup_url(t, stripped, end, &rel, &first)) return -1;
+        }
+        if (run_expressions && expressions(t, bare, bn, &rel, &first)) return -1;
+    }
+
+    Buf *a = &b->ans;
+    uint64_t statutory = rel & t->statutory;
+    int cat = -1;
+    const char *rule = NULL;
+    if (flags & F_WEB) { /* esafety's own pages: open to everyone, counted as allowed */
+        cat = INT_MAX;
+        goto allowed;
+    }
+    if (state == REFUSED)
+        return block(b, channel, url, user, client, host, hn, -1, -1, "access-ended") ? -1 : 1;
+    if (state == AUP || state == SIGNIN || state == UNKNOWN) {
+        if (!statutory) {
+            Str page = state == AUP ? t->aup_prefix : state == SIGNIN ? t->signin_prefix
+                                                                      : (Str){NULL, 0};
+            if (page.n) { /* sent to sign in or to the AUP page, ?next= the address */
+                if (put(a, channel.p, channel.n) || put(a, page.p, page.n)
+                        || put_quoted(a, url.p, url.n, "/:") || PUTS(a, "\""))
+                    return -1;
+                return 1;
+            }
+            rule = state == AUP ? "aup-pending" : state == SIGNIN ? "sign-in" : "unknown-person";
+            return block(b, channel, url, user, client, host, hn, -1, state == AUP ? gi : -1,
+                         rule) ? -1 : 1;
+        }
+    }
+    if (statutory)
+        return block(b, channel, url, user, client, host, hn, first_rel_cat(t, statutory), gi,
+                     "statutory") ? -1 : 1;
+    if (flags & F_BLOCK)
+        return block(b, channel, url, user, client, host, hn, first == INT_MAX ? -1 : first,
+                     gi, "school-block") ? -1 : 1;
+    if (!(flags & F_ALLOW)) {
+        uint64_t blocked = (b->working ? t->g_working[gi] : t->g_always[gi]) & rel;
+        if (blocked)
+            return block(b, channel, url, user, client, host, hn, first_rel_cat(t, blocked),
+                         gi, "group-policy") ? -1 : 1;
+    }
+    cat = first;
+allowed:
+    if (put(a, channel.p, channel.n) || PUTS(a, "ERR")) return -1;
+    if (b->allowed != NULL) {
+        int rc;
+        if (user.n) {
+            user_obj = PyUnicode_FromStringAndSize(user.p, user.n);
+            if (user_obj == NULL) return -1;
+            rc = count_allowed(b, user_obj, t->empty, gi, cat);
+        } else {
+            client_obj = PyUnicode_FromStringAndSize(client.p, client.n);
+            if (client_obj == NULL) return -1;
+            rc = count_allowed(b, t->empty, client_obj, gi, cat);
+        }
+        Py_XDECREF(user_obj);
+        Py_XDECREF(client_obj);
+        if (rc) return -1;
+    }
+    return 1;
+}
+
+/* answer(tables, lines, working, records, allowed, day, t_json, slow) -> answers
+   records: the decision-log list to append to (None: not logging); allowed: the counts
+   dict (None with records None); slow(line) -> answer: the Python path, for every line
+   this one leaves to it (it logs and counts those itself). */
+static PyObject *answer(PyObject *self, PyObject *args) {
+    PyObject *capsule, *lines, *records, *allowed, *day, *t_json_obj, *slow;
+    int working;
+    if (!PyArg_ParseTuple(args, "OO!pOOUUO", &capsule, &PyList_Type, &lines, &working,
+                          &records, &allowed, &day, &t_json_obj, &slow))
+        return NULL;
+    Batch b;
+    memset(&b, 0, sizeof b);
+    b.t = (Tables *)PyCapsule_GetPointer(capsule, "esafety.fastpath.tables");
+    if (b.t == NULL) return NULL;
+    b.working = working;
+    b.records = records == Py_None ? NULL : records;
+    b.allowed = allowed == Py_None ? NULL : allowed;
+    if ((b.records != NULL && !PyList_Check(b.records))
+            || (b.allowed != NULL && !PyDict_Check(b.allowed))) {
+        PyErr_SetString(PyExc_TypeError, "records must be a list and allowed a dict");
+        return NULL;
+    }
+    b.day = day;
+    b.t_json.p = PyUnicode_AsUTF8AndSize(t_json_obj, &b.t_json.n);
+    if (b.t_json.p == NULL) return NULL;
+    Py_ssize_t n = PyList_Size(lines);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = PyList_GetItem(lines, i);
+        PyObject *ans;
+        b.ans.n = 0;
+        int done = PyUnicode_Check(line) ? one_line(&b, line) : 0;
+        if (done < 0) goto fail;
+        if (done) {
+            ans = PyUnicode_DecodeUTF8(b.ans.p, (Py_ssize_t)b.ans.n, "strict");
+        } else {
+            ans = PyObject_CallFunctionObjArgs(slow, line, NULL);
+        }
+        if (ans == NULL) goto fail;
+        PyList_SetItem(out, i, ans); /* steals the reference */
+    }
+    free(b.ans.p);
+    free(b.rec.p);
+    return out;
+fail:
+    free(b.ans.p);
+    free(b.rec.p);
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"build", build, METH_VARARGS, "build(spec) -> tables for answer()"},
+    {"answer", answer, METH_VARARGS,
+     "answer(tables, lines, working, records, allowed, day, t_json, slow) -> answers"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_fastpath",
+    "The Squid helper's compiled school-mode decisions (see fastpath.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__fastpath(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    if (PyModule_AddStringConstant(m, "SOURCE_SHA256", SOURCE_SHA256) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
