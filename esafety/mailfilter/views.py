@@ -36,7 +36,7 @@ def held_detail(request: SignedInRequest, pk):
     held = get_held_for_user(request.user, pk)
     content = actions.held_message_view(actor=request.user, held=held)
     return render(request, "mailfilter/held_detail.html", {
-        "held": held, "content": content, "form": DecisionForm(),
+        "held": held, "content": content, "shown": content is not None, "form": DecisionForm(),
         "authorise_form": AuthoriseForm(),
         "may_authorise": permissions.allowed(request.user, "authorise_private_mail")})
 

@@ -120,3 +120,25 @@ def test_the_scheduled_turn_loads_held_mail_and_enforces_retention(mail_filter, 
     assert (result["held"], result["expired"]) == (1, 0)
     HeldMessage.objects.update(held_at=timezone.now() - datetime.timedelta(days=31))
     assert mail_filter_turn_task.call(mail_school["school"].pk)["expired"] == 1
+
+
+def test_an_authorised_investigation_about_the_sender_lets_its_reader_see_private_mail(
+        mail_filter, mail_school, sink, client_for, dsl, headteacher, online_safety_lead):
+    from esafety.authorisations.models import APPROVED, INVESTIGATION, Authorisation
+
+    raw = message(TEACHER, "someone@gmail.com", "news", "I will stab you tomorrow at the "
+                  "gates, you are dead, I will kill you.", Sensitivity="Private")
+    send(mail_filter.port, TEACHER, ["someone@gmail.com"], raw)
+    ingest_events(mail_school["school"])
+    held = HeldMessage.objects.get()
+    assert held.private
+    assert "stab you" not in client_for(dsl).get(f"/mail/held/{held.pk}/").content.decode()
+    now = timezone.now()
+    Authorisation.objects.create(
+        school=mail_school["school"], kind=INVESTIGATION, subject=mail_school["teacher"],
+        reader=dsl, reason="Threats reported", days=7, requested_by=dsl, status=APPROVED,
+        decided_by=headteacher, decided_at=now, expires_at=now + datetime.timedelta(days=7))
+    assert "stab you" in client_for(dsl).get(f"/mail/held/{held.pk}/").content.decode()
+    # Only the reader it names.
+    page = client_for(online_safety_lead).get(f"/mail/held/{held.pk}/").content.decode()
+    assert "stab you" not in page

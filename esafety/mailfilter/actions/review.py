@@ -45,7 +45,7 @@ def held_message_view(*, actor: Person, held: HeldMessage) -> str | None:
     mail without the headteacher's authorisation), else None."""
     permissions.require(actor, "review_held_mail", held.school, what="review held mail")
     content = None
-    if held.content_authorised and held.content_removed_at is None:
+    if content_visible(held, actor) and held.content_removed_at is None:
         try:
             raw = held_paths(held)[0].read_bytes()
             content = raw[:MAX_SHOWN].decode("utf-8", "replace")
@@ -53,6 +53,21 @@ def held_message_view(*, actor: Person, held: HeldMessage) -> str | None:
             content = None
     events.held_message_viewed(actor=actor, held=held, content_shown=content is not None)
     return content
+
+
+def content_visible(held: HeldMessage, reader: Person) -> bool:
+    """Whether `reader` may see what the message says: always, unless its sender marked it
+    private; then only after the headteacher's authorisation recorded on it, or an
+    investigation about its sender, beyond day-to-day monitoring, authorised by the
+    headteacher or nominee and naming `reader` (003 §2.6, §2.7; esafety/authorisations)."""
+    if held.content_authorised:
+        return True
+    if not held.sender:
+        return False
+    from esafety.authorisations.selectors import investigation_authorised
+
+    sender = Person.objects.filter(school=held.school, email__iexact=held.sender).first()
+    return investigation_authorised(held.school, sender, reader) is not None
 
 
 def _locked(held: HeldMessage) -> HeldMessage:
