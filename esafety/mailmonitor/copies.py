@@ -12,7 +12,9 @@ The copies come three ways:
 
 from __future__ import annotations
 
+import binascii
 import email
+import quopri
 import re
 from dataclasses import dataclass, field
 from email import policy as email_policy
@@ -64,6 +66,53 @@ def is_journal_report(raw: bytes) -> bool:
     return any(name in head for name in JOURNAL_HEADERS)
 
 
+def _delimiter_at(raw: bytes, delim: bytes, start: int) -> int:
+    """Where the next line starting with `delim` begins (-1 when there is none)."""
+    while True:
+        found = raw.find(delim, start)
+        if found <= 0 or raw[found - 1:found] == b"\n":
+            return found
+        start = found + 1
+
+
+def _exact_original(raw: bytes, boundary: str | None) -> bytes | None:
+    """The attached original's bytes exactly as the report carries them (so its SHA-256 is
+    the original's), for the usual report: a top-level part of type message/rfc822. None
+    otherwise (then the parsed report is asked)."""
+    if not boundary:
+        return None
+    delim = b"--" + boundary.encode("ascii", "replace")
+    at = _delimiter_at(raw, delim, 0)
+    while at != -1:
+        if raw[at + len(delim):at + len(delim) + 2] == b"--":
+            return None  # the closing delimiter
+        line_end = raw.find(b"\n", at)
+        if line_end == -1:
+            return None
+        start = line_end + 1
+        end = head_end(raw[start:start + MAX_HEAD_READ])
+        if end is None:
+            return None
+        head = raw[start:start + end[1]].lower()
+        following = _delimiter_at(raw, delim, start + end[1])
+        if b"message/rfc822" in head:
+            stop = len(raw) if following == -1 else following
+            # The line break before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
+            if raw[stop - 2:stop] == b"\r\n":
+                stop -= 2
+            elif raw[stop - 1:stop] == b"\n":
+                stop -= 1
+            body = raw[start + end[1]:stop]
+            # Some gateways re-encode the attached message (RFC 2046 forbids it; it happens).
+            if b"base64" in head:
+                body = binascii.a2b_base64(body)
+            elif b"quoted-printable" in head:
+                body = quopri.decodestring(body)
+            return body if body.strip() else None
+        at = following
+    return None
+
+
 def _attached_original(report: Message) -> bytes | None:
     for part in report.walk():
         if part.get_content_type() != "message/rfc822":
@@ -105,7 +154,7 @@ def unwrap(raw: bytes) -> Copy:
         return Copy(raw=raw)
     try:
         report = email.message_from_bytes(raw, policy=email_policy.compat32)
-        original = _attached_original(report)
+        original = _exact_original(raw, report.get_boundary()) or _attached_original(report)
         recipients = _envelope(report)
     except Exception:  # noqa: BLE001 - malformed MIME: check the report as it is
         return Copy(raw=raw, journal_report=True,

@@ -27,6 +27,7 @@ log = logging.getLogger("esafety.mailmonitor")
 
 DEFAULT_LISTEN = "127.0.0.1:10027"
 DEFAULT_MAX_MB = 64
+MAX_LINE = 256 * 1024  # bytes in one line of a message (beyond: 500, as aiosmtpd answers)
 TEMPORARY_FAILURE = "451 4.3.0 The copy could not be checked and recorded; try again later"
 ACCEPTED = "250 2.0.0 Checked"
 
@@ -89,10 +90,20 @@ def controller(handler: MonitorHandler, host: str, port: int, *,
                max_bytes: int = DEFAULT_MAX_MB * 1024 * 1024) -> Any:
     """An aiosmtpd Controller (its own thread and event loop), not yet started."""
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
 
-    return Controller(handler, hostname=host, port=port, server_hostname="esafety-mail-monitor",
-                      data_size_limit=max_bytes, enable_SMTPUTF8=True, decode_data=False,
-                      timeout=300)
+    class MonitorSMTP(SMTP):
+        # RFC 5321 allows 1,000 characters a line, but Exchange and Google pass on longer
+        # lines (unwrapped HTML); refusing them with 500 would bounce the copy to its sender.
+        line_length_limit = MAX_LINE
+
+    class MonitorController(Controller):
+        def factory(self) -> SMTP:
+            return MonitorSMTP(self.handler, **self.SMTP_kwargs)
+
+    return MonitorController(handler, hostname=host, port=port,
+                             server_hostname="esafety-mail-monitor", data_size_limit=max_bytes,
+                             enable_SMTPUTF8=True, decode_data=False, timeout=300)
 
 
 def main(argv: list[str]) -> int:

@@ -103,6 +103,7 @@ def test_a_journal_report_is_unwrapped_and_the_original_checked(monitor, school,
                                                             "secret@hollinspark.sch.uk"]))
     captured = CapturedMessage.objects.get()
     assert captured.journal_report
+    assert captured.sha256 == hashlib.sha256(original).hexdigest()  # the original's own
     assert captured.sender == pupil.email  # the original's, not the journal's
     assert "secret@hollinspark.sch.uk" in captured.recipients  # Bcc from the envelope
     assert [f["rule"] for f in captured.findings] == ["content.self-harm"]
@@ -151,6 +152,12 @@ def test_ten_thousand_recipients_are_checked_and_kept_short(monitor, school, pup
     send(monitor.port, message(sender=pupil.email, to=to, subject="all", body=SELF_HARM))
     captured = CapturedMessage.objects.get()
     assert captured.recipients.endswith("and 9990 more")
+
+
+def test_a_line_longer_than_smtp_allows_is_still_checked(monitor, school, pupil, teacher):
+    body = "<p>" + "lorem ipsum " * 500 + ABUSE + "</p>"
+    send(monitor.port, message(sender=pupil.email, to=teacher.email, subject="x", body=body))
+    assert CapturedMessage.objects.count() == 1
 
 
 def test_the_same_message_without_the_private_mark_is_kept(monitor, school, make_person,
