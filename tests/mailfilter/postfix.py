@@ -35,7 +35,8 @@ SERVICES = ("pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", 
 
 
 class Postfix:
-    def __init__(self, sink_port: int, filter_port: int | None):
+    def __init__(self, sink_port: int, filter_port: int | None, extra: str = ""):
+        self.extra = extra  # more main.cf lines
         self.sink_port = sink_port
         self.filter_port = filter_port
         self.public = free_port()
@@ -84,6 +85,7 @@ default_process_limit = 20
 smtpd_client_connection_count_limit = 0
 smtpd_client_message_rate_limit = 0
 anvil_rate_time_unit = 60s
+{self.extra}
 """
 
     def _master_cf(self) -> str:
