@@ -18,7 +18,8 @@ NOT_NEEDED = "not-needed"
 # Exact paths, then prefixes, reachable while a code is owed. The school's sign-in settings
 # (also under /sign-in/) are not among them.
 OPEN_EXACT = frozenset({"/sign-in/", "/sign-out/", "/incidents/report/"})
-OPEN_PREFIXES = ("/sign-in/two-factor/", "/sign-in/refused/", "/static/")
+# The school's public policies and notices (/public/) need no sign-in at all.
+OPEN_PREFIXES = ("/sign-in/two-factor/", "/sign-in/refused/", "/static/", "/public/")
 
 
 def owes_code(request) -> bool:

@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 LAST_SEEN = "esafety_last_seen"
+# The school's public policies and notices (esafety/public): anyone may read them.
+PUBLIC_PREFIX = "/public/"
 # Remember activity at most once a minute: each remembering is a database write.
 REMEMBER_EVERY = 60
 # Form fields never shown back to someone who was signed out while sending a form.
@@ -79,6 +81,10 @@ class IdleSignOutMiddleware:
             last = request.session.get(LAST_SEEN)
             limit = idle_limit_minutes(user)
             if isinstance(last, (int, float)) and now - last > limit * 60:
+                if request.path.startswith(PUBLIC_PREFIX):
+                    # The school's public pages need no sign-in: sign out, show the page.
+                    logout(request)
+                    return self.get_response(request)
                 return self._signed_out(request, limit)
             if not isinstance(last, (int, float)) or now - last >= REMEMBER_EVERY:
                 request.session[LAST_SEEN] = now
