@@ -56,29 +56,47 @@ def audit_count(school: School, cutoff: datetime.datetime) -> int:
 
 def audit_purge(school: School, cutoff: datetime.datetime, actor: Person | None) -> int:
     """Empty the school's audit events from before `cutoff`, sealing each (sealing.py)."""
-    from esafety.audit.chain import CHAINED, event_hash
-    from esafety.audit.models import AuditEvent
+    from esafety.audit.chain import CHAINED
 
     purged_at = timezone.now().isoformat()
     skipped = purged = 0
+    last_seq = 0
     with transaction.atomic(), history_unguarded("audit_auditevent"):
-        rows = list(audit_purgeable(school, cutoff).order_by("seq")
-                    .values("pk", *CHAINED, "prev_hash", "hash"))
-        for row in rows:
-            pk, prev_hash, hash_ = row.pop("pk"), row.pop("prev_hash"), row.pop("hash")
-            if event_hash(prev_hash, row) != hash_:
-                skipped += 1  # already altered: sealing it would hide that
-                continue
-            redacted = sealing.audit_redacted(row, purged_at=purged_at)
-            redacted["details"][sealing.PURGE_SEAL] = sealing.audit_seal(redacted, prev_hash,
-                                                                        hash_)
-            # The model and its queryset refuse updates; this is the purge's own path.
-            models.QuerySet.update(
-                AuditEvent.objects.filter(pk=pk), actor_label="", object_label="",
-                before=None, after=None, details=redacted["details"])
-            purged += 1
+        while True:
+            # In pages by place in the chain: years of a school's trail never sit in memory.
+            rows = list(audit_purgeable(school, cutoff).filter(seq__gt=last_seq).order_by("seq")
+                        .values("pk", *CHAINED, "prev_hash", "hash")[:BATCH])
+            if not rows:
+                break
+            last_seq = rows[-1]["seq"]
+            s, p = _seal_audit_rows(rows, purged_at)
+            skipped, purged = skipped + s, purged + p
     _skipped["audit"] = skipped
     return purged
+
+
+BATCH = 2000
+
+
+def _seal_audit_rows(rows: list[dict], purged_at: str) -> tuple[int, int]:
+    from esafety.audit.chain import event_hash
+    from esafety.audit.models import AuditEvent
+
+    skipped = purged = 0
+    for row in rows:
+        pk, prev_hash, hash_ = row.pop("pk"), row.pop("prev_hash"), row.pop("hash")
+        if event_hash(prev_hash, row) != hash_:
+            skipped += 1  # already altered: sealing it would hide that
+            continue
+        redacted = sealing.audit_redacted(row, purged_at=purged_at)
+        redacted["details"][sealing.PURGE_SEAL] = sealing.audit_seal(redacted, prev_hash,
+                                                                    hash_)
+        # The model and its queryset refuse updates; this is the purge's own path.
+        models.QuerySet.update(
+            AuditEvent.objects.filter(pk=pk), actor_label="", object_label="",
+            before=None, after=None, details=redacted["details"])
+        purged += 1
+    return skipped, purged
 
 
 # Rows that could not be sealed in the last purge of each kind (already altered).
