@@ -26,9 +26,6 @@ from esafety.training.models import (
 )
 
 COURSE_FIELDS = ["name", "kind", "valid_months", "for_roles", "description", "retired"]
-# Who a course can be for: staff, governors and guests (pupils and parents are taught, not
-# trained here).
-TRAINABLE_ROLES = roles.STAFF_ROLES | roles.GUEST_ROLES | {roles.GOVERNOR}
 
 
 def _text(value: str, limit: int) -> str:
@@ -47,7 +44,8 @@ def course_save(*, actor: Person, school: School, course: Course | None = None, 
     if valid_months is not None and not 1 <= valid_months <= 120:
         raise InvalidInput("a course stays valid for 1 to 120 months", code="bad-validity")
     for_roles = sorted(set(for_roles))
-    if not for_roles or set(for_roles) - TRAINABLE_ROLES:
+    if not for_roles or set(for_roles) - roles.ADULT_ROLES:
+        # A course is for adults: staff, governors and guests (pupils are taught, not trained).
         raise InvalidInput("choose the staff roles who need it", code="bad-roles")
     with transaction.atomic():
         before = None

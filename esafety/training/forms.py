@@ -10,7 +10,6 @@ from django.utils import timezone
 from esafety.consent.forms import SafeDateField, no_nul
 from esafety.directory import roles
 from esafety.directory.models import Person, School
-from esafety.training.actions import TRAINABLE_ROLES
 from esafety.training.models import (
     COURSE_KINDS,
     QUESTION_KINDS,
@@ -21,7 +20,7 @@ from esafety.training.models import (
     Survey,
 )
 
-ROLE_CHOICES = [(code, label) for code, label in roles.ROLE_CHOICES if code in TRAINABLE_ROLES]
+ROLE_CHOICES = [(code, label) for code, label in roles.ROLE_CHOICES if code in roles.ADULT_ROLES]
 
 
 class CourseForm(forms.Form):
@@ -49,7 +48,7 @@ class CompletionForm(forms.Form):
 
         cast(Any, self.fields["course"]).queryset = courses(school)
         cast(Any, self.fields["people"]).queryset = Person.objects.current().filter(
-            school=school, role__in=TRAINABLE_ROLES)
+            school=school, role__in=roles.ADULT_ROLES)
 
 
 QUESTION_SLOTS = 8

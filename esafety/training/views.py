@@ -34,8 +34,7 @@ def _may(request: SignedInRequest) -> dict[str, bool]:
 def home(request: SignedInRequest) -> HttpResponse:
     """The matrix by role for those who keep the records; everyone else's own training."""
     if not permissions.allowed(request.user, "view_training_records"):
-        permissions.require(request.user, "take_training", hide=True)
-        return redirect("training:mine")
+        return mine(request)
     school = _school(request)
     return render(request, "training/matrix.html", {
         "matrix": selectors.matrix(school), "courses": selectors.courses(school),
