@@ -15,7 +15,10 @@ later, or (after a worker is killed part-way) again: each one is safe to repeat.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.mail import EmailMessage
@@ -173,3 +176,112 @@ def prune_finished_tasks() -> int:
         deleted += results.filter(
             status=status, finished_at__lt=now - datetime.timedelta(days=days)).delete()[0]
     return deleted
+
+
+# --- Failed tasks, for whoever looks after esafety (notices' "tasks that failed" page) -----
+
+# The tasks whose first argument is a school's id: a failure of one is that school's.
+SCHOOL_TASKS = frozenset({"ingest_filter_logs", "publish_policy_task",
+                          "filter_log_retention_task", "send_daily_digest_task",
+                          "handoff_checks_task"})
+# Each task in the school's words.
+LABELS = {
+    "ingest_filter_logs": "Load the filter's logs",
+    "run_history_checks": "Daily check of the audit trail's history",
+    "publish_policy_task": "Publish the filtering policy to the filter",
+    "send_email_task": "Send an email",
+    "filter_log_retention_task": "Forget filter logs past the school's retention",
+    "send_daily_digest_task": "Daily concerns summary",
+    "handoff_checks_task": "Unblocks ending and next actions due",
+    "prune_finished_tasks": "Tidy the queue's finished tasks",
+}
+FAILED_SCAN = 1000  # the newest failures looked at
+
+
+@dataclass(frozen=True)
+class FailedTask:
+    """One task that failed: what it was, when, why (the error's first line), how many
+    tries, and the school it was for (None: the whole install)."""
+
+    name: str
+    path: str
+    at: datetime.datetime | None
+    error: str
+    tries: int
+    school_id: int | None
+
+
+def first_line_of_error(traceback: str) -> str:
+    """"ValueError: bad value" from a Python traceback: the exception's line (the first
+    unindented line after the last frame), its first line only."""
+    lines = [line for line in (traceback or "").splitlines() if line.strip()]
+    frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+    after = lines[frames[-1] + 1:] if frames else lines
+    for line in after:
+        if not line.startswith((" ", "\t")):
+            return line.strip()[:300]
+    return (lines[-1].strip() if lines else "Unknown error")[:300]
+
+
+def _failed(path: str, at: datetime.datetime | None, args: list, traceback: str,
+            tries: int) -> FailedTask:
+    name = path.rsplit(".", 1)[-1]
+    school_id = args[0] if name in SCHOOL_TASKS and args and isinstance(args[0], int) else None
+    return FailedTask(name=LABELS.get(name, name.replace("_", " ").capitalize()), path=path,
+                      at=at, error=first_line_of_error(traceback),
+                      tries=max(tries, 1), school_id=school_id)
+
+
+def failed_tasks(limit: int = FAILED_SCAN) -> list[FailedTask]:
+    """The queue's failed tasks, newest first, on whichever backend it is (the database or
+    Redis)."""
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task_backends["default"]
+    found: list[FailedTask] = []
+    if isinstance(backend, DatabaseBackend):
+        for row in (DBTaskResult.objects.failed().filter(backend_name=backend.alias)
+                    .order_by("-finished_at")[:limit]):
+            found.append(_failed(row.task_path, row.finished_at,
+                                 list((row.args_kwargs or {}).get("args") or []),
+                                 row.traceback, len(row.worker_ids or [])))
+        return found
+    from django_tasks_rq import RQBackend
+
+    if isinstance(backend, RQBackend):
+        for queue in backend._get_queues():
+            for job_id in queue.failed_job_registry.get_job_ids()[:limit]:
+                try:
+                    result = backend.get_result(job_id)
+                except Exception:  # noqa: BLE001  (gone since, or a job that is not a task)
+                    continue
+                error = result.errors[-1] if result.errors else None
+                found.append(_failed(result.task.module_path, result.finished_at,
+                                     list(result.args),
+                                     error.traceback if error else "", result.attempts))
+        found.sort(key=lambda f: f.at or datetime.datetime.min.replace(tzinfo=datetime.UTC),
+                   reverse=True)
+    return found[:limit]
+
+
+def failed_tasks_for(school_id: int) -> list[FailedTask]:
+    """The failures a school's IT manager and headteacher see: their school's tasks, and the
+    install's own (the history check, tidying, emails). Where esafety serves several
+    schools, an install-wide failure is listed without its error, which may name another
+    school: the service operator reads it in the worker's log."""
+    from esafety.directory.models import School
+
+    shared = School.objects.count() > 1
+    found = []
+    for failure in failed_tasks():
+        if failure.school_id is None:
+            if shared:
+                failure = dataclasses.replace(
+                    failure, error="(for the whole service: your service operator has the "
+                                   "detail)")
+            found.append(failure)
+        elif failure.school_id == school_id:
+            found.append(failure)
+    return found

@@ -89,6 +89,9 @@ TABLE: dict[str, frozenset[str]] = {
     "see_concern_email_failures": frozenset({roles.IT_MANAGER, roles.DSL, roles.HEADTEACHER}),
     # Every email esafety could not send (never its content): the same people.
     "see_email_failures": frozenset({roles.IT_MANAGER, roles.DSL, roles.HEADTEACHER}),
+    # Background tasks that failed (what, when, the error's first line): whoever looks
+    # after esafety, and the headteacher.
+    "see_failed_tasks": frozenset({roles.IT_MANAGER, roles.HEADTEACHER}),
     # Chooses the deputies and out-of-hours contacts told of every urgent concern.
     "manage_urgent_contacts": frozenset({roles.HEADTEACHER, roles.DSL}),
     # Told when a pupil's internet access is suspended or the suspension lifted (besides

@@ -12,5 +12,6 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("urgent-contacts/", views.urgent_contacts, name="urgent_contacts"),
     path("email-problems/", views.email_problems, name="email_problems"),
+    path("failed-tasks/", views.failed_tasks, name="failed_tasks"),
     path("told/<str:about_type>/<int:pk>/", views.told_about, name="told_about"),
 ]

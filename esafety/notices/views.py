@@ -161,7 +161,22 @@ def email_problems(request: SignedInRequest) -> HttpResponse:
     if school is None:
         raise Http404("no such page")
     return render(request, "notices/email_problems.html",
-                  {"failures": selectors.email_failures(school)})
+                  {"failures": selectors.email_failures(school),
+                   "may_see_tasks": permissions.allowed(request.user, "see_failed_tasks")})
+
+
+@login_required
+def failed_tasks(request: SignedInRequest) -> HttpResponse:
+    """Background tasks that failed (their name, when, the error's first line, how many
+    tries): this school's, and the whole install's."""
+    permissions.require(request.user, "see_failed_tasks", hide=True)
+    school = request.user.school
+    if school is None:
+        raise Http404("no such page")
+    from esafety import tasks
+
+    return render(request, "notices/failed_tasks.html",
+                  {"failures": tasks.failed_tasks_for(school.pk)})
 
 
 @login_required

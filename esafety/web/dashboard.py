@@ -288,6 +288,14 @@ def _health(person: Person, school: School) -> list[dict]:
         if failed:
             problem(f"{failed} filtering email{'s' if failed != 1 else ''} could not be sent.",
                     reverse("filtering:home"))
+    if permissions.role_may(person.role, "see_failed_tasks"):
+        from esafety import tasks
+
+        failed = sum(1 for task in tasks.failed_tasks_for(school.pk)
+                     if task.at is None or task.at >= since)
+        if failed:
+            problem(f"{failed} background task{'s' if failed != 1 else ''} failed in the "
+                    f"last {EMAIL_FAILURES_DAYS} days.", reverse("notices:failed_tasks"))
     return problems
 
 

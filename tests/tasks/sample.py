@@ -39,3 +39,9 @@ FAILURES: list[dict] = []
 def remember_failure(**details) -> None:
     """An on_failure hook for send_email_task."""
     FAILURES.append(details)
+
+
+@task()
+def fail(message: str) -> None:
+    """Always fails, with `message` (which may have several lines)."""
+    raise ValueError(message)
