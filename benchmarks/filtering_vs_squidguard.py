@@ -401,18 +401,29 @@ def main() -> int:
         else:
             es_cmd = [sys.executable, "-m", "esafety.engine.urls", "helper",
                       "--lists", str(snap), "--block", ",".join(categories)]
+        # School mode times both of the helper's paths: the compiled fast path (as a school
+        # runs it when _fastpath is built) and every line in Python (--python-only).
+        paths = {"esafety": es_cmd}
+        if args.school:
+            from esafety.engine.urls import fastpath
+            if fastpath.compiled is None:
+                print("NOTE: the compiled fast path is not built (python "
+                      "scripts/build_fastpath.py): both runs answer in Python")
+            paths = {"esafety compiled": es_cmd,
+                     "esafety Python": es_cmd + ["--python-only"]}
+        outs = {name: work / f"{i}.out" for i, name in enumerate(paths)}
         # esafety runs are short, squidGuard's long: run esafety before and after it and
         # take the median, so a burst of other load on this shared machine counts less.
-        es_runs = [run(es_cmd, stream, es_out)]
+        runs: dict[str, list[tuple[float, float, float]]] = {
+            name: [run(cmd, stream, outs[name])] for name, cmd in paths.items()}
+        es_out = outs[next(iter(paths))]
         if args.save_answers:
             shutil.copy(es_out, args.save_answers)
         if not args.skip_squidguard:
             sg_s, sg_cpu, sg_mb = run([SQUIDGUARD, "-c", str(conf)], stream, sg_out)
-        es_runs += [run(es_cmd, stream, work / f"esafety{i}.out")
-                    for i in range(1, args.repeat)]
-        es_s = statistics.median(r[0] for r in es_runs)
-        es_cpu = statistics.median(r[1] for r in es_runs)
-        es_mb = max(r[2] for r in es_runs)
+        for i in range(1, args.repeat):
+            for name, cmd in paths.items():
+                runs[name].append(run(cmd, stream, work / f"again{i}.out"))
         print("command: " + " ".join(sys.argv))
         print(f"\nlines: {len(lines):,}")
         print(f"esafety   compile all UT1 (text -> snapshot): {compile_s:6.2f} s "
@@ -420,17 +431,31 @@ def main() -> int:
         print(f"esafety   load snapshot:                      {load_s:6.2f} s "
               "(includes interpreter start)")
         print(f"squidGuard build DB (-C all, blocked cats):   {sg_build_s:6.2f} s")
-        print(f"esafety   helper: {es_s:7.2f} s wall {es_cpu:7.2f} s CPU "
-              f"{len(lines) / es_s:10,.0f} lines/s  peak {es_mb:6.1f} MB")
-        print("esafety runs (wall s / CPU s): "
-              + ", ".join(f"{w:.2f}/{c:.2f}" for w, c, _ in es_runs) + "  (median above)")
+        if not args.skip_squidguard:
+            print(f"squidGuard      : {sg_s:7.2f} s wall {sg_cpu:7.2f} s CPU "
+                  f"{len(lines) / sg_s:10,.0f} lines/s  "
+                  f"{sg_cpu / len(lines) * 1e6:6.2f} us CPU/line  peak {sg_mb:6.1f} MB")
+        for name, es_runs in runs.items():
+            es_s = statistics.median(r[0] for r in es_runs)
+            es_cpu = statistics.median(r[1] for r in es_runs)
+            es_mb = max(r[2] for r in es_runs)
+            print(f"{name:16s}: {es_s:7.2f} s wall {es_cpu:7.2f} s CPU "
+                  f"{len(lines) / es_s:10,.0f} lines/s  "
+                  f"{es_cpu / len(lines) * 1e6:6.2f} us CPU/line  peak {es_mb:6.1f} MB")
+            print("    runs (wall s / CPU s): "
+                  + ", ".join(f"{w:.2f}/{c:.2f}" for w, c, _ in es_runs) + "  (median above)")
+            if not args.skip_squidguard:
+                print(f"    speed ratio to squidGuard (CPU): {sg_cpu / es_cpu:.1f}x   (wall): "
+                      f"{sg_s / es_s:.1f}x   range over runs: "
+                      f"{sg_cpu / max(r[1] for r in es_runs):.1f}x-"
+                      f"{sg_cpu / min(r[1] for r in es_runs):.1f}x CPU")
+        if len(outs) > 1:
+            texts = {name: out.read_bytes() for name, out in outs.items()}
+            same = len(set(texts.values())) == 1
+            print("answers of the two esafety paths: "
+                  + ("byte-identical" if same else "DIFFERENT"))
         if args.skip_squidguard:
             return 0
-        print(f"squidGuard      : {sg_s:7.2f} s wall {sg_cpu:7.2f} s CPU "
-              f"{len(lines) / sg_s:10,.0f} lines/s  peak {sg_mb:6.1f} MB")
-        print(f"speed ratio (wall): {sg_s / es_s:.1f}x   (CPU): {sg_cpu / es_cpu:.1f}x   "
-              f"range over esafety runs: {sg_s / max(r[0] for r in es_runs):.1f}x-"
-              f"{sg_s / min(r[0] for r in es_runs):.1f}x wall")
         # esafety's safe-search rewrites ("OK rewrite-url=") pass; squidGuard's block
         # answers are rewrites to the block page.
         es_v = verdicts(es_out, b"OK status=302")

@@ -13,6 +13,7 @@
    Only the stable ABI (Py_LIMITED_API, Python 3.10 and later), so one build (an .abi3.so)
    loads in any of those Python versions. */
 
+#define _GNU_SOURCE /* memmem */
 #define PY_SSIZE_T_CLEAN
 #define Py_LIMITED_API 0x030A0000
 #include <Python.h>
@@ -34,9 +35,174 @@ enum { F_WEB = 1, F_BLOCK = 2, F_ALLOW = 4 };
 
 typedef struct { const char *p; Py_ssize_t n; } Str;
 
+/* A string -> int table (open addressing, FNV-1a), built once from a Python dict or set:
+   looking a host up needs no Python string, and a miss (most lookups) touches one slot. */
+typedef struct { uint64_t hash; uint32_t off; int32_t value; } Slot;
+typedef struct {
+    Slot *slots;
+    uint64_t mask;
+    int shift; /* 64 - log2(number of slots): the slot index is the hash's top bits */
+    char *arena; /* each key: its length (uint32) then its bytes */
+    size_t arena_n;
+} Map;
+
+static uint64_t fnv(const char *s, Py_ssize_t n) {
+    uint64_t h = 14695981039346656037ULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 31;
+    h *= 0x9E3779B97F4A7C15ULL;
+    return h | 1; /* 0 marks an empty slot */
+}
+
+static void map_free(Map *m) {
+    free(m->slots);
+    free(m->arena);
+    memset(m, 0, sizeof *m);
+}
+
+/* The value for s (whose fnv() is h), or `missing`. */
+static long map_get_h(const Map *m, const char *s, Py_ssize_t n, uint64_t h, long missing) {
+    if (m->slots == NULL) return missing;
+    for (uint64_t i = h >> m->shift;; i = (i + 1) & m->mask) {
+        const Slot *slot = &m->slots[i];
+        if (slot->hash == 0) return missing;
+        if (slot->hash == h) {
+            uint32_t len;
+            memcpy(&len, m->arena + slot->off, sizeof len);
+            if (len == (uint32_t)n && memcmp(m->arena + slot->off + sizeof len, s, (size_t)n) == 0)
+                return slot->value;
+        }
+    }
+}
+
+static long map_get(const Map *m, const char *s, Py_ssize_t n, long missing) {
+    return map_get_h(m, s, n, fnv(s, n), missing);
+}
+
+static int map_put(Map *m, const char *s, Py_ssize_t n, long value) {
+    uint64_t h = fnv(s, n);
+    for (uint64_t i = h >> m->shift;; i = (i + 1) & m->mask) {
+        Slot *slot = &m->slots[i];
+        if (slot->hash == h) {
+            uint32_t len;
+            memcpy(&len, m->arena + slot->off, sizeof len);
+            if (len == (uint32_t)n && memcmp(m->arena + slot->off + sizeof len, s, (size_t)n) == 0) {
+                slot->value = (int32_t)value;
+                return 0;
+            }
+        } else if (slot->hash == 0) {
+            size_t need = m->arena_n + sizeof(uint32_t) + (size_t)n;
+            if (need > UINT32_MAX) {
+                PyErr_SetString(PyExc_ValueError, "fastpath tables: too large");
+                return -1;
+            }
+            uint32_t len = (uint32_t)n;
+            memcpy(m->arena + m->arena_n, &len, sizeof len);
+            memcpy(m->arena + m->arena_n + sizeof len, s, (size_t)n);
+            slot->hash = h;
+            slot->off = (uint32_t)m->arena_n;
+            slot->value = (int32_t)value;
+            m->arena_n = need;
+            return 0;
+        }
+    }
+}
+
+/* A Map of a dict {str: int} or, with `set`, of the strings of an iterable (value 1). */
+static int map_build(Map *m, PyObject *from, int set) {
+    Py_ssize_t count = PyObject_Size(from);
+    if (count < 0) return -1;
+    uint64_t cap = 16;
+    int bits = 4;
+    while (cap < (uint64_t)count * 2 + 2) {
+        cap *= 2;
+        bits++;
+    }
+    m->mask = cap - 1;
+    m->shift = 64 - bits;
+    m->slots = calloc(cap, sizeof(Slot));
+    size_t arena_cap = 4096;
+    m->arena = malloc(arena_cap);
+    if (m->slots == NULL || m->arena == NULL) { PyErr_NoMemory(); return -1; }
+    PyObject *iter = NULL, *key, *v;
+    Py_ssize_t pos = 0;
+    if (set) {
+        iter = PyObject_GetIter(from);
+        if (iter == NULL) return -1;
+    }
+    for (;;) {
+        long value = 1;
+        if (set) {
+            key = PyIter_Next(iter);
+            if (key == NULL) break;
+        } else {
+            if (!PyDict_Next(from, &pos, &key, &v)) break;
+            Py_INCREF(key);
+            value = PyLong_AsLong(v);
+        }
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(key, &n);
+        if (s == NULL || PyErr_Occurred()) { Py_DECREF(key); Py_XDECREF(iter); return -1; }
+        while (m->arena_n + sizeof(uint32_t) + (size_t)n > arena_cap) {
+            char *p = realloc(m->arena, arena_cap * 2);
+            if (p == NULL) { Py_DECREF(key); Py_XDECREF(iter); PyErr_NoMemory(); return -1; }
+            m->arena = p;
+            arena_cap *= 2;
+        }
+        int rc = map_put(m, s, n, value);
+        Py_DECREF(key);
+        if (rc) { Py_XDECREF(iter); return -1; }
+    }
+    Py_XDECREF(iter);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* The lists' tables (built once per lists snapshot, shared by every policy). */
+typedef struct { Map domains, urls, url_hosts; } ListsMaps;
+
+static void lists_free(PyObject *capsule) {
+    ListsMaps *l = (ListsMaps *)PyCapsule_GetPointer(capsule, "esafety.fastpath.lists");
+    if (l == NULL) return;
+    map_free(&l->domains);
+    map_free(&l->urls);
+    map_free(&l->url_hosts);
+    free(l);
+}
+
+/* build_lists(domains, urls, url_hosts) -> a handle for build()'s tables. */
+static PyObject *build_lists(PyObject *self, PyObject *args) {
+    PyObject *domains, *urls, *url_hosts;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyDict_Type, &domains, &PyDict_Type, &urls,
+                          &url_hosts))
+        return NULL;
+    ListsMaps *l = calloc(1, sizeof(ListsMaps));
+    if (l == NULL) return PyErr_NoMemory();
+    if (map_build(&l->domains, domains, 0) || map_build(&l->urls, urls, 0)
+            || map_build(&l->url_hosts, url_hosts, 1)) {
+        map_free(&l->domains);
+        map_free(&l->urls);
+        map_free(&l->url_hosts);
+        free(l);
+        return NULL;
+    }
+    PyObject *capsule = PyCapsule_New(l, "esafety.fastpath.lists", lists_free);
+    if (capsule == NULL) {
+        map_free(&l->domains);
+        map_free(&l->urls);
+        map_free(&l->url_hosts);
+        free(l);
+    }
+    return capsule;
+}
+
 typedef struct {
     PyObject *spec; /* keeps every object below alive */
-    PyObject *domains, *urls, *url_hosts, *people, *hostflags, *empty;
+    ListsMaps *lists;
+    Map people, hostflags;
+    PyObject *empty;
     int bare_labels, any_flags;
     Py_ssize_t ncombos;
     uint64_t *combo_rel;
@@ -53,6 +219,8 @@ typedef struct {
     long anon_code, unknown_code;
     Py_ssize_t nliterals;
     Str *literals;
+    uint8_t pairs[8192]; /* bit (a << 8 | b): some literal starts with the bytes a, b */
+    int short_literal;   /* a literal of one byte: look for every literal in full */
     /* The lists' expressions: (category, its bit among the deciding ones or 0, the
        compiled pattern's search, its literals or None), tried as snapshot.py's match()
        tries them when one of `literals` is in the URL. */
@@ -150,6 +318,8 @@ static void tables_free(Tables *t) {
     if (t == NULL) return;
     Py_XDECREF(t->spec);
     Py_XDECREF(t->empty);
+    map_free(&t->people);
+    map_free(&t->hostflags);
     free(t->combo_rel);
     free(t->combo_first);
     free(t->cat_name);
@@ -218,17 +388,14 @@ static PyObject *build(PyObject *self, PyObject *args) {
     Py_INCREF(spec);
     t->spec = spec;
 #define ITEM(i) PyTuple_GetItem(spec, (i))
-    t->domains = ITEM(0);
-    t->urls = ITEM(1);
-    t->url_hosts = ITEM(2);
-    t->people = ITEM(3);
-    t->hostflags = ITEM(4);
-    if (!PyDict_Check(t->domains) || !PyDict_Check(t->urls) || !PyDict_Check(t->people)
-            || !PyDict_Check(t->hostflags)) {
+    t->lists = (ListsMaps *)PyCapsule_GetPointer(ITEM(0), "esafety.fastpath.lists");
+    if (t->lists == NULL) goto fail;
+    if (!PyDict_Check(ITEM(3)) || !PyDict_Check(ITEM(4))) {
         PyErr_SetString(PyExc_TypeError, "fastpath tables: dicts expected");
         goto fail;
     }
-    t->any_flags = PyDict_Size(t->hostflags) > 0;
+    if (map_build(&t->people, ITEM(3), 0) || map_build(&t->hostflags, ITEM(4), 0)) goto fail;
+    t->any_flags = PyDict_Size(ITEM(4)) > 0;
     t->bare_labels = PyObject_IsTrue(ITEM(5));
     PyObject *combo_rel = ITEM(6), *combo_first = ITEM(7);
     t->ncombos = PyList_Size(combo_rel);
@@ -285,6 +452,15 @@ static PyObject *build(PyObject *self, PyObject *args) {
     if (PyErr_Occurred()) goto fail;
     t->nliterals = PyList_Size(ITEM(20));
     if (t->nliterals < 0 || bytes_list(ITEM(20), t->nliterals, &t->literals)) goto fail;
+    for (Py_ssize_t i = 0; i < t->nliterals; i++) {
+        if (t->literals[i].n < 2) {
+            t->short_literal = 1;
+            continue;
+        }
+        unsigned pair = (unsigned char)t->literals[i].p[0] << 8
+                        | (unsigned char)t->literals[i].p[1];
+        t->pairs[pair >> 3] |= (uint8_t)(1 << (pair & 7));
+    }
     if (get_bytes(ITEM(21), &t->block_prefix) || get_bytes(ITEM(22), &t->aup_prefix)
             || get_bytes(ITEM(23), &t->signin_prefix) || get_bytes(ITEM(24), &t->version_json))
         goto fail;
@@ -315,28 +491,14 @@ typedef struct {
     Buf ans, rec;
 } Batch;
 
-/* The combo a dict gives for `s`, 0 when none; -1 on error. */
-static long combo_of(PyObject *dict, PyObject *key) {
-    PyObject *v = PyDict_GetItemWithError(dict, key);
-    if (v == NULL) return PyErr_Occurred() ? -1 : 0;
-    return PyLong_AsLong(v);
-}
-
-static int add_combo(Tables *t, long c, uint64_t *rel, int *first) {
-    if (c < 0) return PyErr_Occurred() ? -1 : 0;
-    if (c == 0 || c >= t->ncombos) return 0;
+static void add_combo(Tables *t, long c, uint64_t *rel, int *first) {
+    if (c <= 0 || c >= t->ncombos) return;
     *rel |= t->combo_rel[c];
     if (t->combo_first[c] < *first) *first = t->combo_first[c];
-    return 0;
 }
 
-static int lookup_url(Tables *t, const char *s, Py_ssize_t n, uint64_t *rel, int *first) {
-    PyObject *key = PyUnicode_FromStringAndSize(s, n);
-    if (key == NULL) return -1;
-    long c = combo_of(t->urls, key);
-    Py_DECREF(key);
-    if (c == -1 && PyErr_Occurred()) return -1;
-    return add_combo(t, c, rel, first);
+static void lookup_url(Tables *t, const char *s, Py_ssize_t n, uint64_t *rel, int *first) {
+    add_combo(t, map_get(&t->lists->urls, s, n, 0), rel, first);
 }
 
 static Py_ssize_t find(const char *s, Py_ssize_t n, char c, Py_ssize_t from) {
@@ -472,10 +634,7 @@ static int ends_with(const char *s, Py_ssize_t n, const char *tail) {
 }
 
 static int contains(const char *s, Py_ssize_t n, const char *what, Py_ssize_t m) {
-    if (m == 0) return 1;
-    for (Py_ssize_t i = 0; i + m <= n; i++)
-        if (s[i] == what[0] && memcmp(s + i, what, (size_t)m) == 0) return 1;
-    return 0;
+    return memmem(s, (size_t)n, what, (size_t)m) != NULL;
 }
 
 /* Answer one line into b->ans: 1 done, 0 the Python path must answer it, -1 error. */
@@ -582,12 +741,26 @@ static int one_line(Batch *b, PyObject *line) {
         bare[bn++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
     int run_expressions = 0;
-    if (!connect)
-        for (Py_ssize_t j = 0; j < t->nliterals; j++)
-            if (contains(bare, bn, t->literals[j].p, t->literals[j].n)) {
-                run_expressions = 1;
-                break;
+    if (!connect && t->nliterals) {
+        /* Some literal starts here? (one bit test a byte); then look for them all. */
+        if (t->short_literal) {
+            for (Py_ssize_t j = 0; j < t->nliterals && !run_expressions; j++)
+                run_expressions = contains(bare, bn, t->literals[j].p, t->literals[j].n);
+        }
+        for (Py_ssize_t j = 0; j + 1 < bn && !run_expressions; j++) {
+            unsigned pair = (unsigned char)bare[j] << 8 | (unsigned char)bare[j + 1];
+            if (!(t->pairs[pair >> 3] >> (pair & 7) & 1)) continue;
+            for (Py_ssize_t k = 0; k < t->nliterals; k++) {
+                const Str *lit = &t->literals[k];
+                if (lit->n >= 2 && lit->n <= bn - j && lit->p[0] == bare[j]
+                        && lit->p[1] == bare[j + 1]
+                        && memcmp(lit->p, bare + j, (size_t)lit->n) == 0) {
+                    run_expressions = 1;
+                    break;
+                }
             }
+        }
+    }
 
     /* Who: the people table, by the lower-case name. */
     long code;
@@ -600,13 +773,7 @@ static int one_line(Batch *b, PyObject *line) {
             char c = user.p[j];
             name[j] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
         }
-        PyObject *key = PyUnicode_FromStringAndSize(name, user.n);
-        if (key == NULL) return -1;
-        PyObject *v = PyDict_GetItemWithError(t->people, key);
-        Py_DECREF(key);
-        if (v == NULL && PyErr_Occurred()) return -1;
-        code = v == NULL ? t->unknown_code : PyLong_AsLong(v);
-        if (code == -1 && PyErr_Occurred()) return -1;
+        code = map_get(&t->people, name, user.n, t->unknown_code);
     }
     int state = (int)(code & 7);
     long gi = code >> 3;
@@ -622,24 +789,12 @@ static int one_line(Batch *b, PyObject *line) {
             if (host[j] == '.') { last = j; break; }
     }
     for (Py_ssize_t at = -1; at < hn;) {
-        int want_domain = at < 0 || at < last;
-        if (want_domain || t->any_flags) {
-            PyObject *key = PyUnicode_FromStringAndSize(host + at + 1, hn - at - 1);
-            if (key == NULL) return -1;
-            if (want_domain) {
-                long c = combo_of(t->domains, key);
-                if ((c == -1 && PyErr_Occurred()) || add_combo(t, c, &rel, &first)) {
-                    Py_DECREF(key);
-                    return -1;
-                }
-            }
-            if (t->any_flags) {
-                long f = combo_of(t->hostflags, key);
-                if (f == -1 && PyErr_Occurred()) { Py_DECREF(key); return -1; }
-                flags |= (int)f;
-            }
-            Py_DECREF(key);
-        }
+        const char *suffix = host + at + 1;
+        Py_ssize_t sn = hn - at - 1;
+        uint64_t h = fnv(suffix, sn);
+        if (at < 0 || at < last)
+            add_combo(t, map_get_h(&t->lists->domains, suffix, sn, h, 0), &rel, &first);
+        if (t->any_flags) flags |= (int)map_get_h(&t->hostflags, suffix, sn, h, 0);
         at = find(host, hn, '.', at + 1);
         if (at < 0) break;
     }
@@ -653,12 +808,7 @@ static int one_line(Batch *b, PyObject *line) {
             while (j < hn && host[j] >= '0' && host[j] <= '9') j++;
             if (j < hn && host[j] == '.') { shorthost = host + j + 1; sn = hn - j - 1; }
         }
-        PyObject *key = PyUnicode_FromStringAndSize(shorthost, sn);
-        if (key == NULL) return -1;
-        int has = PySet_Contains(t->url_hosts, key);
-        Py_DECREF(key);
-        if (has < 0) return -1;
-        if (has) {
+        if (map_get(&t->lists->url_hosts, shorthost, sn, 0)) {
             char stripped[MAX_HOST + MAX_FAST_URL + 2];
             Py_ssize_t ln = bn - path_at;
             memcpy(stripped, shorthost, (size_t)sn);
@@ -667,16 +817,15 @@ static int one_line(Batch *b, PyObject *line) {
             int count = 0;
             for (Py_ssize_t at = find(stripped, tn, '/', 0); at >= 0 && count < 64;
                  at = find(stripped, tn, '/', at + 1), count++)
-                if (lookup_url(t, stripped, at, &rel, &first)) return -1;
+                lookup_url(t, stripped, at, &rel, &first);
             Py_ssize_t q = find(stripped, tn, '?', 0);
             if (q >= 0)
                 for (Py_ssize_t at = q; at < tn; at++)
-                    if ((stripped[at] == '?' || stripped[at] == '&')
-                            && lookup_url(t, stripped, at, &rel, &first))
-                        return -1;
+                    if (stripped[at] == '?' || stripped[at] == '&')
+                        lookup_url(t, stripped, at, &rel, &first);
             Py_ssize_t end = tn;
             while (end > 0 && stripped[end - 1] == '/') end--;
-            if (lookup_url(t, stripped, end, &rel, &first)) return -1;
+            lookup_url(t, stripped, end, &rel, &first);
         }
         if (run_expressions && expressions(t, bare, bn, &rel, &first)) return -1;
     }
@@ -792,6 +941,8 @@ fail:
 }
 
 static PyMethodDef methods[] = {
+    {"build_lists", build_lists, METH_VARARGS,
+     "build_lists(domains, urls, url_hosts) -> the lists' tables for build()"},
     {"build", build, METH_VARARGS, "build(spec) -> tables for answer()"},
     {"answer", answer, METH_VARARGS,
      "answer(tables, lines, working, records, allowed, day, t_json, slow) -> answers"},

@@ -28,6 +28,7 @@ from types import ModuleType
 from urllib.parse import quote
 
 from esafety.engine.urls.policy import Policy
+from esafety.engine.urls.snapshot import CompiledLists
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "_fastpath.c"
@@ -57,6 +58,22 @@ compiled = load()
 
 def _page_prefix(page: str, key: str) -> bytes:
     return f'OK status=302 url="{page}{"&" if "?" in page else "?"}{key}='.encode()
+
+
+_lists_tables: tuple[CompiledLists, object] | None = None
+
+
+def lists_tables(lists: CompiledLists) -> object:
+    """The compiled module's copy of the lists' tables, built once per lists snapshot (a
+    new policy, published after every change, reuses it)."""
+    global _lists_tables
+    if _lists_tables is None or _lists_tables[0] is not lists:
+        module = compiled
+        if module is None:
+            raise RuntimeError("the compiled fast path is not built")
+        _lists_tables = (lists, module.build_lists(lists.domains, lists.urls,
+                                                   lists.url_hosts))
+    return _lists_tables[1]
 
 
 def tables(policy: Policy, base: str) -> tuple | None:
@@ -139,7 +156,7 @@ def tables(policy: Policy, base: str) -> tuple | None:
     block_prefix = _page_prefix(base, "url")
     aup = _page_prefix(policy.aup_page, "next") if policy.aup_page else b""
     sign = _page_prefix(policy.signin_page, "next") if policy.signin_page else b""
-    return (lists.domains, lists.urls, lists.url_hosts, people, flags, lists.bare_labels,
+    return (lists_tables(lists), None, None, people, flags, lists.bare_labels,
             combo_rel, combo_first, categories,
             [quote(c).encode() for c in categories],
             [json.dumps(c).encode() for c in categories],

@@ -482,6 +482,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--block-page", default="http://127.0.0.1/filtering/blocked/",
                         help="block page URL when the policy names none")
     parser.add_argument("--no-log", action="store_true", help="do not spool decisions")
+    parser.add_argument("--python-only", action="store_true",
+                        help="answer every line in Python, without the compiled fast path "
+                        "(the same answers; for measuring and checking)")
     args = parser.parse_args(argv)
     heartbeat: Heartbeat | None = None
     if args.lists:
@@ -501,7 +504,7 @@ def main(argv: list[str]) -> int:
                 log(f"cannot write decisions to {folder / DECISIONS_DIR}: {exc}; not logging")
         published = PublishedPolicy(folder)
         threading.Thread(target=published.watch, name="filter-watch", daemon=True).start()
-        helper = Helper(published, args.block_page, spool)
+        helper = Helper(published, args.block_page, spool, compiled=not args.python_only)
         heartbeat = Heartbeat(folder, "filter", helper.status).start()
     try:
         helper.serve()
