@@ -41,7 +41,8 @@ def _text(data: dict, name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidInput(f"'{name}' must be text", code="bad-field")
-    return value
+    # No NUL reaches a concern (PostgreSQL cannot store one); the checker reads past it.
+    return value.replace("\x00", "\ufffd")
 
 
 def _addresses(data: dict, name: str) -> list[tuple[str, str]]:
@@ -56,7 +57,8 @@ def _addresses(data: dict, name: str) -> list[tuple[str, str]]:
     out = []
     for address in value:
         address = address.strip().lower()
-        if "@" not in address or len(address) > MAX_ADDRESS or any(c.isspace() for c in address):
+        if "@" not in address or len(address) > MAX_ADDRESS or any(
+                c.isspace() or c == "\x00" for c in address):
             raise InvalidInput(f"'{name}' has something that is not an address: "
                                f"{address[:60]!r}", code="bad-address")
         out.append(("", address))

@@ -44,6 +44,26 @@ def _finding(f: Finding) -> dict:
             "excerpts": [{"part": e.part, "excerpt": e.excerpt} for e in f.evidence[:MAX_EXCERPTS]]}
 
 
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def _without_nul(msg: ParsedMessage, verdict: Verdict) -> tuple[ParsedMessage, Verdict]:
+    """The message's facts and the findings' excerpts with NUL characters replaced: PostgreSQL
+    stores no NUL in text or JSON, and a copy that can never be stored would be refused
+    (451) and retried for ever."""
+    def pairs(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(_no_nul(name), _no_nul(address)) for name, address in items]
+
+    sender = pairs([msg.sender])[0] if msg.sender else None
+    msg = dataclasses.replace(msg, subject=_no_nul(msg.subject), sender=sender,
+                              to=pairs(msg.to), cc=pairs(msg.cc), bcc=pairs(msg.bcc))
+    findings = [dataclasses.replace(f, evidence=[
+        dataclasses.replace(e, excerpt=_no_nul(e.excerpt), part=_no_nul(e.part))
+        for e in f.evidence]) for f in verdict.findings]
+    return msg, dataclasses.replace(verdict, findings=findings)
+
+
 def captured_message_record(*, school: School, raw: bytes, sha256: str, msg: ParsedMessage,
                             verdict: Verdict, private: bool, journal_report: bool,
                             evidence_capture: bool, how: str) -> Recorded:
@@ -51,6 +71,7 @@ def captured_message_record(*, school: School, raw: bytes, sha256: str, msg: Par
     whole message when the school captures evidence), and raise a concern for each finding
     that shows someone may be at risk (urgent ones emailed to the safeguarding leads after
     commit). Raises on any failure, leaving nothing behind (no row, no file)."""
+    msg, verdict = _without_nul(msg, verdict)
     name = storage.save(school.slug, sha256, raw) if evidence_capture else ""
     try:
         with transaction.atomic():

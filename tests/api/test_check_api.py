@@ -89,6 +89,16 @@ def test_a_pupils_self_harm_draft_is_told_to_the_dsl(token, pupil, dsl):
     assert concern.person == pupil and answer["told"]["recorded"] == concern.reference
 
 
+def test_nul_characters_never_reach_a_concern(token, pupil, dsl):
+    answer = post(token, {"text": "I want to kill\u0000 myself tonight, nobody would miss me",
+                          "subject": "a\u0000b", "from": pupil.email})
+    assert answer.status_code == 200 and answer.json()["told"]["recorded"]
+    concern = Concern.objects.get()
+    assert "\x00" not in concern.excerpt + str(concern.details)
+    bad = post(token, {"text": "x", "to": ["a\u0000@b.org"]})
+    assert bad.status_code == 400 and bad.json()["error"] == "bad-address"
+
+
 def test_the_rate_limit_answers_429_with_retry_after(token, monkeypatch):
     monkeypatch.setattr(actions, "RATE_LIMIT", 2)
     assert post(token, {"text": "a"}).status_code == 200
@@ -162,3 +172,10 @@ def test_other_roles_and_other_schools_get_404(school, token, teacher, dsl, pupi
     assert ApiToken.objects.get().revoked_at is None
     outsider_page = client_for(outsider).get(reverse("api:tokens")).content.decode()
     assert made.prefix not in outsider_page
+
+
+def test_garbage_token_names_get_a_message(school, it_manager, client_for):
+    client = client_for(it_manager)
+    for value in ["a\x00b", "x" * 5_000, "", "   "]:
+        assert client.post(reverse("api:tokens"), {"name": value}).status_code == 400
+    assert not ApiToken.objects.exists()

@@ -147,3 +147,21 @@ def test_retention_deletes_old_captured_mail_and_its_file(school, pupil, data_di
     assert not path.exists()
     assert (data_dir / "mailmonitor" / school.slug / new.evidence_file).exists()
     assert AuditEvent.objects.filter(event_type="captured_mail_expired").count() == 1
+
+
+GARBAGE = ["9" * 40, "-99999999999", "1e308", "NaN", "a\x00b", "x" * 5_000, ""]
+
+
+def test_garbage_in_every_field_gets_a_page(school, pupil, headteacher, client_for, data_dir):
+    captured = capture(school, pupil.email, private=True)
+    client = client_for(headteacher)
+    for value in GARBAGE:
+        for url, fields in ((reverse("mailmonitor:settings"),
+                             ("retention_days", "private_markers", "evidence_capture")),
+                            (reverse("mailmonitor:authorise", args=[captured.pk]), ("reasons",))):
+            for field in fields:
+                data = {"retention_days": "30", "private_markers": "[private]",
+                        "reasons": "A sound reason given here.", field: value}
+                answer = client.post(url, data)
+                assert answer.status_code in (200, 302, 400), (url, field, value[:10])
+    assert "\x00" not in "".join(ContentAuthorisation.objects.values_list("reasons", flat=True))

@@ -154,6 +154,16 @@ def test_ten_thousand_recipients_are_checked_and_kept_short(monitor, school, pup
     assert captured.recipients.endswith("and 9990 more")
 
 
+def test_nul_characters_are_never_stored(monitor, school, pupil, teacher, dsl):
+    # (PostgreSQL stores no NUL: such a copy would be refused and retried for ever.)
+    send(monitor.port, message(sender=pupil.email, to=teacher.email, subject="a\x00b",
+                               body="I want to kill\x00 myself tonight, nobody would miss me"))
+    captured = CapturedMessage.objects.get()
+    concern = Concern.objects.get()
+    assert "\x00" not in str(captured.findings) + captured.subject
+    assert "\x00" not in concern.excerpt + str(concern.details)
+
+
 def test_a_line_longer_than_smtp_allows_is_still_checked(monitor, school, pupil, teacher):
     body = "<p>" + "lorem ipsum " * 500 + ABUSE + "</p>"
     send(monitor.port, message(sender=pupil.email, to=teacher.email, subject="x", body=body))
