@@ -38,18 +38,23 @@ def _choices(form: forms.Form, name: str) -> Any:
 class LookupForm(forms.Form):
     purpose = forms.ChoiceField(choices=PURPOSES, label="For")
     form = forms.ChoiceField(required=False, label="Class or form")
+    year_group = forms.TypedChoiceField(required=False, label="Or a year group", coerce=int,
+                                        empty_value=None)
     names = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
                             max_length=20_000, validators=[no_nul],
                             label="Or paste names (one a line)")
 
-    def __init__(self, *args, forms_in: list[str], **kwargs):
+    def __init__(self, *args, forms_in: list[str], year_groups: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         _choices(self, "form").choices = [("", "(none)")] + [(f, f) for f in forms_in]
+        _choices(self, "year_group").choices = [("", "(none)")] + [
+            (str(y), roles.year_label(y)) for y in year_groups]
 
     def clean(self):
         data = super().clean() or {}
-        if not data.get("form") and not (data.get("names") or "").strip():
-            raise forms.ValidationError("Choose a class or paste some names.")
+        if not data.get("form") and data.get("year_group") is None \
+                and not (data.get("names") or "").strip():
+            raise forms.ValidationError("Choose a class or a year group, or paste some names.")
         return data
 
 

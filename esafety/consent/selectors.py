@@ -70,6 +70,11 @@ def forms_in(school: School) -> list[str]:
     return sorted(set(pupils(school).exclude(form="").values_list("form", flat=True)))
 
 
+def year_groups_in(school: School) -> list[int]:
+    return sorted(set(pupils(school).exclude(year_group__isnull=True)
+                      .values_list("year_group", flat=True)))
+
+
 _SPLIT = re.compile(r"[\n,;]+")
 
 
@@ -84,13 +89,17 @@ class Lookup:
         return [row for row in self.rows if not may_appear(row.standing, self.purpose)]
 
 
-def lookup(school: School, *, purpose: str, form: str = "", names: str = "") -> Lookup:
-    """Who in a class, or in a pasted list of names, must not appear for `purpose`."""
+def lookup(school: School, *, purpose: str, form: str = "", year_group: int | None = None,
+           names: str = "") -> Lookup:
+    """Who in a class or a year group, or in a pasted list of names, must not appear for
+    `purpose`."""
     found: list[Person] = []
     not_found: list[str] = []
     everyone = pupils(school)
     if form:
         found = list(everyone.filter(form=form))
+    if year_group is not None:
+        found += list(everyone.filter(year_group=year_group))
     for raw in _SPLIT.split(names or "")[:500]:
         name = " ".join(raw.split())[:200]
         if not name:

@@ -27,7 +27,7 @@ from esafety.consent.models import (
     REFUSED,
     WITHDRAWN,
 )
-from esafety.directory import permissions
+from esafety.directory import permissions, roles
 from esafety.directory.models import School
 from esafety.errors import EsafetyError
 from esafety.web import csvsafe
@@ -46,15 +46,17 @@ def lookup(request: SignedInRequest) -> HttpResponse:
     permissions.require(request.user, "view_consents", hide=True)
     school = _school(request)
     form = LookupForm(request.POST if request.method == "POST" else None,
-                      forms_in=selectors.forms_in(school))
+                      forms_in=selectors.forms_in(school),
+                      year_groups=selectors.year_groups_in(school))
     result = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         result = selectors.lookup(school, purpose=data["purpose"], form=data["form"],
-                                  names=data["names"])
+                                  year_group=data["year_group"], names=data["names"])
         names_given = len([n for n in data["names"].splitlines() if n.strip()])
         actions.lookup_record(actor=request.user, school=school, purpose=data["purpose"],
-                              form=data["form"], names=names_given, found=len(result.rows))
+                              form=data["form"] or roles.year_label(data["year_group"]),
+                              names=names_given, found=len(result.rows))
     return render(request, "consent/lookup.html", {
         "form": form, "result": result,
         "purpose_label": PURPOSE_LABELS.get(form.data.get("purpose", ""), ""),

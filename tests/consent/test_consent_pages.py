@@ -82,6 +82,14 @@ def test_lookup_by_form_lists_who_must_not_appear_and_is_audited(
                              "pupils_found": 3}
 
 
+def test_lookup_by_year_group(office, teacher, make_person, client_for):
+    year7 = make_person(roles.PUPIL, year_group=7)
+    make_person(roles.PUPIL, year_group=8)
+    response = client_for(teacher).post("/consent/", {"purpose": WEBSITE, "year_group": "7"})
+    assert [row.pupil for row in response.context["result"].must_not_appear] == [year7]
+    assert AuditEvent.objects.get(event_type="consent_lookup_made").details["form"] == "Year 7"
+
+
 def test_lookup_by_pasted_names_says_which_names_were_not_found(
         office, teacher, make_person, client_for):
     yes = make_person(roles.PUPIL, first_name="Ava", last_name="Yes")
@@ -96,7 +104,8 @@ def test_lookup_by_pasted_names_says_which_names_were_not_found(
 
 def test_lookup_with_nothing_chosen_asks_again(teacher, client_for):
     response = client_for(teacher).post("/consent/", {"purpose": WEBSITE})
-    assert response.status_code == 200 and b"Choose a class or paste some names" in response.content
+    assert response.status_code == 200
+    assert b"Choose a class or a year group, or paste some names" in response.content
     assert not AuditEvent.objects.filter(event_type="consent_lookup_made").exists()
 
 
@@ -260,7 +269,8 @@ def test_staff_do_not_get_the_parents_page(teacher, client_for):
 JUNK = {"purpose": "aliens", "decision": "maybe", "given_on": "99999-12-31", "form": "\x00",
         "names": "a\x00b", "title": "x" * 5000, "published_on": "0001-01-01",
         "pupils": "nope", "run_by": "-1", "closed_on": "9999-12-31", "note": "x" * 5000,
-        "child": "1e308", "name": "", "platform": "x" * 500, "given_by": "abc"}
+        "child": "1e308", "name": "", "platform": "x" * 500, "given_by": "abc",
+        "year_group": "9" * 40}
 
 
 @pytest.mark.parametrize("role", [roles.HEADTEACHER, roles.BUSINESS_MANAGER, roles.TEACHER,
