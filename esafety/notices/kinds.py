@@ -14,6 +14,7 @@ SUSPENSION_LIFTED = "suspension_lifted"
 REVIEW_DUE = "review_due"
 PARENT_TOLD = "parent_told"
 TRAINING_DUE = "training_due"
+TAKE_DOWN = "take_down"
 
 LABELS = {
     NEW_REPORT: "A new report in the incident log",
@@ -29,6 +30,7 @@ LABELS = {
     REVIEW_DUE: "A case's next action is due",
     PARENT_TOLD: "About your child at school",
     TRAINING_DUE: "Online safety training is due",
+    TAKE_DOWN: "Something the school published must come down",
 }
 
 # Always emailed, whatever a person prefers: safeguarding must reach someone at once

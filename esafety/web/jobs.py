@@ -91,6 +91,12 @@ def _training_reminders(run: Runner) -> None:
     each_school(run)
 
 
+def _takedowns(run: Runner) -> None:
+    from esafety.consent.tasks import each_school
+
+    each_school(run)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -122,6 +128,8 @@ JOBS = (
     Job("mail filter", 60, _mail_filter),
     # Online safety training due or overdue: each person told (notices' keys: once each).
     Job("training reminders", 6 * 3600, _training_reminders),
+    # Published items with a pupil who left or a withdrawn consent (003 §8.2): told once each.
+    Job("published items to take down", 6 * 3600, _takedowns),
 )
 
 

@@ -301,3 +301,29 @@ def test_demo_consents_a_school_would_recognise(school, make_person, headteacher
     assert summary["no_consent_website"] >= 3
     assert PublishedItem.objects.filter(school=school).count() == 3
     assert Consent.objects.filter(decision=WITHDRAWN).count() == 1
+
+
+def test_whoever_published_an_item_is_told_once_to_take_it_down(
+        office, teacher, headteacher, make_person, school):
+    from esafety.consent.tasks import takedowns_due_task
+    from esafety.notices import kinds
+    from esafety.notices.models import Notice
+    from esafety.web import jobs
+
+    pupil = make_person(roles.PUPIL, first_name="Secret", last_name="Name")
+    _agree(office, pupil)
+    item = actions.published_item_add(actor=teacher, school=school, title="Gallery",
+                                      purpose=WEBSITE, where="", published_on=TODAY(),
+                                      pupils=[pupil])
+    assert takedowns_due_task.call(school.pk) == 0
+    directory_actions.person_leave(actor=headteacher, person=pupil)
+    assert takedowns_due_task.call(school.pk) == 1
+    assert takedowns_due_task.call(school.pk) == 0  # once
+    notice = Notice.objects.get(kind=kinds.TAKE_DOWN)
+    assert notice.recipient == teacher and notice.path == "/consent/published/"
+    assert "Secret" not in notice.title + notice.body
+    actions.published_item_remove(actor=teacher, item=item)
+    job = next(j for j in jobs.JOBS if j.name == "published items to take down")
+    handed = []
+    job.run(lambda task, *args: handed.append((task, args)))
+    assert handed == [(takedowns_due_task, (school.pk,))]
