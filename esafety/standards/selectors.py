@@ -101,6 +101,12 @@ def open_actions(school: School) -> QuerySet[ReviewAction]:
         "owner", "review")
 
 
+def _day(value: datetime.date | datetime.datetime) -> str:
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return f"{value.day} {value:%B %Y}"
+
+
 MET, DUE, MISSING = "met", "due", "missing"
 STATUS_WORDS = {MET: "Met", DUE: "Due", MISSING: "Missing"}
 
@@ -137,14 +143,14 @@ def status(school: School, now: datetime.datetime | None = None) -> list[Standar
         review_status, review_says = MISSING, "No review has been recorded."
     elif today - last_review.held_on > REVIEW_FRESH:
         review_status, review_says = DUE, (f"The last review was on "
-                                           f"{last_review.held_on:%d %B %Y}: one is due.")
+                                           f"{_day(last_review.held_on)}: one is due.")
     elif today - last_review.held_on > REVIEW_DUE_SOON or overdue:
         review_status = DUE
-        review_says = (f"Reviewed on {last_review.held_on:%d %B %Y}"
+        review_says = (f"Reviewed on {_day(last_review.held_on)}"
                        + (f"; {overdue} action{'s' if overdue != 1 else ''} overdue."
                           if overdue else "; the next review is due within a month."))
     else:
-        review_status, review_says = MET, f"Reviewed on {last_review.held_on:%d %B %Y}."
+        review_status, review_says = MET, f"Reviewed on {_day(last_review.held_on)}."
     out.append(StandardStatus("Filtering and monitoring are reviewed at least every year",
                               review_status, review_says,
                               [("The reviews", reverse("standards:reviews"))]))
@@ -162,7 +168,9 @@ def status(school: School, now: datetime.datetime | None = None) -> list[Standar
         filter_status = DUE
         parts = []
         if unexplained:
-            parts.append(f"{unexplained} blocked or allowed categories need a reason")
+            parts.append(f"{unexplained} blocked or allowed "
+                         + ("category needs" if unexplained == 1 else "categories need")
+                         + " a reason")
         if not last_auto.passed:
             parts.append("the last check found answers that differ")
         elif now - last_auto.at > CHECK_FRESH:
@@ -173,7 +181,7 @@ def status(school: School, now: datetime.datetime | None = None) -> list[Standar
     else:
         filter_status = MET
         filter_says = (f"Every category has a reason; checked by esafety on "
-                       f"{last_auto.at:%d %B %Y} and by staff on {last_manual.at:%d %B %Y}.")
+                       f"{_day(last_auto.at)} and by staff on {_day(last_manual.at)}.")
     out.append(StandardStatus(
         "Filtering blocks harmful content without getting in the way of teaching",
         filter_status, filter_says,
@@ -185,9 +193,9 @@ def status(school: School, now: datetime.datetime | None = None) -> list[Standar
         mon_status, mon_says = MISSING, "No check of monitoring has been recorded."
     elif now - last_monitoring.at > MANUAL_FRESH:
         mon_status, mon_says = DUE, (f"Monitoring was last checked on "
-                                     f"{last_monitoring.at:%d %B %Y}: a check is due.")
+                                     f"{_day(last_monitoring.at)}: a check is due.")
     else:
-        mon_status, mon_says = MET, f"Monitoring checked on {last_monitoring.at:%d %B %Y}."
+        mon_status, mon_says = MET, f"Monitoring checked on {_day(last_monitoring.at)}."
     out.append(StandardStatus("Monitoring meets the school's safeguarding needs",
                               mon_status, mon_says, [("The check log", reverse("standards:checks"))]))
     return out

@@ -43,3 +43,23 @@ def test_the_daily_job_checks_once_a_day(lists, school):
     assert filtering_check_task.call(school.pk) is True
     assert filtering_check_task.call(school.pk) is False
     assert Check.objects.filter(kind=AUTOMATIC).count() == 1
+
+
+def test_an_approved_unblock_is_the_schools_own_exception_not_a_failure(lists, school,
+                                                                        it_manager, teacher):
+    import datetime
+
+    from django.utils import timezone
+
+    from esafety.filtering import actions as filtering_actions
+
+    gambling = Category.objects.get(school=school, name="gambling")
+    now = timezone.now()
+    request = filtering_actions.unblock_request(
+        actor=teacher, category=gambling, groups=["ks4"], reason="Year 10 PSHE on gambling harm",
+        starts_at=now - datetime.timedelta(hours=1), ends_at=now + datetime.timedelta(days=14))
+    filtering_actions.unblock_approve(actor=it_manager, request=request, note="For the unit")
+    check = actions.check_run_automatic(actor=None, school=school)
+    assert check.passed, check.result
+    assert "allowed by an approved unblock" in check.result
+    assert {c["group"] for c in check.cases if c["rule"] == "unblock"} == {"ks4"}
