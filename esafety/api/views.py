@@ -4,6 +4,7 @@ IT manager or the headteacher makes and revokes tokens."""
 from __future__ import annotations
 
 import json
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,8 @@ from esafety.api import access, actions, checking, selectors
 from esafety.api.forms import TokenForm
 from esafety.errors import EsafetyError, InvalidInput
 from esafety.web.requests import SignedInRequest
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # bytes of JSON accepted (a draft, not a mailbox)
 CORS = {"Access-Control-Allow-Origin": "*",  # a bearer token, never a cookie: safe for any origin
@@ -81,6 +84,10 @@ def check(request: HttpRequest) -> HttpResponse:
         out = checking.check_draft(token.school, data, token_name=token.name)
     except InvalidInput as exc:
         return _error(400, exc.code, str(exc))
+    except Exception:  # noqa: BLE001 - the client gets JSON it can act on, the log the detail
+        log.exception("check API: the draft could not be checked")
+        return _error(503, "unavailable", "esafety could not check the draft just now; "
+                      "send as normal or try again.", **{"Retry-After": "30"})
     response = JsonResponse(out, json_dumps_params={"ensure_ascii": False})
     for name, value in CORS.items():
         response[name] = value

@@ -31,10 +31,14 @@ def path_of(school_slug: str, name: str) -> Path | None:
     return Path(settings.DATA_DIR) / "mailmonitor" / school_slug / name
 
 
-def read(school_slug: str, name: str) -> bytes | None:
+def read(school_slug: str, name: str, limit: int) -> bytes | None:
+    """The first `limit` bytes of a stored message (None when it is not there)."""
     path = path_of(school_slug, name)
+    if path is None:
+        return None
     try:
-        return path.read_bytes() if path is not None else None
+        with open(path, "rb") as fh:
+            return fh.read(limit)
     except OSError:
         return None
 

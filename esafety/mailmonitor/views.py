@@ -14,7 +14,7 @@ from esafety.mailmonitor import access, actions, forms, storage
 from esafety.mailmonitor.models import CapturedMessage
 from esafety.web.requests import SignedInRequest
 
-MAX_SHOWN = 200_000  # characters of a captured message shown on its page
+MAX_SHOWN = 200_000  # bytes of a captured message shown on its page
 
 
 @login_required
@@ -35,8 +35,8 @@ def captured_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     shown = actions.captured_message_view(actor=request.user, captured=captured)
     whole = ""
     if shown and captured.evidence_file:
-        raw = storage.read(captured.school.slug, captured.evidence_file)
-        whole = raw[:MAX_SHOWN].decode("utf-8", "replace") if raw is not None else ""
+        raw = storage.read(captured.school.slug, captured.evidence_file, MAX_SHOWN)
+        whole = raw.decode("utf-8", "replace") if raw is not None else ""
     return render(request, "mailmonitor/detail.html", {
         "captured": captured, "shown": shown, "whole": whole,
         "may_authorise": actions.may_authorise(request.user, captured.school),

@@ -179,3 +179,13 @@ def test_garbage_token_names_get_a_message(school, it_manager, client_for):
     for value in ["a\x00b", "x" * 5_000, "", "   "]:
         assert client.post(reverse("api:tokens"), {"name": value}).status_code == 400
     assert not ApiToken.objects.exists()
+
+
+def test_a_failure_inside_the_checker_is_json_not_a_server_error(token, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("esafety.api.checking.build_directory", broken)
+    answer = post(token, {"text": "hello"})
+    assert answer.status_code == 503 and answer.json()["error"] == "unavailable"
+    assert answer["Retry-After"] == "30"
