@@ -60,6 +60,8 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # plain statements (no personal data)
     missing: str = ""  # why there is nothing to show
+    # The DfE standards by status (how many standards, not people: shown as numbers).
+    standards: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -145,12 +147,24 @@ def _filtering(school, since, until) -> Section:
                                                ("Acknowledged", alerts.filter(
                                                    acknowledged_at__isnull=False).count())],
                                     chart=False)])
-    checks = _optional("esafety.standards.selectors", "checks_summary", school)
-    if isinstance(checks, dict):
-        section.tables.append(Table("Filtering checks", _dict_rows(checks), chart=False))
+    checks = _optional("esafety.governance.pack", "_checks_in", school, since, until)
+    if isinstance(checks, list):
+        section.tables.append(Table("Filtering and monitoring checks", checks))
     else:
-        section.lines.append(f"Filtering checks: {NOT_RECORDED}")
+        section.lines.append(f"Filtering and monitoring checks: {NOT_RECORDED}")
     return section
+
+
+def _checks_in(school, since, until) -> list[tuple[str, int]]:
+    """The DfE standards' check log in the period (esafety/standards): checks by kind, and
+    those that found something."""
+    from esafety.standards.models import CHECK_KINDS
+    from esafety.standards.selectors import checks
+
+    found = checks(school).filter(at__gte=since, at__lt=until)
+    kinds = Counter(found.values_list("kind", flat=True))
+    return ([(str(label), kinds[code]) for code, label in CHECK_KINDS]
+            + [("Checks that found a problem", found.filter(passed=False).count())])
 
 
 def _aup(school) -> Section:
@@ -191,10 +205,29 @@ def _reviews(school) -> Section:
         section.lines.append(f"{version.document.title}: {when} {version.review_due:%d %B %Y}.")
     if not section.lines:
         section.lines.append("No policy review is due in the next 30 days.")
-    extra = _optional("esafety.standards.selectors", "reviews_due", school)
+    extra = _optional("esafety.governance.pack", "_standards_reviews", school, today)
     if isinstance(extra, list):
-        section.lines.extend(str(item) for item in extra)
+        section.lines.extend(extra)
     return section
+
+
+def _standards_reviews(school, today: datetime.date) -> list[str]:
+    """The annual filtering and monitoring review (esafety/standards): when it was last held
+    and how many of its actions are overdue (counts, never who owns them)."""
+    from esafety.standards.models import Review
+    from esafety.standards.selectors import REVIEW_FRESH, open_actions
+
+    last = Review.objects.filter(school=school).order_by("-held_on").first()
+    lines = []
+    if last is None:
+        lines.append("Annual filtering and monitoring review: none recorded yet.")
+    else:
+        due = last.held_on + REVIEW_FRESH
+        lines.append(f"Annual filtering and monitoring review: last held {last.held_on:%d %B %Y}"
+                     f", next due by {due:%d %B %Y}.")
+    overdue = open_actions(school).filter(due_on__lt=today).count()
+    lines.append(f"Review actions overdue: {shown(overdue)}.")
+    return lines
 
 
 LABELS = {
@@ -229,7 +262,7 @@ def _dict_rows(found: dict) -> list[tuple[str, int]]:
     return [(_label(str(k)), int(v)) for k, v in found.items() if isinstance(v, int)]
 
 
-def _optional(module: str, name: str, school) -> Any:
+def _optional(module: str, name: str, *args: Any) -> Any:
     """Another area's summary, or None when that area is not built (yet)."""
     try:
         function: Callable = getattr(importlib.import_module(module), name)
@@ -237,7 +270,9 @@ def _optional(module: str, name: str, school) -> Any:
         return None
     try:
         with transaction.atomic():  # a failure must not spoil the rest of the pack
-            return function(school)
+            return function(*args)
+    except (ImportError, AttributeError, LookupError):
+        return None  # the area is there but not (yet) what this reads
     except Exception:  # one area's fault leaves its section "could not be read", not a 500
         log.exception("governors' pack: %s.%s failed", module, name)
         return "failed"
@@ -256,15 +291,18 @@ def _from_area(key: str, title: str, intro: str, module: str, name: str, school)
 
 
 def _standards(school) -> Section:
-    found = _optional("esafety.standards.selectors", "status_summary", school)
+    found = _optional("esafety.standards.selectors", "status", school)
     section = Section("standards", "DfE filtering and monitoring standards",
-                      intro="Each standard as met, due or missing, as at today.")
+                      intro="Each standard as met, due or missing, as at today, and why.")
     if found == "failed":
         section.missing = "Could not be read: the service operator has been told (logged)."
-    elif isinstance(found, dict):
-        section.tables.append(Table("Standards", _dict_rows(found)))
-    elif isinstance(found, list):
-        section.lines.extend(str(item) for item in found)
+    elif isinstance(found, list) and found:
+        for item in found:
+            words = getattr(item, "words", None) or str(getattr(item, "status", ""))
+            section.lines.append(f"{getattr(item, 'title', item)}: {words}. "
+                                 f"{getattr(item, 'says', '')}".strip())
+        statuses = Counter(str(getattr(item, "words", "")) for item in found)
+        section.standards = [(words, statuses[words]) for words in ("Met", "Due", "Missing")]
     else:
         section.missing = NOT_RECORDED
     return section
