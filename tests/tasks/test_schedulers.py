@@ -66,6 +66,60 @@ def test_two_workers_schedulers_queue_each_turn_of_a_job_once(workers, tmp_path)
         ("tick", int(MONDAY_NINE // 60) + 1, second.name)]
 
 
+@pytest.mark.parametrize("backend", ["database", "redis"])
+def test_two_scheduler_loops_at_the_same_moment_queue_each_turn_once(
+        backend, request, disposable_append_only_tables, tmp_path):
+    """Two schedulers (two workers' threads) reaching twenty turns at the same moment, each
+    pair let go together: twenty tasks on the queue, not forty."""
+    import threading
+
+    from django.db import connection
+
+    if backend == "redis":
+        request.getfixturevalue("redis_queue")
+    folder = str(tmp_path)
+    turns = 20
+    both = threading.Barrier(2)
+    errors: list[BaseException] = []
+    claimed = [0, 0]
+
+    def loop(index: int) -> None:
+        current = [0]
+        # Each turn's task is its own (as a school's ingest is a new one each minute once
+        # the last has run), so only the claims keep the two from queueing it twice.
+        job = jobs.Job("tick", 60, lambda run: run(sample.record, folder,
+                                                   f"tick-{current[0]}"))
+        scheduler = jobs.Scheduler((job,), enqueue=True)
+        try:
+            for turn in range(turns):
+                current[0] = turn
+                both.wait(timeout=60)
+                ran_now = scheduler.run_due(now=60.0 * turn, wall=MONDAY_NINE + 60 * turn)
+                claimed[index] += len(ran_now)
+            assert scheduler.failures == {}
+        except BaseException as error:  # noqa: BLE001  (reported by the test below)
+            errors.append(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(claimed) == turns and JobTurn.objects.count() == turns
+    if backend == "redis":
+        import django_rq
+
+        queued = [job.args for job in django_rq.get_queue("default").get_jobs()]
+    else:
+        from django_tasks_db.models import DBTaskResult
+
+        queued = [r.args_kwargs["args"] for r in DBTaskResult.objects.all()]
+    assert sorted(tag for _, tag in queued) == sorted(f"tick-{n}" for n in range(turns))
+
+
 def test_a_turn_whose_job_failed_is_left_for_the_other_worker(database_workers, tmp_path):
     folder = str(tmp_path)
     calls = []
