@@ -111,26 +111,41 @@ def may_authorise(actor: Person, school: School) -> bool:
         actor, school)
 
 
+def _investigation(captured: CapturedMessage, reader: Person | None):
+    """An investigation about the message's sender, in force, naming `reader` (003 §2.7)."""
+    if reader is None or not captured.sender:
+        return None
+    from esafety.authorisations.selectors import investigation_authorised
+
+    sender = Person.objects.filter(school=captured.school, email__iexact=captured.sender).first()
+    return investigation_authorised(captured.school, sender, reader)
+
+
 def content_visible(captured: CapturedMessage, reader: Person | None = None) -> bool:
     """Whether reviewers may see what the message says: always, unless its sender marked
     it private; then only after an authorisation recorded on it, or (for `reader`) an
     investigation authorised about its sender that names them (003 §2.6, §2.7)."""
     if not captured.private or captured.authorisations.exists():
         return True
-    if reader is None or not captured.sender:
-        return False
-    from esafety.authorisations.selectors import investigation_authorised
-
-    sender = Person.objects.filter(school=captured.school, email__iexact=captured.sender).first()
-    return investigation_authorised(captured.school, sender, reader) is not None
+    return _investigation(captured, reader) is not None
 
 
 def captured_message_view(*, actor: Person, captured: CapturedMessage) -> bool:
-    """Record that `actor` opened the captured message; whether its content is shown."""
+    """Record that `actor` opened the captured message; whether its content is shown. A
+    private message shown under an investigation authorisation is recorded as a use of it."""
     permissions.require(actor, "review_captured_mail", captured.school,
                         what="read captured mail")
-    shown = content_visible(captured, actor)
     with transaction.atomic():
+        shown = not captured.private or captured.authorisations.exists()
+        if not shown:
+            investigation = _investigation(captured, actor)
+            if investigation is not None:
+                from esafety.authorisations.actions import access_use_record
+
+                access_use_record(actor=actor, auth=investigation,
+                                  what_was_done=f"Read captured message {captured.pk} (marked "
+                                                "private by its sender) in Captured mail")
+                shown = True
         events.captured_message_viewed(actor=actor, captured=captured, content_shown=shown)
     return shown
 

@@ -165,3 +165,47 @@ def test_garbage_in_every_field_gets_a_page(school, pupil, headteacher, client_f
                 answer = client.post(url, data)
                 assert answer.status_code in (200, 302, 400), (url, field, value[:10])
     assert "\x00" not in "".join(ContentAuthorisation.objects.values_list("reasons", flat=True))
+
+
+def test_an_investigation_authorised_for_the_reader_shows_the_private_message(
+        school, make_person, dsl, headteacher, client_for, data_dir):
+    from esafety.authorisations.models import APPROVED, INVESTIGATION, Authorisation
+
+    staff = make_person(roles.TEACHER)
+    captured = capture(school, staff.email, private=True)
+    url = reverse("mailmonitor:detail", args=[captured.pk])
+    assert "kill myself" not in client_for(dsl).get(url).content.decode()
+    now = timezone.now()
+    Authorisation.objects.create(
+        school=school, kind=INVESTIGATION, subject=staff, reader=dsl, reason="Welfare check",
+        days=7, requested_by=dsl, status=APPROVED, decided_by=headteacher, decided_at=now,
+        expires_at=now + datetime.timedelta(days=7))
+    assert "kill myself" in client_for(dsl).get(url).content.decode()
+    assert "kill myself" not in client_for(headteacher).get(url).content.decode()  # not named
+    [use] = Authorisation.objects.get().uses.all()
+    assert use.used_by == dsl and str(captured.pk) in use.what_was_done
+
+
+def test_the_heads_nominee_may_authorise(school, make_person, pupil, headteacher, client_for,
+                                         data_dir):
+    from esafety.authorisations.models import AuthorisationSettings
+
+    nominee = make_person(roles.ASSISTANT_HEAD)
+    captured = capture(school, pupil.email, private=True)
+    url = reverse("mailmonitor:authorise", args=[captured.pk])
+    assert client_for(nominee).get(url).status_code == 404
+    AuthorisationSettings.objects.create(school=school, nominee=nominee)
+    assert client_for(nominee).post(url, {"reasons": "The DSL must read this today."}
+                                    ).status_code == 302
+    assert ContentAuthorisation.objects.get().granted_by == nominee
+
+
+def test_the_retention_job_is_scheduled_for_every_school(school, other_school):
+    from esafety.mailmonitor.tasks import captured_mail_retention_task
+    from esafety.web.jobs import JOBS
+
+    [job] = [job for job in JOBS if job.name == "captured mail retention"]
+    handed = []
+    job.run(lambda task, *args: handed.append((task, args)))
+    assert handed == [(captured_mail_retention_task, (school.pk,)),
+                      (captured_mail_retention_task, (other_school.pk,))]
