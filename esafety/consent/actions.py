@@ -107,9 +107,10 @@ def lookup_record(*, actor: Person, school: School, purpose: str, form: str, nam
                                names=names, found=found)
 
 
-def export_record(*, actor: Person, school: School, rows: int) -> None:
+def export_record(*, actor: Person, school: School, rows: int,
+                  register: str = "Consents") -> None:
     permissions.require(actor, "export_consents", school, what="download consents")
-    events.consents_exported(actor=actor, school=school, rows=rows)
+    events.consents_exported(actor=actor, school=school, rows=rows, register=register)
 
 
 def published_item_add(*, actor: Person, school: School, title: str, purpose: str,

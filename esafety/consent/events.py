@@ -46,9 +46,10 @@ def consent_lookup_made(*, actor: Person, school: School, purpose: str, form: st
                                   "pupils_found": found})
 
 
-def consents_exported(*, actor: Person, school: School, rows: int) -> AuditEvent:
+def consents_exported(*, actor: Person, school: School, rows: int,
+                      register: str = "Consents") -> AuditEvent:
     return events.record(event_type="consents_exported", actor=actor, school=school,
-                         object_type="consent", object_label="Consents",
+                         object_type="consent", object_label=register,
                          details={"rows": rows})
 
 

@@ -100,23 +100,59 @@ def pupil(request: SignedInRequest, pk: int) -> HttpResponse:
         "decisions": DECISION_LABELS, "may": _may(request)})
 
 
+def _consent_rows(school: School) -> tuple[list[str], list[list]]:
+    people = list(selectors.pupils(school).order_by("form", "last_name", "first_name"))
+    header = (["Pupil", "Form", "Year"] + [label for _, label in PURPOSES]
+              + ["Must not appear in"])
+    return header, [[row.pupil.display_name, row.pupil.form, row.pupil.year_label]
+                    + [DECISION_LABELS[c.decision] if c else "Not asked"
+                       for _, _, c in row.cells]
+                    + ["; ".join(row.must_not)] for row in selectors.rows_for(people)]
+
+
+def _item_rows(school: School) -> tuple[list[str], list[list]]:
+    header = ["Item", "Where", "Address", "Published", "Pupils", "Recorded by", "Take down",
+              "Taken down"]
+    return header, [[row.item.title, row.item.get_purpose_display(), row.item.where,
+                     row.item.published_on.isoformat(),
+                     "; ".join(p.display_name for p in row.item.pupils.all()),
+                     row.item.added_by.display_name if row.item.added_by else "",
+                     "; ".join(row.reasons) if row.flagged else "",
+                     row.item.removed_on.isoformat() if row.item.removed_on else ""]
+                    for row in selectors.published_items(school)]
+
+
+def _channel_rows(school: School) -> tuple[list[str], list[list]]:
+    header = ["Name", "Platform", "Address", "Run by", "Approved by", "Approved on", "Closed"]
+    return header, [[c.name, c.platform, c.address,
+                     c.run_by.display_name if c.run_by else "",
+                     c.approved_by.display_name if c.approved_by else "",
+                     c.approved_on.isoformat() if c.approved_on else "Not approved",
+                     c.closed_on.isoformat() if c.closed_on else ""]
+                    for c in selectors.channels(school)]
+
+
+# ?register= -> (file name, what the audit trail calls it, the rows)
+EXPORTS = {
+    "consents": ("consents.csv", "Consents", _consent_rows),
+    "published": ("published-items.csv", "Published items", _item_rows),
+    "accounts": ("school-accounts.csv", "The school's accounts and sites", _channel_rows),
+}
+
+
 @login_required
 def export(request: SignedInRequest) -> HttpResponse:
     permissions.require(request.user, "export_consents", hide=True)
     school = _school(request)
-    people = list(selectors.pupils(school).order_by("form", "last_name", "first_name"))
-    rows = selectors.rows_for(people)
+    filename, register, build = EXPORTS.get(request.GET.get("register", ""),
+                                            EXPORTS["consents"])
+    header, rows = build(school)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="consents.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csvsafe.writer(response)
-    writer.writerow(["Pupil", "Form", "Year"] + [label for _, label in PURPOSES]
-                    + ["Must not appear in"])
-    for row in rows:
-        writer.writerow([row.pupil.display_name, row.pupil.form, row.pupil.year_label]
-                        + [DECISION_LABELS[c.decision] if c else "Not asked"
-                           for _, _, c in row.cells]
-                        + ["; ".join(row.must_not)])
-    actions.export_record(actor=request.user, school=school, rows=len(rows))
+    writer.writerow(header)
+    writer.writerows(rows)
+    actions.export_record(actor=request.user, school=school, rows=len(rows), register=register)
     return response
 
 

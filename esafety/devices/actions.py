@@ -221,6 +221,7 @@ def byod_end(*, actor: Person, agreement: ByodAgreement) -> ByodAgreement:
     return agreement
 
 
-def export_record(*, actor: Person, school: School, rows: int) -> None:
+def export_record(*, actor: Person, school: School, rows: int,
+                  register: str = "Device register") -> None:
     permissions.require(actor, "view_devices", school, what="download the device register")
-    events.devices_exported(actor=actor, school=school, rows=rows)
+    events.devices_exported(actor=actor, school=school, rows=rows, register=register)

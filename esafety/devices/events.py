@@ -68,7 +68,8 @@ def byod_agreement_ended(*, actor: Person, agreement: ByodAgreement) -> AuditEve
                                 "ended_on": str(agreement.ended_on)})
 
 
-def devices_exported(*, actor: Person, school: School, rows: int) -> AuditEvent:
+def devices_exported(*, actor: Person, school: School, rows: int,
+                     register: str = "Device register") -> AuditEvent:
     return events.record(event_type="devices_exported", actor=actor, school=school,
-                         object_type="device", object_label="Device register",
+                         object_type="device", object_label=register,
                          details={"rows": rows})

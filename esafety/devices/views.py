@@ -226,24 +226,69 @@ def _yes(value: bool) -> str:
     return "Yes" if value else "No"
 
 
+def _device_rows(school: School) -> tuple[list[str], list[list]]:
+    header = ["Name", "Kind", "Serial", "Held by", "Encrypted", "Anti-virus up to date",
+              "Last checked", "Status", "Out on loan to", "Notes"]
+    out = {loan.device_id: loan.borrower.display_name
+           for loan in selectors.loans(school).filter(returned_on__isnull=True)}
+    return header, [[d.name, d.get_kind_display(), d.serial,
+                     d.holder.display_name if d.holder else "", _yes(d.encrypted),
+                     _yes(d.antivirus_current),
+                     d.last_checked_on.isoformat() if d.last_checked_on else "Never",
+                     d.get_status_display(), out.get(d.pk, ""), d.notes]
+                    for d in selectors.devices(school)]
+
+
+def _loan_rows(school: School) -> tuple[list[str], list[list]]:
+    header = ["Device", "Borrower", "Lent", "Due", "Returned", "Personal data removed",
+              "Lent by", "Note"]
+    return header, [[loan.device.name, loan.borrower.display_name, loan.lent_on.isoformat(),
+                     loan.due_on.isoformat(),
+                     loan.returned_on.isoformat() if loan.returned_on else "Out",
+                     _yes(loan.data_removed),
+                     loan.lent_by.display_name if loan.lent_by else "", loan.note]
+                    for loan in selectors.loans(school)]
+
+
+def _software_rows(school: School) -> tuple[list[str], list[list]]:
+    header = ["Software", "For", "Licence notes", "Licence renews", "Decision", "Decided by",
+              "Decided on", "Note"]
+    return header, [[i.name, i.purpose, i.licence_notes,
+                     i.licence_renewal_on.isoformat() if i.licence_renewal_on else "",
+                     i.get_decision_display(),
+                     i.decided_by.display_name if i.decided_by else "",
+                     i.decided_at.date().isoformat() if i.decided_at else "", i.decision_note]
+                    for i in selectors.software(school)]
+
+
+def _byod_rows(school: School) -> tuple[list[str], list[list]]:
+    header = ["Person", "Device", "Agreed", "Ended", "Recorded by", "Note"]
+    return header, [[a.person.display_name, a.device_description, a.agreed_on.isoformat(),
+                     a.ended_on.isoformat() if a.ended_on else "",
+                     a.recorded_by.display_name if a.recorded_by else "", a.note]
+                    for a in selectors.byod(school)]
+
+
+# ?register= -> (file name, what the audit trail calls it, the rows)
+EXPORTS = {
+    "devices": ("devices.csv", "Device register", _device_rows),
+    "loans": ("device-loans.csv", "Device loans", _loan_rows),
+    "software": ("software.csv", "Software and apps", _software_rows),
+    "byod": ("own-devices.csv", "Bring Your Own Device agreements", _byod_rows),
+}
+
+
 @login_required
 def export(request: SignedInRequest) -> HttpResponse:
     permissions.require(request.user, "view_devices", hide=True)
     school = _school(request)
+    filename, register, build = EXPORTS.get(request.GET.get("register", ""),
+                                            EXPORTS["devices"])
+    header, rows = build(school)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="devices.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csvsafe.writer(response)
-    writer.writerow(["Name", "Kind", "Serial", "Held by", "Encrypted", "Anti-virus up to date",
-                     "Last checked", "Status", "Out on loan to", "Notes"])
-    out = {loan.device_id: loan.borrower.display_name
-           for loan in selectors.loans(school).filter(returned_on__isnull=True)}
-    rows = 0
-    for found in selectors.devices(school):
-        writer.writerow([found.name, found.get_kind_display(), found.serial,
-                         found.holder.display_name if found.holder else "",
-                         _yes(found.encrypted), _yes(found.antivirus_current),
-                         found.last_checked_on.isoformat() if found.last_checked_on else "Never",
-                         found.get_status_display(), out.get(found.pk, ""), found.notes])
-        rows += 1
-    actions.export_record(actor=request.user, school=school, rows=rows)
+    writer.writerow(header)
+    writer.writerows(rows)
+    actions.export_record(actor=request.user, school=school, rows=len(rows), register=register)
     return response

@@ -327,3 +327,21 @@ def test_whoever_published_an_item_is_told_once_to_take_it_down(
     handed = []
     job.run(lambda task, *args: handed.append((task, args)))
     assert handed == [(takedowns_due_task, (school.pk,))]
+
+
+def test_published_items_and_accounts_download_too(office, teacher, make_person, school,
+                                                   client_for):
+    pupil = make_person(roles.PUPIL, first_name="Ava", last_name="Yes")
+    actions.published_item_add(actor=teacher, school=school, title="+Gallery", purpose=WEBSITE,
+                               where="", published_on=TODAY(), pupils=[pupil])
+    actions.channel_save(actor=office, school=school, name="@school", platform="X")
+    client = client_for(office)
+    items = client.get("/consent/export/", {"register": "published"}).content.decode()
+    assert "'+Gallery" in items and "Ava Yes" in items and "has no consent" in items
+    accounts = client.get("/consent/export/", {"register": "accounts"}).content.decode()
+    assert "'@school" in accounts and "Not approved" in accounts
+    assert [e.object_label for e in AuditEvent.objects.filter(
+        event_type="consents_exported").order_by("pk")] == [
+        "Published items", "The school's accounts and sites"]
+    assert client_for(teacher).get("/consent/export/",
+                                    {"register": "published"}).status_code == 404

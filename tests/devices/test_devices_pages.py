@@ -226,3 +226,18 @@ def test_demo_devices_a_school_would_recognise(school, make_person, headteacher,
     assert summary["overdue_loans"] == 1 and summary["unchecked_for_a_year"] == 1
     assert summary["software_waiting"] == 1 and summary["byod_agreements"] == 3
     assert SoftwareApproval.objects.filter(school=school).count() == 5
+
+
+def test_loans_software_and_byod_download_too(it_manager, laptop, teacher, school, client_for):
+    actions.device_lend(actor=it_manager, device=laptop, borrower=teacher,
+                        due_on=timezone.localdate() + DAY, note="=1+1")
+    actions.software_request(actor=it_manager, school=school, name="-Calc")
+    actions.byod_record(actor=it_manager, school=school, person=teacher,
+                        device_description="@phone")
+    client = client_for(it_manager)
+    for register, cell in [("loans", "'=1+1"), ("software", "'-Calc"), ("byod", "'@phone")]:
+        text = client.get("/devices/export/", {"register": register}).content.decode()
+        assert cell in text, register
+    assert [e.object_label for e in AuditEvent.objects.filter(
+        event_type="devices_exported").order_by("pk")] == [
+        "Device loans", "Software and apps", "Bring Your Own Device agreements"]
