@@ -87,6 +87,9 @@ def test_a_pupils_self_harm_search_reaches_the_dsl_first_and_becomes_an_incident
     first.get_by_role("link").click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Concern {concern.reference}"
     assert "how to kill myself tonight" in page.locator("#what").inner_text()
+    # Who was told, when and how, on the concern itself.
+    told = page.locator("#who-was-told").inner_text()
+    assert "Dev Safeguard" in told and "In esafety and by email" in told
     page.get_by_label("Summary (optional)").fill("Search for self-harm on the school network")
     page.get_by_role("button", name="Escalate to an incident").click()
     incident = Incident.objects.get()
