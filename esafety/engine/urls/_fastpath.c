@@ -18,6 +18,7 @@
 #define Py_LIMITED_API 0x030A0000
 #include <Python.h>
 #include <limits.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,10 @@ typedef struct {
     Slot *slots;
     uint64_t mask;
     int shift; /* 64 - log2(number of slots): the slot index is the hash's top bits */
+    /* For a large table, two bits a key in a small bit array (a Bloom filter): most
+       lookups are of names not in it, and are answered without touching the table. */
+    uint64_t *bloom;
+    uint64_t bloom_mask;
     char *arena; /* each key: its length (uint32) then its bytes */
     size_t arena_n;
 } Map;
@@ -57,15 +62,38 @@ static uint64_t fnv(const char *s, Py_ssize_t n) {
     return h | 1; /* 0 marks an empty slot */
 }
 
+/* Zeroed memory; a large table in huge pages where the system allows it (fewer TLB
+   misses: the domains' table is read at random, a few times a request). */
+static void *table_alloc(size_t size) {
+    const size_t huge = (size_t)2 << 20;
+    if (size < huge) return calloc(1, size);
+    size = (size + huge - 1) / huge * huge;
+    void *p = NULL;
+    if (posix_memalign(&p, huge, size) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, size, MADV_HUGEPAGE);
+#endif
+    memset(p, 0, size);
+    return p;
+}
+
 static void map_free(Map *m) {
+    free(m->bloom);
     free(m->slots);
     free(m->arena);
     memset(m, 0, sizeof *m);
 }
 
 /* The value for s (whose fnv() is h), or `missing`. */
+#define BLOOM_BIT(m, h, k) (((h) >> (k)) & (m)->bloom_mask)
+
 static long map_get_h(const Map *m, const char *s, Py_ssize_t n, uint64_t h, long missing) {
     if (m->slots == NULL) return missing;
+    if (m->bloom != NULL) {
+        uint64_t a = BLOOM_BIT(m, h, 1), b = BLOOM_BIT(m, h, 33);
+        if (!(m->bloom[a >> 6] >> (a & 63) & 1) || !(m->bloom[b >> 6] >> (b & 63) & 1))
+            return missing;
+    }
     for (uint64_t i = h >> m->shift;; i = (i + 1) & m->mask) {
         const Slot *slot = &m->slots[i];
         if (slot->hash == 0) return missing;
@@ -104,6 +132,11 @@ static int map_put(Map *m, const char *s, Py_ssize_t n, long value) {
             memcpy(m->arena + m->arena_n + sizeof len, s, (size_t)n);
             slot->hash = h;
             slot->off = (uint32_t)m->arena_n;
+            if (m->bloom != NULL) {
+                uint64_t a = BLOOM_BIT(m, h, 1), b = BLOOM_BIT(m, h, 33);
+                m->bloom[a >> 6] |= (uint64_t)1 << (a & 63);
+                m->bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+            }
             slot->value = (int32_t)value;
             m->arena_n = need;
             return 0;
@@ -123,7 +156,14 @@ static int map_build(Map *m, PyObject *from, int set) {
     }
     m->mask = cap - 1;
     m->shift = 64 - bits;
-    m->slots = calloc(cap, sizeof(Slot));
+    m->slots = table_alloc(cap * sizeof(Slot));
+    if (count > 65536) { /* 16 or more bits a key: about 1 in 100 absent names gets past */
+        uint64_t bits = 64;
+        while (bits < (uint64_t)count * 16) bits *= 2;
+        m->bloom = calloc(bits / 64, sizeof(uint64_t));
+        if (m->bloom == NULL) { PyErr_NoMemory(); return -1; }
+        m->bloom_mask = bits - 1;
+    }
     size_t arena_cap = 4096;
     m->arena = malloc(arena_cap);
     if (m->slots == NULL || m->arena == NULL) { PyErr_NoMemory(); return -1; }
@@ -227,6 +267,11 @@ typedef struct {
     Py_ssize_t nexpr;
     PyObject *exprs;
     Str block_prefix, aup_prefix, signin_prefix, version_json;
+    /* The allowed counts' keys made so far, (day, user, client, group, category) tuples
+       found by their bytes (bounded: emptied when full or when the day changes). */
+    Map keys;
+    size_t keys_arena_cap;
+    PyObject *key_list, *key_day;
 } Tables;
 
 typedef struct { char *p; size_t n, cap; } Buf;
@@ -320,6 +365,9 @@ static void tables_free(Tables *t) {
     Py_XDECREF(t->empty);
     map_free(&t->people);
     map_free(&t->hostflags);
+    map_free(&t->keys);
+    Py_XDECREF(t->key_list);
+    Py_XDECREF(t->key_day);
     free(t->combo_rel);
     free(t->combo_first);
     free(t->cat_name);
@@ -374,6 +422,8 @@ static int u64_list(PyObject *list, Py_ssize_t n, uint64_t **out) {
 }
 
 #define NSPEC 26
+#define KEY_BITS 14
+#define KEY_SLOTS (1 << KEY_BITS)
 
 /* build(spec) -> an opaque handle for answer(). `spec` is fastpath.tables()'s tuple. */
 static PyObject *build(PyObject *self, PyObject *args) {
@@ -473,6 +523,16 @@ static PyObject *build(PyObject *self, PyObject *args) {
 #undef ITEM
     t->empty = PyUnicode_FromStringAndSize("", 0);
     if (t->empty == NULL) goto fail;
+    t->key_list = PyList_New(0);
+    t->keys.mask = KEY_SLOTS - 1;
+    t->keys.shift = 64 - KEY_BITS;
+    t->keys.slots = calloc(KEY_SLOTS, sizeof(Slot));
+    t->keys_arena_cap = 1 << 20;
+    t->keys.arena = malloc(t->keys_arena_cap);
+    if (t->key_list == NULL || t->keys.slots == NULL || t->keys.arena == NULL) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto fail;
+    }
     PyObject *capsule = PyCapsule_New(t, "esafety.fastpath.tables", capsule_free);
     if (capsule == NULL) goto fail;
     return capsule;
@@ -513,13 +573,61 @@ static int first_rel_cat(Tables *t, uint64_t m) {
     return t->rel_to_cat[j];
 }
 
+static void keys_clear(Tables *t) {
+    memset(t->keys.slots, 0, KEY_SLOTS * sizeof(Slot));
+    t->keys.arena_n = 0;
+    PyList_SetSlice(t->key_list, 0, PyList_Size(t->key_list), NULL);
+}
+
 /* Count an allowed request: (day, user, client when no user, group, category) += 1. */
-static int count_allowed(Batch *b, PyObject *user, PyObject *client, long gi, int cat) {
+static int count_allowed(Batch *b, Str user, Str client, long gi, int cat) {
     Tables *t = b->t;
     if (b->allowed == NULL) return 0;
-    PyObject *key = PyTuple_Pack(5, b->day, user, client, t->group_name[gi],
-                                 cat == INT_MAX ? t->empty : t->cat_name[cat]);
-    if (key == NULL) return -1;
+    if (t->key_day == NULL || PyUnicode_Compare(t->key_day, b->day) != 0) {
+        if (PyErr_Occurred()) return -1;
+        keys_clear(t);
+        PyObject *was = t->key_day;
+        Py_INCREF(b->day);
+        t->key_day = b->day;
+        Py_XDECREF(was);
+    }
+    char kb[2 * MAX_FAST_LINE + 16];
+    Py_ssize_t kn = 0;
+    memcpy(kb, user.p, (size_t)user.n);
+    kn = user.n;
+    kb[kn++] = 0;
+    if (!user.n) {
+        memcpy(kb + kn, client.p, (size_t)client.n);
+        kn += client.n;
+    }
+    kb[kn++] = 0;
+    int32_t g = (int32_t)gi, c = cat;
+    memcpy(kb + kn, &g, 4);
+    memcpy(kb + kn + 4, &c, 4);
+    kn += 8;
+    uint64_t h = fnv(kb, kn);
+    long at = map_get_h(&t->keys, kb, kn, h, -1);
+    PyObject *key;
+    if (at >= 0) {
+        key = PyList_GetItem(t->key_list, at);
+        Py_INCREF(key);
+    } else {
+        PyObject *u = user.n ? PyUnicode_FromStringAndSize(user.p, user.n) : t->empty;
+        PyObject *cl = user.n ? t->empty : PyUnicode_FromStringAndSize(client.p, client.n);
+        key = (u && cl) ? PyTuple_Pack(5, b->day, u, cl, t->group_name[gi],
+                                       cat == INT_MAX ? t->empty : t->cat_name[cat])
+                        : NULL;
+        if (user.n) Py_XDECREF(u); else Py_XDECREF(cl);
+        if (key == NULL) return -1;
+        if (PyList_Size(t->key_list) >= KEY_SLOTS / 2
+                || t->keys.arena_n + sizeof(uint32_t) + (size_t)kn > t->keys_arena_cap)
+            keys_clear(t);
+        if (map_put(&t->keys, kb, kn, PyList_Size(t->key_list)) < 0
+                || PyList_Append(t->key_list, key) < 0) {
+            Py_DECREF(key);
+            return -1;
+        }
+    }
     PyObject *old = PyDict_GetItemWithError(b->allowed, key);
     long n = 1;
     if (old != NULL) {
@@ -533,6 +641,17 @@ static int count_allowed(Batch *b, PyObject *user, PyObject *client, long gi, in
     int rc = value == NULL ? -1 : PyDict_SetItem(b->allowed, key, value);
     Py_XDECREF(value);
     Py_DECREF(key);
+    return rc;
+}
+
+/* The records written so far, as one string of JSON lines, onto the records list. */
+static int flush_records(Batch *b) {
+    if (b->records == NULL || b->rec.n == 0) return 0;
+    PyObject *text = PyUnicode_FromStringAndSize(b->rec.p, (Py_ssize_t)b->rec.n);
+    if (text == NULL) return -1;
+    b->rec.n = 0;
+    int rc = PyList_Append(b->records, text);
+    Py_DECREF(text);
     return rc;
 }
 
@@ -552,7 +671,6 @@ static int block(Batch *b, Str channel, Str url, Str user, Str client, const cha
     if (PUTS(a, "\"")) return -1;
     if (b->records == NULL) return 0;
     Buf *r = &b->rec;
-    r->n = 0;
     if (PUTS(r, "{\"t\":") || put(r, b->t_json.p, b->t_json.n) || PUTS(r, ",\"user\":")
             || put_json(r, user.p, user.n) || PUTS(r, ",\"url\":")
             || put_json(r, url.p, url.n) || PUTS(r, ",\"host\":") || put_json(r, host, hn)
@@ -563,13 +681,9 @@ static int block(Batch *b, Str channel, Str url, Str user, Str client, const cha
     if (PUTS(r, ",\"group\":")) return -1;
     if (gi >= 0 ? put(r, t->group_json[gi].p, t->group_json[gi].n) : PUTS(r, "null")) return -1;
     if (PUTS(r, ",\"rule\":\"") || put(r, rule, rn) || PUTS(r, "\",\"policy\":")
-            || put(r, t->version_json.p, t->version_json.n) || PUTS(r, "}"))
+            || put(r, t->version_json.p, t->version_json.n) || PUTS(r, "}\n"))
         return -1;
-    PyObject *record = PyUnicode_FromStringAndSize(r->p, (Py_ssize_t)r->n);
-    if (record == NULL) return -1;
-    int rc = PyList_Append(b->records, record);
-    Py_DECREF(record);
-    return rc;
+    return 0;
 }
 
 static int contains(const char *s, Py_ssize_t n, const char *what, Py_ssize_t m);
@@ -764,7 +878,6 @@ static int one_line(Batch *b, PyObject *line) {
 
     /* Who: the people table, by the lower-case name. */
     long code;
-    PyObject *user_obj = NULL, *client_obj = NULL;
     if (user.n == 0) {
         code = t->anon_code;
     } else {
@@ -870,26 +983,13 @@ static int one_line(Batch *b, PyObject *line) {
     cat = first;
 allowed:
     if (put(a, channel.p, channel.n) || PUTS(a, "ERR")) return -1;
-    if (b->allowed != NULL) {
-        int rc;
-        if (user.n) {
-            user_obj = PyUnicode_FromStringAndSize(user.p, user.n);
-            if (user_obj == NULL) return -1;
-            rc = count_allowed(b, user_obj, t->empty, gi, cat);
-        } else {
-            client_obj = PyUnicode_FromStringAndSize(client.p, client.n);
-            if (client_obj == NULL) return -1;
-            rc = count_allowed(b, t->empty, client_obj, gi, cat);
-        }
-        Py_XDECREF(user_obj);
-        Py_XDECREF(client_obj);
-        if (rc) return -1;
-    }
+    if (count_allowed(b, user, client, gi, cat)) return -1;
     return 1;
 }
 
 /* answer(tables, lines, working, records, allowed, day, t_json, slow) -> answers
-   records: the decision-log list to append to (None: not logging); allowed: the counts
+   records: the decision-log list to append to (None: not logging), each item a dict
+   (from the Python path) or a string of JSON lines, each ending in a newline; allowed: the counts
    dict (None with records None); slow(line) -> answer: the Python path, for every line
    this one leaves to it (it logs and counts those itself). */
 static PyObject *answer(PyObject *self, PyObject *args) {
@@ -924,12 +1024,13 @@ static PyObject *answer(PyObject *self, PyObject *args) {
         if (done < 0) goto fail;
         if (done) {
             ans = PyUnicode_DecodeUTF8(b.ans.p, (Py_ssize_t)b.ans.n, "strict");
-        } else {
-            ans = PyObject_CallFunctionObjArgs(slow, line, NULL);
+        } else { /* records in line order: ours so far, then the Python path's */
+            ans = flush_records(&b) ? NULL : PyObject_CallFunctionObjArgs(slow, line, NULL);
         }
         if (ans == NULL) goto fail;
         PyList_SetItem(out, i, ans); /* steals the reference */
     }
+    if (flush_records(&b)) goto fail;
     free(b.ans.p);
     free(b.rec.p);
     return out;

@@ -142,7 +142,7 @@ class DecisionSpool:
     ingest`` loads complete files into the database in bulk and removes them.
     """
 
-    # write() takes records as dicts or as their JSON text (the compiled fast path's).
+    # write() takes records as dicts or as JSON lines (the compiled fast path's).
     takes_text = True
 
     def __init__(self, folder: Path):
@@ -163,15 +163,16 @@ class DecisionSpool:
         return fh
 
     def write(self, records: list[dict] | list[dict | str]) -> None:
+        """Append records: dicts, or strings of JSON lines each ending in a newline."""
         if not records:
             return
         fh = self.fh
         if fh is None:
             fh = self._open()
-        # Records come as dicts (the Python path) or as their JSON text already (the
-        # compiled path writes the same text json.dumps does).
-        fh.write("".join((r if r.__class__ is str else json.dumps(r, separators=(",", ":")))
-                         + "\n" for r in records))
+        # Records come as dicts (the Python path) or as JSON lines already, each ending in
+        # a newline (the compiled path writes the text json.dumps writes).
+        fh.write("".join(r if r.__class__ is str
+                         else json.dumps(r, separators=(",", ":")) + "\n" for r in records))
         fh.flush()
 
     def rotate(self, force: bool = False) -> None:
@@ -426,7 +427,9 @@ class Helper:
                 out = [one(raw) for raw in lines]
         if records and self.spool is not None:
             if not getattr(self.spool, "takes_text", False):  # a spool that wants dicts
-                records = [json.loads(r) if r.__class__ is str else r for r in records]
+                records = [x for r in records
+                           for x in ([json.loads(t) for t in r.splitlines()]
+                                     if r.__class__ is str else [r])]
             try:
                 self.spool.write(records)
             except OSError as exc:
