@@ -48,6 +48,12 @@ def access_request(*, actor: Person, school: School, kind: str, subject: Person,
         raise InvalidInput(f"the access lasts between 1 and {MAX_DAYS} days", code="bad-days")
     if subject.pk == reader.pk:
         raise InvalidInput("nobody needs permission to read their own mail", code="own-mail")
+    if not [p for p in selectors.deciders(school)
+            if p.pk not in (actor.pk, subject.pk, reader.pk)]:
+        raise InvalidInput("nobody can decide this request: the headteacher cannot decide one "
+                           "they made or one about themselves, and no nominee is named. Ask "
+                           "the headteacher to name a nominee, or the chair of governors",
+                           code="no-decider")
     with transaction.atomic():
         auth = Authorisation.objects.create(
             school=school, kind=kind, subject=subject, reader=reader, reason=reason, days=days,

@@ -63,21 +63,26 @@ def test_a_reason_is_needed(school, it_manager, leaver, headteacher):
                                reason="  ", days=3)
 
 
-def test_nobody_approves_their_own_request(school, headteacher, leaver):
+def test_nobody_approves_their_own_request(school, headteacher, leaver, dsl):
+    actions.nominee_set(actor=headteacher, school=school, nominee=dsl)
     auth = actions.access_request(actor=headteacher, school=school, kind=MAILBOX,
                                   subject=leaver, reason=REASON, days=3)
     with pytest.raises(NotAllowed):
         actions.access_decide(actor=headteacher, auth=auth, approve=True, grounds_confirmed=True)
+    assert actions.access_decide(actor=dsl, auth=auth, approve=True,
+                                 grounds_confirmed=True).status == APPROVED
 
 
-def test_the_nominee_decides_a_request_about_the_head(school, it_manager, headteacher, dsl):
+def test_the_nominee_decides_a_request_about_the_head(school, it_manager, headteacher, dsl,
+                                                     online_safety_lead):
+    actions.nominee_set(actor=headteacher, school=school, nominee=dsl)
     auth = actions.access_request(actor=it_manager, school=school, kind=MAILBOX,
                                   subject=headteacher, reason=REASON, days=3)
     with pytest.raises(NotAllowed):
         actions.access_decide(actor=headteacher, auth=auth, approve=True, grounds_confirmed=True)
     with pytest.raises(NotAllowed):
-        actions.access_decide(actor=dsl, auth=auth, approve=True, grounds_confirmed=True)
-    actions.nominee_set(actor=headteacher, school=school, nominee=dsl)
+        actions.access_decide(actor=online_safety_lead, auth=auth, approve=True,
+                              grounds_confirmed=True)
     auth = actions.access_decide(actor=dsl, auth=auth, approve=True, grounds_confirmed=True)
     assert auth.status == APPROVED
 
@@ -159,3 +164,20 @@ def test_the_nominee_must_be_current_staff_here(school, headteacher, pupil, outs
         actions.nominee_set(actor=headteacher, school=school, nominee=outsider)
     with pytest.raises(NotAllowed):
         actions.nominee_set(actor=dsl, school=school, nominee=dsl)
+
+
+def test_a_request_nobody_could_decide_is_refused_with_a_reason(school, it_manager,
+                                                                headteacher):
+    with pytest.raises(InvalidInput, match="no nominee is named"):
+        actions.access_request(actor=it_manager, school=school, kind=MAILBOX,
+                               subject=headteacher, reason=REASON, days=3)
+
+
+def test_the_expiry_job_is_scheduled_for_every_school(school, other_school):
+    from esafety.web.jobs import JOBS
+
+    job = next(j for j in JOBS if j.name == "access authorisations ending")
+    calls = []
+    job.run(lambda task, *args: calls.append((task, args)))
+    assert calls == [(expire_authorisations_task, (school.pk,)),
+                     (expire_authorisations_task, (other_school.pk,))]

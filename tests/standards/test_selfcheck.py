@@ -63,3 +63,12 @@ def test_an_approved_unblock_is_the_schools_own_exception_not_a_failure(lists, s
     assert check.passed, check.result
     assert "allowed by an approved unblock" in check.result
     assert {c["group"] for c in check.cases if c["rule"] == "unblock"} == {"ks4"}
+
+
+def test_the_daily_check_is_scheduled_for_every_school(school, other_school):
+    from esafety.web.jobs import JOBS
+
+    job = next(j for j in JOBS if j.name == "daily filtering check")
+    calls = []
+    job.run(lambda task, *args: calls.append((task, args)))
+    assert calls == [(filtering_check_task, (school.pk,)), (filtering_check_task, (other_school.pk,))]
