@@ -165,6 +165,10 @@ def scheduled_run(*, school: School) -> dict:
             run.state = PurgeRun.DONE
             run.done_at = timezone.now()
             run.save(update_fields=["state", "done_at"])
+        else:
+            from esafety.retention.notifications import dry_run_waiting
+
+            transaction.on_commit(lambda: dry_run_waiting(run.pk))
         prepared = run.pk
     return {"purged": done, "prepared": prepared}
 

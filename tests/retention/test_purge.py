@@ -212,3 +212,18 @@ def test_the_job_prepares_a_weekly_dry_run(school, old_incident):
     assert run.state == PurgeRun.PREPARED and run.prepared_by is None
     retention_task.call(school.pk)
     assert PurgeRun.objects.filter(school=school).count() == 1
+
+
+def test_the_head_and_dsl_are_told_of_a_weekly_dry_run(school, headteacher, dsl, teacher,
+                                                       old_incident, django_capture_on_commit_callbacks):
+    from esafety.notices.models import Notice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retention_task.call(school.pk)
+    told = Notice.objects.filter(kind="retention_dry_run")
+    assert sorted(n.recipient.username for n in told) == sorted([headteacher.username,
+                                                                 dsl.username])
+    assert told.first().path == "/retention/"
+    with django_capture_on_commit_callbacks(execute=True):
+        retention_task.call(school.pk)  # the same run is not announced twice
+    assert Notice.objects.filter(kind="retention_dry_run").count() == 2
