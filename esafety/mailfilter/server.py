@@ -35,6 +35,7 @@ import logging
 import os
 import signal
 import smtplib
+import socket
 import sys
 import tempfile
 import threading
@@ -108,6 +109,7 @@ class Filter:
         self.config = config
         self._snapshot: engine.FilterSnapshot | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     # -------------------------------------------------------------- snapshot
     def snapshot(self) -> engine.FilterSnapshot:
@@ -177,16 +179,46 @@ class Filter:
                 }[outcome]
 
     # -------------------------------------------------------------- effects
+    def _connection(self) -> smtplib.SMTP:
+        """This worker thread's connection to the next hop, kept open between messages
+        (a new SMTP session per message costs the mail server more than the message)."""
+        smtp = getattr(self._local, "smtp", None)
+        if smtp is None:
+            host, port = self.config.next_hop
+            smtp = smtplib.SMTP(host, port, timeout=self.config.timeout,
+                                local_hostname="esafety-mail-filter")
+            smtp.ehlo()
+            self._local.smtp = smtp
+        return smtp
+
+    def _drop_connection(self) -> None:
+        smtp = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
     def reinject(self, mail_from: str, rcpts: list[str], raw: bytes) -> None:
         """Hand the message back to the mail server; raises unless every recipient is
         accepted or refused for good (a 4xx for any means: try the whole message again)."""
-        host, port = self.config.next_hop
-        with smtplib.SMTP(host, port, timeout=self.config.timeout,
-                          local_hostname="esafety-mail-filter") as smtp:
-            smtp.ehlo()
+        for attempt in (1, 2):
+            reused = getattr(self._local, "smtp", None) is not None
+            smtp = self._connection()
             options = ["SMTPUTF8"] if smtp.has_extn("smtputf8") and _needs_utf8(
                 mail_from, rcpts) else []
-            refused = smtp.sendmail(mail_from, rcpts, raw, mail_options=options)
+            try:
+                refused = smtp.sendmail(mail_from, rcpts, raw, mail_options=options)
+                break
+            except smtplib.SMTPServerDisconnected:
+                # A kept connection the server closed while idle: once more, on a new one.
+                self._drop_connection()
+                if attempt == 2 or not reused:
+                    raise
+            except BaseException:
+                self._drop_connection()
+                raise
         temporary = {r: v for r, v in refused.items() if 400 <= v[0] < 500}
         if temporary:
             raise smtplib.SMTPRecipientsRefused(temporary)
@@ -287,13 +319,17 @@ def smtp_factory(handler: Handler):
 
 async def serve(config: Config, listen: tuple[str, int], workers: int,
                 ready: threading.Event | None = None,
-                stop: asyncio.Event | None = None) -> None:
+                stop: asyncio.Event | None = None,
+                sock: socket.socket | None = None) -> None:
     flt = Filter(config)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
                                                  thread_name_prefix="mail-filter")
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(smtp_factory(Handler(flt, pool)), *listen,
-                                      reuse_address=True)
+    if sock is not None:  # one of several processes sharing the listening socket
+        server = await loop.create_server(smtp_factory(Handler(flt, pool)), sock=sock)
+    else:
+        server = await loop.create_server(smtp_factory(Handler(flt, pool)), *listen,
+                                          reuse_address=True)
     stop = stop or asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
@@ -308,6 +344,69 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
         server.close()
         await server.wait_closed()
         pool.shutdown(wait=True)
+
+
+def _die_with_parent() -> None:
+    """A child process ends when the parent does (Linux), so killing the filter never
+    leaves a process still answering on its port."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def serve_processes(config: Config, listen: tuple[str, int], workers: int,
+                    processes: int) -> int:
+    """Several processes accepting on one listening socket (the checker is CPU-bound and
+    Python runs one thread's code at a time). A child that dies is started again."""
+    from esafety.engine.messages.classifier import default_classifier
+
+    sock = socket.socket(socket.AF_INET6 if ":" in listen[0] else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(listen)
+    sock.listen(1024)
+    sock.setblocking(False)
+    default_classifier()  # loaded once, before the fork: the children share its pages
+    children: set[int] = set()
+    stopping = False
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                _die_with_parent()
+                asyncio.run(serve(config, listen, workers, sock=sock))
+                code = 0
+            finally:
+                os._exit(code)
+        children.add(pid)
+
+    def stop(signum, frame) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(processes):
+        spawn()
+    while children:
+        try:
+            pid, _status = os.wait()
+        except ChildProcessError:
+            break
+        children.discard(pid)
+        if not stopping:
+            log.warning("a mail filter process ended (%s); starting another", _status)
+            spawn()
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -326,7 +425,10 @@ def main(argv: list[str]) -> int:
                         help="esafety's data folder (default: $ESAFETY_DATA_DIR)")
     parser.add_argument("--rulebook", metavar="PATH", help="use this rulebook file")
     parser.add_argument("--workers", type=int, default=4,
-                        help="messages checked at once (default 4)")
+                        help="messages checked at once in each process (default 4)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="processes sharing the port (default 1; one per CPU core for "
+                             "the most messages a second)")
     args = parser.parse_args(argv)
     try:
         listen = _address(args.listen, "--listen")
@@ -346,6 +448,8 @@ def main(argv: list[str]) -> int:
         print(f"esafety mail filter: {exc}; answering 4xx until it is published",
               file=sys.stderr)
     try:
+        if args.processes > 1:
+            return serve_processes(config, listen, max(1, args.workers), args.processes)
         asyncio.run(serve(config, listen, max(1, args.workers)))
     except OSError as exc:
         print(f"esafety mail filter: cannot listen on {args.listen}: {exc.strerror}",

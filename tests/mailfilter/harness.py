@@ -47,6 +47,12 @@ class Delivered:
 class SinkHandler:
     delivered: list[Delivered] = field(default_factory=list)
     refuse: bool = False
+    sessions: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.refuse:
