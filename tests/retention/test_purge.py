@@ -227,3 +227,30 @@ def test_the_head_and_dsl_are_told_of_a_weekly_dry_run(school, headteacher, dsl,
     with django_capture_on_commit_callbacks(execute=True):
         retention_task.call(school.pk)  # the same run is not announced twice
     assert Notice.objects.filter(kind="retention_dry_run").count() == 2
+
+
+def test_closed_concerns_and_old_notices_past_their_periods_go(headteacher, dsl, school,
+                                                               pupil):
+    from esafety.concerns import rules as concern_rules
+    from esafety.concerns.actions import concern_close, concern_raise
+    from esafety.concerns.models import Concern
+    from esafety.notices.models import Notice
+
+    with years_ago(26) as then:
+        closed, _ = concern_raise(actor=None, school=school, source=concern_rules.REPORT,
+                                  rule="bullying", rule_title="Bullying", topic="bullying",
+                                  person=pupil, excerpt="old words", notify=False)
+        concern_close(actor=dsl, concern=closed, state=concern_rules.NO_FURTHER_ACTION,
+                      reason="Dealt with by the form tutor")
+        still_open, _ = concern_raise(actor=None, school=school, source=concern_rules.REPORT,
+                                      rule="selfharm", rule_title="Self-harm",
+                                      topic="bullying", person=pupil, excerpt="never forget",
+                                      notify=False)
+        Notice.objects.create(school=school, recipient=dsl, kind="review_due",
+                              title="An old notice", created_at=then)
+    Notice.objects.create(school=school, recipient=dsl, kind="review_due", title="A new one")
+    run = _run_confirmed(headteacher, school)
+    assert run.results["concerns"] == 1 and run.results["notices"] == 1
+    assert list(Concern.objects.values_list("pk", flat=True)) == [still_open.pk]
+    assert list(Notice.objects.filter(kind="review_due").values_list("title", flat=True)) \
+        == ["A new one"]
