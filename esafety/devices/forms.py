@@ -9,11 +9,14 @@ from django.utils import timezone
 
 from esafety.consent.forms import SafeDateField, no_nul
 from esafety.devices.models import KINDS, LOST, STOLEN
+from esafety.directory import roles
 from esafety.directory.models import Person, School
 
 
 def _people(form: forms.Form, name: str, school: School) -> None:
-    cast(Any, form.fields[name]).queryset = Person.objects.current().filter(school=school)
+    # School devices are held by staff, governors, guests and pupils; never by parents.
+    cast(Any, form.fields[name]).queryset = Person.objects.current().filter(
+        school=school).exclude(role=roles.PARENT)
 
 
 class DeviceForm(forms.Form):

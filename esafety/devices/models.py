@@ -51,6 +51,12 @@ class Device(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display().lower()})"
 
+    @property
+    def antivirus_label(self) -> str:
+        if self.kind not in NEEDS_ANTIVIRUS:
+            return "Not needed"
+        return "Up to date" if self.antivirus_current else "Out of date"
+
 
 class Loan(models.Model):
     """A device lent out, and its return with "personal data removed" signed off (004 §2.1.1:

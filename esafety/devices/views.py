@@ -233,7 +233,7 @@ def _device_rows(school: School) -> tuple[list[str], list[list]]:
            for loan in selectors.loans(school).filter(returned_on__isnull=True)}
     return header, [[d.name, d.get_kind_display(), d.serial,
                      d.holder.display_name if d.holder else "", _yes(d.encrypted),
-                     _yes(d.antivirus_current),
+                     d.antivirus_label,
                      d.last_checked_on.isoformat() if d.last_checked_on else "Never",
                      d.get_status_display(), out.get(d.pk, ""), d.notes]
                     for d in selectors.devices(school)]

@@ -241,3 +241,13 @@ def test_loans_software_and_byod_download_too(it_manager, laptop, teacher, schoo
     assert [e.object_label for e in AuditEvent.objects.filter(
         event_type="devices_exported").order_by("pk")] == [
         "Device loans", "Software and apps", "Bring Your Own Device agreements"]
+
+
+def test_anti_virus_is_not_needed_on_a_camera_and_parents_hold_no_devices(
+        it_manager, school, parent, client_for):
+    actions.device_save(actor=it_manager, school=school, name="CAM-1", kind=CAMERA)
+    page = client_for(it_manager).get("/devices/")
+    assert b"Not needed" in page.content
+    assert parent not in page.context["form"].fields["holder"].queryset
+    text = client_for(it_manager).get("/devices/export/").content.decode()
+    assert "Not needed" in text
