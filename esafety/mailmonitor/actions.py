@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from esafety.checks import concerns as check_concerns
@@ -24,12 +25,15 @@ from esafety.mailmonitor.models import CapturedMessage, ContentAuthorisation, Mo
 log = logging.getLogger(__name__)
 
 MAX_EXCERPTS = 3
+# The same message (by SHA-256) again within this time is a copy of one already kept.
+DUPLICATE_WINDOW = datetime.timedelta(days=7)
 
 
 @dataclass
 class Recorded:
     captured: CapturedMessage
     concerns: list = field(default_factory=list)
+    duplicate: bool = False  # the same message was already kept: counted, not kept again
 
 
 def _recipients(msg: ParsedMessage) -> str:
@@ -72,6 +76,14 @@ def captured_message_record(*, school: School, raw: bytes, sha256: str, msg: Par
     that shows someone may be at risk (urgent ones emailed to the safeguarding leads after
     commit). Raises on any failure, leaving nothing behind (no row, no file)."""
     msg, verdict = _without_nul(msg, verdict)
+    with transaction.atomic():
+        again = (CapturedMessage.objects.select_for_update()
+                 .filter(school=school, sha256=sha256,
+                         received_at__gte=timezone.now() - DUPLICATE_WINDOW)
+                 .order_by("-received_at").first())
+        if again is not None:
+            CapturedMessage.objects.filter(pk=again.pk).update(copies=F("copies") + 1)
+            return Recorded(captured=again, duplicate=True)
     name = storage.save(school.slug, sha256, raw) if evidence_capture else ""
     try:
         with transaction.atomic():

@@ -51,6 +51,9 @@ class CapturedMessage(models.Model):
                                related_name="captured_messages")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     sha256 = models.CharField(max_length=64)
+    # The same message again (a journal report per recipient, or a copy re-sent after its
+    # answer was lost) is counted here rather than kept twice.
+    copies = models.PositiveIntegerField(default=1)
     size = models.PositiveBigIntegerField(default=0)
     # How the copy came: a journal report (unwrapped) or a plain copy (BCC, routing).
     journal_report = models.BooleanField(default=False)
@@ -70,6 +73,7 @@ class CapturedMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["school", "sha256"])]
 
     def __str__(self) -> str:
         return f"Captured message {self.pk} ({self.received_at:%d %b %Y %H:%M})"

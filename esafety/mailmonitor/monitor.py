@@ -118,6 +118,9 @@ def check_copy(raw: bytes, snapshots: Snapshots) -> Outcome:
         school=snap.school, raw=copy.raw, sha256=hashlib.sha256(copy.raw).hexdigest(),
         msg=msg, verdict=verdict, private=private, journal_report=copy.journal_report,
         evidence_capture=snap.evidence_capture, how=how)
+    if recorded.duplicate:
+        return Outcome(kept=False, reason="a copy of a message already kept (counted)",
+                       captured_id=recorded.captured.pk)
     return Outcome(kept=True, reason=f"{len(findings)} finding(s)",
                    captured_id=recorded.captured.pk,
                    concerns=tuple(c.reference for c in recorded.concerns))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import stat
 
 import pytest
@@ -18,13 +19,14 @@ from esafety.engine.messages.message import parse_message
 from esafety.mailmonitor import actions
 from esafety.mailmonitor.models import CapturedMessage, ContentAuthorisation, MonitorSettings
 
+NUMBERS = itertools.count(1)
 SELF_HARM = "I want to kill myself tonight, nobody would miss me"
 
 
 def capture(school, sender: str, *, private: bool = False, subject: str = "how I feel",
             evidence: bool = False) -> CapturedMessage:
-    raw = (f"From: {sender}\r\nTo: friend@hollinspark.sch.uk\r\nSubject: {subject}\r\n\r\n"
-           f"{SELF_HARM}\r\n").encode()
+    raw = (f"From: {sender}\r\nTo: friend@hollinspark.sch.uk\r\nSubject: {subject}\r\n"
+           f"Message-ID: <{next(NUMBERS)}@hollinspark.sch.uk>\r\n\r\n{SELF_HARM}\r\n").encode()
     msg = parse_message(raw)
     verdict = check_parsed(msg, sender_role="pupil")
     return actions.captured_message_record(

@@ -164,6 +164,17 @@ def test_nul_characters_are_never_stored(monitor, school, pupil, teacher, dsl):
     assert "\x00" not in concern.excerpt + str(concern.details)
 
 
+def test_the_same_message_twice_is_counted_not_kept_twice(monitor, school, pupil, teacher,
+                                                           dsl):
+    raw = message(sender=pupil.email, to=teacher.email, subject="help", body=SELF_HARM)
+    send(monitor.port, raw)
+    send(monitor.port, journal_report(raw, recipients=[teacher.email]))
+    captured = CapturedMessage.objects.get()
+    assert captured.copies == 2
+    assert Concern.objects.get().occurrences == 1
+    assert len(mail.outbox) == 1
+
+
 def test_a_line_longer_than_smtp_allows_is_still_checked(monitor, school, pupil, teacher):
     body = "<p>" + "lorem ipsum " * 500 + ABUSE + "</p>"
     send(monitor.port, message(sender=pupil.email, to=teacher.email, subject="x", body=body))
