@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from esafety.authorisations.models import (
+    ACCOUNT,
     APPROVED,
     INVESTIGATION,
     MAILBOX,
@@ -53,6 +54,14 @@ def mailbox_access_authorised(school: School, mailbox_owner: Person | None,
     """The approved, unexpired authorisation for `person` to open `mailbox_owner`'s mailbox
     (000 §1, 003 §5.9), in force at `at` (default now); None if there is none."""
     return _in_force(school, MAILBOX, mailbox_owner, person, at)
+
+
+def account_access_authorised(school: School, account_owner: Person | None,
+                              person: Person | None,
+                              at: datetime.datetime | None = None) -> Authorisation | None:
+    """The approved, unexpired authorisation for `person` to open `account_owner`'s account
+    or files (000 §1), in force at `at` (default now); None if there is none."""
+    return _in_force(school, ACCOUNT, account_owner, person, at)
 
 
 def nominee(school: School) -> Person | None:

@@ -47,6 +47,7 @@ class Notice:
     logs_seen_by: str
     kept: list[KeptFor]
     has_lists: bool
+    mail: list[str] = field(default_factory=list)
 
 
 def _words(capability: str) -> str:
@@ -68,6 +69,30 @@ def _kept(school: School) -> list[KeptFor]:
         settings = FilteringSettings.objects.filter(school=school).first()
         days = settings.log_retention_days if settings else 365
         return [KeptFor("Filtering logs", f"{days} days", _words("view_filtering_logs"))]
+
+
+def _mail(school: School) -> list[str]:
+    """What the school's mail checks do, where the school has set them up."""
+    lines = []
+    try:
+        from esafety.mailfilter.models import MailFilterSettings
+        from esafety.mailmonitor.models import MonitorSettings
+
+        held = MailFilterSettings.objects.filter(school=school).first()
+        if held is not None:
+            lines.append("Email is checked before it is sent or delivered; a message that "
+                         "breaks the school's rules is held until a member of staff looks at "
+                         f"it, and held messages are kept for {held.held_retention_days} days.")
+        monitor = MonitorSettings.objects.filter(school=school).first()
+        if monitor is not None:
+            lines.append("Copies of email sent and received with school accounts are checked "
+                         "for signs that someone may be at risk; only messages where something "
+                         f"is found are kept, for {monitor.retention_days} days. A message "
+                         "marked private is checked for safeguarding only, and read only with "
+                         "the headteacher's permission.")
+    except Exception:  # noqa: BLE001 - a public page must not fail because a mail app did
+        return lines
+    return lines
 
 
 def build(school: School, audience: str) -> Notice:
@@ -97,4 +122,4 @@ def build(school: School, audience: str) -> Notice:
         alerts_go_to=_words("receive_filtering_alerts"),
         concerns_seen_by=_words("view_concerns"),
         logs_seen_by=_words("view_filtering_logs"),
-        kept=_kept(school), has_lists=bool(labels))
+        kept=_kept(school), has_lists=bool(labels), mail=_mail(school))

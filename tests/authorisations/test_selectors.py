@@ -6,8 +6,12 @@ import pytest
 from django.utils import timezone
 
 from esafety.authorisations import actions
-from esafety.authorisations.models import INVESTIGATION, MAILBOX
-from esafety.authorisations.selectors import investigation_authorised, mailbox_access_authorised
+from esafety.authorisations.models import ACCOUNT, INVESTIGATION, MAILBOX
+from esafety.authorisations.selectors import (
+    account_access_authorised,
+    investigation_authorised,
+    mailbox_access_authorised,
+)
 from esafety.directory import roles
 
 
@@ -71,3 +75,9 @@ def test_another_schools_question_gets_none(school, other_school, dsl, headteach
 def test_nobody_and_unsaved_people_get_none(school, dsl):
     assert investigation_authorised(school, None, dsl) is None
     assert mailbox_access_authorised(school, dsl, None) is None
+
+
+def test_account_access_is_its_own_kind(school, it_manager, headteacher, leaver):
+    auth = _approved(ACCOUNT, asker=it_manager, subject=leaver, head=headteacher)
+    assert account_access_authorised(school, leaver, it_manager) == auth
+    assert mailbox_access_authorised(school, leaver, it_manager) is None

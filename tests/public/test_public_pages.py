@@ -139,3 +139,13 @@ def test_an_idle_session_still_reads_the_public_pages(client_for, teacher, schoo
     session.save()
     response = client.get(reverse("public:policy", args=[school.slug, policy.pk]))
     assert response.status_code == 200
+
+
+def test_the_notice_speaks_of_mail_checks_only_where_the_school_has_them(school):
+    from esafety.mailmonitor.models import MonitorSettings
+
+    url = reverse("public:monitoring", args=[school.slug, "parents"])
+    assert "Copies of email" not in Client().get(url).content.decode()
+    MonitorSettings.objects.create(school=school, retention_days=45)
+    text = Client().get(url).content.decode()
+    assert "Copies of email sent and received" in text and "for 45 days" in text
