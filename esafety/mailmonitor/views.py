@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from esafety.directory import permissions
 from esafety.errors import EsafetyError
 from esafety.mailmonitor import access, actions, forms, storage
 from esafety.mailmonitor.models import CapturedMessage
@@ -26,7 +27,9 @@ def captured_list(request: SignedInRequest) -> HttpResponse:
     actions.captured_mail_list_view(actor=request.user, school=school, captured=rows)
     return render(request, "mailmonitor/list.html", {
         "page": page, "rows": [(row, actions.content_visible(row, request.user)) for row in rows],
-        "settings": actions.settings_for(school)})
+        "settings": actions.settings_for(school),
+        "may_change_settings": permissions.allowed(request.user, "manage_mail_monitoring",
+                                                   school)})
 
 
 @login_required
