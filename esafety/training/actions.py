@@ -88,10 +88,11 @@ def completion_record(*, actor: Person, course: Course, people: list[Person],
     return made
 
 
-def export_record(*, actor: Person, school: School, rows: int) -> None:
+def export_record(*, actor: Person, school: School, rows: int,
+                  register: str = "Training records") -> None:
     permissions.require(actor, "view_training_records", school,
                         what="download the training records")
-    events.training_exported(actor=actor, school=school, rows=rows)
+    events.training_exported(actor=actor, school=school, rows=rows, register=register)
 
 
 def survey_open(*, actor: Person, school: School, title: str,

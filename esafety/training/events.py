@@ -27,9 +27,10 @@ def training_completed(*, actor: Person, completion: Completion) -> AuditEvent:
                                 "completed_on": completion.completed_on.isoformat()})
 
 
-def training_exported(*, actor: Person, school: School, rows: int) -> AuditEvent:
+def training_exported(*, actor: Person, school: School, rows: int,
+                      register: str = "Training records") -> AuditEvent:
     return events.record(event_type="training_exported", actor=actor, school=school,
-                         object_type="course", object_label="Training records",
+                         object_type="course", object_label=register[:300],
                          details={"rows": rows})
 
 

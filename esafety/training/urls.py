@@ -15,4 +15,5 @@ urlpatterns = [
     path("surveys/<int:pk>/", views.survey_answer, name="survey_answer"),
     path("surveys/<int:pk>/results/", views.survey_results, name="survey_results"),
     path("surveys/<int:pk>/close/", views.survey_close, name="survey_close"),
+    path("surveys/<int:pk>/export/", views.survey_export, name="survey_export"),
 ]

@@ -187,3 +187,23 @@ def survey_close(request: SignedInRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "The survey is closed.")
     return redirect("training:survey_results", pk=survey.pk)
+
+
+@login_required
+def survey_export(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The results as totals (never who answered what): one row per question."""
+    survey = access.survey_for(request.user, pk, "view_training_records")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="training-needs-survey.csv"'
+    writer = csvsafe.writer(response)
+    writer.writerow(["Question", "Answered", "Average (1 to 5)", "1", "2", "3", "4", "5",
+                     "Yes", "No", "In their own words"])
+    results = selectors.results(survey)
+    for r in results:
+        spread = dict(r.get("spread", []))
+        writer.writerow([r["question"].text, r["answered"], r.get("average", "")]
+                        + [spread.get(n, "") for n in range(1, 6)]
+                        + [r.get("yes", ""), r.get("no", ""), " | ".join(r.get("texts", []))])
+    actions.export_record(actor=request.user, school=survey.school, rows=len(results),
+                          register=f"Survey results: {survey.title}")
+    return response

@@ -221,7 +221,8 @@ def test_junk_never_causes_a_server_error(role, make_person, client_for, refresh
     for url in ["/training/", "/training/mine/", "/training/courses/",
                 f"/training/courses/{refresher.pk}/", "/training/record/", "/training/export/",
                 "/training/surveys/", f"/training/surveys/{survey.pk}/",
-                f"/training/surveys/{survey.pk}/results/", f"/training/surveys/{survey.pk}/close/"]:
+                f"/training/surveys/{survey.pk}/results/", f"/training/surveys/{survey.pk}/close/",
+                f"/training/surveys/{survey.pk}/export/"]:
         for response in (client.get(url, junk), client.post(url, junk)):
             assert response.status_code in (200, 302, 404, 405), (url, response.status_code)
 
@@ -238,3 +239,16 @@ def test_demo_training_a_school_would_recognise(school, make_person):
     assert summary["courses"] == 4
     assert summary["complete"] > summary["overdue"] > 0 and summary["due"] > 0
     assert Survey.objects.get(school=school).responses.count() == 8
+
+
+def test_survey_results_download_as_totals(survey, teacher, online_safety_lead, client_for):
+    questions = list(survey.questions.all())
+    actions.survey_answer(actor=teacher, survey=survey, answers={
+        questions[0].pk: "4", questions[1].pk: "yes", questions[2].pk: "=HYPERLINK(1)"})
+    assert client_for(teacher).get(f"/training/surveys/{survey.pk}/export/").status_code == 404
+    text = client_for(online_safety_lead).get(
+        f"/training/surveys/{survey.pk}/export/").content.decode()
+    assert "Confident?,1,4.0,0,0,0,1,0,,," in text
+    assert "'=HYPERLINK(1)" in text and teacher.last_name not in text
+    assert AuditEvent.objects.get(event_type="training_exported").object_label == (
+        "Survey results: Needs")
