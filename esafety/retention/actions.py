@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -15,6 +16,8 @@ from esafety.retention.models import PurgeRun, RetentionSetting
 
 if TYPE_CHECKING:
     from esafety.directory.models import Person, School
+
+log = logging.getLogger(__name__)
 
 # Nobody needs more than a century; a typo of 36500 days is caught at 100 years.
 LONGEST_DAYS = 100 * registry.YEAR
@@ -132,7 +135,17 @@ def purge_apply(*, run: PurgeRun) -> PurgeRun:
                 continue
             kind = registry.get(name)
             cutoff = datetime.datetime.fromisoformat(item["cutoff"])
-            purged = kind.purge(run.school, cutoff, run.confirmed_by) if item["count"] else 0
+            try:
+                # One type's failure (an app's removal broken) must not keep the others:
+                # its savepoint rolls back (a lifted guard with it) and it is said below.
+                with transaction.atomic():
+                    purged = kind.purge(run.school, cutoff, run.confirmed_by) \
+                        if item["count"] else 0
+            except Exception as error:  # noqa: BLE001 - recorded on the run and logged
+                log.exception("retention: %s could not be purged", name)
+                problems.append(f"{kind.label}: could not be removed ({type(error).__name__}); "
+                                f"nothing of this type was removed")
+                purged = 0
             left = purging.skipped(name)
             if left:
                 problems.append(f"{kind.label}: {left} record(s) were already altered outside "

@@ -96,3 +96,27 @@ def test_an_altered_event_is_not_sealed_and_still_reported(headteacher, school, 
     assert any("already altered" in problem for problem in run.problems)
     assert AuditEvent.objects.get(pk=row.pk).object_label == "changed by hand"
     assert f"audit trail: event {row.seq} was altered" in verify_trail().problems
+
+
+def test_one_types_failure_leaves_the_others_purged(headteacher, school, teacher):
+    def broken(school, cutoff, actor):
+        raise RuntimeError("the app's removal is broken")
+
+    registry.register(RecordType(
+        name="test_broken", label="Broken (test)", minimum_days=1, default_days=1,
+        minimum_basis="", purpose="", seen_by="view_concerns", count=lambda s, c: 1,
+        purge=broken))
+    try:
+        with years_ago(8):
+            directory.person_leave(actor=headteacher, person=teacher)
+        run = actions.purge_prepare(actor=headteacher, school=school)
+        actions.purge_confirm(actor=headteacher, run=run)
+        run = actions.purge_apply(run=run)
+    finally:
+        registry._TYPES.pop("test_broken")
+    assert run.state == "done"
+    assert run.results["test_broken"] == 0 and run.results["audit"] >= 1
+    assert any(p.startswith("Broken (test): could not be removed (RuntimeError)")
+               for p in run.problems)
+    assert guards.missing(connection) == []
+    assert verify_trail().ok
