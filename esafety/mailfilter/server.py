@@ -131,6 +131,15 @@ class Filter:
         """The SMTP answer for one message; never raises."""
         try:
             return self._process(mail_from, rcpts, raw)
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            if 500 <= exc.smtp_code < 600:
+                # The next hop refused it for good: say so, and Postfix tells the sender
+                # (retrying would never end).
+                reason = exc.smtp_error.decode("utf-8", "replace")[:200] if isinstance(
+                    exc.smtp_error, bytes) else str(exc.smtp_error)[:200]
+                return f"554 5.6.0 The next mail server refused this message: {reason}"
+            log.warning("the next hop answered %s; 451", exc.smtp_code)
+            return TEMPFAIL
         except Exception as exc:  # noqa: BLE001 - anything at all: Postfix keeps it
             log.exception("message from %s not checked: %s", mail_from, exc)
             return TEMPFAIL
@@ -310,9 +319,15 @@ def _address(value: str, what: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+class FilterSMTP(SMTP):
+    # RFC 5321 says 1,000 characters a line, but mail servers pass on longer lines
+    # (unwrapped HTML); aiosmtpd's 500 for them would make Postfix bounce the message.
+    line_length_limit = 1024 * 1024
+
+
 def smtp_factory(handler: Handler):
     def make() -> SMTP:
-        return SMTP(handler, data_size_limit=MAX_MESSAGE, enable_SMTPUTF8=True,
+        return FilterSMTP(handler, data_size_limit=MAX_MESSAGE, enable_SMTPUTF8=True,
                     decode_data=False, hostname="esafety-mail-filter", timeout=300)
     return make
 

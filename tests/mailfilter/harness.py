@@ -12,6 +12,7 @@ from email import message_from_bytes
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from esafety.mailfilter import server
 
@@ -62,12 +63,25 @@ class SinkHandler:
         return "250 OK delivered"
 
 
+class LongLineSMTP(SMTP):
+    line_length_limit = 1024 * 1024  # as Postfix's smtpd: it folds long lines, never refuses
+
+
+class SinkController(Controller):
+    def factory(self):
+        return LongLineSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def sink_controller(handler, port: int) -> Controller:
+    return SinkController(handler, hostname="127.0.0.1", port=port, decode_data=False,
+                          data_size_limit=None)
+
+
 class Sink:
     def __init__(self):
         self.handler = SinkHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     decode_data=False, data_size_limit=None)
+        self.controller = sink_controller(self.handler, self.port)
 
     @property
     def delivered(self) -> list[Delivered]:

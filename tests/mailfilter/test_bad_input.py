@@ -79,3 +79,22 @@ def test_pipelined_commands_are_answered_in_order(mail_filter, sink):
             got += chunk
     assert got.count(b"250 OK") == 2 and b"354 " in got and b"221 " in got
     assert b"250 2.0.0 " in got  # a verdict (passed or held), after the data
+
+
+def test_a_line_longer_than_smtp_allows_is_checked_not_refused(mail_filter, sink):
+    raw = message(TEACHER, OUT, "long line", "<p>" + "word " * 20_000 + "</p>")
+    assert send(mail_filter.port, TEACHER, [OUT], raw)[0] == 250
+    assert len(sink.delivered) == 1
+
+
+def test_a_50_mb_message_gets_a_verdict(mail_filter, sink):
+    attachment = ("A" * 76 + "\r\n") * (50 * 1024 * 1024 // 78)
+    raw = (f"From: {TEACHER}\r\nTo: {OUT}\r\nSubject: big\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+           "Content-Type: text/plain\r\n\r\nThe photos.\r\n--b\r\n"
+           "Content-Type: application/octet-stream; name=photos.zip\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n" + attachment + "--b--\r\n").encode()
+    assert len(raw) > 50_000_000
+    code, _ = send(mail_filter.port, TEACHER, [OUT], raw)
+    assert code == 250
+    assert len(sink.delivered) + len(sink.to(TEACHER)) >= 1

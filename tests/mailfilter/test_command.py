@@ -8,12 +8,10 @@ import subprocess
 import sys
 import time
 
-from aiosmtpd.controller import Controller
-
 from esafety.cli import ENGINE_COMMANDS
 from esafety.mailfilter import command_entry
 from tests.mailfilter.conftest import send
-from tests.mailfilter.harness import free_port, message
+from tests.mailfilter.harness import free_port, message, sink_controller
 
 TEACHER = "tom@hollinspark.sch.uk"
 OUT = "parent@known.example"
@@ -44,8 +42,7 @@ def test_one_connection_to_the_next_hop_serves_many_messages(mail_filter, sink):
 def test_a_next_hop_that_restarted_gets_a_new_connection(mail_filter, sink):
     send(mail_filter.port, TEACHER, [OUT], message(TEACHER, OUT, "one", "hello"))
     sink.controller.stop()
-    sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=sink.port,
-                                 decode_data=False, data_size_limit=None)
+    sink.controller = sink_controller(sink.handler, sink.port)
     sink.controller.start()
     assert send(mail_filter.port, TEACHER, [OUT], message(TEACHER, OUT, "two", "hi"))[0] == 250
     assert [d.message["Subject"] for d in sink.delivered] == ["one", "two"]

@@ -184,3 +184,14 @@ def test_a_private_message_with_safeguarding_findings_is_held_without_its_subjec
     event = json.loads(next((mail_school["folder"] / EVENTS_DIR).glob("*.json")).read_bytes())
     assert event["private"] is True and event["subject"] == ""
     assert all(f["rule"] in engine.SAFEGUARDING_RULES for f in event["findings"])
+
+
+def test_a_next_hop_refusing_for_good_is_passed_back_as_5xx_not_retried_for_ever(
+        mail_filter, sink):
+    async def refuse(server, session, envelope):
+        return "554 5.7.1 not here"
+
+    sink.handler.handle_DATA = refuse
+    code, text = send(mail_filter.port, TEACHER, ["parent@known.example"],
+                      message(TEACHER, "parent@known.example", "hi", "hello"))
+    assert code == 554 and "not here" in text
