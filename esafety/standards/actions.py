@@ -12,7 +12,7 @@ from django.utils import timezone
 from esafety.directory import permissions
 from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput
-from esafety.standards import events, selectors, selfcheck
+from esafety.standards import events, notifications, selectors, selfcheck
 from esafety.standards.models import (
     AUTOMATIC,
     CHECK_KINDS,
@@ -137,8 +137,11 @@ def check_run_automatic(*, actor: Person | None, school: School,
             school=school, kind=AUTOMATIC, at=now or timezone.now(), by=actor,
             what_was_tested=outcome.what_was_tested, passed=outcome.passed,
             result=outcome.result, cases=outcome.cases,
-            action_taken="" if outcome.passed else "Passed to the people named for filtering.")
+            action_taken="" if outcome.passed else (
+                "Passed to those who look after filtering and the senior leader responsible."))
         events.standards_check_recorded(actor=actor, check=check)
+        if not check.passed:
+            transaction.on_commit(lambda: notifications.check_failed(check))
     return check
 
 
@@ -211,6 +214,7 @@ def action_add(*, actor: Person, review: Review, what: str, owner: Person,
         action = ReviewAction.objects.create(review=review, what=what[:500], owner=owner,
                                              due_on=due_on)
         events.standards_action_added(actor=actor, action=action)
+        transaction.on_commit(lambda: notifications.action_owned(action))
     return action
 
 

@@ -142,3 +142,17 @@ def test_the_review_governor_must_be_a_governor(school, headteacher, teacher):
         actions.review_record(actor=headteacher, school=school, held_on=timezone.localdate(),
                               governor=teacher, led_by=headteacher, who_took_part="",
                               findings="All fine")
+
+
+def test_an_actions_owner_is_told(school, headteacher, governor, it_manager,
+                                  django_capture_on_commit_callbacks):
+    from esafety.notices.models import Notice
+
+    review = actions.review_record(actor=headteacher, school=school,
+                                   held_on=timezone.localdate(), governor=governor,
+                                   led_by=headteacher, who_took_part="", findings="All fine")
+    with django_capture_on_commit_callbacks(execute=True):
+        action = actions.action_add(actor=headteacher, review=review, what="Restricted mode",
+                                    owner=it_manager, due_on=timezone.localdate())
+    notice = Notice.objects.get(about_type="reviewaction", about_id=action.pk)
+    assert notice.recipient == it_manager

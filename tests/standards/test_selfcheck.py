@@ -72,3 +72,26 @@ def test_the_daily_check_is_scheduled_for_every_school(school, other_school):
     calls = []
     job.run(lambda task, *args: calls.append((task, args)))
     assert calls == [(filtering_check_task, (school.pk,)), (filtering_check_task, (other_school.pk,))]
+
+
+def test_a_failed_check_is_passed_to_those_who_look_after_filtering(
+        lists, school, it_manager, headteacher, teacher, django_capture_on_commit_callbacks):
+    from esafety.notices.models import Notice
+
+    actions.role_name(actor=headteacher, school=school, role="slt", person=headteacher)
+    gambling = Category.objects.get(school=school, name="gambling")
+    SchoolEntry.objects.create(school=school, kind=SchoolEntry.ALLOW,
+                               host=known_address(gambling.entries))
+    with django_capture_on_commit_callbacks(execute=True):
+        check = actions.check_run_automatic(actor=None, school=school)
+    told = sorted(n.recipient.username for n in Notice.objects.filter(about_id=check.pk,
+                                                                      about_type="check"))
+    assert told == sorted([it_manager.username, headteacher.username])
+
+
+def test_a_passing_check_tells_nobody(lists, school, django_capture_on_commit_callbacks):
+    from esafety.notices.models import Notice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.check_run_automatic(actor=None, school=school)
+    assert not Notice.objects.exists()
