@@ -47,6 +47,8 @@ EVENT_LABELS = {
     "held_message_authorised": "Authorised reading a private held message",
     "held_mail_expired": "Held mail removed at the end of its retention",
     "mail_filter_settings_changed": "Changed the mail filter's settings",
+    "group_approval_added": "Let a year group or form email an address",
+    "group_approval_removed": "Removed an address a year group or form could email",
     # Web filtering
     "filtering_lists_imported": "Imported the filtering lists",
     "filtering_settings_changed": "Changed the filtering settings",

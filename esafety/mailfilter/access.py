@@ -4,7 +4,7 @@ from django.http import Http404
 
 from esafety.directory import permissions
 from esafety.directory.models import Person, School
-from esafety.mailfilter.models import HeldMessage
+from esafety.mailfilter.models import GroupApproval, HeldMessage
 
 
 def require_reviewer(user: Person) -> School:
@@ -29,3 +29,19 @@ def get_held_for_user(user: Person, pk: int | str) -> HeldMessage:
                                                   "authorised_by").get(pk=pk, school=school)
     except (HeldMessage.DoesNotExist, ValueError):
         raise Http404("no such held message") from None
+
+
+def require_approver(user: Person) -> School:
+    """The school whose approved recipients `user` may change; 404 for anyone else."""
+    permissions.require(user, "approve_pupil_recipients", hide=True)
+    if user.school is None:
+        raise Http404("no such page")
+    return user.school
+
+
+def get_group_approval_for_user(user: Person, pk: int | str) -> GroupApproval:
+    school = require_approver(user)
+    try:
+        return GroupApproval.objects.get(pk=pk, school=school)
+    except (GroupApproval.DoesNotExist, ValueError):
+        raise Http404("no such approval") from None

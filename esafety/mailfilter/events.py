@@ -14,7 +14,7 @@ from esafety.audit.models import AuditEvent
 
 if TYPE_CHECKING:
     from esafety.directory.models import Person, School
-    from esafety.mailfilter.models import HeldMessage, MailFilterSettings
+    from esafety.mailfilter.models import GroupApproval, HeldMessage, MailFilterSettings
 
 
 def _facts(held: HeldMessage) -> dict:
@@ -66,3 +66,18 @@ def mail_filter_settings_changed(*, actor: Person, config: MailFilterSettings,
                                  before: dict, after: dict) -> AuditEvent:
     return events.record(event_type="mail_filter_settings_changed", actor=actor, obj=config,
                          school=config.school, before=before, after=after)
+
+
+def group_approval_added(*, actor: Person, approval: GroupApproval) -> AuditEvent:
+    """004 §3.2.3: staff allowed a year group or form to email one more address."""
+    return events.record(event_type="group_approval_added", actor=actor, obj=approval,
+                         school=approval.school,
+                         after={"group": approval.group_label, "address": approval.address,
+                                "note": approval.note})
+
+
+def group_approval_removed(*, actor: Person, approval: GroupApproval) -> AuditEvent:
+    """Written before the row goes, so the trail still names it."""
+    return events.record(event_type="group_approval_removed", actor=actor, obj=approval,
+                         school=approval.school,
+                         before={"group": approval.group_label, "address": approval.address})

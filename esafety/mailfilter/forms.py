@@ -34,3 +34,23 @@ class SettingsForm(forms.ModelForm):
         if days < 1 or days > 3650:
             raise forms.ValidationError("Choose between 1 and 3,650 days.")
         return days
+
+
+YEAR_CHOICES = [("", "—")] + [(str(y), "Reception" if y == 0 else f"Year {y}")
+                              for y in range(0, 14)]
+
+
+class GroupApprovalForm(forms.Form):
+    year_group = forms.TypedChoiceField(choices=YEAR_CHOICES, coerce=int, empty_value=None,
+                                        required=False, label="Year group")
+    form = forms.CharField(max_length=32, required=False, label="or a form",
+                           help_text="e.g. 8B: leave the year group empty")
+    address = forms.CharField(label="Email address or whole domain", max_length=254,
+                              help_text="e.g. author@booksforschools.org, or museum.org.uk")
+    note = forms.CharField(label="Why (optional)", max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean() or {}
+        if (data.get("year_group") is None) == (not (data.get("form") or "").strip()):
+            raise forms.ValidationError("Choose a year group or type a form (one of them).")
+        return data

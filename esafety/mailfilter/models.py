@@ -87,3 +87,33 @@ class HeldMessage(models.Model):
     @property
     def content_authorised(self) -> bool:
         return not self.private or self.authorised_at is not None
+
+
+class GroupApproval(models.Model):
+    """An address (or a whole domain) every pupil in a year group or a form may email
+    (004 §3.2.3), beside each pupil's own approved recipients (Check a message > Approved
+    recipients): a class writing to an author, a year group to a museum."""
+
+    school = models.ForeignKey("directory.School", on_delete=models.PROTECT,
+                               related_name="mail_group_approvals")
+    year_group = models.PositiveSmallIntegerField(null=True, blank=True)
+    form = models.CharField(max_length=32, blank=True)
+    address = models.CharField(max_length=254)
+    note = models.CharField(max_length=200, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["year_group", "form", "address"]
+        constraints = [models.UniqueConstraint(fields=["school", "year_group", "form", "address"],
+                                               name="unique_group_approval")]
+
+    def __str__(self):
+        return f"{self.address} for {self.group_label}"
+
+    @property
+    def group_label(self) -> str:
+        from esafety.directory import roles
+
+        return f"form {self.form}" if self.form else roles.year_label(self.year_group)

@@ -17,9 +17,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from esafety.checks.directory_view import build_directory
-from esafety.directory.models import School
+from esafety.directory import roles
+from esafety.directory.models import Person, School
 from esafety.mailfilter import engine
-from esafety.mailfilter.models import MailFilterSettings
+from esafety.mailfilter.models import GroupApproval, MailFilterSettings
 from esafety.mailfilter.server import _write_private, school_folder
 
 
@@ -36,11 +37,22 @@ def snapshot_document(school: School) -> dict:
     """The snapshot as the filter reads it, from the database (a read)."""
     config = mail_settings(school)
     directory = build_directory(school)
+    approved = {k: set(v) for k, v in directory.approved.items()}
+    groups = list(GroupApproval.objects.filter(school=school)
+                  .values_list("year_group", "form", "address"))
+    if groups:
+        pupils = (Person.objects.filter(school=school, role=roles.PUPIL).current()
+                  .exclude(email="").values_list("email", "year_group", "form"))
+        for email, year, form in pupils:
+            for g_year, g_form, address in groups:
+                if (g_form and g_form.lower() == (form or "").lower()) or \
+                        (not g_form and g_year == year):
+                    approved.setdefault(email.lower(), set()).add(address.lower())
     return engine.snapshot_document(
         school=school.slug, school_name=school.name, version=str(config.version + 1),
         domains=list(directory.domains),
         members=[(m.address, m.name, m.role) for m in directory.members.values()],
-        approved={k: sorted(v) for k, v in directory.approved.items()},
+        approved={k: sorted(v) for k, v in approved.items()},
         correspondents=list(directory.correspondents),
         staff_fail_open=config.staff_fail_open,
         trusted_authserv=[a.strip() for a in config.trusted_authserv.split(",") if a.strip()],

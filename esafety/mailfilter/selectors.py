@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from esafety.directory.models import School
-from esafety.mailfilter.models import HeldMessage
+from esafety.mailfilter.models import GroupApproval, HeldMessage
 
 
 def held_for(school: School, *, waiting_only: bool = True, limit: int = 200) -> QuerySet:
@@ -15,3 +15,7 @@ def held_for(school: School, *, waiting_only: bool = True, limit: int = 200) -> 
 
 def waiting_count(school: School) -> int:
     return HeldMessage.objects.filter(school=school, status=HeldMessage.HELD).count()
+
+
+def group_approvals_for(school: School) -> QuerySet:
+    return GroupApproval.objects.filter(school=school).select_related("added_by")

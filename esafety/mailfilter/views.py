@@ -10,8 +10,14 @@ from django.views.decorators.http import require_POST
 from esafety.directory import permissions
 from esafety.errors import EsafetyError
 from esafety.mailfilter import actions, selectors
-from esafety.mailfilter.access import get_held_for_user, require_mail_manager, require_reviewer
-from esafety.mailfilter.forms import AuthoriseForm, DecisionForm, SettingsForm
+from esafety.mailfilter.access import (
+    get_group_approval_for_user,
+    get_held_for_user,
+    require_approver,
+    require_mail_manager,
+    require_reviewer,
+)
+from esafety.mailfilter.forms import AuthoriseForm, DecisionForm, GroupApprovalForm, SettingsForm
 from esafety.mailfilter.publishing import mail_settings
 from esafety.web.requests import SignedInRequest
 
@@ -92,3 +98,35 @@ def settings_page(request: SignedInRequest):
             messages.success(request, "Saved. The mail filter uses the new settings at once.")
             return redirect("mailfilter:settings")
     return render(request, "mailfilter/settings.html", {"form": form, "config": config})
+
+
+@login_required
+def group_approvals(request: SignedInRequest):
+    """004 §3.2.3: addresses a whole year group or form may email."""
+    school = require_approver(request.user)
+    form = GroupApprovalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = actions.group_approval_add(actor=request.user, school=school,
+                                              address=data["address"],
+                                              year_group=data["year_group"], form=data["form"],
+                                              note=data["note"])
+        except EsafetyError as exc:
+            form.add_error("address", exc.message)
+        else:
+            messages.success(request, f"Pupils in {done.group_label} may now email "
+                                      f"{done.address}.")
+            return redirect("mailfilter:group_approvals")
+    return render(request, "mailfilter/group_approvals.html", {
+        "form": form, "approvals": selectors.group_approvals_for(school)})
+
+
+@login_required
+@require_POST
+def group_approval_remove(request: SignedInRequest, pk):
+    approval = get_group_approval_for_user(request.user, pk)
+    actions.group_approval_remove(actor=request.user, approval=approval)
+    messages.success(request, f"Pupils in {approval.group_label} can no longer email "
+                              f"{approval.address}.")
+    return redirect("mailfilter:group_approvals")

@@ -1,6 +1,7 @@
 """The only code that changes the mail filter's records: loading the filter's events in
 batches (ingest), reviewing held mail (review) and the school's settings (settings)."""
 
+from esafety.mailfilter.actions.approvals import group_approval_add, group_approval_remove
 from esafety.mailfilter.actions.ingest import ingest_events
 from esafety.mailfilter.actions.review import (
     held_mail_expire,
@@ -13,6 +14,6 @@ from esafety.mailfilter.actions.review import (
 )
 from esafety.mailfilter.actions.settings import mail_filter_settings_change
 
-__all__ = ["held_mail_expire", "held_mail_list_view", "held_message_authorise",
+__all__ = ["group_approval_add", "group_approval_remove", "held_mail_expire", "held_mail_list_view", "held_message_authorise",
            "held_message_delete", "held_message_release", "held_message_return",
            "held_message_view", "ingest_events", "mail_filter_settings_change"]
