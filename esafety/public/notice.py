@@ -50,12 +50,20 @@ class Notice:
     mail: list[str] = field(default_factory=list)
 
 
-def _words(capability: str) -> str:
-    labels = sorted(str(roles.ROLE_LABELS.get(r, r)).lower()
-                    for r in permissions.roles_with(capability))
+def _plain(label: str) -> str:
+    """A role's label inside a sentence: "IT manager" keeps its capitals."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _listed(labels: list[str]) -> str:
     if len(labels) <= 1:
         return "".join(labels)
     return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _words(capability: str) -> str:
+    return _listed(sorted(_plain(str(roles.ROLE_LABELS.get(r, r)))
+                          for r in permissions.roles_with(capability)))
 
 
 def _kept(school: School) -> list[KeptFor]:
@@ -63,7 +71,8 @@ def _kept(school: School) -> list[KeptFor]:
     try:
         from esafety.retention import selectors as retention
 
-        return [KeptFor(row.record_type.label, row.period, ", ".join(row.seen_by).lower())
+        return [KeptFor(row.record_type.label, row.period,
+                        _listed(sorted(_plain(label) for label in row.seen_by)))
                 for row in retention.schedule(school)]
     except Exception:  # noqa: BLE001 - a public page must not fail because a schedule did
         settings = FilteringSettings.objects.filter(school=school).first()
@@ -75,11 +84,14 @@ def _mail(school: School) -> list[str]:
     """What the school's mail checks do, where the school has set them up."""
     lines = []
     try:
-        from esafety.mailfilter.models import MailFilterSettings
+        from esafety.mailfilter.models import HeldMessage, MailFilterSettings
         from esafety.mailmonitor.models import MonitorSettings
 
+        # The filter's settings exist for every school (its snapshot is published with the
+        # directory); it is in use once the school has set it up or it has held a message.
         held = MailFilterSettings.objects.filter(school=school).first()
-        if held is not None:
+        if held is not None and (held.postmaster or held.trusted_authserv
+                                 or HeldMessage.objects.filter(school=school).exists()):
             lines.append("Email is checked before it is sent or delivered; a message that "
                          "breaks the school's rules is held until a member of staff looks at "
                          f"it, and held messages are kept for {held.held_retention_days} days.")

@@ -149,3 +149,20 @@ def test_the_notice_speaks_of_mail_checks_only_where_the_school_has_them(school)
     MonitorSettings.objects.create(school=school, retention_days=45)
     text = Client().get(url).content.decode()
     assert "Copies of email sent and received" in text and "for 45 days" in text
+
+
+def test_the_mail_filter_is_mentioned_once_the_school_has_set_it_up(school, teacher):
+    from esafety.mailfilter.models import MailFilterSettings
+
+    url = reverse("public:monitoring", args=[school.slug, "staff"])
+    MailFilterSettings.objects.get_or_create(school=school)
+    assert "checked before it is sent" not in Client().get(url).content.decode()
+    MailFilterSettings.objects.filter(school=school).update(postmaster="it@hollinspark.sch.uk",
+                                                            held_retention_days=21)
+    text = Client().get(url).content.decode()
+    assert "checked before it is sent" in text and "kept for 21 days" in text
+
+
+def test_who_sees_the_records_is_named_in_plain_words(lists, school):
+    text = Client().get(reverse("public:monitoring", args=[school.slug, "parents"])).content.decode()
+    assert "IT manager" in text and "it manager" not in text
