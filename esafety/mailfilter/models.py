@@ -117,3 +117,31 @@ class GroupApproval(models.Model):
         from esafety.directory import roles
 
         return f"form {self.form}" if self.form else roles.year_label(self.year_group)
+
+
+class FilteredMessage(models.Model):
+    """A message the filter returned to its sender or refused, kept as a record of who sent
+    what and why (000 §8: the sender of offensive mail is recorded); never its content."""
+
+    RETURNED = "return"
+    REFUSED = "refuse"
+    OUTCOME_LABELS = {RETURNED: "Returned to the sender for a revised version",
+                      REFUSED: "Refused: the pupil was told who can approve the address"}
+
+    school = models.ForeignKey("directory.School", on_delete=models.PROTECT,
+                               related_name="filtered_messages")
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=list(OUTCOME_LABELS.items()))
+    sender = models.CharField(max_length=320, blank=True)
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=300, blank=True)
+    rules = models.JSONField(default=list)  # [{"rule": id, "title": ...}]
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [models.UniqueConstraint(fields=["school", "key"],
+                                               name="unique_filtered_message_per_school")]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()}: {self.sender}"

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from esafety.directory.models import School
-from esafety.mailfilter.models import GroupApproval, HeldMessage
+from esafety.mailfilter.models import FilteredMessage, GroupApproval, HeldMessage
 
 
 def held_for(school: School, *, waiting_only: bool = True, limit: int = 200) -> QuerySet:
@@ -19,3 +19,8 @@ def waiting_count(school: School) -> int:
 
 def group_approvals_for(school: School) -> QuerySet:
     return GroupApproval.objects.filter(school=school).select_related("added_by")
+
+
+def filtered_for(school: School, *, limit: int = 100) -> QuerySet:
+    """Messages returned or refused, newest first."""
+    return FilteredMessage.objects.filter(school=school).order_by("-at")[:limit]

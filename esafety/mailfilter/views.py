@@ -34,7 +34,9 @@ def held_list(request: SignedInRequest):
     show_all = request.GET.get("show") == "all"
     rows = list(selectors.held_for(school, waiting_only=not show_all))
     actions.held_mail_list_view(actor=request.user, school=school, count=len(rows))
-    return render(request, "mailfilter/held_list.html", {"rows": rows, "show_all": show_all})
+    filtered = list(selectors.filtered_for(school))
+    return render(request, "mailfilter/held_list.html", {"rows": rows, "show_all": show_all,
+                                                         "filtered": filtered})
 
 
 @login_required

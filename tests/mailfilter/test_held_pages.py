@@ -142,3 +142,20 @@ def test_an_authorised_investigation_about_the_sender_lets_its_reader_see_privat
     # Only the reader it names.
     page = client_for(online_safety_lead).get(f"/mail/held/{held.pk}/").content.decode()
     assert "stab you" not in page
+
+
+def test_returned_and_refused_messages_are_recorded_without_their_content(
+        mail_filter, mail_school, sink, client_for, dsl):
+    from esafety.mailfilter.models import FilteredMessage
+
+    send(mail_filter.port, "parent@known.example", [TEACHER],
+         message("parent@known.example", TEACHER, "About today", OBSCENE))
+    send(mail_filter.port, "pip@hollinspark.sch.uk", ["stranger@example.com"],
+         message("pip@hollinspark.sch.uk", "stranger@example.com", "hi", "hello"))
+    ingest_events(mail_school["school"])
+    rows = {r.outcome: r for r in FilteredMessage.objects.all()}
+    assert rows["return"].sender == "parent@known.example"
+    assert [r["rule"] for r in rows["refuse"].rules] == ["recipients.pupil-unapproved"]
+    page = client_for(dsl).get("/mail/held/").content.decode()
+    assert "parent@known.example" in page and "stranger@example.com" in page
+    assert "piece of shit" not in page

@@ -24,7 +24,7 @@ from esafety.engine.messages.checker import Evidence, Finding, Verdict
 from esafety.engine.messages.message import ParsedMessage
 from esafety.engine.messages.rulebook import builtin_rulebook
 from esafety.mailfilter import engine
-from esafety.mailfilter.models import HeldMessage
+from esafety.mailfilter.models import FilteredMessage, HeldMessage
 from esafety.mailfilter.publishing import folder
 from esafety.mailfilter.server import EVENTS_DIR
 
@@ -72,6 +72,20 @@ def _held_row(school: School, event: dict, findings: list[Finding]) -> HeldMessa
     return row if created else None
 
 
+def _filtered_row(school: School, event: dict, findings: list[Finding]) -> None:
+    if event.get("outcome") not in (FilteredMessage.RETURNED, FilteredMessage.REFUSED):
+        return
+    deciding = set(event.get("decided_by", []))
+    FilteredMessage.objects.get_or_create(school=school, key=event["key"], defaults={
+        "at": datetime.datetime.fromisoformat(event["at"]) if event.get("at")
+        else timezone.now(),
+        "outcome": event["outcome"], "sender": event.get("sender", "")[:320],
+        "recipients": event.get("recipients", [])[:200],
+        "subject": event.get("subject", "")[:300],
+        "rules": [{"rule": f.rule.id, "title": f.rule.title} for f in findings
+                  if f.rule.id in deciding]})
+
+
 def _concerns(school: School, event: dict, findings: list[Finding]) -> int:
     from esafety.checks import concerns
 
@@ -105,6 +119,7 @@ def ingest_events(school: School, *, limit: int = BATCH) -> IngestResult:
             with transaction.atomic():
                 if _held_row(school, event, findings) is not None:
                     result.held += 1
+                _filtered_row(school, event, findings)
                 result.concerns += _concerns(school, event, findings)
         except Exception as exc:  # noqa: BLE001 - leave the file for the next turn
             log.exception("mail filter event %s not loaded", path.name)
