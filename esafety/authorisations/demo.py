@@ -18,6 +18,23 @@ def _first(school: School, role: str) -> Person | None:
     return Person.objects.filter(school=school, role=role).order_by("pk").first()
 
 
+def _backdate(auth: Authorisation, days: int) -> None:
+    """Move a demo request (and its decision) `days` into the past, as if made then."""
+    auth.refresh_from_db()
+    shift = datetime.timedelta(days=days)
+    fields = {"requested_at": auth.requested_at - shift}
+    if auth.decided_at is not None:
+        fields["decided_at"] = auth.decided_at - shift
+    if auth.expires_at is not None:
+        fields["expires_at"] = auth.expires_at - shift
+    Authorisation.objects.filter(pk=auth.pk).update(**fields)
+    auth.refresh_from_db()
+
+
+def _ago(days: float) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=days)
+
+
 def load_demo_authorisations(school: School) -> None:
     head = _first(school, roles.HEADTEACHER)
     itm = _first(school, roles.IT_MANAGER)
@@ -38,7 +55,8 @@ def load_demo_authorisations(school: School) -> None:
                 "and set an out-of-office reply."))
     actions.access_decide(actor=head, auth=mailbox, approve=True, grounds_confirmed=True,
                           note="Forward coursework emails only; nothing personal.")
-    actions.access_use_record(actor=itm, auth=mailbox, what_was_done=(
+    _backdate(mailbox, 6)
+    actions.access_use_record(actor=itm, auth=mailbox, used_at=_ago(5), what_was_done=(
         "Set an out-of-office naming the head of English; forwarded three parent emails "
         "about coursework to her."))
 
@@ -48,6 +66,7 @@ def load_demo_authorisations(school: School) -> None:
                 "school hours. The investigation needs that account's sent mail for October."))
     actions.access_decide(actor=head, auth=investigation, approve=True, grounds_confirmed=True,
                           note="Reasonable grounds: the parent's screenshots.")
+    _backdate(investigation, 2)
 
     actions.access_request(
         actor=bm, school=school, kind=ACCOUNT, subject=teachers[2], days=5,
@@ -59,14 +78,15 @@ def load_demo_authorisations(school: School) -> None:
         reason="Checking whether the mailbox quota warnings are real before the holidays.")
     actions.access_decide(actor=head, auth=refused, approve=False,
                           note="The quota can be checked in the admin console without reading mail.")
+    _backdate(refused, 20)
 
     ended = actions.access_request(
         actor=itm, school=school, kind=MAILBOX, subject=leaver, days=7,
         reason="Export the leaver's calendar bookings of the ICT suite before the account closes.")
     actions.access_decide(actor=head, auth=ended, approve=True, grounds_confirmed=True)
-    actions.access_use_record(actor=itm, auth=ended,
-                              what_was_done="Exported 12 ICT suite bookings to the shared calendar.")
-    # Ended last week: the scheduled job marks it and tells the IT manager.
-    Authorisation.objects.filter(pk=ended.pk).update(
-        expires_at=timezone.now() - datetime.timedelta(days=7))
+    # Asked five weeks ago for a week: the scheduled job has marked it ended and told them.
+    _backdate(ended, 35)
+    actions.access_use_record(actor=itm, auth=ended, used_at=_ago(33), what_was_done=(
+        "Exported 12 ICT suite bookings to the shared calendar."))
     actions.access_expire_due(school=school)
+    Authorisation.objects.filter(pk=ended.pk).update(ended_at=ended.expires_at)

@@ -93,7 +93,7 @@ def load_demo_standards(school: School) -> None:
     done = actions.action_add(actor=head, review=review,
                               what="Show staff how to report a wrong block at the INSET day",
                               owner=osl, due_on=review.held_on + datetime.timedelta(days=60))
-    actions.action_done(actor=osl, action=done, note="Covered at the January INSET",
+    actions.action_done(actor=osl, action=done, note="Covered at the spring term INSET day",
                         on=review.held_on + datetime.timedelta(days=55))
     actions.action_add(actor=head, review=review,
                        what="Name a deputy for urgent monitoring alerts",
