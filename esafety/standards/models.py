@@ -58,7 +58,7 @@ class FilteringDecision(models.Model):
     category = models.CharField(max_length=64)
     category_label = models.CharField(max_length=120)
     # What the rules came to when this row was written (filtering's effective key).
-    answer = models.CharField(max_length=32)
+    answer = models.CharField(max_length=120)
     answer_words = models.CharField(max_length=120)
     reason = models.TextField(blank=True)
     recorded_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
