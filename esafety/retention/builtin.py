@@ -101,7 +101,8 @@ INCIDENTS = register(RecordType(
     name="incidents", label="Online-safety incidents (closed)", minimum_days=6 * YEAR,
     default_days=7 * YEAR, order=20,
     minimum_basis="Six years after closing, the time a claim can be brought (Limitation Act "
-                  "1980); safeguarding files are kept longer by the concerns setting.",
+                  "1980). Images of a child, grooming and radicalisation follow the concerns' "
+                  "period; allegations about staff and police referrals are never removed here.",
     purpose="To record, investigate and learn from online-safety incidents (002, 004).",
     seen_by="view_incident_log", count=purging.incidents_count, purge=purging.incidents_purge,
     counted_from="when it was closed"))

@@ -113,12 +113,26 @@ INCIDENT_TEXT = ("summary", "description", "location", "outcome_reasons",
                  "police_override_reason", "designated_computer", "next_action")
 
 
+# Incidents that are child-protection records (images of a child, grooming, radicalisation)
+# follow the safeguarding concerns' period when it is longer (Keeping Children Safe in
+# Education: child protection files are kept until the child is 25).
+CHILD_PROTECTION_KINDS = frozenset({"sexting", "grooming", "radicalisation"})
+
+
 def incidents_purgeable(school: School, cutoff: datetime.datetime):
+    """Closed incidents closed before `cutoff`, not yet purged. Never an allegation about a
+    member of staff (kept until their retirement age or ten years, whichever is longer, as
+    KCSIE says; not on this schedule) nor one marked for police referral."""
     from esafety.incidents.chain import PURGE_KIND
     from esafety.incidents.models import Incident
+    from esafety.retention import builtin
+    from esafety.retention.actions import days_for
 
-    return (Incident.objects.filter(school=school, closed_at__isnull=False, closed_at__lt=cutoff)
-            .exclude(events__kind=PURGE_KIND))
+    protect = timezone.now() - datetime.timedelta(days=days_for(school, builtin.CONCERNS))
+    return (Incident.objects.filter(school=school, closed_at__isnull=False, closed_at__lt=cutoff,
+                                    subject_staff__isnull=True, police_referral=False)
+            .exclude(events__kind=PURGE_KIND)
+            .exclude(kind__in=CHILD_PROTECTION_KINDS, closed_at__gte=protect))
 
 
 def incidents_count(school: School, cutoff: datetime.datetime) -> int:

@@ -2,6 +2,8 @@
 purges by sealing, and the audit trail and the incident histories still verify (on SQLite
 and, in the second run, PostgreSQL)."""
 
+from unittest import mock
+
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
@@ -254,3 +256,39 @@ def test_closed_concerns_and_old_notices_past_their_periods_go(headteacher, dsl,
     assert list(Concern.objects.values_list("pk", flat=True)) == [still_open.pk]
     assert list(Notice.objects.filter(kind="review_due").values_list("title", flat=True)) \
         == ["A new one"]
+
+
+def test_child_protection_and_allegations_are_not_on_the_incident_schedule(
+        headteacher, school, pupil, dsl, online_safety_lead, teacher):
+    with years_ago(8):
+        image = incidents.incident_report(actor=pupil, kind="radicalisation", via="pupil",
+                                          people=[pupil],
+                                          description="Extremist videos shared in a group.")
+        incidents.investigator_add(actor=dsl, incident=image, person=dsl)
+        incidents.investigator_add(actor=dsl, incident=image, person=online_safety_lead)
+        incidents.incident_judge(actor=dsl, incident=image, outcome="internal",
+                                 reasons="Dealt with",
+                                 police_override_reason="Advice from the LADO recorded")
+        incidents.incident_close(actor=dsl, incident=image)
+        police = incidents.incident_report(actor=pupil, kind="sexting", via="pupil",
+                                           people=[pupil], description="Described only.")
+        incidents.investigator_add(actor=dsl, incident=police, person=dsl)
+        incidents.investigator_add(actor=dsl, incident=police, person=online_safety_lead)
+        incidents.incident_judge(actor=dsl, incident=police, outcome="police",
+                                 reasons="Referred")
+        incidents.incident_close(actor=dsl, incident=police)
+    image.refresh_from_db()
+    assert image.closed_at is not None and not image.police_referral
+    run = actions.purge_prepare(actor=headteacher, school=school)
+    assert run.plan["incidents"]["count"] == 0
+    # Once the concerns' period has passed too, it goes; the police referral never does.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from esafety.retention import purging
+
+    later = timezone.now() + dt.timedelta(days=20 * 365)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert list(purging.incidents_purgeable(school, later - dt.timedelta(days=7 * 365))) \
+            == [image]
