@@ -225,7 +225,8 @@ def test_each_kind_of_decision_in_c_gives_the_python_answer(rich_lists, tmp_path
              "12 http://bbc.example/ 10.0.0.1/- stranger GET",  # unknown person
              "13 http://images.example/adult/1 10.0.0.1/- x+y GET",  # URL list
              "14 games.example:443 10.0.0.1/- o'neil CONNECT",
-             "15 http://x.example/banner/a.gif 10.0.0.1/- o'neil GET"]  # an expression
+             "15 http://x.example/banner/a.gif 10.0.0.1/- o'neil GET",  # an expression
+             "16 http://IMAGES.example//Adult//x?a//b 10.0.0.1/- o'neil GET"]  # slashes
     python, compiled, counting = run_both(rich_policy(rich_lists), lines, MONDAY_LESSON,
                                           tmp_path, monkeypatch)
     assert compiled == python
@@ -242,7 +243,7 @@ def test_lines_c_does_not_handle_go_to_the_python_path(rich_lists, tmp_path, mon
              "http://x.example/%41 10.0.0.1/- sam GET",  # percent sign
              "http://x.example/ 10.0.0.1/- ",  # too few fields
              "http://bücher.example/ 10.0.0.1/- sam GET",  # not ASCII
-             "http://x.example/a//b 10.0.0.1/- sam GET",  # doubled slash
+             "http://m.youtube.com/results?search_query=x 10.0.0.1/- sam GET",  # search
              "http://x.example/ 10.0.0.1/- zoe GET"]  # suspended
     python, compiled, counting = run_both(rich_policy(rich_lists), lines, MONDAY_LESSON,
                                           tmp_path, monkeypatch)

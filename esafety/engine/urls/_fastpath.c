@@ -2,7 +2,7 @@
 
    fastpath.py builds the tables from a Policy (`tables()`, pure Python) and hands them to
    build(); answer() then answers a batch of Squid request lines. Each line it can answer
-   alone (a plain request: ASCII, no percent sign, no doubled slash, an ordinary host and
+   alone (a plain request: ASCII, no percent sign, an ordinary host and
    port, a person whose rules need no unblock, suspension or approved-sites list, a host
    no search engine or safe-search rule is about, a URL none of the lists' expressions
    could match) gets exactly the answer, decision-log record and allowed count that
@@ -827,7 +827,6 @@ static int one_line(Batch *b, PyObject *line) {
     if (p < un && u[p] != '/' && u[p] != '?') return 0;
     const char *path = u + p;
     Py_ssize_t pn = un - p;
-    if (contains(path, pn, "//", 2)) return 0;
 
     char host[MAX_HOST + 1];
     for (Py_ssize_t j = 0; j < hn; j++) {
@@ -850,8 +849,13 @@ static int one_line(Batch *b, PyObject *line) {
     }
     Py_ssize_t path_at = bn;
     if (pn == 0 || path[0] != '/') bare[bn++] = '/';
+    /* Repeated slashes before the query collapse into one, as parse_target does (and
+       squidGuard: a known way round lists). */
+    int in_query = 0;
     for (Py_ssize_t j = 0; j < pn; j++) {
         char c = path[j];
+        if (c == '?') in_query = 1;
+        if (c == '/' && !in_query && bare[bn - 1] == '/') continue;
         bare[bn++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
     int run_expressions = 0;
