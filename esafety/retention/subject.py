@@ -146,6 +146,23 @@ def _filter_log(person: Person) -> list[dict]:
             for b in BlockedAttempt.objects.filter(person=person).order_by("at")[:MAX_ROWS]]
 
 
+def _unblocks(person: Person) -> list[dict]:
+    from esafety.filtering.models import UnblockRequest
+
+    return [row(u, ["created_at", "site", "path", "reason", "starts_at", "ends_at", "status",
+                    "decided_by", "decided_at", "decision_note"])
+            for u in UnblockRequest.objects.filter(requested_by=person).select_related(
+                "decided_by")]
+
+
+def _alerts(person: Person) -> list[dict]:
+    from esafety.filtering.models import FilteringAlert
+
+    return [row(a, ["created_at", "category", "attempts", "first_at", "last_at",
+                    "acknowledged_at"])
+            for a in FilteringAlert.objects.filter(person=person)]
+
+
 def _audit(person: Person) -> list[dict]:
     from esafety.audit.models import AuditEvent
 
@@ -163,6 +180,8 @@ for _args in [("directory", "Their record in esafety", _directory, 10),
               ("concerns", "Safeguarding concerns about them", _concerns, 50),
               ("notices", "Notices sent to them", _notices, 60),
               ("suspensions", "Internet suspensions", _suspensions, 70),
+              ("unblocks", "Unblock requests they made", _unblocks, 72),
+              ("filtering_alerts", "Filtering alerts about them", _alerts, 74),
               ("filter_log", "Filtering log (blocked or flagged requests, searches)",
                _filter_log, 80),
               ("audit", "Audit trail entries about them or by them", _audit, 90)]:

@@ -176,3 +176,13 @@ def test_the_dpia_follows_the_live_schedule(client_for, headteacher, school):
     assert "3 years" in page and "Notices sent to staff" in page
     text = client_for(headteacher).get(reverse("retention:dpia") + "?format=text")
     assert "- Kept for: 3 years" in text.content.decode()
+
+
+def test_every_section_is_in_the_bundle_even_when_empty(teacher, school):
+    from esafety.retention import subject
+
+    bundle = subject.build(teacher)
+    assert [s.name for s in bundle.sections] == [
+        "directory", "agreements", "reports", "incidents", "concerns", "notices",
+        "suspensions", "unblocks", "filtering_alerts", "filter_log", "audit"]
+    assert bundle.counts["directory"] == 1
