@@ -93,6 +93,26 @@ def cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("retention:schedule")
 
 
+@login_required
+def runs_csv(request: SignedInRequest) -> HttpResponse:
+    """Every run of the schedule, one line per type: counts only, never a record."""
+    from esafety.web import csvsafe
+
+    school = access.require_school(request.user, "manage_retention")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="retention-{school.slug}.csv"'
+    writer = csvsafe.writer(response)
+    writer.writerow(["counted", "state", "confirmed by", "records", "kept for (days)",
+                     "older than", "would be removed", "removed"])
+    for run in selectors.runs(school, limit=1000):
+        for name, item in run.plan.items():
+            writer.writerow([run.prepared_at.isoformat(), run.get_state_display(),
+                             run.confirmed_by.display_name if run.confirmed_by else "",
+                             item.get("label", name), item.get("days"), item.get("cutoff"),
+                             item.get("count"), run.results.get(name, "")])
+    return response
+
+
 # --- subject access --------------------------------------------------------------------------
 
 @login_required

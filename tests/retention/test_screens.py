@@ -14,7 +14,8 @@ from esafety.audit.models import AuditEvent
 from esafety.incidents import actions as incidents
 from esafety.retention.models import PurgeRun, RetentionSetting
 
-PAGES = ["retention:schedule", "retention:subject_search", "retention:dpia"]
+PAGES = ["retention:schedule", "retention:subject_search", "retention:dpia",
+         "retention:runs_csv"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -186,3 +187,13 @@ def test_every_section_is_in_the_bundle_even_when_empty(teacher, school):
         "directory", "agreements", "reports", "incidents", "concerns", "notices",
         "suspensions", "unblocks", "filtering_alerts", "filter_log", "audit"]
     assert bundle.counts["directory"] == 1
+
+
+def test_the_runs_download_as_csv(client_for, headteacher, school, outsider):
+    from esafety.retention import actions
+
+    actions.purge_prepare(actor=headteacher, school=school)
+    text = client_for(headteacher).get(reverse("retention:runs_csv")).content.decode()
+    assert "Online-safety incidents (closed)" in text and "Waiting for confirmation" in text
+    theirs = client_for(outsider).get(reverse("retention:runs_csv")).content.decode()
+    assert "Waiting for confirmation" not in theirs
