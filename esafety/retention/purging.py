@@ -5,8 +5,8 @@ The database triggers (audit/guards.py) refuse every UPDATE of a history row. A 
 empty old rows in place, so `history_unguarded` lifts the guard on one table for the length
 of the purge's own transaction and puts it back before that transaction commits. On both
 SQLite and PostgreSQL triggers are part of the transaction: on PostgreSQL DROP TRIGGER holds
-the table's exclusive lock until commit, so no other connection can write (or change) a row
-while the guard is down; if anything fails, the rollback puts the trigger back. Nothing else
+the table's exclusive lock until commit, and on SQLite the transaction holds the database's
+write lock, so no other connection can write (or change) a row while the guard is down; if anything fails, the rollback puts the trigger back. Nothing else
 in esafety calls it, and every purge is recorded in the audit trail (events.py). Rows changed
 this way without the chain key still fail verification.
 """
