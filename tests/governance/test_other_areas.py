@@ -80,3 +80,26 @@ def test_a_failing_area_leaves_the_rest_of_the_pack(school, monkeypatch):
     pack = _pack(school)
     assert _section(pack, "devices").missing.startswith("Could not be read")
     assert _section(pack, "consent").tables
+
+
+def test_agreements_by_audience_and_reviews_due(school, headteacher, make_person):
+    from esafety.policies import actions as policies
+
+    document = policies.policy_document_create(actor=headteacher, school=school,
+                                               title="Staff acceptable use", audience="staff")
+    today = timezone.localdate()
+    version = policies.policy_publish(actor=headteacher, document=document, number="1",
+                                      text="Use school systems responsibly.",
+                                      approved_by="Governing body", approved_on=today,
+                                      review_due=today + datetime.timedelta(days=10))
+    staff = [make_person(roles.TEACHER, username=f"t{n}") for n in range(6)]
+    for person in staff:
+        policies.acceptance_record(actor=person, person=person, version=version,
+                                   decision="accepted")
+    section = _section(_pack(school), "aup")
+    accepted = dict(next(t for t in section.tables if t.title == "Accepted").rows)
+    assert accepted["Staff and governors"] == 6
+    # The headteacher has not answered: one missing, so no percentage that would tell it.
+    assert not any("%" in line for line in section.lines)
+    reviews = _section(_pack(school), "reviews").lines
+    assert any(line.startswith("Staff acceptable use: due") for line in reviews)
