@@ -1,16 +1,25 @@
-"""Quality of the communication checks against alt-profanity-check and better-profanity.
+"""Quality of the communication checks against alt-profanity-check, better-profanity and a
+plain TF-IDF + logistic regression baseline, in one run.
 
-    uv run python benchmarks/checks_quality.py [--data ../shared/data] [--json]
+    uv run python benchmarks/checks_quality.py [--data ../shared/data] [--json] [--no-mail]
 
-1. Offensive-text detection on the held-back 20% of OLID and of Davidson et al. (the part
-   scripts/build_classifier.py never reads): precision, recall and F1 of `flagged` against
-   the offensive labels, for esafety's classifier and both peers, in the same run.
-2. Ordinary mail: the share of SpamAssassin easy-ham-2 and hard-ham-1 messages that get a
-   content finding from `esafety check`'s engine (and that each peer would flag). The
-   first half of easy-ham-2 (sorted by file name) was looked at while designing the
-   mail-mode gate; the second half and hard-ham-1 were inspected only after the first
-   benchmark run (see benchmarks/CHECKS.md): no ordinary-mail set here is untouched.
-3. The Scunthorpe list and an obfuscation list: how many each tool gets right.
+1. The held-back 20% of OLID, Davidson et al. and HateXplain (the part
+   scripts/build_classifier.py never reads): per category precision, recall, F1 and average
+   precision where the set labels the category (`abuse` and `flagged` against offensive;
+   `discrimination` against hate speech, with its ROC AUC), for esafety; `flagged` for the
+   peers and the baseline (TF-IDF word 1-2-grams + logistic regression trained on OLID's
+   building part, cut at 0.5).
+2. The held-back school messages (benchmarks/checks_fixtures.yaml, never read by the
+   build): per category, and the share of ordinary messages flagged.
+3. self-harm-dev.csv (no licence: measured here, used to choose the self-harm threshold
+   only, never trained on): recall of `self_harm` >= 0.5 and at the rulebook's threshold,
+   the share of its ordinary posts at or above them, the share flagged at all, and the
+   best threshold with at most 5% of ordinary posts above it.
+4. Reliability: per category, the model's calibrated probability against the observed rate
+   in bins, on the held-back data.
+5. Ordinary mail (SpamAssassin easy-ham-2, hard-ham-1): the share with a content finding
+   from `esafety check`'s engine (and that each peer flags); the Scunthorpe and
+   obfuscation lists.
 
 better-profanity takes about 30 ms per tweet and far longer per email, so it is scored on a
 fixed sample (every k-th text, up to 1,000 per data set; the first 200 messages of each mail
@@ -18,11 +27,15 @@ folder); the sample sizes are printed with the figures.
 """
 
 import argparse
+import csv
 import json
 import sys
 import time
 import warnings
 from pathlib import Path
+
+import numpy as np
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -34,6 +47,7 @@ from esafety.engine.messages import checker  # noqa: E402
 from esafety.engine.messages.checker import check_message, check_parsed  # noqa: E402
 from esafety.engine.messages.classifier import default_classifier  # noqa: E402
 from esafety.engine.messages.message import bulk_reason, parse_message  # noqa: E402
+from esafety.engine.messages.normalise import tokens  # noqa: E402
 
 SCUNTHORPE = [
     "Scunthorpe United won 2-0 on Saturday", "The Year 7 trip to Sussex leaves at 8am",
@@ -89,77 +103,203 @@ def peers():
     }
 
 
+def ranking(scores, gold) -> dict:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    if not any(gold) or all(gold):
+        return {}
+    return {"ap": round(float(average_precision_score(gold, scores)), 3),
+            "roc_auc": round(float(roc_auc_score(gold, scores)), 3)}
+
+
+def category_figures(results, category, gold, thresholds) -> dict:
+    scores = [r.categories[category] for r in results]
+    entry = prf([s >= thresholds[category] for s in scores], gold)
+    entry.update(ranking(scores, gold))
+    return entry
+
+
+def reliability(probabilities, gold, bins=5) -> dict:
+    """Mean predicted probability against the observed rate, in equal-width bins, and the
+    expected calibration error."""
+    p, y = np.asarray(probabilities), np.asarray(gold, dtype=float)
+    rows, ece = [], 0.0
+    for i in range(bins):
+        lo, hi = i / bins, (i + 1) / bins
+        inside = (p >= lo) & ((p < hi) if i < bins - 1 else (p <= hi))
+        if inside.any():
+            rows.append((f"{lo:.1f}-{hi:.1f}", int(inside.sum()), round(float(p[inside].mean()), 3),
+                         round(float(y[inside].mean()), 3)))
+            ece += inside.sum() / len(p) * abs(p[inside].mean() - y[inside].mean())
+    return {"bins": rows, "ece": round(float(ece), 3), "n": len(p)}
+
+
+def baseline(rows):
+    """TF-IDF (word 1-2-grams) + logistic regression trained on OLID's building part."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    train = [r for r in rows if r[0] == "olid" and not held_back(r[0], r[1])]
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    model = LogisticRegression(max_iter=2000, class_weight="balanced")
+    model.fit(vec.fit_transform([r[2] for r in train]), [r[3]["abuse"] for r in train])
+    return lambda texts: [bool(p >= 0.5) for p in
+                          model.predict_proba(vec.transform(list(texts)))[:, 1]]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--no-mail", action="store_true", help="skip the mail folders")
     args = parser.parse_args(argv)
     started = time.time()
     classifier = default_classifier()
+    thresholds = classifier.thresholds
     others = peers()
-    results: dict = {"texts": {}, "mail": {}, "lists": {}}
+    all_rows = load_all(args.data / "text")
+    others["TF-IDF + LR (OLID)"] = baseline(all_rows)
+    tools = ["esafety", "alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"]
+    results: dict = {"thresholds": thresholds, "texts": {}, "fixtures": {}, "self_harm_dev": {},
+                     "reliability": {}, "mail": {}, "lists": {}}
 
-    rows = [r for r in load_all(args.data / "text") if held_back(r[0], r[1])]
-    for source in ("olid", "davidson"):
+    rows = [r for r in all_rows if held_back(r[0], r[1])]
+    model = classifier.model
+    model_p = {}
+    for source in ("olid", "davidson", "hatexplain"):
         subset = [r for r in rows if r[0] == source]
         texts = [r[2] for r in subset]
-        gold = [bool(r[3]) for r in subset]
-        entry = {"esafety": prf([classifier.classify(t).flagged for t in texts], gold)}
-        entry["alt-profanity-check"] = prf(others["alt-profanity-check"](texts), gold)
+        verdicts = classifier.classify_many(texts)
+        offensive = [bool(r[3]["abuse"]) for r in subset]
+        entry: dict = {"n": len(texts), "flagged": {}}
+        entry["flagged"]["esafety"] = prf([v.flagged for v in verdicts], offensive)
+        entry["flagged"]["esafety"].update(ranking([max(v.categories.values()) for v in verdicts],
+                                                   offensive))
+        for name in ("alt-profanity-check", "TF-IDF + LR (OLID)"):
+            entry["flagged"][name] = prf(others[name](texts), offensive)
         small = sample(list(range(len(texts))), SAMPLE_TEXTS)
-        entry["better-profanity"] = prf(others["better-profanity"]([texts[i] for i in small]),
-                                        [gold[i] for i in small])
+        entry["flagged"]["better-profanity"] = prf(
+            others["better-profanity"]([texts[i] for i in small]), [offensive[i] for i in small])
+        entry["abuse"] = category_figures(verdicts, "abuse", offensive, thresholds)
+        if "discrimination" in subset[0][3]:
+            hate = [bool(r[3]["discrimination"]) for r in subset]
+            entry["discrimination"] = category_figures(verdicts, "discrimination", hate, thresholds)
         results["texts"][source] = entry
+        if model is not None:
+            docs = [classifier.model_tokens(classifier.lexicon.strip_safe(tokens(t))[0])
+                    for t in texts]
+            model_p[source] = (model.probabilities(docs), subset)
 
-    mail_dir = args.data / "mail" / "spamassassin"
-    easy = sorted((mail_dir / "easy-ham-2").iterdir())
-    folders = {
-        "easy-ham-2 (second half; inspected after the first run)": easy[len(easy) // 2:],
-        "easy-ham-2 (all)": easy,
-        "hard-ham-1": sorted((mail_dir / "hard-ham-1").iterdir()),
-    }
-    for label, files in folders.items():
-        files = [f for f in files if f.is_file() and f.name != "cmds"]
-        raws = [f.read_bytes() for f in files]
-        content, by_rule = 0, {}
-        texts = []
-        bulk = personal = personal_content = as_personal = 0
-        for raw in raws:
-            verdict = check_message(raw)
-            rules = {f.rule.id for f in verdict.findings if f.rule.id.startswith("content.")}
-            content += bool(rules)
-            for rule in rules:
-                by_rule[rule] = by_rule.get(rule, 0) + 1
-            if verdict.audience == "bulk":
-                bulk += 1
-            else:
-                personal += 1
-                personal_content += bool(rules)
-            msg = parse_message(raw)
-            texts.append(f"{msg.subject}\n{msg.body}")
-            # What the rate would be if every message were read as personal mail (the
-            # bulk bar switched off): how much of the figure the bulk reading accounts for.
-            checker.bulk_reason = _never_bulk
-            try:
-                as_personal += any(f.rule.id.startswith("content.")
-                                   for f in check_parsed(msg).findings)
-            finally:
-                checker.bulk_reason = bulk_reason
-        entry = {"messages": len(raws), "esafety": round(content / len(raws), 4),
-                 "esafety_by_rule": by_rule, "read as bulk": bulk,
-                 "personal": personal, "personal with a content finding": personal_content,
-                 "esafety, every message read as personal mail": round(
-                     as_personal / len(raws), 4)}
-        entry["alt-profanity-check"] = round(
-            sum(others["alt-profanity-check"](texts)) / len(texts), 4)
-        few = texts[:SAMPLE_MAIL]
-        entry["better-profanity"] = round(sum(others["better-profanity"](few)) / len(few), 4)
-        entry["better-profanity sample"] = len(few)
-        results["mail"][label] = entry
+    # Held-back school messages.
+    fixtures = yaml.safe_load((REPO / "benchmarks" / "checks_fixtures.yaml").read_text())
+    texts = [t for items in fixtures.values() for t in items]
+    kinds = [k for k, items in fixtures.items() for _ in items]
+    verdicts = classifier.classify_many(texts)
+    for category in fixtures:
+        if category == "ordinary":
+            continue
+        gold = [k == category for k in kinds]
+        results["fixtures"][category] = category_figures(verdicts, category, gold, thresholds)
+    ordinary = [v for v, k in zip(verdicts, kinds, strict=True) if k == "ordinary"]
+    results["fixtures"]["ordinary flagged"] = {
+        "flagged": sum(v.flagged for v in ordinary), "of": len(ordinary),
+        "which": [t for t, k, v in zip(texts, kinds, verdicts, strict=True)
+                  if k == "ordinary" and v.flagged]}
+    results["fixtures"]["flagged (any harm)"] = prf(
+        [v.flagged for v in verdicts], [k not in ("ordinary",) for k in kinds])
+    for name in ("alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"):
+        results["fixtures"]["flagged (any harm)"][name] = prf(
+            others[name](texts), [k != "ordinary" for k in kinds])["f1"]
+
+    # self-harm-dev.csv: measured, and the self-harm threshold chosen on it (no training).
+    path = args.data / "text" / "self-harm-dev.csv"
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            dev = [(r["tweet"], r["label"] == "1") for r in csv.DictReader(fh)]
+        verdicts = classifier.classify_many([t for t, _ in dev])
+        scores = np.array([v.categories["self_harm"] for v in verdicts])
+        gold = np.array([g for _, g in dev])
+        flagged = np.array([v.flagged for v in verdicts])
+        entry = {"n": len(dev), "at risk": int(gold.sum())}
+        for label, cut in (("0.5", 0.5), ("rulebook threshold", thresholds["self_harm"])):
+            entry[f"recall at {label}"] = round(float((scores[gold] >= cut).mean()), 3)
+            entry[f"ordinary posts at or above {label}"] = round(
+                float((scores[~gold] >= cut).mean()), 3)
+        entry["ordinary posts flagged (any category)"] = round(float(flagged[~gold].mean()), 3)
+        entry.update(ranking(scores, gold))
+        best = max((float((scores[gold] >= c).mean()), c) for c in np.arange(0.05, 0.96, 0.01)
+                   if (scores[~gold] >= c).mean() <= 0.05)
+        entry["best threshold with <= 5% ordinary"] = {"threshold": round(best[1], 2),
+                                                       "recall": round(best[0], 3)}
+        results["self_harm_dev"] = entry
+
+    # Reliability of the model's calibrated probabilities on held-back data.
+    if model is not None:
+        heads = list(model.heads)
+        for head, sources, label in (("abuse", ("olid", "hatexplain"), "abuse"),
+                                     ("discrimination", ("hatexplain", "davidson"),
+                                      "discrimination")):
+            p = np.concatenate([model_p[s][0][:, heads.index(head)] for s in sources])
+            gold = [bool(r[3][label]) for s in sources for r in model_p[s][1]]
+            results["reliability"][f"{head} ({', '.join(sources)})"] = reliability(p, gold)
+        docs = [classifier.model_tokens(tokens(t)) for t in texts]
+        probs = model.probabilities(docs)
+        for head in heads:
+            if head in fixtures:
+                results["reliability"][f"{head} (school messages)"] = reliability(
+                    probs[:, heads.index(head)], [k == head for k in kinds])
+
+    if not args.no_mail:
+        mail_dir = args.data / "mail" / "spamassassin"
+        easy = sorted((mail_dir / "easy-ham-2").iterdir())
+        folders = {
+            "easy-ham-2 (second half; inspected after the first run)": easy[len(easy) // 2:],
+            "easy-ham-2 (all)": easy,
+            "hard-ham-1": sorted((mail_dir / "hard-ham-1").iterdir()),
+        }
+        for label, files in folders.items():
+            files = [f for f in files if f.is_file() and f.name != "cmds"]
+            raws = [f.read_bytes() for f in files]
+            content, by_rule = 0, {}
+            texts = []
+            bulk = personal = personal_content = as_personal = 0
+            for raw in raws:
+                verdict = check_message(raw)
+                rules = {f.rule.id for f in verdict.findings if f.rule.id.startswith("content.")}
+                content += bool(rules)
+                for rule in rules:
+                    by_rule[rule] = by_rule.get(rule, 0) + 1
+                if verdict.audience == "bulk":
+                    bulk += 1
+                else:
+                    personal += 1
+                    personal_content += bool(rules)
+                msg = parse_message(raw)
+                texts.append(f"{msg.subject}\n{msg.body}")
+                # What the rate would be if every message were read as personal mail (the
+                # bulk bar switched off): how much of the figure the bulk reading accounts for.
+                checker.bulk_reason = _never_bulk
+                try:
+                    as_personal += any(f.rule.id.startswith("content.")
+                                       for f in check_parsed(msg).findings)
+                finally:
+                    checker.bulk_reason = bulk_reason
+            entry = {"messages": len(raws), "esafety": round(content / len(raws), 4),
+                     "esafety_by_rule": by_rule, "read as bulk": bulk,
+                     "personal": personal, "personal with a content finding": personal_content,
+                     "esafety, every message read as personal mail": round(
+                         as_personal / len(raws), 4)}
+            entry["alt-profanity-check"] = round(
+                sum(others["alt-profanity-check"](texts)) / len(texts), 4)
+            few = texts[:SAMPLE_MAIL]
+            entry["better-profanity"] = round(sum(others["better-profanity"](few)) / len(few), 4)
+            entry["better-profanity sample"] = len(few)
+            results["mail"][label] = entry
+
 
     for label, texts, want in (("scunthorpe", SCUNTHORPE, False),
                                ("obfuscated", OBFUSCATED, True)):
-        entry = {"esafety": sum(classifier.classify(t).flagged == want for t in texts)}
+        entry = {"esafety": sum(v.flagged == want for v in classifier.classify_many(texts))}
         for name, predict in others.items():
             entry[name] = sum(p == want for p in predict(texts))
         entry["of"] = len(texts)
@@ -169,35 +309,63 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    tools = ["esafety", "alt-profanity-check", "better-profanity"]
-    print("## Offensive text, held-back 20% (never used for building or tuning)\n")
-    print("| data | tool | precision | recall | F1 |")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"thresholds: {thresholds}\n")
+    print("## Offensive text, held-back 20% (never used for building or tuning): `flagged`\n")
+    print("| data | tool | precision | recall | F1 | AP / ROC AUC |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for source, entry in results["texts"].items():
-        n = entry["esafety"]["n"]
         for tool in tools:
-            e = entry[tool]
-            print(f"| {source} ({e['n']} of {n} texts) | {tool} | {e['precision']:.3f} | "
-                  f"{e['recall']:.3f} | {e['f1']:.3f} |")
-    print("\n## Ordinary mail with a content finding (lower is better)\n")
-    print("| mail | messages | esafety | alt-profanity-check | better-profanity |")
+            e = entry["flagged"][tool]
+            rank = f"{e['ap']:.3f} / {e['roc_auc']:.3f}" if "ap" in e else ""
+            print(f"| {source} ({e['n']} texts) | {tool} | {e['precision']:.3f} | "
+                  f"{e['recall']:.3f} | {e['f1']:.3f} | {rank} |")
+    print("\n## Categories on the held-back sets (esafety)\n")
+    print("| data | category | precision | recall | F1 | AP | ROC AUC |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for source, entry in results["texts"].items():
+        for category in ("abuse", "discrimination"):
+            if category in entry:
+                e = entry[category]
+                print(f"| {source} | {category} | {e['precision']:.3f} | {e['recall']:.3f} | "
+                      f"{e['f1']:.3f} | {e.get('ap', 0):.3f} | {e.get('roc_auc', 0):.3f} |")
+    print("\n## Held-back school messages (benchmarks/checks_fixtures.yaml)\n")
+    print("| category | precision | recall | F1 | AP |")
     print("| --- | --- | --- | --- | --- |")
-    for label, entry in results["mail"].items():
-        print(f"| {label} | {entry['messages']} | {entry['esafety']:.2%} | "
-              f"{entry['alt-profanity-check']:.2%} | {entry['better-profanity']:.2%} "
-              f"(first {entry['better-profanity sample']}) |")
-    for label, entry in results["mail"].items():
-        print(f"\nesafety content findings in {label}: {entry['esafety_by_rule']}")
-        print(f"  read as bulk mail: {entry['read as bulk']}; personal mail: "
-              f"{entry['personal']}, of which {entry['personal with a content finding']} "
-              f"with a content finding; with every message read as personal mail (bulk "
-              f"bar off): {entry['esafety, every message read as personal mail']:.2%}")
+    for category, e in results["fixtures"].items():
+        if "precision" in e:
+            print(f"| {category} ({e['positives']} of {e['n']}) | {e['precision']:.3f} | "
+                  f"{e['recall']:.3f} | {e['f1']:.3f} | {e.get('ap', 0):.3f} |")
+    o = results["fixtures"]["ordinary flagged"]
+    print(f"\nordinary messages flagged: {o['flagged']} of {o['of']}: {o['which']}")
+    f = results["fixtures"]["flagged (any harm)"]
+    print("F1 of `flagged` (any harm): esafety {:.3f}; alt-profanity-check {}; "
+          "better-profanity {}; TF-IDF + LR {}".format(
+              f["f1"], f["alt-profanity-check"], f["better-profanity"], f["TF-IDF + LR (OLID)"]))
+    if results["self_harm_dev"]:
+        print("\n## self-harm-dev.csv (measured and threshold chosen only; never trained on)\n")
+        for key, value in results["self_harm_dev"].items():
+            print(f"* {key}: {value}")
+    print("\n## Reliability of the model's probabilities (held-back data)\n")
+    for key, r in results["reliability"].items():
+        bins = "; ".join(f"{b[0]}: n={b[1]}, predicted {b[2]}, observed {b[3]}"
+                         for b in r["bins"])
+        print(f"* {key}: ECE {r['ece']} (n={r['n']}): {bins}")
+    if results["mail"]:
+        print("\n## Ordinary mail with a content finding (lower is better)\n")
+        print("| mail | messages | esafety | alt-profanity-check | better-profanity |")
+        print("| --- | --- | --- | --- | --- |")
+        for label, entry in results["mail"].items():
+            print(f"| {label} | {entry['messages']} | {entry['esafety']:.2%} | "
+                  f"{entry['alt-profanity-check']:.2%} | {entry['better-profanity']:.2%} "
+                  f"(first {entry['better-profanity sample']}) |")
+        for label, entry in results["mail"].items():
+            print(f"\nesafety content findings in {label}: {entry['esafety_by_rule']}")
     print("\n## Word lists (right answers)\n")
-    print("| list | esafety | alt-profanity-check | better-profanity |")
-    print("| --- | --- | --- | --- |")
+    print("| list | " + " | ".join(tools) + " |")
+    print("| --- " * (len(tools) + 1) + "|")
     for label, entry in results["lists"].items():
-        print(f"| {label} (of {entry['of']}) | {entry['esafety']} | "
-              f"{entry['alt-profanity-check']} | {entry['better-profanity']} |")
+        print(f"| {label} (of {entry['of']}) | " + " | ".join(str(entry[t]) for t in tools)
+              + " |")
     print(f"\n({results['seconds']} s)")
     return 0
 

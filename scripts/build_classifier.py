@@ -1,71 +1,72 @@
-"""Build the learned half of the text classifier: esafety/engine/messages/model.json.
+"""Build the learned half of the text classifier: esafety/engine/messages/model.npz.
 
     uv run python scripts/build_classifier.py [--data ../shared/data/text] [--out PATH]
 
-Reads two openly licensed tweet sets (OLID / OffensEval 2019, CC BY 4.0; Davidson et al.
-2017, MIT), holds back 20% of each by a fixed hash of the record id (the benchmarks report
-on that part only), tunes the regularisation and the decision threshold on a validation
-slice of the rest, retrains on all of the rest, and writes a small JSON file of weights.
+Trains one logistic regression per category on TF-IDF features of the normalised tokens
+(words, word pairs, the first 4 and 5 letters of each word; see
+classifier.text_features), from:
 
-Generalisation choices (the data are tweets; the product reads school email):
-- the features are the normalised tokens the running classifier sees (obfuscation undone,
-  safe phrases such as "sex education" removed), unigrams and word pairs, binary;
-- identity words (gay, muslim, black, women...) and clinical words get no weight of their
-  own, so the model cannot learn "mentions a group = offensive";
-- Twitter artefacts (@user, url, rt, hashtags' #) carry no weight;
-- the model is stored as plain data; scikit-learn is needed here only, never at run time.
+- OLID / OffensEval 2019 training set (CC BY 4.0): `abuse` = OFF;
+- Davidson et al. 2017 (MIT): `abuse` = classes 0 and 1, `discrimination` = class 0;
+- HateXplain (MIT): `abuse` = offensive or hatespeech, `discrimination` = hatespeech;
+- the project's own school messages (scripts/classifier_data/train.yaml): self-harm risk
+  (explicit and indirect), bullying, threats, hate without slurs, grooming, extremism, and
+  ordinary teenage and school messages, which belong to no category.
+
+`self-harm-dev.csv` is never read here: it has no licence (benchmarks/checks_quality.py
+measures on it and tunes the self-harm threshold only).
+
+Each set is split by a fixed hash of its record id: 20% held back (never read here; the
+benchmarks report on it), and of the rest, a quarter for validation. The model is trained
+on the other three quarters; each category's calibration (Platt scaling: a sigmoid fitted
+to the raw scores) and the abuse threshold are fitted on validation, scored by the
+classifier's own run-time code (classifier.Model), so what ships is what was calibrated.
+
+At run time swear words are taken out of the text before the model reads it (the lexicon
+judges them: swearing alone is profanity, not abuse); the model learns with them in, and identity words carry no weight of their own
+(classifier.NEUTRAL). The file holds numbers and strings only (numpy .npz, no pickle).
 """
 
 import argparse
 import csv
 import hashlib
 import json
-import math
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from esafety.engine.messages.classifier import (  # noqa: E402
-    CATEGORIES,
     Classifier,
+    Model,
     load_lexicon,
+    text_features,
 )
 from esafety.engine.messages.normalise import tokens  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "text"
-DEFAULT_OUT = REPO / "esafety" / "engine" / "messages" / "model.json"
-WINDOW = 32
-EVIDENCE_GRID = (1.5, 2.0, 2.5, 3.0, 4.0)
-MAX_FEATURES = 12000
-
-# Words that must never be evidence of offence by themselves.
-NEUTRAL = frozenset("""
-gay gays lesbian lesbians bisexual trans transgender queer lgbt lgbtq homosexual straight
-muslim muslims islam islamic jew jews jewish christian christians catholic hindu sikh
-black blacks white whites asian asians african africans mexican mexicans immigrant
-immigrants refugee refugees women woman girl girls men man boy boys female male
-disabled disability autism autistic deaf blind sex sexual breast penis vagina cancer
-dick cock pussy @user url rt amp 0
-""".split())
-
-# Function words are everywhere in email: alone they carry no weight (pairs such as
-# "you idiot" keep theirs), so a long, ordinary message cannot add up to "offensive".
-FUNCTION_WORDS = frozenset("""
-a an the and or but if then so as of at by for from in into on onto to with without about
-is are was were be been being am do does did done have has had having will would shall
-should can could may might must not no nor only own same than too very just also
-i me my mine we us our ours you your yours he him his she her hers it its they them their
-theirs this that these those who whom whose which what when where why how all any both
-each few more most other some such there here up down out over under again further once
-get got go going gonna wanna lol im dont its thats u ur ya yo like one oh
-""".split())
+DEFAULT_OUT = REPO / "esafety" / "engine" / "messages" / "model.npz"
+FIXTURES = REPO / "scripts" / "classifier_data" / "train.yaml"
+HEADS = ("abuse", "discrimination", "sexual", "violence", "self_harm", "extremism")
+FIXTURE_WEIGHT = 8.0  # each of the school messages counts as this many tweets
+MIN_DF = 3
+MAX_FEATURES = 150_000
+PRUNE = 0.01
+# How much each set's offensive labels count for `abuse`: Davidson's are mostly one word
+# ("bitch", "hoe") and HateXplain's are Gab posts; OLID's are the most general. Chosen on
+# the validation slice (OLID and HateXplain F1 of `flagged`).
+SOURCE_WEIGHT = {"olid": 1.0, "hatexplain": 0.5, "davidson": 0.25}
+DEFAULT_C = 3.0  # features whose weights are all smaller than this are not shipped
 
 
 def held_back(source: str, record_id: str) -> bool:
-    """The fixed 20% of each data set that no tuning ever sees."""
+    """The fixed 20% of each data set that the build never reads."""
     digest = hashlib.sha1(f"{source}:{record_id}".encode()).digest()
     return digest[0] < 52  # 52/256 = 20.3%
 
@@ -75,50 +76,98 @@ def validation(source: str, record_id: str) -> bool:
     return digest[0] < 64
 
 
-def load_olid(data: Path) -> list[tuple[str, str, str, int]]:
+def load_olid(data: Path) -> list[tuple[str, str, str, dict]]:
     rows = []
     with open(data / "olid-training-v1.0.tsv", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        for row in reader:
-            rows.append(("olid", row["id"], row["tweet"], int(row["subtask_a"] == "OFF")))
+        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            rows.append(("olid", row["id"], row["tweet"],
+                         {"abuse": int(row["subtask_a"] == "OFF"),
+                          "target": row["subtask_c"]}))
     return rows
 
 
-def load_davidson(data: Path) -> list[tuple[str, str, str, int]]:
+def load_davidson(data: Path) -> list[tuple[str, str, str, dict]]:
     rows = []
     with open(data / "davidson-labeled.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            rows.append(("davidson", row[""], row["tweet"], int(row["class"] in ("0", "1"))))
+            rows.append(("davidson", row[""], row["tweet"],
+                         {"abuse": int(row["class"] in ("0", "1")),
+                          "discrimination": int(row["class"] == "0")}))
     return rows
 
 
-def load_all(data: Path = DEFAULT_DATA):
-    """(source, id, text, offensive) for both sets."""
-    return load_olid(data) + load_davidson(data)
+TARGET_COLUMNS = {"Race": "No_race", "Religion": "Nonreligious", "Gender": "No_gender",
+                  "Sexual_Orientation": "No_orientation"}
 
 
-def features(text: str, lexicon) -> list[str]:
-    toks, _ = lexicon.strip_safe(tokens(text))
-    toks = toks[:WINDOW]
-    feats = set(toks)
-    feats.update(" ".join(p) for p in zip(toks, toks[1:], strict=False))
-    return [f for f in feats if f not in NEUTRAL and f not in FUNCTION_WORDS
-            and not (set(f.split()) <= NEUTRAL | FUNCTION_WORDS)]
+def load_hatexplain(data: Path) -> list[tuple[str, str, str, dict]]:
+    rows = []
+    with open(data / "hatexplain.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            targets = [row[c] for c, none in TARGET_COLUMNS.items() if row.get(c) != none]
+            rows.append(("hatexplain", row[""], row["comment"],
+                         {"abuse": int(row["label"] in ("offensive", "hatespeech")),
+                          "discrimination": int(row["label"] == "hatespeech"),
+                          "targets": targets}))
+    return rows
 
 
-def best_f1_threshold(scores, labels, flagged_by_lexicon):
-    """The model probability cut that maximises F1 of (lexicon OR model) on validation."""
+def load_all(data: Path = DEFAULT_DATA) -> list[tuple[str, str, str, dict]]:
+    """(source, id, text, labels) for the three licensed sets."""
+    return load_olid(data) + load_davidson(data) + load_hatexplain(data)
+
+
+def load_fixtures(path: Path = FIXTURES) -> list[tuple[str, str, str, dict]]:
+    """The school messages: (source "fixtures", id, text, labels)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = []
+    for category, texts in data.items():
+        for i, text in enumerate(texts):
+            labels = {head: int(head == category) for head in HEADS}
+            # Threats and hate are offensive too (OLID labels them so).
+            labels["abuse"] = int(category in ("abuse", "violence", "discrimination"))
+            rows.append(("fixtures", f"{category}:{i}", text, labels))
+    return rows
+
+
+def targets(rows, head: str):
+    """(labels, weights) of one category for the rows; weight 0 where a set says nothing."""
+    y, w = [], []
+    for source, _, _, labels in rows:
+        if source == "fixtures":
+            y.append(labels[head])
+            w.append(FIXTURE_WEIGHT)
+        elif head in labels:
+            y.append(labels[head])
+            w.append(SOURCE_WEIGHT[source] if head == "abuse" else 1.0)
+        elif head == "discrimination" and source == "olid":
+            # OLID's offence aimed at a group is not all hate (parties, fans): not used.
+            y.append(0)
+            w.append(0.0 if labels.get("target") == "GRP" else 1.0)
+        else:
+            y.append(0)  # the sets' texts are not self-harm, grooming, threats, extremism
+            w.append(1.0)
+    return np.array(y), np.array(w)
+
+
+def platt(raw, y):
+    """(a, b) of sigmoid(a * raw + b) fitted to the labels."""
+    from sklearn.linear_model import LogisticRegression
+
+    fit = LogisticRegression(C=1e6, max_iter=1000).fit(raw.reshape(-1, 1), y)
+    return float(fit.coef_[0][0]), float(fit.intercept_[0])
+
+
+def best_f1_cut(p, y, already):
     best = (0.0, 0.5)
-    for cut in [i / 100 for i in range(5, 96)]:
-        tp = fp = fn = 0
-        for s, y, lex in zip(scores, labels, flagged_by_lexicon, strict=True):
-            pred = lex or s >= cut
-            tp += pred and y
-            fp += pred and not y
-            fn += (not pred) and y
+    for cut in np.arange(0.2, 0.9, 0.01):
+        pred = already | (p >= cut)
+        tp = int((pred & (y == 1)).sum())
+        fp = int((pred & (y == 0)).sum())
+        fn = int((~pred & (y == 1)).sum())
         f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
         if f1 > best[0]:
-            best = (f1, cut)
+            best = (f1, round(float(cut), 2))
     return best
 
 
@@ -126,93 +175,109 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--c", type=float, default=DEFAULT_C, help="regularisation")
+    parser.add_argument("--tune", action="store_true", help="choose C on validation")
     args = parser.parse_args(argv)
 
-    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import normalize
 
     started = time.time()
     lexicon = load_lexicon()
-    lexicon_only = Classifier(lexicon, None)
-    rows = [r for r in load_all(args.data) if not held_back(r[0], r[1])]
+    reader = Classifier(lexicon, None)
+    rows = [r for r in load_all(args.data) + load_fixtures() if not held_back(r[0], r[1])]
     train = [r for r in rows if not validation(r[0], r[1])]
     val = [r for r in rows if validation(r[0], r[1])]
     print(f"{len(rows)} records for building ({len(train)} train, {len(val)} validation); "
           "the held-back 20% is not read", file=sys.stderr)
 
-    def featurise(records):
-        return [dict.fromkeys(features(r[2], lexicon), 1) for r in records]
+    def model_tokens(text):
+        toks, _ = lexicon.strip_safe(tokens(text))
+        return toks
 
-    vec = DictVectorizer()
-    x_train = normalize(vec.fit_transform(featurise(train)))
-    y_train = [r[3] for r in train]
-    x_val = normalize(vec.transform(featurise(val)))
-    y_val = [r[3] for r in val]
-    val_olid = [i for i, r in enumerate(val) if r[0] == "olid"]
-    lex_val = [lexicon_only.classify(r[2]).flagged for r in val]
+    # The model learns with the swear words in (they tell it what the rest of an offensive
+    # tweet looks like) and is calibrated on what it reads at run time: without them.
+    train_docs = [model_tokens(r[2]) for r in train]
+    val_docs = [reader.model_tokens(model_tokens(r[2])) for r in val]
+    vectoriser = TfidfVectorizer(analyzer=text_features, sublinear_tf=True, min_df=MIN_DF,
+                                 max_features=MAX_FEATURES, dtype=np.float64)
+    x_train = vectoriser.fit_transform(train_docs)
+    names = vectoriser.get_feature_names_out()
+    print(f"{len(names)} features", file=sys.stderr)
 
-    results = []
-    for c in (4.0, 8.0, 16.0):
-        model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-        model.fit(x_train, y_train)
-        raw_p = model.predict_proba(x_val)[:, 1]
-        # As at run time: no window counts unless one feature carries real weight.
-        top = x_val.copy()
-        top.data[:] = 1
-        strongest = top.multiply(model.coef_[0]).max(axis=1).toarray().ravel()
-        for evidence in EVIDENCE_GRID:
-            p = [pi if s >= evidence else 0.0 for pi, s in zip(raw_p, strongest, strict=True)]
-            # Tune on the OLID part: harder and more general (Davidson is 83% positive).
-            f1, cut = best_f1_threshold([p[i] for i in val_olid], [y_val[i] for i in val_olid],
-                                        [lex_val[i] for i in val_olid])
-            print(f"C={c} evidence>={evidence}: validation F1 (OLID, lexicon or model) "
-                  f"{f1:.3f} at p>={cut}", file=sys.stderr)
-            results.append((f1, cut, c, evidence))
-    # Prefer the strictest evidence floor within 0.01 of the best F1: a model that needs a
-    # clearly offensive word transfers better to school mail than one that does not.
-    top_f1 = max(r[0] for r in results)
-    f1, cut, c, evidence = max((r for r in results if r[0] >= top_f1 - 0.01),
-                               key=lambda r: (r[3], r[0]))
-    print(f"chosen: C={c}, evidence>={evidence}, F1 {f1:.3f}, cut {cut}", file=sys.stderr)
+    def fit(head, c):
+        y, w = targets(train, head)
+        model = LogisticRegression(C=c, max_iter=3000,
+                                   solver="liblinear")
+        model.fit(x_train, y, sample_weight=w)
+        return model
 
-    # Retrain on everything that is not held back, with the chosen settings.
-    vec = DictVectorizer()
-    x_all = normalize(vec.fit_transform(featurise(rows)))
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-    model.fit(x_all, [r[3] for r in rows])
-    names = vec.get_feature_names_out()
-    coef = model.coef_[0]
-    order = sorted(range(len(coef)), key=lambda i: -abs(coef[i]))[:MAX_FEATURES]
-    weights = {str(names[i]): round(float(coef[i]), 4) for i in order if abs(coef[i]) >= 0.02}
-    # Shift the bias so that the tuned cut lands on the abuse category's threshold (0.6):
-    # the running classifier then needs no per-model threshold of its own.
-    threshold = lexicon.categories["abuse"]["threshold"]
-    logit = lambda q: math.log(q / (1 - q))  # noqa: E731
-    bias = float(model.intercept_[0]) - logit(cut) + logit(threshold)
-    payload = {
-        "version": 1,
-        "kind": "logistic regression, binary unigram + bigram features",
-        "labels": "offensive (OLID subtask_a OFF; Davidson classes 0 and 1)",
-        "sources": ["OLID / OffensEval 2019 (CC BY 4.0)",
-                    "Davidson et al. 2017 hate speech and offensive language (MIT)"],
-        "held_back": "sha1(source:id)[0] < 52, about 20% of each set",
-        "c": c,
-        "validation_f1_olid": round(f1, 4),
-        "tuned_cut": cut,
-        "window": WINDOW,
-        # Words that carry no weight of their own and do not count in the normalisation
-        # (a word pair counts unless both its words are here), exactly as in training.
-        "ignore": sorted(NEUTRAL | FUNCTION_WORDS),
-        "min_evidence": evidence,
-        "features": "binary unigrams and bigrams, L2-normalised per window",
-        "bias": round(bias, 4),
-        "categories": list(CATEGORIES),
-        "weights": dict(sorted(weights.items())),
-    }
-    args.out.write_text(json.dumps(payload, separators=(",", ":"), ensure_ascii=True) + "\n")
-    print(f"wrote {args.out} ({len(weights)} features, {args.out.stat().st_size // 1024} KB) "
-          f"in {time.time() - started:.0f}s", file=sys.stderr)
+    c = args.c
+    if args.tune:
+        x_val = vectoriser.transform(val_docs)
+        y_val, _ = targets(val, "abuse")
+        olid = np.array([r[0] == "olid" for r in val])
+        lexicon_flags = np.array([bool(reader.classify(r[2]).flagged) for r in val])
+        scores = {}
+        for candidate in (1.0, 3.0, 10.0):
+            p = fit("abuse", candidate).predict_proba(x_val)[:, 1]
+            f1, cut = best_f1_cut(p[olid], y_val[olid], lexicon_flags[olid])
+            print(f"C={candidate}: OLID validation F1 of flagged {f1:.3f} at {cut}",
+                  file=sys.stderr)
+            scores[candidate] = f1
+        c = max(scores, key=scores.get)
+    models = [fit(head, c) for head in HEADS]
+    coef = np.stack([m.coef_[0] for m in models], axis=1)
+    intercept = np.array([m.intercept_[0] for m in models])
+    keep = np.abs(coef).max(axis=1) >= PRUNE
+    print(f"C={c}; shipping {int(keep.sum())} of {len(names)} features", file=sys.stderr)
+
+    info = {"version": 2, "kind": "TF-IDF (sublinear tf, l2) + logistic regression per "
+            "category, Platt-calibrated on validation",
+            "sources": ["OLID / OffensEval 2019 training (CC BY 4.0)",
+                        "Davidson et al. 2017 (MIT)", "HateXplain (MIT)",
+                        "esafety school-message fixtures (scripts/classifier_data/train.yaml)"],
+            "held_back": "sha1(source:id)[0] < 52, about 20% of each set, never read",
+            "validation": "sha1(val:source:id)[0] < 64 of the rest", "c": c,
+            "min_df": MIN_DF, "fixture_weight": FIXTURE_WEIGHT}
+
+    def write(path, calibration):
+        np.savez_compressed(
+            # The feature names as one UTF-8 text, one a line (far quicker to load than an
+            # array of strings).
+            path, features=np.frombuffer("\n".join(names[keep]).encode(), dtype=np.uint8),
+            heads=np.array(HEADS, dtype=str),
+            idf=vectoriser.idf_[keep].astype(np.float32),
+            coef=coef[keep].astype(np.float32), intercept=intercept.astype(np.float32),
+            calibration=np.array(calibration, dtype=np.float64),
+            info=np.array(json.dumps(info)))
+
+    # Calibrate what ships: the validation texts scored by the run-time code.
+    with tempfile.TemporaryDirectory() as tmp:
+        draft = Path(tmp) / "model.npz"
+        write(draft, [(1.0, 0.0)] * len(HEADS))
+        raw = Model(draft).raw_scores(val_docs)
+    calibration = []
+    for k, head in enumerate(HEADS):
+        y, w = targets(val, head)
+        # Davidson's tweets are 83% offensive: calibrated on them, `abuse` would expect
+        # offence everywhere. The other sets are nearer what a school sees.
+        used = (w > 0) & np.array([r[0] != "davidson" for r in val])
+        a, b = platt(raw[used, k], y[used])
+        calibration.append((a, b))
+        print(f"{head}: calibration a={a:.3f} b={b:.3f} ({int(y[used].sum())} positives in "
+              "validation)", file=sys.stderr)
+    info["calibration_positives"] = {h: int(targets(val, h)[0].sum()) for h in HEADS}
+    # The abuse cut that maximises F1 of `flagged` on OLID validation, on calibrated scores.
+    p_abuse = 1 / (1 + np.exp(-(raw[:, 0] * calibration[0][0] + calibration[0][1])))
+    olid = np.array([r[0] == "olid" for r in val])
+    lexicon_flags = np.array([bool(reader.classify(r[2]).flagged) for r in val])
+    f1, cut = best_f1_cut(p_abuse[olid], targets(val, "abuse")[0][olid], lexicon_flags[olid])
+    info["abuse_cut_olid_validation"] = {"cut": cut, "f1": round(f1, 4)}
+    print(f"abuse: best OLID validation F1 of flagged {f1:.3f} at p >= {cut}", file=sys.stderr)
+    write(args.out, calibration)
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB) in "
+          f"{time.time() - started:.0f}s", file=sys.stderr)
     return 0
 
 

@@ -7,8 +7,5 @@ if ! python3 -m uv --version >/dev/null 2>&1; then
 fi
 uv_() { python3 -m uv "$@"; }
 uv_ sync --frozen --quiet
-# The classifier's optional compiled scoring; without a C compiler it says so and the
-# classifier scores in Python (same answers).
-uv_ run --quiet python scripts/build_speedups.py --quiet
 # The Squid helper's optional compiled fast path (same answers without it).
 uv_ run --quiet python scripts/build_fastpath.py --quiet

@@ -22,16 +22,10 @@ from tests.oidc_fixture import (  # noqa: F401  (the test identity provider, dev
 
 
 def _build_speedups():
-    # The classifier's optional C scoring, built (or rebuilt when _speedups.c changed) before
-    # any test imports it, as scripts/test does, so `uv run pytest` on a fresh clone tests it
-    # too. Without a C compiler the script says so and exits 0, and the tests that need the
-    # compiled module skip (tests/engine_messages/test_classify_many.py::needs_compiled).
-    script = Path(__file__).resolve().parent.parent / "scripts" / "build_speedups.py"
-    subprocess.run([sys.executable, str(script), "--quiet"], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # The Squid helper's optional compiled fast path, the same way
-    # (tests/engine_urls/test_fastpath.py::needs_compiled).
-    script = script.with_name("build_fastpath.py")
+    # The Squid helper's optional compiled fast path, built (or rebuilt when its source
+    # changed) before any test imports it, as scripts/test does, so `uv run pytest` on a
+    # fresh clone tests it too (tests/engine_urls/test_fastpath.py::needs_compiled).
+    script = Path(__file__).resolve().parent.parent / "scripts" / "build_fastpath.py"
     subprocess.run([sys.executable, str(script), "--quiet"], check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -1,8 +1,8 @@
 """The speed-work fast paths give exactly what the slower code they replace gives.
 
 Each fast path is compared with the plain version (a regex over the whole text, the
-line-by-line header reader, the case-insensitive chain-letter patterns, every phrase
-window searched) on tricky inputs and on many generated ones (fixed seeds).
+line-by-line header reader, the case-insensitive chain-letter patterns)
+on tricky inputs and on many generated ones (fixed seeds).
 """
 
 import random
@@ -13,12 +13,7 @@ import pytest
 
 from esafety.engine.messages import checker, normalise
 from esafety.engine.messages.checker import Context, _chain_letter
-from esafety.engine.messages.classifier import (
-    _may_match,
-    _phrase_needs,
-    default_classifier,
-    load_lexicon,
-)
+from esafety.engine.messages.classifier import default_classifier
 from esafety.engine.messages.directory import EMPTY
 from esafety.engine.messages.message import (
     _FAST_FIELDS,
@@ -145,55 +140,10 @@ def test_tokens_are_the_same_with_and_without_the_token_memory(monkeypatch):
     assert warm == again == cold
 
 
-def test_a_new_plain_word_is_learned_as_tokens_would_do_it(monkeypatch):
-    # normalise._learn_words takes a plain lower-case ASCII word as its own token without
-    # running tokens(); every other word still goes through tokens().
-    words = ["hello", "fuuuck", "shiiit", "aaa", "aab", "x", "ok", "Hello", "héllo", "a1",
-             "sh1t", "f*ck", "don't", "@user", "url", "ſhit", "ﬁne", "zzz", "lll", "ab"]
-    words += [w for text in TOKEN_TEXTS[:500] for w in text.split()]
-    monkeypatch.setattr(normalise, "_WORD_TOKENS", {})
-    for word in words:
-        expected = tuple(tokens(word)) if normalise.fold(word) == word else None
-        found = normalise._learn_words(word)
-        assert (tuple(found) if found is not None else None) == expected, word
-
-
 def test_tokens_with_a_tripled_letter_are_never_remembered():
     # tokens() looks for tripled letters only in tokens it does not remember.
     tokens("a a a fuuuuck zzz ok")
     assert not [t for t in normalise._TOKEN_CACHE if normalise._TRIPLE.search(t)]
-
-
-# ---------------------------------------------------------------- classifier.py
-
-def test_a_phrase_pre_check_rules_out_only_windows_where_nothing_can_match():
-    needs = _phrase_needs(["go (die|to hell)", "shut up"])
-    assert _may_match("oh please go to hell now", needs)
-    assert _may_match("just shut up", needs)
-    assert not _may_match("we go home and shut the door", needs)
-    assert _phrase_needs(["(a|b) (c|d)"]) is None  # no fixed string to look for
-
-
-FILLER = ("we will get the results back to you and go over them before the end of term so "
-          "send any notes you have and let us know if you can live with the new plan ")
-PHRASES = ["you are such an idiot", "shut up", "i shut up shop", "go to hell", "go fuck yourself",
-           "i will kill you", "watch your back", "kill myself", "i want to die", "send me nudes",
-           "great replacement", "go back to your country", "thats gay", "thats gay rights",
-           "everyone hates you", "end it all", "bring a knife to school", "our little secret",
-           "white power", "death to the west", "nobody likes you", "kms", "better off dead"]
-
-
-def test_phrase_groups_find_the_same_hits_with_the_pre_check():
-    checked = default_classifier().lexicon
-    plain = load_lexicon()
-    plain._group_needs = [None] * len(plain._group_needs)  # every window searched
-    for phrase in PHRASES:
-        for text in (phrase + " " + FILLER * 3, FILLER * 2 + phrase + " " + FILLER,
-                     FILLER * 3 + phrase, (FILLER + phrase + " ") * 3, phrase):
-            for sample in (text, text.replace(" ", " get ")):
-                toks, joined = checked.strip_safe(tokens(sample))
-                assert ([vars(h) for h in checked.hits(toks, joined)]
-                        == [vars(h) for h in plain.hits(toks, joined)]), sample
 
 
 # ---------------------------------------------------------------- checker.py

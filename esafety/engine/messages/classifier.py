@@ -1,65 +1,65 @@
-"""The text classifier: a curated lexicon and a small learned model, combined.
+"""The text classifier: a curated lexicon and a learned model, combined.
 
-Pure Python at run time: the model is a JSON file of word and word-pair weights (a
-logistic regression built by scripts/build_classifier.py from openly licensed data), so it
-loads in milliseconds and scores a short text in microseconds. The batch API
-(Classifier.classify_many) scores many texts at once with the optional compiled loops
-(_speedups.c, see speedups.py), or without them with numpy, imported on first use.
+The learned model (model.npz, built by scripts/build_classifier.py from openly licensed
+data and the project's own school-message fixtures) is a logistic regression per category
+over TF-IDF features of the normalised tokens: words, word pairs and the first 4 and 5
+letters of each word (but not the Scunthorpe ones, see UNSAFE_INSIDE). The file holds only numbers and strings (numpy's
+.npz, read with allow_pickle=False); scikit-learn is needed to build it, never to run it.
+Each category's raw score goes through a fitted sigmoid (Platt scaling), so a probability
+means what it says on the build's held-back data (see benchmarks/CHECKS.md).
 
-Why both parts: the learned model (trained on tweets) recognises insults and hostility
-that no word list anticipates, but social-media text is not school email; the lexicon
-(lexicon.yaml, which a school may adjust) carries the categories the data sets do not
-label (sexual content, violence, self-harm, extremism) and keeps its judgement when the
-vocabulary moves. Both read the same normalised tokens (normalise.py), so obfuscation
-is undone once.
+The lexicon (lexicon.yaml, which a school may adjust) carries what the data sets do not
+label well (self-harm risk language, grooming, threats, extremism, swearing) and gives the
+words every finding quotes. Both read the same normalised tokens (normalise.py), so
+obfuscation is undone once. The thresholds per category are the rulebook's
+(`params.threshold` of each content rule), else the lexicon's.
+
+There is one scoring path: Classifier.classify(text) is classify_many([text]).
 """
 
-import gc
 import json
-import math
 import re
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, compress, filterfalse
 from pathlib import Path
 
 import yaml
 
-try:
-    import re._parser as _sre  # Python's own regex parser, to read the phrase patterns
-except ImportError:  # pragma: no cover - then every phrase window is searched in full
-    _sre = None
-
-from esafety.engine.messages import speedups
 from esafety.engine.messages.normalise import tokens as normalised_tokens
-from esafety.engine.messages.normalise import tokens_many
 
 HERE = Path(__file__).resolve().parent
 LEXICON_PATH = HERE / "lexicon.yaml"
-MODEL_PATH = HERE / "model.json"
+MODEL_PATH = HERE / "model.npz"
 
 CATEGORIES = ("profanity", "abuse", "discrimination", "sexual", "violence", "self_harm",
               "extremism")
 RATINGS = ("mild", "serious", "gross")  # 004 Appendix I, lightest first
 _RATING_ORDER = {None: 0, "mild": 1, "serious": 2, "gross": 3}
 
-MAIL_MODEL_CUT = 0.95
-SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})  # model-only abuse in whole emails needs this probability
+# Text of up to SHORT_TEXT tokens is judged whole by the model; in longer mail the model
+# judges windows of WINDOW tokens around a lexicon word (a whole newsletter is not judged
+# by the sum of its words). In mail the model alone must be surer (MAIL_MODEL_CUT).
+SHORT_TEXT = 64
+WINDOW = 32
+MAIL_MODEL_CUT = 0.9
+# The categories the model may find with no word of the lexicon: those learned from
+# thousands of labelled posts (the others learned from the project's own few hundred school
+# messages, enough to strengthen the lexicon's evidence, not to stand alone).
+MODEL_ALONE = frozenset({"abuse", "discrimination"})
+SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})
+_MEMORY = 200_000  # distinct tokens remembered (their features), per model
 
-_PAIRS = tuple(c * 2 for c in "abcdefghijklmnopqrstuvwxyz")
-_COLLAPSE_MEMORY = 200_000  # distinct tokens remembered per lexicon (a few MB at most)
-# Model.one_window_probabilities numbers tokens below 2**_ID_BITS and texts below 2**_ID_BITS
-# per round, so a (word, word, text) key fits in one int64. Tokens outside the model are
-# numbered as they come, up to _ID_MEMORY of them (plus at most a round's worth, 2**20);
-# then the numbering starts again.
-_ID_BITS = 21
-_ID_MEMORY = 200_000
-# Fewer model windows than this in one batch are scored text by text: importing numpy
-# (about 0.3 s) and its fixed costs per call pay off only on big batches, and a short run
-# of `esafety classify` should start as quickly as before.
-_NUMPY_FROM = 500
+# Words that carry no weight of their own (no word or letter features): the model must not
+# learn "mentions a group = hateful" or "names a body part = sexual". Word pairs with them
+# keep their weight ("muslims are", "go back").
+NEUTRAL = frozenset("""
+gay gays lesbian lesbians bisexual trans transgender queer lgbt lgbtq homosexual straight
+muslim muslims islam islamic jew jews jewish christian christians catholic hindu sikh
+black blacks white whites asian asians african africans mexican mexicans immigrant
+immigrants refugee refugees women woman girl girls men man boy boys female male
+disabled disability autism autistic deaf blind sex sexual breast penis vagina cancer
+@user url rt amp 0
+""".split())
 
 
 class LexiconError(ValueError):
@@ -76,7 +76,7 @@ class Hit:
 
 @dataclass
 class Classification:
-    """One text's scores: a probability-like value per category, and what triggered them."""
+    """One text's scores: a probability per category, and what triggered them."""
 
     categories: dict[str, float]
     flagged: bool
@@ -108,6 +108,7 @@ def inflections(word: str) -> set[str]:
 _STEM_ENDINGS = ("", "s", "z", "es", "ed", "er", "ers", "ing", "in", "ings", "y", "ty", "ted",
                  "ter", "ters", "ting", "tier", "head", "heads", "face", "wit", "wits", "tard",
                  "bag", "hole", "holes", "off", "ass")
+_PAIRS = tuple(c * 2 for c in "abcdefghijklmnopqrstuvwxyz")
 
 
 def _stem_fits(token: str, stem: str, exceptions: frozenset[str]) -> bool:
@@ -124,8 +125,7 @@ def _stem_fits(token: str, stem: str, exceptions: frozenset[str]) -> bool:
 
 
 def _single_letters(tok: str) -> str:
-    """`tok` with its doubled letters made single ("shitt" -> "shit"); str.replace per
-    letter pair is much cheaper than a regex substitution per match."""
+    """`tok` with its doubled letters made single ("shitt" -> "shit")."""
     for pair in _PAIRS:
         if pair in tok:
             tok = tok.replace(pair, pair[0])
@@ -136,199 +136,8 @@ def _phrase_regex(text: str) -> str:
     return r"(?<![a-z0-9])(?:" + text + r")(?![a-z0-9])"
 
 
-def _required_strings(parsed) -> list[frozenset[str]] | None:
-    """Sets of plain strings such that every match of the parsed regex contains one string
-    of each set (None if flags make that unsafe to say).
-
-    Runs of literal characters must appear as they are; a group or a repeat at least once
-    adds what it requires; an alternation adds the union of what each branch requires,
-    if every branch requires something. Anything else (classes, assertions) adds nothing,
-    which only makes the answer weaker, never wrong.
-    """
-    out: list[frozenset[str]] = []
-    run: list[str] = []
-    for op, av in parsed.data:
-        if op is _sre.LITERAL:
-            run.append(chr(av))
-            continue
-        if run:
-            out.append(frozenset(["".join(run)]))
-            run = []
-        if op is _sre.SUBPATTERN:
-            _group, add_flags, del_flags, inner = av
-            if add_flags or del_flags:
-                return None
-            required = _required_strings(inner)
-            if required is None:
-                return None
-            out += required
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
-            required = _required_strings(av[2])
-            if required is None:
-                return None
-            out += required
-        elif op is _sre.BRANCH:
-            union: set[str] = set()
-            for branch in av[1]:
-                required = _required_strings(branch)
-                if required is None:
-                    return None
-                if not required:
-                    break
-                union |= max(required, key=lambda strings: min(map(len, strings)))
-            else:
-                out.append(frozenset(union))
-    if run:
-        out.append(frozenset(["".join(run)]))
-    return out
-
-
-def _phrase_needs(patterns: list[str]) -> tuple[tuple[tuple[str, ...], ...], ...] | None:
-    """For each pattern of a phrase group, sets of plain strings of which a window must
-    contain one each for the pattern to match there (see _required_strings); None when
-    some pattern requires no string (every window is then searched with the full regex).
-
-    Looking for a few fixed strings in a window costs a microsecond or two; trying the
-    group's alternation at every position of it costs tens.
-    """
-    needs = []
-    for pattern in patterns:
-        try:
-            parsed = _sre.parse(_phrase_regex(pattern))
-            required = None if parsed.state.flags & re.IGNORECASE else _required_strings(parsed)
-        except Exception:  # noqa: BLE001 - an unreadable pattern: no pre-check, always safe
-            return None
-        # Sets with a one-character string (" ", "u") are in nearly every window: skip
-        # them. Small sets of long strings are the cheapest to rule a pattern out: first.
-        required = sorted((strings for strings in required or () if min(map(len, strings)) > 1),
-                          key=lambda strings: (len(strings), -min(map(len, strings))))
-        if not required:
-            return None
-        needs.append(tuple(tuple(sorted(strings, key=lambda s: (-len(s), s)))
-                           for strings in required))
-    return tuple(needs)
-
-
-def _may_match(window: str, needs: tuple) -> bool:
-    """False when no pattern of the group can match in `window` (see _phrase_needs)."""
-    for required in needs:
-        for strings in required:
-            if not any(string in window for string in strings):
-                break
-        else:
-            return True
-    return False
-
-
-_ZERO_WIDTH = (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT) if _sre else ()
-_MAX_STRINGS = 500  # a piece that can match more strings than this is not expanded
-
-
-def _strings(ops) -> set[str] | None:
-    """Every string the parsed ops can match, if they match only a few fixed strings
-    (literals, alternations, groups, classes of single letters); else None."""
-    out = {""}
-    for op, av in ops:
-        if op is _sre.LITERAL:
-            options = {chr(av)}
-        elif op is _sre.IN and all(item is _sre.LITERAL for item, _ in av):
-            options = {chr(value) for _, value in av}
-        elif op is _sre.BRANCH:
-            options = set()
-            for branch in av[1]:
-                found = _strings(branch.data)
-                if found is None:
-                    return None
-                options |= found
-        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:
-            inner = _strings(av[3].data)
-            if inner is None:
-                return None
-            options = inner
-        else:
-            return None
-        out = {a + b for a in out for b in options}
-        if len(out) > _MAX_STRINGS:
-            return None
-    return out
-
-
-def _fixed_parts(patterns: list[str]) -> list[list[tuple[int, frozenset[str]]]] | None:
-    """For each pattern of a phrase group (a pattern "a|b" counts as two), its parts that
-    match a few fixed strings, as (the part's place among the pattern's parts, the first
-    words of its strings); None if some pattern cannot be read so.
-
-    The parts are what lies between the pattern's top-level spaces ("(piss|sod) off" has
-    {piss, sod} at 0 and {off} at 1). Such a part begins at a token's start (the
-    pattern's start, or after a space) and its first word ends at a space or at the
-    part's end (the pattern's end, or a space), so the word is a whole token of the text.
-    That holds for the batch path's tokens (see Classifier._start_short): words of
-    letters and digits, and "@user", in which a match may start at "user" (so "user" is
-    never relied on in a pattern's first part); a "*" mask takes the general path.
-    """
-    if _sre is None:
-        return None
-    out = []
-    for pattern in patterns:
-        try:
-            parsed = _sre.parse(pattern)
-        except Exception:  # noqa: BLE001 - an unreadable pattern: no pre-check, always safe
-            return None
-        if parsed.state.flags & re.IGNORECASE:
-            return None
-        ops = list(parsed.data)
-        alternatives = ([branch.data for branch in ops[0][1][1]]
-                        if len(ops) == 1 and ops[0][0] is _sre.BRANCH else [ops])
-        for alternative in alternatives:
-            pieces: list[list] = [[]]
-            for op, av in alternative:
-                if op is _sre.LITERAL and av == ord(" "):
-                    pieces.append([])
-                elif op not in _ZERO_WIDTH:
-                    pieces[-1].append((op, av))
-            fixed = []
-            for i, piece in enumerate(pieces):
-                strings = _strings(piece) if piece else None
-                if not strings or "" in strings:
-                    continue
-                words = frozenset(string.split(" ", 1)[0] for string in strings)
-                if "" not in words and not (i == 0 and "user" in words):
-                    fixed.append((i, words))
-            out.append(fixed)
-    return out
-
-
-def _token_needs(parts: list | None) -> tuple[tuple[frozenset[str], ...], ...] | None:
-    """For each pattern of a phrase group, sets of words of which a text must hold one
-    each, as a whole token, for the pattern to match it, given its _fixed_parts(); None
-    when some pattern requires none (then the group is always searched)."""
-    if parts is None or not all(parts):
-        return None
-    return tuple(tuple(sorted((words for _, words in fixed), key=len)) for fixed in parts)
-
-
-def _first_words(parts: list | None) -> frozenset[str] | None:
-    """The words, whole tokens, with which a match of a phrase group can begin, given its
-    _fixed_parts(); None when some pattern may begin otherwise."""
-    if parts is None or not all(fixed and fixed[0][0] == 0 for fixed in parts):
-        return None
-    return frozenset().union(*(fixed[0][1] for fixed in parts))
-
-
-def _may_match_tokens(tokset: set[str], needs: tuple) -> bool:
-    """False when no pattern of the group can match a text of these tokens (see
-    _token_needs)."""
-    for required in needs:
-        for words in required:
-            if words.isdisjoint(tokset):
-                break
-        else:
-            return True
-    return False
-
-
 class Lexicon:
-    """The compiled lexicon: token table, safe stems, trigger-indexed phrase groups."""
+    """The compiled lexicon: word table, safe stems, trigger-indexed phrase groups."""
 
     def __init__(self, data: dict):
         self.categories: dict[str, dict] = {}
@@ -336,11 +145,7 @@ class Lexicon:
         self.stems: list[tuple[str, Hit, frozenset]] = []
         self.groups: list[tuple[re.Pattern, Hit, list[str]]] = []
         self.triggers: dict[str, list[int]] = {}
-        self._group_when: list[frozenset] = []
-        self._quick_regexes: list[re.Pattern | None] = []
-        self._group_needs: list[tuple | None] = []
-        self._group_token_needs: list[tuple | None] = []
-        self._group_starts: list[dict[str, str] | None] = []
+        self._group_when: list[frozenset[str]] = []
         self._load(data)
 
     def _load(self, data: dict) -> None:
@@ -389,21 +194,14 @@ class Lexicon:
             except re.error as exc:
                 raise LexiconError(f"phrases[{i}]: bad pattern ({exc})") from exc
             self.groups.append((regex, hit, patterns))
-            self._quick_regexes.append(None)  # compiled when first needed (see phrase_hit)
             self._group_when.append(frozenset(when))
-            self._group_needs.append(_phrase_needs(patterns))
-            parts = _fixed_parts(patterns)  # (parses every pattern: once per group)
-            self._group_token_needs.append(_token_needs(parts))
-            first = _first_words(parts)
-            self._group_starts.append(None if first is None else
-                                      {word: f" {word} " for word in first})
             for w in when:
                 self.triggers.setdefault(w, []).append(len(self.groups) - 1)
         self._trigger_keys = frozenset(self.triggers)
         # Safe phrases are indexed by their riskiest token, so the common case (no risky
         # word in the text) costs one set intersection.
         risky = set(self.words) | set(self.triggers) | {s for s, _, _ in self.stems}
-        self._safe: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        self._safe: dict[str, list[tuple[str, ...]]] = {}
         for phrase in data.get("safe") or []:
             toks = tuple(normalised_tokens(str(phrase)))
             if not toks:
@@ -411,17 +209,19 @@ class Lexicon:
             key = next((i for i, t in enumerate(toks)
                         if t in risky or any(s in t for s, _, _ in self.stems)),
                        max(range(len(toks)), key=lambda i: len(toks[i])))
-            self._safe.setdefault(toks[key], []).append((toks, key))
+            self._safe.setdefault(toks[key], []).append(toks)
         for entries in self._safe.values():
-            entries.sort(key=lambda e: -len(e[0]))
+            entries.sort(key=lambda e: -len(e))
         self._safe_keys = frozenset(self._safe)
         self._word_keys = frozenset(self.words)
-        # token -> its doubled letters made single, for the tokens where that is a lexicon
-        # word; and every token already looked at (see hits()).
-        self._collapse_memo: tuple[dict[str, str], set[str]] = ({}, set())
         self._words_by_length: dict[int, list[str]] = {}
         for w in self.words:
             self._words_by_length.setdefault(len(w), []).append(w)
+        self._collapsed_memo: dict[str, str | None] = {}
+        self.profane = frozenset(w for w, hs in self.words.items()
+                                 if any(h.category == "profanity" for h in hs))
+        self._profane_stems = tuple(s for s, h, _ in self.stems if h.category == "profanity")
+        self._swearing_memo: dict[str, bool] = {}
 
     def _hit(self, entry: dict, where: str) -> Hit:
         if not isinstance(entry, dict):
@@ -446,7 +246,7 @@ class Lexicon:
         changed = False
         padded = f" {joined} "
         for key in present:
-            for phrase, _ in self._safe[key]:
+            for phrase in self._safe[key]:
                 text = " " + " ".join(phrase) + " "
                 if text in padded:
                     padded = padded.replace(text, " | ")
@@ -456,44 +256,50 @@ class Lexicon:
         out = padded.split()
         return out, " ".join(out)
 
-    def _learn_collapses(self, tokset: set[str], collapses: dict[str, str],
-                         seen: set[str]) -> tuple[dict[str, str], set[str]]:
-        unseen = tokset - seen
-        if len(seen) + len(unseen) > _COLLAPSE_MEMORY:
-            # Start again rather than grow without bound (new objects, so a thread still
-            # reading the old pair sees a consistent one).
-            collapses, seen, unseen = {}, set(), tokset
-            self._collapse_memo = (collapses, seen)
-        for tok in unseen:
-            collapsed = self._collapsed(tok)
-            if collapsed:
-                collapses[tok] = collapsed
-        seen.update(unseen)
-        return collapses, seen
+    @staticmethod
+    def _around(toks: list[str], where: dict[str, list[int]], when: frozenset[str]) -> str:
+        """The stretches of `toks` within 15 tokens of a word of `when` (positions in
+        `where`), joined with " | " (which no phrase matches across)."""
+        places = sorted(i for word in when & where.keys() for i in where[word])
+        stretches: list[list[int]] = []
+        for i in places:
+            start, end = max(0, i - 15), i + 16
+            if stretches and start <= stretches[-1][1]:
+                stretches[-1][1] = end
+            else:
+                stretches.append([start, end])
+        return " | ".join(" ".join(toks[a:b]) for a, b in stretches)
+
+    def swearing(self, tok: str) -> bool:
+        """Whether the token is a swear word (the model never reads those: swearing alone
+        is profanity, which the lexicon judges, not abuse)."""
+        found = self._swearing_memo.get(tok)
+        if found is None:
+            found = tok in self.profane or any(
+                _stem_fits(tok, stem, frozenset()) for stem in self._profane_stems if stem in tok)
+            if len(self._swearing_memo) < _MEMORY:
+                self._swearing_memo[tok] = found
+        return found
 
     def _collapsed(self, tok: str) -> str | None:
         """The lexicon word `tok` is with its doubled letters made single ("shitt"), or
         None when that changes nothing or is no lexicon word."""
+        memo = self._collapsed_memo
+        if tok in memo:
+            return memo[tok]
         collapsed = _single_letters(tok)
-        return collapsed if collapsed != tok and collapsed in self._word_keys else None
+        found = collapsed if collapsed != tok and collapsed in self._word_keys else None
+        if len(memo) < _MEMORY:
+            memo[tok] = found
+        return found
 
     def hits(self, toks: list[str], joined: str) -> list[Hit]:
+        """Every lexicon entry the tokens match, in the order of the text."""
         found: list[Hit] = []
         tokset = set(toks)
-        # Hits in the order their words first appear, so the same text always gives the
-        # same evidence in the same order (set order changes between processes).
-        # (toks.index gives the same order as a table of first positions, and is cheaper
-        # for the few lexicon words a text has.)
         for word in sorted(tokset & self._word_keys, key=toks.index):
             found.extend(self.words[word])
-        # "shitt", "fuuck": the tokens again with doubled letters made single (str.replace
-        # per letter pair is much cheaper than a regex substitution per match).
-        # Worked out once per distinct token and remembered (set operations in C then do
-        # the per-text work): the collapsed form matters only when it is a lexicon word.
-        collapses, seen = self._collapse_memo
-        if not seen.issuperset(tokset):
-            collapses, seen = self._learn_collapses(tokset, collapses, seen)
-        singles = {collapses[t] for t in tokset & collapses.keys()}
+        singles = {c for c in map(self._collapsed, tokset) if c}
         for single in sorted(singles - tokset):
             found.extend(Hit(h.category, h.p, h.rating, h.term) for h in self.words[single])
         if "*" in joined:
@@ -504,8 +310,6 @@ class Lexicon:
                         if pattern.fullmatch(word):
                             found.extend(self.words[word])
                             break
-        # One C-level substring test per stem is much cheaper than the alternation regex
-        # scanning every position of the text; both answer "is any stem in the text?".
         if any(stem in joined for stem in self._stem_names):
             for stem, hit, exceptions in self.stems:
                 if stem in joined:
@@ -515,700 +319,294 @@ class Lexicon:
                             break
         present = tokset & self._trigger_keys
         if present:
-            groups = set()
+            groups: set[int] = set()
             for trigger in present:
                 groups.update(self.triggers[trigger])
-            long_text = len(toks) > 80
-            # (compress() walks the tokens in C: the same list as a comprehension testing
-            # each token.)
-            positions = list(compress(range(len(toks)), map(present.__contains__, toks))) \
-                if long_text else []
+            where: dict[str, list[int]] = {}
+            if len(toks) > 80:
+                for i, tok in enumerate(toks):
+                    if tok in present:
+                        where.setdefault(tok, []).append(i)
             for index in sorted(groups):
                 regex, hit, _ = self.groups[index]
-                if long_text:
-                    # Search only around the trigger words, not the whole email.
-                    match = None
-                    when = self._group_when[index]
-                    needs = self._group_needs[index]
-                    for count, i in enumerate(p for p in positions if toks[p] in when):
-                        window = " ".join(toks[max(0, i - 14): i + 16])
-                        if needs is None or _may_match(window, needs):
-                            match = regex.search(window)
-                            if match:
-                                break
-                        if count >= 40:
-                            break
-                else:
-                    match = regex.search(joined)
+                # In long text, only the words around the group's trigger words are
+                # searched (15 tokens either side, overlapping stretches joined).
+                match = regex.search(
+                    self._around(toks, where, self._group_when[index]) if where else joined)
                 if match:
                     found.append(Hit(hit.category, hit.p, hit.rating, match.group(0)))
         return found
 
-    def token_part(self, tok: str) -> tuple | None:
-        """What one token can contribute to hits() on its own, or None if nothing:
-        (its word hits, the lexicon word its doubled letters make single, the indexes of
-        the stems it fits, the phrase groups it triggers, whether it has a "*" mask,
-        whether it keys a safe phrase)."""
-        collapsed = self._collapsed(tok)
-        fits = tuple(i for i, (stem, _, exceptions) in enumerate(self.stems)
-                     if _stem_fits(tok, stem, exceptions))
-        part = (self.words.get(tok), collapsed, fits, tuple(self.triggers.get(tok, ())),
-                "*" in tok, tok in self._safe_keys)
-        return part if any(part) else None
 
-    def _quick_regex(self, index: int) -> re.Pattern:
-        """The regex of phrase group `index` with the word-start test done once for all
-        its phrases, so the engine gives up at once inside a word: the same matches, a few
-        times faster than one test per phrase."""
-        regex = self._quick_regexes[index]
-        if regex is None:
-            patterns = self.groups[index][2]
-            regex = self._quick_regexes[index] = re.compile(
-                r"(?<![a-z0-9])(?:" + "|".join(f"(?:{p})(?![a-z0-9])" for p in patterns)
-                + ")")
-        return regex
+# Word beginnings that contain one of these are not features: inside another word they
+# are the Scunthorpe problem ("cunt" in Scunthorpe, "cock" in cockpit, "ass" in assessment);
+# as whole words the lexicon judges them (and the model never reads swear words).
+UNSAFE_INSIDE = ("fuck", "shit", "cunt", "cock", "dick", "ass", "tit", "wank", "piss", "fag",
+                 "nig", "cum", "sex", "porn", "rape", "slut", "whore", "bitch", "twat", "prick",
+                 "knob", "hoe", "homo", "gay", "jew", "paki", "spic", "coon", "anal", "anus",
+                 "butt", "crap", "damn", "hell", "poo", "bum", "kkk", "nazi")
 
-    def phrase_hit(self, index: int, joined: str) -> Hit | None:
-        """The hit of phrase group `index` in `joined`, as hits() finds it (short text)."""
-        return self._phrase_hit(index, self._quick_regex(index).search(joined))
 
-    def phrase_hit_in_tokens(self, index: int, joined: str, tokset: set[str]) -> Hit | None:
-        """phrase_hit(index, joined) for the batch path's tokens (`tokset`: their set; see
-        _fixed_parts), tried only where a match can begin: at the words the group's
-        patterns begin with. The first place, left to right, where the regex matches is
-        where search() finds its match, so the hit is the same."""
-        starts = self._group_starts[index]
-        if starts is None:
-            return self.phrase_hit(index, joined)
-        present = starts.keys() & tokset
-        if not present:
-            return None
-        padded = f" {joined} "
-        places = []
-        for word in present:
-            needle = starts[word]
-            at = padded.find(needle)
-            while at != -1:
-                places.append(at)  # (where the word starts in `joined`)
-                at = padded.find(needle, at + 1)
-        if len(places) > 1:
-            places.sort()
-        match = self._quick_regex(index).match
-        for at in places:
-            found = match(joined, at)
-            if found:
-                return self._phrase_hit(index, found)
-        return None
+@lru_cache(maxsize=_MEMORY)
+def token_features(tok: str) -> tuple[str, ...]:
+    """The model's features of one token: the word ("=word") and its first 4 and first 5
+    letters ("<idio", "<idiot": "idiots" and "idiotic" share them), except a beginning
+    holding an UNSAFE_INSIDE string; none for a NEUTRAL word.
 
-    def _phrase_hit(self, index: int, match: re.Match | None) -> Hit | None:
-        if match:
-            hit = self.groups[index][1]
-            return Hit(hit.category, hit.p, hit.rating, match.group(0))
-        return None
+    (Every letter sequence inside words was tried: "cun", "coc" and "uss" then carried the
+    swear words' weight into "Scunthorpe", "cockpit" and "Sussex".)
+    """
+    if tok in NEUTRAL:
+        return ()
+    out = ["=" + tok]
+    for n in (4, 5):
+        if len(tok) > n:
+            start = tok[:n]
+            if not any(u in start for u in UNSAFE_INSIDE):
+                out.append("<" + start)
+    return tuple(out)
+
+
+def text_features(toks: list[str]) -> list[str]:
+    """The model's features of a text (its normalised tokens, swearing and safe phrases
+    already taken out): every token's features and every pair of neighbouring tokens
+    ("a b"). scripts/build_classifier.py trains on exactly these."""
+    out = [f for tok in toks for f in token_features(tok)]
+    out.extend(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))
+    return out
 
 
 class Model:
-    """A linear model over L2-normalised binary word and word-pair features (model.json).
+    """Logistic regressions over shared TF-IDF features, one per category (model.npz).
 
-    Normalising makes a window's score independent of its length, so a long email is not
-    judged offensive by the sum of many faintly negative words. A window only counts when
-    it contains one feature weighted at least `min_evidence` (the word it points at).
-
-    The model learned from short posts. A text of up to `short_text` tokens is judged as
-    such; in longer text (email) a window only counts when it contains an `anchor` (a
-    lexicon word): the model then judges the tone around a hostile word, which is what
-    transfers from tweets to school mail.
+    A text's features (text_features) are counted; a feature's value is
+    (1 + ln count) * idf, features outside the vocabulary are dropped, and the values are
+    divided by their Euclidean length; each category's raw score is the intercept plus the
+    values times its weights, and its probability sigmoid(a * raw + b) with the category's
+    fitted calibration (a, b). That is what scikit-learn's TfidfVectorizer(sublinear_tf=True)
+    and LogisticRegression compute; this is the only implementation at run time.
     """
 
-    def __init__(self, data: dict):
-        self.weights: dict[str, float] = data["weights"]
-        self.bias = float(data["bias"])
-        self.window = int(data.get("window", 32))
-        self.min_evidence = float(data.get("min_evidence", 0.0))
-        self.short_text = int(data.get("short_text", 48))
-        self.ignore = frozenset(data.get("ignore", ()))
-        self.info = {k: v for k, v in data.items() if k != "weights"}
-        # Word features keyed by the word, pair features by the (word, word) tuple: zip()
-        # yields the tuples directly, so no "a b" string is built per pair of tokens.
-        self._unigrams: dict[str, float] = {}
-        self._pairs: dict[tuple[str, str], float] = {}
-        for name, weight in self.weights.items():
-            if " " in name:
-                first, second = name.split(" ", 1)
-                self._pairs[first, second] = weight
-            else:
-                self._unigrams[name] = weight
-        if any(a in self.ignore and b in self.ignore for a, b in self._pairs):
-            raise ValueError("the model weights a pair of two ignored words")
-        self._ignored_pairs = frozenset((a, b) for a in self.ignore for b in self.ignore)
-        self._arrays: tuple | None = None  # for one_window_probabilities, made on first use
-        # For the compiled scoring, made on first use.
-        self._pairs_by_first: dict[str, dict[str, float]] | None = None
-        self._ids_lock = threading.Lock()
+    def __init__(self, path: Path | str):
+        import numpy as np
 
-    def score(self, toks: list[str], anchors: frozenset | set = frozenset(),
-              explain: bool = False, require: frozenset = frozenset()) -> tuple[float, str]:
-        """(P(offensive) of the most offensive window, its strongest feature if `explain`)."""
-        step = self.window
-        n = len(toks)
-        long_text = n > self.short_text
-        if long_text and not anchors:
-            return 0.0, ""
-        ignore, ignored_pairs = self.ignore, self._ignored_pairs
-        unigrams, pairs = self._unigrams, self._pairs
-        get_word, get_pair = unigrams.get, pairs.get
-        min_evidence = self.min_evidence
-        best, best_window = -30.0, None
-        starts = (0,) if n <= step else range(0, n - step // 2, step // 2)
-        for start in starts:
-            chunk = toks[start:start + step] if n > step else toks
-            words = set(chunk)
-            if long_text and words.isdisjoint(anchors):
-                continue
-            if require and words.isdisjoint(require):
-                continue
-            words -= ignore
-            chunk_pairs = set(zip(chunk, chunk[1:], strict=False))
-            weights = [w for w in map(get_word, words) if w is not None]
-            weights += [w for w in map(get_pair, chunk_pairs) if w is not None]
-            if not weights or max(weights) < min_evidence:
-                continue
-            # A pair of two ignored words is not a feature (and has no weight).
-            count = len(words) + len(chunk_pairs) - len(chunk_pairs & ignored_pairs)
-            score = self.bias + sum(weights) / math.sqrt(max(count, 1))
-            if score > best:
-                best, best_window = score, (words, chunk_pairs)
-        best = max(min(best, 30.0), -30.0)
-        feature = ""
-        if explain and best_window:
-            feats = set(best_window[0]) | {f"{a} {b}" for a, b in best_window[1]
-                                           if (a, b) not in self._ignored_pairs}
-            get = self.weights.get
-            feature = max(feats, key=lambda f: get(f, 0.0))
-        return 1 / (1 + math.exp(-best)), feature
+        self._np = np
+        with np.load(path, allow_pickle=False) as data:
+            names = data["features"].tobytes().decode("utf-8").split("\n")
+            self.heads: tuple[str, ...] = tuple(data["heads"].tolist())
+            self.idf = data["idf"].astype(np.float64)
+            self.coef = data["coef"].astype(np.float64)  # features x heads
+            self.intercept = data["intercept"].astype(np.float64)
+            self.calibration = data["calibration"].astype(np.float64)  # heads x (a, b)
+            self.info = json.loads(str(data["info"]))
+        if self.coef.shape != (len(names), len(self.heads)) or len(self.idf) != len(names):
+            raise ValueError("model.npz: the arrays do not agree in size")
+        self.index: dict[str, int] = dict(zip(names, range(len(names)), strict=True))
+        self._names = names
+        self._token_ids: dict[str, tuple[int, ...]] = {}
 
-    def one_window_probability(self, toks: list[str], words: set[str]) -> float:
-        """score(toks)[0] for 1 to `window` tokens (a short text), given words = set(toks),
-        which it empties of ignored words. The sets are built as score() builds them, so
-        the weights are added in the same order and the answer is the same to the last bit
-        (so `words` must be made by set(toks) itself: a copy or a union may iterate in
-        another order).
-        """
-        words -= self.ignore
-        pairs = set(zip(toks, toks[1:], strict=False))
-        weights = [w for w in map(self._unigrams.get, words) if w is not None]
-        weights += [w for w in map(self._pairs.get, pairs) if w is not None]
-        best = -30.0
-        if weights and max(weights) >= self.min_evidence:
-            count = len(words) + len(pairs) - len(pairs & self._ignored_pairs)
-            score = self.bias + sum(weights) / math.sqrt(max(count, 1))
-            if score > best:
-                best = score
-        best = max(min(best, 30.0), -30.0)
-        return 1 / (1 + math.exp(-best))
-
-    def probability(self, toks: list[str], anchors: frozenset | set = frozenset()) -> float:
-        return self.score(toks, anchors)[0] if toks else 0.0
-
-    def window_probabilities(self, texts: list[list[str]]) -> list[float]:
-        """[score(toks)[0] for toks in texts] for texts of 1 to `window` tokens (the same
-        within 1e-9): compiled if _speedups.c is built (see speedups.py), else with numpy
-        for big batches and text by text for small ones."""
-        compiled = speedups.compiled
-        if compiled is not None:
-            if self._pairs_by_first is None:
-                pairs_by_first: dict[str, dict[str, float]] = {}
-                for (first, second), weight in self._pairs.items():
-                    pairs_by_first.setdefault(first, {})[second] = weight
-                self._pairs_by_first = pairs_by_first
-            return compiled.score_windows(texts, self._unigrams, self._pairs_by_first,
-                                          self.ignore, self.bias, self.min_evidence)
-        if len(texts) < _NUMPY_FROM:
-            return [self.one_window_probability(toks, set(toks)) for toks in texts]
-        return self.one_window_probabilities(texts)
-
-    def one_window_probabilities(self, texts: list[list[str]]) -> list[float]:
-        """[score(toks)[0] for toks in texts] for texts of 1 to `window` tokens, worked out
-        for all the texts together with numpy.
-
-        Not the same to the last bit: the weights are added in another order, so an answer
-        may differ from score()'s by a rounding error (about 1e-16, far below 1e-9).
-        """
-        import numpy as np  # imported here: only big batches need it, start-up stays quick
-
-        # A round numbers at most 2**(_ID_BITS - 1) new tokens and texts (see _ID_BITS).
-        if len(texts) > 1 and (len(texts) >= 1 << (_ID_BITS - 1)
-                               or sum(map(len, texts)) >= 1 << (_ID_BITS - 1)):
-            half = len(texts) // 2
-            return (self.one_window_probabilities(texts[:half])
-                    + self.one_window_probabilities(texts[half:]))
-        return self._score_windows(np, texts)
-
-    def _feature_arrays(self, np) -> tuple:
-        """Every word the model knows (weighted, in a weighted pair, or ignored) numbered
-        from 0; per number its weight, whether that is strong evidence (>= min_evidence)
-        and whether the word is ignored, with one more entry, last, for every other token
-        (so np.take(..., mode="clip") reads it for them); the weighted pairs as sorted
-        int64 keys (first << _ID_BITS | second), with their weights and evidence, ending
-        with a key no pair has."""
-        if self._arrays is None:
-            vocabulary = sorted(set(self._unigrams) | self.ignore
-                                | {w for pair in self._pairs for w in pair})
-            ids = {word: i for i, word in enumerate(vocabulary)}
-            word_weights = np.zeros(len(vocabulary) + 1)
-            for word, weight in self._unigrams.items():
-                word_weights[ids[word]] = weight
-            word_evidence = np.zeros(len(vocabulary) + 1, dtype=bool)
-            word_evidence[[ids[w] for w, weight in self._unigrams.items()
-                           if weight >= self.min_evidence]] = True
-            ignored = np.zeros(len(vocabulary) + 1, dtype=bool)
-            ignored[[ids[word] for word in self.ignore]] = True
-            keys = np.array([ids[a] << _ID_BITS | ids[b] for a, b in self._pairs] + [-1],
-                            dtype=np.int64)
-            keys[-1] = np.iinfo(np.int64).max
-            pair_weights = np.array([*self._pairs.values(), 0.0])
-            order = np.argsort(keys)
-            self._base_ids = ids
-            self._ids = dict(ids)
-            # Last, so a thread that sees the arrays also sees the numbering.
-            self._arrays = (word_weights, word_evidence, ignored, keys[order],
-                            pair_weights[order], pair_weights[order] >= self.min_evidence)
-        return self._arrays
-
-    def _number_tokens(self, toks: list[str]) -> dict[str, int]:
-        """The token numbering (see _feature_arrays), extended to cover `toks`."""
-        with self._ids_lock:  # two threads must not give one number to two tokens
-            ids = self._ids
-            new = set(toks) - ids.keys()
-            if len(ids) + len(new) > len(self._base_ids) + _ID_MEMORY:
-                # Start again rather than grow without bound (a new dict, so a thread
-                # still reading the old one sees a consistent numbering).
-                ids = dict(self._base_ids)
-                new = set(toks) - ids.keys()
-            ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
-            self._ids = ids
+    def _ids_of_token(self, tok: str) -> tuple[int, ...]:
+        ids = self._token_ids.get(tok)
+        if ids is None:
+            get = self.index.get
+            ids = tuple(i for i in map(get, token_features(tok)) if i is not None)
+            if len(self._token_ids) < _MEMORY:
+                self._token_ids[tok] = ids
         return ids
 
-    def _score_windows(self, np, texts: list[list[str]]) -> list[float]:
-        """one_window_probabilities() for a round (see _ID_BITS)."""
-        word_weights, word_evidence, ignored, pair_keys, pair_weights, pair_evidence = \
-            self._feature_arrays(np)
-        flat = list(chain.from_iterable(texts))
-        ids = self._ids
-        try:
-            numbers = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
-        except KeyError:  # tokens not numbered yet
-            ids = self._number_tokens(flat)
-            numbers = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
-        n = len(texts)
-        lengths = np.fromiter(map(len, texts), np.int64, n)
-        text_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        mask = (1 << _ID_BITS) - 1
-        # Each distinct word of a text once (a set, as score() has it), ignored words left
-        # out: sorted keys (word << _ID_BITS | text), each kept once. (Sorting and comparing
-        # neighbours is several times faster than np.unique here.)
-        ignore = np.take(ignored, numbers, mode="clip")
-        kept = ~ignore
-        words = _distinct(np, numbers[kept] << _ID_BITS | text_of[kept])
-        word_text = words & mask
-        words >>= _ID_BITS
-        # Each distinct pair of neighbouring tokens of a text once, but pairs of two ignored
-        # words (no feature, no weight), sorted by pair (searchsorted is much faster on
-        # sorted queries).
-        pair_of = (text_of[1:] == text_of[:-1]) & ~(ignore[:-1] & ignore[1:])
-        pairs = _distinct(np, numbers[:-1][pair_of] << (2 * _ID_BITS)
-                          | numbers[1:][pair_of] << _ID_BITS | text_of[1:][pair_of])
-        pair_text = pairs & mask
-        pairs >>= _ID_BITS
-        at = np.searchsorted(pair_keys, pairs)
-        weighted = pair_keys[at] == pairs
-        # Every word and pair is a feature, weighted or not (unknown ones count towards the
-        # length); a window counts when one has a strong weight.
-        count = np.bincount(word_text, minlength=n) + np.bincount(pair_text, minlength=n)
-        total = (np.bincount(word_text, np.take(word_weights, words, mode="clip"), minlength=n)
-                 + np.bincount(pair_text, pair_weights[at] * weighted, minlength=n))
-        evidence = (np.bincount(word_text, np.take(word_evidence, words, mode="clip"),
-                                minlength=n)
-                    + np.bincount(pair_text, pair_evidence[at] & weighted, minlength=n)) > 0
-        score = np.where(evidence, self.bias + total / np.sqrt(np.maximum(count, 1)), -30.0)
-        return (1 / (1 + np.exp(-np.clip(score, -30.0, 30.0)))).tolist()
+    def feature_ids(self, toks: list[str]) -> list[int]:
+        """The vocabulary numbers of text_features(toks), with repeats."""
+        out: list[int] = []
+        known = self._token_ids.get
+        for tok in toks:
+            ids = known(tok)
+            out.extend(self._ids_of_token(tok) if ids is None else ids)
+        get = self.index.get
+        out.extend(i for i in map(get, map(" ".join, zip(toks, toks[1:], strict=False)))
+                   if i is not None)
+        return out
 
+    def raw_scores(self, docs: list[list[str]]):
+        """The raw score of every category for each text (texts x heads)."""
+        np = self._np
+        n_docs, n_features = len(docs), len(self.idf)
+        ids = [self.feature_ids(toks) for toks in docs]
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=n_docs)
+        scores = np.tile(self.intercept, (n_docs, 1))
+        total = int(lengths.sum())
+        if not total:
+            return scores
+        flat = np.fromiter((i for doc in ids for i in doc), dtype=np.int64, count=total)
+        keys = np.repeat(np.arange(n_docs, dtype=np.int64), lengths) * n_features + flat
+        keys.sort()
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.append(starts, len(keys)))
+        keys = keys[starts]
+        doc, feature = np.divmod(keys, n_features)
+        values = (1.0 + np.log(counts)) * self.idf[feature]
+        norms = np.sqrt(np.bincount(doc, weights=values * values, minlength=n_docs))
+        values /= norms[doc]
+        contributions = self.coef[feature] * values[:, None]
+        doc_starts = np.flatnonzero(np.diff(doc, prepend=-1))
+        scores[doc[doc_starts]] += np.add.reduceat(contributions, doc_starts, axis=0)
+        return scores
 
-@contextmanager
-def _gc_paused():
-    """The cyclic garbage collector off for a batch. A batch makes a few small containers
-    per text and frees none of them until it returns, so the collections it would set off
-    find nothing to free, and cost about 6% of its time. Only the call that switched it
-    off switches it back on (if batches overlap in two threads, when the first ends)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
+    def probabilities(self, docs: list[list[str]]):
+        """The calibrated probability of every category for each text (texts x heads)."""
+        np = self._np
+        raw = self.raw_scores(docs)
+        a, b = self.calibration[:, 0], self.calibration[:, 1]
+        return 1.0 / (1.0 + np.exp(-np.clip(raw * a + b, -30, 30)))
 
+    def probability(self, toks: list[str]) -> float:
+        """The highest category probability of one text (how hostile a sentence reads)."""
+        return float(self.probabilities([toks])[0].max()) if toks else 0.0
 
-def _distinct(np, keys):
-    """The distinct values of an int64 array, sorted."""
-    keys = np.sort(keys)
-    if len(keys) > 1:
-        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    return keys
+    def explain(self, toks: list[str], head: str) -> str:
+        """The word, or pair of words, that carried the most of `head`'s score in `toks`."""
+        k = self.heads.index(head)
+        coef, idf, get = self.coef[:, k], self.idf, self.index.get
+        best, best_weight = "", 0.0
+        for tok in dict.fromkeys(toks):
+            weight = sum(coef[i] * idf[i] for i in self._ids_of_token(tok))
+            if weight > best_weight:
+                best, best_weight = tok, weight
+        for pair in dict.fromkeys(map(" ".join, zip(toks, toks[1:], strict=False))):
+            i = get(pair)
+            if i is not None and coef[i] * idf[i] > best_weight:
+                best, best_weight = pair, coef[i] * idf[i]
+        return best
 
 
 class Classifier:
     """Scores text for the seven content categories (see CATEGORIES)."""
 
-    def __init__(self, lexicon: Lexicon, model: Model | None):
+    def __init__(self, lexicon: Lexicon, model: Model | None,
+                 thresholds: dict[str, float] | None = None):
         self.lexicon = lexicon
         self.model = model
-        self._profane = frozenset(w for w, hs in lexicon.words.items()
-                                  if any(h.category == "profanity" for h in hs))
-        stems = [s for s, h, _ in lexicon.stems if h.category == "profanity"]
-        self._profane_stem_re = re.compile("|".join(map(re.escape, stems)) or "(?!)")
-        self._category_specs = tuple((c, lexicon.categories[c]["threshold"],
-                                      lexicon.categories[c]["rating"]) for c in CATEGORIES)
-        self._thresholds = {c: threshold for c, threshold, _ in self._category_specs}
-        self._category_rating = {c: rating for c, _, rating in self._category_specs}
-        self._prepare_batches()
-        # token -> what it contributes (see _learn_tokens), for the tokens that contribute
-        # something; the same tokens as a set (a set intersects a set faster than a dict's
-        # keys); and every token already looked at.
-        self._token_memo: tuple[dict[str, tuple], set[str], set[str]] = ({}, set(), set())
-        # telling tokens, in the order they first appear in a text -> what they give
-        # (see _summarise).
-        self._summaries: dict[tuple[str, ...], tuple] = {}
+        self.thresholds = {c: lexicon.categories[c]["threshold"] for c in CATEGORIES}
+        self.thresholds.update(thresholds or {})
+        self._category_rating = {c: lexicon.categories[c]["rating"] for c in CATEGORIES}
+        self._heads = tuple(enumerate(model.heads)) if model else ()
 
-    def _prepare_batches(self) -> None:
-        """What classify_many() needs to recognise a text nothing can fire on."""
-        model = self.model
-        # Model features strong enough to make a window count (Model.score skips the rest).
-        self._strong_words: frozenset[str] = frozenset()
-        self._strong_pairs: frozenset[tuple[str, str]] = frozenset()
-        # P(offensive) when no window counts (1 token or more, a short text).
-        self._no_evidence_p = 0.0
-        if model:
-            self._strong_words = frozenset(w for w, weight in model._unigrams.items()
-                                           if weight >= model.min_evidence)
-            self._strong_pairs = frozenset(p for p, weight in model._pairs.items()
-                                           if weight >= model.min_evidence)
-            self._no_evidence_p = model.score([])[0]
-        self._pair_starts = frozenset(a for a, _ in self._strong_pairs)
-        # The answer for a text in which nothing fires: with no token, up to short_text
-        # tokens (the model scores it, finds no evidence), and longer (no anchor, no model).
-        self._clean = {}
-        for model_p in {0.0, self._no_evidence_p}:
-            scores = dict.fromkeys(CATEGORIES, 0.0)
-            scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - model_p)
-            self._clean[model_p] = (scores, *self._verdict(scores, {}), model_p)
-
-    def anchors(self, hits: list[Hit], toks: list[str]) -> set[str]:
-        """Tokens of the text that matched the lexicon (where the model may look)."""
-        terms = {w for h in hits for w in h.term.split()}
-        return {t for t in toks if t in terms or t in self.lexicon.words}
-
-    def _without_swearing(self, toks: list[str]) -> list[str]:
-        profane = self._profane
-        if self._profane_stem_re.search(" ".join(toks)):
-            stem = self._profane_stem_re.search
-            return [t for t in toks if t not in profane and not stem(t)]
-        return [t for t in toks if t not in profane]
+    def model_tokens(self, toks: list[str]) -> list[str]:
+        """The tokens the model reads: swear words taken out."""
+        swearing = self.lexicon.swearing
+        return [t for t in toks if not swearing(t)]
 
     def classify(self, text: str, *, mail: bool = False) -> Classification:
         """Score `text`. With mail=True (whole emails, not short posts) the learned model
-        only judges the tone around a lexicon word and never adds to a weak word."""
-        return self._classify_tokens(normalised_tokens(text or ""), mail=mail)
+        judges only the words around a lexicon word in long text, and must be surer."""
+        return self.classify_many([text], mail=mail)[0]
 
-    def _classify_tokens(self, toks: list[str], *, mail: bool) -> Classification:
-        """classify(text, mail=mail), given tokens(text)."""
-        toks, joined = self.lexicon.strip_safe(toks)
-        hits = self.lexicon.hits(toks, joined)
+    def classify_many(self, texts: list[str], *, mail: bool = False) -> list[Classification]:
+        """[classify(text) for text in texts]: the lexicon text by text, the model on all
+        the texts at once."""
+        started = []
+        docs: list[list[str]] = []
+        for text in texts:
+            toks, joined = self.lexicon.strip_safe(normalised_tokens(text or ""))
+            hits = self.lexicon.hits(toks, joined)
+            first = len(docs)
+            if self.model is not None and toks:
+                docs.extend(self._windows(toks, hits, mail))
+            started.append((toks, hits, first, len(docs)))
+        model = self.model
+        probabilities = model.probabilities(docs) if docs and model is not None else None
+        out = []
+        for toks, hits, first, end in started:
+            model_p = (probabilities[first:end].max(axis=0)
+                       if probabilities is not None and end > first else None)
+            out.append(self._finish(toks, hits, model_p, docs[first:end], mail))
+        return out
+
+    def _windows(self, toks: list[str], hits: list[Hit], mail: bool) -> list[list[str]]:
+        """What the model reads of a text: the whole of it, or in long mail the windows
+        around its lexicon words (none without one)."""
+        if not mail or len(toks) <= SHORT_TEXT:
+            return [self.model_tokens(toks)]
+        terms = {w for h in hits for w in h.term.split()}
+        anchors = [i for i, t in enumerate(toks) if t in terms]
+        windows = []
+        for i in anchors[:40]:
+            window = self.model_tokens(toks[max(0, i - WINDOW // 2): i + WINDOW // 2])
+            if window and window not in windows:
+                windows.append(window)
+        return windows
+
+    def _finish(self, toks: list[str], hits: list[Hit], model_p, docs: list[list[str]],
+                mail: bool) -> Classification:
         scores = dict.fromkeys(CATEGORIES, 0.0)
+        self_harm_terms: dict[str, float] = {}
         for hit in hits:
             if hit.p > scores[hit.category]:
                 scores[hit.category] = hit.p
-        anchors = self.anchors(hits, toks) if self.model and hits else set()
-        if mail and not anchors:
-            model_p = 0.0
-        elif mail:
-            # In mail, the model's judgement counts only where someone is addressed ("you"):
-            # hostility aimed at a person, not a grumble about the world.
-            model_p = (self.model.score(toks, anchors, require=SECOND_PERSON)[0]
-                       if self.model and toks else 0.0)
-            if self.model and len(toks) <= self.model.short_text:  # (anchors: a model)
-                # A short mail still needs its anchor inside the judged window.
-                model_p = model_p if anchors & set(toks) else 0.0
-        else:
-            model_p = self.model.probability(toks, anchors) if self.model else 0.0
-        # The learned model detects hostility in general; it feeds the abuse category and
-        # strengthens (never creates) a weak lexicon signal in the others. Swearing alone is
-        # profanity, not abuse: abuse reads the model on the text without the swear words.
-        abuse_p = model_p
-        if self.model and scores["profanity"] > 0:
-            rest = self._without_swearing(toks)
-            abuse_p = (self.model.score(rest, anchors, require=SECOND_PERSON)[0] if mail
-                       else self.model.probability(rest, anchors)) if rest else 0.0
-        return self._finish(hits, scores, model_p, abuse_p, mail=mail)
-
-    def _finish(self, hits: list[Hit], scores: dict[str, float], model_p: float,
-                abuse_p: float, *, mail: bool = False,
-                hit_ratings: dict[str, str] | None = None) -> Classification:
-        """The end of classify(): the lexicon's scores with the model's probabilities for
-        the text (`model_p`) and for it without swearing (`abuse_p`), and the verdict
-        (`hit_ratings`: _hit_ratings(hits), if the caller has it)."""
-        if mail:
-            # In mail the tweet-tuned cut (recall first) is too eager: the model must be sure.
-            scores["abuse"] = max(scores["abuse"], abuse_p if abuse_p >= MAIL_MODEL_CUT else
-                                  min(abuse_p, 0.59))
-        else:
-            scores["abuse"] = 1 - (1 - scores["abuse"]) * (1 - abuse_p)
-        if 0 < scores["discrimination"] < 0.6:
-            scores["discrimination"] = 1 - (1 - scores["discrimination"]) * (1 - model_p * 0.5)
-        if hit_ratings is None:
-            hit_ratings = self._hit_ratings(hits)
-        flagged_categories, rating, ratings = self._verdict(scores, hit_ratings)
-        return Classification(scores, bool(flagged_categories), rating, flagged_categories,
-                              hits, model_p, ratings)
+            if hit.category == "self_harm":
+                self_harm_terms[hit.term] = max(hit.p, self_harm_terms.get(hit.term, 0.0))
+        if len(self_harm_terms) > 1:
+            # Risk language adds up: several signs of distress together say more than one.
+            rest = 1.0
+            for p in self_harm_terms.values():
+                rest *= 1 - p
+            scores["self_harm"] = 1 - rest
+        hits = list(hits)
+        best_model = 0.0
+        model = self.model
+        if model_p is not None and model is not None:
+            for k, head in self._heads:
+                p = float(model_p[k])
+                best_model = max(best_model, p)
+                threshold = self.thresholds[head]
+                if mail and head == "abuse" and SECOND_PERSON.isdisjoint(toks):
+                    # In mail (the check engine) rudeness counts only where someone is
+                    # addressed ("you"): hostility aimed at a person, not a grumble about
+                    # the world.
+                    p = min(p, threshold * 0.99)
+                elif scores[head] > 0:
+                    # A weak lexicon word and the model's reading strengthen each other.
+                    p = 1 - (1 - scores[head]) * (1 - p)
+                elif head not in MODEL_ALONE or (mail and p < max(MAIL_MODEL_CUT, threshold)):
+                    # Categories learned from a few hundred school messages only
+                    # strengthen a word of the lexicon; in mail the model alone must be sure.
+                    p = min(p, threshold * 0.99)
+                if p > scores[head]:
+                    if p >= threshold and scores[head] < threshold:
+                        # The words that carried the model's score, for the finding.
+                        doc = max(docs, key=lambda d: model.probabilities([d])[0][k]) \
+                            if len(docs) > 1 else docs[0]
+                        hits.append(Hit(head, p, None, model.explain(doc, head) or
+                                        " ".join(doc[:8])))
+                    scores[head] = p
+        flagged, rating, ratings = self._verdict(scores, self._hit_ratings(hits))
+        return Classification(scores, bool(flagged), rating, flagged, hits, best_model, ratings)
 
     def _hit_ratings(self, hits: list[Hit]) -> dict[str, str]:
         """Per category, the gravest rating among its hits that reach its threshold (a hit
-        without a rating has its category's): what the category is rated if it is flagged.
-        A category missing here is rated as its spec says."""
-        thresholds, category_rating = self._thresholds, self._category_rating
-        order = _RATING_ORDER
+        without a rating has its category's)."""
         ratings: dict[str, str] = {}
         for hit in hits:
-            category = hit.category
-            if hit.p >= thresholds[category]:
-                hit_rating = hit.rating or category_rating[category]
-                if order[hit_rating] > order[ratings.get(category)]:
-                    ratings[category] = hit_rating
+            if hit.p >= self.thresholds[hit.category]:
+                hit_rating = hit.rating or self._category_rating[hit.category]
+                if _RATING_ORDER[hit_rating] > _RATING_ORDER[ratings.get(hit.category)]:
+                    ratings[hit.category] = hit_rating
         return ratings
 
     def _verdict(self, scores: dict[str, float],
                  hit_ratings: dict[str, str]) -> tuple[list[str], str | None, dict[str, str]]:
-        """(flagged categories, overall rating, rating per flagged category), given the
-        scores and _hit_ratings() of the hits."""
-        flagged_categories = []
-        rating = None
-        ratings = {}
-        order = _RATING_ORDER
-        for category, threshold, category_rating in self._category_specs:
-            if scores[category] >= threshold:
-                flagged_categories.append(category)
-                cat_rating = ratings[category] = hit_ratings.get(category, category_rating)
-                if order[cat_rating] > order[rating]:
+        """(flagged categories, overall rating, rating per flagged category)."""
+        flagged, rating, ratings = [], None, {}
+        for category in CATEGORIES:
+            if scores[category] >= self.thresholds[category]:
+                flagged.append(category)
+                cat_rating = ratings[category] = hit_ratings.get(
+                    category, self._category_rating[category])
+                if _RATING_ORDER[cat_rating] > _RATING_ORDER[rating]:
                     rating = cat_rating
-        return flagged_categories, rating, ratings
-
-    def classify_many(self, texts: list[str]) -> list[Classification]:
-        """[classify(text) for text in texts] (short-text mode), faster: the same hits in
-        the same order, flags and ratings; probabilities within 1e-9 (in practice 1e-15:
-        the model's weights may be added in another order, see _finish_many).
-
-        Made for throughput: the texts are tokenised together (normalise.tokens_many), and
-        what each distinct token, and each set of telling tokens, can contribute is worked
-        out once and remembered, so a text costs a few set operations. A text with no
-        telling token gets the fixed "nothing found" answer without scoring. Phrase groups
-        are searched only where their words are (Lexicon.phrase_hit_in_tokens). The model
-        scores the texts that need it together (Model.window_probabilities).
-        """
-        windows: list[list[str]] = []
-        with _gc_paused():
-            started = [self._start_short(toks, windows)
-                       for toks in tokens_many([t or "" for t in texts])]
-            return self._finish_many(started, windows)
-
-    def _finish_many(self, started: list, windows: list[list[str]]) -> list[Classification]:
-        """The answers, given what _start_short() returned for each text and the windows it
-        left for the model to score."""
-        # (Windows are only left for a model.)
-        probabilities = (self.model.window_probabilities(windows)
-                         if windows and self.model is not None else [])
-        out = []
-        at = 0  # the first window of the next text
-        for item in started:
-            if item.__class__ is Classification:
-                out.append(item)
-                continue
-            hits, scores, model_p, abuse_p, hit_ratings = item
-            # A whole number stands for the best probability of that many windows, next in
-            # line (see _model_windows); abuse_p None for the same as model_p.
-            # (The best window has the highest score, so the highest probability.)
-            if model_p.__class__ is int:
-                count = model_p
-                model_p = probabilities[at] if count == 1 else max(probabilities[at:at + count])
-                at += count
-            if abuse_p is None:
-                abuse_p = model_p
-            elif abuse_p.__class__ is int:
-                count = abuse_p
-                abuse_p = max(probabilities[at:at + count])
-                at += count
-            out.append(self._finish(hits, scores, model_p, abuse_p, hit_ratings=hit_ratings))
-        return out
-
-    def _learn_tokens(self, tokset: set[str]) -> None:
-        """Make the token table (see _start_short) cover every token of `tokset`."""
-        parts, telling, seen = self._token_memo
-        unseen = tokset - seen
-        if len(seen) + len(unseen) > _COLLAPSE_MEMORY:
-            # Start again rather than grow without bound (new objects, so a thread still
-            # reading the old ones sees a consistent memo).
-            parts, telling, seen, unseen = {}, set(), set(), tokset
-            self._token_memo = (parts, telling, seen)
-        lexicon_part = self.lexicon.token_part
-        stem = self._profane_stem_re.search
-        for tok in unseen:
-            part = lexicon_part(tok) or (None, None, (), (), False, False)
-            # ...plus whether _without_swearing() drops it. (A stem found in a token is
-            # found in the joined text.)
-            swearing = tok in self._profane or bool(stem(tok))
-            if any(part) or swearing:
-                parts[tok] = (*part, swearing)
-                telling.add(tok)  # (after parts: a token in `telling` is always in parts)
-        seen.update(unseen)
-
-    def _start_short(self, toks: list[str], windows: list[list[str]],
-                     stripped: bool = False) -> Classification | tuple:
-        """classify(text) with mail=False, given tokens(text) (`stripped`: safe phrases
-        already taken out), as far as it goes without the model: a Classification, or
-        (hits, scores, model_p, abuse_p, _hit_ratings(hits)) for _finish_many, where a
-        probability may be a number of windows added to `windows` (see _model_windows),
-        and abuse_p None means the same as model_p."""
-        tokset = set(toks)
-        parts, telling_tokens, seen = self._token_memo
-        if not seen.issuperset(tokset):
-            self._learn_tokens(tokset)
-            parts, telling_tokens, seen = self._token_memo
-        telling = tokset & telling_tokens
-        model = self.model
-        short = model is None or len(toks) <= model.short_text
-        if not telling:
-            # No hit. Unless a model window can count, nothing fires (see _prepare_batches).
-            if short and model and self._has_evidence(
-                    toks, not self._strong_words.isdisjoint(tokset)):
-                return [], dict.fromkeys(CATEGORIES, 0.0), self._model_windows(
-                    model, toks, windows, set()), None, {}
-            scores, flagged_categories, rating, ratings, model_p = \
-                self._clean[self._no_evidence_p if toks and short and model else 0.0]
-            return Classification(scores.copy(), bool(flagged_categories), rating,
-                                  flagged_categories.copy(), [], model_p, ratings.copy())
-        key = tuple(telling) if len(telling) == 1 else tuple(sorted(telling, key=toks.index))
-        summary = self._summaries.get(key) or self._summarise(key, parts)
-        found, found_scores, hit_ratings, groups, swearing, general, safe = summary
-        if general or len(toks) > 80:  # rare: "*" masks, long texts
-            return self._classify_tokens(toks, mail=False)
-        if safe and not stripped:
-            stripped_toks, _ = self.lexicon.strip_safe(toks)
-            if stripped_toks is not toks:  # a safe phrase was taken out: other tokens
-                return self._start_short(stripped_toks, windows, stripped=True)
-        hits = list(found)
-        scores = found_scores.copy()
-        if groups:
-            joined = None  # joined only for a group that passes its pre-check
-            lexicon = self.lexicon
-            phrase_hit, token_needs = lexicon.phrase_hit_in_tokens, lexicon._group_token_needs
-            for index in groups:
-                needs = token_needs[index]
-                if needs is not None and not _may_match_tokens(tokset, needs):
-                    continue
-                if joined is None:
-                    joined = " ".join(toks)
-                hit = phrase_hit(index, joined, tokset)
-                if hit:
-                    hits.append(hit)
-                    if hit.p > scores[hit.category]:
-                        scores[hit.category] = hit.p
-            if len(hits) > len(found):
-                hit_ratings = self._hit_ratings(hits)
-        # As classify(); the model's windows are left to the batch (_model_windows).
-        model_p = 0.0
-        abuse_p: float | None = 0.0
-        if model:
-            anchors = self.anchors(hits, toks) if hits and not short else set()
-            model_p = self._model_windows(model, toks, windows, anchors)
-            abuse_p = None  # the same as model_p
-            if swearing and scores["profanity"] > 0:
-                rest = list(filterfalse(swearing.__contains__, toks))
-                abuse_p = self._model_windows(model, rest, windows, anchors)
-        return hits, scores, model_p, abuse_p, hit_ratings
-
-    def _summarise(self, key: tuple[str, ...], parts: dict[str, tuple]) -> tuple:
-        """What a text's telling tokens give whatever else the text holds, remembered
-        (`key`: the tokens in the order they first appear; `parts`: the token table):
-        (the hits of the lexicon but phrases, in Lexicon.hits()'s order; their scores;
-        their _hit_ratings(); the phrase groups to try, in order; the tokens that are
-        swearing; whether a "*" mask needs the general path; whether a safe phrase may be
-        present).
-
-        Tweets share a few hundred such sets, so most texts find theirs here and skip
-        the loops below."""
-        lexicon = self.lexicon
-        hits: list[Hit] = []
-        singles: set[str] = set()
-        stems: set[int] = set()
-        groups: set[int] = set()
-        swearing = set()
-        general = safe = False
-        for tok in key:
-            word_hits, single, fits, triggers, masked, safe_key, swears = parts[tok]
-            if word_hits:
-                hits.extend(word_hits)
-            if single:
-                singles.add(single)
-            stems.update(fits)
-            groups.update(triggers)
-            if swears:
-                swearing.add(tok)
-            general = general or masked
-            safe = safe or safe_key
-        # (A doubled-letter form that is a token of the text is a lexicon word, so telling,
-        # so in `key`: `singles - set(key)` is Lexicon.hits()'s `singles - tokset`.)
-        for single in sorted(singles - set(key)):
-            hits.extend(Hit(h.category, h.p, h.rating, h.term) for h in lexicon.words[single])
-        hits.extend(lexicon.stems[i][1] for i in sorted(stems))
-        scores = dict.fromkeys(CATEGORIES, 0.0)
-        for hit in hits:
-            if hit.p > scores[hit.category]:
-                scores[hit.category] = hit.p
-        summary = (tuple(hits), scores, self._hit_ratings(hits), tuple(sorted(groups)),
-                   frozenset(swearing), general, safe)
-        summaries = self._summaries
-        if len(summaries) >= _COLLAPSE_MEMORY:
-            summaries = self._summaries = {}  # start again rather than grow without bound
-        summaries[key] = summary
-        return summary
-
-    def _has_evidence(self, toks: list[str], strong_word: bool) -> bool:
-        """Whether some window of `toks` would count for Model.score: a strong word
-        (`strong_word`, known by the caller) or a strong pair of words."""
-        return strong_word or (not self._pair_starts.isdisjoint(toks) and not
-                               self._strong_pairs.isdisjoint(zip(toks, toks[1:], strict=False)))
-
-    def _model_windows(self, model: Model, toks: list[str], windows: list[list[str]],
-                       anchors: set[str]) -> float | int:
-        """model.probability(toks, anchors) for a text of up to 80 tokens: the answer, or
-        the number of windows added to `windows` (the answer is their best probability,
-        see _finish_many), chosen as Model.score() chooses them."""
-        if not toks:
-            return 0.0
-        step = model.window
-        n = len(toks)
-        if n <= step:
-            windows.append(toks)
-            return 1
-        long_text = n > model.short_text
-        if long_text and not anchors:
-            return 0.0
-        count = 0
-        for start in range(0, n - step // 2, step // 2):
-            chunk = toks[start:start + step]
-            if not long_text or not anchors.isdisjoint(chunk):
-                windows.append(chunk)
-                count += 1
-        return count or self._no_evidence_p
+        return flagged, rating, ratings
 
 
 def load_lexicon(path: Path | str | None = None) -> Lexicon:
@@ -1225,11 +623,27 @@ def load_model(path: Path | str | None = None) -> Model | None:
     path = Path(path or MODEL_PATH)
     if not path.exists():
         return None
-    with open(path, encoding="utf-8") as fh:
-        return Model(json.load(fh))
+    return Model(path)
+
+
+def rulebook_thresholds() -> dict[str, float]:
+    """The threshold of each content category in the rulebook in force
+    (`params.threshold` of its content rule), where the rulebook gives one."""
+    from esafety.engine.messages.rulebook import load_rulebook
+
+    try:
+        rulebook = load_rulebook()
+    except Exception:  # noqa: BLE001 - the checker reports a bad rulebook; the lexicon's stand
+        return {}
+    out = {}
+    for rule in rulebook.rules:
+        value = rule.params.get("threshold")
+        if rule.category in CATEGORIES and isinstance(value, (int, float)) and 0 < value < 1:
+            out[rule.category] = float(value)
+    return out
 
 
 @lru_cache(maxsize=1)
 def default_classifier() -> Classifier:
-    """The shipped lexicon and model, loaded once per process."""
-    return Classifier(load_lexicon(), load_model())
+    """The shipped lexicon and model with the rulebook's thresholds, loaded once."""
+    return Classifier(load_lexicon(), load_model(), rulebook_thresholds())

@@ -1,0 +1,163 @@
+"""Detection of the harm in children's messages (issue 15): indirect self-harm, plain-word
+bullying, grooming, ordinary messages left alone, the model file, explanations and the
+rulebook's thresholds."""
+
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+from esafety.engine.messages.checker import check_message
+from esafety.engine.messages.classifier import (
+    MODEL_PATH,
+    Classifier,
+    default_classifier,
+    load_lexicon,
+    load_model,
+    rulebook_thresholds,
+)
+from tests.engine_messages.mail import make_mail
+
+classify = default_classifier().classify
+
+
+@pytest.mark.parametrize("text", [
+    "I won't be around much longer",
+    "there's no point any more",
+    "I want it all to stop",
+    "everyone would be better off without me",
+    "nobody would even notice if I was gone",
+    "I've saved up my tablets",
+    "this is my goodbye, thank you for everything",
+    "I don't want to wake up tomorrow",
+    "I've been self harming again",
+    "I wish I was dead",
+    "I'm going to jump off the bridge on Friday",
+    "life isn't worth living",
+])
+def test_indirect_self_harm_is_found(text):
+    for mail in (False, True):
+        result = classify(text, mail=mail)
+        assert "self_harm" in result.flagged_categories, (text, mail, result.categories)
+
+
+@pytest.mark.parametrize("text", [
+    "nobody likes you", "everyone hates you", "kys", "you've got no friends",
+    "you're not welcome at the party", "do everyone a favour and disappear",
+    "you're a waste of space",
+])
+def test_plain_word_bullying_is_found(text):
+    result = classify(text, mail=True)
+    assert {"abuse", "self_harm"} & set(result.flagged_categories), (text, result.categories)
+
+
+@pytest.mark.parametrize("text", [
+    "send me a pic of you", "don't tell your parents about this", "this is our secret",
+    "it's our little secret", "you're so mature for your age", "are you home alone?",
+    "delete our messages so nobody finds out", "what are you wearing right now",
+])
+def test_grooming_language_is_found(text):
+    result = classify(text, mail=True)
+    assert "sexual" in result.flagged_categories, (text, result.categories)
+    assert result.category_ratings["sexual"] == "gross"
+
+
+@pytest.mark.parametrize("text", [
+    "can you send me the homework for maths",
+    "what time does the bus leave for the trip",
+    "I'm so tired today, see you at lunch",
+    "happy birthday!! hope you have the best day",
+    "revision is killing me lol",
+    "I'm going to the dentist so I won't be in on Friday",
+    "Please remember to return your consent forms by Monday",
+    "We are learning about Islam and Judaism in RE this term",
+    "My cousin is gay and he's getting married next year",
+    "Thanks for everything, Miss, I'll miss you. Goodbye and good luck!",
+    "can you send me the pic of the group from the trip",
+    "there's no point going out in this rain",
+])
+def test_ordinary_messages_stay_unflagged(text):
+    for mail in (False, True):
+        result = classify(text, mail=mail)
+        assert not result.flagged, (text, mail, result.flagged_categories, result.hits)
+
+
+def test_the_weights_file_is_numbers_not_a_pickle():
+    assert MODEL_PATH.suffix == ".npz" and zipfile.is_zipfile(MODEL_PATH)
+    with zipfile.ZipFile(MODEL_PATH) as archive:
+        for name in archive.namelist():
+            with archive.open(name) as member:
+                # Every member is a plain .npy array, never a pickled object.
+                header = member.read(10)
+                assert header.startswith(b"\x93NUMPY"), name
+    with np.load(MODEL_PATH, allow_pickle=False) as data:
+        assert {"features", "heads", "idf", "coef", "intercept", "calibration"} <= set(data)
+        assert data["coef"].dtype.kind == "f"
+
+
+def test_the_model_loads_and_scores_without_scikit_learn():
+    code = ("import sys; sys.modules['sklearn'] = None\n"
+            "from esafety.engine.messages.classifier import default_classifier\n"
+            "c = default_classifier()\n"
+            "assert c.model is not None\n"
+            "r = c.classify('nobody likes you, everyone hates you')\n"
+            "assert 'abuse' in r.flagged_categories\n"
+            "assert 'sklearn' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
+            "print('ok')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_model_scores_every_category_it_learned():
+    model = load_model()
+    assert model is not None
+    probabilities = model.probabilities([["hello"], [], ["you", "are", "a", "loser"]])
+    assert probabilities.shape == (3, len(model.heads))
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()
+    # The one scoring path: a text alone and among others gives the same answer.
+    alone = model.probabilities([["you", "are", "a", "loser"]])[0]
+    assert np.allclose(alone, probabilities[2])
+
+
+def test_a_finding_from_the_model_quotes_the_words_that_carried_it():
+    classifier = Classifier(load_lexicon(), load_model(), {"abuse": 0.3})
+    result = classifier.classify("you are such a sad little man, pathetic")
+    assert "abuse" in result.flagged_categories
+    terms = result.terms_for("abuse")
+    assert terms and all(terms), result.hits
+    assert all(any(word in result_text for word in term.split())
+               for term in terms for result_text in ["you are such a sad little man pathetic"])
+
+
+def test_every_content_finding_carries_an_excerpt():
+    raw = make_mail(sender="Pupil <p.pupil@hollinspark.sch.uk>",
+                    to=["friend@example.com"], subject="hi",
+                    body="nobody likes you, everyone hates you. I won't be around much longer.")
+    verdict = check_message(raw)
+    content = [f for f in verdict.findings if f.rule.id.startswith("content.")]
+    assert {"content.abuse", "content.self-harm"} <= {f.rule.id for f in content}
+    for finding in content:
+        assert finding.evidence and all(e.excerpt.strip() for e in finding.evidence)
+
+
+def test_thresholds_come_from_the_rulebook(tmp_path, monkeypatch):
+    assert rulebook_thresholds()["self_harm"] == 0.5  # recall first
+    assert default_classifier().thresholds["self_harm"] == 0.5
+    from esafety.engine.messages.rulebook import BUILTIN_PATH
+
+    text = BUILTIN_PATH.read_text().replace(
+        "params: {min_terms_in_bulk: 2, threshold: 0.5}",
+        "params: {min_terms_in_bulk: 2, threshold: 0.97}")
+    assert "threshold: 0.97" in text
+    path = tmp_path / "rulebook.yaml"
+    path.write_text(text)
+    monkeypatch.setenv("ESAFETY_RULEBOOK", str(path))
+    thresholds = rulebook_thresholds()
+    assert thresholds["self_harm"] == 0.97
+    stricter = Classifier(load_lexicon(), load_model(), thresholds)
+    # "I can't cope any more" scores 0.55: found at 0.5, not at 0.97.
+    assert "self_harm" in classify("I can't cope any more").flagged_categories
+    assert "self_harm" not in stricter.classify("I can't cope any more").flagged_categories
