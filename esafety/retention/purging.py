@@ -145,7 +145,15 @@ def incidents_purge(school: School, cutoff: datetime.datetime, actor: Person | N
     then one "records_purged" event seals the case as the purge left it."""
     from esafety.incidents import history
     from esafety.incidents.chain import PURGE_KIND, verify_incident
-    from esafety.incidents.models import Evidence, Incident, IncidentEvent, Sanction
+    from esafety.incidents.models import (
+        Evidence,
+        Incident,
+        IncidentEvent,
+        Involvement,
+        Rating,
+        Sanction,
+        TakedownRequest,
+    )
 
     purged = skipped_ = 0
     purged_at = timezone.now().isoformat()
@@ -168,6 +176,14 @@ def incidents_purge(school: School, cutoff: datetime.datetime, actor: Person | N
             Sanction.objects.filter(incident=incident).update(reasons=sealing.REMOVED,
                                                               override_reason="",
                                                               enforcement="")
+            Evidence.objects.filter(incident=incident).exclude(withdrawn_reason="").update(
+                withdrawn_reason=sealing.REMOVED)
+            Involvement.objects.filter(incident=incident).exclude(removed_reason="").update(
+                removed_reason=sealing.REMOVED)
+            Rating.objects.filter(incident=incident).exclude(withdrawn_reason="").update(
+                withdrawn_reason=sealing.REMOVED)
+            TakedownRequest.objects.filter(incident=incident).update(
+                target_name=sealing.REMOVED[:200], url="", notes="")
             Incident.objects.filter(pk=incident.pk).update(
                 **{name: "" for name in INCIDENT_TEXT if name != "summary"},
                 summary=sealing.REMOVED[:200])

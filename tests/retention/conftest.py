@@ -42,6 +42,11 @@ def old_incident(pupil, dsl, online_safety_lead):
         incidents.investigator_add(actor=dsl, incident=incident, person=dsl)
         incidents.investigator_add(actor=dsl, incident=incident, person=online_safety_lead)
         incidents.incident_note(actor=dsl, incident=incident, text="Spoke to the form tutor.")
+        incidents.evidence_add(actor=dsl, incident=incident, kind="note",
+                               text="Priya's screenshot described")
+        item = incident.evidence.order_by("pk").last()
+        incidents.evidence_withdraw(actor=dsl, evidence=item,
+                                    reason="Priya asked for it to be withdrawn")
         incidents.incident_judge(actor=dsl, incident=incident, outcome="no_substance",
                                  reasons="Nothing in it")
         incidents.incident_close(actor=dsl, incident=incident)

@@ -60,6 +60,8 @@ def test_a_confirmed_purge_seals_and_every_chain_still_verifies(headteacher, sch
     assert "Priya" not in old_incident.description
     assert old_incident.summary.startswith("(removed")
     assert not Evidence.objects.filter(incident=old_incident).exclude(url="").exists()
+    for item in Evidence.objects.filter(incident=old_incident):
+        assert "Priya" not in f"{item.text} {item.withdrawn_reason}"
     # No event's content still names anyone; each keeps its place and hash.
     for event in IncidentEvent.objects.filter(incident=old_incident).exclude(
             kind="records_purged"):
