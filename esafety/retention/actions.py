@@ -64,8 +64,8 @@ def _plan(school: School, now: datetime.datetime) -> dict[str, dict]:
     for kind in registry.types():
         days = days_for(school, kind)
         cutoff = now - datetime.timedelta(days=days)
-        plan[kind.name] = {"label": kind.label, "days": days, "cutoff": cutoff.isoformat(),
-                           "count": kind.count(school, cutoff)}
+        plan[kind.name] = {"label": kind.label, "days": days, "period": registry.days_text(days),
+                           "cutoff": cutoff.isoformat(), "count": kind.count(school, cutoff)}
     return plan
 
 

@@ -197,3 +197,13 @@ def test_the_runs_download_as_csv(client_for, headteacher, school, outsider):
     assert "Online-safety incidents (closed)" in text and "Waiting for confirmation" in text
     theirs = client_for(outsider).get(reverse("retention:runs_csv")).content.decode()
     assert "Waiting for confirmation" not in theirs
+
+
+def test_the_dry_run_says_periods_in_years_and_offers_no_empty_purge(client_for, headteacher,
+                                                                    school):
+    from esafety.retention import actions
+
+    actions.purge_prepare(actor=headteacher, school=school)
+    page = client_for(headteacher).get(reverse("retention:schedule")).content.decode()
+    assert "25 years" in page and "9125" not in page
+    assert "there is nothing to remove" in page and "Confirm: remove" not in page
