@@ -18,7 +18,11 @@ pending, clients with no username sent to sign in), each request line carrying a
 against squidGuard with the same groups as ``src`` blocks with user lists and the same
 categories per group (``pass none`` to their page for the refused, the AUP-pending and, in
 ``default``, everyone else). Both log their blocked requests (esafety's decision spool,
-squidGuard's ``log`` in each destination) unless ``--no-log``. Results: FILTERING.md.
+squidGuard's ``log`` in each destination) unless ``--no-log``. School mode times both of the
+helper's paths in the same run: the compiled fast path (esafety/engine/urls/_fastpath.c,
+when scripts/build_fastpath.py has built it) and every line in Python (``--python-only``),
+each against squidGuard by CPU and wall, and checks their answers are byte-identical.
+Results: FILTERING.md.
 """
 
 from __future__ import annotations
