@@ -227,10 +227,13 @@ def main(argv=None) -> int:
                 float((scores[~gold] >= cut).mean()), 3)
         entry["ordinary posts flagged (any category)"] = round(float(flagged[~gold].mean()), 3)
         entry.update(ranking(scores, gold))
-        best = max((float((scores[gold] >= c).mean()), c) for c in np.arange(0.05, 0.96, 0.01)
-                   if (scores[~gold] >= c).mean() <= 0.05)
-        entry["best threshold with <= 5% ordinary"] = {"threshold": round(best[1], 2),
-                                                       "recall": round(best[0], 3)}
+        cuts = np.arange(0.05, 1.0, 0.01)
+        best = max(((float((scores[gold] >= c).mean()), float(c)) for c in cuts
+                    if (scores[~gold] >= c).mean() <= 0.05), default=None)
+        entry["best threshold with <= 5% ordinary"] = (
+            {"threshold": round(best[1], 2), "recall": round(best[0], 3)} if best else
+            f"none: even at 0.99, {float((scores[~gold] >= 0.99).mean()):.1%} of ordinary posts "
+            "score above it")
         results["self_harm_dev"] = entry
 
     # Reliability of the model's calibrated probabilities on held-back data.

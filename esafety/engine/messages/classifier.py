@@ -547,8 +547,10 @@ class Classifier:
                 scores[hit.category] = hit.p
             if hit.category == "self_harm":
                 self_harm_terms[hit.term] = max(hit.p, self_harm_terms.get(hit.term, 0.0))
-        if len(self_harm_terms) > 1:
-            # Risk language adds up: several signs of distress together say more than one.
+        long_mail = mail and len(toks) > SHORT_TEXT
+        if len(self_harm_terms) > 1 and not long_mail:
+            # Risk language adds up: several signs of distress together say more than one
+            # (not in long mail, where a newsletter's "crying" and "empty" are far apart).
             rest = 1.0
             for p in self_harm_terms.values():
                 rest *= 1 - p
@@ -566,8 +568,10 @@ class Classifier:
                     # addressed ("you"): hostility aimed at a person, not a grumble about
                     # the world.
                     p = min(p, threshold * 0.99)
-                elif scores[head] > 0:
-                    # A weak lexicon word and the model's reading strengthen each other.
+                elif scores[head] > 0 and not long_mail:
+                    # A weak lexicon word and the model's reading strengthen each other (not
+                    # in long mail: newsletters and adult correspondence say "useless",
+                    # "fool" and "exhausted" in passing).
                     p = 1 - (1 - scores[head]) * (1 - p)
                 elif head not in MODEL_ALONE or (mail and p < max(MAIL_MODEL_CUT, threshold)):
                     # Categories learned from a few hundred school messages only
