@@ -1,4 +1,4 @@
-"""Detection of the harm in children's messages (issue 15): indirect self-harm, plain-word
+"""Detection of the harm in children's messages: indirect self-harm, plain-word
 bullying, grooming, ordinary messages left alone, the model file, explanations and the
 rulebook's thresholds."""
 
