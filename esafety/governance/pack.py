@@ -253,7 +253,13 @@ def _label(key: str) -> str:
     if key in LABELS:
         return LABELS[key]
     if key.startswith("no_consent_"):
-        return "Pupils without consent: " + key.removeprefix("no_consent_").replace("_", " ")
+        code = key.removeprefix("no_consent_")
+        try:
+            from esafety.consent.models import PURPOSE_LABELS
+        except ImportError:
+            PURPOSE_LABELS = {}
+        purpose = str(PURPOSE_LABELS.get(code, code.replace("_", " ")))
+        return f"Pupils without consent: {purpose[:1].lower()}{purpose[1:]}"
     words = key.replace("_", " ")
     return words[:1].upper() + words[1:]
 

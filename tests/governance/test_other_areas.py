@@ -103,3 +103,9 @@ def test_agreements_by_audience_and_reviews_due(school, headteacher, make_person
     assert not any("%" in line for line in section.lines)
     reviews = _section(_pack(school), "reviews").lines
     assert any(line.startswith("Staff acceptable use: due") for line in reviews)
+
+
+def test_consent_purposes_are_in_words(school):
+    labels = [label for table in _section(_pack(school), "consent").tables
+              for label, _ in table.rows]
+    assert "Pupils without consent: photographs on the school website" in labels
