@@ -3,8 +3,7 @@
     python scripts/build_fastpath.py [--quiet]
 
 Run by scripts/python-env.sh (so `bash scripts/demo` and `bash scripts/test` build it) and by
-tests/conftest.py at the start of every test run, as scripts/build_speedups.py is for the
-classifier. The module uses only Python's stable ABI (Py_LIMITED_API, 3.10 and later), so
+tests/conftest.py at the start of every test run. The module uses only Python's stable ABI (Py_LIMITED_API, 3.10 and later), so
 the one file it writes, `_fastpath.abi3.so`, also loads in a school's system `python3` of
 another version. Without a C compiler or Python's headers it says so and exits 0, and the
 helper answers every line in Python (the same answers). The module carries the SHA-256 of

@@ -8,11 +8,12 @@ from django.urls import reverse
 
 from esafety.authorisations import selectors
 from esafety.authorisations.models import Authorisation
+from esafety.notices import kinds
 from esafety.notices.notifications import tell
 
-REQUESTED = "access_requested"
-DECIDED = "access_decided"
-ENDED = "access_ended"
+REQUESTED = kinds.ACCESS_REQUESTED
+DECIDED = kinds.ACCESS_DECIDED
+ENDED = kinds.ACCESS_ENDED
 
 
 def _path(auth: Authorisation) -> str:

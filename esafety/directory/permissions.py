@@ -167,7 +167,6 @@ TABLE: dict[str, frozenset[str]] = {
     # reading captured mail; authorising a reviewer to read mail marked private (003 §2.6).
     "manage_mail_monitoring": frozenset({roles.HEADTEACHER}),
     "review_captured_mail": frozenset({roles.DSL, roles.HEADTEACHER}),
-    "authorise_private_mail": frozenset({roles.HEADTEACHER}),
     # The check API's tokens (esafety/api).
     "manage_api_tokens": frozenset({roles.IT_MANAGER, roles.HEADTEACHER}),
     # Sign-in (esafety/identity): the school's identity provider and two-factor rule.

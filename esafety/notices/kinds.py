@@ -15,6 +15,12 @@ REVIEW_DUE = "review_due"
 PARENT_TOLD = "parent_told"
 TRAINING_DUE = "training_due"
 TAKE_DOWN = "take_down"
+ACCESS_REQUESTED = "access_requested"
+ACCESS_DECIDED = "access_decided"
+ACCESS_ENDED = "access_ended"
+FILTERING_CHECK_FAILED = "filtering_check_failed"
+REVIEW_ACTION_OWNED = "review_action_owned"
+RETENTION_DRY_RUN = "retention_dry_run"
 
 LABELS = {
     NEW_REPORT: "A new report in the incident log",
@@ -31,6 +37,12 @@ LABELS = {
     PARENT_TOLD: "About your child at school",
     TRAINING_DUE: "Online safety training is due",
     TAKE_DOWN: "Something the school published must come down",
+    ACCESS_REQUESTED: "A request for access to someone's mailbox or account waits for a decision",
+    ACCESS_DECIDED: "A request for access was decided",
+    ACCESS_ENDED: "An access authorisation has ended",
+    FILTERING_CHECK_FAILED: "A filtering check found something wrong",
+    REVIEW_ACTION_OWNED: "An action from the filtering and monitoring review is yours",
+    RETENTION_DRY_RUN: "Old records wait for you to confirm their removal",
 }
 
 # Always emailed, whatever a person prefers: safeguarding must reach someone at once

@@ -6,13 +6,11 @@ from django.urls import reverse
 
 from esafety.directory import permissions
 from esafety.directory.models import Person
+from esafety.notices import kinds
 from esafety.notices import notifications as notices
 from esafety.retention.models import PurgeRun
 
-# The notice's kind. It is not yet among the notices app's named kinds (notices/kinds.py),
-# so it reads as "retention dry run" there and follows each person's choice about everyday
-# emails.
-DRY_RUN_WAITING = "retention_dry_run"
+DRY_RUN_WAITING = kinds.RETENTION_DRY_RUN
 
 
 @notices.never_raises

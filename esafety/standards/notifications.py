@@ -9,11 +9,12 @@ from django.urls import reverse
 
 from esafety.directory import permissions
 from esafety.directory.models import Person
+from esafety.notices import kinds
 from esafety.notices.notifications import tell
 from esafety.standards.models import SLT, Check, ResponsibleRole, ReviewAction
 
-CHECK_FAILED = "filtering_check_failed"
-ACTION_OWNED = "review_action_owned"
+CHECK_FAILED = kinds.FILTERING_CHECK_FAILED
+ACTION_OWNED = kinds.REVIEW_ACTION_OWNED
 
 
 def check_failed_people(check: Check) -> list[Person]:

@@ -1,8 +1,9 @@
 """esafety worker: the background worker. Runs the queued tasks (esafety/tasks.py) and, unless
 told not to, turns the scheduled jobs' clocks (esafety/web/jobs.py), queueing their tasks.
 
-Run one per machine that should do background work; with several, let one schedule and start
-the others with --no-schedule. The queue is the database by default, Redis with
+Run one per machine that should do background work. Several may schedule: each turn of a job
+is claimed in the database (web.JobTurn) in the same transaction that queues its tasks, so a
+turn is queued once however many workers run; --no-schedule makes a worker run tasks only. The queue is the database by default, Redis with
 ESAFETY_TASKS_BACKEND=rq (see the README's "Background work").
 """
 
