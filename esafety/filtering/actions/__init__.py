@@ -6,8 +6,8 @@ helper after commit. Callers may write `from esafety.filtering import actions` a
 `actions.unblock_approve(...)`: the names below are the whole public list.
 """
 
+from esafety.filtering.actions.alerts import alert_acknowledge
 from esafety.filtering.actions.attempts import (
-    alert_acknowledge,
     attempts_load,
     decisions_ingest,
     decisions_load,
