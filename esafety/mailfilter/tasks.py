@@ -1,6 +1,6 @@
 """The scheduled work of the mail filter (esafety/web/jobs.py queues it): republish the
-snapshot, load the filter's events (held messages, concerns) and enforce the retention of
-held mail."""
+snapshot and load the filter's events (held messages, concerns). Held mail past its period
+is removed only by the retention schedule (esafety/retention: a dry run, then confirmation)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from django_tasks import task
 @task()
 def mail_filter_turn_task(school_id: int) -> dict:
     """For one school with the mail filter set up: publish the snapshot again (people and
-    approved recipients change), load what the filter left, and remove held mail past the
-    school's retention. Safe twice."""
+    approved recipients change), and load what the filter left. Safe twice."""
     from esafety.directory.models import School
-    from esafety.mailfilter.actions import held_mail_expire, ingest_events
+    from esafety.mailfilter.actions import ingest_events
     from esafety.mailfilter.models import MailFilterSettings
     from esafety.mailfilter.publishing import publish
 
@@ -25,7 +24,7 @@ def mail_filter_turn_task(school_id: int) -> dict:
     publish(school)
     loaded = ingest_events(school)
     return {"loaded": loaded.loaded, "held": loaded.held, "concerns": loaded.concerns,
-            "failed": len(loaded.failed), "expired": held_mail_expire(school)}
+            "failed": len(loaded.failed)}
 
 
 def each_school(run: Any) -> None:

@@ -1,8 +1,11 @@
 """Held mail (the mail filter) and captured mail (mail monitoring) on the schedule.
 
-Both apps keep their period in their own settings and remove old mail with their own daily
-job; the schedule reads and changes those same settings (so the page, the DPIA description
-and the apps never disagree) and can run their own removal as part of a confirmed purge.
+Both apps keep their period in their own settings; the schedule reads and changes those same
+settings (so the page, the DPIA description and the apps never disagree). Old mail goes only
+through the schedule (a dry run, the head's or DSL's confirmation, one audit entry per type):
+a confirmed purge runs the apps' own removal, which deletes the 0600 files as well as the
+rows (held mail keeps its row, saying when its content was removed). Neither app has a job
+of its own that removes mail.
 Registered only while the apps offer what is used here, and only if they did not register
 the type themselves.
 """
@@ -56,9 +59,8 @@ def _held_set(school: School, days: int) -> None:
 def _held_purge(school: School, cutoff: datetime.datetime, actor: Person | None) -> int:
     from esafety.mailfilter.actions.review import held_mail_expire
 
-    # Its own removal measures from "now" with the school's period: give it the "now" whose
-    # cutoff is the dry run's.
-    return held_mail_expire(school, now=cutoff + datetime.timedelta(days=_held_days(school)))
+    # Exactly what the dry run counted: its cutoff, not one measured from now.
+    return held_mail_expire(school, cutoff=cutoff)
 
 
 # --- captured mail -----------------------------------------------------------------------------

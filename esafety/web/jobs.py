@@ -61,12 +61,6 @@ def _retention(run: Runner) -> None:
     retention_job(run)
 
 
-def _captured_mail_retention(run: Runner) -> None:
-    from esafety.mailmonitor.tasks import retention_job
-
-    retention_job(run)
-
-
 def _mail_filter(run: Runner) -> None:
     from esafety.mailfilter.tasks import each_school
 
@@ -121,10 +115,10 @@ JOBS = (
     # category for every group (the DfE standards' check log), and notes rule changes.
     Job("daily filtering check", 3600, _filtering_checks),
     # The school's retention schedule: confirmed purges done, a weekly dry run prepared.
+    # Held and captured mail go only this way (a dry run, then the head's or DSL's
+    # confirmation), never by the mail apps' own jobs.
     Job("retention schedule", 3600, _retention),
-    # Captured mail past the school's retention: rows and whole-message files deleted.
-    Job("captured mail retention", 3600, _captured_mail_retention),
-    # The mail filter: snapshot republished, held mail and findings loaded, retention.
+    # The mail filter: snapshot republished, held mail and findings loaded.
     Job("mail filter", 60, _mail_filter),
     # Online safety training due or overdue: each person told (notices' keys: once each).
     Job("training reminders", 6 * 3600, _training_reminders),

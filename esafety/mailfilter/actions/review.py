@@ -193,12 +193,14 @@ def held_message_authorise(*, actor: Person, held: HeldMessage, reasons: str) ->
     return row
 
 
-def held_mail_expire(school: School, now: datetime.datetime | None = None) -> int:
+def held_mail_expire(school: School, now: datetime.datetime | None = None, *,
+                     cutoff: datetime.datetime | None = None) -> int:
     """Remove held messages past the school's retention from the held store (the rows stay,
-    saying when their content was removed). Returns how many."""
+    saying when their content was removed). Returns how many. Called by the retention
+    schedule's confirmed purge (with the dry run's `cutoff`), never by a job of its own."""
     now = now or timezone.now()
     days = mail_settings(school).held_retention_days
-    cutoff = now - datetime.timedelta(days=days)
+    cutoff = cutoff or now - datetime.timedelta(days=days)
     expired = list(HeldMessage.objects.filter(school=school, content_removed_at__isnull=True,
                                               held_at__lt=cutoff))
     if not expired:
