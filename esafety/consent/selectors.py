@@ -23,8 +23,7 @@ from esafety.directory.models import Person, School
 
 def pupils(school: School):
     """The school's pupils on roll (leavers are not photographed any more)."""
-    return Person.objects.filter(school=school, role=roles.PUPIL).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=timezone.localdate()))
+    return Person.objects.current().filter(school=school, role=roles.PUPIL)
 
 
 def current_consents(pupil_ids) -> dict[int, dict[str, Consent]]:

@@ -21,7 +21,7 @@ def pack_pdf(pack) -> bytes:
 
     # base_url=None and no <link>/<img> to fetch: nothing leaves the machine; the charts are
     # inline SVG drawn in Python.
-    return HTML(string=render_to_string("governance/pack_pdf.html", {"pack": pack}),
+    return HTML(string=render_to_string("governance/pdf/pack.html", {"pack": pack}),
                 base_url=None).write_pdf()
 
 

@@ -9,19 +9,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from esafety.directory.models import School
+from esafety.directory.models import School, UnknownSchool
 from esafety.policies.middleware import gate_exempt
 from esafety.policies.models import PolicyDocument
 from esafety.public import notice
 
 
 def _school(slug: str) -> School:
-    # Not School.objects.by_slug: its message names the known schools, which a public page
-    # must not list.
-    school = School.objects.filter(slug=slug).first()
-    if school is None:
-        raise Http404("no such school")
-    return school
+    # by_slug's message names the known schools, which a public page must not list: any
+    # unknown name is a plain 404.
+    try:
+        return School.objects.by_slug(slug)
+    except UnknownSchool:
+        raise Http404("no such school") from None
 
 
 def _published(school: School) -> list[tuple[PolicyDocument, object]]:

@@ -14,7 +14,6 @@ names another person should hold their name as text: the redaction pass finds it
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import json
@@ -28,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from esafety.web import csvsafe
 
 if TYPE_CHECKING:
     from esafety.directory.models import Person
@@ -265,26 +266,24 @@ def _csv(rows: list[dict]) -> str:
     columns: list[str] = []
     for r in rows:
         columns.extend(k for k in r if k not in columns)
-    writer = csv.DictWriter(out, fieldnames=columns)
-    writer.writeheader()
+    writer = csvsafe.writer(out)
+    writer.writerow(columns)
     for r in rows:
-        writer.writerow({k: _cell(v) for k, v in r.items()})
+        writer.writerow([_cell(r.get(k)) for k in columns])
     return out.getvalue()
 
 
 def _cell(value: Any) -> str:
-    from esafety.web import csvsafe
-
-    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else \
+    # Lists and dicts as JSON; csvsafe.writer then quotes anything a spreadsheet would run.
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else \
         ("" if value is None else str(value))
-    return csvsafe.safe_cell(text)
 
 
 def as_zip(bundle: Bundle) -> bytes:
     """The bundle as a zip: summary.html, and each section as JSON and CSV."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("summary.html", render_to_string("retention/subject_summary.html",
+        archive.writestr("summary.html", render_to_string("retention/bundle/summary.html",
                                                           {"bundle": bundle}))
         for section in bundle.sections:
             archive.writestr(f"{section.name}.json",
