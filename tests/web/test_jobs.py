@@ -106,27 +106,32 @@ def ready_tasks():
                   for r in DBTaskResult.objects.filter(status="READY"))
 
 
+PER_SCHOOL = ("expire_authorisations_task", "filter_log_retention_task", "filtering_check_task",
+              "handoff_checks_task", "ingest_filter_logs", "mail_filter_turn_task",
+              "retention_task", "send_daily_digest_task", "takedowns_due_task",
+              "training_reminders_task")
+
+
+def every_task(*school_ids):
+    """What one turn of every job queues: each school's tasks, and the two install-wide."""
+    return sorted([(name, (school_id,)) for name in PER_SCHOOL for school_id in school_ids]
+                  + [("prune_finished_tasks", ()), ("run_history_checks", ())])
+
+
 # The worker commits as it goes (it claims a task, runs it, records the result), as it does
 # beside a school's server: these tests use a real, committed database.
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_s_scheduler_queues_the_jobs_instead_of_running_them(
         disposable_append_only_tables, reported, headteacher, outsider):
     scheduler = jobs.Scheduler(enqueue=True)
-    assert scheduler.run_due(now=0) == ["load the filter helpers' logs", "daily history check",
-                                        "tidy the queue's finished tasks",
-                                        "daily concerns summary", "handoff checks",
-                                        "filter log retention"]
+    assert scheduler.run_due(now=0) == [job.name for job in jobs.JOBS]
+    assert [job.name for job in jobs.JOBS] == [
+        "load the filter helpers' logs", "daily history check", "tidy the queue's finished tasks",
+        "daily concerns summary", "handoff checks", "filter log retention",
+        "access authorisations ending", "daily filtering check", "retention schedule",
+        "mail filter", "training reminders", "published items to take down"]
     assert not IntegrityCheck.objects.exists()  # queued, not run
-    assert ready_tasks() == [("filter_log_retention_task", (headteacher.school_id,)),
-                             ("filter_log_retention_task", (outsider.school_id,)),
-                             ("handoff_checks_task", (headteacher.school_id,)),
-                             ("handoff_checks_task", (outsider.school_id,)),
-                             ("ingest_filter_logs", (headteacher.school_id,)),
-                             ("ingest_filter_logs", (outsider.school_id,)),
-                             ("prune_finished_tasks", ()),
-                             ("run_history_checks", ()),
-                             ("send_daily_digest_task", (headteacher.school_id,)),
-                             ("send_daily_digest_task", (outsider.school_id,))]
+    assert ready_tasks() == every_task(headteacher.school_id, outsider.school_id)
     # The worker runs them: the same daily check as before.
     call_command("worker", "--batch", verbosity=0)
     assert ready_tasks() == []
@@ -142,15 +147,11 @@ def test_a_task_still_waiting_is_not_queued_again_at_the_next_turn(
     scheduler.run_due(now=0)
     scheduler.run_due(now=61)  # the worker has not run the first turn's ingest yet
     scheduler.run_due(now=3601)
-    assert ready_tasks() == [("filter_log_retention_task", (headteacher.school_id,)),
-                             ("handoff_checks_task", (headteacher.school_id,)),
-                             ("ingest_filter_logs", (headteacher.school_id,)),
-                             ("prune_finished_tasks", ()),
-                             ("run_history_checks", ()),
-                             ("send_daily_digest_task", (headteacher.school_id,))]
+    assert ready_tasks() == every_task(headteacher.school_id)
     call_command("worker", "--batch", verbosity=0)
-    scheduler.run_due(now=3662)  # done, so this turn queues a new one
-    assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,))]
+    scheduler.run_due(now=3662)  # done, so this turn queues a new one (the minute's jobs)
+    assert ready_tasks() == [("ingest_filter_logs", (headteacher.school_id,)),
+                             ("mail_filter_turn_task", (headteacher.school_id,))]
 
 
 def test_the_jobs_command_runs_the_tasks_itself_without_queueing(reported, headteacher):
@@ -176,9 +177,4 @@ def test_two_schedulers_on_the_database_queue_queue_each_task_once(reported, hea
     # Two workers both left to schedule, or one restarted with its tasks still waiting.
     jobs.Scheduler(enqueue=True).run_due(now=0)
     jobs.Scheduler(enqueue=True).run_due(now=0)
-    assert ready_tasks() == [("filter_log_retention_task", (headteacher.school_id,)),
-                             ("handoff_checks_task", (headteacher.school_id,)),
-                             ("ingest_filter_logs", (headteacher.school_id,)),
-                             ("prune_finished_tasks", ()),
-                             ("run_history_checks", ()),
-                             ("send_daily_digest_task", (headteacher.school_id,))]
+    assert ready_tasks() == every_task(headteacher.school_id)
