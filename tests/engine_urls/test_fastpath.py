@@ -78,7 +78,7 @@ def run_both(policy, lines, now, tmp_path, monkeypatch, batch=500, log=True):
         answers = []
         for start in range(0, len(lines), batch):
             answers += helper.answer_lines(lines[start:start + batch], now)
-        counts = dict(helper.allowed)
+        counts = list(helper.allowed.items())  # in order: the spool writes them so
         text = ""
         if spool is not None and spool.fh is not None:
             spool.fh.close()
@@ -233,6 +233,47 @@ def test_each_kind_of_decision_in_c_gives_the_python_answer(rich_lists, tmp_path
     assert counting.slow == 0
     assert python[0][9] == ('10 OK status=302 url="http://portal.test/internet/sign-in/'
                             '?school=x&next=http://bbc.example/"')
+
+
+def test_allowed_counts_made_in_c_reach_the_dict_in_the_python_paths_order(
+        rich_lists, tmp_path, monkeypatch):
+    """The compiled path counts allowed requests in C and hands them to the helper's dict
+    at the end of each batch, before each line the Python path answers, and before it
+    forgets its keys (a new day, or more than 8,192 of them): the dict gets the same counts
+    with the keys in the same order, and a dict emptied between batches (as the spool's
+    flush does) starts again from nothing."""
+    needs_compiled()
+    policy = rich_policy(rich_lists, unidentified="guests")
+    lines = []
+    for i in range(12000):  # nobody signed in: each client its own key
+        client = f"10.{i // 65536}.{i // 256 % 256}.{i % 256}"
+        lines.append(f"http://bbc.example/{i % 7} {client}/- - GET")
+        if i % 97 == 0:  # a new key made by the Python path between C's
+            lines.append(f"http://x.example/%41 10.9.{i // 256 % 256}.{i % 256}/- - GET")
+        if i % 3 == 0:  # an old key again
+            lines.append("http://bbc.example/ 10.0.0.1/- - GET")
+    results = []
+    for compiled in (False, True):
+        helper = Helper(_Fixed(policy), "http://block.test/page",
+                        DecisionSpool(tmp_path / str(compiled)), compiled=compiled)
+        batches = []
+        for start in range(0, len(lines), 700):
+            answers = helper.answer_lines(lines[start:start + 700], MONDAY_LESSON)
+            if start // 700 % 5 == 4:  # the spool's flush takes the counts so far
+                batches.append(list(helper.allowed.items()))
+                helper.allowed = {}
+            batches.append(answers)
+        batches.append(list(helper.allowed.items()))
+        helper.allowed = {}
+        # The next day: the same keys again, with the new day's date.
+        batches.append(helper.answer_lines(lines[:900], MONDAY_LESSON + 86400))
+        batches.append(list(helper.allowed.items()))
+        results.append(batches)
+    python, compiled_ = results
+    assert compiled_ == python
+    counted = [n for batch in python if batch and isinstance(batch[0], tuple)
+               for _, n in batch]
+    assert sum(counted) == len(lines) + 900
 
 
 def test_lines_c_does_not_handle_go_to_the_python_path(rich_lists, tmp_path, monkeypatch):

@@ -272,6 +272,12 @@ typedef struct {
     Map keys;
     size_t keys_arena_cap;
     PyObject *key_list, *key_day;
+    /* How many allowed requests each key in key_list has had since the counts were last
+       handed to Python's dict (drain_counts), and which keys those are, in the order they
+       were first counted (so the dict's keys come in the Python path's order). */
+    long *key_count;
+    Py_ssize_t *touched;
+    Py_ssize_t ntouched;
 } Tables;
 
 typedef struct { char *p; size_t n, cap; } Buf;
@@ -368,6 +374,8 @@ static void tables_free(Tables *t) {
     map_free(&t->keys);
     Py_XDECREF(t->key_list);
     Py_XDECREF(t->key_day);
+    free(t->key_count);
+    free(t->touched);
     free(t->combo_rel);
     free(t->combo_first);
     free(t->cat_name);
@@ -529,7 +537,10 @@ static PyObject *build(PyObject *self, PyObject *args) {
     t->keys.slots = calloc(KEY_SLOTS, sizeof(Slot));
     t->keys_arena_cap = 1 << 20;
     t->keys.arena = malloc(t->keys_arena_cap);
-    if (t->key_list == NULL || t->keys.slots == NULL || t->keys.arena == NULL) {
+    t->key_count = calloc(KEY_SLOTS / 2 + 1, sizeof(long));
+    t->touched = malloc((KEY_SLOTS / 2 + 1) * sizeof(Py_ssize_t));
+    if (t->key_list == NULL || t->keys.slots == NULL || t->keys.arena == NULL
+            || t->key_count == NULL || t->touched == NULL) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto fail;
     }
@@ -579,12 +590,44 @@ static void keys_clear(Tables *t) {
     PyList_SetSlice(t->key_list, 0, PyList_Size(t->key_list), NULL);
 }
 
-/* Count an allowed request: (day, user, client when no user, group, category) += 1. */
+/* Add the counts made in C since the last call to the allowed dict, in the order their
+   keys were first counted, and zero them. Called before the keys are forgotten, before
+   each line handed to the Python path (which counts in the dict itself) and at the end
+   of each batch, so the dict ends up as the Python path would leave it, keys in the same
+   order. Every count is zeroed even when adding one fails. */
+static int drain_counts(Batch *b) {
+    Tables *t = b->t;
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < t->ntouched; i++) {
+        Py_ssize_t at = t->touched[i];
+        long add = t->key_count[at];
+        t->key_count[at] = 0;
+        if (rc || b->allowed == NULL) continue;
+        PyObject *key = PyList_GetItem(t->key_list, at);
+        PyObject *old = key ? PyDict_GetItemWithError(b->allowed, key) : NULL;
+        long n = add;
+        if (key == NULL || (old == NULL && PyErr_Occurred())) { rc = -1; continue; }
+        if (old != NULL) {
+            long was = PyLong_AsLong(old);
+            if (was == -1 && PyErr_Occurred()) { rc = -1; continue; }
+            n += was;
+        }
+        PyObject *value = PyLong_FromLong(n);
+        if (value == NULL || PyDict_SetItem(b->allowed, key, value) < 0) rc = -1;
+        Py_XDECREF(value);
+    }
+    t->ntouched = 0;
+    return rc;
+}
+
+/* Count an allowed request: (day, user, client when no user, group, category) += 1, in
+   C (key_count); drain_counts hands the counts to the dict. */
 static int count_allowed(Batch *b, Str user, Str client, long gi, int cat) {
     Tables *t = b->t;
     if (b->allowed == NULL) return 0;
     if (t->key_day == NULL || PyUnicode_Compare(t->key_day, b->day) != 0) {
         if (PyErr_Occurred()) return -1;
+        if (drain_counts(b)) return -1;
         keys_clear(t);
         PyObject *was = t->key_day;
         Py_INCREF(b->day);
@@ -608,10 +651,7 @@ static int count_allowed(Batch *b, Str user, Str client, long gi, int cat) {
     uint64_t h = fnv(kb, kn);
     long at = map_get_h(&t->keys, kb, kn, h, -1);
     PyObject *key;
-    if (at >= 0) {
-        key = PyList_GetItem(t->key_list, at);
-        Py_INCREF(key);
-    } else {
+    if (at < 0) {
         PyObject *u = user.n ? PyUnicode_FromStringAndSize(user.p, user.n) : t->empty;
         PyObject *cl = user.n ? t->empty : PyUnicode_FromStringAndSize(client.p, client.n);
         key = (u && cl) ? PyTuple_Pack(5, b->day, u, cl, t->group_name[gi],
@@ -620,28 +660,19 @@ static int count_allowed(Batch *b, Str user, Str client, long gi, int cat) {
         if (user.n) Py_XDECREF(u); else Py_XDECREF(cl);
         if (key == NULL) return -1;
         if (PyList_Size(t->key_list) >= KEY_SLOTS / 2
-                || t->keys.arena_n + sizeof(uint32_t) + (size_t)kn > t->keys_arena_cap)
+                || t->keys.arena_n + sizeof(uint32_t) + (size_t)kn > t->keys_arena_cap) {
+            if (drain_counts(b)) { Py_DECREF(key); return -1; }
             keys_clear(t);
-        if (map_put(&t->keys, kb, kn, PyList_Size(t->key_list)) < 0
-                || PyList_Append(t->key_list, key) < 0) {
+        }
+        at = (long)PyList_Size(t->key_list);
+        if (map_put(&t->keys, kb, kn, at) < 0 || PyList_Append(t->key_list, key) < 0) {
             Py_DECREF(key);
             return -1;
         }
-    }
-    PyObject *old = PyDict_GetItemWithError(b->allowed, key);
-    long n = 1;
-    if (old != NULL) {
-        n = PyLong_AsLong(old) + 1;
-        if (n == 0 && PyErr_Occurred()) { Py_DECREF(key); return -1; }
-    } else if (PyErr_Occurred()) {
         Py_DECREF(key);
-        return -1;
     }
-    PyObject *value = PyLong_FromLong(n);
-    int rc = value == NULL ? -1 : PyDict_SetItem(b->allowed, key, value);
-    Py_XDECREF(value);
-    Py_DECREF(key);
-    return rc;
+    if (t->key_count[at]++ == 0) t->touched[t->ntouched++] = at;
+    return 0;
 }
 
 /* The records written so far, as one string of JSON lines, onto the records list. */
@@ -1029,16 +1060,24 @@ static PyObject *answer(PyObject *self, PyObject *args) {
         if (done) {
             ans = PyUnicode_DecodeUTF8(b.ans.p, (Py_ssize_t)b.ans.n, "strict");
         } else { /* records in line order: ours so far, then the Python path's */
-            ans = flush_records(&b) ? NULL : PyObject_CallFunctionObjArgs(slow, line, NULL);
+            ans = flush_records(&b) || drain_counts(&b)
+                  ? NULL : PyObject_CallFunctionObjArgs(slow, line, NULL);
         }
         if (ans == NULL) goto fail;
         PyList_SetItem(out, i, ans); /* steals the reference */
     }
-    if (flush_records(&b)) goto fail;
+    if (flush_records(&b) || drain_counts(&b)) goto fail;
     free(b.ans.p);
     free(b.rec.p);
     return out;
 fail:
+    { /* zero the counts (the batch is answered again in Python), keeping the error */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        b.allowed = NULL;
+        drain_counts(&b);
+        PyErr_Restore(type, value, tb);
+    }
     free(b.ans.p);
     free(b.rec.p);
     Py_DECREF(out);
