@@ -453,6 +453,9 @@ def main(argv: list[str]) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s esafety-mail-filter %(levelname)s %(message)s")
+    # aiosmtpd logs every connection, command and disconnection at INFO (six or more lines
+    # a message, formatted and written in the event loop's thread): warnings only.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     base = Path(args.data_dir) if args.data_dir else data_dir()
     config = Config(school=args.school, folder=school_folder(base, args.school),
                     next_hop=next_hop, rulebook=args.rulebook)
