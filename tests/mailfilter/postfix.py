@@ -1,7 +1,7 @@
 """A real Postfix (Debian's) of the test's own, on loopback: its own config_directory,
 queue_directory and data_directory in a temporary folder, never the system's instance.
 
-    public smtpd  127.0.0.1:<public>   content_filter = smtp:[127.0.0.1]:<filter>
+    public smtpd  127.0.0.1:<public>   content_filter = esafety-filter:[127.0.0.1]:<filter>
     re-injection  127.0.0.1:<reinject> content_filter empty (what the filter sends back)
     relayhost     [127.0.0.1]:<sink>   everything (and Postfix's own bounces) ends there
 
@@ -100,8 +100,15 @@ anvil_rate_time_unit = 60s
                 lines.append(line)
         public = f"127.0.0.1:{self.public} inet n - n - - smtpd"
         if self.filter_port is not None:
-            public += (f"\n  -o content_filter=smtp:[127.0.0.1]:{self.filter_port}"
+            public += (f"\n  -o content_filter=esafety-filter:[127.0.0.1]:{self.filter_port}"
                        "\n  -o receive_override_options=no_address_mappings")
+            # The filter's own transport, as Postfix's FILTER_README sets one up: as many
+            # connections as the filter checks messages at once (more only wait in its
+            # queue), no MIME conversion on the way (the filter re-injects the bytes it got).
+            lines.append("esafety-filter unix - - n - 10 smtp\n"
+                         "  -o disable_mime_output_conversion=yes\n"
+                         "  -o smtp_generic_maps=\n"
+                         "  -o smtp_connection_cache_on_demand=yes")
         lines.append(public)
         lines.append(
             f"127.0.0.1:{self.reinject} inet n - n - - smtpd\n"
