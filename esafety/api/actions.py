@@ -70,7 +70,7 @@ def token_use(*, raw: str) -> ApiToken:
     revoked token, RateLimited once it has made RATE_LIMIT checks in the current window."""
     now = timezone.now()
     with transaction.atomic():
-        token = (ApiToken.objects.select_for_update().select_related("school")
+        token = (ApiToken.objects.select_for_update(of=("self",)).select_related("school")
                  .filter(token_hash=token_hash(raw)).first())
         if token is None or token.revoked_at is not None:
             raise TokenRefused

@@ -64,7 +64,7 @@ def access_request(*, actor: Person, school: School, kind: str, subject: Person,
 
 
 def _locked(auth: Authorisation) -> Authorisation:
-    return Authorisation.objects.select_for_update().select_related(
+    return Authorisation.objects.select_for_update(of=("self",)).select_related(
         "school", "subject", "reader", "requested_by").get(pk=auth.pk)
 
 

@@ -108,7 +108,7 @@ def device_return(*, actor: Person, loan: Loan, data_removed: bool,
     returned_on = returned_on or timezone.localdate()
     _not_future(returned_on, "date returned")
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().select_related("device").get(pk=loan.pk)
+        loan = Loan.objects.select_for_update(of=("self",)).select_related("device").get(pk=loan.pk)
         if loan.returned_on is not None and loan.data_removed:
             raise Conflict("that loan is already returned and signed off")
         if returned_on < loan.lent_on:
@@ -137,7 +137,7 @@ def device_report_loss(*, actor: Person, device: Device, what: str,
     if not description:
         raise InvalidInput("say what happened", code="missing-description")
     with transaction.atomic():
-        device = Device.objects.select_for_update().select_related("holder").get(pk=device.pk)
+        device = Device.objects.select_for_update(of=("self",)).select_related("holder").get(pk=device.pk)
         if device.status in (LOST, STOLEN):
             raise Conflict(f"{device.name} is already reported {device.get_status_display().lower()}")
         people = [device.holder] if device.holder and device.holder.is_active else []

@@ -122,7 +122,7 @@ def purge_apply(*, run: PurgeRun) -> PurgeRun:
     Run by the scheduled job; one audit event per type purged. The audit trail goes last, so
     the events that record this purge are never part of it."""
     with transaction.atomic():
-        run = PurgeRun.objects.select_for_update().select_related("school").get(pk=run.pk)
+        run = PurgeRun.objects.select_for_update(of=("self",)).select_related("school").get(pk=run.pk)
         if run.state != PurgeRun.CONFIRMED:
             return run
         results, problems = {}, []

@@ -222,7 +222,7 @@ def action_done(*, actor: Person, action: ReviewAction, note: str = "",
                 on: datetime.date | None = None) -> ReviewAction:
     _require(actor, action.review.school, "mark an action done")
     with transaction.atomic():
-        action = ReviewAction.objects.select_for_update().select_related(
+        action = ReviewAction.objects.select_for_update(of=("self",)).select_related(
             "review__school", "owner").get(pk=action.pk)
         if action.done_on is not None:
             raise Conflict("that action is already done")
