@@ -180,7 +180,9 @@ def start_devidp(data: Path, style: str = "entra", tenant: str | None = None,
     ready = data / "ready.json"
     ready.unlink(missing_ok=True)
     command = [sys.executable, "-m", "devidp", "serve", "--port", "0", "--style", style,
-               "--data", str(data), "--secret", secret, "--exit-with-parent"]
+               # --secret=VALUE: a URL-safe secret may start with "-", which argparse would
+               # read as an option of its own (1 start in 64 failed so).
+               "--data", str(data), f"--secret={secret}", "--exit-with-parent"]
     if tenant:
         command += ["--tenant", tenant]
     env = dict(os.environ)
