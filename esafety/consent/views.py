@@ -147,11 +147,7 @@ def export(request: SignedInRequest) -> HttpResponse:
     filename, register, build = EXPORTS.get(request.GET.get("register", ""),
                                             EXPORTS["consents"])
     header, rows = build(school)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csvsafe.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    response = csvsafe.download(filename, header, rows)
     actions.export_record(actor=request.user, school=school, rows=len(rows), register=register)
     return response
 

@@ -238,10 +238,6 @@ def _export_rows(school: School, which: str) -> tuple[list[str], list[list]]:
 def export(request: SignedInRequest, which: str) -> HttpResponse:
     school = _school(request)
     header, rows = _export_rows(school, which)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dfe-standards-{which}.csv"'
-    out = csvsafe.writer(response)
-    out.writerow(header)
-    out.writerows(rows)
+    response = csvsafe.download(f"dfe-standards-{which}.csv", header, rows)
     actions.export_record(actor=request.user, school=school, which=which, rows=len(rows))
     return response

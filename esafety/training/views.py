@@ -117,16 +117,12 @@ def record(request: SignedInRequest) -> HttpResponse:
 def export(request: SignedInRequest) -> HttpResponse:
     permissions.require(request.user, "view_training_records", hide=True)
     school = _school(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="training.csv"'
-    writer = csvsafe.writer(response)
-    writer.writerow(["Person", "Role", "Course", "Status", "Last completed", "Runs out"])
     found = selectors.cells(school)
-    for cell in found:
-        writer.writerow([cell.person.display_name, cell.person.role_label, cell.course.name,
-                         cell.label,
-                         cell.completed_on.isoformat() if cell.completed_on else "Never",
-                         cell.expires_on.isoformat() if cell.expires_on else ""])
+    response = csvsafe.download(
+        "training.csv", ["Person", "Role", "Course", "Status", "Last completed", "Runs out"],
+        ([cell.person.display_name, cell.person.role_label, cell.course.name, cell.label,
+          cell.completed_on.isoformat() if cell.completed_on else "Never",
+          cell.expires_on.isoformat() if cell.expires_on else ""] for cell in found))
     actions.export_record(actor=request.user, school=school, rows=len(found))
     return response
 
@@ -193,17 +189,19 @@ def survey_close(request: SignedInRequest, pk: int) -> HttpResponse:
 def survey_export(request: SignedInRequest, pk: int) -> HttpResponse:
     """The results as totals (never who answered what): one row per question."""
     survey = access.survey_for(request.user, pk, "view_training_records")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="training-needs-survey.csv"'
-    writer = csvsafe.writer(response)
-    writer.writerow(["Question", "Answered", "Average (1 to 5)", "1", "2", "3", "4", "5",
-                     "Yes", "No", "In their own words"])
     results = selectors.results(survey)
-    for r in results:
+
+    def row(r: dict) -> list:
         spread = dict(r.get("spread", []))
-        writer.writerow([r["question"].text, r["answered"], r.get("average", "")]
-                        + [spread.get(n, "") for n in range(1, 6)]
-                        + [r.get("yes", ""), r.get("no", ""), " | ".join(r.get("texts", []))])
+        return ([r["question"].text, r["answered"], r.get("average", "")]
+                + [spread.get(n, "") for n in range(1, 6)]
+                + [r.get("yes", ""), r.get("no", ""), " | ".join(r.get("texts", []))])
+
+    response = csvsafe.download(
+        "training-needs-survey.csv",
+        ["Question", "Answered", "Average (1 to 5)", "1", "2", "3", "4", "5", "Yes", "No",
+         "In their own words"],
+        (row(r) for r in results))
     actions.export_record(actor=request.user, school=survey.school, rows=len(results),
                           register=f"Survey results: {survey.title}")
     return response

@@ -40,6 +40,19 @@ class SafeWriter:
         return self._writer.dialect
 
 
+def download(filename: str, header, rows):
+    """A formula-safe CSV attachment: the header line, then the rows (the one way every
+    register's export answers)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    out = writer(response)
+    out.writerow(header)
+    out.writerows(rows)
+    return response
+
+
 def writer(fileobj, *args, **kwargs) -> SafeWriter:
     """Drop-in for csv.writer: `csvsafe.writer(response)`."""
     return SafeWriter(fileobj, *args, **kwargs)
