@@ -166,19 +166,16 @@ def export(request: SignedInRequest) -> HttpResponse:
     school = request.user.school
     assert school is not None
     found = list(selectors.visible_to(request.user, school))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="access-authorisations.csv"'
-    out = csvsafe.writer(response)
-    out.writerow(["What", "Whose", "Reader", "Why", "Days", "Asked by", "Asked on", "Status",
-                  "Decided by", "Decided on", "Ends", "Uses"])
-    for auth in found:
-        out.writerow([auth.get_kind_display(), auth.subject.display_name,
-                      auth.reader.display_name, auth.reason, auth.days,
-                      auth.requested_by.display_name, auth.requested_at.date().isoformat(),
-                      auth.plain_status,
-                      auth.decided_by.display_name if auth.decided_by else "",
-                      auth.decided_at.date().isoformat() if auth.decided_at else "",
-                      auth.expires_at.isoformat(timespec="minutes") if auth.expires_at else "",
-                      auth.uses.count()])
+    response = csvsafe.download(
+        "access-authorisations.csv",
+        ["What", "Whose", "Reader", "Why", "Days", "Asked by", "Asked on", "Status",
+         "Decided by", "Decided on", "Ends", "Uses"],
+        ([auth.get_kind_display(), auth.subject.display_name, auth.reader.display_name,
+          auth.reason, auth.days, auth.requested_by.display_name,
+          auth.requested_at.date().isoformat(), auth.plain_status,
+          auth.decided_by.display_name if auth.decided_by else "",
+          auth.decided_at.date().isoformat() if auth.decided_at else "",
+          auth.expires_at.isoformat(timespec="minutes") if auth.expires_at else "",
+          auth.uses.count()] for auth in found))
     actions.access_export(actor=request.user, school=school, rows=len(found))
     return response

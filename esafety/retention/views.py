@@ -99,18 +99,15 @@ def runs_csv(request: SignedInRequest) -> HttpResponse:
     from esafety.web import csvsafe
 
     school = access.require_school(request.user, "manage_retention")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="retention-{school.slug}.csv"'
-    writer = csvsafe.writer(response)
-    writer.writerow(["counted", "state", "confirmed by", "records", "kept for (days)",
-                     "older than", "would be removed", "removed"])
-    for run in selectors.runs(school, limit=1000):
-        for name, item in run.plan.items():
-            writer.writerow([run.prepared_at.isoformat(), run.get_state_display(),
-                             run.confirmed_by.display_name if run.confirmed_by else "",
-                             item.get("label", name), item.get("days"), item.get("cutoff"),
-                             item.get("count"), run.results.get(name, "")])
-    return response
+    return csvsafe.download(
+        f"retention-{school.slug}.csv",
+        ["counted", "state", "confirmed by", "records", "kept for (days)", "older than",
+         "would be removed", "removed"],
+        ([run.prepared_at.isoformat(), run.get_state_display(),
+          run.confirmed_by.display_name if run.confirmed_by else "",
+          item.get("label", name), item.get("days"), item.get("cutoff"), item.get("count"),
+          run.results.get(name, "")]
+         for run in selectors.runs(school, limit=1000) for name, item in run.plan.items()))
 
 
 # --- subject access --------------------------------------------------------------------------
