@@ -144,6 +144,9 @@ class Lexicon:
         self.words: dict[str, list[Hit]] = {}
         self.stems: list[tuple[str, Hit, frozenset]] = []
         self.groups: list[tuple[re.Pattern, Hit, list[str]]] = []
+        # Per phrase group, what must not stand just before a match for it to count
+        # ("i don't want to die", "they told me to kill myself"), or None.
+        self._group_unless: list[re.Pattern | None] = []
         self.triggers: dict[str, list[int]] = {}
         self._group_when: list[frozenset[str]] = []
         self._load(data)
@@ -193,7 +196,15 @@ class Lexicon:
                 regex = re.compile("|".join(_phrase_regex(p) for p in patterns))
             except re.error as exc:
                 raise LexiconError(f"phrases[{i}]: bad pattern ({exc})") from exc
+            unless = None
+            if entry.get("unless"):
+                try:
+                    unless = re.compile(
+                        "(?:" + "|".join(str(u) for u in entry["unless"]) + r") ?$")
+                except re.error as exc:
+                    raise LexiconError(f"phrases[{i}]: bad `unless` pattern ({exc})") from exc
             self.groups.append((regex, hit, patterns))
+            self._group_unless.append(unless)
             self._group_when.append(frozenset(when))
             for w in when:
                 self.triggers.setdefault(w, []).append(len(self.groups) - 1)
@@ -331,10 +342,20 @@ class Lexicon:
                 regex, hit, _ = self.groups[index]
                 # In long text, only the words around the group's trigger words are
                 # searched (15 tokens either side, overlapping stretches joined).
-                match = regex.search(
-                    self._around(toks, where, self._group_when[index]) if where else joined)
-                if match:
-                    found.append(Hit(hit.category, hit.p, hit.rating, match.group(0)))
+                text = self._around(toks, where, self._group_when[index]) if where else joined
+                unless = self._group_unless[index]
+                seen: set[str] = set()
+                for match in regex.finditer(text):
+                    # A match counts unless the words just before it say otherwise
+                    # (negation, someone else's words). Different matches of one group
+                    # are different signs (self-harm's add up); a few are enough.
+                    term = match.group(0)
+                    if term not in seen and (unless is None or not unless.search(
+                            text, max(0, match.start() - 48), match.start())):
+                        seen.add(term)
+                        found.append(Hit(hit.category, hit.p, hit.rating, term))
+                        if len(seen) == 3:
+                            break
         return found
 
 
@@ -492,6 +513,47 @@ class Classifier:
         self.thresholds.update(thresholds or {})
         self._category_rating = {c: lexicon.categories[c]["rating"] for c in CATEGORIES}
         self._heads = tuple(enumerate(model.heads)) if model else ()
+        # Words known to the lexicon or the model: what a run-together "i amtired" is mended to.
+        self._mended: dict[str, tuple[str, ...]] = {}
+        self._known = frozenset(lexicon.words) | frozenset(lexicon.triggers) | (
+            frozenset(n[1:] for n in model.index if n.startswith("=")) if model else frozenset())
+
+    def mend(self, toks: list[str]) -> list[str]:
+        """Tokens with a run-together "I'm" split ("i amtired" -> "i am tired", "toi
+        amalways" -> "to i am always"): text whose "I'm" lost its apostrophe and spaces reads
+        so, and the risk phrases ("i am done", "i am so tired") would not see it. A token is
+        split only where it is no known word and its parts are."""
+        if "i" not in toks and not any(t.endswith("i") for t in toks):
+            return toks
+        memo = self._mended
+        out: list[str] = []
+        for tok in toks:
+            parts = memo.get(tok)
+            if parts is None:
+                parts = self._mend_token(tok)
+                if len(memo) < _MEMORY:
+                    memo[tok] = parts
+            if len(parts) == 1:
+                out.append(tok)
+            elif parts[0] == "am" and (not out or out[-1] != "i"):
+                out.append(tok)  # "amX" is mended only after "i"
+            else:
+                out.extend(parts)
+        return out
+
+    def _mend_token(self, tok: str) -> tuple[str, ...]:
+        known = self._known
+        if len(tok) < 4 or tok in known:
+            return (tok,)
+        head: str = tok
+        tail: tuple[str, ...] = ()
+        if tok.endswith("i") and tok[:-1] in known or tok[:-1].startswith("am") and tok.endswith("i"):
+            head, tail = tok[:-1], ("i",)
+        if head.startswith("am") and head not in known and head[2:] in known:
+            return ("am", head[2:], *tail)
+        if tail and head in known:
+            return (head, *tail)
+        return (tok,)
 
     def model_tokens(self, toks: list[str]) -> list[str]:
         """The tokens the model reads: swear words taken out."""
@@ -509,7 +571,7 @@ class Classifier:
         started = []
         docs: list[list[str]] = []
         for text in texts:
-            toks, joined = self.lexicon.strip_safe(normalised_tokens(text or ""))
+            toks, joined = self.lexicon.strip_safe(self.mend(normalised_tokens(text or "")))
             hits = self.lexicon.hits(toks, joined)
             first = len(docs)
             if self.model is not None and toks:

@@ -1,0 +1,89 @@
+"""Self-harm risk language read in its context: a denial or someone else's words are not
+the writer's risk, being told to hurt yourself is bullying, and text whose "I'm" lost its
+space still reads."""
+
+import pytest
+
+from esafety.engine.messages.classifier import (
+    Classifier,
+    Lexicon,
+    LexiconError,
+    default_classifier,
+    load_lexicon,
+)
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return default_classifier()
+
+
+@pytest.mark.parametrize("text", [
+    "i don't want to die",
+    "i dont want to die over disney's profits",
+    "i'd never kill myself, i'm not like that",
+    "just because i'm sad doesn't mean i want to die",
+    "do you want to die in the zombie game or not",
+])
+def test_a_denial_or_someone_elses_wish_is_not_the_writers_risk(clf, text):
+    result = clf.classify(text)
+    assert "self_harm" not in result.flagged_categories, result.hits
+
+
+@pytest.mark.parametrize("text", [
+    "i want to die",
+    "i'm going to kill myself tonight",
+    "i don't want to be here anymore",  # a denial that is itself the risk
+    "i have been thinking about ending my life",
+    "nobody cares about me and i feel empty inside",
+    "i need someone to talk to, i have no one and i feel like a burden",
+])
+def test_risk_language_still_flags(clf, text):
+    assert "self_harm" in clf.classify(text).flagged_categories
+
+
+@pytest.mark.parametrize("text", [
+    "they told me to kill myself",
+    "people in my class keep telling me to kill myself",
+    "he said i should go die",
+])
+def test_being_told_to_hurt_yourself_is_bullying_not_the_writers_risk(clf, text):
+    result = clf.classify(text)
+    assert "abuse" in result.flagged_categories
+    assert "self_harm" not in result.flagged_categories
+    assert any(h.category == "abuse" and any(w in h.term for w in ("told", "telling", "said"))
+               for h in result.hits)
+
+
+def test_a_run_together_im_is_mended_where_its_parts_are_words(clf):
+    toks = "yeahi amdonei amjust tired i amtired of everything".split()
+    assert clf.mend(toks) == ["yeah", "i", "am", "done", "i", "am", "just", "tired", "i",
+                              "am", "tired", "of", "everything"]
+    # Real words are left alone, and "am..." is split only after "i".
+    for toks in (["i", "am", "amazing"], ["hawaii", "is", "nice"], ["we", "amtired"],
+                 ["mum", "said", "hi"]):
+        assert clf.mend(list(toks)) == list(toks)
+    assert "self_harm" in clf.classify("i amdone with life i amtired of everything").flagged_categories
+
+
+def test_several_signs_matched_by_one_phrase_group_add_up(clf):
+    one = clf.classify("i feel empty inside").categories["self_harm"]
+    two = clf.classify("nobody cares about me and i feel empty inside").categories["self_harm"]
+    assert one < 0.5 <= two
+
+
+def test_a_bad_unless_pattern_is_refused_with_its_place():
+    data = {"categories": load_lexicon().categories,
+            "phrases": [{"category": "self_harm", "p": 0.9, "when": ["die"],
+                         "patterns": ["want to die"], "unless": ["(unclosed"]}]}
+    with pytest.raises(LexiconError, match=r"phrases\[0\].*unless"):
+        Lexicon(data)
+
+
+def test_unless_applies_only_to_the_words_just_before_the_match():
+    data = {"categories": load_lexicon().categories,
+            "phrases": [{"category": "self_harm", "p": 0.9, "when": ["die"],
+                         "patterns": ["want to die"], "unless": [r"\bdont"]}]}
+    clf = Classifier(Lexicon(data), None)
+    assert clf.classify("i dont want to die").categories["self_harm"] == 0
+    assert clf.classify("i dont know why but i want to die").categories["self_harm"] == 0.9
