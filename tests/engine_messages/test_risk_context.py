@@ -87,3 +87,27 @@ def test_unless_applies_only_to_the_words_just_before_the_match():
     clf = Classifier(Lexicon(data), None)
     assert clf.classify("i dont want to die").categories["self_harm"] == 0
     assert clf.classify("i dont know why but i want to die").categories["self_harm"] == 0.9
+
+
+@pytest.mark.parametrize("text", [
+    "cant get the subtitles off of my stupid tv",
+    "on the way home nasty rainy day",
+    "this homework is so dumb",
+])
+def test_a_grumble_about_things_is_not_abuse(clf, text):
+    assert "abuse" not in clf.classify(text).flagged_categories
+
+
+@pytest.mark.parametrize("text", [
+    "you are so stupid and ugly",
+    "@USER you are a pathetic little idiot",
+    "she is a disgusting pig and everyone hates her",
+])
+def test_hostility_aimed_at_someone_is_abuse(clf, text):
+    assert "abuse" in clf.classify(text).flagged_categories
+
+
+@pytest.mark.parametrize("word", ["lmao", "lmfao", "omfg", "ffs", "fml"])
+def test_chat_abbreviations_are_mild_not_swearing(clf, word):
+    result = clf.classify(f"{word} that was the best match ever")
+    assert result.flagged_categories == []
