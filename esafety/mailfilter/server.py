@@ -43,12 +43,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
-
 from esafety.checks.concern_rules import concern_findings
 from esafety.datadir import data_dir
 from esafety.engine.messages.directory import STAFF_LIKE
 from esafety.mailfilter import engine, notices
+from esafety.mailfilter.relay import Relay
+from esafety.mailfilter.smtpd import Connections, Limits, SMTPProtocol
 
 log = logging.getLogger("esafety.mailfilter")
 
@@ -56,6 +56,15 @@ HELD_DIR = "held"
 EVENTS_DIR = "events"
 MAX_MESSAGE = 100 * 1024 * 1024
 TEMPFAIL = "451 4.3.0 Not checked yet: please try again later"
+PASSED = "250 2.0.0 Checked and passed on"
+ANSWERS = {engine.PASS: PASSED,
+           engine.HOLD: "250 2.0.0 Held for review",
+           engine.REFUSE: "250 2.0.0 Not sent: the sender has been told why",
+           engine.RETURN: "250 2.0.0 Returned to the sender for a revised version"}
+# Messages up to this size are checked in the event loop's own thread (about a millisecond:
+# no hand-over to a worker thread, no wait for the GIL); larger ones in a worker thread, so
+# a big message never holds up the other connections.
+INLINE_LIMIT = 512 * 1024
 
 
 def school_folder(base: Path, school: str) -> Path:
@@ -131,7 +140,26 @@ class Filter:
         """The SMTP answer for one message; never raises."""
         try:
             return self._process(mail_from, rcpts, raw)
-        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+        except MemoryError:
+            return TEMPFAIL
+        except Exception as exc:  # noqa: BLE001 - anything at all: Postfix keeps it
+            return self.answer_for(exc, mail_from)
+
+    def process_decided(self, snapshot: engine.FilterSnapshot, decision: engine.Decision,
+                        mail_from: str, rcpts: list[str], raw: bytes) -> str:
+        """The SMTP answer for a message already decided (its effects); never raises."""
+        try:
+            return self._apply(snapshot, decision, mail_from, rcpts, raw)
+        except MemoryError:
+            return TEMPFAIL
+        except Exception as exc:  # noqa: BLE001 - anything at all: Postfix keeps it
+            return self.answer_for(exc, mail_from)
+
+    @staticmethod
+    def answer_for(exc: Exception, mail_from: str) -> str:
+        """The answer when handling a message failed: 4xx (Postfix keeps it and tries
+        again), except a refusal for good from the next hop, passed back as 5xx."""
+        if isinstance(exc, (smtplib.SMTPDataError, smtplib.SMTPSenderRefused)):
             if 500 <= exc.smtp_code < 600:
                 # The next hop refused it for good: say so, and Postfix tells the sender
                 # (retrying would never end).
@@ -140,11 +168,8 @@ class Filter:
                 return f"554 5.6.0 The next mail server refused this message: {reason}"
             log.warning("the next hop answered %s; 451", exc.smtp_code)
             return TEMPFAIL
-        except Exception as exc:  # noqa: BLE001 - anything at all: Postfix keeps it
-            log.exception("message from %s not checked: %s", mail_from, exc)
-            return TEMPFAIL
-        except MemoryError:
-            return TEMPFAIL
+        log.error("message from %s not checked: %s", mail_from, exc, exc_info=exc)
+        return TEMPFAIL
 
     def _process(self, mail_from: str, rcpts: list[str], raw: bytes) -> str:
         snapshot = self.snapshot()
@@ -159,6 +184,10 @@ class Filter:
                              "recipients": rcpts[:200]})
                 return "250 2.0.0 Passed unchecked (the school chose fail-open for staff)"
             raise
+        return self._apply(snapshot, decision, mail_from, rcpts, raw)
+
+    def _apply(self, snapshot: engine.FilterSnapshot, decision: engine.Decision,
+               mail_from: str, rcpts: list[str], raw: bytes) -> str:
         key = message_key(mail_from, rcpts, raw)
         subject = decision.subject
         sender = mail_from or ""
@@ -181,11 +210,7 @@ class Filter:
                     self._notice(notices.returned_to_recipient(snapshot, decision, rcpt,
                                                                sender, subject))
         self._record(key, decision, mail_from, rcpts, subject)
-        return {engine.PASS: "250 2.0.0 Checked and passed on",
-                engine.HOLD: "250 2.0.0 Held for review",
-                engine.REFUSE: "250 2.0.0 Not sent: the sender has been told why",
-                engine.RETURN: "250 2.0.0 Returned to the sender for a revised version",
-                }[outcome]
+        return ANSWERS[outcome]
 
     # -------------------------------------------------------------- effects
     def _connection(self) -> smtplib.SMTP:
@@ -280,33 +305,39 @@ def _needs_utf8(mail_from: str, rcpts: list[str]) -> bool:
     return not all(a.isascii() for a in [mail_from, *rcpts])
 
 
-class Handler:
-    """aiosmtpd's handler: each message is decided in a worker thread, so one slow message
-    never holds up the others' connections."""
+class Service:
+    """Each message as it arrives: checked in the event loop's thread when it is small
+    (most mail), and passed on through the loop's own kept connections to the next hop;
+    held, returned and refused messages, findings to record, big messages and failures go
+    to a worker thread (files written and fsync'd, notices built and sent)."""
 
-    def __init__(self, flt: Filter, pool: concurrent.futures.Executor):
+    def __init__(self, flt: Filter, pool: concurrent.futures.Executor, relay: Relay,
+                 inline_limit: int = INLINE_LIMIT):
         self.filter = flt
         self.pool = pool
+        self.relay = relay
+        self.inline_limit = inline_limit
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,  # noqa: N802
-                          address: str, rcpt_options: list[str]) -> str:
-        if len(envelope.rcpt_tos) >= engine.MAX_ENVELOPE_RECIPIENTS:
-            return "452 4.5.3 Too many recipients: send the rest in another message"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
+    async def deliver(self, mail_from: str, rcpts: list[str], raw: bytes) -> str:
+        if len(raw) <= self.inline_limit:
+            try:
+                snapshot = self.filter.snapshot()
+                decision = engine.decide(snapshot, mail_from, rcpts, raw)
+            except Exception:  # noqa: BLE001 - the worker's path answers (fail-open or 451)
+                return await self._in_pool(self.filter.process, mail_from, rcpts, raw)
+            if decision.outcome == engine.PASS and not concern_findings(decision.verdict):
+                try:
+                    await self.relay.send(mail_from, rcpts, raw)
+                except Exception as exc:  # noqa: BLE001 - 4xx (or the next hop's 5xx)
+                    return self.filter.answer_for(exc, mail_from)
+                return PASSED
+            return await self._in_pool(self.filter.process_decided, snapshot, decision,
+                                       mail_from, rcpts, raw)
+        return await self._in_pool(self.filter.process, mail_from, rcpts, raw)
 
-    async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802
-                          envelope: Envelope) -> str:
-        raw = envelope.original_content or b""
-        if isinstance(raw, str):
-            raw = raw.encode("utf-8", "surrogateescape")
-        mail_from = envelope.mail_from or ""
-        if mail_from == "<>":
-            mail_from = ""
-        loop = asyncio.get_running_loop()
+    async def _in_pool(self, func, *args) -> str:
         try:
-            return await loop.run_in_executor(self.pool, self.filter.process, mail_from,
-                                               list(envelope.rcpt_tos), raw)
+            return await asyncio.get_running_loop().run_in_executor(self.pool, func, *args)
         except Exception:  # noqa: BLE001 - the pool itself failing: Postfix keeps it
             log.exception("message not checked")
             return TEMPFAIL
@@ -319,19 +350,6 @@ def _address(value: str, what: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-class FilterSMTP(SMTP):
-    # RFC 5321 says 1,000 characters a line, but mail servers pass on longer lines
-    # (unwrapped HTML); aiosmtpd's 500 for them would make Postfix bounce the message.
-    line_length_limit = 1024 * 1024
-
-
-def smtp_factory(handler: Handler):
-    def make() -> SMTP:
-        return FilterSMTP(handler, data_size_limit=MAX_MESSAGE, enable_SMTPUTF8=True,
-                    decode_data=False, hostname="esafety-mail-filter", timeout=300)
-    return make
-
-
 async def serve(config: Config, listen: tuple[str, int], workers: int,
                 ready: threading.Event | None = None,
                 stop: asyncio.Event | None = None,
@@ -339,12 +357,21 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
     flt = Filter(config)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
                                                  thread_name_prefix="mail-filter")
+    relay = Relay(*config.next_hop, timeout=config.timeout)
+    service = Service(flt, pool, relay)
+    limits = Limits(hostname="esafety-mail-filter", max_message=MAX_MESSAGE,
+                    max_recipients=engine.MAX_ENVELOPE_RECIPIENTS, timeout=300)
+    connections = Connections()
+
+    def protocol() -> SMTPProtocol:
+        return SMTPProtocol(service.deliver, limits, connections)
+
     loop = asyncio.get_running_loop()
     if sock is not None:  # one of several processes sharing the listening socket
-        server = await loop.create_server(smtp_factory(Handler(flt, pool)), sock=sock)
+        server = await loop.create_server(protocol, sock=sock)
     else:
-        server = await loop.create_server(smtp_factory(Handler(flt, pool)), *listen,
-                                          reuse_address=True)
+        server = await loop.create_server(protocol, *listen, reuse_address=True)
+    sweeper = asyncio.ensure_future(connections.sweep())
     stop = stop or asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
@@ -356,8 +383,13 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
     try:
         await stop.wait()
     finally:
+        sweeper.cancel()
         server.close()
+        for conn in list(connections.open):
+            if not conn.busy:
+                conn.close()
         await server.wait_closed()
+        relay.close()
         pool.shutdown(wait=True)
 
 
@@ -453,9 +485,6 @@ def main(argv: list[str]) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s esafety-mail-filter %(levelname)s %(message)s")
-    # aiosmtpd logs every connection, command and disconnection at INFO (six or more lines
-    # a message, formatted and written in the event loop's thread): warnings only.
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
     base = Path(args.data_dir) if args.data_dir else data_dir()
     config = Config(school=args.school, folder=school_folder(base, args.school),
                     next_hop=next_hop, rulebook=args.rulebook)
