@@ -111,3 +111,44 @@ def test_hostility_aimed_at_someone_is_abuse(clf, text):
 def test_chat_abbreviations_are_mild_not_swearing(clf, word):
     result = clf.classify(f"{word} that was the best match ever")
     assert result.flagged_categories == []
+
+
+LONG_ACCOUNT = (
+    "i don't really know why i'm writing this but i need to get it out somewhere. every day "
+    "i wake up and i feel tired before anything has even happened. i go to school, i sit at "
+    "the back, i come home and i lie on my bed. my friends stopped asking me to things months "
+    "ago and honestly i get it. i feel so alone even when my family is in the same room, and "
+    "at night the crying just comes. i keep telling myself it will get better but it hasn't."
+)
+LONG_ORDINARY = (
+    "so this weekend was honestly the best. i went to my cousin's party on saturday and my "
+    "aunt made the biggest cake i have ever seen, then on sunday i played football with my "
+    "brother and his mates in the park until it got dark. i scored twice which never happens "
+    "and my legs were so tired after but it was worth it. my mum says i can go to the match "
+    "next month if i get my homework done, so i am actually going to do it this time, i promise."
+)
+
+
+def test_a_long_first_person_account_of_distress_is_read_as_a_whole(clf):
+    result = clf.classify(LONG_ACCOUNT)
+    assert "self_harm" in result.flagged_categories
+    quoted = [h.term for h in result.hits if h.category == "self_harm"]
+    assert any("alone" in t or "crying" in t or "tired" in t for t in quoted)
+    # The same words in a tweet do not flag.
+    assert "self_harm" not in clf.classify("so tired and alone in the library lol").flagged_categories
+
+
+def test_a_long_happy_account_with_one_tired_word_is_not_flagged(clf):
+    assert clf.classify(LONG_ORDINARY).flagged_categories == []
+
+
+def test_the_narrative_reading_is_not_applied_to_mail(clf):
+    assert clf.classify(LONG_ACCOUNT, mail=True).categories["self_harm"] < 0.55
+
+
+def test_a_bad_narrative_section_is_refused():
+    base = {"categories": load_lexicon().categories}
+    for bad in ({"signs": "alone"}, {"signs": ["alone"], "p": 2}, {"signs": ["a"], "min_signs": 0},
+                {"signs": ["a"], "min_tokens": "many"}):
+        with pytest.raises(LexiconError, match="narrative"):
+            Lexicon({**base, "narrative": bad})

@@ -46,6 +46,7 @@ MAIL_MODEL_CUT = 0.9
 # thousands of labelled posts (the others learned from the project's own few hundred school
 # messages, enough to strengthen the lexicon's evidence, not to stand alone).
 MODEL_ALONE = frozenset({"abuse", "discrimination"})
+FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "im", "ive", "id", "ill"})
 SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})
 # Outside mail, hostility may also be aimed at a person named by a mention or a pronoun.
 ADDRESSED = SECOND_PERSON | frozenset({"@user", "user", "he", "she", "they", "them", "him",
@@ -75,6 +76,17 @@ class Hit:
     p: float
     rating: str | None
     term: str
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """The lexicon's `narrative` section: how a long first-person account is read."""
+
+    min_tokens: int
+    first_person: float
+    min_signs: int
+    p: float
+    signs: frozenset[str]
 
 
 @dataclass
@@ -216,6 +228,8 @@ class Lexicon:
         # word in the text) costs one set intersection.
         risky = set(self.words) | set(self.triggers) | {s for s, _, _ in self.stems}
         self._safe: dict[str, list[tuple[str, ...]]] = {}
+        self.narrative = self._load_narrative(data.get("narrative"))
+        self.narrative_p = self.narrative.p if self.narrative else 1.0
         for phrase in data.get("safe") or []:
             toks = tuple(normalised_tokens(str(phrase)))
             if not toks:
@@ -236,6 +250,35 @@ class Lexicon:
                                  if any(h.category == "profanity" for h in hs))
         self._profane_stems = tuple(s for s, h, _ in self.stems if h.category == "profanity")
         self._swearing_memo: dict[str, bool] = {}
+
+    @staticmethod
+    def _load_narrative(spec) -> "Narrative | None":
+        if spec is None:
+            return None
+        if not isinstance(spec, dict) or not isinstance(spec.get("signs"), list):
+            raise LexiconError("narrative: needs `signs`, a list of words")
+        try:
+            out = Narrative(int(spec.get("min_tokens", 60)), float(spec.get("first_person", 0.06)),
+                            int(spec.get("min_signs", 2)), float(spec.get("p", 0.55)),
+                            frozenset(str(w).lower() for w in spec["signs"]))
+        except (TypeError, ValueError) as exc:
+            raise LexiconError(f"narrative: {exc}") from exc
+        if not 0 < out.p <= 1 or not 0 <= out.first_person < 1 or out.min_signs < 1:
+            raise LexiconError("narrative: p must be in (0, 1], first_person in [0, 1), "
+                               "min_signs at least 1")
+        return out
+
+    def narrative_signs(self, toks: list[str]) -> list[str]:
+        """The signs of distress in a long first-person account (see `narrative` in the
+        lexicon), or [] when the text is not one or shows too few."""
+        spec = self.narrative
+        if spec is None or len(toks) < spec.min_tokens:
+            return []
+        mine = sum(1 for t in toks if t in FIRST_PERSON)
+        if mine < spec.first_person * len(toks):
+            return []
+        signs = [t for t in dict.fromkeys(toks) if t in spec.signs]
+        return signs if len(signs) >= spec.min_signs else []
 
     def _hit(self, entry: dict, where: str) -> Hit:
         if not isinstance(entry, dict):
@@ -621,6 +664,14 @@ class Classifier:
                 rest *= 1 - p
             scores["self_harm"] = 1 - rest
         hits = list(hits)
+        if not mail and scores["self_harm"] < self.lexicon.narrative_p:
+            signs = self.lexicon.narrative_signs(toks)
+            if signs:
+                # A long account of oneself with several signs of distress (posts and chat;
+                # mail is correspondence, not confession).
+                hits.append(Hit("self_harm", self.lexicon.narrative_p, None,
+                                ", ".join(signs[:4])))
+                scores["self_harm"] = self.lexicon.narrative_p
         best_model = 0.0
         model = self.model
         if model_p is not None and model is not None:
