@@ -93,6 +93,7 @@ def test_unless_applies_only_to_the_words_just_before_the_match():
     "cant get the subtitles off of my stupid tv",
     "on the way home nasty rainy day",
     "this homework is so dumb",
+    "this weather is pathetic and disgusting",
 ])
 def test_a_grumble_about_things_is_not_abuse(clf, text):
     assert "abuse" not in clf.classify(text).flagged_categories
@@ -102,6 +103,7 @@ def test_a_grumble_about_things_is_not_abuse(clf, text):
     "you are so stupid and ugly",
     "@USER you are a pathetic little idiot",
     "she is a disgusting pig and everyone hates her",
+    "these people are pathetic and disgusting",
 ])
 def test_hostility_aimed_at_someone_is_abuse(clf, text):
     assert "abuse" in clf.classify(text).flagged_categories

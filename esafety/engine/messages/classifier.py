@@ -50,7 +50,8 @@ FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "im", "ive", "id", 
 SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})
 # Outside mail, hostility may also be aimed at a person named by a mention or a pronoun.
 ADDRESSED = SECOND_PERSON | frozenset({"@user", "user", "he", "she", "they", "them", "him",
-                                       "her", "hes", "shes", "theyre"})
+                                       "her", "hes", "shes", "theyre", "people", "these",
+                                       "those"})
 _MEMORY = 200_000  # distinct tokens remembered (their features), per model
 
 # Words that carry no weight of their own (no word or letter features): the model must not
@@ -64,6 +65,11 @@ immigrants refugee refugees women woman girl girls men man boy boys female male
 disabled disability autism autistic deaf blind sex sexual breast penis vagina cancer
 @user url rt amp 0
 """.split())
+
+
+# ... or at a group of people (the identity words above, less bodies and illnesses).
+ADDRESSED = ADDRESSED | (NEUTRAL - frozenset(
+    "sex sexual breast penis vagina cancer url rt amp 0 disability".split()))
 
 
 class LexiconError(ValueError):
