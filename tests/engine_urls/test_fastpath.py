@@ -54,14 +54,14 @@ class Counting:
     def build(self, spec):
         return self.module.build(spec)
 
-    def answer(self, handle, lines, working, records, allowed, day, t_json, slow):
-        self.lines += len(lines)
+    def answer(self, handle, data, working, records, allowed, day, t_json, slow):
+        self.lines += data.count(b"\n") + 1
 
         def counted(raw):
             self.slow += 1
             return slow(raw)
 
-        return self.module.answer(handle, lines, working, records, allowed, day, t_json,
+        return self.module.answer(handle, data, working, records, allowed, day, t_json,
                                   counted)
 
 
@@ -363,3 +363,97 @@ def test_the_two_paths_agree_on_the_benchmark_stream_and_real_lists(tmp_path, mo
     assert compiled[1] == python[1]
     assert compiled[2] == python[2]
     assert counting.slow < 0.2 * len(lines)
+
+
+def serve_both(policy, data, tmp_path, monkeypatch, chunks):
+    """What Helper.serve writes back for the bytes `data` (sent through a pipe in pieces
+    of the sizes `chunks` cycles through), its spool text and its allowed counts, from the
+    Python path and from the compiled one, and the Counting wrapper."""
+    import threading
+    import time as time_
+
+    counting = Counting(fastpath.compiled)
+    monkeypatch.setattr(fastpath, "compiled", counting)
+    monkeypatch.setattr(time_, "time", lambda: MONDAY_LESSON)
+    results = []
+    for compiled in (False, True):
+        spool = DecisionSpool(tmp_path / ("compiled" if compiled else "python"))
+        helper = Helper(_Fixed(policy), "http://block.test/page", spool, compiled=compiled)
+        helper.flush = lambda force=False: None  # keep the counts and the spool file open
+        rfd, wfd = os.pipe()
+        ofd = os.open(tmp_path / f"out{compiled}", os.O_RDWR | os.O_CREAT)
+
+        def feed(wfd=wfd):
+            at, i = 0, 0
+            while at < len(data):
+                size = chunks[i % len(chunks)]
+                os.write(wfd, data[at:at + size])
+                at += size
+                i += 1
+            os.close(wfd)
+
+        writer = threading.Thread(target=feed)
+        writer.start()
+        helper.serve(rfd, ofd)
+        writer.join()
+        os.close(rfd)
+        os.close(ofd)
+        out = (tmp_path / f"out{compiled}").read_bytes()
+        spool.fh.close()
+        results.append((out, spool.path.read_text(), list(helper.allowed.items())))
+    return results[0], results[1], counting
+
+
+@pytest.mark.parametrize("chunks", [[1 << 20], [7, 300, 4096, 1], [65536 * 5 + 3]])
+def test_whole_batches_of_squids_bytes_get_the_python_paths_bytes(rich_lists, tmp_path,
+                                                                   monkeypatch, chunks):
+    """The compiled path reads a whole batch of Squid's bytes and writes the answers as
+    bytes: lines handed to Python in the middle of a batch, garbage, NUL bytes, bytes that
+    are not ASCII, carriage returns, blank lines, lines longer than it handles and than the
+    helper reads (answered once), batches cut anywhere and a last line without a newline
+    all get the Python path's answers, byte for byte, one a line."""
+    needs_compiled()
+    lines = [x.encode("latin-1") for x in generated_lines(4000, seed=3)]
+    lines[100:100] = [b"", b"\x00", b"1 http://games.example/\x00x 10.0.0.1/- sam GET",
+                      b"2 http://games.example/\xe9 10.0.0.1/- sam GET",
+                      b"3 http://games.example/ 10.0.0.1/- sam GET\r",
+                      b"4 http://games.example/" + b"a" * 3000 + b" 10.0.0.1/- sam GET",
+                      b"5 http://games.example/" + b"b" * 70000 + b" 10.0.0.1/- sam GET",
+                      b"\xff\xfe\x00garbage", b"6 http://www.google.com/?q=x 1.2.3.4/- sam GET"]
+    endless = b"7 http://games.example/" + b"c" * 300000  # answered once, the rest dropped
+    data = b"\n".join(lines) + b"\n" + endless + b"\n8 http://games.example/ 10.0.0.1/- sam GET"
+    python, compiled, counting = serve_both(rich_policy(rich_lists), data, tmp_path,
+                                            monkeypatch, chunks)
+    assert compiled[0] == python[0]
+    assert python[0].count(b"\n") == len(lines) + 2
+    assert python[0].endswith(b"\n8 OK status=302 url=\"http://esafety.test/filtering/blocked/"
+                              b"?url=http://games.example/&category=games&rule=group-policy"
+                              b"&group=ks3&user=sam\"\n")
+    assert compiled[1] == python[1]
+    assert compiled[2] == python[2]
+    assert 0 < counting.slow < counting.lines
+
+
+def test_the_compiled_answer_takes_bytes_and_answers_each_line(rich_lists):
+    """_fastpath.answer: b"" is one empty line; each line gets one answer ending in a
+    newline; a line it does not answer goes to the Python path as a latin-1 str and its
+    answer comes back in latin-1, a character latin-1 lacks as "?"."""
+    needs_compiled()
+    module = fastpath.compiled
+    handle = module.build(fastpath.tables(rich_policy(rich_lists), "http://b.test/"))
+    seen = []
+
+    def slow(line):
+        seen.append(line)
+        return f"{len(seen)} slow é€"
+
+    def answer(data):
+        return module.answer(handle, data, True, None, None, "2026-12-04", "1.5", slow)
+
+    assert answer(b"") == "1 slow \xe9?\n".encode("latin-1")
+    assert seen == [""]
+    assert answer(b"9 http://bbc.example/ 10.0.0.1/- o'neil GET\n\xe9\x00") == (
+        b"9 ERR\n" + "2 slow \xe9?\n".encode("latin-1"))
+    assert seen == ["", "\xe9\x00"]
+    with pytest.raises(TypeError):
+        answer("a str")

@@ -783,11 +783,8 @@ static int contains(const char *s, Py_ssize_t n, const char *what, Py_ssize_t m)
 }
 
 /* Answer one line into b->ans: 1 done, 0 the Python path must answer it, -1 error. */
-static int one_line(Batch *b, PyObject *line) {
+static int one_line(Batch *b, const char *s, Py_ssize_t n) {
     Tables *t = b->t;
-    Py_ssize_t n;
-    const char *s = PyUnicode_AsUTF8AndSize(line, &n);
-    if (s == NULL) return -1;
     if (n > MAX_FAST_LINE) return 0;
     /* Printable ASCII, spaces and tabs only: then str.split() splits where we do and
        json.dumps escapes only '"' and '\\'. */
@@ -1022,54 +1019,84 @@ allowed:
     return 1;
 }
 
-/* answer(tables, lines, working, records, allowed, day, t_json, slow) -> answers
-   records: the decision-log list to append to (None: not logging), each item a dict
-   (from the Python path) or a string of JSON lines, each ending in a newline; allowed: the counts
-   dict (None with records None); slow(line) -> answer: the Python path, for every line
-   this one leaves to it (it logs and counts those itself). */
+/* The Python path's answer to one line (str, latin-1 as serve.py decodes Squid's bytes),
+   its records and counts after ours so far, appended to the answers as latin-1 bytes
+   (unencodable characters as '?', as serve.py writes them). */
+static int slow_line(Batch *b, PyObject *slow, const char *s, Py_ssize_t n) {
+    if (flush_records(b) || drain_counts(b)) return -1;
+    PyObject *line = PyUnicode_DecodeLatin1(s, n, NULL);
+    if (line == NULL) return -1;
+    PyObject *ans = PyObject_CallFunctionObjArgs(slow, line, NULL);
+    Py_DECREF(line);
+    if (ans == NULL) return -1;
+    PyObject *raw = PyUnicode_Check(ans) ? PyUnicode_AsEncodedString(ans, "latin-1", "replace")
+                                         : NULL;
+    Py_DECREF(ans);
+    if (raw == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "an answer must be a str");
+        return -1;
+    }
+    char *p;
+    Py_ssize_t pn;
+    int rc = PyBytes_AsStringAndSize(raw, &p, &pn) < 0 || put(&b->ans, p, pn) ? -1 : 0;
+    Py_DECREF(raw);
+    return rc;
+}
+
+/* answer(tables, data, working, records, allowed, day, t_json, slow) -> bytes
+   data: Squid's request lines as it sent them, without the last newline (b"" is one empty
+   line); the result: one answer a line, in order, each ending in a newline (latin-1, as
+   serve.py writes answers). records: the decision-log list to append to (None: not
+   logging), each item a dict (from the Python path) or a string of JSON lines, each
+   ending in a newline; allowed: the counts dict (None with records None); slow(line) ->
+   answer: the Python path, given the line as a str (latin-1), for every line this one
+   leaves to it (it logs and counts those itself). */
 static PyObject *answer(PyObject *self, PyObject *args) {
-    PyObject *capsule, *lines, *records, *allowed, *day, *t_json_obj, *slow;
+    PyObject *capsule, *data, *records, *allowed, *day, *t_json_obj, *slow;
     int working;
-    if (!PyArg_ParseTuple(args, "OO!pOOUUO", &capsule, &PyList_Type, &lines, &working,
+    if (!PyArg_ParseTuple(args, "OSpOOUUO", &capsule, &data, &working,
                           &records, &allowed, &day, &t_json_obj, &slow))
         return NULL;
     Batch b;
     memset(&b, 0, sizeof b);
+    PyObject *out = NULL;
     b.t = (Tables *)PyCapsule_GetPointer(capsule, "esafety.fastpath.tables");
-    if (b.t == NULL) return NULL;
+    if (b.t == NULL) goto done;
     b.working = working;
     b.records = records == Py_None ? NULL : records;
     b.allowed = allowed == Py_None ? NULL : allowed;
     if ((b.records != NULL && !PyList_Check(b.records))
             || (b.allowed != NULL && !PyDict_Check(b.allowed))) {
         PyErr_SetString(PyExc_TypeError, "records must be a list and allowed a dict");
-        return NULL;
+        goto done;
     }
     b.day = day;
     b.t_json.p = PyUnicode_AsUTF8AndSize(t_json_obj, &b.t_json.n);
-    if (b.t_json.p == NULL) return NULL;
-    Py_ssize_t n = PyList_Size(lines);
-    PyObject *out = PyList_New(n);
-    if (out == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *line = PyList_GetItem(lines, i);
-        PyObject *ans;
-        b.ans.n = 0;
-        int done = PyUnicode_Check(line) ? one_line(&b, line) : 0;
-        if (done < 0) goto fail;
-        if (done) {
-            ans = PyUnicode_DecodeUTF8(b.ans.p, (Py_ssize_t)b.ans.n, "strict");
-        } else { /* records in line order: ours so far, then the Python path's */
-            ans = flush_records(&b) || drain_counts(&b)
-                  ? NULL : PyObject_CallFunctionObjArgs(slow, line, NULL);
+    if (b.t_json.p == NULL) goto done;
+    char *start;
+    Py_ssize_t len;
+    if (PyBytes_AsStringAndSize(data, &start, &len) < 0) goto done;
+    const char *s = start;
+    const char *end = start + len;
+    /* About 80 bytes a line ask for about 50 bytes of answer: start with room for most. */
+    if (grow(&b.ans, (size_t)len + 4096)) goto fail;
+    for (;;) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        Py_ssize_t n = (nl ? nl : end) - s;
+        size_t mark = b.ans.n;
+        int answered = one_line(&b, s, n);
+        if (answered < 0) goto fail;
+        if (!answered) {
+            b.ans.n = mark;
+            if (slow_line(&b, slow, s, n)) goto fail;
         }
-        if (ans == NULL) goto fail;
-        PyList_SetItem(out, i, ans); /* steals the reference */
+        if (PUTS(&b.ans, "\n")) goto fail;
+        if (nl == NULL) break;
+        s = nl + 1;
     }
     if (flush_records(&b) || drain_counts(&b)) goto fail;
-    free(b.ans.p);
-    free(b.rec.p);
-    return out;
+    out = PyBytes_FromStringAndSize(b.ans.p, (Py_ssize_t)b.ans.n);
+    goto done;
 fail:
     { /* zero the counts (the batch is answered again in Python), keeping the error */
         PyObject *type, *value, *tb;
@@ -1078,10 +1105,10 @@ fail:
         drain_counts(&b);
         PyErr_Restore(type, value, tb);
     }
+done:
     free(b.ans.p);
     free(b.rec.p);
-    Py_DECREF(out);
-    return NULL;
+    return out;
 }
 
 static PyMethodDef methods[] = {
@@ -1089,7 +1116,7 @@ static PyMethodDef methods[] = {
      "build_lists(domains, urls, url_hosts) -> the lists' tables for build()"},
     {"build", build, METH_VARARGS, "build(spec) -> tables for answer()"},
     {"answer", answer, METH_VARARGS,
-     "answer(tables, lines, working, records, allowed, day, t_json, slow) -> answers"},
+     "answer(tables, data, working, records, allowed, day, t_json, slow) -> answer bytes"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -57,7 +57,9 @@ compiled = load()
 
 
 def _page_prefix(page: str, key: str) -> bytes:
-    return f'OK status=302 url="{page}{"&" if "?" in page else "?"}{key}='.encode()
+    # Answers go out in latin-1 (serve.py), a character it lacks as "?".
+    return f'OK status=302 url="{page}{"&" if "?" in page else "?"}{key}='.encode(
+        "latin-1", "replace")
 
 
 _lists_tables: tuple[CompiledLists, object] | None = None

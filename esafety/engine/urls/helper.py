@@ -344,12 +344,38 @@ class Helper:
         self._fast = (policy, base, fast)
         return fast
 
+    def answer_bytes(self, data: bytes, now: float) -> bytes:
+        """The answers to Squid's request lines in `data` (the bytes as read, without the
+        last newline; b"" is one empty line): one a line, in order, each ending in a
+        newline, in latin-1 (a character it lacks as "?"). What serve() writes back."""
+        out = self._answer(data, now)
+        if isinstance(out, bytes):
+            return out
+        return ("\n".join(out) + "\n").encode("latin-1", errors="replace")
+
     def answer_lines(self, lines: list[str], now: float) -> list[str]:
+        """One answer a line, in order (the same answers as answer_bytes)."""
+        out = self._answer(lines, now)
+        if isinstance(out, bytes):
+            return out.decode("latin-1").split("\n")[:-1]
+        return out
+
+    def _answer(self, batch: list[str] | bytes, now: float) -> list[str] | bytes:
+        """Answers to `batch` (lines, or Squid's bytes): bytes from the compiled path,
+        which reads and answers Squid's bytes without a Python string a line, else a list."""
         policy = self.source.policy
         base = policy.block_page or self.block_page
+        data: bytes | None = None
+        lines: list[str]
+        if isinstance(batch, bytes):
+            data = batch
+            lines = ([] if not policy.standalone and self._compiled(policy, base) is not None
+                     else data.decode("latin-1").split("\n"))
+        else:
+            lines = batch
         if policy.standalone:
-            out: list[str] = []
-            append = out.append
+            answers: list[str] = []
+            append = answers.append
             enough = policy.groups["all"]["always"]
             prefix = 'OK status=302 url="' + base + ("&" if "?" in base else "?") + "url="
             escape = _escape
@@ -358,7 +384,7 @@ class Helper:
                     append(verdict + "ERR")
                 else:
                     append(verdict[0] + prefix + escape(verdict[1][:1024]) + '"')
-            return out
+            return answers
         logging = self.spool is not None
         allowed = self.allowed
         day = time.strftime("%Y-%m-%d", time.gmtime(now))
@@ -412,19 +438,28 @@ class Helper:
                 return channel_of(raw) + "ERR"
 
         fast = self._compiled(policy, base)
-        if fast is None:
+        out: list[str] | bytes
+        if fast is not None and data is None and lines:
+            # Lines as serve.py makes them (latin-1, no newline) go through the bytes.
+            joined = "\n".join(lines)
+            if joined.count("\n") == len(lines) - 1:
+                try:
+                    data = joined.encode("latin-1")
+                except UnicodeEncodeError:
+                    pass
+        if fast is None or data is None:
             out = [one(raw) for raw in lines]
         else:
             module, handle = fast
             working = bool(policy.working_time) and policy.is_working_time(now)
             try:
-                out = module.answer(handle, lines, working, records if logging else None,
+                out = module.answer(handle, data, working, records if logging else None,
                                     allowed if logging else None, day, json.dumps(stamp),
                                     one)
             except Exception as exc:  # e.g. out of memory: answer the batch in Python
                 log(f"compiled fast path failed ({exc!r}); answering in Python")
                 del records[:]
-                out = [one(raw) for raw in lines]
+                out = [one(raw) for raw in data.decode("latin-1").split("\n")]
         if records and self.spool is not None:
             if not getattr(self.spool, "takes_text", False):  # a spool that wants dicts
                 records = [x for r in records
@@ -439,7 +474,8 @@ class Helper:
     def serve(self, infd: int = 0, outfd: int = 1) -> None:
         reload = getattr(self.source, "maybe_reload", None)
         serve_lines(self.answer_lines, infd, outfd, before=reload,
-                    after=self.flush if self.spool is not None else None)
+                    after=self.flush if self.spool is not None else None,
+                    answer_bytes=self.answer_bytes)
         self.flush(force=True)
 
     def status(self) -> dict:

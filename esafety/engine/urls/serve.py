@@ -20,10 +20,15 @@ MAX_LINE = 65536
 
 # answer(lines, now) -> one answer a line, in order (without newlines).
 Answerer = Callable[[list[str], float], list[str]]
+# answer_bytes(lines as bytes without the last newline, now) -> answers, each ending in one.
+BytesAnswerer = Callable[[bytes, float], bytes]
 
 
 def write_answers(fd: int, answers: list[str]) -> None:
-    data = ("\n".join(answers) + "\n").encode("latin-1", errors="replace")
+    write_bytes(fd, ("\n".join(answers) + "\n").encode("latin-1", errors="replace"))
+
+
+def write_bytes(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -33,12 +38,20 @@ def write_answers(fd: int, answers: list[str]) -> None:
 def serve_lines(answer: Answerer, infd: int = 0, outfd: int = 1,
                 before: Callable[[float], None] | None = None,
                 after: Callable[[], None] | None = None,
-                max_line: int = MAX_LINE) -> None:
+                max_line: int = MAX_LINE,
+                answer_bytes: BytesAnswerer | None = None) -> None:
     """Answer lines from `infd` on `outfd` until end of input.
 
     `before(now)` runs before each batch (e.g. to notice a new snapshot), `after()` after
     it (e.g. to rotate a log). Squid sends bytes; latin-1 never fails and keeps every byte.
+    With `answer_bytes`, batches go to it as bytes instead (the lines without the last
+    newline) and its answer, one line an answer each ending in a newline, goes out as is.
     """
+    if answer_bytes is None:
+        def answer_bytes(data: bytes, now: float) -> bytes:
+            return ("\n".join(answer(data.decode("latin-1").split("\n"), now))
+                    + "\n").encode("latin-1", errors="replace")
+
     pending = b""
     skipping = False  # inside an endless line already answered: drop up to its newline
     while True:
@@ -59,8 +72,7 @@ def serve_lines(answer: Answerer, infd: int = 0, outfd: int = 1,
         pending += chunk
         if b"\n" not in pending:
             if len(pending) > max_line * 4:  # an endless line: answer it once, drop the rest
-                write_answers(outfd, answer([pending[:max_line].decode("latin-1")],
-                                            time.time()))
+                write_bytes(outfd, answer_bytes(pending[:max_line], time.time()))
                 pending = b""
                 skipping = True
             continue
@@ -68,8 +80,8 @@ def serve_lines(answer: Answerer, infd: int = 0, outfd: int = 1,
         now = time.time()
         if before is not None:
             before(now)
-        write_answers(outfd, answer(head.decode("latin-1").split("\n"), now))
+        write_bytes(outfd, answer_bytes(head, now))
         if after is not None:
             after()
     if pending.strip() and not skipping:
-        write_answers(outfd, answer([pending[:max_line].decode("latin-1")], time.time()))
+        write_bytes(outfd, answer_bytes(pending[:max_line], time.time()))
