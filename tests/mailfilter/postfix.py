@@ -35,8 +35,10 @@ SERVICES = ("pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", 
 
 
 class Postfix:
-    def __init__(self, sink_port: int, filter_port: int | None, extra: str = ""):
+    def __init__(self, sink_port: int, filter_port: int | None, extra: str = "",
+                 filter_connections: int = 10):
         self.extra = extra  # more main.cf lines
+        self.filter_connections = filter_connections
         self.sink_port = sink_port
         self.filter_port = filter_port
         self.public = free_port()
@@ -105,7 +107,7 @@ anvil_rate_time_unit = 60s
             # The filter's own transport, as Postfix's FILTER_README sets one up: as many
             # connections as the filter checks messages at once (more only wait in its
             # queue), no MIME conversion on the way (the filter re-injects the bytes it got).
-            lines.append("esafety-filter unix - - n - 10 smtp\n"
+            lines.append(f"esafety-filter unix - - n - {self.filter_connections} smtp\n"
                          "  -o disable_mime_output_conversion=yes\n"
                          "  -o smtp_generic_maps=\n"
                          "  -o smtp_connection_cache_on_demand=yes")
