@@ -276,6 +276,35 @@ def test_allowed_counts_made_in_c_reach_the_dict_in_the_python_paths_order(
     assert sum(counted) == len(lines) + 900
 
 
+def test_search_engines_pages_without_a_search_are_answered_in_c(rich_lists, tmp_path,
+                                                                  monkeypatch):
+    """A search engine's host is decided in C unless the request may hold search terms (a
+    query) or safe search may rewrite it (its group has safe search and the path is one
+    the rewrite looks at): those go to the Python path."""
+    needs_compiled()
+    c_lines = ["1 http://www.google.co.uk/ 10.0.0.1/- o'neil GET",
+               "2 http://maps.google.com/place/x 10.0.0.1/- o'neil GET",
+               "3 www.google.com:443 10.0.0.1/- o'neil CONNECT",
+               "4 http://www.bing.com/maps 10.0.0.1/- o'neil GET",
+               "5 http://duckduckgo.com/about 10.0.0.1/- o'neil GET",
+               "6 http://m.youtube.com/watch/x 10.0.0.1/- o'neil GET",
+               "7 http://www.google.com/search/x 10.0.0.1/- x+y GET",  # staff: no safe search
+               "8 http://www.google.com/ 10.0.0.1/- leaver GET",
+               "9 http://www.google.com/ 10.0.0.1/- - GET"]
+    python_lines = ["10 http://www.google.co.uk/search 10.0.0.1/- o'neil GET",
+                    "11 http://www.google.com/IMAGES/x 10.0.0.1/- o'neil GET",
+                    "12 http://www.bing.com/search/x 10.0.0.1/- o'neil GET",
+                    "13 http://duckduckgo.com/q=cats 10.0.0.1/- o'neil GET",
+                    "14 http://www.google.com/search?q=x 10.0.0.1/- x+y GET",
+                    "15 http://www.youtube.com/results?search_query=x 10.0.0.1/- x+y GET"]
+    for lines, slow in ((c_lines, 0), (python_lines, len(python_lines))):
+        python, compiled, counting = run_both(rich_policy(rich_lists), lines, MONDAY_LESSON,
+                                              tmp_path / str(slow), monkeypatch)
+        assert compiled == python
+        assert counting.slow == slow
+    assert python[0][0] == ("10 OK rewrite-url=\"http://www.google.co.uk/search?safe=active\"")
+
+
 def test_lines_c_does_not_handle_go_to_the_python_path(rich_lists, tmp_path, monkeypatch):
     needs_compiled()
     lines = ["http://www.google.co.uk/search?q=cats 10.0.0.1/- sam GET",  # search term

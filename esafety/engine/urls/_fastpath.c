@@ -3,9 +3,8 @@
    fastpath.py builds the tables from a Policy (`tables()`, pure Python) and hands them to
    build(); answer() then answers a batch of Squid request lines. Each line it can answer
    alone (a plain request: ASCII, no percent sign, an ordinary host and
-   port, a person whose rules need no unblock, suspension or approved-sites list, a host
-   no search engine or safe-search rule is about, a URL none of the lists' expressions
-   could match) gets exactly the answer, decision-log record and allowed count that
+   port, a person whose rules need no unblock, suspension or approved-sites list, no
+   query on a search engine's host and no path safe search could rewrite there) gets exactly the answer, decision-log record and allowed count that
    helper.py's Python path gives; every other line is handed to `slow(line)`, the Python
    path itself, in order. The Python path stays the reference:
    tests/engine_urls/test_fastpath.py checks the two agree line by line.
@@ -255,7 +254,7 @@ typedef struct {
     Py_ssize_t ngroups;
     PyObject **group_name;
     Str *group_q, *group_json;
-    uint64_t *g_always, *g_working;
+    uint64_t *g_always, *g_working, *g_safe;
     long anon_code, unknown_code;
     Py_ssize_t nliterals;
     Str *literals;
@@ -386,6 +385,7 @@ static void tables_free(Tables *t) {
     free(t->group_json);
     free(t->g_always);
     free(t->g_working);
+    free(t->g_safe);
     free(t->literals);
     free(t);
 }
@@ -429,7 +429,7 @@ static int u64_list(PyObject *list, Py_ssize_t n, uint64_t **out) {
     return 0;
 }
 
-#define NSPEC 26
+#define NSPEC 27
 #define KEY_BITS 14
 #define KEY_SLOTS (1 << KEY_BITS)
 
@@ -503,7 +503,8 @@ static PyObject *build(PyObject *self, PyObject *args) {
     if (bytes_list(ITEM(14), t->ngroups, &t->group_q)
             || bytes_list(ITEM(15), t->ngroups, &t->group_json)
             || u64_list(ITEM(16), t->ngroups, &t->g_always)
-            || u64_list(ITEM(17), t->ngroups, &t->g_working))
+            || u64_list(ITEM(17), t->ngroups, &t->g_working)
+            || u64_list(ITEM(26), t->ngroups, &t->g_safe))
         goto fail;
     t->anon_code = PyLong_AsLong(ITEM(18));
     t->unknown_code = PyLong_AsLong(ITEM(19));
@@ -861,10 +862,9 @@ static int one_line(Batch *b, const char *s, Py_ssize_t n) {
         char c = u[hs + j];
         host[j] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
-    /* Search engines and safe search: the Python path (search terms, rewrites). */
-    if (contains(host, hn, "google.", 7) || ends_with(host, hn, "bing.com")
-            || ends_with(host, hn, "duckduckgo.com") || ends_with(host, hn, "youtube.com"))
-        return 0;
+    int search_host = contains(host, hn, "google.", 7) || ends_with(host, hn, "bing.com")
+                      || ends_with(host, hn, "duckduckgo.com")
+                      || ends_with(host, hn, "youtube.com");
     /* bare = host[:port] + path, lower case, path starting with "/". */
     char bare[MAX_HOST + 8 + MAX_FAST_URL + 2];
     Py_ssize_t bn = 0;
@@ -923,6 +923,18 @@ static int one_line(Batch *b, const char *s, Py_ssize_t n) {
     int state = (int)(code & 7);
     long gi = code >> 3;
     if (state == FALLBACK || gi < 0 || gi >= t->ngroups) return 0;
+    /* Search engines: a query may hold search terms (logged with the words), and a group
+       with safe search may have its searches rewritten: those go to the Python path;
+       their other pages are decided as any other host's. */
+    if (search_host) {
+        const char *bp = bare + path_at;
+        Py_ssize_t bpn = bn - path_at;
+        if (!connect && find(u, un, '?', 0) >= 0) return 0;
+        if (t->g_safe[gi] && ((bpn >= 7 && (memcmp(bp, "/search", 7) == 0
+                                             || memcmp(bp, "/images", 7) == 0))
+                              || contains(bp, bpn, "q=", 2)))
+            return 0;
+    }
 
     /* The host and its parent domains: categories, and the school's own host lists. */
     uint64_t rel = 0;

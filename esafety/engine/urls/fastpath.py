@@ -173,5 +173,7 @@ def tables(policy: Policy, base: str) -> tuple | None:
             json.dumps(policy.version).encode(),
             [((bit & -bit).bit_length() - 1, narrow(bit), rx.search,
               None if found is None else [x.encode() for x in found])
-             for bit, rx, found in lists.expressions])
+             for bit, rx, found in lists.expressions],
+            [int(g in policy.groups and bool(policy.groups[g]["safe_search"]))
+             for g in group_names])
 
