@@ -395,9 +395,15 @@ class Lexicon:
                 # In long text, only the words around the group's trigger words are
                 # searched (15 tokens either side, overlapping stretches joined).
                 text = self._around(toks, where, self._group_when[index]) if where else joined
+                first = regex.search(text)
+                if first is None:
+                    continue
                 unless = self._group_unless[index]
+                if unless is None and hit.category != "self_harm":
+                    found.append(Hit(hit.category, hit.p, hit.rating, first.group(0)))
+                    continue
                 seen: set[str] = set()
-                for match in regex.finditer(text):
+                for match in regex.finditer(text, first.start()):
                     # A match counts unless the words just before it say otherwise
                     # (negation, someone else's words). Different matches of one group
                     # are different signs (self-harm's add up); a few are enough.
@@ -575,16 +581,24 @@ class Classifier:
         amalways" -> "to i am always"): text whose "I'm" lost its apostrophe and spaces reads
         so, and the risk phrases ("i am done", "i am so tired") would not see it. A token is
         split only where it is no known word and its parts are."""
-        if "i" not in toks and not any(t.endswith("i") for t in toks):
-            return toks
+        # Most texts have no token to mend: the set difference finds the few unknown
+        # tokens without a Python loop over every token.
         memo = self._mended
+        mend = {}
+        for tok in set(toks).difference(self._known):
+            if tok[-1:] == "i" or tok[:2] == "am":
+                parts = memo.get(tok)
+                if parts is None:
+                    parts = self._mend_token(tok)
+                    if len(memo) < _MEMORY:
+                        memo[tok] = parts
+                if len(parts) > 1:
+                    mend[tok] = parts
+        if not mend:
+            return toks
         out: list[str] = []
         for tok in toks:
-            parts = memo.get(tok)
-            if parts is None:
-                parts = self._mend_token(tok)
-                if len(memo) < _MEMORY:
-                    memo[tok] = parts
+            parts = mend.get(tok, (tok,))
             if len(parts) == 1:
                 out.append(tok)
             elif parts[0] == "am" and (not out or out[-1] != "i"):
