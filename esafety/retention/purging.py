@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -139,6 +140,11 @@ def incidents_count(school: School, cutoff: datetime.datetime) -> int:
     return incidents_purgeable(school, cutoff).count()
 
 
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
 def incidents_purge(school: School, cutoff: datetime.datetime, actor: Person | None) -> int:
     """Empty closed incidents closed before `cutoff`: their free text, their evidence's content
     and files, and the content of their history's events, each event sealed (sealing.py);
@@ -168,9 +174,12 @@ def incidents_purge(school: School, cutoff: datetime.datetime, actor: Person | N
                 data[sealing.PURGE_SEAL] = sealing.event_seal(event, data)
                 models.QuerySet.update(IncidentEvent.objects.filter(pk=event.pk), data=data)
             evidence = list(Evidence.objects.filter(incident=incident).order_by("pk"))
-            for item in evidence:
-                if item.file_path:
-                    (Path(settings.MEDIA_ROOT) / item.file_path).unlink(missing_ok=True)
+            # The files go only once the purge is committed: if anything after this fails
+            # and the rows are rolled back, their evidence files must still be there.
+            files = [Path(settings.MEDIA_ROOT) / item.file_path for item in evidence
+                     if item.file_path]
+            if files:
+                transaction.on_commit(partial(_unlink_all, files))
             Evidence.objects.filter(incident=incident).update(
                 text="", url="", phone="", file_path="", original_name="")
             Sanction.objects.filter(incident=incident).update(reasons=sealing.REMOVED,
