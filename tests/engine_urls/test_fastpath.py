@@ -15,7 +15,7 @@ from esafety.engine.urls import fastpath
 from esafety.engine.urls.helper import DecisionSpool, Helper, _Fixed
 from esafety.engine.urls.lists import read_lists
 from esafety.engine.urls.policy import Policy
-from esafety.engine.urls.snapshot import compile_lists
+from esafety.engine.urls.snapshot import compile_lists, load_snapshot, write_snapshot
 
 from .conftest import write_category
 from .test_policy import MONDAY_LESSON, MONDAY_LUNCH, policy_data
@@ -47,6 +47,9 @@ class Counting:
         self.module = module
         self.lines = 0
         self.slow = 0
+
+    def __getattr__(self, name):  # build_lists_flat, lookup
+        return getattr(self.module, name)
 
     def build_lists(self, *tables):
         return self.module.build_lists(*tables)
@@ -486,3 +489,47 @@ def test_the_compiled_answer_takes_bytes_and_answers_each_line(rich_lists):
     assert seen == ["", "\xe9\x00"]
     with pytest.raises(TypeError):
         answer("a str")
+
+
+def test_lists_read_from_a_snapshot_are_looked_up_in_c_by_both_paths(rich_lists, tmp_path,
+                                                                    monkeypatch):
+    """A format 2 snapshot's large tables go straight from the file's bytes into the
+    compiled tables, and the Python path (the lines handed to it) looks them up there,
+    never making dicts: the same values for every key and none for others, and the same
+    answers, records and counts as lists compiled in memory."""
+    needs_compiled()
+    loaded = load_snapshot(write_snapshot(rich_lists, tmp_path / "lists.snap"))
+    policy = rich_policy(loaded)
+    assert fastpath.tables(policy, "http://b/") is not None
+    assert not isinstance(loaded.domains, dict) and loaded.flat is not None
+    for table in ("domains", "urls"):
+        view, real = getattr(loaded, table), getattr(rich_lists, table)
+        assert len(view) == len(real)
+        for key, value in real.items():
+            assert view.get(key) == value and key in view
+        for key in ("nothing.example", "", "porn.exampl", "x" + next(iter(real)), "é\ud800"):
+            assert view.get(key) is None and key not in view
+    assert all(h in loaded.url_hosts for h in rich_lists.url_hosts)
+    assert "porn.example" not in loaded.url_hosts and 7 not in loaded.url_hosts
+    lines = generated_lines(3000, seed=9)
+    reference, _, _ = run_both(rich_policy(rich_lists), lines, MONDAY_LESSON,
+                               tmp_path / "memory", monkeypatch)
+    python, compiled, counting = run_both(policy, lines, MONDAY_LESSON, tmp_path / "snap",
+                                          monkeypatch)
+    assert python == reference and compiled == reference
+    assert counting.slow > 100
+    assert not isinstance(loaded.domains, dict)
+
+
+def test_damaged_flat_tables_are_refused_by_the_compiled_module(rich_lists, tmp_path):
+    needs_compiled()
+    module = fastpath.compiled
+    flat = load_snapshot(write_snapshot(rich_lists, tmp_path / "lists.snap")).flat
+    names = ("domains.keys", "domains.values", "urls.keys", "urls.values", "url_hosts.keys")
+    good = [flat.sections[n] for n in names]
+    assert module.build_lists_flat(flat.data, tuple(good)) is not None
+    offset, length, count = good[0]
+    for bad in ((offset, length, count + 1), (offset, length // 2, count),
+                (offset, len(flat.data), count), (-1, length, count)):
+        with pytest.raises(ValueError):
+            module.build_lists_flat(flat.data, (bad, *good[1:]))

@@ -1,8 +1,18 @@
+import json
+import marshal
+import zlib
+
 import pytest
 
 from esafety.engine.urls.expressions import required_literals
 from esafety.engine.urls.normalise import parse_target
-from esafety.engine.urls.snapshot import SnapshotError, load_snapshot, write_snapshot
+from esafety.engine.urls.snapshot import (
+    MAGIC,
+    SnapshotError,
+    compile_sources,
+    load_snapshot,
+    write_snapshot,
+)
 
 
 def categories(lists, url, method="GET"):
@@ -41,6 +51,43 @@ def test_a_written_snapshot_loads_back_identically(lists, tmp_path):
     assert loaded.categories == lists.categories
     assert loaded.domains == lists.domains
     assert categories(loaded, "http://bet.example/") == ["gambling"]
+
+
+def test_a_written_snapshot_keeps_its_large_tables_flat_until_python_needs_them(lists,
+                                                                                tmp_path):
+    path = write_snapshot(lists, tmp_path / "lists.snap")
+    loaded = load_snapshot(path)
+    assert json.loads(path.read_bytes().split(b"\n")[1])["format"] == 2
+    assert loaded.flat is not None and not loaded.tables_read
+    assert loaded.stats() == lists.stats() and not loaded.tables_read
+    assert loaded.bare_labels == lists.bare_labels
+    assert loaded.urls == lists.urls and loaded.tables_read
+    assert loaded.url_hosts == lists.url_hosts
+    assert loaded.domains == lists.domains
+
+
+def test_a_format_1_snapshot_is_still_read(lists, tmp_path):
+    body = marshal.dumps({
+        "categories": lists.categories, "domains": lists.domains, "urls": lists.urls,
+        "url_hosts": sorted(lists.url_hosts), "combos": lists.combos,
+        "expressions": lists.expression_sources, "usage": lists.usage,
+        "aliases": lists.aliases})
+    header = {"format": 1, "version": "v1", "checksum": zlib.crc32(body),
+              "length": len(body)}
+    path = tmp_path / "lists.snap"
+    path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + body)
+    loaded = load_snapshot(path)
+    assert loaded.flat is None and loaded.version == "v1"
+    assert loaded.domains == lists.domains and loaded.url_hosts == lists.url_hosts
+    assert categories(loaded, "http://bet.example/") == ["gambling"]
+
+
+def test_lists_whose_keys_cannot_be_flat_are_written_as_format_1(tmp_path):
+    lists = compile_sources({"odd": {"domains": ["a.example", "new\nline.example"],
+                                     "urls": ["b.example/x"]}})
+    path = write_snapshot(lists, tmp_path / "lists.snap")
+    assert json.loads(path.read_bytes().split(b"\n")[1])["format"] == 1
+    assert load_snapshot(path).domains == lists.domains
 
 
 def test_a_corrupt_or_truncated_snapshot_is_refused(lists, tmp_path):

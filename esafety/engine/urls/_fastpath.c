@@ -237,6 +237,122 @@ static PyObject *build_lists(PyObject *self, PyObject *args) {
     return capsule;
 }
 
+/* A Map of `count` keys joined by newlines (keys, kn bytes) with `values` (count
+   little-endian uint32s; NULL: a set, value 1), as a format 2 snapshot holds them. */
+static int map_build_flat(Map *m, const char *keys, Py_ssize_t kn, const char *values,
+                          Py_ssize_t count) {
+    uint64_t cap = 16;
+    int bits = 4;
+    while (cap < (uint64_t)count * 2 + 2) {
+        cap *= 2;
+        bits++;
+    }
+    m->mask = cap - 1;
+    m->shift = 64 - bits;
+    m->slots = table_alloc(cap * sizeof(Slot));
+    if (count > 65536) {
+        uint64_t bloom_bits = 64;
+        while (bloom_bits < (uint64_t)count * 16) bloom_bits *= 2;
+        m->bloom = calloc(bloom_bits / 64, sizeof(uint64_t));
+        if (m->bloom == NULL) { PyErr_NoMemory(); return -1; }
+        m->bloom_mask = bloom_bits - 1;
+    }
+    /* Each key's length (4 bytes) in place of its newline: the arena's size is known. */
+    m->arena = malloc((size_t)kn + 4 * (size_t)count + 4);
+    if (m->slots == NULL || m->arena == NULL) { PyErr_NoMemory(); return -1; }
+    const char *s = keys, *end = keys + kn;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (s > end) goto bad;
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        if (nl == NULL) nl = end;
+        if ((nl == end) != (i == count - 1)) goto bad;
+        long value = 1;
+        if (values != NULL) {
+            const unsigned char *v = (const unsigned char *)values + 4 * i;
+            value = (long)((uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16
+                           | (uint32_t)v[3] << 24);
+            if (value > INT32_MAX) goto bad;
+        }
+        if (map_put(m, s, nl - s, value)) return -1;
+        s = nl + 1;
+    }
+    if (count == 0 ? kn != 0 : s != end + 1) goto bad;
+    return 0;
+bad:
+    PyErr_SetString(PyExc_ValueError, "fastpath tables: a damaged flat table");
+    return -1;
+}
+
+static const char *flat_section(PyObject *item, const char *data, Py_ssize_t n,
+                                Py_ssize_t *len, Py_ssize_t *count) {
+    Py_ssize_t offset;
+    if (!PyArg_ParseTuple(item, "nnn", &offset, len, count)) return NULL;
+    if (offset < 0 || *len < 0 || *count < 0 || offset > n || *len > n - offset) {
+        PyErr_SetString(PyExc_ValueError, "fastpath tables: a section outside the file");
+        return NULL;
+    }
+    return data + offset;
+}
+
+/* build_lists_flat(data, (domains keys, domains values, urls keys, urls values, url_hosts
+   keys)), each section (offset, length, count): the same handle as build_lists, from a
+   format 2 snapshot's bytes (snapshot.FlatTables). */
+static PyObject *build_lists_flat(PyObject *self, PyObject *args) {
+    PyObject *data, *sections;
+    if (!PyArg_ParseTuple(args, "SO!", &data, &PyTuple_Type, &sections)) return NULL;
+    if (PyTuple_Size(sections) != 5) {
+        PyErr_SetString(PyExc_ValueError, "fastpath tables: five sections expected");
+        return NULL;
+    }
+    char *base;
+    Py_ssize_t n;
+    if (PyBytes_AsStringAndSize(data, &base, &n) < 0) return NULL;
+    const char *p[5];
+    Py_ssize_t len[5], count[5];
+    for (int i = 0; i < 5; i++) {
+        p[i] = flat_section(PyTuple_GetItem(sections, i), base, n, &len[i], &count[i]);
+        if (p[i] == NULL) return NULL;
+    }
+    if (len[1] != 4 * count[0] || count[1] != count[0] || len[3] != 4 * count[2]
+            || count[3] != count[2]) {
+        PyErr_SetString(PyExc_ValueError, "fastpath tables: values do not match keys");
+        return NULL;
+    }
+    ListsMaps *l = calloc(1, sizeof(ListsMaps));
+    if (l == NULL) return PyErr_NoMemory();
+    PyObject *capsule = NULL;
+    if (map_build_flat(&l->domains, p[0], len[0], p[1], count[0]) == 0
+            && map_build_flat(&l->urls, p[2], len[2], p[3], count[2]) == 0
+            && map_build_flat(&l->url_hosts, p[4], len[4], NULL, count[4]) == 0)
+        capsule = PyCapsule_New(l, "esafety.fastpath.lists", lists_free);
+    if (capsule == NULL) {
+        map_free(&l->domains);
+        map_free(&l->urls);
+        map_free(&l->url_hosts);
+        free(l);
+    }
+    return capsule;
+}
+
+/* lookup(lists, table, key) -> the value for key (str) in table 0 (domains), 1 (urls) or
+   2 (url_hosts: 1), or -1: the Python path's lookups in the compiled copy of the tables
+   (fastpath.Lookup). */
+static PyObject *lookup(PyObject *self, PyObject *args) {
+    PyObject *capsule, *key;
+    int table;
+    if (!PyArg_ParseTuple(args, "OiU", &capsule, &table, &key)) return NULL;
+    ListsMaps *l = (ListsMaps *)PyCapsule_GetPointer(capsule, "esafety.fastpath.lists");
+    if (l == NULL) return NULL;
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(key, &n);
+    if (s == NULL) { /* a lone surrogate: no list key holds one */
+        PyErr_Clear();
+        return PyLong_FromLong(-1);
+    }
+    const Map *m = table == 0 ? &l->domains : table == 1 ? &l->urls : &l->url_hosts;
+    return PyLong_FromLong(map_get(m, s, n, -1));
+}
+
 typedef struct {
     PyObject *spec; /* keeps every object below alive */
     ListsMaps *lists;
@@ -1126,6 +1242,9 @@ done:
 static PyMethodDef methods[] = {
     {"build_lists", build_lists, METH_VARARGS,
      "build_lists(domains, urls, url_hosts) -> the lists' tables for build()"},
+    {"build_lists_flat", build_lists_flat, METH_VARARGS,
+     "build_lists_flat(data, sections) -> the lists' tables for build(), from a snapshot"},
+    {"lookup", lookup, METH_VARARGS, "lookup(lists, table, key) -> value or -1"},
     {"build", build, METH_VARARGS, "build(spec) -> tables for answer()"},
     {"answer", answer, METH_VARARGS,
      "answer(tables, data, working, records, allowed, day, t_json, slow) -> answer bytes"},

@@ -65,16 +65,49 @@ def _page_prefix(page: str, key: str) -> bytes:
 _lists_tables: tuple[CompiledLists, object] | None = None
 
 
+class Lookup:
+    """One of the lists' large tables as the Python path uses it (.get and `in`), looked
+    up in the compiled module's copy: a lists snapshot read this way is never made into
+    Python dicts (CompiledLists.use_lookups)."""
+
+    def __init__(self, module: ModuleType, handle: object, table: int, size: int):
+        self._lookup = module.lookup
+        self._handle = handle
+        self._table = table
+        self._size = size
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        found = self._lookup(self._handle, self._table, key)
+        return default if found < 0 else found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._lookup(self._handle, self._table, key) >= 0
+
+    def __len__(self) -> int:
+        return self._size
+
+
 def lists_tables(lists: CompiledLists) -> object:
     """The compiled module's copy of the lists' tables, built once per lists snapshot (a
-    new policy, published after every change, reuses it)."""
+    new policy, published after every change, reuses it). From a format 2 snapshot not yet
+    read into dicts it is built from the file's bytes, and the Python path then looks the
+    tables up in it too."""
     global _lists_tables
     if _lists_tables is None or _lists_tables[0] is not lists:
         module = compiled
         if module is None:
             raise RuntimeError("the compiled fast path is not built")
-        _lists_tables = (lists, module.build_lists(lists.domains, lists.urls,
-                                                   lists.url_hosts))
+        flat = lists.flat
+        if flat is not None and not (lists.tables_read and isinstance(lists.domains, dict)):
+            names = ("domains.keys", "domains.values", "urls.keys", "urls.values",
+                     "url_hosts.keys")
+            handle = module.build_lists_flat(flat.data, tuple(flat.sections[n] for n in names))
+            lists.use_lookups(Lookup(module, handle, 0, flat.count("domains")),
+                              Lookup(module, handle, 1, flat.count("urls")),
+                              Lookup(module, handle, 2, flat.count("url_hosts")))
+        else:
+            handle = module.build_lists(lists.domains, lists.urls, lists.url_hosts)
+        _lists_tables = (lists, handle)
     return _lists_tables[1]
 
 
@@ -85,7 +118,7 @@ def tables(policy: Policy, base: str) -> tuple | None:
         return None
     if lists.expressions and lists.literal_prefilter is None:
         return None
-    if not isinstance(lists.url_hosts, (set, frozenset)):
+    if lists.flat is None and not isinstance(lists.url_hosts, (set, frozenset)):
         return None
     literals = sorted({x for _, _, found in lists.expressions for x in found or ()})
     relevant = policy.statutory_mask

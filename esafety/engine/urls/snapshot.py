@@ -1,13 +1,19 @@
 """The compiled lists snapshot: one file the helper loads in a fraction of a second.
 
 Format: a magic line, then a JSON header line (format version, category names, counts,
-checksum of the body), then a ``marshal`` body holding
+checksum of the body), then the body. The tables:
 
 - ``domains``: {domain: combo}, where ``combo`` indexes ``combos`` (the category bit masks
   of the domain); small ints keep 640,000 entries cheap in memory;
 - ``urls``: {stripped URL prefix ending in "/": combo} and ``url_hosts`` (hosts that have
   any URL entry, so most requests skip URL matching entirely);
 - ``expressions``: [(category index, [patterns])].
+
+Format 1 (still read) holds them all in one ``marshal`` body. Format 2 (written) holds the
+small ones in a ``marshal`` body (with ``bare_labels``) followed by the three large ones
+flat (see FlatTables; their sizes in the header's ``sections``): the helper's compiled
+fast path builds its tables from those bytes directly, without making 400,000 Python
+strings first, and Python reads them into dicts only when it needs them.
 
 Writers go through a temporary file and ``os.replace``, so a reader never sees half a file.
 A file whose checksum does not match is refused (the helper then keeps its last good one).
@@ -19,8 +25,10 @@ import json
 import marshal
 import os
 import re
+import sys
 import tempfile
 import zlib
+from array import array
 from pathlib import Path
 
 from esafety.engine.urls.expressions import required_literals
@@ -36,7 +44,8 @@ from esafety.engine.urls.squid import PLAIN_REQUEST_LINE, parse_request_line
 
 MAGIC = b"ESAFETY-URL-LISTS\n"
 HOST_CACHE_SIZE = 1 << 18
-FORMAT = 1
+FORMAT = 2  # written (format 1, all in marshal, is still read)
+FORMATS = (1, 2)
 
 
 class SnapshotError(Exception):
@@ -46,14 +55,19 @@ class SnapshotError(Exception):
 class CompiledLists:
     """Category lists ready for matching: which categories does a request fall in?"""
 
-    def __init__(self, categories: list[str], domains: dict, urls: dict, url_hosts: set,
-                 combos: list[int], expressions: list, usage: dict | None = None,
-                 aliases: dict | None = None, version: str = ""):
+    def __init__(self, categories: list[str], domains: dict | None, urls: dict | None,
+                 url_hosts: set | None, combos: list[int], expressions: list,
+                 usage: dict | None = None, aliases: dict | None = None, version: str = "",
+                 flat: FlatTables | None = None):
         self.categories = categories
         self.index = {name: i for i, name in enumerate(categories)}
-        self.domains = domains
-        self.urls = urls
-        self.url_hosts = url_hosts
+        # The three large tables: dicts and a set, or (a format 2 snapshot) `flat`, read
+        # into them only when first used, or never when the compiled fast path looks
+        # them up for the Python path too (use_lookups).
+        self._domains = domains
+        self._urls = urls
+        self._url_hosts = url_hosts
+        self.flat = flat
         self.combos = combos
         self.expression_sources = expressions
         self.expressions = []
@@ -83,13 +97,55 @@ class CompiledLists:
             self.literal_prefilter = re.compile("|".join(re.escape(x) for x in every))
         # Whether any list holds a single label ("com", "local"): if not, hosts' top-level
         # domains need no lookup.
-        self.bare_labels = any("." not in d for d in domains)
+        self.bare_labels = (flat.bare_labels if flat is not None
+                            else any("." not in d for d in domains or ()))
         # Hosts repeat a lot in real traffic: remember their category masks (bounded).
         self.host_cache: dict[str, int] = {}
         self.names_cache: dict[int, tuple[str, ...]] = {}
         self.usage = usage or {}
         self.aliases = aliases or {}
         self.version = version
+
+    # -- the large tables ----------------------------------------------------------------
+    @property
+    def domains(self) -> dict:
+        if self._domains is None:
+            self._read_flat()
+        return self._domains  # type: ignore[return-value]
+
+    @property
+    def urls(self) -> dict:
+        if self._urls is None:
+            self._read_flat()
+        return self._urls  # type: ignore[return-value]
+
+    @property
+    def url_hosts(self) -> set:
+        if self._url_hosts is None:
+            self._read_flat()
+        return self._url_hosts  # type: ignore[return-value]
+
+    def _read_flat(self) -> None:
+        flat = self.flat
+        if flat is None:
+            raise SnapshotError("lists without their tables")
+        self._domains = flat.table("domains")
+        self._urls = flat.table("urls")
+        self._url_hosts = set(flat.keys("url_hosts"))
+
+    @property
+    def tables_read(self) -> bool:
+        """Whether the large tables are here (dicts, or lookups), not only flat."""
+        return self._domains is not None
+
+    def use_lookups(self, domains, urls, url_hosts) -> bool:
+        """Look the three tables up through these objects (with .get and `in`, the
+        compiled fast path's copy of the same tables) instead of reading them into dicts,
+        if that has not happened yet. True if they are used."""
+        if self._domains is not None:
+            return False
+        self._domains, self._urls, self._url_hosts = domains, urls, url_hosts
+        return True
 
     # -- category names and bit masks ---------------------------------------------------
     def mask_of(self, names) -> int:
@@ -270,8 +326,10 @@ class CompiledLists:
         return self.names_of(self.match(target))
 
     def stats(self) -> dict:
-        return {"categories": len(self.categories), "domains": len(self.domains),
-                "urls": len(self.urls),
+        flat = self.flat
+        return {"categories": len(self.categories),
+                "domains": flat.count("domains") if flat else len(self.domains),
+                "urls": flat.count("urls") if flat else len(self.urls),
                 "expressions": sum(len(p) for _, p in self.expression_sources)}
 
 
@@ -327,18 +385,78 @@ def compile_sources(sources: dict[str, dict], usage: dict | None = None,
                          usage=usage, aliases=aliases, version=version)
 
 
+class FlatTables:
+    """A format 2 snapshot's large tables as written: for each table its keys joined by
+    newlines (UTF-8) and, for the dicts, their values as little-endian uint32s. The
+    compiled fast path builds its tables straight from these bytes; Python reads them
+    into dicts only if it needs them."""
+
+    def __init__(self, data: bytes, sections: dict[str, tuple[int, int, int]],
+                 bare_labels: bool):
+        self.data = data  # the whole file
+        self.sections = sections  # name -> (offset in data, length, count)
+        self.bare_labels = bare_labels
+
+    def count(self, table: str) -> int:
+        return self.sections[table + ".keys"][2]
+
+    def view(self, name: str) -> memoryview:
+        offset, length, _ = self.sections[name]
+        return memoryview(self.data)[offset:offset + length]
+
+    def keys(self, table: str) -> list[str]:
+        if not self.count(table):
+            return []
+        return str(self.view(table + ".keys"), "utf-8").split("\n")
+
+    def table(self, table: str) -> dict:
+        values = array("I")
+        values.frombytes(self.view(table + ".values"))
+        if sys.byteorder != "little":
+            values.byteswap()
+        return dict(zip(self.keys(table), values, strict=True))
+
+
+def _flat_sections(lists: CompiledLists) -> list[tuple[str, bytes, int]] | None:
+    """The large tables as FlatTables' sections, or None if a key cannot be written so
+    (holds a newline or a character UTF-8 cannot encode): then the snapshot is format 1."""
+    out = []
+    for name, table in (("domains", lists.domains), ("urls", lists.urls),
+                        ("url_hosts", dict.fromkeys(sorted(lists.url_hosts), 1))):
+        try:
+            keys = "\n".join(table).encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        if table and keys.count(b"\n") != len(table) - 1:
+            return None
+        out.append((name + ".keys", keys, len(table)))
+        if name != "url_hosts":
+            values = array("I", table.values())
+            if sys.byteorder != "little":
+                values.byteswap()
+            out.append((name + ".values", values.tobytes(), len(table)))
+    return out
+
+
 def write_snapshot(lists: CompiledLists, path: str | os.PathLike) -> Path:
     """Write atomically (temporary file + rename) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = marshal.dumps({
-        "categories": lists.categories, "domains": lists.domains, "urls": lists.urls,
-        "url_hosts": sorted(lists.url_hosts), "combos": lists.combos,
-        "expressions": lists.expression_sources, "usage": lists.usage,
-        "aliases": lists.aliases,
-    })
-    header = {"format": FORMAT, "version": lists.version, "checksum": zlib.crc32(body),
-              "length": len(body), **lists.stats()}
+    meta = {"categories": lists.categories, "combos": lists.combos,
+            "expressions": lists.expression_sources, "usage": lists.usage,
+            "aliases": lists.aliases}
+    sections = _flat_sections(lists)
+    if sections is None:  # format 1: everything in the marshal body
+        body = marshal.dumps({**meta, "domains": lists.domains, "urls": lists.urls,
+                              "url_hosts": sorted(lists.url_hosts)})
+        header = {"format": 1, "version": lists.version, "checksum": zlib.crc32(body),
+                  "length": len(body), **lists.stats()}
+    else:  # format 2: the marshal body, then the large tables flat (FlatTables)
+        head = marshal.dumps({**meta, "bare_labels": lists.bare_labels})
+        body = head + b"".join(data for _, data, _ in sections)
+        header = {"format": FORMAT, "version": lists.version, "checksum": zlib.crc32(body),
+                  "length": len(body), **lists.stats(), "marshal": len(head),
+                  "sections": [[name, len(data), count] for name, data, count in sections]}
     write_atomic(path, MAGIC + json.dumps(header).encode() + b"\n" + body)
     return path
 
@@ -375,19 +493,38 @@ def load_snapshot(path: str | os.PathLike) -> CompiledLists:
         header = json.loads(data[len(MAGIC):newline])
     except ValueError as exc:
         raise SnapshotError(f"{path}: damaged header") from exc
-    if header.get("format") != FORMAT:
+    if header.get("format") not in FORMATS:
         raise SnapshotError(f"{path}: snapshot format {header.get('format')} not supported")
     body = memoryview(data)[newline + 1:]
     if len(body) != header.get("length") or zlib.crc32(body) != header.get("checksum"):
         raise SnapshotError(f"{path}: snapshot is truncated or corrupt (checksum mismatch)")
+    flat = None
     try:
-        payload = marshal.loads(body)
-    except (ValueError, EOFError, TypeError) as exc:
+        if header["format"] == 1:
+            payload = marshal.loads(body)
+        else:
+            head = header["marshal"]
+            payload = marshal.loads(body[:head])
+            sections = {}
+            at = newline + 1 + head
+            for name, length, count in header["sections"]:
+                sections[name] = (at, length, count)
+                at += length
+            if at != len(data) or not {"domains.keys", "domains.values", "urls.keys",
+                                        "urls.values", "url_hosts.keys"} <= set(sections):
+                raise ValueError("sections")
+            flat = FlatTables(data, sections, bool(payload["bare_labels"]))
+    except (ValueError, EOFError, TypeError, KeyError) as exc:
         raise SnapshotError(f"{path}: snapshot body unreadable") from exc
-    return CompiledLists(payload["categories"], payload["domains"], payload["urls"],
-                         set(payload["url_hosts"]), payload["combos"], payload["expressions"],
-                         usage=payload.get("usage"), aliases=payload.get("aliases"),
-                         version=header.get("version", ""))
+    if flat is None:
+        return CompiledLists(payload["categories"], payload["domains"], payload["urls"],
+                             set(payload["url_hosts"]), payload["combos"],
+                             payload["expressions"], usage=payload.get("usage"),
+                             aliases=payload.get("aliases"), version=header.get("version", ""))
+    return CompiledLists(payload["categories"], None, None, None, payload["combos"],
+                         payload["expressions"], usage=payload.get("usage"),
+                         aliases=payload.get("aliases"), version=header.get("version", ""),
+                         flat=flat)
 
 
 def snapshot_version(path: str | os.PathLike) -> str:
