@@ -242,13 +242,13 @@ def test_allowed_counts_made_in_c_reach_the_dict_in_the_python_paths_order(
         rich_lists, tmp_path, monkeypatch):
     """The compiled path counts allowed requests in C and hands them to the helper's dict
     at the end of each batch, before each line the Python path answers, and before it
-    forgets its keys (a new day, or more than 8,192 of them): the dict gets the same counts
-    with the keys in the same order, and a dict emptied between batches (as the spool's
-    flush does) starts again from nothing."""
+    forgets its keys (a new day, or more than MAX_KEYS of them): the dict gets the same
+    counts with the keys in the same order, and a dict emptied between batches (as the
+    spool's flush does) starts again from nothing."""
     needs_compiled()
     policy = rich_policy(rich_lists, unidentified="guests")
     lines = []
-    for i in range(12000):  # nobody signed in: each client its own key
+    for i in range(fastpath.compiled.MAX_KEYS + 4000):  # nobody signed in: a key a client
         client = f"10.{i // 65536}.{i // 256 % 256}.{i % 256}"
         lines.append(f"http://bbc.example/{i % 7} {client}/- - GET")
         if i % 97 == 0:  # a new key made by the Python path between C's

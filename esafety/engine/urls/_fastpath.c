@@ -83,6 +83,9 @@ static void map_free(Map *m) {
     memset(m, 0, sizeof *m);
 }
 
+/* Tables of more keys than this have a Bloom filter. */
+#define BLOOM_MIN 2048
+
 /* The value for s (whose fnv() is h), or `missing`. */
 #define BLOOM_BIT(m, h, k) (((h) >> (k)) & (m)->bloom_mask)
 
@@ -103,6 +106,18 @@ static long map_get_h(const Map *m, const char *s, Py_ssize_t n, uint64_t h, lon
                 return slot->value;
         }
     }
+}
+
+/* Ask for the memory a lookup of hash h will read, so that the lookups of a host's
+   parent domains wait for memory together rather than one after another. */
+static inline void map_prefetch(const Map *m, uint64_t h) {
+    if (m->slots == NULL) return;
+    if (m->bloom != NULL) {
+        uint64_t a = BLOOM_BIT(m, h, 1), b = BLOOM_BIT(m, h, 33);
+        __builtin_prefetch(&m->bloom[a >> 6]);
+        __builtin_prefetch(&m->bloom[b >> 6]);
+    }
+    __builtin_prefetch(&m->slots[h >> m->shift]);
 }
 
 static long map_get(const Map *m, const char *s, Py_ssize_t n, long missing) {
@@ -156,7 +171,7 @@ static int map_build(Map *m, PyObject *from, int set) {
     m->mask = cap - 1;
     m->shift = 64 - bits;
     m->slots = table_alloc(cap * sizeof(Slot));
-    if (count > 65536) { /* 16 or more bits a key: about 1 in 100 absent names gets past */
+    if (count > BLOOM_MIN) { /* 16 or more bits a key: about 1 in 100 absent names gets past */
         uint64_t bits = 64;
         while (bits < (uint64_t)count * 16) bits *= 2;
         m->bloom = calloc(bits / 64, sizeof(uint64_t));
@@ -250,7 +265,7 @@ static int map_build_flat(Map *m, const char *keys, Py_ssize_t kn, const char *v
     m->mask = cap - 1;
     m->shift = 64 - bits;
     m->slots = table_alloc(cap * sizeof(Slot));
-    if (count > 65536) {
+    if (count > BLOOM_MIN) {
         uint64_t bloom_bits = 64;
         while (bloom_bits < (uint64_t)count * 16) bloom_bits *= 2;
         m->bloom = calloc(bloom_bits / 64, sizeof(uint64_t));
@@ -546,7 +561,7 @@ static int u64_list(PyObject *list, Py_ssize_t n, uint64_t **out) {
 }
 
 #define NSPEC 27
-#define KEY_BITS 14
+#define KEY_BITS 16
 #define KEY_SLOTS (1 << KEY_BITS)
 
 /* build(spec) -> an opaque handle for answer(). `spec` is fastpath.tables()'s tuple. */
@@ -652,7 +667,7 @@ static PyObject *build(PyObject *self, PyObject *args) {
     t->keys.mask = KEY_SLOTS - 1;
     t->keys.shift = 64 - KEY_BITS;
     t->keys.slots = calloc(KEY_SLOTS, sizeof(Slot));
-    t->keys_arena_cap = 1 << 20;
+    t->keys_arena_cap = 1 << 22;
     t->keys.arena = malloc(t->keys_arena_cap);
     t->key_count = calloc(KEY_SLOTS / 2 + 1, sizeof(long));
     t->touched = malloc((KEY_SLOTS / 2 + 1) * sizeof(Py_ssize_t));
@@ -978,6 +993,18 @@ static int one_line(Batch *b, const char *s, Py_ssize_t n) {
         char c = u[hs + j];
         host[j] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
+    /* The host and each parent domain: their hashes, and their memory asked for now. */
+    uint64_t suffix_hash[MAX_HOST / 2 + 2];
+    Py_ssize_t suffix_at[MAX_HOST / 2 + 2];
+    int nsuffix = 0;
+    for (Py_ssize_t at = -1;;) {
+        suffix_at[nsuffix] = at + 1;
+        suffix_hash[nsuffix] = fnv(host + at + 1, hn - at - 1);
+        map_prefetch(&t->lists->domains, suffix_hash[nsuffix]);
+        nsuffix++;
+        at = find(host, hn, '.', at + 1);
+        if (at < 0) break;
+    }
     int search_host = contains(host, hn, "google.", 7) || ends_with(host, hn, "bing.com")
                       || ends_with(host, hn, "duckduckgo.com")
                       || ends_with(host, hn, "youtube.com");
@@ -1061,15 +1088,14 @@ static int one_line(Batch *b, const char *s, Py_ssize_t n) {
         for (Py_ssize_t j = hn - 1; j >= 0; j--)
             if (host[j] == '.') { last = j; break; }
     }
-    for (Py_ssize_t at = -1; at < hn;) {
+    for (int k = 0; k < nsuffix; k++) {
+        Py_ssize_t at = suffix_at[k] - 1;
         const char *suffix = host + at + 1;
         Py_ssize_t sn = hn - at - 1;
-        uint64_t h = fnv(suffix, sn);
+        uint64_t h = suffix_hash[k];
         if (at < 0 || at < last)
             add_combo(t, map_get_h(&t->lists->domains, suffix, sn, h, 0), &rel, &first);
         if (t->any_flags) flags |= (int)map_get_h(&t->hostflags, suffix, sn, h, 0);
-        at = find(host, hn, '.', at + 1);
-        if (at < 0) break;
     }
     if (!connect) {
         /* URL lists, for hosts that have entries: www./web./ftp. dropped as squidGuard does. */
@@ -1260,7 +1286,8 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__fastpath(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    if (PyModule_AddStringConstant(m, "SOURCE_SHA256", SOURCE_SHA256) < 0) {
+    if (PyModule_AddStringConstant(m, "SOURCE_SHA256", SOURCE_SHA256) < 0
+            || PyModule_AddIntConstant(m, "MAX_KEYS", KEY_SLOTS / 2) < 0) {
         Py_DECREF(m);
         return NULL;
     }
