@@ -533,3 +533,32 @@ def test_damaged_flat_tables_are_refused_by_the_compiled_module(rich_lists, tmp_
                 (offset, len(flat.data), count), (-1, length, count)):
         with pytest.raises(ValueError):
             module.build_lists_flat(flat.data, (bad, *good[1:]))
+
+
+def test_expressions_that_decide_and_those_that_only_name_the_category(list_dir, tmp_path,
+                                                                       monkeypatch):
+    """C runs the expressions of deciding categories for every URL holding a literal, and
+    the others only when the answer names the first category of all (an allowed
+    request's count, the school's block list): the same answers, records and counts."""
+    needs_compiled()
+    write_category(list_dir, "aaa_ads", "ads.example\n", expressions="/adverts/[0-9]+\n")
+    write_category(list_dir, "publicite", expressions="/banner/.*\\.gif\n/adverts/1\n")
+    write_category(list_dir, "zzz_more", expressions="/adverts/[0-9]+\n/banner/\n")
+    lists = compile_lists(read_lists(list_dir))
+    groups = {"ks3": {"rules": {"publicite": "block", "social_networks": "block"}},
+              "staff": {"rules": {}}}
+    policy = Policy(policy_data(groups=groups, users={"sam": ["ks3", "8B"], "tom": ["staff", ""]},
+                                school_block=["blocked.example"]), lists)
+    lines = [f"{i} http://{host}{path} 10.0.0.1/- {user} GET"
+             for i, (host, path, user) in enumerate(
+                 (h, p, u) for h in ("bbc.example", "ads.example", "blocked.example",
+                                     "social.example")
+                 for p in ("/", "/adverts/12", "/adverts/1", "/banner/x.gif", "/banner/",
+                           "/x/banner/y")
+                 for u in ("sam", "tom"))]
+    python, compiled, counting = run_both(policy, lines, MONDAY_LESSON, tmp_path, monkeypatch)
+    assert compiled == python
+    assert counting.slow == 0
+    assert {"aaa_ads", "zzz_more", "publicite"} <= {key[4] for key, _ in python[2]}
+    assert "category=publicite&rule=group-policy" in python[0][4]
+    assert "category=aaa_ads&rule=school-block" in python[0][27]

@@ -48,6 +48,10 @@ typedef struct {
     uint64_t bloom_mask;
     char *arena; /* each key: its length (uint32) then its bytes */
     size_t arena_n;
+    /* Which key lengths it holds (bit n for n < 256; long_keys for any longer): a lookup
+       of a length no key has (the host flags' few hosts, most of the time) stops here. */
+    uint64_t lengths[4];
+    int long_keys;
 } Map;
 
 /* A key's hash, eight bytes at a step (the tables are built and probed in the same
@@ -106,6 +110,7 @@ static void map_free(Map *m) {
 
 static long map_get_h(const Map *m, const char *s, Py_ssize_t n, uint64_t h, long missing) {
     if (m->slots == NULL) return missing;
+    if (n < 256 ? !(m->lengths[n >> 6] >> (n & 63) & 1) : !m->long_keys) return missing;
     if (m->bloom != NULL) {
         uint64_t a = BLOOM_BIT(m, h, 1), b = BLOOM_BIT(m, h, 33);
         if (!(m->bloom[a >> 6] >> (a & 63) & 1) || !(m->bloom[b >> 6] >> (b & 63) & 1))
@@ -161,6 +166,10 @@ static int map_put(Map *m, const char *s, Py_ssize_t n, long value) {
             memcpy(m->arena + m->arena_n + sizeof len, s, (size_t)n);
             slot->hash = h;
             slot->off = (uint32_t)m->arena_n;
+            if (n < 256)
+                m->lengths[n >> 6] |= (uint64_t)1 << (n & 63);
+            else
+                m->long_keys = 1;
             if (m->bloom != NULL) {
                 uint64_t a = BLOOM_BIT(m, h, 1), b = BLOOM_BIT(m, h, 33);
                 m->bloom[a >> 6] |= (uint64_t)1 << (a & 63);
@@ -867,8 +876,12 @@ static int block(Batch *b, Str channel, Str url, Str user, Str client, const cha
 static int contains(const char *s, Py_ssize_t n, const char *what, Py_ssize_t m);
 
 /* The lists' expressions over `bare`, as match() runs them (Python's own patterns). */
+/* `deciding`: only the expressions of categories that decide anything (a bit among the
+   deciding ones), which every decision needs; else only the others that could still
+   make `first` lower, which only an answer naming the first category of all needs (an
+   allowed request's count, the school's block list). */
 static int expressions(Tables *t, const char *bare, Py_ssize_t bn, uint64_t *rel,
-                       int *first) {
+                       int *first, int deciding) {
     PyObject *text = NULL;
     for (Py_ssize_t e = 0; e < t->nexpr; e++) {
         PyObject *item = PyList_GetItem(t->exprs, e);
@@ -876,6 +889,7 @@ static int expressions(Tables *t, const char *bare, Py_ssize_t bn, uint64_t *rel
         long cat = PyLong_AsLong(PyTuple_GetItem(item, 0));
         uint64_t bit = PyLong_AsUnsignedLongLong(PyTuple_GetItem(item, 1));
         if (PyErr_Occurred()) goto fail;
+        if (deciding ? bit == 0 : (bit != 0 || cat >= *first)) continue;
         PyObject *literals = PyTuple_GetItem(item, 3);
         if (literals != Py_None) {
             int hit = 0;
@@ -1169,7 +1183,7 @@ static int one_line(Batch *b, const char *s, Py_ssize_t n) {
             while (end > 0 && stripped[end - 1] == '/') end--;
             lookup_url(t, stripped, end, &rel, &first);
         }
-        if (run_expressions && expressions(t, bare, bn, &rel, &first)) return -1;
+        if (run_expressions && expressions(t, bare, bn, &rel, &first, 1)) return -1;
     }
 
     Buf *a = &b->ans;
@@ -1200,15 +1214,18 @@ static int one_line(Batch *b, const char *s, Py_ssize_t n) {
     if (statutory)
         return block(b, channel, url, user, client, host, hn, first_rel_cat(t, statutory), gi,
                      "statutory") ? -1 : 1;
-    if (flags & F_BLOCK)
+    if (flags & F_BLOCK) {
+        if (run_expressions && expressions(t, bare, bn, &rel, &first, 0)) return -1;
         return block(b, channel, url, user, client, host, hn, first == INT_MAX ? -1 : first,
                      gi, "school-block") ? -1 : 1;
+    }
     if (!(flags & F_ALLOW)) {
         uint64_t blocked = (b->working ? t->g_working[gi] : t->g_always[gi]) & rel;
         if (blocked)
             return block(b, channel, url, user, client, host, hn, first_rel_cat(t, blocked),
                          gi, "group-policy") ? -1 : 1;
     }
+    if (run_expressions && expressions(t, bare, bn, &rel, &first, 0)) return -1;
     cat = first;
 allowed:
     if (put(a, channel.p, channel.n) || PUTS(a, "ERR")) return -1;
