@@ -1,6 +1,8 @@
 """The mail filter over SMTP, with a sink as the next hop: what is delivered, held,
 returned or refused, and the 4xx answers that make the mail server keep a message."""
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import stat
@@ -9,6 +11,8 @@ from esafety.mailfilter import engine
 from esafety.mailfilter.actions import ingest_events
 from esafety.mailfilter.models import HeldMessage
 from esafety.mailfilter.publishing import publish
+from esafety.mailfilter import server
+from esafety.mailfilter.relay import Relay
 from esafety.mailfilter.server import EVENTS_DIR, HELD_DIR
 from tests.mailfilter.conftest import send
 from tests.mailfilter.harness import message
@@ -195,3 +199,44 @@ def test_a_next_hop_refusing_for_good_is_passed_back_as_5xx_not_retried_for_ever
     code, text = send(mail_filter.port, TEACHER, ["parent@known.example"],
                       message(TEACHER, "parent@known.example", "hi", "hello"))
     assert code == 554 and "not here" in text
+
+
+class CountingPool(concurrent.futures.ThreadPoolExecutor):
+    def __init__(self):
+        super().__init__(max_workers=1)
+        self.calls = []
+
+    def submit(self, fn, *args, **kwargs):
+        self.calls.append(fn.__name__)
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_clean_mail_is_checked_and_passed_on_in_the_event_loop_and_the_rest_in_a_worker(
+        mail_school, sink):
+    """No hand-over to a worker thread for most mail (the loop never waits for the GIL);
+    what writes files or sends notices still goes to one."""
+    config = server.Config(school=mail_school["school"].slug, folder=mail_school["folder"],
+                           next_hop=("127.0.0.1", sink.port), timeout=10)
+    pool = CountingPool()
+    service = server.Service(server.Filter(config), pool, Relay("127.0.0.1", sink.port, 10))
+
+    async def go():
+        clean = await service.deliver(TEACHER, ["parent@known.example"], message(
+            TEACHER, "parent@known.example", "Trip", "Coats please."))
+        after_clean = list(pool.calls)
+        held = await service.deliver("someone@forged.example", [TEACHER], message(
+            "someone@forged.example", TEACHER, "About today", OBSCENE))
+        big = await service.deliver(TEACHER, ["parent@known.example"], message(
+            TEACHER, "parent@known.example", "Big", "word " * 200_000))
+        service.relay.close()
+        return clean, after_clean, held, big
+
+    try:
+        clean, after_clean, held, big = asyncio.run(go())
+    finally:
+        pool.shutdown()
+    assert clean == "250 2.0.0 Checked and passed on" and after_clean == []
+    assert held == "250 2.0.0 Held for review"
+    assert big == "250 2.0.0 Checked and passed on"
+    assert pool.calls == ["process_decided", "process"]  # the hold; the message over 512 KB
+    assert [d.message["Subject"] for d in sink.delivered] == ["Trip", "Big"]

@@ -1,0 +1,105 @@
+"""Re-injection from the event loop (esafety/mailfilter/relay.py) against a next hop that
+offers PIPELINING: the envelope in one write, the same bytes smtplib sends, smtplib's
+exceptions for refusals, and a kept connection used again."""
+
+import asyncio
+import re
+import smtplib
+
+import pytest
+
+from esafety.mailfilter.relay import Relay, quote
+from esafety.mailfilter.smtpd import Connections, Limits, SMTPProtocol
+
+
+class NextHop(SMTPProtocol):
+    """The filter's own server as a next hop that records every chunk it reads."""
+
+    chunks: list[bytes]
+    refuse_for_good = "bad@d.example"
+
+    def data_received(self, data):
+        self.chunks.append(data)
+        super().data_received(data)
+
+    def _rcpt(self, arg):
+        if self.refuse_for_good in arg:
+            self.out.append("550 5.1.1 No such user")
+            return
+        super()._rcpt(arg)
+
+
+async def with_next_hop(test, max_recipients=10):
+    got, chunks, sessions = [], [], []
+
+    async def deliver(mail_from, rcpts, raw):
+        got.append((mail_from, rcpts, raw))
+        return "250 2.0.0 Ok: queued"
+
+    def factory():
+        proto = NextHop(deliver, Limits(hostname="next.test", max_message=10_000_000,
+                                        max_recipients=max_recipients), Connections())
+        proto.chunks = chunks
+        sessions.append(proto)
+        return proto
+
+    server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    relay = Relay("127.0.0.1", port, timeout=10)
+    try:
+        return await test(relay), got, chunks, sessions
+    finally:
+        relay.close()
+        server.close()
+
+
+RAW = b"Subject: hi\r\n\r\n.starts with a dot\r\nbare\n.\nlf\r\nno final newline"
+
+
+def test_the_envelope_goes_in_one_write_and_the_message_as_smtplib_sends_it():
+    async def test(relay):
+        await relay.send("a@outside.example", ["t@school.example", "u@school.example"], RAW)
+        await relay.send("", ["t@school.example"], b"second\r\n")
+
+    _, got, chunks, sessions = asyncio.run(with_next_hop(test))
+    assert len(sessions) == 1  # the connection was kept for the second message
+    envelope = [c for c in chunks if c.lower().startswith(b"mail from")]
+    assert envelope[0] == (b"mail FROM:<a@outside.example> size=%d\r\nrcpt TO:<t@school.example>"
+                           b"\r\nrcpt TO:<u@school.example>\r\ndata\r\n" % len(RAW))
+    assert quote(RAW) in b"".join(chunks)
+    # smtplib's own transformation of the same bytes
+    assert quote(RAW) == re.sub(rb"(?m)^\.", b"..", RAW) + b"\r\n.\r\n"
+    assert got[0] == ("a@outside.example", ["t@school.example", "u@school.example"],
+                      b"Subject: hi\r\n\r\n.starts with a dot\r\nbare\n..\nlf\r\n"
+                      b"no final newline\r\n")
+    assert got[1] == ("", ["t@school.example"], b"second\r\n")
+
+
+def test_a_temporary_refusal_of_any_recipient_raises_so_the_message_is_tried_again():
+    async def test(relay):
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            await relay.send("a@outside.example", ["t@school.example", "u@school.example"],
+                             b"x\r\n")
+        return refused.value.recipients
+
+    recipients, got, _, _ = asyncio.run(with_next_hop(test, max_recipients=1))
+    assert list(recipients) == ["u@school.example"] and recipients["u@school.example"][0] == 452
+
+
+def test_a_recipient_refused_for_good_leaves_the_others_delivered():
+    async def test(relay):
+        await relay.send("a@outside.example", ["bad@d.example", "t@school.example"], b"x\r\n")
+
+    _, got, _, _ = asyncio.run(with_next_hop(test))
+    assert got == [("a@outside.example", ["t@school.example"], b"x\r\n")]
+
+
+def test_every_recipient_refused_raises_and_nothing_is_sent():
+    async def test(relay):
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            await relay.send("a@outside.example", ["bad@d.example"], b"x\r\n")
+        await relay.send("a@outside.example", ["t@school.example"], b"y\r\n")
+
+    _, got, _, sessions = asyncio.run(with_next_hop(test))
+    assert got == [("a@outside.example", ["t@school.example"], b"y\r\n")]
+    assert len(sessions) == 2  # a connection after a failure is not used again
