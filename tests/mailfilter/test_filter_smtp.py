@@ -7,11 +7,10 @@ import json
 import os
 import stat
 
-from esafety.mailfilter import engine
+from esafety.mailfilter import engine, server
 from esafety.mailfilter.actions import ingest_events
 from esafety.mailfilter.models import HeldMessage
 from esafety.mailfilter.publishing import publish
-from esafety.mailfilter import server
 from esafety.mailfilter.relay import Relay
 from esafety.mailfilter.server import EVENTS_DIR, HELD_DIR
 from tests.mailfilter.conftest import send
