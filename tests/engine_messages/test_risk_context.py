@@ -37,6 +37,9 @@ def test_a_denial_or_someone_elses_wish_is_not_the_writers_risk(clf, text):
     "i have been thinking about ending my life",
     "nobody cares about me and i feel empty inside",
     "i need someone to talk to, i have no one and i feel like a burden",
+    "i've got my note written",
+    "can anyone give me a reason to keep living",
+    "goodbye to everyone, nobody cares anyway",
 ])
 def test_risk_language_still_flags(clf, text):
     assert "self_harm" in clf.classify(text).flagged_categories

@@ -637,7 +637,9 @@ class Classifier:
         started = []
         docs: list[list[str]] = []
         for text in texts:
-            toks, joined = self.lexicon.strip_safe(self.mend(normalised_tokens(text or "")))
+            toks = normalised_tokens(text or "")
+            # (Posts and chat: a lost "I'm" is an artefact of copied posts, not of mail.)
+            toks, joined = self.lexicon.strip_safe(toks if mail else self.mend(toks))
             hits = self.lexicon.hits(toks, joined)
             first = len(docs)
             if self.model is not None and toks:
