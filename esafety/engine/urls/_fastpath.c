@@ -37,7 +37,18 @@ typedef struct { const char *p; Py_ssize_t n; } Str;
 
 /* A string -> int table (open addressing, FNV-1a), built once from a Python dict or set:
    looking a host up needs no Python string, and a miss (most lookups) touches one slot. */
-typedef struct { uint64_t hash; uint32_t off; int32_t value; } Slot;
+/* A slot: the key's hash, its value and the key itself when it has at most INLINE_KEY
+   bytes (most host names), so that finding one reads one cache line; a longer key is in
+   the arena (len LONG_KEY, its offset in key[0..3]). 32 bytes. */
+#define INLINE_KEY 19
+#define LONG_KEY 255
+typedef struct {
+    uint64_t hash;
+    int32_t value;
+    uint8_t len;
+    char key[INLINE_KEY];
+} Slot;
+_Static_assert(sizeof(Slot) == 32, "a slot is 32 bytes");
 typedef struct {
     Slot *slots;
     uint64_t mask;
@@ -46,7 +57,7 @@ typedef struct {
        lookups are of names not in it, and are answered without touching the table. */
     uint64_t *bloom;
     uint64_t bloom_mask;
-    char *arena; /* each key: its length (uint32) then its bytes */
+    char *arena; /* each key longer than INLINE_KEY: its length (uint32), its bytes */
     size_t arena_n;
     /* Which key lengths it holds (bit n for n < 256; long_keys for any longer): a lookup
        of a length no key has (the host flags' few hosts, most of the time) stops here. */
@@ -105,6 +116,15 @@ static void map_free(Map *m) {
 /* Tables of more keys than this have a Bloom filter. */
 #define BLOOM_MIN 2048
 
+static inline int slot_is(const Map *m, const Slot *slot, const char *s, Py_ssize_t n) {
+    if (n <= INLINE_KEY) return slot->len == n && memcmp(slot->key, s, (size_t)n) == 0;
+    if (slot->len != LONG_KEY) return 0;
+    uint32_t off, len;
+    memcpy(&off, slot->key, sizeof off);
+    memcpy(&len, m->arena + off, sizeof len);
+    return len == (uint32_t)n && memcmp(m->arena + off + sizeof len, s, (size_t)n) == 0;
+}
+
 /* The value for s (whose fnv() is h), or `missing`. */
 #define BLOOM_BIT(m, h, k) (((h) >> (k)) & (m)->bloom_mask)
 
@@ -119,12 +139,7 @@ static long map_get_h(const Map *m, const char *s, Py_ssize_t n, uint64_t h, lon
     for (uint64_t i = h >> m->shift;; i = (i + 1) & m->mask) {
         const Slot *slot = &m->slots[i];
         if (slot->hash == 0) return missing;
-        if (slot->hash == h) {
-            uint32_t len;
-            memcpy(&len, m->arena + slot->off, sizeof len);
-            if (len == (uint32_t)n && memcmp(m->arena + slot->off + sizeof len, s, (size_t)n) == 0)
-                return slot->value;
-        }
+        if (slot->hash == h && slot_is(m, slot, s, n)) return slot->value;
     }
 }
 
@@ -149,23 +164,28 @@ static int map_put(Map *m, const char *s, Py_ssize_t n, long value) {
     for (uint64_t i = h >> m->shift;; i = (i + 1) & m->mask) {
         Slot *slot = &m->slots[i];
         if (slot->hash == h) {
-            uint32_t len;
-            memcpy(&len, m->arena + slot->off, sizeof len);
-            if (len == (uint32_t)n && memcmp(m->arena + slot->off + sizeof len, s, (size_t)n) == 0) {
+            if (slot_is(m, slot, s, n)) {
                 slot->value = (int32_t)value;
                 return 0;
             }
         } else if (slot->hash == 0) {
-            size_t need = m->arena_n + sizeof(uint32_t) + (size_t)n;
-            if (need > UINT32_MAX) {
-                PyErr_SetString(PyExc_ValueError, "fastpath tables: too large");
-                return -1;
+            if (n <= INLINE_KEY) {
+                slot->len = (uint8_t)n;
+                memcpy(slot->key, s, (size_t)n);
+            } else {
+                size_t need = m->arena_n + sizeof(uint32_t) + (size_t)n;
+                if (need > UINT32_MAX) {
+                    PyErr_SetString(PyExc_ValueError, "fastpath tables: too large");
+                    return -1;
+                }
+                uint32_t len = (uint32_t)n, off = (uint32_t)m->arena_n;
+                memcpy(m->arena + m->arena_n, &len, sizeof len);
+                memcpy(m->arena + m->arena_n + sizeof len, s, (size_t)n);
+                slot->len = LONG_KEY;
+                memcpy(slot->key, &off, sizeof off);
+                m->arena_n = need;
             }
-            uint32_t len = (uint32_t)n;
-            memcpy(m->arena + m->arena_n, &len, sizeof len);
-            memcpy(m->arena + m->arena_n + sizeof len, s, (size_t)n);
             slot->hash = h;
-            slot->off = (uint32_t)m->arena_n;
             if (n < 256)
                 m->lengths[n >> 6] |= (uint64_t)1 << (n & 63);
             else
@@ -176,7 +196,6 @@ static int map_put(Map *m, const char *s, Py_ssize_t n, long value) {
                 m->bloom[b >> 6] |= (uint64_t)1 << (b & 63);
             }
             slot->value = (int32_t)value;
-            m->arena_n = need;
             return 0;
         }
     }
