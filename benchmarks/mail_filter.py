@@ -122,10 +122,11 @@ def main() -> int:
     held = school_folder(data, "bench") / "held"
     plain_rates: list[float] = []
     filter_rates: list[float] = []
+    filter_port = free_port()
     with Sink() as sink, postfix.Postfix(sink.port, None) as plain, postfix.Postfix(
-            sink.port, free_port(), filter_connections=args.connections) as pf:
+            sink.port, filter_port, filter_connections=args.connections) as pf:
         flt = subprocess.Popen([sys.executable, "-m", "esafety.mailfilter.server", "--listen",
-                                f"127.0.0.1:{pf.filter_port}", "--next-hop",
+                                f"127.0.0.1:{filter_port}", "--next-hop",
                                 f"127.0.0.1:{pf.reinject}", "--school", "bench",
                                 "--data-dir", str(data), "--workers", str(args.workers),
                                 "--processes", str(args.processes)],
@@ -150,7 +151,7 @@ def main() -> int:
             for each in ((plain_round, filter_round) if n % 2 == 0
                          else (filter_round, plain_round)):
                 each()
-        per_conn = memory_per_connection(pf.filter_port, flt.pid)
+        per_conn = memory_per_connection(filter_port, flt.pid)
         flt.terminate()
         flt.wait()
     ratios = [f / p for p, f in zip(plain_rates, filter_rates, strict=True)]

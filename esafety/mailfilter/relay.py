@@ -132,22 +132,24 @@ class Connection:
 
 
 class Relay:
-    """The next hop, from one event loop: connections kept between messages (one per
-    message in flight)."""
+    """The next hop, from one event loop: connections kept between messages, at most
+    `connections` of them (each holds one of Postfix's smtpd processes: more than its
+    process limit would leave a connection waiting for a process that never comes)."""
 
     def __init__(self, host: str, port: int, timeout: float,
-                 hostname: str = "esafety-mail-filter"):
+                 hostname: str = "esafety-mail-filter", connections: int = 4):
         self.host = host
         self.port = port
         self.timeout = timeout
         self.hostname = hostname
         self.idle: list[Connection] = []
+        self.slots = asyncio.Semaphore(max(1, connections))
 
     async def send(self, mail_from: str, rcpts: list[str], raw: bytes) -> None:
         """Raises unless every recipient is accepted or refused for good (a 4xx for any
         means: try the whole message again), as the filter's smtplib path does."""
         utf8 = not all(a.isascii() for a in [mail_from, *rcpts])
-        async with asyncio.timeout(self.timeout):
+        async with self.slots, asyncio.timeout(self.timeout):
             for attempt in (1, 2):
                 conn = self.idle.pop() if self.idle else None
                 reused = conn is not None

@@ -357,7 +357,8 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
     flt = Filter(config)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
                                                  thread_name_prefix="mail-filter")
-    relay = Relay(*config.next_hop, timeout=config.timeout)
+    # As many connections to the next hop as worker threads (each thread keeps one too).
+    relay = Relay(*config.next_hop, timeout=config.timeout, connections=workers)
     service = Service(flt, pool, relay)
     limits = Limits(hostname="esafety-mail-filter", max_message=MAX_MESSAGE,
                     max_recipients=engine.MAX_ENVELOPE_RECIPIENTS, timeout=300)

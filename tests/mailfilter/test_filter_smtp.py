@@ -205,7 +205,7 @@ class CountingPool(concurrent.futures.ThreadPoolExecutor):
         super().__init__(max_workers=1)
         self.calls = []
 
-    def submit(self, fn, *args, **kwargs):
+    def submit(self, fn, /, *args, **kwargs):
         self.calls.append(fn.__name__)
         return super().submit(fn, *args, **kwargs)
 

@@ -30,7 +30,9 @@ class NextHop(SMTPProtocol):
 
 
 async def with_next_hop(test, max_recipients=10):
-    got, chunks, sessions = [], [], []
+    got: list[tuple] = []
+    chunks: list[bytes] = []
+    sessions: list[NextHop] = []
 
     async def deliver(mail_from, rcpts, raw):
         got.append((mail_from, rcpts, raw))
@@ -103,3 +105,15 @@ def test_every_recipient_refused_raises_and_nothing_is_sent():
     _, got, _, sessions = asyncio.run(with_next_hop(test))
     assert got == [("a@outside.example", ["t@school.example"], b"y\r\n")]
     assert len(sessions) == 2  # a connection after a failure is not used again
+
+
+def test_no_more_connections_than_allowed_however_many_messages_are_in_flight():
+    """Each connection holds one of Postfix's smtpd processes: past its process limit a new
+    connection would wait for one that never comes (a stall until the timeout)."""
+    async def test(relay):
+        relay.slots = asyncio.Semaphore(2)
+        await asyncio.gather(*(relay.send("a@outside.example", ["t@school.example"],
+                                          b"%d\r\n" % n) for n in range(10)))
+
+    _, got, _, sessions = asyncio.run(with_next_hop(test))
+    assert len(got) == 10 and len(sessions) == 2
