@@ -850,10 +850,10 @@ static int count_allowed(Batch *b, Str user, Str client, long gi, int cat) {
     return 0;
 }
 
-/* The records written so far, as one string of JSON lines, onto the records list. */
+/* The records written so far, as one bytes of JSON lines, onto the records list. */
 static int flush_records(Batch *b) {
     if (b->records == NULL || b->rec.n == 0) return 0;
-    PyObject *text = PyUnicode_FromStringAndSize(b->rec.p, (Py_ssize_t)b->rec.n);
+    PyObject *text = PyBytes_FromStringAndSize(b->rec.p, (Py_ssize_t)b->rec.n);
     if (text == NULL) return -1;
     b->rec.n = 0;
     int rc = PyList_Append(b->records, text);
@@ -1280,7 +1280,7 @@ static int slow_line(Batch *b, PyObject *slow, const char *s, Py_ssize_t n) {
    data: Squid's request lines as it sent them, without the last newline (b"" is one empty
    line); the result: one answer a line, in order, each ending in a newline (latin-1, as
    serve.py writes answers). records: the decision-log list to append to (None: not
-   logging), each item a dict (from the Python path) or a string of JSON lines, each
+   logging), each item a dict (from the Python path) or bytes of JSON lines, each
    ending in a newline; allowed: the counts dict (None with records None); slow(line) ->
    answer: the Python path, given the line as a str (latin-1), for every line this one
    leaves to it (it logs and counts those itself). */

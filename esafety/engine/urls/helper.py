@@ -37,7 +37,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 from urllib.parse import parse_qsl, quote
 
 from esafety.engine.urls import fastpath
@@ -131,6 +131,10 @@ def search_term(host: str, url: str) -> str:
     return ""
 
 
+# json.dumps(record, separators=(",", ":")), without making an encoder for each record.
+_json_line = json.JSONEncoder(separators=(",", ":")).encode
+
+
 class DecisionSpool:
     """The helper's decision log, appended as JSON lines to a spool file: every blocked,
     flagged (safe search rewritten, an unblock used) request and every search, one line
@@ -142,7 +146,7 @@ class DecisionSpool:
     ingest`` loads complete files into the database in bulk and removes them.
     """
 
-    # write() takes records as dicts or as JSON lines (the compiled fast path's).
+    # write() takes records as dicts or as bytes of JSON lines (the compiled fast path's).
     takes_text = True
 
     def __init__(self, folder: Path):
@@ -150,29 +154,30 @@ class DecisionSpool:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.seq = 0
         # The open spool file and its path (both None between files).
-        self.fh: TextIO | None = None
+        self.fh: BinaryIO | None = None
         self.opened_at = 0.0
         self.path: Path | None = None
 
-    def _open(self) -> TextIO:
+    def _open(self) -> BinaryIO:
         self.seq += 1
         path = self.path = (self.folder
                             / f"{os.getpid()}-{int(time.time())}-{self.seq}.jsonl.part")
-        fh = self.fh = open(path, "a", encoding="utf-8")
+        fh = self.fh = open(path, "ab")
         self.opened_at = time.time()
         return fh
 
-    def write(self, records: list[dict] | list[dict | str]) -> None:
-        """Append records: dicts, or strings of JSON lines each ending in a newline."""
+    def write(self, records: list[dict] | list[dict | bytes]) -> None:
+        """Append records: dicts, or bytes of JSON lines each ending in a newline."""
         if not records:
             return
         fh = self.fh
         if fh is None:
             fh = self._open()
         # Records come as dicts (the Python path) or as JSON lines already, each ending in
-        # a newline (the compiled path writes the text json.dumps writes).
-        fh.write("".join(r if r.__class__ is str
-                         else json.dumps(r, separators=(",", ":")) + "\n" for r in records))
+        # a newline (the compiled path writes the text json.dumps writes, in UTF-8).
+        fh.write(b"".join(r if r.__class__ is bytes
+                          else (_json_line(r) + "\n").encode()
+                          for r in records))
         fh.flush()
 
     def rotate(self, force: bool = False) -> None:
@@ -389,7 +394,7 @@ class Helper:
         allowed = self.allowed
         day = time.strftime("%Y-%m-%d", time.gmtime(now))
         stamp = round(now, 3)
-        records: list[dict | str] = []
+        records: list[dict | bytes] = []
         add_record = records.append
 
         def one(raw: str) -> str:
@@ -464,7 +469,7 @@ class Helper:
             if not getattr(self.spool, "takes_text", False):  # a spool that wants dicts
                 records = [x for r in records
                            for x in ([json.loads(t) for t in r.splitlines()]
-                                     if r.__class__ is str else [r])]
+                                     if isinstance(r, bytes) else [r])]
             try:
                 self.spool.write(records)
             except OSError as exc:
