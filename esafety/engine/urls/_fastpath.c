@@ -18,6 +18,9 @@
 #include <Python.h>
 #include <limits.h>
 #include <sys/mman.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,6 +414,8 @@ static PyObject *lookup(PyObject *self, PyObject *args) {
     return PyLong_FromLong(map_get(m, s, n, -1));
 }
 
+typedef struct { char *p; size_t n, cap; } Buf;
+
 typedef struct {
     PyObject *spec; /* keeps every object below alive */
     ListsMaps *lists;
@@ -451,9 +456,11 @@ typedef struct {
     long *key_count;
     Py_ssize_t *touched;
     Py_ssize_t ntouched;
+    /* answer()'s buffers for answers and records, kept from one batch to the next (new
+       memory for each batch costs page faults); `busy` while a batch uses them. */
+    Buf keep_ans, keep_rec;
+    int busy;
 } Tables;
-
-typedef struct { char *p; size_t n, cap; } Buf;
 
 static int grow(Buf *b, size_t more) {
     if (b->n + more <= b->cap) return 0;
@@ -549,6 +556,8 @@ static void tables_free(Tables *t) {
     Py_XDECREF(t->key_day);
     free(t->key_count);
     free(t->touched);
+    free(t->keep_ans.p);
+    free(t->keep_rec.p);
     free(t->combo_rel);
     free(t->combo_first);
     free(t->cat_name);
@@ -611,6 +620,18 @@ static int u64_list(PyObject *list, Py_ssize_t n, uint64_t **out) {
 static PyObject *build(PyObject *self, PyObject *args) {
     PyObject *spec;
     if (!PyArg_ParseTuple(args, "O!", &PyTuple_Type, &spec)) return NULL;
+#ifdef __GLIBC__
+    /* Each batch makes and frees a few blocks of a few hundred KB (the answers' bytes,
+       the records' bytes, the spool's join): by default glibc maps and unmaps each, so
+       every batch pays page faults for fresh zeroed memory. In the helper's process, keep
+       such blocks in the heap for reuse instead (up to 64 MB free at its top). */
+    static int malloc_tuned = 0;
+    if (!malloc_tuned) {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+        mallopt(M_TRIM_THRESHOLD, 64 << 20);
+        malloc_tuned = 1;
+    }
+#endif
     if (PyTuple_Size(spec) != NSPEC) {
         PyErr_SetString(PyExc_ValueError, "fastpath tables: wrong number of items");
         return NULL;
@@ -1295,6 +1316,13 @@ static PyObject *answer(PyObject *self, PyObject *args) {
     PyObject *out = NULL;
     b.t = (Tables *)PyCapsule_GetPointer(capsule, "esafety.fastpath.tables");
     if (b.t == NULL) goto done;
+    int kept = !b.t->busy;
+    if (kept) { /* the last batch's buffers */
+        b.t->busy = 1;
+        b.ans = b.t->keep_ans;
+        b.rec = b.t->keep_rec;
+        b.ans.n = b.rec.n = 0;
+    }
     b.working = working;
     b.records = records == Py_None ? NULL : records;
     b.allowed = allowed == Py_None ? NULL : allowed;
@@ -1339,8 +1367,16 @@ fail:
         PyErr_Restore(type, value, tb);
     }
 done:
-    free(b.ans.p);
-    free(b.rec.p);
+    if (b.t != NULL && kept) { /* kept for the next batch, unless a batch made them huge */
+        b.t->busy = 0;
+        if (b.ans.cap > ((size_t)16 << 20)) { free(b.ans.p); b.ans.p = NULL; b.ans.cap = 0; }
+        if (b.rec.cap > ((size_t)16 << 20)) { free(b.rec.p); b.rec.p = NULL; b.rec.cap = 0; }
+        b.t->keep_ans = b.ans;
+        b.t->keep_rec = b.rec;
+    } else {
+        free(b.ans.p);
+        free(b.rec.p);
+    }
     return out;
 }
 
