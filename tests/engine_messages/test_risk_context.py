@@ -157,3 +157,22 @@ def test_a_bad_narrative_section_is_refused():
                 {"signs": ["a"], "min_tokens": "many"}):
         with pytest.raises(LexiconError, match="narrative"):
             Lexicon({**base, "narrative": bad})
+
+
+@pytest.mark.parametrize("text", [
+    "i know where you live",
+    "you're gonna get jumped after school",
+    "i'll make you pay for this",
+    "i'll get you after school",
+    "my brother will sort you out",
+])
+def test_threats_without_a_violent_verb_are_violence(clf, text):
+    assert "violence" in clf.classify(text).flagged_categories
+
+
+@pytest.mark.parametrize("text", [
+    "i'll see you tomorrow after school for netball",
+    "my brother will get you a ticket",
+])
+def test_friendly_plans_are_not_threats(clf, text):
+    assert "violence" not in clf.classify(text).flagged_categories
