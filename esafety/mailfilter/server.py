@@ -1,10 +1,12 @@
-"""`esafety mail filter`: Postfix's after-queue content filter, over SMTP (aiosmtpd).
+"""`esafety mail filter`: Postfix's after-queue content filter, over SMTP (its own asyncio
+server, smtpd.py; re-injection through relay.py).
 
     esafety mail filter --listen 127.0.0.1:10025 --next-hop 127.0.0.1:10026 --school SLUG
 
-Postfix hands each message to this server (`content_filter = smtp:[127.0.0.1]:10025`);
-the server decides (esafety/mailfilter/engine.py) and answers only when the outcome is
-safe on disk or in Postfix's hands again:
+Postfix hands each message to this server (`content_filter =
+esafety-filter:[127.0.0.1]:10025`, contrib/mail/README.md); the server decides
+(esafety/mailfilter/engine.py) and answers only when the outcome is safe on disk or in
+Postfix's hands again:
 
 - pass: re-injected into Postfix's second smtpd (the next hop), THEN 250;
 - hold: written to the held store (0600, fsync'd), THEN 250; the sender is told;
@@ -138,18 +140,16 @@ class Filter:
     # -------------------------------------------------------------- one message
     def process(self, mail_from: str, rcpts: list[str], raw: bytes) -> str:
         """The SMTP answer for one message; never raises."""
-        try:
-            return self._process(mail_from, rcpts, raw)
-        except MemoryError:
-            return TEMPFAIL
-        except Exception as exc:  # noqa: BLE001 - anything at all: Postfix keeps it
-            return self.answer_for(exc, mail_from)
+        return self._guarded(self._process, mail_from, mail_from, rcpts, raw)
 
     def process_decided(self, snapshot: engine.FilterSnapshot, decision: engine.Decision,
                         mail_from: str, rcpts: list[str], raw: bytes) -> str:
         """The SMTP answer for a message already decided (its effects); never raises."""
+        return self._guarded(self._apply, mail_from, snapshot, decision, mail_from, rcpts, raw)
+
+    def _guarded(self, func, mail_from: str, *args) -> str:
         try:
-            return self._apply(snapshot, decision, mail_from, rcpts, raw)
+            return func(*args)
         except MemoryError:
             return TEMPFAIL
         except Exception as exc:  # noqa: BLE001 - anything at all: Postfix keeps it
@@ -394,69 +394,6 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
         pool.shutdown(wait=True)
 
 
-def _die_with_parent() -> None:
-    """A child process ends when the parent does (Linux), so killing the filter never
-    leaves a process still answering on its port."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def serve_processes(config: Config, listen: tuple[str, int], workers: int,
-                    processes: int) -> int:
-    """Several processes accepting on one listening socket (the checker is CPU-bound and
-    Python runs one thread's code at a time). A child that dies is started again."""
-    from esafety.engine.messages.classifier import default_classifier
-
-    sock = socket.socket(socket.AF_INET6 if ":" in listen[0] else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(listen)
-    sock.listen(1024)
-    sock.setblocking(False)
-    default_classifier()  # loaded once, before the fork: the children share its pages
-    children: set[int] = set()
-    stopping = False
-
-    def spawn() -> None:
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                _die_with_parent()
-                asyncio.run(serve(config, listen, workers, sock=sock))
-                code = 0
-            finally:
-                os._exit(code)
-        children.add(pid)
-
-    def stop(signum, frame) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in list(children):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for _ in range(processes):
-        spawn()
-    while children:
-        try:
-            pid, _status = os.wait()
-        except ChildProcessError:
-            break
-        children.discard(pid)
-        if not stopping:
-            log.warning("a mail filter process ended (%s); starting another", _status)
-            spawn()
-    return 0
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="esafety mail filter",
@@ -497,6 +434,8 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)
     try:
         if args.processes > 1:
+            from esafety.mailfilter.processes import serve_processes
+
             return serve_processes(config, listen, max(1, args.workers), args.processes)
         asyncio.run(serve(config, listen, max(1, args.workers)))
     except OSError as exc:
