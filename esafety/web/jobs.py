@@ -8,8 +8,9 @@ the alerts they raise). Each job is one or more tasks (esafety/tasks.py).
 tasks on the queue when its turn comes and runs them; a task still waiting from the last turn
 is not queued twice. With several workers scheduling (on the database queue or on Redis),
 each turn of each job is claimed once in the database (web.JobTurn: one row per job and
-period, unique), so the jobs are queued once per turn, not once per worker. A school without a worker runs `esafety jobs --once` from cron instead,
-which runs the same tasks at once in that process.
+period, unique), so the jobs are queued once per turn, not once per worker. A school without
+a worker runs `esafety jobs --once` from cron instead, which claims the turns the same way
+and runs the tasks at once in that process.
 
 A job that fails is logged and retried at its next turn; it never stops the others.
 """
@@ -172,9 +173,16 @@ def _claim_turn(job: Job, wall: float, claimed_by: str) -> bool:
     return True
 
 
+def _release_turn(job: Job, wall: float) -> None:
+    from esafety.web.models import JobTurn
+
+    JobTurn.objects.filter(job=job.name[:100], period=int(wall // job.every)).delete()
+
+
 class Scheduler:
     """Turns the jobs' clocks. `enqueue=False` (cron's `esafety jobs`) runs each task in this
-    process; `enqueue=True` (`esafety worker`) puts it on the queue for the workers."""
+    process; `enqueue=True` (`esafety worker`) puts it on the queue for the workers. Either
+    way each turn of a job is claimed once (web.JobTurn)."""
 
     def __init__(self, jobs: tuple[Job, ...] = JOBS, *, enqueue: bool = False):
         self.jobs = jobs
@@ -231,7 +239,18 @@ class Scheduler:
 
     def _run(self, job: Job, runner: Runner, wall: float) -> bool:
         if not self.enqueue:
-            job.run(runner)  # cron's one run: nobody else is scheduling
+            # Cron's run (`esafety jobs --once` every minute) claims the turn as well, so an
+            # hourly job runs once an hour, not every minute, and not again where a worker
+            # has queued this turn already. The claim is committed before the tasks run
+            # here (they commit as they go); a job that fails gives its turn back, for the
+            # next minute's run.
+            if not _claim_turn(job, wall, self.name):
+                return False
+            try:
+                job.run(runner)
+            except BaseException:
+                _release_turn(job, wall)
+                raise
             return True
         from django.db import transaction
 

@@ -178,3 +178,38 @@ def test_two_schedulers_on_the_database_queue_queue_each_task_once(reported, hea
     jobs.Scheduler(enqueue=True).run_due(now=0)
     jobs.Scheduler(enqueue=True).run_due(now=0)
     assert ready_tasks() == every_task(headteacher.school_id)
+
+
+def test_cron_runs_an_hourly_job_once_an_hour_however_often_it_is_called(db):
+    ran = []
+    hourly = (jobs.Job("hourly", 3600, lambda run: ran.append(1)),)
+    # `esafety jobs --once` every minute: a new process, so a new scheduler, each time.
+    for minute in range(3):
+        jobs.Scheduler(hourly).run_due(now=0, wall=7200.0 + 60 * minute)
+    assert ran == [1]
+    jobs.Scheduler(hourly).run_due(now=0, wall=7200.0 + 3600)  # the next hour
+    assert ran == [1, 1]
+
+
+def test_a_cron_job_that_failed_runs_again_at_the_next_call(db):
+    calls = []
+
+    def flaky(run):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database busy")
+
+    scheduler = jobs.Scheduler((jobs.Job("flaky", 3600, flaky),))
+    scheduler.run_due(now=0, wall=7200.0)
+    assert scheduler.failures
+    again = jobs.Scheduler((jobs.Job("flaky", 3600, flaky),))
+    again.run_due(now=0, wall=7260.0)
+    assert calls == [1, 1] and not again.failures
+
+
+def test_cron_does_not_run_a_turn_a_worker_has_queued(db):
+    ran = []
+    job = jobs.Job("hourly", 3600, lambda run: ran.append(1))
+    assert jobs._claim_turn(job, 7200.0, "worker-on-another-host")
+    assert jobs.Scheduler((job,)).run_due(now=0, wall=7230.0) == []
+    assert ran == []
