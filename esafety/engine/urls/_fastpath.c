@@ -12,7 +12,7 @@
    Only the stable ABI (Py_LIMITED_API, Python 3.10 and later), so one build (an .abi3.so)
    loads in any of those Python versions. */
 
-#define _GNU_SOURCE /* memmem */
+#define _GNU_SOURCE
 #define PY_SSIZE_T_CLEAN
 #define Py_LIMITED_API 0x030A0000
 #include <Python.h>
@@ -162,8 +162,13 @@ static long map_get(const Map *m, const char *s, Py_ssize_t n, long missing) {
     return map_get_h(m, s, n, fnv(s, n), missing);
 }
 
+static int map_put_h(Map *m, const char *s, Py_ssize_t n, uint64_t h, long value);
+
 static int map_put(Map *m, const char *s, Py_ssize_t n, long value) {
-    uint64_t h = fnv(s, n);
+    return map_put_h(m, s, n, fnv(s, n), value);
+}
+
+static int map_put_h(Map *m, const char *s, Py_ssize_t n, uint64_t h, long value) {
     for (uint64_t i = h >> m->shift;; i = (i + 1) & m->mask) {
         Slot *slot = &m->slots[i];
         if (slot->hash == h) {
@@ -321,6 +326,10 @@ static int map_build_flat(Map *m, const char *keys, Py_ssize_t kn, const char *v
     /* Each key's length (4 bytes) in place of its newline: the arena's size is known. */
     m->arena = malloc((size_t)kn + 4 * (size_t)count + 4);
     if (m->slots == NULL || m->arena == NULL) { PyErr_NoMemory(); return -1; }
+    /* Each key is hashed and its slot asked for AHEAD keys before it goes in, so that
+       the table's memory is waited for many keys at a time. */
+    enum { AHEAD = 16 };
+    struct { const char *p; Py_ssize_t n; uint64_t h; long value; } ring[AHEAD];
     const char *s = keys, *end = keys + kn;
     for (Py_ssize_t i = 0; i < count; i++) {
         if (s > end) goto bad;
@@ -334,8 +343,21 @@ static int map_build_flat(Map *m, const char *keys, Py_ssize_t kn, const char *v
                            | (uint32_t)v[3] << 24);
             if (value > INT32_MAX) goto bad;
         }
-        if (map_put(m, s, nl - s, value)) return -1;
+        if (i >= AHEAD) {
+            int k = (int)(i % AHEAD);
+            if (map_put_h(m, ring[k].p, ring[k].n, ring[k].h, ring[k].value)) return -1;
+        }
+        int k = (int)(i % AHEAD);
+        ring[k].p = s;
+        ring[k].n = nl - s;
+        ring[k].h = fnv(s, nl - s);
+        ring[k].value = value;
+        __builtin_prefetch(&m->slots[ring[k].h >> m->shift], 1);
         s = nl + 1;
+    }
+    for (Py_ssize_t i = count > AHEAD ? count - AHEAD : 0; i < count; i++) {
+        int k = (int)(i % AHEAD);
+        if (map_put_h(m, ring[k].p, ring[k].n, ring[k].h, ring[k].value)) return -1;
     }
     if (count == 0 ? kn != 0 : s != end + 1) goto bad;
     return 0;
@@ -979,8 +1001,19 @@ static int ends_with(const char *s, Py_ssize_t n, const char *tail) {
     return n >= m && memcmp(s + n - m, tail, (size_t)m) == 0;
 }
 
+/* Whether `what` (m bytes) is in s (n bytes): a search for its first byte, then a
+   comparison (the strings here are short: memmem's set-up costs more than the search). */
 static int contains(const char *s, Py_ssize_t n, const char *what, Py_ssize_t m) {
-    return memmem(s, (size_t)n, what, (size_t)m) != NULL;
+    if (m == 0) return 1;
+    if (m > n) return 0;
+    const char *p = s, *last = s + n - m;
+    while (p <= last) {
+        p = memchr(p, what[0], (size_t)(last - p + 1));
+        if (p == NULL) return 0;
+        if (memcmp(p + 1, what + 1, (size_t)m - 1) == 0) return 1;
+        p++;
+    }
+    return 0;
 }
 
 /* Answer one line into b->ans: 1 done, 0 the Python path must answer it, -1 error. */

@@ -69,14 +69,18 @@ def serve_lines(answer: Answerer, infd: int = 0, outfd: int = 1,
             skipping = False
             if not chunk:
                 continue
-        pending += chunk
-        if b"\n" not in pending:
+        newline = chunk.rfind(b"\n")
+        if newline < 0:
+            pending += chunk
             if len(pending) > max_line * 4:  # an endless line: answer it once, drop the rest
                 write_bytes(outfd, answer_bytes(pending[:max_line], time.time()))
                 pending = b""
                 skipping = True
             continue
-        head, _, pending = pending.rpartition(b"\n")
+        # The complete lines: what was pending and the chunk up to its last newline (one
+        # copy); the rest waits for the next chunk.
+        head = b"".join((pending, memoryview(chunk)[:newline]))
+        pending = chunk[newline + 1:]
         now = time.time()
         if before is not None:
             before(now)
