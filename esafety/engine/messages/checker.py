@@ -168,7 +168,16 @@ def draft_label(audience: str | None) -> str:
 
 
 def excerpt(text: str, start: int, end: int, width: int = 50) -> str:
+    """The words around text[start:end], up to `width` characters either side, never
+    across a paragraph break (a blank line): the quote stays in the paragraph that holds
+    the match, not in the sentence of someone else's reply or signature next to it."""
     lo, hi = max(0, start - width), min(len(text), end + width)
+    before = max(text.rfind("\n\n", lo, start), text.rfind("\r\n\r\n", lo, start))
+    if before >= 0:
+        lo = before + 2
+    after = [i for i in (text.find("\n\n", end, hi), text.find("\r\n\r\n", end, hi)) if i >= 0]
+    if after:
+        hi = min(after)
     snippet = " ".join(text[lo:hi].split())
     return ("…" if lo else "") + snippet[:200] + ("…" if hi < len(text) else "")
 
