@@ -224,3 +224,40 @@ def test_the_null_sender_and_a_source_route_are_read_as_aiosmtpd_read_them():
 
     [(mail_from, rcpts, raw)] = asyncio.run(go()).got
     assert mail_from == "" and rcpts == ["c@d.example", '"odd > name"@d.example']
+
+
+def test_an_idle_connection_is_closed_with_421_and_a_busy_one_is_not():
+    async def go():
+        idle, busy = Server(), Server()
+        busy.release = asyncio.Event()
+        busy.feed(ENVELOPE + b"x\r\n.\r\n")
+        await settle()
+        for each in (idle, busy):
+            each.proto.limits.timeout = 0
+            each.proto.last -= 1
+        sweep = asyncio.ensure_future(idle.proto.connections.sweep(every=0))
+        other = asyncio.ensure_future(busy.proto.connections.sweep(every=0))
+        await settle()
+        sweep.cancel()
+        other.cancel()
+        busy.release.set()
+        await settle()
+        return idle, busy
+
+    idle, busy = asyncio.run(go())
+    assert idle.transport.closed and idle.transport.lines()[-1].startswith("421 ")
+    assert not busy.transport.closed  # its message was being checked: answered, not cut
+    assert busy.transport.lines()[-1] == "250 2.0.0 Checked and passed on"
+
+
+def test_a_command_line_too_long_across_reads_is_answered_once_and_skipped():
+    async def go():
+        server = Server()
+        server.feed(b"EHLO p\r\nNOOP " + b"x" * 10_000 + b"\r\nNOOP\r\n", step=1000)
+        server.feed(b"\xff\xfe\r\n")
+        await settle()
+        return server
+
+    lines = asyncio.run(go()).transport.lines()
+    assert lines[-3:] == ["500 5.5.2 Error: line too long", "250 OK",
+                          "500 5.5.2 Error: the command is not UTF-8"]
