@@ -551,10 +551,16 @@ static int put_escaped(Buf *b, const char *s, Py_ssize_t n) {
 }
 
 /* A JSON string as json.dumps writes it, for printable ASCII (all a fast line holds). */
-static int put_json(Buf *b, const char *s, Py_ssize_t n) {
+static int put_json(Buf *b, const char *s, Py_ssize_t n, int plain) {
     if (grow(b, (size_t)n * 2 + 2)) return -1;
     char *o = b->p + b->n;
     *o++ = '"';
+    if (plain) { /* no '"' or '\\' in it: as it is */
+        memcpy(o, s, (size_t)n);
+        o[n] = '"';
+        b->n += (size_t)n + 2;
+        return 0;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '"' || c == '\\') *o++ = '\\';
@@ -778,6 +784,7 @@ typedef struct {
     PyObject *records, *allowed, *day;
     Str t_json;
     Buf ans, rec;
+    int plain; /* the line holds no '"' or '\\' (JSON strings of it need no escapes) */
 } Batch;
 
 static void add_combo(Tables *t, long c, uint64_t *rel, int *first) {
@@ -921,9 +928,10 @@ static int block(Batch *b, Str channel, Str url, Str user, Str client, const cha
     if (b->records == NULL) return 0;
     Buf *r = &b->rec;
     if (PUTS(r, "{\"t\":") || put(r, b->t_json.p, b->t_json.n) || PUTS(r, ",\"user\":")
-            || put_json(r, user.p, user.n) || PUTS(r, ",\"url\":")
-            || put_json(r, url.p, url.n) || PUTS(r, ",\"host\":") || put_json(r, host, hn)
-            || PUTS(r, ",\"client\":") || put_json(r, client.p, client.n)
+            || put_json(r, user.p, user.n, b->plain) || PUTS(r, ",\"url\":")
+            || put_json(r, url.p, url.n, b->plain) || PUTS(r, ",\"host\":")
+            || put_json(r, host, hn, b->plain)
+            || PUTS(r, ",\"client\":") || put_json(r, client.p, client.n, b->plain)
             || PUTS(r, ",\"action\":\"block\",\"category\":"))
         return -1;
     if (cat >= 0 ? put(r, t->cat_json[cat].p, t->cat_json[cat].n) : PUTS(r, "null")) return -1;
@@ -1024,14 +1032,17 @@ static int one_line(Batch *b, const char *s, Py_ssize_t n) {
        json.dumps escapes only '"' and '\\'. Eight bytes at a step (any byte below 0x20,
        above 0x7e, or '%'; exact tests, the bytes then looked at one by one). */
     const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
-    int has_tab = 0, has_pct = 0;
+    int has_tab = 0, has_pct = 0, has_esc = 0;
     Py_ssize_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t w, pct;
+        uint64_t w, pct, quote, bslash;
         memcpy(&w, s + i, 8);
         if (((w + ones * (127 - 0x7e)) | w) & high) return 0; /* 0x7f and above */
         pct = w ^ (ones * '%');
         if ((pct - ones) & ~pct & high) has_pct = 1;
+        quote = w ^ (ones * '"');
+        bslash = w ^ (ones * '\\');
+        if (((quote - ones) & ~quote & high) | ((bslash - ones) & ~bslash & high)) has_esc = 1;
         if ((w - ones * 0x20) & ~w & high) { /* below 0x20: only tabs will do */
             for (int j = 0; j < 8; j++) {
                 unsigned char c = (unsigned char)s[i + j];
@@ -1047,7 +1058,9 @@ static int one_line(Batch *b, const char *s, Py_ssize_t n) {
         if ((c < 0x20 && c != '\t') || c >= 0x7f) return 0;
         if (c == '\t') has_tab = 1;
         if (c == '%') has_pct = 1;
+        if (c == '"' || c == '\\') has_esc = 1;
     }
+    b->plain = !has_esc;
     Str tok[5];
     int nt = 0;
     i = 0;
