@@ -282,7 +282,7 @@ def test_allowed_counts_made_in_c_reach_the_dict_in_the_python_paths_order(
 def test_search_engines_pages_without_a_search_are_answered_in_c(rich_lists, tmp_path,
                                                                   monkeypatch):
     """A search engine's host is decided in C unless the request may hold search terms (a
-    query) or safe search may rewrite it (its group has safe search and the path is one
+    q or search_query parameter with words) or safe search may rewrite it (its group has safe search and the path is one
     the rewrite looks at): those go to the Python path."""
     needs_compiled()
     c_lines = ["1 http://www.google.co.uk/ 10.0.0.1/- o'neil GET",
@@ -293,13 +293,20 @@ def test_search_engines_pages_without_a_search_are_answered_in_c(rich_lists, tmp
                "6 http://m.youtube.com/watch/x 10.0.0.1/- o'neil GET",
                "7 http://www.google.com/search/x 10.0.0.1/- x+y GET",  # staff: no safe search
                "8 http://www.google.com/ 10.0.0.1/- leaver GET",
-               "9 http://www.google.com/ 10.0.0.1/- - GET"]
+               "9 http://www.google.com/ 10.0.0.1/- - GET",
+               "16 http://www.youtube.com/watch?v=abc 10.0.0.1/- x+y GET",
+               "17 http://docs.google.com/view/x?x=1&q=&Q=cats&qq=a#q=b 10.0.0.1/- x+y GET",
+               "18 http://www.bing.com/maps?q=++&search_query 10.0.0.1/- x+y GET",
+               "19 http://www.youtube.com/results?search_query=&q 10.0.0.1/- leaver GET"]
     python_lines = ["10 http://www.google.co.uk/search 10.0.0.1/- o'neil GET",
                     "11 http://www.google.com/IMAGES/x 10.0.0.1/- o'neil GET",
                     "12 http://www.bing.com/search/x 10.0.0.1/- o'neil GET",
                     "13 http://duckduckgo.com/q=cats 10.0.0.1/- o'neil GET",
                     "14 http://www.google.com/search?q=x 10.0.0.1/- x+y GET",
-                    "15 http://www.youtube.com/results?search_query=x 10.0.0.1/- x+y GET"]
+                    "15 http://www.youtube.com/results?search_query=x 10.0.0.1/- x+y GET",
+                    "20 http://www.bing.com/maps?a=1&q=+x+ 10.0.0.1/- x+y GET",
+                    "21 http://www.youtube.com/results?x&q=a%20 10.0.0.1/- x+y GET",
+                    "22 http://www.google.com/x?search_query=cats 10.0.0.1/- leaver GET"]
     for lines, slow in ((c_lines, 0), (python_lines, len(python_lines))):
         python, compiled, counting = run_both(rich_policy(rich_lists), lines, MONDAY_LESSON,
                                               tmp_path / str(slow), monkeypatch)

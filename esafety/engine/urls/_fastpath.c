@@ -4,7 +4,7 @@
    build(); answer() then answers a batch of Squid request lines. Each line it can answer
    alone (a plain request: ASCII, no percent sign, an ordinary host and
    port, a person whose rules need no unblock, suspension or approved-sites list, no
-   query on a search engine's host and no path safe search could rewrite there) gets exactly the answer, decision-log record and allowed count that
+   search terms on a search engine's host and no path safe search could rewrite there) gets exactly the answer, decision-log record and allowed count that
    helper.py's Python path gives; every other line is handed to `slow(line)`, the Python
    path itself, in order. The Python path stays the reference:
    tests/engine_urls/test_fastpath.py checks the two agree line by line.
@@ -1024,6 +1024,28 @@ static int contains(const char *s, Py_ssize_t n, const char *what, Py_ssize_t m)
     return 0;
 }
 
+/* Whether the query of the URL u (before any '#') has a parameter q or search_query whose
+   value holds anything but '+': the search terms helper.py's search_term() logs (it
+   reads those, for the search engines' hosts). Without one it finds none. */
+static int may_hold_search_term(const char *u, Py_ssize_t un) {
+    Py_ssize_t q = find(u, un, '?', 0);
+    if (q < 0) return 0;
+    Py_ssize_t end = find(u, un, '#', q + 1);
+    if (end < 0) end = un;
+    for (Py_ssize_t at = q + 1; at <= end;) {
+        Py_ssize_t amp = find(u, end, '&', at);
+        if (amp < 0) amp = end;
+        Py_ssize_t eq = find(u, amp, '=', at);
+        if (eq >= 0 && ((eq - at == 1 && u[at] == 'q')
+                        || (eq - at == 12 && memcmp(u + at, "search_query", 12) == 0))) {
+            for (Py_ssize_t j = eq + 1; j < amp; j++)
+                if (u[j] != '+') return 1;
+        }
+        at = amp + 1;
+    }
+    return 0;
+}
+
 /* Answer one line into b->ans: 1 done, 0 the Python path must answer it, -1 error. */
 static int one_line(Batch *b, const char *s, Py_ssize_t n) {
     Tables *t = b->t;
@@ -1209,13 +1231,14 @@ static int one_line(Batch *b, const char *s, Py_ssize_t n) {
     int state = (int)(code & 7);
     long gi = code >> 3;
     if (state == FALLBACK || gi < 0 || gi >= t->ngroups) return 0;
-    /* Search engines: a query may hold search terms (logged with the words), and a group
+    /* Search engines: a query may hold search terms (logged with the words: q or
+       search_query, as search_term() reads them), and a group
        with safe search may have its searches rewritten: those go to the Python path;
        their other pages are decided as any other host's. */
     if (search_host) {
         const char *bp = bare + path_at;
         Py_ssize_t bpn = bn - path_at;
-        if (!connect && find(u, un, '?', 0) >= 0) return 0;
+        if (!connect && may_hold_search_term(u, un)) return 0;
         if (t->g_safe[gi] && ((bpn >= 7 && (memcmp(bp, "/search", 7) == 0
                                              || memcmp(bp, "/images", 7) == 0))
                               || contains(bp, bpn, "q=", 2)))
