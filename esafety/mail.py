@@ -35,6 +35,23 @@ REFUSED_ONE_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                        smtplib.SMTPDataError)
 
 
+_SAID_ONCE: set[str] = set()
+
+
+def log_failures(logger: logging.Logger, what: str, failures: Sequence[str]) -> None:
+    """Log a round of emails that did not all go. An install that sends no email at all
+    (the demo's console backend) is said once per process, not once per notice: every
+    notice and event still records it, but the console stays readable."""
+    if failures and all(f in NOT_SENDING_BACKENDS.values() for f in failures):
+        said = failures[0]
+        if said in _SAID_ONCE:
+            return
+        _SAID_ONCE.add(said)
+        logger.warning("%s: %s (said once; every notice and event records it)", what, said)
+        return
+    logger.warning("%s: %s", what, "; ".join(failures))
+
+
 def connection():
     # A mail server that never answers must not hold a page or a job for ever.
     return get_connection(fail_silently=False,

@@ -91,7 +91,8 @@ def _notify_urgent(concern_pk: int) -> int:
             events.concern_email_sent(concern=concern, school=concern.school, kind=URGENT,
                                       to=[p.display_name for p in sent])
         if failures:
-            log.warning("concern %s: urgent email problems: %s", concern.reference, failures)
+            mail.log_failures(log, f"concern {concern.reference}: urgent email problems",
+                              failures)
             events.concern_email_failed(concern=concern, school=concern.school, kind=URGENT,
                                         to=[p.display_name for p in people if p not in sent],
                                         error="; ".join(failures))
@@ -134,7 +135,7 @@ def send_daily_digest(school: School) -> int:
             events.concern_email_sent(concern=None, school=school, kind=DIGEST,
                                       to=[p.display_name for p in sent])
         if failures:
-            log.warning("%s: daily concerns summary problems: %s", school, failures)
+            mail.log_failures(log, f"{school}: daily concerns summary problems", failures)
             events.concern_email_failed(concern=None, school=school, kind=DIGEST,
                                         to=[p.display_name for p in people if p not in sent],
                                         error="; ".join(failures))

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from esafety import mail
 from esafety.directory import roles
 from esafety.directory.models import Person
 from esafety.incidents import access, history, rules
@@ -101,7 +102,7 @@ def _notify_report(incident_pk: int) -> int:
             history.append(incident, actor=None, kind=NOTIFICATION_FAILED,
                            data={"to": [p.pk for p in people if p not in sent],
                                  "reason": "; ".join(failures)})
-            log.warning("incident %s: alert not sent: %s", incident.reference, failures)
+            mail.log_failures(log, f"incident {incident.reference}: alert not sent", failures)
         if sent:
             history.append(incident, actor=None, kind=NOTIFICATION_SENT,
                            data={"to": [p.pk for p in sent],

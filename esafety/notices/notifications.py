@@ -131,7 +131,7 @@ def _tell(told: Told, people: Iterable[Person | None], *, kind: str, school: Sch
         error = "; ".join(failures)
         Notice.objects.filter(pk__in=[by_person[p.pk].pk for p in to_email
                                       if p not in sent]).update(email_error=error[:2000])
-        log.warning("notices: %s emails not all sent: %s", kind, error)
+        mail.log_failures(log, f"notices: {kind} emails not all sent", failures)
         if record_failures:
             events.notice_email_failed(school=school, kind=kind,
                                        label=kinds.LABELS.get(kind, kind),
