@@ -16,9 +16,11 @@ never a loss).
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import smtplib
 
+log = logging.getLogger("esafety.mailfilter")
 _DOTS = re.compile(rb"(?m)^\.")
 
 
@@ -173,6 +175,8 @@ class Relay:
         temporary = {r: v for r, v in refused.items() if 400 <= v[0] < 500}
         if temporary:
             raise smtplib.SMTPRecipientsRefused(temporary)
+        if refused:
+            log.warning("the next hop refused for good: %s", refused)
 
     def close(self) -> None:
         for conn in self.idle:
