@@ -25,3 +25,12 @@ def test_a_long_paragraph_is_still_cut_to_the_width():
     i = text.index("stupid")
     quote = excerpt(text, i, i + 6, width=20)
     assert quote.startswith("…") and quote.endswith("…") and len(quote) < 60
+
+
+def test_signs_that_added_up_are_quoted_once_each_not_guessed():
+    from esafety.engine.messages.checker import check_text
+
+    verdict = check_text("i feel so depressed and hopeless", sender_role="pupil")
+    finding = next(f for f in verdict.as_dict()["findings"]
+                   if f["rule"] == "content.self-harm")
+    assert [e["excerpt"] for e in finding["evidence"]] == ["i feel so depressed and hopeless"]

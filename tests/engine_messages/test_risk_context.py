@@ -176,3 +176,21 @@ def test_threats_without_a_violent_verb_are_violence(clf, text):
 ])
 def test_friendly_plans_are_not_threats(clf, text):
     assert "violence" not in clf.classify(text).flagged_categories
+
+
+def _rules(raw: bytes, role: str) -> set[str]:
+    from esafety.engine.messages.checker import check_message
+
+    return {f["rule"] for f in check_message(raw, sender_role=role).as_dict()["findings"]}
+
+
+def test_a_pupils_long_email_about_how_they_feel_is_read_as_a_whole():
+    from tests.engine_messages.mail import make_mail
+
+    raw = make_mail(sender="Kai Pupil <kai@hollinspark.sch.uk>",
+                    to=("Miss Tutor <tutor@hollinspark.sch.uk>",), subject="sorry",
+                    body=LONG_ACCOUNT + "\n")
+    assert "content.self-harm" in _rules(raw, "pupil")
+    # The same words from an adult are correspondence (adult mail tells of grief and
+    # tiredness without risk): the long account is not read as a whole there.
+    assert "content.self-harm" not in _rules(raw, "teacher")

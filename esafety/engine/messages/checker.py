@@ -621,7 +621,10 @@ def _content_parts(ctx: Context) -> dict:
         subject, body = ctx.msg.subject.strip(), ctx.own_text[:MAX_CLASSIFIED]
         text = f"{subject}\n{body}" if subject else body
         if text.strip():
-            parts.append(("body", text, ctx.classifier.classify(text, mail=True)))
+            # A pupil's own long account of how they feel is read as a whole, as in chat;
+            # adults' mail is correspondence (grief and tiredness told without risk).
+            parts.append(("body", text, ctx.classifier.classify(
+                text, mail=True, personal=ctx.sender_role == roles.PUPIL)))
         names = " / ".join(a.name for a in ctx.msg.attachments if not a.name.startswith("("))
         if names:
             parts.append(("attachment name", names, ctx.classifier.classify(names, mail=True)))
@@ -646,7 +649,8 @@ def _model_evidence(ctx: Context, part: str, text: str, subject_length: int) -> 
 
 def _content(category: str):
     def detect(rule: Rule, ctx: Context) -> tuple[list[Evidence], str | None]:
-        out, rating = [], None
+        out: list[Evidence] = []
+        rating = None
         content = _content_parts(ctx)
         for part, text, result in content["parts"]:
             if category not in result.flagged_categories:
@@ -655,6 +659,12 @@ def _content(category: str):
             for hit in result.hits:
                 if hit.category == category and hit.p >= 0.6 and hit.term not in terms:
                     terms.append(hit.term)
+            if not terms:
+                # Weaker signs that added up (self-harm's distress, a long account read
+                # whole): quote the strongest of them rather than guess a sentence.
+                weak = sorted((h for h in result.hits if h.category == category),
+                              key=lambda h: -h.p)
+                terms = list(dict.fromkeys(h.term for h in weak))[:2]
             if ctx.audience == "bulk" and _distinct(terms) < rule.params.get(
                     "min_terms_in_bulk", 2):
                 # A newsletter or list post that mentions "porn" once is reporting on
@@ -665,7 +675,9 @@ def _content(category: str):
                 rating = cat_rating
             if terms:
                 for term in terms[:2]:
-                    out.append(_located(part, text, term, content["subject_length"]))
+                    found = _located(part, text, term, content["subject_length"])
+                    if all(found.excerpt != e.excerpt for e in out):
+                        out.append(found)  # (two words of one sentence: quoted once)
             else:
                 out.append(_model_evidence(ctx, part, text, content["subject_length"]))
         return out, rating

@@ -626,12 +626,17 @@ class Classifier:
         swearing = self.lexicon.swearing
         return [t for t in toks if not swearing(t)]
 
-    def classify(self, text: str, *, mail: bool = False) -> Classification:
+    def classify(self, text: str, *, mail: bool = False,
+                 personal: bool | None = None) -> Classification:
         """Score `text`. With mail=True (whole emails, not short posts) the learned model
-        judges only the words around a lexicon word in long text, and must be surer."""
-        return self.classify_many([text], mail=mail)[0]
+        judges only the words around a lexicon word in long text, and must be surer.
+        `personal` reads a long first-person account as a whole (the lexicon's `narrative`):
+        by default in posts and chat, not in mail; the check engine asks for it in a
+        pupil's own mail."""
+        return self.classify_many([text], mail=mail, personal=personal)[0]
 
-    def classify_many(self, texts: list[str], *, mail: bool = False) -> list[Classification]:
+    def classify_many(self, texts: list[str], *, mail: bool = False,
+                      personal: bool | None = None) -> list[Classification]:
         """[classify(text) for text in texts]: the lexicon text by text, the model on all
         the texts at once."""
         started = []
@@ -651,7 +656,8 @@ class Classifier:
         for toks, hits, first, end in started:
             model_p = (probabilities[first:end].max(axis=0)
                        if probabilities is not None and end > first else None)
-            out.append(self._finish(toks, hits, model_p, docs[first:end], mail))
+            out.append(self._finish(toks, hits, model_p, docs[first:end], mail,
+                                    not mail if personal is None else personal))
         return out
 
     def _windows(self, toks: list[str], hits: list[Hit], mail: bool) -> list[list[str]]:
@@ -669,7 +675,7 @@ class Classifier:
         return windows
 
     def _finish(self, toks: list[str], hits: list[Hit], model_p, docs: list[list[str]],
-                mail: bool) -> Classification:
+                mail: bool, personal: bool) -> Classification:
         scores = dict.fromkeys(CATEGORIES, 0.0)
         self_harm_terms: dict[str, float] = {}
         for hit in hits:
@@ -686,13 +692,13 @@ class Classifier:
                 rest *= 1 - p
             scores["self_harm"] = 1 - rest
         hits = list(hits)
-        if not mail and scores["self_harm"] < self.lexicon.narrative_p:
+        if personal and scores["self_harm"] < self.lexicon.narrative_p:
             signs = self.lexicon.narrative_signs(toks)
             if signs:
-                # A long account of oneself with several signs of distress (posts and chat;
-                # mail is correspondence, not confession).
-                hits.append(Hit("self_harm", self.lexicon.narrative_p, None,
-                                ", ".join(signs[:4])))
+                # A long account of oneself with several signs of distress: posts and chat,
+                # and a pupil's own mail (adults' mail is correspondence, where grief and
+                # tiredness are told without risk; see `personal`).
+                hits.append(Hit("self_harm", self.lexicon.narrative_p, None, signs[0]))
                 scores["self_harm"] = self.lexicon.narrative_p
         best_model = 0.0
         model = self.model
