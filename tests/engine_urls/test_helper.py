@@ -139,3 +139,21 @@ def test_the_esafety_command_runs_the_helper_without_loading_django(list_dir):
                          timeout=60)
     assert out.returncode == 0, out.stderr.decode()
     assert out.stdout.decode().startswith("OK status=302")
+
+
+def test_allowed_counts_as_lines_are_the_json_of_their_records():
+    """Helper.allowed_lines writes the text json.dumps writes for allowed_records."""
+    import json
+
+    from esafety.engine.urls.helper import Helper
+
+    counts = {("2026-12-04", "sam", "", "ks3", ""): 3,
+              ("2026-12-04", "", "10.0.0.1", "", "games"): 1,
+              ("2026-12-04", 'o"neil\\', "", "gr\u00fcp", "caf\u00e9 \u2603"): 12,
+              ("2026-12-04", "tab\there", "\x00\x1f\x7f", "ks3", "a/b"): 10**12}
+    lines_helper, dicts_helper = Helper(None, "http://b/"), Helper(None, "http://b/")
+    lines_helper.allowed, dicts_helper.allowed = dict(counts), dict(counts)
+    expected = "".join(json.dumps(r, separators=(",", ":")) + "\n"
+                       for r in dicts_helper.allowed_records())
+    assert lines_helper.allowed_lines() == expected.encode()
+    assert lines_helper.allowed == {} and dicts_helper.allowed == {}

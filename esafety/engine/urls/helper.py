@@ -133,6 +133,8 @@ def search_term(host: str, url: str) -> str:
 
 # json.dumps(record, separators=(",", ":")), without making an encoder for each record.
 _json_line = json.JSONEncoder(separators=(",", ":")).encode
+# A str as json.dumps writes it (ensure_ascii, as above).
+_json_string = json.encoder.encode_basestring_ascii
 
 
 class DecisionSpool:
@@ -166,7 +168,7 @@ class DecisionSpool:
         self.opened_at = time.time()
         return fh
 
-    def write(self, records: list[dict] | list[dict | bytes]) -> None:
+    def write(self, records: list[dict] | list[bytes] | list[dict | bytes]) -> None:
         """Append records: dicts, or bytes of JSON lines each ending in a newline."""
         if not records:
             return
@@ -315,6 +317,18 @@ class Helper:
         self.allowed_since = time.time()
         return records
 
+    def allowed_lines(self) -> bytes:
+        """The allowed counts so far as the spool's JSON lines (the text json.dumps writes
+        for allowed_records(), made without a dict and an encoder call a record), and a
+        fresh count."""
+        q = _json_string
+        text = "".join(f'{{"kind":"allowed","day":{q(day)},"user":{q(user)},"client":'
+                       f'{q(client)},"group":{q(group)},"category":{q(category)},"n":{n:d}}}\n'
+                       for (day, user, client, group, category), n in self.allowed.items())
+        self.allowed = {}
+        self.allowed_since = time.time()
+        return text.encode()
+
     def flush(self, force: bool = False) -> None:
         """After each batch: hand the spool file over every few seconds; every COUNT_EVERY
         seconds the allowed counts go into it first (with that rotation)."""
@@ -323,7 +337,8 @@ class Helper:
             return
         try:
             if self.allowed and (force or time.time() - self.allowed_since >= COUNT_EVERY):
-                spool.write(self.allowed_records())
+                spool.write([self.allowed_lines()] if getattr(spool, "takes_text", False)
+                            else self.allowed_records())
                 spool.rotate(force=True)
             else:
                 spool.rotate(force)
