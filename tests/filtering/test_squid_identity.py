@@ -307,6 +307,11 @@ def school_portal(settings, school, make_person, headteacher, it_manager,
     published = lambda: django_capture_on_commit_callbacks(execute=True)  # noqa: E731
     with published():
         actions.lists_import(actor=it_manager, school=school, source=SAMPLE_LISTS)
+        # Games are always blocked for a KS2 pupil and blocked for staff only in working
+        # time (the first import sets the usual school day): with no working time, the
+        # pupil and the teacher differ at whatever hour the tests run
+        # (tests/filtering/test_policy_table.py covers working time itself).
+        actions.working_time_set(actor=it_manager, school=school, spans={})
     with published():
         binding_start(actor=kit, school=school, address=PUPIL)
     with published():
@@ -460,6 +465,7 @@ def signed_in_through_squid(settings, school, make_person, it_manager, live_serv
     make_person(roles.PUPIL, username="kit", year_group=5, form="5A")
     make_person(roles.TEACHER, username="tom")
     actions.lists_import(actor=it_manager, school=school, source=SAMPLE_LISTS)
+    actions.working_time_set(actor=it_manager, school=school, spans={})  # (as above)
     snapshot = publish.snapshot_dir(school)
     writable_folders(snapshot)
     data = json.loads((snapshot / "policy.json").read_text())
