@@ -85,6 +85,17 @@ def rss_kb(pid: int) -> int:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the filter: the process and its children (--processes)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in children.read_text().split()] if children.exists() else []
+    ticks = 0
+    for each in [pid, *kids]:
+        fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def memory_per_connection(port: int, pid: int, n: int = 1000) -> float:
     """Resident memory added by n open sessions (EHLO, MAIL, RCPT, no DATA), measured on
     the freshly started filter (after a run, memory freed by messages would hide it)."""
@@ -124,6 +135,7 @@ def main() -> int:
     held = school_folder(data, "bench") / "held"
     plain_rates: list[float] = []
     filter_rates: list[float] = []
+    filter_cpu: list[float] = []  # ms of the filter's CPU a message, each filtered round
     filter_port = free_port()
     with Sink() as sink, postfix.Postfix(sink.port, None) as plain, postfix.Postfix(
             sink.port, filter_port, filter_connections=args.connections) as pf:
@@ -146,7 +158,9 @@ def main() -> int:
 
         def filter_round():
             shutil.rmtree(held, ignore_errors=True)  # a message held again keeps one file
+            cpu = cpu_seconds(flt.pid)
             filter_rates.append(run(pf, sink, messages, processed))
+            filter_cpu.append((cpu_seconds(flt.pid) - cpu) * 1000 / len(messages))
 
         # Rounds alternate (plain first, then the filter first, ...) so that a change in the
         # machine's load during the run falls on both sides alike.
@@ -165,6 +179,8 @@ def main() -> int:
           f"(median; {args.processes} processes, {args.connections} connections from Postfix)")
     print(f"ratio:                    {statistics.median(ratios):8.2f} (median of the rounds, "
           f"{min(ratios):.2f} to {max(ratios):.2f}; target >= 0.5)")
+    print(f"filter's CPU a message:   {statistics.median(filter_cpu):8.2f} ms (median, "
+          f"{min(filter_cpu):.2f} to {max(filter_cpu):.2f}; user + system, all its processes)")
     print(f"memory per open connection: {per_conn:.2f} KB (RSS, 1,000 connections)")
     print(f"(benchmark's own peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KB;"
           f" {os.cpu_count()} CPUs)")

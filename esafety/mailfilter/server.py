@@ -1,5 +1,5 @@
-"""`esafety mail filter`: Postfix's after-queue content filter, over SMTP (its own asyncio
-server, smtpd.py; re-injection through relay.py).
+"""`esafety mail filter`: Postfix's after-queue content filter, over SMTP (aiosmtpd's server
+with DATA read in blocks, smtp.py; re-injection through relay.py).
 
     esafety mail filter --listen 127.0.0.1:10025 --next-hop 127.0.0.1:10026 --school SLUG
 
@@ -50,7 +50,7 @@ from esafety.datadir import data_dir
 from esafety.engine.messages.directory import STAFF_LIKE
 from esafety.mailfilter import engine, notices
 from esafety.mailfilter.relay import Relay
-from esafety.mailfilter.smtpd import Connections, Limits, SMTPProtocol
+from esafety.mailfilter.smtp import FilterSMTP, Handler
 
 log = logging.getLogger("esafety.mailfilter")
 
@@ -360,19 +360,17 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
     # As many connections to the next hop as worker threads (each thread keeps one too).
     relay = Relay(*config.next_hop, timeout=config.timeout, connections=workers)
     service = Service(flt, pool, relay)
-    limits = Limits(hostname="esafety-mail-filter", max_message=MAX_MESSAGE,
-                    max_recipients=engine.MAX_ENVELOPE_RECIPIENTS, timeout=300)
-    connections = Connections()
+    handler = Handler(service.deliver, engine.MAX_ENVELOPE_RECIPIENTS)
 
-    def protocol() -> SMTPProtocol:
-        return SMTPProtocol(service.deliver, limits, connections)
+    def protocol() -> FilterSMTP:
+        return FilterSMTP(handler, data_size_limit=MAX_MESSAGE, enable_SMTPUTF8=True,
+                          decode_data=False, hostname="esafety-mail-filter", timeout=300)
 
     loop = asyncio.get_running_loop()
     if sock is not None:  # one of several processes sharing the listening socket
         server = await loop.create_server(protocol, sock=sock)
     else:
         server = await loop.create_server(protocol, *listen, reuse_address=True)
-    sweeper = asyncio.ensure_future(connections.sweep())
     stop = stop or asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
@@ -384,11 +382,7 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
     try:
         await stop.wait()
     finally:
-        sweeper.cancel()
         server.close()
-        for conn in list(connections.open):
-            if not conn.busy:
-                conn.close()
         await server.wait_closed()
         relay.close()
         pool.shutdown(wait=True)
@@ -423,6 +417,9 @@ def main(argv: list[str]) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s esafety-mail-filter %(levelname)s %(message)s")
+    # aiosmtpd logs every connection, command and disconnection at INFO (six or more lines
+    # a message, formatted and written in the event loop's thread): warnings only.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     base = Path(args.data_dir) if args.data_dir else data_dir()
     config = Config(school=args.school, folder=school_folder(base, args.school),
                     next_hop=next_hop, rulebook=args.rulebook)

@@ -86,3 +86,30 @@ def test_several_processes_share_the_port_and_one_killed_is_replaced(mail_school
         assert proc.wait(30) == 0
     assert all(not os.path.exists(f"/proc/{c}/status") or
                "zombie" in open(f"/proc/{c}/status").read() for c in first[1:])
+
+
+def test_the_filter_leaves_aiosmtpd_s_per_command_lines_out_of_its_log(tmp_path, monkeypatch):
+    """aiosmtpd logs every connection and command at INFO: six or more records a message,
+    formatted in the thread that answers every connection: warnings only."""
+    import logging
+    import socket
+
+    from esafety.mailfilter import server
+
+    monkeypatch.setattr(logging.getLogger("mail.log"), "level", logging.NOTSET)
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    try:
+        port = busy.getsockname()[1]
+        # In a thread of its own: main() runs its own event loop (asyncio.run), which cannot
+        # start in a thread where another test's loop is still running.
+        import concurrent.futures
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(server.main, ["--listen", f"127.0.0.1:{port}", "--school", "x",
+                                               "--data-dir", str(tmp_path)]).result(60)
+        assert answer == 1  # the port is taken
+    finally:
+        busy.close()
+    assert logging.getLogger("mail.log").level == logging.WARNING

@@ -9,24 +9,27 @@ import smtplib
 import pytest
 
 from esafety.mailfilter.relay import Relay, quote
-from esafety.mailfilter.smtpd import Connections, Limits, SMTPProtocol
+from esafety.mailfilter.smtp import FilterSMTP, Handler
 
 
-class NextHop(SMTPProtocol):
-    """The filter's own server as a next hop that records every chunk it reads."""
+class NextHop(FilterSMTP):
+    """The filter's own server (PIPELINING offered) as a next hop that records every chunk
+    it reads."""
 
     chunks: list[bytes]
-    refuse_for_good = "bad@d.example"
 
     def data_received(self, data):
         self.chunks.append(data)
         super().data_received(data)
 
-    def _rcpt(self, arg):
-        if self.refuse_for_good in arg:
-            self.out.append("550 5.1.1 No such user")
-            return
-        super()._rcpt(arg)
+
+class NextHopHandler(Handler):
+    refuse_for_good = "bad@d.example"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address == self.refuse_for_good:
+            return "550 5.1.1 No such user"
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
 
 async def with_next_hop(test, max_recipients=10):
@@ -38,9 +41,11 @@ async def with_next_hop(test, max_recipients=10):
         got.append((mail_from, rcpts, raw))
         return "250 2.0.0 Ok: queued"
 
+    handler = NextHopHandler(deliver, max_recipients)
+
     def factory():
-        proto = NextHop(deliver, Limits(hostname="next.test", max_message=10_000_000,
-                                        max_recipients=max_recipients), Connections())
+        proto = NextHop(handler, data_size_limit=10_000_000, enable_SMTPUTF8=True,
+                        decode_data=False, hostname="next.test")
         proto.chunks = chunks
         sessions.append(proto)
         return proto
