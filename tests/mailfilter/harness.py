@@ -141,3 +141,24 @@ def message(sender: str, to: list[str] | str, subject: str, body: str, **headers
              "Date: Fri, 04 Dec 2026 09:00:00 +0000"]
     lines += [f"{k.replace('_', '-')}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n" + body.replace("\n", "\r\n") + "\r\n").encode()
+
+
+def run_async(coro):
+    """asyncio.run(coro) on a thread of its own, its result returned and its exception
+    raised here: in the whole suite the browser tests leave an event loop running in the
+    main thread (Playwright's sync API), where asyncio.run refuses to start."""
+    result: list = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(coro))
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+            error.append(exc)
+
+    thread = threading.Thread(target=target, name="test-asyncio")
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]

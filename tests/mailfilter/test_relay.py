@@ -10,6 +10,7 @@ import pytest
 
 from esafety.mailfilter.relay import Relay, quote
 from esafety.mailfilter.smtp import FilterSMTP, Handler
+from tests.mailfilter.harness import run_async
 
 
 class NextHop(FilterSMTP):
@@ -68,7 +69,7 @@ def test_the_envelope_goes_in_one_write_and_the_message_as_smtplib_sends_it():
         await relay.send("a@outside.example", ["t@school.example", "u@school.example"], RAW)
         await relay.send("", ["t@school.example"], b"second\r\n")
 
-    _, got, chunks, sessions = asyncio.run(with_next_hop(test))
+    _, got, chunks, sessions = run_async(with_next_hop(test))
     assert len(sessions) == 1  # the connection was kept for the second message
     envelope = [c for c in chunks if c.lower().startswith(b"mail from")]
     assert envelope[0] == (b"mail FROM:<a@outside.example> size=%d\r\nrcpt TO:<t@school.example>"
@@ -89,7 +90,7 @@ def test_a_temporary_refusal_of_any_recipient_raises_so_the_message_is_tried_aga
                              b"x\r\n")
         return refused.value.recipients
 
-    recipients, got, _, _ = asyncio.run(with_next_hop(test, max_recipients=1))
+    recipients, got, _, _ = run_async(with_next_hop(test, max_recipients=1))
     assert list(recipients) == ["u@school.example"] and recipients["u@school.example"][0] == 452
 
 
@@ -97,7 +98,7 @@ def test_a_recipient_refused_for_good_leaves_the_others_delivered():
     async def test(relay):
         await relay.send("a@outside.example", ["bad@d.example", "t@school.example"], b"x\r\n")
 
-    _, got, _, _ = asyncio.run(with_next_hop(test))
+    _, got, _, _ = run_async(with_next_hop(test))
     assert got == [("a@outside.example", ["t@school.example"], b"x\r\n")]
 
 
@@ -107,7 +108,7 @@ def test_every_recipient_refused_raises_and_nothing_is_sent():
             await relay.send("a@outside.example", ["bad@d.example"], b"x\r\n")
         await relay.send("a@outside.example", ["t@school.example"], b"y\r\n")
 
-    _, got, _, sessions = asyncio.run(with_next_hop(test))
+    _, got, _, sessions = run_async(with_next_hop(test))
     assert got == [("a@outside.example", ["t@school.example"], b"y\r\n")]
     assert len(sessions) == 2  # a connection after a failure is not used again
 
@@ -120,5 +121,5 @@ def test_no_more_connections_than_allowed_however_many_messages_are_in_flight():
         await asyncio.gather(*(relay.send("a@outside.example", ["t@school.example"],
                                           b"%d\r\n" % n) for n in range(10)))
 
-    _, got, _, sessions = asyncio.run(with_next_hop(test))
+    _, got, _, sessions = run_async(with_next_hop(test))
     assert len(got) == 10 and len(sessions) == 2

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from esafety.mailfilter.smtp import FilterSMTP, Handler, has_long_line, unstuff
+from tests.mailfilter.harness import run_async
 
 
 class FakeTransport(asyncio.Transport):
@@ -96,7 +97,7 @@ def test_the_message_is_what_aiosmtpd_made_of_the_same_bytes_in_any_chunks(step)
         await server.feed(ENVELOPE + WIRE, step)
         return server
 
-    server = asyncio.run(go())
+    server = run_async(go())
     [(mail_from, rcpts, raw)] = server.got
     assert (mail_from, rcpts) == ("a@outside.example", ["t@school.example"])
     assert raw == aiosmtpd_content(WIRE)
@@ -114,7 +115,7 @@ def test_short_messages_and_an_end_mark_at_the_very_start(wire, step):
         await server.feed(ENVELOPE + wire + b"NOOP\r\n", step)
         return server
 
-    server = asyncio.run(go())
+    server = run_async(go())
     assert [raw for _, _, raw in server.got] == [aiosmtpd_content(wire)]
     assert server.transport.lines()[-2:] == ["250 2.0.0 Checked and passed on", "250 OK"]
 
@@ -125,7 +126,7 @@ def test_a_lone_dot_line_ends_the_message_and_what_follows_is_the_next_command()
         await server.feed(ENVELOPE + b"Subject: x\r\n\r\nbody\r\n.\r\nNOOP\r\n")
         return server
 
-    server = asyncio.run(go())
+    server = run_async(go())
     assert server.got[0][2] == b"Subject: x\r\n\r\nbody\r\n"
     assert server.transport.lines()[-2:] == ["250 2.0.0 Checked and passed on", "250 OK"]
 
@@ -136,7 +137,7 @@ def test_an_empty_message_is_handed_on_empty():
         await server.feed(ENVELOPE + b".\r\n", step=1)
         return server
 
-    assert asyncio.run(go()).got[0][2] == b""
+    assert run_async(go()).got[0][2] == b""
 
 
 def test_pipelined_commands_are_answered_in_order_and_nothing_more_is_answered_during_the_check():
@@ -152,7 +153,7 @@ def test_pipelined_commands_are_answered_in_order_and_nothing_more_is_answered_d
         await settle()
         return server, before, writes
 
-    server, before, writes = asyncio.run(go())
+    server, before, writes = run_async(go())
     # The greeting, then the answers to EHLO, MAIL, RCPT and DATA (sent together) in one
     # write: separate small answers stall Postfix's pipelined commands (a delayed ACK).
     assert writes == 2
@@ -189,7 +190,7 @@ def test_data_is_read_in_blocks_not_line_by_line():
         await server.feed(b".\r\n")
         return server, server.proto.reads - before
 
-    server, reads = asyncio.run(go())
+    server, reads = run_async(go())
     assert server.got[0][2] == body
     # (The first byte, read before: could the end mark straddle it?) One read to the end
     # mark, and the next command's read (waiting). Not one per line.
@@ -210,7 +211,7 @@ def test_a_message_larger_than_the_stream_s_limit_is_read_in_pieces_and_kept_who
         await server.feed(ENVELOPE + wire, step=333)
         return server
 
-    server = asyncio.run(go())
+    server = run_async(go())
     assert [raw for _, _, raw in server.got] == [aiosmtpd_content(wire)] == [body]
     assert server.proto.data_reads > 10  # in pieces: the stream's limit was passed
 
@@ -223,7 +224,7 @@ def test_a_line_longer_than_the_limit_is_answered_500_after_the_end_as_aiosmtpd_
                           + b"y" * 998 + b"\r\n.\r\n")
         return server
 
-    server = asyncio.run(go())
+    server = run_async(go())
     assert "500 Line too long (see RFC5321 4.5.3.1.6)" in server.transport.lines()
     assert [raw for _, _, raw in server.got] == [b"y" * 998 + b"\r\n"]  # 1,000 with CRLF: fine
 
@@ -240,7 +241,7 @@ def test_a_size_over_the_limit_is_refused_at_mail_and_a_message_over_it_after_it
                           b"small\r\n.\r\n")
         return server
 
-    server = asyncio.run(go())
+    server = run_async(go())
     lines = server.transport.lines()
     assert lines[lines.index("250 HELP") + 1].startswith("552 ")  # MAIL ... SIZE=5000
     assert "552 Error: Too much mail data" in lines
@@ -253,7 +254,7 @@ def test_a_message_of_exactly_the_limit_is_taken():
         await server.feed(ENVELOPE + b"z" * 998 + b"\r\n.\r\n")
         return server
 
-    assert [len(raw) for _, _, raw in asyncio.run(go()).got] == [1000]
+    assert [len(raw) for _, _, raw in run_async(go()).got] == [1000]
 
 
 def test_a_connection_dropped_mid_data_hands_nothing_on():
@@ -264,7 +265,7 @@ def test_a_connection_dropped_mid_data_hands_nothing_on():
         await settle()
         return server
 
-    server = asyncio.run(go())
+    server = run_async(go())
     assert server.got == [] and server.proto.transport is None
 
 
@@ -277,7 +278,7 @@ def test_a_connection_dropped_at_the_first_byte_of_data_hands_nothing_on():
         await settle()
         return server
 
-    assert asyncio.run(go()).got == []
+    assert run_async(go()).got == []
 
 
 def test_commands_out_of_order_or_unknown_get_aiosmtpd_s_answers():
@@ -291,7 +292,7 @@ def test_commands_out_of_order_or_unknown_get_aiosmtpd_s_answers():
             b"XYZZY\r\nMAIL FROM:<>\r\nVRFY x\r\n" + b"NOOP " + b"x" * 5000 + b"\r\nNOOP\r\n")
         return server
 
-    lines = asyncio.run(go()).transport.lines()
+    lines = run_async(go()).transport.lines()
     assert lines[1:] == [
         "503 Error: send HELO first", "501 Syntax: HELO hostname", "250 filter.test",
         "503 Error: need MAIL command", "503 Error: need RCPT command", "250 OK",
@@ -311,7 +312,7 @@ def test_the_null_sender_and_a_source_route_are_read_as_aiosmtpd_reads_them():
                           b"RCPT TO: <\"odd > name\"@d.example>\r\nDATA\r\nx\r\n.\r\n")
         return server
 
-    [(mail_from, rcpts, raw)] = asyncio.run(go()).got
+    [(mail_from, rcpts, raw)] = run_async(go()).got
     assert mail_from == "" and rcpts == ["c@d.example", '"odd > name"@d.example']
 
 
@@ -330,7 +331,7 @@ def test_an_idle_connection_is_told_421_and_closed_and_one_being_checked_is_not(
         await settle()
         return idle, busy, idle.transport.closed, busy.transport.closed
 
-    idle, busy, idle_closed, busy_closed = asyncio.run(go())
+    idle, busy, idle_closed, busy_closed = run_async(go())
     assert idle_closed and idle.transport.lines()[-1].startswith("421 ")
     assert not busy_closed  # its message was being checked: answered, not cut
     assert busy.transport.lines()[-1] == "250 2.0.0 Checked and passed on"
@@ -343,7 +344,7 @@ def test_a_command_line_too_long_across_reads_is_answered_once_and_skipped():
         await server.feed(b"\xff\xfe\r\n")
         return server
 
-    lines = asyncio.run(go()).transport.lines()
+    lines = run_async(go()).transport.lines()
     assert lines[-3:] == ["500 Command line too long", "250 OK", "500 Error: bad syntax"]
 
 
@@ -357,7 +358,7 @@ def test_a_failing_check_is_answered_4xx_never_5xx():
         await server.feed(ENVELOPE + b"x\r\n.\r\n")
         return server
 
-    assert asyncio.run(go()).transport.lines()[-1].startswith("451 ")
+    assert run_async(go()).transport.lines()[-1].startswith("451 ")
 
 
 def test_unstuffing_and_long_lines_as_aiosmtpd_splits_lines():
@@ -382,7 +383,7 @@ def test_addresses_are_read_exactly_as_aiosmtpd_reads_them_and_remembered(arg):
         again = server.proto._getaddr(arg)
         return first, again, SMTP._getaddr(server.proto, arg)
 
-    first, again, aiosmtpd_s = asyncio.run(go())
+    first, again, aiosmtpd_s = run_async(go())
     assert first == again == aiosmtpd_s
 
 
@@ -397,5 +398,5 @@ def test_one_idle_timer_a_connection_not_one_a_command_and_activity_keeps_it_ope
         await settle()
         return server, same, server.transport.closed, server.proto._timeout_handle is timer
 
-    server, same, closed, still_same = asyncio.run(go())
+    server, same, closed, still_same = run_async(go())
     assert same and not closed and not still_same
