@@ -209,10 +209,10 @@ static int map_put_h(Map *m, const char *s, Py_ssize_t n, uint64_t h, long value
     }
 }
 
-/* A Map of a dict {str: int} or, with `set`, of the strings of an iterable (value 1). */
-static int map_build(Map *m, PyObject *from, int set) {
-    Py_ssize_t count = PyObject_Size(from);
-    if (count < 0) return -1;
+/* The slots (twice the keys, a power of two) and, for more than BLOOM_MIN keys, the Bloom
+   filter of a Map that will hold `count` keys. The slots' NULL is checked by the caller
+   with its arena's. */
+static int map_size(Map *m, Py_ssize_t count) {
     uint64_t cap = 16;
     int bits = 4;
     while (cap < (uint64_t)count * 2 + 2) {
@@ -223,12 +223,19 @@ static int map_build(Map *m, PyObject *from, int set) {
     m->shift = 64 - bits;
     m->slots = table_alloc(cap * sizeof(Slot));
     if (count > BLOOM_MIN) { /* 16 or more bits a key: about 1 in 100 absent names gets past */
-        uint64_t bits = 64;
-        while (bits < (uint64_t)count * 16) bits *= 2;
-        m->bloom = calloc(bits / 64, sizeof(uint64_t));
+        uint64_t bloom_bits = 64;
+        while (bloom_bits < (uint64_t)count * 16) bloom_bits *= 2;
+        m->bloom = calloc(bloom_bits / 64, sizeof(uint64_t));
         if (m->bloom == NULL) { PyErr_NoMemory(); return -1; }
-        m->bloom_mask = bits - 1;
+        m->bloom_mask = bloom_bits - 1;
     }
+    return 0;
+}
+
+/* A Map of a dict {str: int} or, with `set`, of the strings of an iterable (value 1). */
+static int map_build(Map *m, PyObject *from, int set) {
+    Py_ssize_t count = PyObject_Size(from);
+    if (count < 0 || map_size(m, count) < 0) return -1;
     size_t arena_cap = 4096;
     m->arena = malloc(arena_cap);
     if (m->slots == NULL || m->arena == NULL) { PyErr_NoMemory(); return -1; }
@@ -307,22 +314,7 @@ static PyObject *build_lists(PyObject *self, PyObject *args) {
    little-endian uint32s; NULL: a set, value 1), as a format 2 snapshot holds them. */
 static int map_build_flat(Map *m, const char *keys, Py_ssize_t kn, const char *values,
                           Py_ssize_t count) {
-    uint64_t cap = 16;
-    int bits = 4;
-    while (cap < (uint64_t)count * 2 + 2) {
-        cap *= 2;
-        bits++;
-    }
-    m->mask = cap - 1;
-    m->shift = 64 - bits;
-    m->slots = table_alloc(cap * sizeof(Slot));
-    if (count > BLOOM_MIN) {
-        uint64_t bloom_bits = 64;
-        while (bloom_bits < (uint64_t)count * 16) bloom_bits *= 2;
-        m->bloom = calloc(bloom_bits / 64, sizeof(uint64_t));
-        if (m->bloom == NULL) { PyErr_NoMemory(); return -1; }
-        m->bloom_mask = bloom_bits - 1;
-    }
+    if (map_size(m, count) < 0) return -1;
     /* Each key's length (4 bytes) in place of its newline: the arena's size is known. */
     m->arena = malloc((size_t)kn + 4 * (size_t)count + 4);
     if (m->slots == NULL || m->arena == NULL) { PyErr_NoMemory(); return -1; }
