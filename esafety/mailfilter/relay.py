@@ -28,6 +28,17 @@ class _Closed(Exception):
     """The connection ended before the message's bytes were sent (safe to send again)."""
 
 
+def raise_if_retry(refused: dict) -> None:
+    """After a re-injection that the next hop took for some recipients: raise smtplib's
+    SMTPRecipientsRefused for those refused for now (4xx), so the whole message is tried
+    again; log those refused for good (the next hop bounces them)."""
+    temporary = {r: v for r, v in refused.items() if 400 <= v[0] < 500}
+    if temporary:
+        raise smtplib.SMTPRecipientsRefused(temporary)
+    if refused:
+        log.warning("the next hop refused for good: %s", refused)
+
+
 def quote(raw: bytes) -> bytes:
     """The message as DATA sends it (smtplib's own transformation)."""
     q = _DOTS.sub(b"..", raw)
@@ -172,11 +183,7 @@ class Relay:
                     raise
                 self.idle.append(conn)
                 break
-        temporary = {r: v for r, v in refused.items() if 400 <= v[0] < 500}
-        if temporary:
-            raise smtplib.SMTPRecipientsRefused(temporary)
-        if refused:
-            log.warning("the next hop refused for good: %s", refused)
+        raise_if_retry(refused)
 
     def close(self) -> None:
         for conn in self.idle:

@@ -49,7 +49,7 @@ from esafety.checks.concern_rules import concern_findings
 from esafety.datadir import data_dir
 from esafety.engine.messages.directory import STAFF_LIKE
 from esafety.mailfilter import engine, notices
-from esafety.mailfilter.relay import Relay
+from esafety.mailfilter.relay import Relay, raise_if_retry
 from esafety.mailfilter.smtp import FilterSMTP, Handler
 
 log = logging.getLogger("esafety.mailfilter")
@@ -253,11 +253,7 @@ class Filter:
             except BaseException:
                 self._drop_connection()
                 raise
-        temporary = {r: v for r, v in refused.items() if 400 <= v[0] < 500}
-        if temporary:
-            raise smtplib.SMTPRecipientsRefused(temporary)
-        if refused:
-            log.warning("the next hop refused for good: %s", refused)
+        raise_if_retry(refused)
 
     def _notice(self, message: EmailMessage) -> None:
         raw = message.as_bytes(policy=email.policy.SMTP)  # CRLF: smtplib sends bytes as given
