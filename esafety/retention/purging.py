@@ -17,10 +17,8 @@ import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -140,9 +138,11 @@ def incidents_count(school: School, cutoff: datetime.datetime) -> int:
     return incidents_purgeable(school, cutoff).count()
 
 
-def _unlink_all(paths: list[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
+def _delete_stored(relative_paths: list[str]) -> None:
+    from esafety.incidents.evidence import delete_stored
+
+    for relative in relative_paths:
+        delete_stored(relative)
 
 
 def incidents_purge(school: School, cutoff: datetime.datetime, actor: Person | None) -> int:
@@ -176,10 +176,9 @@ def incidents_purge(school: School, cutoff: datetime.datetime, actor: Person | N
             evidence = list(Evidence.objects.filter(incident=incident).order_by("pk"))
             # The files go only once the purge is committed: if anything after this fails
             # and the rows are rolled back, their evidence files must still be there.
-            files = [Path(settings.MEDIA_ROOT) / item.file_path for item in evidence
-                     if item.file_path]
-            if files:
-                transaction.on_commit(partial(_unlink_all, files))
+            stored = [item.file_path for item in evidence if item.file_path]
+            if stored:
+                transaction.on_commit(partial(_delete_stored, stored))
             Evidence.objects.filter(incident=incident).update(
                 text="", url="", phone="", file_path="", original_name="")
             Sanction.objects.filter(incident=incident).update(reasons=sealing.REMOVED,
