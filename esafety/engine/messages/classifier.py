@@ -48,10 +48,6 @@ MAIL_MODEL_CUT = 0.9
 MODEL_ALONE = frozenset({"abuse", "discrimination"})
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "im", "ive", "id", "ill"})
 SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})
-# Outside mail, hostility may also be aimed at a person named by a mention or a pronoun.
-ADDRESSED = SECOND_PERSON | frozenset({"@user", "user", "he", "she", "they", "them", "him",
-                                       "her", "hes", "shes", "theyre", "people", "these",
-                                       "those"})
 _MEMORY = 200_000  # distinct tokens remembered (their features), per model
 
 # Words that carry no weight of their own (no word or letter features): the model must not
@@ -67,8 +63,11 @@ disabled disability autism autistic deaf blind sex sexual breast penis vagina ca
 """.split())
 
 
-# ... or at a group of people (the identity words above, less bodies and illnesses).
-ADDRESSED = ADDRESSED | (NEUTRAL - frozenset(
+# Outside mail, hostility may also be aimed at a person named by a mention or a pronoun,
+# or at a group of people (the identity words above, less bodies and illnesses).
+ADDRESSED = SECOND_PERSON | frozenset({"@user", "user", "he", "she", "they", "them", "him",
+                                       "her", "hes", "shes", "theyre", "people", "these",
+                                       "those"}) | (NEUTRAL - frozenset(
     "sex sexual breast penis vagina cancer url rt amp 0 disability".split()))
 
 
@@ -577,8 +576,8 @@ class Classifier:
             frozenset(n[1:] for n in model.index if n.startswith("=")) if model else frozenset())
 
     def mend(self, toks: list[str]) -> list[str]:
-        """Tokens with a run-together "I'm" split ("i amtired" -> "i am tired", "toi
-        amalways" -> "to i am always"): text whose "I'm" lost its apostrophe and spaces reads
+        """Tokens with a run-together "I'm" split ("i amtired" -> "i am tired", "yeahi
+        amdone" -> "yeah i am done"): text whose "I'm" lost its apostrophe and spaces reads
         so, and the risk phrases ("i am done", "i am so tired") would not see it. A token is
         split only where it is no known word and its parts are."""
         # Most texts have no token to mend: the set difference finds the few unknown
@@ -613,7 +612,7 @@ class Classifier:
             return (tok,)
         head: str = tok
         tail: tuple[str, ...] = ()
-        if tok.endswith("i") and tok[:-1] in known or tok[:-1].startswith("am") and tok.endswith("i"):
+        if tok.endswith("i") and (tok[:-1] in known or tok.startswith("am")):
             head, tail = tok[:-1], ("i",)
         if head.startswith("am") and head not in known and head[2:] in known:
             return ("am", head[2:], *tail)
