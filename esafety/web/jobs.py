@@ -157,6 +157,12 @@ def _call_now(task: Any, *args: Any) -> None:
     task.call(*args)
 
 
+def _turn(job: Job, wall: float) -> dict:
+    """The JobTurn fields naming `job`'s turn at `wall` (seconds since 1970): the claim and
+    its release must name the same row."""
+    return {"job": job.name[:100], "period": int(wall // job.every)}
+
+
 def _claim_turn(job: Job, wall: float, claimed_by: str) -> bool:
     """Claim this turn of `job` (its interval's period holding `wall`, seconds since 1970);
     False when another scheduler has claimed it already."""
@@ -166,8 +172,7 @@ def _claim_turn(job: Job, wall: float, claimed_by: str) -> bool:
 
     try:
         with transaction.atomic():
-            JobTurn.objects.create(job=job.name[:100], period=int(wall // job.every),
-                                   claimed_by=claimed_by[:100])
+            JobTurn.objects.create(**_turn(job, wall), claimed_by=claimed_by[:100])
     except IntegrityError:
         return False
     return True
@@ -176,7 +181,7 @@ def _claim_turn(job: Job, wall: float, claimed_by: str) -> bool:
 def _release_turn(job: Job, wall: float) -> None:
     from esafety.web.models import JobTurn
 
-    JobTurn.objects.filter(job=job.name[:100], period=int(wall // job.every)).delete()
+    JobTurn.objects.filter(**_turn(job, wall)).delete()
 
 
 class Scheduler:
