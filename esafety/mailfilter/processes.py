@@ -5,6 +5,7 @@ dies is started again, and the children end with the parent."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -38,6 +39,10 @@ def serve_processes(config: Config, listen: tuple[str, int], workers: int,
     sock.listen(1024)
     sock.setblocking(False)
     default_classifier()  # loaded once, before the fork: the children share its pages
+    # What is loaded now lives as long as the process: out of the collector's sight, its
+    # pages stay shared (a collection writes to every object it looks at) and no
+    # collection in a child walks it again (Python's gc documentation, gc.freeze).
+    gc.freeze()
     children: set[int] = set()
     stopping = False
 

@@ -155,3 +155,22 @@ def test_names_numbers_and_old_stories_are_not_flagged(text):
                                   "clusterfuck", "fuckwit"])
 def test_compound_swear_words_are_still_found(text):
     assert "profanity" in classify(text).flagged_categories
+
+
+def test_a_phrase_pattern_with_its_own_alternatives_matches_whole_words_only():
+    # The word-edge tests stand once around all of a group's patterns; a pattern that is
+    # itself "a|b" must still be whole words at both ends, whichever side matches.
+    categories = {c: {"rating": "serious"} for c in CATEGORIES}
+    lexicon = Lexicon({"categories": categories, "phrases": [
+        {"category": "violence", "p": 0.9, "when": ["snap", "crackle"],
+         "patterns": ["snap|crackle pop", "pop goes"]}]})
+
+    def terms(text):
+        toks = tokens(text)
+        return [h.term for h in lexicon.hits(toks, " ".join(toks))]
+
+    assert terms("oh snap") == ["snap"]
+    assert terms("crackle pop now") == ["crackle pop"]
+    assert terms("snapper") == []          # the first alternative's end
+    assert terms("xcrackle pop") == []     # the second alternative's start
+    assert terms("crackle popcorn") == []  # and its end
