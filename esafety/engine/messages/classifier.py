@@ -726,8 +726,10 @@ class Classifier:
                 elif scores[head] > 0 and not long_mail:
                     # A weak lexicon word and the model's reading strengthen each other (not
                     # in long mail: newsletters and adult correspondence say "useless",
-                    # "fool" and "exhausted" in passing).
-                    p = 1 - (1 - scores[head]) * (1 - p)
+                    # "fool" and "exhausted" in passing), unless the model reads nothing but
+                    # that word: see _echo.
+                    p = scores[head] if self._echo(head, hits, docs, threshold) else \
+                        1 - (1 - scores[head]) * (1 - p)
                 elif head not in MODEL_ALONE or (mail and p < max(MAIL_MODEL_CUT, threshold)):
                     # Categories learned from a few hundred school messages only
                     # strengthen a word of the lexicon; in mail the model alone must be sure.
@@ -742,6 +744,21 @@ class Classifier:
                     scores[head] = p
         flagged, rating, ratings = self._verdict(scores, self._hit_ratings(hits))
         return Classification(scores, bool(flagged), rating, flagged, hits, best_model, ratings)
+
+    def _echo(self, head: str, hits: list[Hit], docs: list[list[str]],
+              threshold: float) -> bool:
+        """Whether the model's self-harm reading only repeats the one weak sign the lexicon
+        found (the words that carry it are that sign's words): then the two are one sign,
+        not two that add up. A hedged "i want to die lol" or "if we lose i'll kill myself"
+        is a weak sign in the lexicon; the model, which learned those words without their
+        context, would otherwise make it a finding again."""
+        if head != "self_harm" or self.model is None or len(docs) != 1:
+            return False
+        terms = {h.term for h in hits if h.category == head}
+        if len(terms) != 1 or any(h.p >= threshold for h in hits if h.category == head):
+            return False
+        carried = self.model.explain(docs[0], head).split()
+        return bool(carried) and set(carried) <= set(next(iter(terms)).split())
 
     def _hit_ratings(self, hits: list[Hit]) -> dict[str, str]:
         """Per category, the gravest rating among its hits that reach its threshold (a hit

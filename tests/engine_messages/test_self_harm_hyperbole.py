@@ -1,0 +1,93 @@
+"""Self-harm words said as teenage hyperbole, and risk said in other words.
+
+"i want to die" and "kill myself" said plainly stay a finding (a DSL must see a pupil who
+writes them). Said with a joke or a trivial cause around them ("so cute i want to die",
+"if we lose i'm going to kill myself", "lmao") they count only as a weaker sign, which adds
+up with other signs of distress. Farewells, a last night, a method looked up, the courage
+to act and being gone are found without the explicit words.
+"""
+
+import pytest
+
+from esafety.engine.messages.classifier import default_classifier
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return default_classifier()
+
+
+def self_harm(clf, text: str) -> float:
+    return clf.classify(text).categories["self_harm"]
+
+
+@pytest.mark.parametrize("text", [
+    "his new haircut is so cute i want to die",
+    "the season finale was brutal, they wrote out my favourite character, i want to die",
+    "my geography homework is due in an hour and i want to die",
+    "i tripped up the stairs in front of the whole class, so embarrassing, i want to kill myself",
+    "i want to die, my brother just fell in the pond lmao",
+    "haha i want to die, that video is the best thing all week",
+    "if we lose to year 10 again i am going to kill myself",
+    "when i see them in the corridor i just want to die, they are so annoying",
+    "if i have to hear that ringtone once more i will kill myself",
+    "i almost killed myself laughing at that",
+    "i want to die my hair purple for the summer",
+])
+def test_hyperbole_alone_is_not_a_self_harm_finding(clf, text):
+    result = clf.classify(text)
+    assert result.categories["self_harm"] < 0.5, (text, result.hits)
+    assert "self_harm" not in result.flagged_categories
+
+
+@pytest.mark.parametrize("text", [
+    "i want to die",
+    "i just want to die",
+    "i really want to kill myself",
+    "i want to fucking die",
+    "my exam results came back and i want to die",
+    "i hate my life i want to die",
+    "i saw them today and honestly i want to kill myself",
+])
+def test_plain_statements_stay_findings(clf, text):
+    assert self_harm(clf, text) >= 0.9, text
+    assert "self_harm" in clf.classify(text).flagged_categories
+
+
+def test_hyperbole_still_adds_up_with_other_signs_of_distress(clf):
+    joke = self_harm(clf, "lol i want to die")
+    with_distress = self_harm(clf, "lol i want to die, nobody cares about me and i feel empty")
+    assert 0 < joke < 0.5 <= with_distress
+
+
+@pytest.mark.parametrize("text", [
+    "you don't know how much i wanted to kill myself last year",
+    "this is my final goodbye",
+    "tonight is my last night alive",
+    "you will all be sorry when i'm gone",
+    "what is the most painless way to die",
+    "i finally have the courage to end it",
+    "i hope i don't wake up tomorrow",
+    "i almost killed myself last month",
+    "all i want to do is die",
+    "i am leaving this world soon",
+    "i just wanna be gone",
+    "i have nothing left to live for",
+    "i wrote down my suicide plan",
+])
+def test_risk_in_other_words_is_found(clf, text):
+    result = clf.classify(text)
+    assert "self_harm" in result.flagged_categories, (text, result.categories)
+
+
+@pytest.mark.parametrize("text", [
+    "when i'm gone on holiday please feed the cat",
+    "i hope i wake up in time for the bus",
+    "what is the quickest way to go to the station",
+    "he wanted me to kill myself",
+    "goodbye everyone, see you on monday",
+    "our dog is leaving this house for a new home",
+])
+def test_ordinary_words_near_these_phrases_are_not_findings(clf, text):
+    result = clf.classify(text)
+    assert "self_harm" not in result.flagged_categories, (text, result.hits)
