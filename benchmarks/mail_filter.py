@@ -96,6 +96,14 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent busy (every process, the kernel included), from
+    /proc/stat: what Postfix, the filter, the senders and the sink cost together."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def memory_per_connection(port: int, pid: int, n: int = 1000) -> float:
     """Resident memory added by n open sessions (EHLO, MAIL, RCPT, no DATA), measured on
     the freshly started filter (after a run, memory freed by messages would hide it)."""
@@ -136,6 +144,8 @@ def main() -> int:
     plain_rates: list[float] = []
     filter_rates: list[float] = []
     filter_cpu: list[float] = []  # ms of the filter's CPU a message, each filtered round
+    plain_machine: list[float] = []  # ms of the whole machine's CPU a message, each round
+    filter_machine: list[float] = []
     filter_port = free_port()
     with Sink() as sink, postfix.Postfix(sink.port, None) as plain, postfix.Postfix(
             sink.port, filter_port, filter_connections=args.connections) as pf:
@@ -154,13 +164,16 @@ def main() -> int:
             return delivered + (len(list(held.glob("*.eml"))) if held.exists() else 0)
 
         def plain_round():
+            busy = machine_busy_seconds()
             plain_rates.append(run(plain, sink, messages, lambda: len(sink.delivered)))
+            plain_machine.append((machine_busy_seconds() - busy) * 1000 / len(messages))
 
         def filter_round():
             shutil.rmtree(held, ignore_errors=True)  # a message held again keeps one file
-            cpu = cpu_seconds(flt.pid)
+            cpu, busy = cpu_seconds(flt.pid), machine_busy_seconds()
             filter_rates.append(run(pf, sink, messages, processed))
             filter_cpu.append((cpu_seconds(flt.pid) - cpu) * 1000 / len(messages))
+            filter_machine.append((machine_busy_seconds() - busy) * 1000 / len(messages))
 
         # Rounds alternate (plain first, then the filter first, ...) so that a change in the
         # machine's load during the run falls on both sides alike.
@@ -181,6 +194,9 @@ def main() -> int:
           f"{min(ratios):.2f} to {max(ratios):.2f}; target >= 0.5)")
     print(f"filter's CPU a message:   {statistics.median(filter_cpu):8.2f} ms (median, "
           f"{min(filter_cpu):.2f} to {max(filter_cpu):.2f}; user + system, all its processes)")
+    print(f"machine's CPU a message:  {statistics.median(plain_machine):8.2f} ms plain, "
+          f"{statistics.median(filter_machine):.2f} ms with the filter (median; every "
+          f"process and the kernel: Postfix, filter, senders, sink, and anything else running)")
     print(f"memory per open connection: {per_conn:.2f} KB (RSS, 1,000 connections)")
     print(f"(benchmark's own peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KB;"
           f" {os.cpu_count()} CPUs)")
