@@ -74,6 +74,16 @@ def test_hyperbole_still_adds_up_with_other_signs_of_distress(clf):
     "i just wanna be gone",
     "i have nothing left to live for",
     "i wrote down my suicide plan",
+    "i wish i'd never been born",
+    "i keep thinking about how i could end my miserable life",
+    "i just want to sleep and not even wake up",
+    "what is the easy way to kill oneself",
+    "i want to walk into traffic on the way home",
+    "i don't plan on turning 16",
+    "i think this will be my last birthday",
+    "i woke up disappointed that i'm still here",
+    "my cat is the only reason i'm still alive",
+    "what's the damn point anymore",
 ])
 def test_risk_in_other_words_is_found(clf, text):
     result = clf.classify(text)
@@ -87,7 +97,29 @@ def test_risk_in_other_words_is_found(clf, text):
     "he wanted me to kill myself",
     "goodbye everyone, see you on monday",
     "our dog is leaving this house for a new home",
+    "i don't plan on going to the party",
+    "this will be my last year at primary school",
+    "is there an easy way to learn the times tables",
+    "we walked into town and caught the train home",
 ])
 def test_ordinary_words_near_these_phrases_are_not_findings(clf, text):
     result = clf.classify(text)
     assert "self_harm" not in result.flagged_categories, (text, result.hits)
+
+
+# A long first-person account: the signs of distress it shows add up even with no word of
+# risk. None of these words alone is a finding; the shorter post is not read as a whole.
+LONG_ACCOUNT = (
+    "i don't really know why i am writing this but i have nobody else to tell. my mum and "
+    "dad argue every night and i just sit in my room. at school i keep my head down and "
+    "say i am fine. i feel so guilty for being like this when other people have it worse, "
+    "and honestly i am drained all the time. i feel helpless and i don't know what to do "
+    "about any of it, and i can't say it to my friends because they would not get it."
+)
+
+
+def test_a_long_first_person_account_with_signs_of_distress_is_found(clf):
+    result = clf.classify(LONG_ACCOUNT)
+    assert "self_harm" in result.flagged_categories, result.categories
+    short = "i feel so guilty about the cake, i am drained after the match"
+    assert "self_harm" not in clf.classify(short).flagged_categories
