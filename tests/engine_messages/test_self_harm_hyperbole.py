@@ -84,6 +84,18 @@ def test_hyperbole_still_adds_up_with_other_signs_of_distress(clf):
     "i woke up disappointed that i'm still here",
     "my cat is the only reason i'm still alive",
     "what's the damn point anymore",
+    "i want to die for real this time",
+    "why can't i just die",
+    "i should just give up and die",
+    "i want to drown myself",
+    "i just tied a noose",
+    "how many tablets is a lethal dose",
+    "i have taken 20 paracetamol",
+    "goodnight forever everyone",
+    "i feel like ending things",
+    "i don't deserve to live",
+    "i hate being alive",
+    "i can't stand my life anymore",
 ])
 def test_risk_in_other_words_is_found(clf, text):
     result = clf.classify(text)
@@ -101,6 +113,10 @@ def test_risk_in_other_words_is_found(clf, text):
     "this will be my last year at primary school",
     "is there an easy way to learn the times tables",
     "we walked into town and caught the train home",
+    "i took my pills this morning like the doctor said",
+    "this chocolate cake is to die for",
+    "i'm going to drown myself in coursework this weekend",
+    "i hope there is no rain tomorrow",
 ])
 def test_ordinary_words_near_these_phrases_are_not_findings(clf, text):
     result = clf.classify(text)
