@@ -33,6 +33,8 @@ def self_harm(clf, text: str) -> float:
     "if i have to hear that ringtone once more i will kill myself",
     "i almost killed myself laughing at that",
     "i want to die my hair purple for the summer",
+    "maths test tomorrow kms",
+    "kms lol that was the worst goal ever",
 ])
 def test_hyperbole_alone_is_not_a_self_harm_finding(clf, text):
     result = clf.classify(text)
@@ -48,6 +50,8 @@ def test_hyperbole_alone_is_not_a_self_harm_finding(clf, text):
     "my exam results came back and i want to die",
     "i hate my life i want to die",
     "i saw them today and honestly i want to kill myself",
+    "kms",
+    "i want to kms tonight",
 ])
 def test_plain_statements_stay_findings(clf, text):
     assert self_harm(clf, text) >= 0.9, text
