@@ -35,6 +35,7 @@ def self_harm(clf, text: str) -> float:
     "i want to die my hair purple for the summer",
     "maths test tomorrow kms",
     "kms lol that was the worst goal ever",
+    "i'm going to die, i fell asleep in assembly in front of the head",
 ])
 def test_hyperbole_alone_is_not_a_self_harm_finding(clf, text):
     result = clf.classify(text)
@@ -52,6 +53,7 @@ def test_hyperbole_alone_is_not_a_self_harm_finding(clf, text):
     "i saw them today and honestly i want to kill myself",
     "kms",
     "i want to kms tonight",
+    "i am going to end it tonight",
 ])
 def test_plain_statements_stay_findings(clf, text):
     assert self_harm(clf, text) >= 0.9, text
