@@ -25,9 +25,12 @@ import asyncio
 import logging
 import re
 import smtplib
+import socket
 
 log = logging.getLogger("esafety.mailfilter")
 _DOTS = re.compile(rb"(?m)^\.")
+# Linux: acknowledge the next segment at once rather than up to 40 ms later (see _bdat).
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 
 class _Closed(Exception):
@@ -80,6 +83,7 @@ class Connection:
         self.writer = writer
         self.extensions: set[str] = set()
         self.chunking = False
+        self.sock = writer.get_extra_info("socket")
 
     @classmethod
     async def open(cls, host: str, port: int, hostname: str,
@@ -176,9 +180,20 @@ class Connection:
 
     async def _bdat(self, mail_from: str, rcpts: list[str], commands: list[str],
                     encoding: str, body: bytes) -> dict[str, tuple[int, bytes]]:
-        """The envelope, BDAT and the message in one write; then their answers."""
+        """The envelope, BDAT and the message in one write; then their answers.
+
+        A chunk that does not fit in the server's first read (Postfix reads 4 KB at a time)
+        makes it send the answers to MAIL and RCPT before it has read the rest, and the answer
+        to BDAT, a second small segment, then waits (Nagle) for our acknowledgement of the
+        first, which Linux delays by 40 ms when we have nothing to send: a 40 ms stall on most
+        messages. Quick acknowledgement, asked for after each write, avoids it."""
         commands.append(f"BDAT {len(body)} LAST\r\n")
         self.writer.write(b"".join([*(c.encode(encoding) for c in commands), body]))
+        if _QUICKACK is not None and self.sock is not None:
+            try:
+                self.sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+            except OSError:
+                pass
         try:
             refused = await self._envelope(mail_from, rcpts, None)
             if len(refused) == len(rcpts):

@@ -277,6 +277,10 @@ class BdatOnly:
                     if verb == b"EHLO":
                         answers.append(b"250-bdat.test\r\n250-PIPELINING\r\n250-SIZE 10000000"
                                        b"\r\n250 CHUNKING\r\n")
+                    elif verb == b"RCPT" and b"closing@" in words[1]:
+                        answers.append(b"421 4.3.2 bdat.test Service shutting down\r\n")
+                        writer.write(b"".join(answers))
+                        return
                     elif verb in (b"MAIL", b"RCPT"):
                         answers.append(b"250 2.1.0 Ok\r\n")
                     else:
@@ -344,3 +348,18 @@ def test_a_kept_connection_closed_while_idle_is_found_before_the_message_is_sent
     run_async(with_bdat_only(server, test))
     assert server.chunks == [b"first\r\n", b"second\r\n"]
     assert server.connections == 2
+
+
+def test_a_421_to_a_recipient_raises_at_once_and_the_connection_is_not_kept():
+    server = BdatOnly()
+
+    async def test(relay):
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            await relay.send("a@outside.example", ["t@school.example", "closing@school.example",
+                                                   "u@school.example"], b"x\r\n")
+        return refused.value.recipients, relay.idle
+
+    recipients, idle = run_async(with_bdat_only(server, test))
+    assert list(recipients) == ["closing@school.example"]
+    assert recipients["closing@school.example"][0] == 421
+    assert idle == [] and server.chunks == []
