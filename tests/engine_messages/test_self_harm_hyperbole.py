@@ -154,3 +154,18 @@ def test_a_long_first_person_account_with_signs_of_distress_is_found(clf):
     assert "self_harm" in result.flagged_categories, result.categories
     short = "i feel so guilty about the cake, i am drained after the match"
     assert "self_harm" not in clf.classify(short).flagged_categories
+
+
+@pytest.mark.parametrize("text", [
+    "i want to die 😂😂",
+    "🤣🤣 i am going to kill myself",
+    "kms 💀",
+])
+def test_a_laughing_face_is_the_same_joke_as_lol(clf, text):
+    # Teenagers laugh in emoji more than in words: 😂 🤣 💀 read as "lol" does.
+    assert self_harm(clf, text) < 0.5
+
+
+def test_without_the_laughing_face_the_same_words_are_a_finding(clf):
+    assert self_harm(clf, "i want to die") >= 0.5
+    assert self_harm(clf, "i want to die 😢") >= 0.5  # a crying face is no joke

@@ -51,6 +51,12 @@ _CONFUSABLES_TABLE = str.maketrans({**_accent_table(), **_CONFUSABLES})
 # The same mapping by character, and a regex that visits only those characters:
 # str.translate() looks up every character of a text, and most text has few look-alikes.
 _LOOKALIKES = {chr(code): value for code, value in _CONFUSABLES_TABLE.items()}
+# Laughing faces are read as a word of their own: teenagers' "i want to die 😂" is the
+# joke the lexicon's laughter markers (lol, lmao...) look for. A word the model has no
+# feature for, so its scores do not move.
+LAUGHING = "lolemoji"
+_LOOKALIKES.update({face: f" {LAUGHING} " for face in "\U0001F602\U0001F923\U0001F480"
+                    "\U0001F606\U0001F639"})  # 😂 🤣 💀 (dead: laughing) 😆 😹
 _LOOKALIKE = re.compile("[" + re.escape("".join(sorted(_LOOKALIKES))) + "]")
 
 # Symbols and digits that stand for letters inside a word (only applied to tokens that
