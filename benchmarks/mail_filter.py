@@ -17,6 +17,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import smtplib
 import socket
 import statistics
@@ -134,6 +135,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=10,
                         help="Postfix's connections to the filter (maxproc of its transport)")
     args = parser.parse_args()
+    # Stopped with SIGTERM (kill, timeout): leave as after Ctrl+C, with both Postfix
+    # instances and the filter stopped, not running on in the background.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if not postfix.available():
         print("needs Debian's postfix and root", file=sys.stderr)
         return 2
@@ -155,8 +159,6 @@ def main() -> int:
                                 "--data-dir", str(data), "--workers", str(args.workers),
                                 "--processes", str(args.processes)],
                                stderr=subprocess.DEVNULL)
-        time.sleep(3)
-        per_conn = memory_per_connection(filter_port, flt.pid)
 
         def processed():
             # Through: delivered (not the filter's own notices, sent from <>), or held.
@@ -175,14 +177,18 @@ def main() -> int:
             filter_cpu.append((cpu_seconds(flt.pid) - cpu) * 1000 / len(messages))
             filter_machine.append((machine_busy_seconds() - busy) * 1000 / len(messages))
 
-        # Rounds alternate (plain first, then the filter first, ...) so that a change in the
-        # machine's load during the run falls on both sides alike.
-        for n in range(args.rounds):
-            for each in ((plain_round, filter_round) if n % 2 == 0
-                         else (filter_round, plain_round)):
-                each()
-        flt.terminate()
-        flt.wait()
+        try:
+            time.sleep(3)
+            per_conn = memory_per_connection(filter_port, flt.pid)
+            # Rounds alternate (plain first, then the filter first, ...) so that a change in
+            # the machine's load during the run falls on both sides alike.
+            for n in range(args.rounds):
+                for each in ((plain_round, filter_round) if n % 2 == 0
+                             else (filter_round, plain_round)):
+                    each()
+        finally:
+            flt.terminate()
+            flt.wait()
     ratios = [f / p for p, f in zip(plain_rates, filter_rates, strict=True)]
     print(f"messages: {len(messages)} from {args.folders}, {args.rounds} rounds")
     for n, (p, f, r) in enumerate(zip(plain_rates, filter_rates, ratios, strict=True), 1):
