@@ -169,3 +169,25 @@ def test_a_laughing_face_is_the_same_joke_as_lol(clf, text):
 def test_without_the_laughing_face_the_same_words_are_a_finding(clf):
     assert self_harm(clf, "i want to die") >= 0.5
     assert self_harm(clf, "i want to die 😢") >= 0.5  # a crying face is no joke
+
+
+@pytest.mark.parametrize("text", [
+    # A condition that is harm, not a match or a song: a disclosure, not a joke.
+    "i want to kill myself if he touches me again",
+    "if i have to go back home tonight i want to die",
+    # Seeing them at school is the bullied child's dread, not a fan's.
+    "when i see them at school i just want to die",
+    # Being bullied or hated adds up with a hedged wish to die.
+    "everyone at school hates me and when i see them i want to die",
+    "i get bullied every day and i want to die lol",
+])
+def test_a_disclosure_behind_a_hyperbole_marker_is_still_a_finding(clf, text):
+    assert self_harm(clf, text) >= 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "if we lose tonight i will kill myself",
+    "if i have to hear that song again i want to die",
+])
+def test_a_trivial_condition_is_still_hyperbole(clf, text):
+    assert self_harm(clf, text) < 0.5
