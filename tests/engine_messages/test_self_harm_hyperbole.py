@@ -175,6 +175,12 @@ def test_without_the_laughing_face_the_same_words_are_a_finding(clf):
     # A condition that is harm, not a match or a song: a disclosure, not a joke.
     "i want to kill myself if he touches me again",
     "if i have to go back home tonight i want to die",
+    # "When" and "at" make a joke only of a thing seen or heard ("when i see this",
+    # "at how cute this is"), not of what happens to the writer.
+    "i want to die when he comes into my room at night",
+    "i want to die when i think about what happened",
+    "i want to die at school every day",
+    "i want to die at the thought of going back there",
     # Seeing them at school is the bullied child's dread, not a fan's.
     "when i see them at school i just want to die",
     # Being bullied or hated adds up with a hedged wish to die.
@@ -188,6 +194,8 @@ def test_a_disclosure_behind_a_hyperbole_marker_is_still_a_finding(clf, text):
 @pytest.mark.parametrize("text", [
     "if we lose tonight i will kill myself",
     "if i have to hear that song again i want to die",
+    "i want to die when i see this video",
+    "i want to die at how cute this is",
 ])
 def test_a_trivial_condition_is_still_hyperbole(clf, text):
     assert self_harm(clf, text) < 0.5
