@@ -199,3 +199,26 @@ def test_a_disclosure_behind_a_hyperbole_marker_is_still_a_finding(clf, text):
 ])
 def test_a_trivial_condition_is_still_hyperbole(clf, text):
     assert self_harm(clf, text) < 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "if my dad hits me one more time i'm going to kill myself",
+    "he showed everyone the pic of me, so embarrassing, i want to kill myself",
+    "my uncle sent me a song and said to keep it secret, i want to die",
+    "i'm so embarrassed about what he made me do i want to die",
+    "i can't do my homework because he keeps hurting me, i want to die",
+])
+def test_harm_done_to_the_writer_is_no_joke(clf, text):
+    # Being hit, touched, made to do things, sworn to secrecy or having a picture shared is
+    # a sign of distress: it adds up with the hedged wish to die that the joke marker
+    # ("one more time", "so embarrassing", a song, homework) made weak.
+    assert self_harm(clf, text) >= 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "this song hits me so hard i want to die lol",
+    "the ball hit me in the face so embarrassing i want to die",
+    "my dad hits me",  # a sign alone is never a self-harm finding
+])
+def test_no_one_doing_harm_or_a_sign_alone_is_not_a_finding(clf, text):
+    assert self_harm(clf, text) < 0.5
