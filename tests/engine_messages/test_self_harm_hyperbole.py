@@ -222,3 +222,24 @@ def test_harm_done_to_the_writer_is_no_joke(clf, text):
 ])
 def test_no_one_doing_harm_or_a_sign_alone_is_not_a_finding(clf, text):
     assert self_harm(clf, text) < 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "i've been cutting again",
+    "i started cutting again last night",
+    "i've been burning myself",
+    "i've been self harming since year 8",
+])
+def test_self_harm_going_on_is_a_finding(clf, text):
+    assert self_harm(clf, text) >= 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "cutting the grass again today",
+    "i've been cutting back on sugar",
+    "i keep burning myself on the straighteners",
+    "i keep scratching my arms",
+    "i stopped cutting 6 months ago",
+])
+def test_cutting_and_burning_in_other_senses_are_not(clf, text):
+    assert self_harm(clf, text) < 0.5
