@@ -169,6 +169,31 @@ def test_a_pupils_self_harm_message_becomes_an_urgent_concern(mail_filter, mail_
     assert list((mail_school["folder"] / EVENTS_DIR).glob("*.json")) == []
 
 
+def test_a_pupil_telling_their_teacher_they_want_to_die_is_delivered_and_the_dsl_told(
+        mail_filter, mail_school, sink):
+    # Never stop a child telling a trusted adult: the message goes to the teacher at once
+    # (no "held" notice to the pupil), and the designated safeguarding lead gets the concern.
+    from esafety.concerns.models import Concern
+
+    raw = message(PUPIL, TEACHER, "can we talk", "Miss, I want to die. I can't go on.")
+    code, text = send(mail_filter.port, PUPIL, [TEACHER], raw)
+    assert code == 250 and "passed" in text
+    assert len(sink.to(TEACHER)) == 1
+    assert sink.to(PUPIL) == []
+    assert not list((mail_school["folder"] / HELD_DIR).glob("*.eml"))
+    ingest_events(mail_school["school"])
+    assert HeldMessage.objects.count() == 0
+    concern = Concern.objects.get(rule="content.self-harm")
+    assert concern.urgent and concern.person == mail_school["pupil"]
+
+
+def test_telling_someone_to_kill_themselves_is_still_held(mail_filter, sink):
+    raw = message(PUPIL, TEACHER, "hey", "go kill yourself loser")
+    code, text = send(mail_filter.port, PUPIL, [TEACHER], raw)
+    assert code == 250 and "Held" in text
+    assert sink.to(TEACHER) == []
+
+
 def test_private_staff_mail_is_checked_for_safeguarding_rules_only(mail_filter, mail_school,
                                                                    sink):
     raw = message(TEACHER, "someone@gmail.com", "[Private] my news",
