@@ -170,12 +170,7 @@ class Connection:
         if code != 354:
             raise smtplib.SMTPDataError(code, text)
         self.writer.write(quote(raw))
-        try:
-            code, text = await self.reply()
-        except _Closed as exc:  # the message went: it may have been taken
-            raise smtplib.SMTPServerDisconnected(str(exc)) from None
-        if code != 250:
-            raise smtplib.SMTPDataError(code, text)
+        await self._message_answer()
         return refused
 
     async def _bdat(self, mail_from: str, rcpts: list[str], commands: list[str],
@@ -196,18 +191,27 @@ class Connection:
                 pass
         try:
             refused = await self._envelope(mail_from, rcpts, None)
-            if len(refused) == len(rcpts):
-                try:
-                    await self.reply()  # BDAT's answer (refused: no recipient)
-                except _Closed:
-                    pass
-                raise smtplib.SMTPRecipientsRefused(refused)
+        except _Closed as exc:  # the message went with the envelope: it may have been taken
+            raise smtplib.SMTPServerDisconnected(str(exc)) from None
+        if len(refused) == len(rcpts):
+            try:
+                await self.reply()  # BDAT's answer (refused: no recipient)
+            except _Closed:
+                pass
+            raise smtplib.SMTPRecipientsRefused(refused)
+        await self._message_answer()
+        return refused
+
+    async def _message_answer(self) -> None:
+        """The answer to the message's bytes (after DATA's end mark or BDAT's chunk): 250,
+        else smtplib's exceptions. A dropped connection is never sent again from here: the
+        message went and may have been taken."""
+        try:
             code, text = await self.reply()
-        except _Closed as exc:  # the message went: it may have been taken
+        except _Closed as exc:
             raise smtplib.SMTPServerDisconnected(str(exc)) from None
         if code != 250:
             raise smtplib.SMTPDataError(code, text)
-        return refused
 
     async def _envelope(self, mail_from: str, rcpts: list[str],
                         one_by_one: list[bytes] | None) -> dict[str, tuple[int, bytes]]:
