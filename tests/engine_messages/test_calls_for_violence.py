@@ -3,13 +3,6 @@ found without a slur; describing what others did is not."""
 
 import pytest
 
-from esafety.engine.messages.classifier import default_classifier
-
-
-@pytest.fixture(scope="module")
-def clf():
-    return default_classifier()
-
 
 @pytest.mark.parametrize("text", [
     "kill all the muslims",

@@ -8,14 +8,8 @@ from esafety.engine.messages.classifier import (
     Classifier,
     Lexicon,
     LexiconError,
-    default_classifier,
     load_lexicon,
 )
-
-
-@pytest.fixture(scope="module")
-def clf():
-    return default_classifier()
 
 
 @pytest.mark.parametrize("text", [

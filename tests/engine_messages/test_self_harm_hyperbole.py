@@ -9,13 +9,6 @@ to act and being gone are found without the explicit words.
 
 import pytest
 
-from esafety.engine.messages.classifier import default_classifier
-
-
-@pytest.fixture(scope="module")
-def clf():
-    return default_classifier()
-
 
 def self_harm(clf, text: str) -> float:
     return clf.classify(text).categories["self_harm"]

@@ -143,19 +143,25 @@ def test_the_same_bytes_arrive_as_through_data_and_bdat_was_used(hop):
     assert with_bdat[b"1"].endswith(b"\r\nends with a lone dot line\r\n.\r\n")
 
 
-def test_a_refused_sender_raises_and_the_chunk_is_never_read_as_commands(hop):
+def _refused_then_the_next(hop, mail_from: str, rcpts: list[str], error: type[Exception]):
+    """Re-inject a message the next hop refuses, with a whole SMTP transaction smuggled in
+    its chunk, then an ordinary one; the exception the first raised (`error`)."""
     async def test():
         relay = Relay("127.0.0.1", hop.port, timeout=30)
         try:
-            with pytest.raises(smtplib.SMTPSenderRefused) as refused:
-                await relay.send("refused@outside.example", ["t@school.example"],
-                                 header(0) + b"body" + SMUGGLED)
+            with pytest.raises(error) as refused:
+                await relay.send(mail_from, rcpts, header(0) + b"body" + SMUGGLED)
             await relay.send("a@outside.example", ["t@school.example"], header(1) + b"next\r\n")
             return refused.value
         finally:
             relay.close()
 
-    refused = run_async(test())
+    return run_async(test())
+
+
+def test_a_refused_sender_raises_and_the_chunk_is_never_read_as_commands(hop):
+    refused = _refused_then_the_next(hop, "refused@outside.example", ["t@school.example"],
+                                     smtplib.SMTPSenderRefused)
     assert refused.smtp_code == 554 and b"Sender address rejected" in refused.smtp_error
     assert refused.sender == "refused@outside.example"
     # the envelope, BDAT and its chunk went together; Postfix refused BDAT too (no MAIL) and
@@ -168,18 +174,8 @@ def test_a_refused_sender_raises_and_the_chunk_is_never_read_as_commands(hop):
 
 
 def test_every_recipient_refused_raises_and_the_chunk_is_never_read_as_commands(hop):
-    async def test():
-        relay = Relay("127.0.0.1", hop.port, timeout=30)
-        try:
-            with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-                await relay.send("a@outside.example", ["bad@d.example"],
-                                 header(0) + b"body" + SMUGGLED)
-            await relay.send("a@outside.example", ["t@school.example"], header(1) + b"next\r\n")
-            return refused.value.recipients
-        finally:
-            relay.close()
-
-    recipients = run_async(test())
+    recipients = _refused_then_the_next(hop, "a@outside.example", ["bad@d.example"],
+                                        smtplib.SMTPRecipientsRefused).recipients
     assert list(recipients) == ["bad@d.example"] and recipients["bad@d.example"][0] == 554
     assert "ehlo=1 mail=1 rcpt=0/1 bdat=0/1 commands=2/4" in hop.sessions(2)
     assert wait(lambda: hop.sink.to("t@school.example"))
