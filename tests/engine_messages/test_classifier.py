@@ -116,7 +116,14 @@ def test_an_insult_without_any_listed_word_is_caught_by_the_model():
 def test_tokens_join_spaced_letters_and_undo_leetspeak():
     assert tokens("F U C K") == ["fuck"]
     assert tokens("a$$hole") == ["asshole"]
-    assert tokens("In 2024 the 5MB limit") == ["in", "0", "the", "smb", "limit"]
+    assert tokens("In 2024 the 5MB limit") == ["in", "00", "the", "smb", "limit"]
+
+
+def test_a_count_of_five_or_more_stays_apart_from_a_few():
+    # "took 2 paracetamol" is a dose; "took 30 paracetamol" an overdose.
+    assert tokens("took 2 paracetamol, 4 ibuprofen") == ["took", "0", "paracetamol", "0",
+                                                         "ibuprofen"]
+    assert tokens("took 5 or 30 paracetamol") == ["took", "00", "or", "00", "paracetamol"]
 
 
 def test_a_lexicon_with_an_unknown_rating_is_refused():

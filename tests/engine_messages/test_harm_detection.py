@@ -36,6 +36,26 @@ classify = default_classifier().classify
     "I wish I was dead",
     "I'm going to jump off the bridge on Friday",
     "life isn't worth living",
+    # what clinicians listen for, in more wordings
+    "I've been contemplating suicide for weeks",
+    "i am considering suicide",
+    "i planned a serious attempt last year",
+    "i don't know if i should live anymore",
+    "i don't know if life is worth living",
+    "life just isnt worth it for me",
+    "is life even worth it",
+    "what's the point of being alive",
+    "death can't be worse than this",
+    "death would be better than this",
+    "i keep having thoughts of ending it all",
+    "i wish i wasn't born",
+    "i wish i didn't have to wake up",
+    "i looked up how many pills it takes",
+    "i took 40 paracetamol",
+    "the pills didn't work last night",
+    "i give up on life",
+    "i don't see a future for myself",
+    "i might just leap off today",
 ])
 def test_indirect_self_harm_is_found(text):
     for mail in (False, True):
@@ -77,6 +97,12 @@ def test_grooming_language_is_found(text):
     "Thanks for everything, Miss, I'll miss you. Goodbye and good luck!",
     "can you send me the pic of the group from the trip",
     "there's no point going out in this rain",
+    "I took 2 paracetamol for my headache and went to bed",
+    "my tablets didn't work so the doctor changed them",
+    "my first attempt at baking bread was a disaster",
+    "is it even worth it to buy the new phone?",
+    "there's no way out of this level lol",
+    "I'm going to jump off the diving board at the pool on Saturday",
 ])
 def test_ordinary_messages_stay_unflagged(text):
     for mail in (False, True):

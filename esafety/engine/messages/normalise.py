@@ -252,7 +252,9 @@ def _normalise_token(tok: str) -> str:
     if not tok:
         return ""
     if tok.isdigit():
-        return "0"
+        # A count of five or more stays apart from one of a few: "took 2 paracetamol" is a
+        # dose, "took 30 paracetamol" an overdose (the lexicon's "00").
+        return "0" if len(tok) == 1 and tok < "5" else "00"
     if _NUMERIC.match(tok):
         return "0"  # "45s", "1990s", "10am", "100mb": numbers, not leetspeak
     if tok[0] == "@" and _MENTION.match(tok):
