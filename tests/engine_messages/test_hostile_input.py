@@ -1,45 +1,22 @@
-"""Hostile input stays cheap: HTML to text in linear time, headers and MIME
-parts limited before the email package builds them, nothing hidden from the checker.
+"""Hostile input is read without failing: HTML, headers and MIME parts limited before the
+email package builds them, nothing hidden from the checker, memory within ten times the
+input.
 
-Timings are compared as a ratio to a small input (no absolute time limits), in CPU time
-so a busy machine does not skew them: linear work on 16 times the input takes about 16
-times as long; the old quadratic regex took ~200x.
+How long the work takes is measured, not asserted here (the machine is shared):
+`uv run python benchmarks/hostile_input.py` times each of these inputs at 1x and 16x their
+size and reports the ratio (linear work about 16; the old quadratic regex took ~200).
 """
 
-import gc
-import time
 import tracemalloc
 
 import pytest
 
-from esafety.engine.messages.checker import check_message, check_text
+from esafety.engine.messages.checker import VERDICTS, check_message, check_text
 from esafety.engine.messages.message import MAX_HEAD, html_to_text, parse_message
 from tests.engine_messages.mail import rule_ids
 
 SMALL = 20_000
-RATIO = 40  # 16x the input; linear code stays well under this, quadratic code far over
-
-
-def _best_time(func, arg, runs=7) -> float:
-    """The fastest of a few runs (the machine is shared: the fastest is the least disturbed);
-    one run is enough when it already takes a second (quadratic code on the large input)."""
-    best = float("inf")
-    gc.disable()
-    try:
-        for _ in range(runs):
-            start = time.thread_time()  # CPU time: waiting for a busy CPU does not count
-            func(arg)
-            best = min(best, time.thread_time() - start)
-            if best > 1:
-                break
-    finally:
-        gc.enable()
-    return max(best, 1e-6)
-
-
-def _ratio(func, make) -> float:
-    func(make(SMALL))  # warm up
-    return _best_time(func, make(16 * SMALL)) / _best_time(func, make(SMALL))
+LARGE = 16 * SMALL
 
 
 HOSTILE_HTML = {
@@ -55,8 +32,11 @@ HOSTILE_HTML = {
 
 
 @pytest.mark.parametrize("make", HOSTILE_HTML.values(), ids=HOSTILE_HTML.keys())
-def test_html_to_text_takes_linear_time(make):
-    assert _ratio(html_to_text, make) < RATIO
+def test_hostile_html_is_read_as_text(make):
+    html = make(LARGE)
+    text = html_to_text(html)
+    # Broken markup is read as text (spaced out), never dropped and never multiplied.
+    assert len(text) <= 2 * len(html)
 
 
 def _html_mail(body: str) -> bytes:
@@ -95,8 +75,12 @@ HOSTILE_MAIL = {
 
 
 @pytest.mark.parametrize("make", HOSTILE_MAIL.values(), ids=HOSTILE_MAIL.keys())
-def test_parsing_hostile_mail_takes_linear_time(make):
-    assert _ratio(parse_message, lambda n: make(n * 5)) < RATIO
+def test_hostile_mail_is_parsed_and_checked(make):
+    raw = make(LARGE * 5)
+    msg = parse_message(raw)
+    # Read, or read as text with a note saying what could not be read: never a failure.
+    assert msg.sender is not None or msg.notes
+    assert check_message(raw).verdict in VERDICTS
 
 
 def test_words_behind_deep_nesting_are_still_read():
@@ -240,10 +224,8 @@ HOSTILE_PASTES = {  # each with an "@" somewhere, so the address pattern is trie
 
 
 @pytest.mark.parametrize("make", HOSTILE_PASTES.values(), ids=HOSTILE_PASTES.keys())
-def test_a_staff_draft_to_parents_is_checked_in_linear_time(make):
+def test_a_hostile_staff_draft_to_parents_is_checked(make):
     # The personal-contact rule's address pattern tried every letter of a long word as
-    # the start of an address: 200,000 digits took minutes.
-    def check(text):
-        check_text(text, sender_role="teacher", audience="parents")
-
-    assert _ratio(check, make) < RATIO
+    # the start of an address: 200,000 digits took minutes (benchmarks/hostile_input.py).
+    verdict = check_text(make(LARGE), sender_role="teacher", audience="parents")
+    assert verdict.verdict in VERDICTS
