@@ -146,8 +146,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="do not record concerns for the designated safeguarding lead "
                              "(for trying the checker out); by default, with a school "
                              "database, a pupil's message or mail from outside that shows "
-                             "self-harm, extremism or violence is raised as a concern for "
-                             "the safeguarding lead (self-harm: emailed at once)")
+                             "self-harm, a child telling of harm done to them, extremism or "
+                             "violence is raised as a concern for the safeguarding lead "
+                             "(self-harm and a child's disclosure: emailed at once)")
 
 
 def _sender_role(value: str | None) -> str | None:

@@ -12,10 +12,12 @@ from typing import Any
 from esafety.engine.messages.checker import Verdict
 
 # The rules whose findings mean someone may be at risk, most urgent first, with the words
-# used for each. Self-harm is urgent (the safeguarding leads are emailed at once); the
-# others wait for the daily summary (esafety/concerns/rules.py).
+# used for each. Self-harm and a child's disclosure of harm done to them are urgent (the
+# safeguarding leads are emailed at once); the others wait for the daily summary
+# (esafety/concerns/rules.py).
 CONCERN_RULES = {
     "content.self-harm": "a possible risk of self-harm or suicide",
+    "content.disclosure": "a child telling of harm done to them",
     "content.extremism": "extremist or radicalising material",
     "content.violence": "threats or violence",
 }

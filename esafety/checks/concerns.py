@@ -1,12 +1,12 @@
 """When a message check shows someone may be at risk, the safeguarding lead is really told.
 
 A check of a message written by a pupil, or of mail arriving from outside, that finds
-self-harm, extremism or violence raises a concern in the concerns inbox (esafety/concerns),
-one per rule found. Self-harm is urgent: the safeguarding leads are emailed at once, and
-whether that email went, or why not, is kept on the concern and said to whoever ran the
-check. Extremism and violence wait for the leads' daily summary, and the page says so. A
-check of a message staff are about to send gives advice only: nobody is told and nothing
-is kept.
+self-harm, a child telling of harm done to them, extremism or violence raises a concern in
+the concerns inbox (esafety/concerns), one per rule found. Self-harm and a child's
+disclosure are urgent: the safeguarding leads are emailed at once, and whether that email
+went, or why not, is kept on the concern and said to whoever ran the check. Extremism and
+violence wait for the leads' daily summary, and the page says so. A check of a message
+staff are about to send gives advice only: nobody is told and nothing is kept.
 
 Least intrusive: the concern keeps the checker's findings (rule, clause, the short
 excerpts it quotes), who the message was from and to and its subject, never the whole

@@ -76,6 +76,9 @@ REPEAT_WINDOW = datetime.timedelta(hours=1)
 # Checker rules (engine/messages/rulebook.yaml) whose findings are concerns, and their topic.
 CHECKER_RULE_TOPICS = {
     "content.self-harm": SELF_HARM,
+    # a child telling of harm done to them (abuse, neglect, threats, grooming, sexual
+    # exploitation): abuse, urgent
+    "content.disclosure": ABUSE,
     "content.extremism": EXTREMISM,
     "content.violence": VIOLENCE,
 }

@@ -47,9 +47,10 @@ class MessageFacts:
 def from_message_check(*, actor: Person | None, school: School, findings: Sequence[Finding],
                        person: Person | None, person_label: str, facts: MessageFacts,
                        source: str = rules.MESSAGE_CHECK) -> list[Concern]:
-    """One concern per rule found (self-harm, extremism, violence), about `person` (or the
-    address in `person_label` when nobody in the school is known), carrying the rule's
-    clauses and advice and the short excerpts the checker quoted."""
+    """One concern per rule found (self-harm, a child's disclosure of harm, extremism,
+    violence), about `person` (or the address in `person_label` when nobody in the school is
+    known), carrying the rule's clauses and advice and the short excerpts the checker
+    quoted."""
     raised = []
     for finding in findings:
         topic = rules.CHECKER_RULE_TOPICS.get(finding.rule.id)

@@ -8,8 +8,8 @@ of five outcomes:
 
 - pass: re-inject it unchanged;
 - hold: keep it for a reviewer; the sender is told it is held and why (not a message of the
-  school's own people whose only finding is a risk of self-harm: that one goes, and the
-  designated safeguarding lead is told);
+  school's own people whose only finding is a risk of self-harm or a child telling of harm
+  done to them: that one goes, and the designated safeguarding lead is told);
 - return: inbound mail with inappropriate content goes back to a sender the school knows
   (or whose message the school's own server authenticated), asking for a revised version
   (000 §8); anyone else's is held instead, never bounced to a possibly forged sender;
@@ -44,10 +44,11 @@ UNAPPROVED_RULE = "recipients.pupil-unapproved"
 INAPPROPRIATE_CONTENT = frozenset({"content.profanity", "content.abuse",
                                    "content.discrimination", "content.sexual",
                                    "content.violence", "content.extremism"})
-# A finding that someone of the school is telling another that they may be at risk: the
-# message goes (holding a child's "I want to die" to their teacher stops them telling a
-# trusted adult) and the designated safeguarding lead is told through the concern recorded.
-TELLING_RULES = frozenset({"content.self-harm"})
+# A finding that someone of the school is telling another that they may be at risk, or
+# that someone is harming them: the message goes (holding a child's "I want to die" or "my
+# dad hits me" to their teacher stops them telling a trusted adult) and the designated
+# safeguarding lead is told through the concern recorded.
+TELLING_RULES = frozenset({"content.self-harm", "content.disclosure"})
 # Private or personal mail is checked for these only (003 §2.1 to §2.7: least intrusive).
 SAFEGUARDING_RULES = frozenset(CONCERN_RULES)
 

@@ -12,7 +12,7 @@ import pytest
 from tests.engine_messages.mail import make_mail
 
 CATEGORY_KEYS = {"profanity", "abuse", "discrimination", "sexual", "violence", "self_harm",
-                 "extremism"}
+                 "extremism", "disclosure"}
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ CONTENT_CATEGORY = {
     "content.profanity": "profanity", "content.abuse": "abuse",
     "content.discrimination": "discrimination", "content.sexual": "sexual",
     "content.violence": "violence", "content.self-harm": "self_harm",
-    "content.extremism": "extremism",
+    "content.extremism": "extremism", "content.disclosure": "disclosure",
 }
 assert set(CONTENT_CATEGORY.values()) == set(CATEGORIES)
 
@@ -200,12 +200,23 @@ def locate(text: str, term: str) -> str:
     # Quote the original words when folding kept positions; otherwise the folded text.
     shown = text if len(folded) == len(text) else folded
     try:
-        match = _term_pattern(term).search(folded) or _term_pattern(term, False).search(folded)
+        match = _spelled(_term_pattern(term), folded, term) or \
+            _spelled(_term_pattern(term, False), folded, term)
     except re.error:
         match = None
     if match:
         return excerpt(shown, match.start(), match.end())
     return f"…{term}…"
+
+
+def _spelled(pattern: re.Pattern, text: str, term: str) -> re.Match | None:
+    """The first match of `pattern` that spells at least half of `term`'s letters: a masked
+    "f*ck" does, a row of asterisks (which every letter's mask allows) does not."""
+    needed = sum(ch.isalnum() for ch in term) / 2
+    for match in pattern.finditer(text):
+        if sum(ch.isalnum() for ch in match.group(0)) >= needed:
+            return match
+    return None
 
 
 def _addr_list(pairs) -> str:

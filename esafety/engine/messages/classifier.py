@@ -32,7 +32,12 @@ LEXICON_PATH = HERE / "lexicon.yaml"
 MODEL_PATH = HERE / "model.npz"
 
 CATEGORIES = ("profanity", "abuse", "discrimination", "sexual", "violence", "self_harm",
-              "extremism")
+              "extremism", "disclosure")
+# A child telling of harm done to them ("my dad hits me", "he said it's our secret"): found
+# by the lexicon alone (the model has no head for it). The words of another category said
+# inside a disclosure are the disclosure's: a child quoting their groomer's "it's our
+# secret" or telling that "he sent my nudes" is telling, not grooming or sharing images.
+TOLD_INSIDE = "disclosure"
 RATINGS = ("mild", "serious", "gross")  # 004 Appendix I, lightest first
 _RATING_ORDER = {None: 0, "mild": 1, "serious": 2, "gross": 3}
 
@@ -473,6 +478,11 @@ class Model:
     values times its weights, and its probability sigmoid(a * raw + b) with the category's
     fitted calibration (a, b). That is what scikit-learn's TfidfVectorizer(sublinear_tf=True)
     and LogisticRegression compute; this is the only implementation at run time.
+
+    Word meanings (when the file has them): each word of a large vocabulary also has one
+    score per category, learned from what the word means (scripts/word_meanings.py), and a
+    text's raw score adds the mean of its known words' scores. A word the training sets
+    never used still counts by its meaning ("imbecile" like "idiot").
     """
 
     def __init__(self, path: Path | str):
@@ -487,8 +497,15 @@ class Model:
             self.intercept = data["intercept"].astype(np.float64)
             self.calibration = data["calibration"].astype(np.float64)  # heads x (a, b)
             self.info = json.loads(str(data["info"]))
-        if self.coef.shape != (len(names), len(self.heads)) or len(self.idf) != len(names):
+            if "meaning" in data:
+                words = data["meaning_words"].tobytes().decode("utf-8").split("\n")
+                self.meaning = data["meaning"].astype(np.float64)  # words x heads
+            else:
+                words, self.meaning = [], np.zeros((0, len(self.heads)))
+        if self.coef.shape != (len(names), len(self.heads)) or len(self.idf) != len(names) \
+                or self.meaning.shape != (len(words), len(self.heads)):
             raise ValueError("model.npz: the arrays do not agree in size")
+        self.meaning_index: dict[str, int] = dict(zip(words, range(len(words)), strict=True))
         self.index: dict[str, int] = dict(zip(names, range(len(names)), strict=True))
         self._names = names
         self._token_ids: dict[str, tuple[int, ...]] = {}
@@ -514,6 +531,23 @@ class Model:
                    if i is not None)
         return out
 
+    def meaning_scores(self, docs: list[list[str]]):
+        """Per text, the mean of its known words' meaning scores (texts x heads; zero for a
+        text with none)."""
+        np = self._np
+        get = self.meaning_index.get
+        ids = [[i for i in map(get, toks) if i is not None] for toks in docs]
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(docs))
+        out = np.zeros((len(docs), len(self.heads)))
+        total = int(lengths.sum())
+        if not total:
+            return out
+        flat = np.fromiter((i for doc in ids for i in doc), dtype=np.int64, count=total)
+        has = np.flatnonzero(lengths)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[has]
+        out[has] = np.add.reduceat(self.meaning[flat], starts, axis=0) / lengths[has, None]
+        return out
+
     def raw_scores(self, docs: list[list[str]]):
         """The raw score of every category for each text (texts x heads)."""
         np = self._np
@@ -521,6 +555,8 @@ class Model:
         ids = [self.feature_ids(toks) for toks in docs]
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=n_docs)
         scores = np.tile(self.intercept, (n_docs, 1))
+        if len(self.meaning):
+            scores += self.meaning_scores(docs)
         total = int(lengths.sum())
         if not total:
             return scores
@@ -558,8 +594,12 @@ class Model:
         k = self.heads.index(head)
         coef, idf, get = self.coef[:, k], self.idf, self.index.get
         best, best_weight = "", 0.0
+        meaning, meaning_index = self.meaning[:, k], self.meaning_index
         for tok in dict.fromkeys(toks):
             weight = sum(coef[i] * idf[i] for i in self._ids_of_token(tok))
+            m = meaning_index.get(tok)
+            if m is not None:
+                weight += meaning[m]
             if weight > best_weight:
                 best, best_weight = tok, weight
         for pair in dict.fromkeys(map(" ".join, zip(toks, toks[1:], strict=False))):
@@ -570,7 +610,7 @@ class Model:
 
 
 class Classifier:
-    """Scores text for the seven content categories (see CATEGORIES)."""
+    """Scores text for the content categories (see CATEGORIES)."""
 
     def __init__(self, lexicon: Lexicon, model: Model | None,
                  thresholds: dict[str, float] | None = None):
@@ -685,6 +725,7 @@ class Classifier:
 
     def _finish(self, toks: list[str], hits: list[Hit], model_p, docs: list[list[str]],
                 mail: bool, personal: bool) -> Classification:
+        hits = self._told(hits)
         scores = dict.fromkeys(CATEGORIES, 0.0)
         self_harm_terms: dict[str, float] = {}
         for hit in hits:
@@ -744,6 +785,16 @@ class Classifier:
                     scores[head] = p
         flagged, rating, ratings = self._verdict(scores, self._hit_ratings(hits))
         return Classification(scores, bool(flagged), rating, flagged, hits, best_model, ratings)
+
+    def _told(self, hits: list[Hit]) -> list[Hit]:
+        """`hits` without those of another category whose words stand inside a disclosure
+        that reaches its threshold (see TOLD_INSIDE); self-harm's stay (a risk of its own)."""
+        told = [f" {h.term} " for h in hits
+                if h.category == TOLD_INSIDE and h.p >= self.thresholds[TOLD_INSIDE]]
+        if not told:
+            return hits
+        return [h for h in hits if h.category in (TOLD_INSIDE, "self_harm")
+                or not any(f" {h.term} " in t for t in told)]
 
     def _echo(self, head: str, hits: list[Hit], docs: list[list[str]],
               threshold: float) -> bool:

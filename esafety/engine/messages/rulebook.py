@@ -24,7 +24,7 @@ KNOWN_RULES = (
     "privacy.personal-contact-details", "privacy.sensitive-data", "accounts.personal-address",
     "content.chain-letter", "content.profanity", "content.abuse", "content.discrimination",
     "content.sexual", "content.violence", "content.self-harm", "content.extremism",
-    "message.unreadable",
+    "content.disclosure", "message.unreadable",
 )
 
 

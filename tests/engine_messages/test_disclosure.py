@@ -1,0 +1,161 @@
+"""A child telling of harm done to them: abuse, neglect, threats and coercion, grooming and
+sexual exploitation, told by the child it is done to.
+
+Before: "my dad hits me", "he said it's our secret" or "someone is blackmailing me with my
+photos" were no finding of their own (at most a weak sign of self-harm, or the groomer's
+words found as sexual content, which holds the message). Now they are the `disclosure`
+category (the lexicon's, the model has no head for it) and the rule content.disclosure:
+recorded and told to the designated safeguarding lead, never held back from the person the
+child is telling. A game, a sport, a joke, a denial, a surprise party or a film's plot is
+no disclosure.
+"""
+
+import pytest
+
+from esafety.engine.messages.checker import check_text
+from esafety.engine.messages.classifier import CATEGORIES
+from esafety.engine.messages.rulebook import builtin_rulebook
+from esafety.mailfilter.engine import TELLING_RULES
+
+DISCLOSURES = [
+    # abuse
+    "my dad hits me",
+    "he touches me when mum is out",
+    "my stepdad hurts me when he's drunk",
+    "i'm scared to go home",
+    "mum's boyfriend locks me in my room",
+    "there's never any food at home",
+    "he makes me do things i don't want to",
+    # threats to the writer, coercion
+    "he said he'll hurt me if i tell anyone",
+    "she said she'd send the pics to everyone if i don't send more",
+    # grooming, told by the child it is aimed at
+    "my older friend from online wants to meet up and said not to tell my parents",
+    "a man on snapchat keeps asking me for pictures",
+    "he said it's our secret",
+    # sexual exploitation, sextortion
+    "someone is blackmailing me with my photos",
+    # the same said in other words
+    "Miss, my step dad beats me when mum goes out",
+    "my uncle touched me and said not to tell anyone",
+    "he comes into my room at night when everyone is asleep",
+    "i was abused by my uncle when i was little",
+    "i think i'm being groomed",
+    "a guy i met on roblox wants me to meet him",
+    "he's threatening to share my nudes",
+    "i don't feel safe at home",
+    "if i don't do what he says he'll hurt me",
+    "i got beaten up by some boys after school",
+    "MY DAD HITS ME",
+]
+
+NOT_DISCLOSURES = [
+    "my dad hits the gym every day",
+    "he hit me up on snapchat",
+    "the ball hit me",
+    "my mum's boyfriend is taking us to the zoo",
+    "don't tell mum about her surprise party, it's our secret",
+    "my brother hits me at fifa every time",
+    "she touched my phone",
+    # a plot told about a film or a book
+    "In the film the boy is scared to go home because his dad hits him",
+    "The book is about a girl who says my dad hits me and nobody believes her",
+    # denials, games, sport, jokes and ordinary words
+    "my dad doesn't hit me",
+    "i'm not scared to go home",
+    "my sister beat me at chess again",
+    "he hit me with a snowball",
+    "he kicked me out of the group chat",
+    "i was hit by a car last year",
+    "my mum makes me do my homework",
+    "my teacher said not to tell anyone the answers",
+    "my nan keeps asking me for pictures of the dog",
+    "he said he'll send the photos to my aunt",
+    "it hit me hard when grandad died",
+    "they hurt my feelings",
+    "i'm scared of my dad finding out about my grades",
+    "i told him not to tell anyone",
+    # a groomer's own words are sexual content, not a child's disclosure
+    "don't tell your parents, it's our secret",
+    "send me nudes",
+]
+
+
+def test_disclosure_is_a_category_of_its_own():
+    assert "disclosure" in CATEGORIES
+
+
+@pytest.mark.parametrize("text", DISCLOSURES)
+def test_a_child_telling_of_harm_is_a_disclosure(clf, text):
+    chat = clf.classify(text)
+    assert "disclosure" in chat.flagged_categories, (text, chat.hits)
+    assert chat.categories["disclosure"] >= 0.6
+    # the same in a pupil's own mail
+    mail = clf.classify(text, mail=True, personal=True)
+    assert "disclosure" in mail.flagged_categories, (text, mail.hits)
+
+
+@pytest.mark.parametrize("text", NOT_DISCLOSURES)
+def test_games_jokes_denials_and_plots_are_not(clf, text):
+    result = clf.classify(text)
+    assert "disclosure" not in result.flagged_categories, (text, result.hits)
+    assert "disclosure" not in clf.classify(text, mail=True).flagged_categories
+
+
+def test_a_groomers_words_quoted_by_the_child_are_the_disclosure_not_sexual_content(clf):
+    # "it's our secret" written to a child is grooming (sexual, held); told by the child
+    # ("he said it's our secret") it is the child telling, and must not hold their message.
+    assert "sexual" in clf.classify("it's our secret").flagged_categories
+    told = clf.classify("he said it's our secret and he keeps sending me nudes")
+    assert told.flagged_categories == ["disclosure"], told.hits
+
+
+def test_the_rule_is_in_the_rulebook_and_never_holds():
+    rule = builtin_rulebook().get("content.disclosure")
+    assert rule is not None and rule.category == "disclosure"
+    assert rule.title == "A child may be being harmed"
+    assert rule.severity == "high"
+    assert {"pupils", "staff", "inbound"} <= rule.applies_to
+    assert rule.action not in ("hold", "block")
+    assert all(rule.action_for(r) not in ("hold", "block") for r in (None, "mild", "serious",
+                                                                       "gross"))
+    seeds = {c.seed for c in rule.clauses}
+    assert {"000", "002", "004"} <= seeds
+    assert any("tell an adult" in c.section for c in rule.clauses if c.seed == "004")
+    # plain words for a child: what to do and who to call, no policy codes
+    assert "Childline on 0800 1111" in rule.advice
+    assert "designated safeguarding lead" in rule.advice
+    assert "§" not in rule.advice and "004" not in rule.advice
+    # the mail filter delivers it whatever a school sets its action to
+    assert "content.disclosure" in TELLING_RULES
+
+
+def test_a_pupils_message_cites_rule_clause_excerpt_and_advice_and_is_not_held():
+    verdict = check_text("Miss, I need to tell you something. My dad hits me when he has "
+                         "been drinking and I am scared to go home.", audience="staff",
+                         sender_role="pupil")
+    assert verdict.verdict not in ("hold", "block")
+    [finding] = [f for f in verdict.findings if f.rule.id == "content.disclosure"]
+    out = finding.as_dict()
+    assert out["title"] == "A child may be being harmed" and out["severity"] == "high"
+    assert out["action"] not in ("hold", "block")
+    assert out["clauses"] and all(c[:3] in {"000", "002", "003", "004"} for c in out["clauses"])
+    excerpts = " ".join(e["excerpt"] for e in out["evidence"])
+    assert "My dad hits me" in excerpts
+    assert "Childline" in out["advice"]
+
+
+def test_ordinary_messages_have_no_disclosure():
+    verdict = check_text("Dear Mr Teach, thank you for the trip letter. My dad will collect "
+                         "me at four. See you on Monday.", audience="staff",
+                         sender_role="pupil")
+    assert not any(f.rule.id == "content.disclosure" for f in verdict.findings)
+
+
+def test_the_excerpt_quotes_the_words_not_a_row_of_asterisks():
+    # (every letter of a quoted term may be masked by "*", so a newsletter's row of
+    # asterisks once "matched" any term and was quoted instead of the words)
+    verdict = check_text("*" * 72 + "\n\nMiss, my dad hits me.", audience="staff",
+                         sender_role="pupil")
+    [finding] = [f for f in verdict.findings if f.rule.id == "content.disclosure"]
+    assert [e.excerpt.lstrip("…") for e in finding.evidence] == ["Miss, my dad hits me."]
