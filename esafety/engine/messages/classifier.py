@@ -592,21 +592,37 @@ class Model:
     def explain(self, toks: list[str], head: str) -> str:
         """The word, or pair of words, that carried the most of `head`'s score in `toks`."""
         k = self.heads.index(head)
-        coef, idf, get = self.coef[:, k], self.idf, self.index.get
+        weighted = self._weighted(k).__getitem__
+        get = self.index.get
         best, best_weight = "", 0.0
-        meaning, meaning_index = self.meaning[:, k], self.meaning_index
+        meaning, meaning_index = self._meaning_of(k), self.meaning_index.get
+        ids_of = self._ids_of_token
         for tok in dict.fromkeys(toks):
-            weight = sum(coef[i] * idf[i] for i in self._ids_of_token(tok))
-            m = meaning_index.get(tok)
+            weight = sum(map(weighted, ids_of(tok)))
+            m = meaning_index(tok)
             if m is not None:
                 weight += meaning[m]
             if weight > best_weight:
                 best, best_weight = tok, weight
         for pair in dict.fromkeys(map(" ".join, zip(toks, toks[1:], strict=False))):
             i = get(pair)
-            if i is not None and coef[i] * idf[i] > best_weight:
-                best, best_weight = pair, coef[i] * idf[i]
+            if i is not None and weighted(i) > best_weight:
+                best, best_weight = pair, weighted(i)
         return best
+
+    def _meaning_of(self, k: int) -> list[float]:
+        cache = self.__dict__.setdefault("_meaning_cache", {})
+        if k not in cache:
+            cache[k] = self.meaning[:, k].tolist()
+        return cache[k]
+
+    def _weighted(self, k: int):
+        """Each feature's weight for head k times its idf (what one use of it adds before
+        the length is divided out), worked out once per head."""
+        cache = self.__dict__.setdefault("_weighted_cache", {})
+        if k not in cache:
+            cache[k] = (self.coef[:, k] * self.idf).tolist()  # floats: quicker one by one
+        return cache[k]
 
 
 class Classifier:
