@@ -2,13 +2,17 @@
 
     uv run python scripts/build_classifier.py [--data ../shared/data/text] [--out PATH]
 
+(needs the word vectors of scripts/word_meanings.py, made once; --no-meanings without them)
+
 Trains one logistic regression per category on TF-IDF features of the normalised tokens
 (words, word pairs, the first 4 and 5 letters of each word; see
 classifier.text_features), from:
 
 - OLID / OffensEval 2019 training set (CC BY 4.0): `abuse` = OFF;
-- Davidson et al. 2017 (MIT): `abuse` = classes 0 and 1, `discrimination` = class 0;
-- HateXplain (MIT): `abuse` = offensive or hatespeech, `discrimination` = hatespeech;
+- Davidson et al. 2017 (MIT): `discrimination` = class 0 (its `abuse` = classes 0 and 1
+  counts SOURCE_WEIGHT, now nothing);
+- HateXplain (MIT): `discrimination` = hatespeech (its `abuse` = offensive or hatespeech
+  counts SOURCE_WEIGHT, now nothing);
 - the project's own school messages (scripts/classifier_data/train.yaml): self-harm risk
   (explicit and indirect), bullying, threats, hate without slurs, grooming, extremism, and
   ordinary teenage and school messages, which belong to no category.
