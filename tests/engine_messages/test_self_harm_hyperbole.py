@@ -236,3 +236,21 @@ def test_self_harm_going_on_is_a_finding(clf, text):
 ])
 def test_cutting_and_burning_in_other_senses_are_not(clf, text):
     assert self_harm(clf, text) < 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "lol i'm fine i just want to die",
+    "i'm fine lol i just want to die",
+    "haha im fine just wanna die",
+    "i'm fine, i just want to disappear",
+])
+def test_laughing_it_off_with_im_fine_is_no_joke(clf, text):
+    # Saying "i'm fine" and laughing is how many hide it: the laughter does not make the
+    # wish to die a joke here.
+    assert "self_harm" in clf.classify(text).flagged_categories, text
+
+
+@pytest.mark.parametrize("text", ["im fine lol", "i'm fine, just tired",
+                                  "lol i want to die this song is so good"])
+def test_im_fine_alone_or_a_joke_without_it_is_not_a_finding(clf, text):
+    assert "self_harm" not in clf.classify(text).flagged_categories, text
