@@ -187,3 +187,32 @@ def test_thresholds_come_from_the_rulebook(tmp_path, monkeypatch):
     # "I can't cope any more" scores 0.55: found at 0.5, not at 0.97.
     assert "self_harm" in classify("I can't cope any more").flagged_categories
     assert "self_harm" not in stricter.classify("I can't cope any more").flagged_categories
+
+
+@pytest.mark.parametrize("text", [
+    "i'm worried about my friend, she said she wants to kill herself",
+    "my friend is cutting herself again",
+    "my best mate told me he wants to end his life",
+    "she keeps saying she wants to die and i don't know what to do",
+    "my friend tried to kill herself last year",
+    "my friend has been hurting herself",
+    "my friend is suicidal",
+])
+def test_a_friend_at_risk_told_by_a_child_is_a_self_harm_finding(text):
+    # Children tell about their friends: the designated safeguarding lead needs to know
+    # as much as when they write of themselves.
+    for mail in (False, True):
+        assert "self_harm" in classify(text, mail=mail).flagged_categories, (text, mail)
+
+
+@pytest.mark.parametrize("text", [
+    "he hurt himself playing football",
+    "she cut herself on a broken glass",
+    "he was killing himself laughing",
+    "she's pushing herself too hard at the gym",
+    "in the film the main character kills himself",
+    "I can't imagine ever telling anyone to kill themselves",
+    "she's taking her life back after the divorce",
+])
+def test_someone_else_hurt_by_accident_or_in_a_story_is_not_self_harm(text):
+    assert "self_harm" not in classify(text, mail=True).flagged_categories, text
