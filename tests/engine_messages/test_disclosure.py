@@ -159,3 +159,22 @@ def test_the_excerpt_quotes_the_words_not_a_row_of_asterisks():
                          sender_role="pupil")
     [finding] = [f for f in verdict.findings if f.rule.id == "content.disclosure"]
     assert [e.excerpt.lstrip("…") for e in finding.evidence] == ["Miss, my dad hits me."]
+
+
+@pytest.mark.parametrize("text", [
+    "my friend said her dad hits her",
+    "my friend is scared to go home because of her stepdad",
+    "i think my friend is being groomed",
+    "my best friend told me her stepdad touches her",
+    "a man on snapchat keeps asking my friend for nudes",
+])
+def test_a_friends_disclosure_passed_on_is_a_disclosure(clf, text):
+    assert "disclosure" in clf.classify(text).flagged_categories, text
+
+
+@pytest.mark.parametrize("text", [
+    "my friend's dad hits her at fifa all the time",
+    "my friend is scared to go home after her bad report",
+])
+def test_a_friends_game_or_school_worry_is_not_a_disclosure(clf, text):
+    assert "disclosure" not in clf.classify(text).flagged_categories, text
