@@ -509,6 +509,7 @@ class Model:
         self.index: dict[str, int] = dict(zip(names, range(len(names)), strict=True))
         self._names = names
         self._token_ids: dict[str, tuple[int, ...]] = {}
+        self._head_weights: dict[int, tuple[list[float], list[float]]] = {}
 
     def _ids_of_token(self, tok: str) -> tuple[int, ...]:
         ids = self._token_ids.get(tok)
@@ -592,10 +593,10 @@ class Model:
     def explain(self, toks: list[str], head: str) -> str:
         """The word, or pair of words, that carried the most of `head`'s score in `toks`."""
         k = self.heads.index(head)
-        weighted = self._weighted(k).__getitem__
-        get = self.index.get
+        weights, meaning = self._weights_of(k)
+        weighted, get = weights.__getitem__, self.index.get
         best, best_weight = "", 0.0
-        meaning, meaning_index = self._meaning_of(k), self.meaning_index.get
+        meaning_index = self.meaning_index.get
         ids_of = self._ids_of_token
         for tok in dict.fromkeys(toks):
             weight = sum(map(weighted, ids_of(tok)))
@@ -610,19 +611,14 @@ class Model:
                 best, best_weight = pair, weighted(i)
         return best
 
-    def _meaning_of(self, k: int) -> list[float]:
-        cache = self.__dict__.setdefault("_meaning_cache", {})
-        if k not in cache:
-            cache[k] = self.meaning[:, k].tolist()
-        return cache[k]
-
-    def _weighted(self, k: int):
-        """Each feature's weight for head k times its idf (what one use of it adds before
-        the length is divided out), worked out once per head."""
-        cache = self.__dict__.setdefault("_weighted_cache", {})
-        if k not in cache:
-            cache[k] = (self.coef[:, k] * self.idf).tolist()  # floats: quicker one by one
-        return cache[k]
+    def _weights_of(self, k: int) -> tuple[list[float], list[float]]:
+        """For head k: each feature's weight times its idf (what one use of it adds before
+        the length is divided out) and each word's meaning score, as floats (quicker one by
+        one than numpy's), worked out once per head."""
+        if k not in self._head_weights:
+            self._head_weights[k] = ((self.coef[:, k] * self.idf).tolist(),
+                                     self.meaning[:, k].tolist())
+        return self._head_weights[k]
 
 
 class Classifier:
