@@ -11,7 +11,7 @@ import tracemalloc
 
 import pytest
 
-from esafety.engine.messages.checker import VERDICTS, check_message, check_text
+from esafety.engine.messages.checker import check_message, check_text
 from esafety.engine.messages.message import MAX_HEAD, html_to_text, parse_message
 from tests.engine_messages.mail import rule_ids
 
@@ -80,7 +80,8 @@ def test_hostile_mail_is_parsed_and_checked(make):
     msg = parse_message(raw)
     # Read, or read as text with a note saying what could not be read: never a failure.
     assert msg.sender is not None or msg.notes
-    assert check_message(raw).verdict in VERDICTS
+    # Whatever was left unread is said in the verdict; nothing else is found in it.
+    assert set(rule_ids(check_message(raw))) == ({"message.unreadable"} if msg.notes else set())
 
 
 def test_words_behind_deep_nesting_are_still_read():
@@ -228,4 +229,5 @@ def test_a_hostile_staff_draft_to_parents_is_checked(make):
     # The personal-contact rule's address pattern tried every letter of a long word as
     # the start of an address: 200,000 digits took minutes (benchmarks/hostile_input.py).
     verdict = check_text(make(LARGE), sender_role="teacher", audience="parents")
-    assert verdict.verdict in VERDICTS
+    # No address is made up out of a long run of letters, digits, dots or "@"s.
+    assert verdict.verdict == "allow" and not verdict.findings
