@@ -10,6 +10,7 @@ import binascii
 import codecs
 import email.header
 import email.utils
+import functools
 import html
 import io
 import re
@@ -88,6 +89,8 @@ class ParsedMessage:
 
 def header_text(value) -> str:
     """A header value as readable text (RFC 2047 words decoded, bad bytes replaced)."""
+    if type(value) is str and value.isascii() and "=?" not in value:
+        return " ".join(value.split())  # (most values: what the steps below give them)
     if value is None:
         return ""
     if isinstance(value, email.header.Header):
@@ -167,10 +170,11 @@ def _plain_addresses(values: list[str]) -> list[tuple[str, str]] | None:
     return pairs
 
 
-def _addresses(get_all, name: str) -> list[tuple[str, str]]:
-    values = [header_text(v) for v in get_all(name)]  # (within MAX_HEAD: see _limit_head)
-    if not values:
+def _addresses(raw_values: list | None) -> list[tuple[str, str]]:
+    """The (display name, lower-case address) pairs of a header's values (None: no header)."""
+    if not raw_values:
         return []
+    values = [header_text(v) for v in raw_values]  # (within MAX_HEAD: see _limit_head)
     out = []
     pairs = _plain_addresses(values)
     if pairs is None:
@@ -215,9 +219,20 @@ def squeeze_spaces(text: str) -> str:
     return text
 
 
-# The start of markup: a comment, a tag (its name, up to 40 characters, is all we need) or
-# a declaration / processing instruction. Anything else after "<" is text ("a < b").
-_MARKUP = re.compile(r"<(!--|/|!|\?|[A-Za-z][A-Za-z0-9:-]{0,40})")
+# Markup is "<" then a comment ("!--"), a tag name, "/", "!" or "?"; anything else after "<"
+# is text ("a < b"). A tag ends at the first ">" after it. Comments and <script>/<style>
+# elements (the only markup that hides what follows it) are "hard": read one by one below.
+# Everything else is read by regexes in C, one step per stretch of text between hard markup.
+_NAME_END = r"(?![A-Za-z0-9:-])"  # (a tag name is [A-Za-z][A-Za-z0-9:-]*)
+_RAW_TEXT_NAME = r"(?:[Ss][Cc][Rr][Ii][Pp][Tt]|[Ss][Tt][Yy][Ll][Ee])" + _NAME_END
+_HARD_MARKUP = r"<(?:!--|" + _RAW_TEXT_NAME + ")"
+_SIMPLE_TAG = r"<(?:[/?]|!(?!--)|(?!" + _RAW_TEXT_NAME + r")[A-Za-z])[^>]*>"
+_TAG = re.compile(_SIMPLE_TAG)
+# Text and simple tags up to the next hard markup (or the end). Used only where every tag
+# has a ">" after it, so no attempt scans to the end of the text and fails.
+_STRETCH = re.compile(r"(?:[^<]++|" + _SIMPLE_TAG + r"|<(?!" + _HARD_MARKUP[1:] + r"))*+")
+_UNCLOSED = re.compile(r"<(?=[!/?A-Za-z])")  # markup after the last ">": never closed
+_NOT_MARKUP = re.compile(r"<(?![!/?A-Za-z])")
 _RAW_TEXT_END = {"script": re.compile(r"</script(?![A-Za-z0-9:-])", re.I),
                  "style": re.compile(r"</style(?![A-Za-z0-9:-])", re.I)}
 
@@ -228,7 +243,7 @@ class _NextMatch:
     A search that found nothing is remembered, and so is a match still ahead, so each
     character is scanned at most once however many times this is asked (a new search
     only starts after the previous match): this keeps html_to_text linear on input such
-    as "<script>" repeated, where each opening tag would otherwise scan to the end.
+    as "<!--" or "<script>" repeated, where each would otherwise scan to the end.
     """
 
     __slots__ = ("text", "pattern", "found", "end")
@@ -258,41 +273,55 @@ def html_to_text(text: str) -> str:
     program might show is hidden from the checker. (lxml/libxml2 was tried: it stops
     reading at a nesting depth of 256 and drops the rest, which would let a sender hide
     words behind 300 "<div>"s; the old regex was quadratic on "<script>" repeated.)
+
+    Read left to right: markup is replaced by a space and reading goes on after its end
+    (a tag: the first ">" after it; a comment: the first "-->" after "<!--", or if none
+    the first ">"; <script>/<style>: the first ">" at or after the first "</script" or
+    "</style" after the tag, or if none the tag alone; with no ">" after that the rest is
+    dropped); markup that never ends leaves its "<" as text and reading goes on after it.
+    Each character is scanned a bounded number of times: the regexes only run before the
+    last ">" (where every tag ends), and each search for a closing "-->", "</script" or
+    "</style" remembers what it found (_NextMatch).
     """
     if "<" not in text:
         return html.unescape(text) if "&" in text else text
+    closed = text.rfind(">") + 1  # markup that starts before this has a ">" after it
     out: list[str] = []
     pos = 0
-    close_tag = _NextMatch(text, ">")
-    close_comment = _NextMatch(text, "-->")
-    raw_text_end = {name: _NextMatch(text, pattern) for name, pattern in _RAW_TEXT_END.items()}
-    markup = _MARKUP.search(text, pos)
-    while markup is not None:
-        start = markup.start()
-        out.append(text[pos:start])
+    close_comment: _NextMatch | None = None
+    raw_text_end: dict[str, _NextMatch] = {}
+    while pos < closed:
+        stretch = _STRETCH.match(text, pos, closed)  # (always matches, maybe nothing)
+        stop = stretch.end() if stretch else pos
+        if stop > pos:
+            out.append(_TAG.sub(" ", text[pos:stop]))
+        if stop >= closed:
+            pos = stop
+            break
+        # Hard markup at `stop` (its closing ">" is at most at closed - 1).
         out.append(" ")
-        opener = markup.group(1)
-        end = -1
-        if opener == "!--":
-            end = close_comment.at_or_after(markup.end())[1]
-        if end == -1:
-            end = close_tag.at_or_after(markup.end())[1]
-            if end != -1:
-                name = opener.lower()
-                if name in raw_text_end:
-                    found = raw_text_end[name].at_or_after(end)[0]
-                    if found != -1:
-                        end = close_tag.at_or_after(found)[1]
-                        if end == -1:
-                            pos = len(text)  # "</script" and no ">" after it: the rest
-                            break            # is script
-        if end == -1:
-            # Never closed: keep the "<" as text and carry on after it.
-            out.append("<")
-            end = start + 1
+        if text.startswith("<!--", stop):
+            if close_comment is None:
+                close_comment = _NextMatch(text, "-->")
+            end = close_comment.at_or_after(stop + 4)[1]
+            if end == -1:
+                end = text.find(">", stop + 4) + 1
+        else:
+            name = "script" if text[stop + 2] in "Cc" else "style"
+            end = text.find(">", stop + 1 + len(name)) + 1
+            if name not in raw_text_end:
+                raw_text_end[name] = _NextMatch(text, _RAW_TEXT_END[name])
+            found = raw_text_end[name].at_or_after(end)[0]
+            if found != -1:
+                end = text.find(">", found) + 1
+                if end == 0:  # "</script" and no ">" after it: the rest is script
+                    return html.unescape("".join(out))
         pos = end
-        markup = _MARKUP.search(text, pos)
-    out.append(text[pos:])
+    # After the last ">" no markup ends: each "<" of markup is kept as text, after a space.
+    # (When every "<" there starts markup, as in "<!--" repeated, a C-level replace does
+    # it without making a string per piece.)
+    rest = text[pos:]
+    out.append(_UNCLOSED.sub(" <", rest) if _NOT_MARKUP.search(rest) else rest.replace("<", " <"))
     return html.unescape("".join(out))
 
 
@@ -396,16 +425,31 @@ def _head_of(value, limit: int):
     return value[:limit] if isinstance(value, str) else value
 
 
-def _fill_headers(out: ParsedMessage, get_all) -> None:
-    senders = _addresses(get_all, "from") or _addresses(get_all, "sender")
+def _fields_of(msg: Message) -> dict[str, list]:
+    """{name: msg.get_all(name)} for the _FAST_FIELDS msg has, in one pass over its headers
+    (get_all reads every header each time it is asked, and _fill_headers asks 25 times)."""
+    fields: dict[str, list] = {}
+    fetch = msg.policy.header_fetch_parse
+    for name, value in msg.raw_items():
+        key = name.lower()
+        if key in _FAST_FIELDS:
+            fields.setdefault(key, []).append(fetch(name, value))
+    return fields
+
+
+def _fill_headers(out: ParsedMessage, fields: dict[str, list]) -> None:
+    """Sender, recipients, subject and the _HEADER_KEYS of a message from `fields`,
+    {lower-case name: its values in order} (a name with no value is left out)."""
+    get = fields.get
+    senders = _addresses(get("from")) or _addresses(get("sender"))
     out.sender = senders[0] if senders else None
-    out.to = _addresses(get_all, "to")
-    out.cc = _addresses(get_all, "cc")
-    out.bcc = _addresses(get_all, "bcc")
-    subjects = get_all("subject")
+    out.to = _addresses(get("to"))
+    out.cc = _addresses(get("cc"))
+    out.bcc = _addresses(get("bcc"))
+    subjects = get("subject")
     out.subject = header_text(_head_of(subjects[0], MAX_SUBJECT)) if subjects else ""
     for key in _HEADER_KEYS:
-        values = get_all(key)
+        values = get(key)
         if values:
             out.headers[key] = header_text(_head_of(values[0], MAX_OTHER_HEADER))[:500]
     out.is_reply = bool(_REPLY.match(out.subject) or "in-reply-to" in out.headers)
@@ -419,12 +463,15 @@ _HEAD_END = re.compile(rb"\r?\n\r?\n")
 def head_end(raw: bytes) -> tuple[int, int] | None:
     """(start, end) of _HEAD_END.search(raw), the blank line after the headers, or None.
 
-    The regex tries every byte of the headers (a few KB); two C-level finds do not.
+    The regex tries every byte of the headers (a few KB); C-level finds do not.
     The earliest match has its first newline at the earliest "\\n\\n" or "\\n\\r\\n",
     and starts one byte earlier when a CR comes before it.
     """
     newline = raw.find(b"\n\n")
-    crlf = raw.find(b"\n\r\n", 0, len(raw) if newline == -1 else newline + 2)
+    stop = len(raw) if newline == -1 else newline + 2
+    # (Most headers have no CR: one scan for it is cheaper than a search for "\n\r\n",
+    # which stops at every line break.)
+    crlf = raw.find(b"\n\r\n", 0, stop) if raw.find(b"\r", 0, stop) != -1 else -1
     if crlf != -1:
         first, end = crlf, crlf + 3
     elif newline != -1:
@@ -468,6 +515,28 @@ _HEAD_FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.M)
 _OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # what splitlines() also splits at
 
 
+_NAME_ONLY = re.compile(r"[!-9;-~]+")
+
+
+@functools.lru_cache(maxsize=8)
+def _named_field(names: frozenset[str]) -> re.Pattern | None:
+    """_HEAD_FIELD for only the fields named in `names` (in any case, as `name.lower() in
+    names` reads them), for a block with a "\n" put before it; None when no field can have
+    one of those names.
+
+    The match starts at a line break, not at "^" in MULTILINE mode, so that the regex
+    engine finds the next line in C instead of trying every character, and a line whose
+    first character starts no name (a Received:, a continuation) fails at once.
+    """
+    usable = sorted((name for name in names if name == name.lower() and _NAME_ONLY.fullmatch(name)),
+                    key=lambda name: (-len(name), name))
+    if not usable:
+        return None
+    first = re.escape("".join(sorted({name[0] for name in usable})))
+    return re.compile(r"\n(?=[" + first + "])(" + "|".join(map(re.escape, usable)) +
+                      r")[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.I | re.A)
+
+
 def header_fields(head: str, names: frozenset[str] | None = None) -> dict[str, list[str]] | None:
     """header_fields_by_line(head), only the fields in `names` if given; None when the
     block is not a header block or has no field.
@@ -491,10 +560,17 @@ def header_fields(head: str, names: frozenset[str] | None = None) -> dict[str, l
     if not lines or not _HEAD_LINES.fullmatch(lines):
         return None
     fields: dict[str, list[str]] = {}
-    for name, value in _HEAD_FIELD.findall(lines):
+    if names is None:
+        pattern = _HEAD_FIELD
+    else:
+        # Only the fields asked for are matched: the others (most of a header block:
+        # Received, X-…) are skipped inside the regex engine.
+        named = _named_field(names)
+        if named is None:
+            return fields
+        pattern = named
+    for name, value in pattern.findall("\n" + lines if names is not None else lines):
         name = name.lower()
-        if names is not None and name not in names:
-            continue  # (most of a header block: Received, X-…)
         first, _, rest = value.partition("\n")
         # Continuation lines are joined as they are (without the line break).
         value = first.strip() + rest.replace("\n", "") if rest else first.strip()
@@ -502,13 +578,12 @@ def header_fields(head: str, names: frozenset[str] | None = None) -> dict[str, l
     return fields
 
 
-def _fast_parse(raw: bytes) -> ParsedMessage | None:
+def _fast_parse(raw: bytes, blank: tuple[int, int] | None) -> ParsedMessage | None:
     """Single-part text mail (most mail) without the email package's line-by-line parser.
 
     Returns None whenever the message is anything else (multipart, not text, irregular
-    headers): the full parser then reads it and notes any defects.
+    headers): the full parser then reads it and notes any defects. `blank` is head_end(raw).
     """
-    blank = head_end(raw)
     if blank is None:
         return None
     fields = header_fields(raw[: blank[0]].decode("ascii", "surrogateescape"), _FAST_FIELDS)
@@ -522,7 +597,7 @@ def _fast_parse(raw: bytes) -> ParsedMessage | None:
     if disposition.startswith("attachment"):
         return None
     out = ParsedMessage()
-    _fill_headers(out, lambda name: fields.get(name, []))
+    _fill_headers(out, fields)
     body = raw[blank[1]:]
     cte = (fields.get("content-transfer-encoding") or [""])[0].strip().lower()
     where = "part 1"
@@ -750,8 +825,12 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not raw or raw.isspace():
         raise EmptyMessage("the message is empty")
     head_notes: list[str] = []
-    raw = _limit_head(raw, head_notes)
-    fast = _fast_parse(raw)
+    blank = head_end(raw)
+    if blank is not None and blank[0] <= MAX_HEAD:
+        fast = _fast_parse(raw, blank)  # (_limit_head would leave raw as it is)
+    else:
+        raw = _limit_head(raw, head_notes)
+        fast = _fast_parse(raw, head_end(raw))
     if fast is not None:
         fast.notes[:0] = head_notes
         return fast
@@ -778,7 +857,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if msg.defects:
         notes.append("malformed message structure: " + ", ".join(
             sorted({type(d).__name__ for d in msg.defects}))[:200])
-    _fill_headers(out, lambda name: msg.get_all(name, []))
+    _fill_headers(out, _fields_of(msg))
 
     texts: list[str] = []
     total = 0
