@@ -64,8 +64,11 @@ from esafety.engine.messages.normalise import tokens  # noqa: E402
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "text"
 DEFAULT_OUT = REPO / "esafety" / "engine" / "messages" / "model.npz"
 FIXTURES = REPO / "scripts" / "classifier_data" / "train.yaml"
+YOUNG = REPO / "scripts" / "classifier_data" / "young_people.yaml"
 HEADS = ("abuse", "discrimination", "sexual", "violence", "self_harm", "extremism")
-FIXTURE_WEIGHT = 8.0  # each of the school messages counts as this many tweets
+# How many tweets each of the project's own texts counts as: a school message, and one of
+# young_people.yaml's (more of them, and longer).
+OWN_WEIGHT = {"fixtures": 8.0, "young": 2.0}
 MIN_DF = 3
 MAX_FEATURES = 150_000
 PRUNE = 0.01
@@ -135,8 +138,9 @@ def load_all(data: Path = DEFAULT_DATA) -> list[tuple[str, str, str, dict]]:
     return load_olid(data) + load_davidson(data) + load_hatexplain(data)
 
 
-def load_fixtures(path: Path = FIXTURES) -> list[tuple[str, str, str, dict]]:
-    """The school messages: (source "fixtures", id, text, labels)."""
+def load_fixtures(path: Path = FIXTURES, source: str = "fixtures"
+                  ) -> list[tuple[str, str, str, dict]]:
+    """The project's own messages: (source, id, text, labels)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     rows = []
     for category, texts in data.items():
@@ -144,17 +148,22 @@ def load_fixtures(path: Path = FIXTURES) -> list[tuple[str, str, str, dict]]:
             labels = {head: int(head == category) for head in HEADS}
             # Threats and hate are offensive too (OLID labels them so).
             labels["abuse"] = int(category in ("abuse", "violence", "discrimination"))
-            rows.append(("fixtures", f"{category}:{i}", text, labels))
+            rows.append((source, f"{category}:{i}", text, labels))
     return rows
+
+
+def load_own() -> list[tuple[str, str, str, dict]]:
+    """All the project's own training texts: the school messages and young people's posts."""
+    return load_fixtures() + load_fixtures(YOUNG, "young")
 
 
 def targets(rows, head: str):
     """(labels, weights) of one category for the rows; weight 0 where a set says nothing."""
     y, w = [], []
     for source, _, _, labels in rows:
-        if source == "fixtures":
+        if source in OWN_WEIGHT:
             y.append(labels[head])
-            w.append(FIXTURE_WEIGHT)
+            w.append(OWN_WEIGHT[source])
         elif head in labels:
             y.append(labels[head])
             w.append(SOURCE_WEIGHT[source] if head == "abuse" else 1.0)
@@ -186,24 +195,53 @@ class Meanings:
         self.scale = means[has].std(axis=0) + 1e-6
         # Standardising the mean of the vectors is the mean of the standardised vectors.
         self.vectors = (vectors - self.centre) / self.scale
+        # The same with the words that only say who is writing at the centre (no meaning of
+        # their own; they still count in a text's mean, as they do at run time).
+        self.plain_vectors = self.vectors.copy()
+        self.plain_vectors[[i for i, w in enumerate(self.words) if w in WHO_WORDS]] = 0.0
 
-    def _means(self, docs):
-        out = np.zeros((len(docs), self.vectors.shape[1]))
+    def _means(self, docs, vectors=None):
+        vectors = self.vectors if vectors is None else vectors
+        out = np.zeros((len(docs), vectors.shape[1]))
         for i, doc in enumerate(docs):
             ids = [self.index[t] for t in doc if t in self.index]
             if ids:
-                out[i] = self.vectors[ids].mean(axis=0)
+                out[i] = vectors[ids].mean(axis=0)
         return out
 
-    def features(self, docs):
+    def features(self, docs, plain_words=False):
         from scipy import sparse
 
-        return sparse.csr_matrix(self._means(docs) * self.weight)
+        vectors = self.plain_vectors if plain_words else self.vectors
+        return sparse.csr_matrix(self._means(docs, vectors) * self.weight)
 
-    def per_word(self, coef):
+    def per_word(self, coef, plain_words):
         """The learned weights of the meaning features (dimensions x heads) as one score per
-        word and head: a text's mean of these is what the features added to its score."""
-        return self.vectors @ coef * self.weight
+        word and head: a text's mean of these is what the features added to its score.
+        (`plain_words`: per head, whether it learned with WHO_WORDS at the centre.)"""
+        out = self.vectors @ coef * self.weight
+        for k, plain in enumerate(plain_words):
+            if plain:
+                out[:, k] = self.plain_vectors @ coef[:, k] * self.weight
+        return out
+
+
+# Words that say who is writing or speaking and little else, and the heads that learn
+# without them (see main).
+WHO_WORDS = frozenset(
+    "i me my mine myself im ive id ill you your yours yourself u ur youre he she him her his "
+    "hers it its we us our they them their the a an and or but so to of in on at for with "
+    "is am are was were be been being have has had do does did this that just x".split())
+WHO_BLIND = ("self_harm",)
+
+
+def _plain_feature(feature: str) -> bool:
+    """Whether a TF-IDF feature is made only of WHO_WORDS ("=my", "<myse", "i am")."""
+    if feature.startswith("="):
+        return feature[1:] in WHO_WORDS
+    if feature.startswith("<"):
+        return any(w.startswith(feature[1:]) and len(w) > len(feature) - 1 for w in WHO_WORDS)
+    return all(part in WHO_WORDS for part in feature.split(" "))
 
 
 def platt(raw, y):
@@ -239,9 +277,12 @@ def main(argv=None) -> int:
     parser.add_argument("--source-weight", action="append", default=[], metavar="SET=W",
                         help="how much a set's offensive labels count for abuse "
                              "(e.g. hatexplain=0.5; see SOURCE_WEIGHT)")
+    parser.add_argument("--young-weight", type=float, default=OWN_WEIGHT["young"],
+                        help="how many tweets each of young_people.yaml's texts counts as")
     parser.add_argument("--no-meanings", action="store_true",
                         help="build without word meanings (TF-IDF alone)")
     args = parser.parse_args(argv)
+    OWN_WEIGHT["young"] = args.young_weight
     for item in args.source_weight:
         name, _, weight = item.partition("=")
         SOURCE_WEIGHT[name] = float(weight)
@@ -257,7 +298,7 @@ def main(argv=None) -> int:
     started = time.time()
     lexicon = load_lexicon()
     reader = Classifier(lexicon, None)
-    rows = [r for r in load_all(args.data) + load_fixtures() if not held_back(r[0], r[1])]
+    rows = [r for r in load_all(args.data) + load_own() if not held_back(r[0], r[1])]
     train = [r for r in rows if not validation(r[0], r[1])]
     val = [r for r in rows if validation(r[0], r[1])]
     print(f"{len(rows)} records for building ({len(train)} train, {len(val)} validation); "
@@ -287,11 +328,20 @@ def main(argv=None) -> int:
         x = vectoriser.transform(docs)
         return x if meanings is None else sparse.hstack([x, meanings.features(docs)]).tocsr()
 
+    # Self-harm does not learn from words that only say who is writing ("i", "my", "im"):
+    # nearly every text at risk it learns from is in the first person, and most texts
+    # without risk are tweets about other people, so it would read any first-person
+    # message as a risk ("i want my laptop now").
+    plain = np.array([_plain_feature(f) for f in names])
+    x_plain = vectoriser.transform(train_docs).multiply(~plain[None, :]).tocsr()
+    if meanings is not None:
+        x_plain = sparse.hstack([x_plain, meanings.features(train_docs, plain_words=True)]).tocsr()
+
     def fit(head, c):
         y, w = targets(train, head)
         model = LogisticRegression(C=c, max_iter=3000,
                                    solver="liblinear")
-        model.fit(x_train, y, sample_weight=w)
+        model.fit(x_plain if head in WHO_BLIND else x_train, y, sample_weight=w)
         return model
 
     c = args.c
@@ -312,7 +362,7 @@ def main(argv=None) -> int:
     coef = np.stack([m.coef_[0] for m in models], axis=1)
     meaning = None
     if meanings is not None:
-        meaning = meanings.per_word(coef[len(names):])
+        meaning = meanings.per_word(coef[len(names):], [h in WHO_BLIND for h in HEADS])
         coef = coef[:len(names)]
     intercept = np.array([m.intercept_[0] for m in models])
     keep = np.abs(coef).max(axis=1) >= PRUNE
@@ -322,10 +372,12 @@ def main(argv=None) -> int:
             "category, Platt-calibrated on validation",
             "sources": ["OLID / OffensEval 2019 training (CC BY 4.0)",
                         "Davidson et al. 2017 (MIT)", "HateXplain (MIT)",
-                        "esafety school-message fixtures (scripts/classifier_data/train.yaml)"],
+                        "esafety school-message fixtures (scripts/classifier_data/train.yaml)",
+                        "esafety young people's messages and posts "
+                        "(scripts/classifier_data/young_people.yaml)"],
             "held_back": "sha1(source:id)[0] < 52, about 20% of each set, never read",
             "validation": "sha1(val:source:id)[0] < 64 of the rest", "c": c,
-            "min_df": MIN_DF, "fixture_weight": FIXTURE_WEIGHT,
+            "min_df": MIN_DF, "own_weight": OWN_WEIGHT,
             "source_weight_abuse": SOURCE_WEIGHT}
     if meanings is not None:
         info["meanings"] = {"words": len(meanings.words), "weight": meanings.weight,

@@ -46,7 +46,7 @@ MIN_COUNT = 2
 
 
 def vocabulary(data: Path, extra: set[str]) -> list[str]:
-    rows = [r for r in build.load_all(data) + build.load_fixtures()
+    rows = [r for r in build.load_all(data) + build.load_own()
             if not build.held_back(r[0], r[1])]
     counts = Counter(tok for r in rows for tok in tokens(r[2]))
     words = {w for w, c in counts.items() if c >= MIN_COUNT} | extra
