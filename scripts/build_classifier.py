@@ -16,6 +16,13 @@ classifier.text_features), from:
 - the project's own school messages (scripts/classifier_data/train.yaml): self-harm risk
   (explicit and indirect), bullying, threats, hate without slurs, grooming, extremism, and
   ordinary teenage and school messages, which belong to no category.
+- young people's messages and posts written for the project
+  (scripts/classifier_data/young_people.yaml): at risk of suicide or self-harm, bullying,
+  and ordinary (hyperbole, sadness being coped with, banter), short and long.
+
+The self-harm category learns without the words that only say who is writing (WHO_WORDS:
+"i", "my", "the"...): its texts at risk are nearly all in the first person, the sets'
+texts without risk mostly about other people.
 
 `self-harm-dev.csv` is never read here: it has no licence (benchmarks/checks_quality.py
 measures on it and tunes the self-harm threshold only).
