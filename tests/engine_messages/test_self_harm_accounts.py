@@ -60,3 +60,31 @@ def test_a_weak_sign_needs_the_model_to_lean_to_risk_before_they_add_up(clf):
     doc = clf.model_tokens(clf.lexicon.strip_safe(clf.mend(tokens(text)))[0])
     assert 0.1 < clf.model.probabilities([doc])[0][head] < STRENGTHENS_FROM["self_harm"]
     assert found.categories["self_harm"] == max(signs)
+
+
+@pytest.mark.parametrize("text", [
+    "Everything I do is wrong. I'd be doing the world a favour by leaving it.",
+    "is it normal to plan your own funeral in your head at 14",
+    "i keep planning my funeral in my head",
+    "i dont see myself making it to 16",
+    "sometimes i stand on the edge of the platform and wonder what it would be like to just "
+    "step forward",
+    "how do you make it look like an accident",
+    "i've been looking at high buildings differently lately",
+])
+def test_ways_of_saying_it_that_a_word_list_misses(clf, text):
+    assert "self_harm" in clf.classify(text).flagged_categories
+
+
+@pytest.mark.parametrize("text", [
+    "the detective worked out he had made it look like an accident",
+    "in the film he makes it look like an accident",
+    "we are planning my grandad's funeral for friday",
+    "he'd be doing everyone a favour by leaving the group chat",
+    "i cant see myself getting to level 50 this week",
+    "i dont see myself making it to the end of term without a nap lol",
+    "what it would be like to jump off the top board at the pool",
+    "i keep looking at my old photos differently now",
+])
+def test_the_same_words_elsewhere_are_not(clf, text):
+    assert clf.classify(text).categories["self_harm"] < 0.5
