@@ -226,11 +226,8 @@ class Meanings:
         """The learned weights of the meaning features (dimensions x heads) as one score per
         word and head: a text's mean of these is what the features added to its score.
         (`plain_words`: per head, whether it learned with WHO_WORDS at the centre.)"""
-        out = self.vectors @ coef * self.weight
-        for k, plain in enumerate(plain_words):
-            if plain:
-                out[:, k] = self.plain_vectors @ coef[:, k] * self.weight
-        return out
+        return np.stack([(self.plain_vectors if plain else self.vectors) @ coef[:, k]
+                         for k, plain in enumerate(plain_words)], axis=1) * self.weight
 
 
 # Words that say who is writing or speaking and little else, and the heads that learn
@@ -321,13 +318,14 @@ def main(argv=None) -> int:
     val_docs = [reader.model_tokens(model_tokens(r[2])) for r in val]
     vectoriser = TfidfVectorizer(analyzer=text_features, sublinear_tf=True, min_df=MIN_DF,
                                  max_features=MAX_FEATURES, dtype=np.float64)
-    x_train = vectoriser.fit_transform(train_docs)
+    tfidf_train = vectoriser.fit_transform(train_docs)
+    x_train = tfidf_train
     names = vectoriser.get_feature_names_out()
     print(f"{len(names)} features", file=sys.stderr)
     meanings = None if args.no_meanings else Meanings(args.meanings, train_docs,
                                                       args.meaning_weight)
     if meanings is not None:
-        x_train = sparse.hstack([x_train, meanings.features(train_docs)]).tocsr()
+        x_train = sparse.hstack([tfidf_train, meanings.features(train_docs)]).tocsr()
         print(f"word meanings: {len(meanings.words)} words, weight {meanings.weight}",
               file=sys.stderr)
 
@@ -340,7 +338,7 @@ def main(argv=None) -> int:
     # without risk are tweets about other people, so it would read any first-person
     # message as a risk ("i want my laptop now").
     plain = np.array([_plain_feature(f) for f in names])
-    x_plain = vectoriser.transform(train_docs).multiply(~plain[None, :]).tocsr()
+    x_plain = tfidf_train.multiply(~plain[None, :]).tocsr()
     if meanings is not None:
         x_plain = sparse.hstack([x_plain, meanings.features(train_docs, plain_words=True)]).tocsr()
 

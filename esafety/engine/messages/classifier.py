@@ -54,8 +54,8 @@ MAIL_MODEL_CUT = 0.9
 # self-harm-dev.csv's tuning half (0.25 found a few more at risk and more sad-but-coping posts).
 STRENGTHENS_FROM = {"self_harm": 0.35}
 # The categories the model may find with no word of the lexicon: those learned from
-# thousands of labelled posts (the others learned from the project's own few hundred school
-# messages, enough to strengthen the lexicon's evidence, not to stand alone).
+# thousands of labelled posts (the others learned from the project's own messages only,
+# enough to strengthen the lexicon's evidence, not to stand alone in a short text).
 MODEL_ALONE = frozenset({"abuse", "discrimination"})
 # ... and in a post or chat message of at least ACCOUNT_TOKENS tokens (someone's account of
 # themselves, where risk is often told without any word the lexicon knows: "i keep thinking
