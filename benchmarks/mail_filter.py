@@ -2,6 +2,12 @@
 Postfix with no filter, on the SpamAssassin folders (../shared/data/mail/spamassassin), in
 one run; and the filter's memory per concurrent connection.
 
+The ceiling, in the same run: the same Postfix with a content filter that costs nothing
+(its content_filter pointed straight at its own re-injection smtpd). An after-queue filter
+makes Postfix take each message in, queue it and send it twice, so even a filter that did
+no work at all could not reach plain Postfix's rate; the ceiling says how near that a
+filter can come on this machine, and how much of what is left is the filter's own.
+
     uv run python benchmarks/mail_filter.py [--folders DIR] [--limit N] [--rounds 3]
 
 Needs Debian's postfix and root (Postfix's master starts as root), as tests/mailfilter.
@@ -150,9 +156,15 @@ def main() -> int:
     filter_cpu: list[float] = []  # ms of the filter's CPU a message, each filtered round
     plain_machine: list[float] = []  # ms of the whole machine's CPU a message, each round
     filter_machine: list[float] = []
+    ceiling_rates: list[float] = []
+    ceiling_machine: list[float] = []
     filter_port = free_port()
+    # The ceiling: Postfix's after-queue round trip with a filter that takes no time (the
+    # filter transport delivers straight to the instance's own re-injection smtpd).
     with Sink() as sink, postfix.Postfix(sink.port, None) as plain, postfix.Postfix(
-            sink.port, filter_port, filter_connections=args.connections) as pf:
+            sink.port, filter_port, filter_connections=args.connections) as pf, \
+            postfix.Postfix(sink.port, 0, filter_connections=args.connections,
+                            filter_to_itself=True) as zero:
         flt = subprocess.Popen([sys.executable, "-m", "esafety.mailfilter.server", "--listen",
                                 f"127.0.0.1:{filter_port}", "--next-hop",
                                 f"127.0.0.1:{pf.reinject}", "--school", "bench",
@@ -170,6 +182,11 @@ def main() -> int:
             plain_rates.append(run(plain, sink, messages, lambda: len(sink.delivered)))
             plain_machine.append((machine_busy_seconds() - busy) * 1000 / len(messages))
 
+        def ceiling_round():
+            busy = machine_busy_seconds()
+            ceiling_rates.append(run(zero, sink, messages, lambda: len(sink.delivered)))
+            ceiling_machine.append((machine_busy_seconds() - busy) * 1000 / len(messages))
+
         def filter_round():
             shutil.rmtree(held, ignore_errors=True)  # a message held again keeps one file
             cpu, busy = cpu_seconds(flt.pid), machine_busy_seconds()
@@ -180,27 +197,35 @@ def main() -> int:
         try:
             time.sleep(3)
             per_conn = memory_per_connection(filter_port, flt.pid)
-            # Rounds alternate (plain first, then the filter first, ...) so that a change in
-            # the machine's load during the run falls on both sides alike.
+            # The order turns each round (plain, ceiling, filter; then ceiling, filter,
+            # plain; ...) so that a change in the machine's load falls on every side alike.
+            order = [plain_round, ceiling_round, filter_round]
             for n in range(args.rounds):
-                for each in ((plain_round, filter_round) if n % 2 == 0
-                             else (filter_round, plain_round)):
+                for each in order[n % 3:] + order[:n % 3]:
                     each()
         finally:
             flt.terminate()
             flt.wait()
     ratios = [f / p for p, f in zip(plain_rates, filter_rates, strict=True)]
+    ceilings = [c / p for p, c in zip(plain_rates, ceiling_rates, strict=True)]
+    of_ceiling = [f / c for c, f in zip(ceiling_rates, filter_rates, strict=True)]
     print(f"messages: {len(messages)} from {args.folders}, {args.rounds} rounds")
-    for n, (p, f, r) in enumerate(zip(plain_rates, filter_rates, ratios, strict=True), 1):
-        print(f"round {n}: plain Postfix {p:7.1f}/s, with the filter {f:7.1f}/s, ratio {r:.2f}")
+    for n, (p, c, f, r) in enumerate(zip(plain_rates, ceiling_rates, filter_rates, ratios,
+                                         strict=True), 1):
+        print(f"round {n}: plain Postfix {p:7.1f}/s, with a no-op filter {c:7.1f}/s, "
+              f"with the filter {f:7.1f}/s, ratio {r:.2f}")
     print(f"plain Postfix:            {statistics.median(plain_rates):8.1f} messages/s (median)")
     print(f"Postfix with the filter:  {statistics.median(filter_rates):8.1f} messages/s "
           f"(median; {args.processes} processes, {args.connections} connections from Postfix)")
     print(f"ratio:                    {statistics.median(ratios):8.2f} (median of the rounds, "
           f"{min(ratios):.2f} to {max(ratios):.2f}; target >= 0.5)")
+    print(f"ceiling (a filter that costs nothing): {statistics.median(ceilings):.2f} of plain "
+          f"Postfix ({min(ceilings):.2f} to {max(ceilings):.2f}); the filter reaches "
+          f"{statistics.median(of_ceiling):.2f} of it")
     print(f"filter's CPU a message:   {statistics.median(filter_cpu):8.2f} ms (median, "
           f"{min(filter_cpu):.2f} to {max(filter_cpu):.2f}; user + system, all its processes)")
     print(f"machine's CPU a message:  {statistics.median(plain_machine):8.2f} ms plain, "
+          f"{statistics.median(ceiling_machine):.2f} ms with a no-op filter, "
           f"{statistics.median(filter_machine):.2f} ms with the filter (median; every "
           f"process and the kernel: Postfix, filter, senders, sink, and anything else running)")
     print(f"memory per open connection: {per_conn:.2f} KB (RSS, 1,000 connections)")
