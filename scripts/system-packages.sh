@@ -6,7 +6,7 @@
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "${1:-runtime}" = test ]; then
-  # gcc, libc6-dev and python3-dev: the tests check the classifier's compiled scoring.
+  # gcc, libc6-dev and python3-dev: the tests check the Squid helper's compiled fast path.
   want+=(chromium squid squidguard postgresql python3 openssl gcc libc6-dev python3-dev
          redis-server postfix)
 fi
