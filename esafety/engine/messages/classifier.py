@@ -18,9 +18,12 @@ There is one scoring path: Classifier.classify(text) is classify_many([text]).
 """
 
 import json
+import math
 import re
+from collections import ChainMap
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain, compress, count, islice, repeat
 from pathlib import Path
 
 import yaml
@@ -66,6 +69,7 @@ ACCOUNT_TOKENS = 30
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "im", "ive", "id", "ill"})
 SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})
 _MEMORY = 200_000  # distinct tokens remembered (their features), per model
+_EXPLAINED = 20_000  # texts whose explain() is remembered, per model
 
 # Words that carry no weight of their own (no word or letter features): the model must not
 # learn "mentions a group = hateful" or "names a body part = sexual". Word pairs with them
@@ -277,7 +281,8 @@ class Lexicon:
         self.profane = frozenset(w for w, hs in self.words.items()
                                  if any(h.category == "profanity" for h in hs))
         self._profane_stems = tuple(s for s, h, _ in self.stems if h.category == "profanity")
-        self._swearing_memo: dict[str, bool] = {}
+        self._swearing_judged: set[str] = set()  # tokens known to be or not be swearing
+        self._swearing_yes: set[str] = set()  # ... and those that are
 
     @staticmethod
     def _load_narrative(spec) -> "Narrative | None":
@@ -342,7 +347,8 @@ class Lexicon:
         return out, " ".join(out)
 
     @staticmethod
-    def _around(toks: list[str], where: dict[str, list[int]], when: frozenset[str]) -> str:
+    def _around(toks: list[str], where: dict[str, list[int]], when: frozenset[str] | set[str]
+                ) -> str:
         """The stretches of `toks` within 15 tokens of a word of `when` (positions in
         `where`), joined with " | " (which no phrase matches across)."""
         places = sorted(i for word in when & where.keys() for i in where[word])
@@ -358,12 +364,23 @@ class Lexicon:
     def swearing(self, tok: str) -> bool:
         """Whether the token is a swear word (the model never reads those: swearing alone
         is profanity, which the lexicon judges, not abuse)."""
-        found = self._swearing_memo.get(tok)
-        if found is None:
-            found = tok in self.profane or any(
-                _stem_fits(tok, stem, frozenset()) for stem in self._profane_stems if stem in tok)
-            if len(self._swearing_memo) < _MEMORY:
-                self._swearing_memo[tok] = found
+        return bool(self.swear_words((tok,)))
+
+    def swear_words(self, toks) -> set[str]:
+        """The tokens among `toks` that are swear words (see swearing). Each token is
+        worked out once (up to _MEMORY of them): most texts have no token not seen before
+        and no swear word, which two set operations tell without a step a token."""
+        tokset = set(toks)
+        judged, swear = self._swearing_judged, self._swearing_yes
+        found = tokset & swear
+        for tok in tokset.difference(judged):
+            if tok in self.profane or any(_stem_fits(tok, stem, frozenset())
+                                          for stem in self._profane_stems if stem in tok):
+                found.add(tok)
+                if len(judged) < _MEMORY:
+                    swear.add(tok)
+            if len(judged) < _MEMORY:
+                judged.add(tok)
         return found
 
     def _collapsed(self, tokset: set[str]) -> set[str]:
@@ -371,8 +388,11 @@ class Lexicon:
         ("shitt" is "shit"). Each token is worked out once (up to _MEMORY of them): the
         tokens already known are found by set operations, without a step a token."""
         words, others = self._collapses, self._collapses_not
-        out = {words[t] for t in tokset.intersection(words)}
-        for tok in tokset.difference(words, others):
+        unknown = tokset.difference(others)  # (most texts: none)
+        if not unknown:
+            return set()
+        out = {words[t] for t in unknown.intersection(words)}
+        for tok in unknown.difference(words):
             collapsed = _single_letters(tok)
             if collapsed != tok and collapsed in self._word_keys:
                 out.add(collapsed)
@@ -399,7 +419,7 @@ class Lexicon:
                         if pattern.fullmatch(word):
                             found.extend(self.words[word])
                             break
-        if any(stem in joined for stem in self._stem_names):
+        if any(map(joined.__contains__, self._stem_names)):  # (map: no Python step a stem)
             for stem, hit, exceptions in self.stems:
                 if stem in joined:
                     for tok in dict.fromkeys(toks):
@@ -413,14 +433,22 @@ class Lexicon:
                 groups.update(self.triggers[trigger])
             where: dict[str, list[int]] = {}
             if len(toks) > 80:
-                for i, tok in enumerate(toks):
-                    if tok in present:
-                        where.setdefault(tok, []).append(i)
+                # (compress and map: no Python step a token of a long mail)
+                for i in compress(count(), map(present.__contains__, toks)):
+                    where.setdefault(toks[i], []).append(i)
+            # (Groups with the same trigger words in the text search the same stretches.)
+            stretches: dict[frozenset[str], str] = {}
             for index in sorted(groups):
                 regex, hit, _ = self.groups[index]
                 # In long text, only the words around the group's trigger words are
                 # searched (15 tokens either side, overlapping stretches joined).
-                text = self._around(toks, where, self._group_when[index]) if where else joined
+                if where:
+                    words = frozenset(self._group_when[index] & where.keys())
+                    text = stretches.get(words)
+                    if text is None:
+                        text = stretches[words] = self._around(toks, where, words)
+                else:
+                    text = joined
                 first = regex.search(text)
                 if first is None:
                     continue
@@ -467,7 +495,7 @@ def token_features(tok: str) -> tuple[str, ...]:
     for n in (4, 5):
         if len(tok) > n:
             start = tok[:n]
-            if not any(u in start for u in UNSAFE_INSIDE):
+            if not any(map(start.__contains__, UNSAFE_INSIDE)):
                 out.append("<" + start)
     return tuple(out)
 
@@ -522,6 +550,9 @@ class Model:
         self._names = names
         self._token_ids: dict[str, tuple[int, ...]] = {}
         self._head_weights: dict[int, tuple[list[float], list[float]]] = {}
+        # Per head, each token's share of explain()'s weighing (its features and meaning).
+        self._token_weights: dict[int, dict[str, float]] = {}
+        self._explained: dict[tuple[str, ...], str] = {}  # (head, *tokens): explain()
 
     def _ids_of_token(self, tok: str) -> tuple[int, ...]:
         ids = self._token_ids.get(tok)
@@ -532,30 +563,40 @@ class Model:
                 self._token_ids[tok] = ids
         return ids
 
-    def feature_ids(self, toks: list[str]) -> list[int]:
-        """The vocabulary numbers of text_features(toks), with repeats."""
-        out: list[int] = []
-        known = self._token_ids.get
-        for tok in toks:
-            ids = known(tok)
-            out.extend(self._ids_of_token(tok) if ids is None else ids)
-        get = self.index.get
-        out.extend(i for i in map(get, map(" ".join, zip(toks, toks[1:], strict=False)))
-                   if i is not None)
-        return out
+    def _token_lookup(self, tokset: set[str]):
+        """A function giving each token of `tokset` its feature numbers (_ids_of_token):
+        a plain dict look-up, with the tokens not seen before worked out first."""
+        table = self._token_ids
+        extra = {}
+        for tok in tokset.difference(table):
+            ids = self._ids_of_token(tok)
+            if tok not in table:  # (the memory is full)
+                extra[tok] = ids
+        return ChainMap(extra, table).__getitem__ if extra else table.__getitem__
 
     def meaning_scores(self, docs: list[list[str]]):
         """Per text, the mean of its known words' meaning scores (texts x heads; zero for a
         text with none)."""
         np = self._np
-        get = self.meaning_index.get
-        ids = [[i for i in map(get, toks) if i is not None] for toks in docs]
-        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(docs))
-        out = np.zeros((len(docs), len(self.heads)))
-        total = int(lengths.sum())
-        if not total:
+        toks = list(chain.from_iterable(docs))
+        sizes = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        return self._meaning_scores(toks, np.repeat(np.arange(len(docs), dtype=np.int64), sizes),
+                                    len(docs))
+
+    def _meaning_scores(self, toks: list[str], doc_of, n_docs: int):
+        """meaning_scores() of the texts whose tokens, one after the other, are `toks`, the
+        i-th of them in text number doc_of[i]."""
+        np = self._np
+        # Every token looked up at once (-1: no meaning), then the known ones kept: the
+        # same numbers in the same order as text by text, without a Python step a token.
+        found = np.fromiter(map(self.meaning_index.get, toks, repeat(-1)), dtype=np.int64,
+                            count=len(toks))
+        known = found >= 0
+        flat = found[known]
+        lengths = np.bincount(doc_of[known], minlength=n_docs)
+        out = np.zeros((n_docs, len(self.heads)))
+        if not len(flat):
             return out
-        flat = np.fromiter((i for doc in ids for i in doc), dtype=np.int64, count=total)
         has = np.flatnonzero(lengths)
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[has]
         out[has] = np.add.reduceat(self.meaning[flat], starts, axis=0) / lengths[has, None]
@@ -565,29 +606,50 @@ class Model:
         """The raw score of every category for each text (texts x heads)."""
         np = self._np
         n_docs, n_features = len(docs), len(self.idf)
-        ids = [self.feature_ids(toks) for toks in docs]
-        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=n_docs)
-        scores = np.tile(self.intercept, (n_docs, 1))
+        toks = list(chain.from_iterable(docs))
+        sizes = np.fromiter(map(len, docs), dtype=np.int64, count=n_docs)
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), sizes)  # each token's text
+        # (Fewer numpy calls than np.tile, np.diff and np.clip, which are Python functions
+        # around the same work: the check engine scores one mail at a time.)
+        scores = np.empty((n_docs, len(self.heads)))
+        scores[:] = self.intercept
         if len(self.meaning):
-            scores += self.meaning_scores(docs)
-        total = int(lengths.sum())
-        if not total:
+            scores += self._meaning_scores(toks, doc_of, n_docs)
+        # The features of all the texts at once, as (text, feature) keys: each token's
+        # feature numbers, and each pair of neighbouring tokens' (-1: not in the
+        # vocabulary, or a pair across two texts). The same keys as text_features gives
+        # text by text; sorted below, so their order here does not matter.
+        per_token = list(map(self._token_lookup(set(toks)), toks))
+        counts = np.fromiter(map(len, per_token), dtype=np.int64, count=len(toks))
+        token_ids = np.fromiter(chain.from_iterable(per_token), dtype=np.int64,
+                                count=int(counts.sum()))
+        pairs_text = map(" ".join, zip(toks, islice(toks, 1, None), strict=False))
+        pair_ids = np.fromiter(map(self.index.get, pairs_text, repeat(-1)), dtype=np.int64,
+                               count=max(len(toks) - 1, 0))
+        pair_doc = doc_of[:-1]
+        pairs = (pair_ids >= 0) & (pair_doc == doc_of[1:])
+        keys = np.concatenate((np.repeat(doc_of, counts) * n_features + token_ids,
+                               pair_doc[pairs] * n_features + pair_ids[pairs]))
+        if not len(keys):
             return scores
-        flat = np.fromiter((i for doc in ids for i in doc), dtype=np.int64, count=total)
-        keys = np.repeat(np.arange(n_docs, dtype=np.int64), lengths) * n_features + flat
         keys.sort()
-        first = np.empty(len(keys), dtype=bool)
-        first[0] = True
-        np.not_equal(keys[1:], keys[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        counts = np.diff(np.append(starts, len(keys)))
+        # Where each distinct key starts, and (last) the end: its count is the difference.
+        first = np.empty(len(keys) + 1, dtype=bool)
+        first[0] = first[-1] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:-1])
+        edges = np.flatnonzero(first)
+        starts = edges[:-1]
+        counts = edges[1:] - starts
         keys = keys[starts]
         doc, feature = np.divmod(keys, n_features)
         values = (1.0 + np.log(counts)) * self.idf[feature]
         norms = np.sqrt(np.bincount(doc, weights=values * values, minlength=n_docs))
         values /= norms[doc]
         contributions = self.coef[feature] * values[:, None]
-        doc_starts = np.flatnonzero(np.diff(doc, prepend=-1))
+        new_doc = np.empty(len(doc), dtype=bool)  # where each text's features start
+        new_doc[0] = True
+        np.not_equal(doc[1:], doc[:-1], out=new_doc[1:])
+        doc_starts = np.flatnonzero(new_doc)
         scores[doc[doc_starts]] += np.add.reduceat(contributions, doc_starts, axis=0)
         return scores
 
@@ -596,7 +658,10 @@ class Model:
         np = self._np
         raw = self.raw_scores(docs)
         a, b = self.calibration[:, 0], self.calibration[:, 1]
-        return 1.0 / (1.0 + np.exp(-np.clip(raw * a + b, -30, 30)))
+        z = raw * a + b
+        np.maximum(z, -30.0, out=z)  # np.clip(z, -30, 30), without its Python wrapper
+        np.minimum(z, 30.0, out=z)
+        return 1.0 / (1.0 + np.exp(-z))
 
     def probability(self, toks: list[str]) -> float:
         """The highest category probability of one text (how hostile a sentence reads)."""
@@ -604,31 +669,71 @@ class Model:
 
     def explain(self, toks: list[str], head: str) -> str:
         """The word, or pair of words, that carried the most of `head`'s score in `toks`."""
-        k = self.heads.index(head)
-        weights, meaning = self._weights_of(k)
-        weighted, get = weights.__getitem__, self.index.get
-        best, best_weight = "", 0.0
-        meaning_index = self.meaning_index.get
-        ids_of = self._ids_of_token
-        for tok in dict.fromkeys(toks):
-            weight = sum(map(weighted, ids_of(tok)))
-            m = meaning_index(tok)
-            if m is not None:
-                weight += meaning[m]
-            if weight > best_weight:
-                best, best_weight = tok, weight
-        for pair in dict.fromkeys(map(" ".join, zip(toks, toks[1:], strict=False))):
-            i = get(pair)
-            if i is not None and weighted(i) > best_weight:
-                best, best_weight = pair, weighted(i)
+        # Worked out once per text and category (up to _EXPLAINED of them): a text is
+        # explained again for its finding after _echo(), and a long run meets the same
+        # messages again (looking up its word pairs is most of the work).
+        key = (head, *toks)
+        best = self._explained.get(key)
+        if best is None:
+            best = self._explain(toks, head)
+            if len(self._explained) < _EXPLAINED:
+                self._explained[key] = best
         return best
+
+    def _explain(self, toks: list[str], head: str) -> str:
+        k = self.heads.index(head)
+        weights, _ = self._weights_of(k)
+        best, best_weight = "", 0.0
+        # The first token, then the first pair, of the highest weight (what a loop keeping
+        # the first of the best finds), if it weighs more than nothing, then more than the
+        # token: max() and index() find them without a Python step each.
+        if toks:
+            weight_of = self._token_weight_lookup(k, toks)
+            top = max(toks, key=weight_of)
+            if weight_of(top) > best_weight:
+                best, best_weight = top, weight_of(top)
+        pairs = list(map(" ".join, zip(toks, toks[1:], strict=False)))
+        if pairs:
+            # (A pair outside the vocabulary is number -1, whose weight is -inf: see
+            # _weights_of.)
+            pair_weights = list(map(weights.__getitem__,
+                                    map(self.index.get, pairs, repeat(-1))))
+            top_weight = max(pair_weights)
+            if top_weight > best_weight:
+                best = pairs[pair_weights.index(top_weight)]
+        return best
+
+    def _token_weight(self, k: int, tok: str) -> float:
+        """What one token adds to head k's score before the length is divided out: its
+        features' weights and its meaning (explain() weighs tokens by it)."""
+        weights, meaning = self._weights_of(k)
+        weight = sum(map(weights.__getitem__, self._ids_of_token(tok)))
+        m = self.meaning_index.get(tok)
+        if m is not None:
+            weight += meaning[m]
+        return weight
+
+    def _token_weight_lookup(self, k: int, toks):
+        """A function giving each of `toks` its _token_weight for head k: a dict look-up,
+        each token worked out once (up to _MEMORY of them per head)."""
+        memo = self._token_weights.setdefault(k, {})
+        extra = {}
+        for tok in set(toks).difference(memo):  # (a dict's keys() - ...: a step per key)
+            weight = self._token_weight(k, tok)
+            if len(memo) < _MEMORY:
+                memo[tok] = weight
+            else:
+                extra[tok] = weight
+        return ChainMap(extra, memo).__getitem__ if extra else memo.__getitem__
 
     def _weights_of(self, k: int) -> tuple[list[float], list[float]]:
         """For head k: each feature's weight times its idf (what one use of it adds before
         the length is divided out) and each word's meaning score, as floats (quicker one by
         one than numpy's), worked out once per head."""
         if k not in self._head_weights:
-            self._head_weights[k] = ((self.coef[:, k] * self.idf).tolist(),
+            # (With -inf last: the weight of number -1, which explain() gives a pair
+            # outside the vocabulary.)
+            self._head_weights[k] = ((self.coef[:, k] * self.idf).tolist() + [-math.inf],
                                      self.meaning[:, k].tolist())
         return self._head_weights[k]
 
@@ -696,8 +801,10 @@ class Classifier:
 
     def model_tokens(self, toks: list[str]) -> list[str]:
         """The tokens the model reads: swear words taken out."""
-        swearing = self.lexicon.swearing
-        return [t for t in toks if not swearing(t)]
+        swear = self.lexicon.swear_words(toks)
+        if not swear:
+            return list(toks)
+        return [t for t in toks if t not in swear]
 
     def classify(self, text: str, *, mail: bool = False,
                  personal: bool | None = None) -> Classification:
@@ -724,12 +831,12 @@ class Classifier:
                 docs.extend(self._windows(toks, hits, mail))
             started.append((toks, hits, first, len(docs)))
         model = self.model
-        probabilities = model.probabilities(docs) if docs and model is not None else None
+        # As Python floats, row by row: the steps below read them one by one, which is
+        # quicker than from a numpy array.
+        rows = model.probabilities(docs).tolist() if docs and model is not None else []
         out = []
         for toks, hits, first, end in started:
-            model_p = (probabilities[first:end].max(axis=0)
-                       if probabilities is not None and end > first else None)
-            out.append(self._finish(toks, hits, model_p, docs[first:end], mail,
+            out.append(self._finish(toks, hits, rows[first:end], docs[first:end], mail,
                                     not mail if personal is None else personal))
         return out
 
@@ -739,16 +846,22 @@ class Classifier:
         if not mail or len(toks) <= SHORT_TEXT:
             return [self.model_tokens(toks)]
         terms = {w for h in hits for w in h.term.split()}
-        anchors = [i for i, t in enumerate(toks) if t in terms]
-        windows = []
+        anchors = list(compress(count(), map(terms.__contains__, toks)))
+        windows: list[list[str]] = []
+        # model_tokens() of each window, with the text's swear words found once.
+        swear = self.lexicon.swear_words(toks) if anchors else set()
         for i in anchors[:40]:
-            window = self.model_tokens(toks[max(0, i - WINDOW // 2): i + WINDOW // 2])
+            window = toks[max(0, i - WINDOW // 2): i + WINDOW // 2]
+            if swear:
+                window = [t for t in window if t not in swear]
             if window and window not in windows:
                 windows.append(window)
         return windows
 
-    def _finish(self, toks: list[str], hits: list[Hit], model_p, docs: list[list[str]],
-                mail: bool, personal: bool) -> Classification:
+    def _finish(self, toks: list[str], hits: list[Hit], rows: list[list[float]],
+                docs: list[list[str]], mail: bool, personal: bool) -> Classification:
+        """One text's classification from its lexicon hits and the model's probabilities
+        for each of its `docs` (`rows`, one list per doc)."""
         hits = self._told(hits)
         scores = dict.fromkeys(CATEGORIES, 0.0)
         self_harm_terms: dict[str, float] = {}
@@ -777,10 +890,12 @@ class Classifier:
         best_model = 0.0
         model = self.model
         account = personal and not mail and len(toks) >= ACCOUNT_TOKENS
-        if model_p is not None and model is not None:
+        if rows and model is not None:
+            # Each category's highest probability over the docs.
+            model_p = rows[0] if len(rows) == 1 else list(map(max, zip(*rows, strict=True)))
+            best_model = max(best_model, *model_p)
             for k, head in self._heads:
-                p = float(model_p[k])
-                best_model = max(best_model, p)
+                p = model_p[k]
                 threshold = self.thresholds[head]
                 if head == "abuse" and (SECOND_PERSON if mail else ADDRESSED).isdisjoint(toks):
                     # Rudeness counts as abuse only where it is aimed at someone: in mail
@@ -807,8 +922,8 @@ class Classifier:
                 if p > scores[head]:
                     if p >= threshold and scores[head] < threshold:
                         # The words that carried the model's score, for the finding.
-                        doc = max(docs, key=lambda d: model.probabilities([d])[0][k]) \
-                            if len(docs) > 1 else docs[0]
+                        # (The doc the model reads as most of the category.)
+                        doc = docs[max(range(len(docs)), key=lambda j: rows[j][k])]
                         hits.append(Hit(head, p, None, model.explain(doc, head) or
                                         " ".join(doc[:8])))
                     scores[head] = p

@@ -6,11 +6,19 @@ Registered in esafety/cli.py ENGINE_COMMANDS so they start fast.
 import argparse
 import functools
 import json
+import math
 import os
 import sys
 from typing import cast
 
-from esafety.engine.messages.classifier import Classifier, LexiconError, default_classifier
+from esafety.engine.messages.classifier import (
+    CATEGORIES,
+    RATINGS,
+    Classification,
+    Classifier,
+    LexiconError,
+    default_classifier,
+)
 from esafety.engine.messages.rulebook import RulebookError, load_rulebook
 
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
@@ -114,9 +122,30 @@ def _classify_lines(classifier: Classifier, lines: list[bytes], first_number: in
     for i, line in enumerate(out):
         if line is None:
             ident, result = next(verdicts)
-            out[i] = _DUMPS({"id": ident, **result.as_dict()})
+            out[i] = verdict_line(ident, result)
     filled = cast("list[str]", out)  # (every None was replaced just above)
     return "".join(line + "\n" for line in filled)
+
+
+def verdict_line(ident, result: Classification) -> str:
+    """_DUMPS({"id": ident, **result.as_dict()}), written out directly (a quarter quicker
+    than building that dict and encoding it). In the usual case (an int id, the
+    categories in their order, float scores) one %-format writes what the encoder would:
+    an int as str() does, a finite float as repr() does, the words as _WORDS has them."""
+    categories = result.categories
+    scores = [round(p, 4) for p in categories.values()]
+    if type(ident) is int and type(result.flagged) is bool and tuple(categories) == CATEGORIES \
+            and set(map(type, scores)) == {float} and math.isfinite(sum(scores)):
+        return _LINE % (ident, _WORDS[result.flagged], *scores,
+                        _WORDS.get(result.rating) or _DUMPS(result.rating))
+    return _DUMPS({"id": ident, **result.as_dict()})
+
+
+# The JSON of the words a verdict line repeats, and the line with blanks for the values.
+_WORDS: dict[str | bool | None, str] = {word: _DUMPS(word)
+                                        for word in (*RATINGS, None, True, False)}
+_LINE = ('{"id": %d, "flagged": %s, "categories": {'
+         + ", ".join(f"{_DUMPS(c)}: %r" for c in CATEGORIES) + '}, "rating": %s}')
 
 
 @quiet_pipe

@@ -231,12 +231,15 @@ def tokens(text: str) -> list[str]:
         raw = _raw_tokens(text)
         normal = list(map(cache.get, raw))
     if None in normal:
-        for i, found in enumerate(normal):
-            if found is None:
-                tok = raw[i]
-                found = normal[i] = tok if tok.isalpha() else _normalise_token(tok)
-                if len(cache) < _TOKEN_MEMORY and not _TRIPLE.search(tok):
-                    cache[tok] = found
+        # Each token not remembered is worked out once, however often it stands in the
+        # text; then the tokens take their forms in one pass without a Python step each
+        # (map's default: what `normal` already has).
+        new = {}
+        for tok in set(raw).difference(cache):
+            found = new[tok] = tok if tok.isalpha() else _normalise_token(tok)
+            if len(cache) < _TOKEN_MEMORY and not _TRIPLE.search(tok):
+                cache[tok] = found
+        normal = list(map(new.get, raw, normal))
     return list(filter(None, normal))  # "" marks a token that normalises to nothing
 
 
