@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -19,21 +20,36 @@ from esafety.network.models import ClientBinding, NetworkSettings
 from esafety.network.testing import bind_address
 
 
+def midday():
+    """Noon today, the school's time: sign-ins made "a few minutes ago" from here are never cut
+    short by the end of the school day or by midnight, whenever the test runs."""
+    return timezone.make_aware(datetime.datetime.combine(timezone.localdate(),
+                                                         datetime.time(12, 0)))
+
+
+@pytest.fixture
+def at_midday():
+    """The clock at noon today (and running on), for everything: the actions and bindings.json."""
+    with time_machine.travel(midday(), tick=True):
+        yield
+
+
 def activity(school, pid, seen):
     folder = publish.snapshot_dir(school) / "activity"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"whois-{pid}.json").write_text(json.dumps({"at": time.time(), "seen": seen}))
 
 
-def test_the_helpers_activity_keeps_a_sign_in_going(school, pupil, published, publishing):
-    start = timezone.now() - datetime.timedelta(minutes=20)
-    binding = bind_address("10.0.0.5", pupil.username, now=start)
-    used = (timezone.now() - datetime.timedelta(minutes=1)).timestamp()
+def test_the_helpers_activity_keeps_a_sign_in_going(school, pupil, published, publishing,
+                                                    at_midday):
+    now = timezone.now()
+    binding = bind_address("10.0.0.5", pupil.username, now=now - datetime.timedelta(minutes=20))
+    used = (now - datetime.timedelta(minutes=1)).timestamp()
     activity(school, 1, {"10.0.0.5": used - 60, "garbage": 5, "10.0.0.6": "soon"})
     activity(school, 2, {"10.0.0.5": used})
     (publish.snapshot_dir(school) / "activity" / "whois-3.json").write_text("not json")
     with publishing():
-        result = actions.ingest_network(school=school)
+        result = actions.ingest_network(school=school, now=now)
     binding.refresh_from_db()
     assert (result.activity_files, result.seen) == (2, 1)
     assert abs(binding.last_seen.timestamp() - used) < 1
@@ -41,12 +57,12 @@ def test_the_helpers_activity_keeps_a_sign_in_going(school, pupil, published, pu
         binding.ends.timestamp())
 
 
-def test_idle_sign_ins_end_and_leave_the_file(school, pupil, published, publishing):
+def test_idle_sign_ins_end_and_leave_the_file(school, pupil, published, publishing, at_midday):
     NetworkSettings.objects.create(school=school, idle_minutes=10)
-    bind_address("10.0.0.5", pupil.username,
-                 now=timezone.now() - datetime.timedelta(minutes=11))
+    now = timezone.now()
+    bind_address("10.0.0.5", pupil.username, now=now - datetime.timedelta(minutes=11))
     with publishing():
-        result = actions.ingest_network(school=school)
+        result = actions.ingest_network(school=school, now=now)
     assert result.ended == 1
     assert ClientBinding.objects.get().ended_reason == ClientBinding.IDLE
     assert published("bindings.json")["bindings"] == {}
