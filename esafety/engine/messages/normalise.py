@@ -216,14 +216,18 @@ def tokens(text: str) -> list[str]:
     changed = False
     # A tripled letter lies inside one token, and a token with one is never remembered
     # (below): only the tokens not remembered need the test, not the whole text.
-    if None in normal and any(_TRIPLE.search(tok) for tok, found in zip(raw, normal, strict=True)
-                              if found is None):
-        # _REPEATS has no look-behind, so the text before its first match is left as it is.
-        triple = _TRIPLE.search(text)
-        assert triple is not None  # (some token has one, and tokens are parts of the text)
-        start = triple.start()
-        text = text[:start] + _REPEATS.sub(r"\1\1", text[start:])
-        changed = True
+    if None in normal:
+        # (Joined with spaces: one regex call, and no triple runs across tokens.)
+        tripled = set(_TRIPLE.findall(" ".join(set(raw).difference(cache))))
+        if tripled:
+            # _REPEATS.sub(r"\1\1", text): each run of three or more of one letter or
+            # symbol made two. Every such run is of a letter in `tripled`; a regex per
+            # letter starting with three of it is found by a fast search for those three,
+            # where _REPEATS tries every letter of the text. (The letters are in
+            # _TRIPLE's set, none of them special in a replacement.)
+            for char in tripled:
+                text = re.sub(re.escape(char) * 3 + "+", char * 2, text)
+            changed = True
     joined = _join_spaced_letters(text)
     if joined is not None:
         text, changed = joined, True
