@@ -163,7 +163,7 @@ def main() -> int:
     # filter transport delivers straight to the instance's own re-injection smtpd).
     with Sink() as sink, postfix.Postfix(sink.port, None) as plain, postfix.Postfix(
             sink.port, filter_port, filter_connections=args.connections) as pf, \
-            postfix.Postfix(sink.port, 0, filter_connections=args.connections,
+            postfix.Postfix(sink.port, None, filter_connections=args.connections,
                             filter_to_itself=True) as zero:
         flt = subprocess.Popen([sys.executable, "-m", "esafety.mailfilter.server", "--listen",
                                 f"127.0.0.1:{filter_port}", "--next-hop",

@@ -21,6 +21,7 @@ import json
 import math
 import re
 from collections import ChainMap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, compress, count, islice, repeat
@@ -230,6 +231,44 @@ def _uncaptured(pattern: str) -> str:
     return "".join(out)
 
 
+class _TokenTest:
+    """Which tokens pass `test`, each token tested once (up to _MEMORY of them): most texts
+    have no token not seen before, and then two set operations tell, without a step a
+    token."""
+
+    def __init__(self, test: Callable[[str], bool]):
+        self.test = test
+        self.judged: set[str] = set()  # tokens tested
+        self.passed: set[str] = set()  # ... and those that passed
+
+    def among(self, toks) -> set[str]:
+        tokset = set(toks)
+        judged, passed = self.judged, self.passed
+        found = tokset & passed
+        for tok in tokset.difference(judged):
+            if self.test(tok):
+                found.add(tok)
+                if len(judged) < _MEMORY:
+                    passed.add(tok)
+            if len(judged) < _MEMORY:
+                judged.add(tok)
+        return found
+
+
+def _remembered(memo: dict, keys, work: Callable):
+    """A function giving each of `keys` its work(key): a plain dict look-up, with the keys
+    not in `memo` worked out first and remembered (up to _MEMORY of them; past that, for
+    this call only)."""
+    extra = {}
+    for key in set(keys).difference(memo):  # (a dict's keys() - ...: a step per key)
+        value = work(key)
+        if len(memo) < _MEMORY:
+            memo[key] = value
+        else:
+            extra[key] = value
+    return ChainMap(extra, memo).__getitem__ if extra else memo.__getitem__
+
+
 class Lexicon:
     """The compiled lexicon: word table, safe stems, trigger-indexed phrase groups."""
 
@@ -333,10 +372,9 @@ class Lexicon:
         self.profane = frozenset(w for w, hs in self.words.items()
                                  if any(h.category == "profanity" for h in hs))
         self._profane_stems = tuple(s for s, h, _ in self.stems if h.category == "profanity")
-        self._swearing_judged: set[str] = set()  # tokens known to be or not be swearing
-        self._swearing_yes: set[str] = set()  # ... and those that are
-        self._stems_judged: set[str] = set()  # tokens known to hold a stem or not
-        self._stems_yes: set[str] = set()  # ... and those that hold one
+        self._swearing = _TokenTest(self._is_swearing)
+        self._stem_holders = _TokenTest(lambda tok: any(map(tok.__contains__,
+                                                             self._stem_names)))
 
     @staticmethod
     def _load_narrative(spec) -> "Narrative | None":
@@ -425,43 +463,20 @@ class Lexicon:
         texts.append(" ".join(toks[start:end]))
         return " | ".join(texts)
 
-    def swearing(self, tok: str) -> bool:
-        """Whether the token is a swear word (the model never reads those: swearing alone
-        is profanity, which the lexicon judges, not abuse)."""
-        return bool(self.swear_words((tok,)))
+    def _is_swearing(self, tok: str) -> bool:
+        return tok in self.profane or any(_stem_fits(tok, stem, frozenset())
+                                          for stem in self._profane_stems if stem in tok)
 
     def swear_words(self, toks) -> set[str]:
-        """The tokens among `toks` that are swear words (see swearing). Each token is
-        worked out once (up to _MEMORY of them): most texts have no token not seen before
-        and no swear word, which two set operations tell without a step a token."""
-        tokset = set(toks)
-        judged, swear = self._swearing_judged, self._swearing_yes
-        found = tokset & swear
-        for tok in tokset.difference(judged):
-            if tok in self.profane or any(_stem_fits(tok, stem, frozenset())
-                                          for stem in self._profane_stems if stem in tok):
-                found.add(tok)
-                if len(judged) < _MEMORY:
-                    swear.add(tok)
-            if len(judged) < _MEMORY:
-                judged.add(tok)
-        return found
+        """The tokens among `toks` that are swear words (the model never reads those:
+        swearing alone is profanity, which the lexicon judges, not abuse)."""
+        return self._swearing.among(toks)
 
     def _holds_stem(self, tokset: set[str]) -> bool:
         """Whether a token holds one of the stems (a stem counts only inside a token, see
-        _stem_fits). Each token is worked out once (up to _MEMORY of them): most texts
-        have no token not seen before, and one set operation tells, where looking for
-        every stem in a long text read all of it once a stem."""
-        judged, holding = self._stems_judged, self._stems_yes
-        found = not holding.isdisjoint(tokset)
-        for tok in tokset.difference(judged):
-            if any(map(tok.__contains__, self._stem_names)):
-                found = True
-                if len(judged) < _MEMORY:
-                    holding.add(tok)
-            if len(judged) < _MEMORY:
-                judged.add(tok)
-        return found
+        _stem_fits): tested token by token and remembered, where looking for every stem in
+        a long text read all of it once a stem."""
+        return bool(self._stem_holders.among(tokset))
 
     def _collapsed(self, tokset: set[str]) -> set[str]:
         """The lexicon words that tokens are with their doubled letters made single
@@ -645,25 +660,13 @@ class Model:
         self._token_weights: dict[int, dict[str, float]] = {}
         self._explained: dict[tuple[str, ...], str] = {}  # (head, *tokens): explain()
 
-    def _ids_of_token(self, tok: str) -> tuple[int, ...]:
-        ids = self._token_ids.get(tok)
-        if ids is None:
-            get = self.index.get
-            ids = tuple(i for i in map(get, token_features(tok)) if i is not None)
-            if len(self._token_ids) < _MEMORY:
-                self._token_ids[tok] = ids
-        return ids
+    def _feature_numbers(self, tok: str) -> tuple[int, ...]:
+        """The vocabulary numbers of the token's features (token_features)."""
+        return tuple(i for i in map(self.index.get, token_features(tok)) if i is not None)
 
-    def _token_lookup(self, tokset: set[str]):
-        """A function giving each token of `tokset` its feature numbers (_ids_of_token):
-        a plain dict look-up, with the tokens not seen before worked out first."""
-        table = self._token_ids
-        extra = {}
-        for tok in tokset.difference(table):
-            ids = self._ids_of_token(tok)
-            if tok not in table:  # (the memory is full)
-                extra[tok] = ids
-        return ChainMap(extra, table).__getitem__ if extra else table.__getitem__
+    def _token_lookup(self, toks):
+        """A function giving each of `toks` its feature numbers, remembered per token."""
+        return _remembered(self._token_ids, toks, self._feature_numbers)
 
     def meaning_scores(self, docs: list[list[str]]):
         """Per text, the mean of its known words' meaning scores (texts x heads; zero for a
@@ -712,7 +715,7 @@ class Model:
         # feature numbers, and each pair of neighbouring tokens' (-1: not in the
         # vocabulary, or a pair across two texts). The same keys as text_features gives
         # text by text; sorted below, so their order here does not matter.
-        per_token = list(map(self._token_lookup(set(toks)), toks))
+        per_token = list(map(self._token_lookup(toks), toks))
         counts = np.fromiter(map(len, per_token), dtype=np.int64, count=len(toks))
         token_ids = np.fromiter(chain.from_iterable(per_token), dtype=np.int64,
                                 count=int(counts.sum()))
@@ -800,24 +803,17 @@ class Model:
         """What one token adds to head k's score before the length is divided out: its
         features' weights and its meaning (explain() weighs tokens by it)."""
         weights, meaning = self._weights_of(k)
-        weight = sum(map(weights.__getitem__, self._ids_of_token(tok)))
+        weight = sum(map(weights.__getitem__, self._token_lookup((tok,))(tok)))
         m = self.meaning_index.get(tok)
         if m is not None:
             weight += meaning[m]
         return weight
 
     def _token_weight_lookup(self, k: int, toks):
-        """A function giving each of `toks` its _token_weight for head k: a dict look-up,
-        each token worked out once (up to _MEMORY of them per head)."""
-        memo = self._token_weights.setdefault(k, {})
-        extra = {}
-        for tok in set(toks).difference(memo):  # (a dict's keys() - ...: a step per key)
-            weight = self._token_weight(k, tok)
-            if len(memo) < _MEMORY:
-                memo[tok] = weight
-            else:
-                extra[tok] = weight
-        return ChainMap(extra, memo).__getitem__ if extra else memo.__getitem__
+        """A function giving each of `toks` its _token_weight for head k, remembered per
+        token and head."""
+        return _remembered(self._token_weights.setdefault(k, {}), toks,
+                           lambda tok: self._token_weight(k, tok))
 
     def _weights_of(self, k: int) -> tuple[list[float], list[float]]:
         """For head k: each feature's weight times its idf (what one use of it adds before
