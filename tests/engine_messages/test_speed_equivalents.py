@@ -13,9 +13,9 @@ from esafety.engine.messages.checker import Context
 from esafety.engine.messages.classifier import (
     Lexicon,
     _phrase_regex,
-    _uncaptured,
     default_classifier,
     load_lexicon,
+    uncaptured,
 )
 from esafety.engine.messages.directory import EMPTY
 from esafety.engine.messages.message import ParsedMessage
@@ -36,7 +36,7 @@ from esafety.engine.messages.message import ParsedMessage
 ])
 def test_uncaptured_matches_the_same(pattern, text):
     plain = re.compile(pattern)
-    rewritten = re.compile(_uncaptured(pattern))
+    rewritten = re.compile(uncaptured(pattern))
     assert [m.span() for m in rewritten.finditer(text)] == \
         [m.span() for m in plain.finditer(text)]
     if not re.search(r"\\[1-9]|\(\?P[=<]|#", pattern):

@@ -18,8 +18,8 @@ from esafety.engine.messages.classifier import (
     CATEGORIES,
     Classification,
     Classifier,
-    _uncaptured,
     default_classifier,
+    uncaptured,
 )
 from esafety.engine.messages.directory import EMPTY, STAFF_LIKE, Directory, name_key
 from esafety.engine.messages.message import (
@@ -591,9 +591,9 @@ def _may_be_chain_letter(lower: str) -> bool:
 
 # The same patterns without re.I, for lower-cased ASCII text (sre matches much faster
 # without case folding; in ASCII text the positions are the same as in the original), and
-# with groups that do not capture (only where a match is, is read; see _uncaptured).
-_CHAIN_STRONG_LOWER = re.compile(_uncaptured(_CHAIN_STRONG.pattern))
-_CHAIN_WEAK_LOWER = re.compile(_uncaptured(_CHAIN_WEAK.pattern))
+# with groups that do not capture (only where a match is, is read; see uncaptured).
+_CHAIN_STRONG_LOWER = re.compile(uncaptured(_CHAIN_STRONG.pattern))
+_CHAIN_WEAK_LOWER = re.compile(uncaptured(_CHAIN_WEAK.pattern))
 
 
 def _chain_letter(rule: Rule, ctx: Context) -> list[Evidence]:

@@ -174,28 +174,35 @@ def _single_letters(tok: str) -> str:
     return tok
 
 
+def _as_tokens(pattern) -> str:
+    """A lexicon word or pattern as the tokens read it: without apostrophes. The tokeniser
+    drops them ("you'll" is the token "youll", "can't" is "cant"), so a pattern written
+    "you'll" or "what's the", as anyone editing the lexicon would write it, never matched."""
+    return str(pattern).replace("'", "").replace("\u2019", "")
+
+
 def _phrase_regex(patterns: list[str]) -> str:
     """One regex for a phrase group: any of its patterns, as whole words.
 
     The word-edge tests stand once around all the patterns, not around each: the same
     matches (a test of position only, at each end), but a search tries the look-behind
     once a character instead of once a pattern (2.5 times faster on long mail). The
-    patterns' groups do not capture (see _uncaptured)."""
+    patterns' groups do not capture (see uncaptured)."""
     return r"(?<![a-z0-9])" + _phrase_body(patterns)
 
 
 def _phrase_body(patterns: list[str]) -> str:
     """_phrase_regex without its look-behind."""
-    return "(?:" + "|".join(f"(?:{_uncaptured(p)})" for p in patterns) + r")(?![a-z0-9])"
+    return "(?:" + "|".join(f"(?:{uncaptured(p)})" for p in patterns) + r")(?![a-z0-9])"
 
 
-# What a pattern may hold that _uncaptured does not rewrite: a reference to a group
+# What a pattern may hold that uncaptured does not rewrite: a reference to a group
 # (by number or name), a condition on one, or verbose-mode comments (where "(" and "["
 # are not syntax).
 _KEEPS_GROUPS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|#")
 
 
-def _uncaptured(pattern: str) -> str:
+def uncaptured(pattern: str) -> str:
     """`pattern` with each capturing group "(...)" made non-capturing "(?:...)": the same
     matches (only the whole match, group 0, is ever read), but sre tries a non-capturing
     group's alternatives without marking where it starts and ends, and skips at once an
@@ -309,7 +316,7 @@ class Lexicon:
         for i, group in enumerate(data.get("words") or []):
             hit = self._hit(group, f"words[{i}]")
             for word in group.get("words") or []:
-                word = str(word).lower()
+                word = _as_tokens(str(word).lower())
                 forms = inflections(word) if group.get("inflect") else {word}
                 for form in forms:
                     self.words.setdefault(form, []).append(
@@ -324,8 +331,8 @@ class Lexicon:
         self._stem_names = tuple(s for s, _, _ in self.stems)
         for i, entry in enumerate(data.get("phrases") or []):
             hit = self._hit(entry, f"phrases[{i}]")
-            patterns = entry.get("patterns") or []
-            when = [str(w).lower() for w in entry.get("when") or []]
+            patterns = [_as_tokens(p) for p in entry.get("patterns") or []]
+            when = [_as_tokens(str(w).lower()) for w in entry.get("when") or []]
             if not patterns or not when:
                 raise LexiconError(f"phrases[{i}]: needs `patterns` and `when`")
             try:
@@ -336,7 +343,7 @@ class Lexicon:
             if entry.get("unless"):
                 try:
                     unless = re.compile(
-                        "(?:" + "|".join(str(u) for u in entry["unless"]) + r") ?$")
+                        "(?:" + "|".join(_as_tokens(u) for u in entry["unless"]) + r") ?$")
                 except re.error as exc:
                     raise LexiconError(f"phrases[{i}]: bad `unless` pattern ({exc})") from exc
             self.groups.append((regex, hit, patterns))
