@@ -65,7 +65,7 @@ def test_the_scunthorpe_list_is_clean_as_short_texts_too(text):
     ("fu\u200bck", "profanity"),      # zero-width space
     ("you are a 1d10t", "abuse"),
     ("n1gg3r", "discrimination"),
-    ("k y s", "self_harm"),
+    ("k y s", "abuse"),  # "kill yourself": said to someone, bullying
 ])
 def test_obfuscation_is_seen_through(text, category):
     result = classify(text)
