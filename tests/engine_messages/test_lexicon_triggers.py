@@ -97,3 +97,15 @@ def test_the_sampler_sees_through_lookarounds():
     assert _without_lookarounds(r"kms(?![^|]{0,40}\b(lol|jk)\b)") == "kms"
     assert _without_lookarounds(r"(?<!the )shut (up|it)(?! by)") == "shut (up|it)"
     assert re.fullmatch(_without_lookarounds(r"a(?=(b|c))b"), "ab")
+
+
+def test_every_word_and_trigger_word_is_one_token_as_the_tokeniser_reads_it():
+    # A lexicon word the tokeniser reads otherwise ("no1" is read as "noi") never matches.
+    # (Inflections made by adding letters, "jackasss", are read back as the word itself.)
+    wrong = [word for word in [*LEXICON.words, *LEXICON.triggers]
+             if tokens(word) != [word] and not re.search(r"(.)\1\1", word)]
+    assert wrong == []
+
+
+def test_no1_is_read_as_no_one():
+    assert "abuse" in CLASSIFIER.classify("no1 likes u").flagged_categories
