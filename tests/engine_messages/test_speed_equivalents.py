@@ -13,6 +13,7 @@ from esafety.engine.messages.checker import Context
 from esafety.engine.messages.classifier import (
     Lexicon,
     _phrase_regex,
+    _plain,
     default_classifier,
     load_lexicon,
     uncaptured,
@@ -52,8 +53,11 @@ def test_lexicon_groups_match_as_written():
     rng = random.Random(7)
     texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 40))) for _ in range(300)]
     texts += ["i want to die", "he hits me", "kill myself lol", "nobody cares about me"]
-    for (regex, _, patterns), after_edge in zip(lexicon.groups, lexicon._group_after_edge,
-                                                strict=True):
+    texts += [" | ".join(texts[i:i + 3]) for i in range(0, 60, 3)]  # stretches (see hits)
+    texts += [text.replace(" ", "|", 2) for text in texts[:30]]  # a "|" between words
+    for (regex, _, patterns), after_edge, after_space, after_bar in zip(
+            lexicon.groups, lexicon._group_after_edge, lexicon._group_after_space,
+            lexicon._group_after_bar, strict=True):
         written = re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns)
                              + r")(?![a-z0-9])")
         assert regex.pattern == _phrase_regex(patterns)
@@ -68,6 +72,20 @@ def test_lexicon_groups_match_as_written():
             found = (at_start.group(0), 0) if at_start else \
                 (later.group(0)[1:], later.start() + 1) if later else None
             assert found == ((first.group(0), first.start()) if first else None)
+            if _plain(text):
+                spaced, barred = after_space.search(text), after_bar.search(text)
+                later = None if at_start else min(
+                    (m for m in (spaced, barred) if m), key=lambda m: m.start(), default=None)
+                assert found == ((at_start.group(0), 0) if at_start else
+                                 (later.group(0)[1:], later.start() + 1) if later else None)
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("abc d3f", True), ("a | b |", True), ("", True), ("a|b", True), ("a *b", False),
+    ("é x", False), ("A b", False), ("a\tb", False),
+])
+def test_plain_text(text, plain):
+    assert _plain(text) == plain
 
 
 def _own_text_by_lines(body: str) -> str:

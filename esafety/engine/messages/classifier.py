@@ -196,6 +196,17 @@ def _phrase_body(patterns: list[str]) -> str:
     return "(?:" + "|".join(f"(?:{uncaptured(p)})" for p in patterns) + r")(?![a-z0-9])"
 
 
+# The characters of a normalised text made of words of letters a-z and digits, spaces and
+# the "|" that stands for a safe phrase taken out or a gap between stretches.
+_PLAIN_TEXT = b"abcdefghijklmnopqrstuvwxyz0123456789 |"
+
+
+def _plain(text: str) -> bool:
+    """Whether every character of `text` is a letter a-z, a digit, a space or a "|": then
+    the only characters that are not a letter or digit are a space and "|" (see hits)."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PLAIN_TEXT)
+
+
 # What a pattern may hold that uncaptured does not rewrite: a reference to a group
 # (by number or name), a condition on one, or verbose-mode comments (where "(" and "["
 # are not syntax).
@@ -285,8 +296,11 @@ class Lexicon:
         self.stems: list[tuple[str, Hit, frozenset]] = []
         self.groups: list[tuple[re.Pattern, Hit, list[str]]] = []
         # Per phrase group, its regex after one character that is not a letter or digit
-        # (see hits).
+        # (see hits), and after a space and after a "|": together the same matches in
+        # _plain text.
         self._group_after_edge: list[re.Pattern] = []
+        self._group_after_space: list[re.Pattern] = []
+        self._group_after_bar: list[re.Pattern] = []
         # Per phrase group, what must not stand just before a match for it to count
         # ("i don't want to die", "they told me to kill myself"), or None.
         self._group_unless: list[re.Pattern | None] = []
@@ -347,7 +361,13 @@ class Lexicon:
                 except re.error as exc:
                     raise LexiconError(f"phrases[{i}]: bad `unless` pattern ({exc})") from exc
             self.groups.append((regex, hit, patterns))
-            self._group_after_edge.append(re.compile("[^a-z0-9]" + _phrase_body(patterns)))
+            # In _plain text the character before a match is a space or a "|": searched
+            # as that one fixed character, sre finds the places with its fast search for
+            # it, where it tested "[^a-z0-9]" at every character (see hits).
+            body = _phrase_body(patterns)
+            self._group_after_edge.append(re.compile("[^a-z0-9]" + body))
+            self._group_after_space.append(re.compile(" " + body))
+            self._group_after_bar.append(re.compile(r"\|" + body))
             self._group_unless.append(unless)
             self._group_when.append(frozenset(when))
             for w in when:
@@ -541,6 +561,8 @@ class Lexicon:
             # (Groups with the same trigger words in the text search the same stretches.)
             stretches: dict[frozenset[str], str] = {}
             group_when = self._group_when
+            # (The stretches are pieces of `joined` put together with " | ".)
+            plain = _plain(joined)
             for index in sorted(groups):
                 regex, hit, _ = self.groups[index]
                 # In long text, only the words around the group's trigger words are
@@ -561,10 +583,19 @@ class Lexicon:
                 if first is not None:
                     term, start = first.group(0), 0
                 else:
-                    after_edge = self._group_after_edge[index].search(text)
-                    if after_edge is None:
+                    if plain:
+                        # The first match after a space or after a "|": the same as the
+                        # first after "[^a-z0-9]", these being the only such characters.
+                        later = self._group_after_space[index].search(text)
+                        if "|" in text:
+                            bar = self._group_after_bar[index].search(text)
+                            if bar is not None and (later is None or bar.start() < later.start()):
+                                later = bar
+                    else:
+                        later = self._group_after_edge[index].search(text)
+                    if later is None:
                         continue
-                    term, start = after_edge.group(0)[1:], after_edge.start() + 1
+                    term, start = later.group(0)[1:], later.start() + 1
                 unless = self._group_unless[index]
                 if unless is None and hit.category != "self_harm":
                     found.append(Hit(hit.category, hit.p, hit.rating, term))
