@@ -188,3 +188,11 @@ def test_a_pupils_long_email_about_how_they_feel_is_read_as_a_whole():
     # The same words from an adult are correspondence (adult mail tells of grief and
     # tiredness without risk): the long account is not read as a whole there.
     assert "content.self-harm" not in _rules(raw, "teacher")
+
+
+def test_giving_ones_things_away_is_a_sign_that_adds_up_not_a_finding_alone():
+    clf = Classifier(load_lexicon(), None)
+    assert clf.classify("ive given my things away").categories["self_harm"] == 0.4
+    assert clf.classify("im giving away my old clothes to charity").categories["self_harm"] < 0.5
+    assert "self_harm" in clf.classify(
+        "i feel so empty and alone, ive started giving all my stuff away").flagged_categories

@@ -54,3 +54,4 @@ def test_you_meaning_anyone_is_not_the_lexicons_bullying(text):
     # the words; its finding would quote a single word, not the phrase).
     result = classify(text)
     assert not any(h.category == "abuse" and " " in h.term for h in result.hits), result.hits
+
