@@ -73,14 +73,16 @@ _MEMORY = 200_000  # distinct tokens remembered (their features), per model
 _EXPLAINED = 20_000  # texts whose explain() is remembered, per model
 
 # Words that carry no weight of their own (no word or letter features): the model must not
-# learn "mentions a group = hateful" or "names a body part = sexual". Word pairs with them
-# keep their weight ("muslims are", "go back").
+# learn "mentions a group = hateful" or "names a body part = sexual", nor "yourself =
+# offensive" (tweets say "kill yourself"; a teacher says "believe in yourself"). Word pairs
+# with them keep their weight ("muslims are", "go back").
 NEUTRAL = frozenset("""
 gay gays lesbian lesbians bisexual trans transgender queer lgbt lgbtq homosexual straight
 muslim muslims islam islamic jew jews jewish christian christians catholic hindu sikh
 black blacks white whites asian asians african africans mexican mexicans immigrant
 immigrants refugee refugees women woman girl girls men man boy boys female male
 disabled disability autism autistic deaf blind sex sexual breast penis vagina cancer
+yourself yourselves urself
 @user url rt amp 0
 """.split())
 
