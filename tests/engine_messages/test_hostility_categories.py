@@ -1,5 +1,6 @@
-"""Telling someone to kill or hurt themselves ("kys", "go kill yourself") is bullying aimed at
-the reader: a finding under abuse, not a sign that the writer is at risk. "You" that means
+"""Which category hostility belongs to. Telling someone to kill or hurt themselves ("kys", "go
+kill yourself") is bullying aimed at the reader: a finding under abuse, not a sign that the
+writer is at risk, nor discrimination where no group is named. "You" that means
 anyone, the writer included ("the best way to kill yourself"), is still read as risk, and care
 ("careful, you'll hurt yourself") is neither."""
 
@@ -55,3 +56,17 @@ def test_you_meaning_anyone_is_not_the_lexicons_bullying(text):
     result = classify(text)
     assert not any(h.category == "abuse" and " " in h.term for h in result.hits), result.hits
 
+
+
+@pytest.mark.parametrize("text", ["kms", "kill yourself", "i hate you so much"])
+def test_hostility_naming_no_group_is_not_discrimination(text):
+    # The model learned "kill yourself" from hateful posts that also held a slur.
+    assert "discrimination" not in classify(text).flagged_categories, text
+
+
+@pytest.mark.parametrize("text", [
+    "muslims are ruining this country", "women belong in the kitchen",
+    "go back to your own country", "another moslem attack",
+])
+def test_hate_naming_a_group_is_still_discrimination(text):
+    assert "discrimination" in classify(text).flagged_categories, text
