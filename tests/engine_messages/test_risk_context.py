@@ -196,3 +196,19 @@ def test_giving_ones_things_away_is_a_sign_that_adds_up_not_a_finding_alone():
     assert clf.classify("im giving away my old clothes to charity").categories["self_harm"] < 0.5
     assert "self_harm" in clf.classify(
         "i feel so empty and alone, ive started giving all my stuff away").flagged_categories
+
+
+@pytest.mark.parametrize("text,finding", [
+    ("im not depressed just tired", False),
+    ("i dont feel lonely anymore", False),
+    ("not feeling depressed today yay", False),
+    ("i have never been depressed", False),
+    ("i never felt so depressed", True),
+    ("im not ok, im depressed and lonely", True),
+    ("im not sure if im depressed and lonely", True),
+])
+def test_a_denied_sign_of_distress_is_none(text, finding):
+    # (Lexicon only: the words and phrases, not the model's reading.)
+    clf = Classifier(load_lexicon(), None)
+    signs = [h for h in clf.classify(text).hits if h.category == "self_harm"]
+    assert bool(signs) == finding, (text, signs)

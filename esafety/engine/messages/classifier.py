@@ -222,6 +222,25 @@ def _phrase_body(patterns: list[str]) -> str:
 _PLAIN_TEXT = b"abcdefghijklmnopqrstuvwxyz0123456789 |"
 
 
+# Words that deny what follows them, and words that may stand between ("not really",
+# "don't feel", "never been"). Not "so": "i've never felt so depressed" says it is worse.
+_DENIALS = frozenset("not never no isnt arent wasnt werent dont didnt doesnt aint".split())
+_BETWEEN = frozenset("feel feeling felt am be been being that really at all even".split())
+
+
+def _always_denied(toks: list[str], word: str) -> bool:
+    """Whether every use of `word` in `toks` follows a denial, up to two words before it."""
+    for i, tok in enumerate(toks):
+        if tok != word:
+            continue
+        before = toks[max(0, i - 3):i]
+        while before and before[-1] in _BETWEEN:
+            before.pop()
+        if not before or before[-1] not in _DENIALS:
+            return False
+    return True
+
+
 def _plain(text: str) -> bool:
     """Whether every character of `text` is a letter a-z, a digit, a space or a "|": then
     the only characters that are not a letter or digit are a space and "|" (see hits)."""
@@ -550,7 +569,13 @@ class Lexicon:
         found: list[Hit] = []
         tokset = set(toks)
         for word in sorted(tokset & self._word_keys, key=toks.index):
-            found.extend(self.words[word])
+            hits = self.words[word]
+            if any(h.category == "self_harm" and h.p < 0.5 for h in hits) and \
+                    _always_denied(toks, word):
+                # A sign of distress denied wherever it stands ("i'm not depressed, just
+                # tired", "i don't feel lonely any more") is none.
+                hits = [h for h in hits if not (h.category == "self_harm" and h.p < 0.5)]
+            found.extend(hits)
         singles = self._collapsed(tokset)
         for single in sorted(singles - tokset):
             found.extend(Hit(h.category, h.p, h.rating, h.term) for h in self.words[single])
