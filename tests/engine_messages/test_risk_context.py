@@ -212,3 +212,16 @@ def test_a_denied_sign_of_distress_is_none(text, finding):
     clf = Classifier(load_lexicon(), None)
     signs = [h for h in clf.classify(text).hits if h.category == "self_harm"]
     assert bool(signs) == finding, (text, signs)
+
+
+@pytest.mark.parametrize("text,finding", [
+    ("guys i think its time i just wanna be gone bye reddit", True),  # "bye" is not "by"
+    ("i want to be gone by 5 so i can catch the bus", False),
+    ("a bullet sounds better than this", True),
+    ("i just want out", True),
+    ("i want out of this life", True),
+    ("i want out of this group chat", False),
+])
+def test_wanting_to_be_gone_or_out(text, finding):
+    clf = Classifier(load_lexicon(), None)
+    assert (clf.classify(text).categories["self_harm"] >= 0.5) == finding, text
