@@ -11,6 +11,8 @@ import pytest
 from esafety.engine.messages import normalise
 from esafety.engine.messages.checker import Context
 from esafety.engine.messages.classifier import (
+    AFTER_BAR,
+    AFTER_EDGE,
     Lexicon,
     _phrase_regex,
     _plain,
@@ -55,9 +57,9 @@ def test_lexicon_groups_match_as_written():
     texts += ["i want to die", "he hits me", "kill myself lol", "nobody cares about me"]
     texts += [" | ".join(texts[i:i + 3]) for i in range(0, 60, 3)]  # stretches (see hits)
     texts += [text.replace(" ", "|", 2) for text in texts[:30]]  # a "|" between words
-    for (regex, _, patterns), after_edge, after_space, after_bar in zip(
-            lexicon.groups, lexicon._group_after_edge, lexicon._group_after_space,
-            lexicon._group_after_bar, strict=True):
+    for index, (regex, _, patterns) in enumerate(lexicon.groups):
+        after_edge, after_space, after_bar = (lexicon._after(index, before)
+                                              for before in (AFTER_EDGE, " ", AFTER_BAR))
         written = re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns)
                              + r")(?![a-z0-9])")
         assert regex.pattern == _phrase_regex(patterns)

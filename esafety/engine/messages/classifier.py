@@ -100,7 +100,7 @@ ADDRESSED = SECOND_PERSON | frozenset({"@user", "user", "he", "she", "they", "th
 GROUPS = (ADDRESSED - SECOND_PERSON - frozenset(
     {"@user", "user", "he", "she", "him", "her", "hes", "shes"})) | frozenset(
     {"their", "theirs", "kind", "race", "races", "country", "religion", "foreigners",
-     "migrants", "illegals", "arabs", "feminists", "whites", "negroes", "nonwhites"})
+     "illegals", "nonwhites"})
 # ... or by a word beginning as a group's name does, slurs and misspellings included
 # ("moslem", "muzrat", "negress", "towelhead").
 GROUP_BEGINNINGS = ("musl", "mosl", "muz", "islam", "jew", "arab", "afric", "asia", "mexic",
@@ -217,6 +217,11 @@ def _phrase_body(patterns: list[str]) -> str:
     return "(?:" + "|".join(f"(?:{uncaptured(p)})" for p in patterns) + r")(?![a-z0-9])"
 
 
+# What may stand just before a phrase group's match (Lexicon._after): any character that is
+# not a letter or digit, or, in _plain text, a space or a "|".
+AFTER_EDGE = "[^a-z0-9]"
+AFTER_BAR = r"\|"
+
 # The characters of a normalised text made of words of letters a-z and digits, spaces and
 # the "|" that stands for a safe phrase taken out or a gap between stretches.
 _PLAIN_TEXT = b"abcdefghijklmnopqrstuvwxyz0123456789 |"
@@ -229,7 +234,8 @@ _BETWEEN = frozenset("feel feeling felt am be been being that really at all even
 
 
 def _always_denied(toks: list[str], word: str) -> bool:
-    """Whether every use of `word` in `toks` follows a denial, up to two words before it."""
+    """Whether every use of `word` in `toks` follows a denial: just before it, or with up
+    to two of _BETWEEN's words between ("not really", "dont feel")."""
     for i, tok in enumerate(toks):
         if tok != word:
             continue
@@ -335,12 +341,10 @@ class Lexicon:
         self.words: dict[str, list[Hit]] = {}
         self.stems: list[tuple[str, Hit, frozenset]] = []
         self.groups: list[tuple[re.Pattern, Hit, list[str]]] = []
-        # Per phrase group, its regex after one character that is not a letter or digit
-        # (see hits), and after a space and after a "|": together the same matches in
-        # _plain text.
-        self._group_after_edge: list[re.Pattern] = []
-        self._group_after_space: list[re.Pattern] = []
-        self._group_after_bar: list[re.Pattern] = []
+        # Per phrase group, its patterns without the look-behind, and (group, the
+        # character before) its regexes searched after one character: see _after.
+        self._group_bodies: list[str] = []
+        self._after_regexes: dict[tuple[int, str], re.Pattern] = {}
         # Per phrase group, what must not stand just before a match for it to count
         # ("i don't want to die", "they told me to kill myself"), or None.
         self._group_unless: list[re.Pattern | None] = []
@@ -401,13 +405,7 @@ class Lexicon:
                 except re.error as exc:
                     raise LexiconError(f"phrases[{i}]: bad `unless` pattern ({exc})") from exc
             self.groups.append((regex, hit, patterns))
-            # In _plain text the character before a match is a space or a "|": searched
-            # as that one fixed character, sre finds the places with its fast search for
-            # it, where it tested "[^a-z0-9]" at every character (see hits).
-            body = _phrase_body(patterns)
-            self._group_after_edge.append(re.compile("[^a-z0-9]" + body))
-            self._group_after_space.append(re.compile(" " + body))
-            self._group_after_bar.append(re.compile(r"\|" + body))
+            self._group_bodies.append(_phrase_body(patterns))
             self._group_unless.append(unless)
             self._group_when.append(frozenset(when))
             for w in when:
@@ -442,6 +440,19 @@ class Lexicon:
         self._swearing = _TokenTest(self._is_swearing)
         self._stem_holders = _TokenTest(lambda tok: any(map(tok.__contains__,
                                                              self._stem_names)))
+
+    def _after(self, index: int, before: str) -> re.Pattern:
+        """Phrase group `index`'s regex after one character matching `before` (AFTER_EDGE,
+        " " or AFTER_BAR). In _plain text the character before a match is a space or a
+        "|": searched as that one fixed character, sre finds the places with its fast
+        search for it, where it tests AFTER_EDGE at every character (see hits). Compiled
+        the first time a text needs it: most groups meet few texts, and compiling them all
+        three ways made loading the lexicon half as slow again."""
+        key = (index, before)
+        regex = self._after_regexes.get(key)
+        if regex is None:
+            regex = self._after_regexes[key] = re.compile(before + self._group_bodies[index])
+        return regex
 
     @staticmethod
     def _load_narrative(spec) -> "Narrative | None":
@@ -632,13 +643,13 @@ class Lexicon:
                     if plain:
                         # The first match after a space or after a "|": the same as the
                         # first after "[^a-z0-9]", these being the only such characters.
-                        later = self._group_after_space[index].search(text)
+                        later = self._after(index, " ").search(text)
                         if "|" in text:
-                            bar = self._group_after_bar[index].search(text)
+                            bar = self._after(index, AFTER_BAR).search(text)
                             if bar is not None and (later is None or bar.start() < later.start()):
                                 later = bar
                     else:
-                        later = self._group_after_edge[index].search(text)
+                        later = self._after(index, AFTER_EDGE).search(text)
                     if later is None:
                         continue
                     term, start = later.group(0)[1:], later.start() + 1
