@@ -67,6 +67,14 @@ MODEL_ALONE = frozenset({"abuse", "discrimination"})
 # tuning half: shorter texts gave more false alarms than findings.
 ALONE_IN_ACCOUNTS = frozenset({"self_harm"})
 ACCOUNT_TOKENS = 30
+# The model's head that reads, in a text holding a phrase of risk ("i want to die", "kill
+# myself"), whether the words around mean it (1) or say it as a figure of speech about
+# something trivial (0): "i just ate a whole pizza i want to die". Learned from texts
+# written for it (scripts/classifier_data/figures_of_speech.yaml), the same phrases in
+# both kinds. It only weakens the lexicon entries that ask for it (`figurative_below`), and
+# only in a short text (SHORT_TEXT tokens at most): a long account of oneself that says it
+# is not a quip.
+MEANT = "meant"
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "im", "ive", "id", "ill"})
 SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})
 _MEMORY = 200_000  # distinct tokens remembered (their features), per model
@@ -124,6 +132,9 @@ class Hit:
     p: float
     rating: str | None
     term: str
+    # The entry's `figurative_below`: in a short text whose words around the model reads
+    # as a figure of speech (its `meant` reading under this), the hit does not count.
+    figurative_below: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -378,7 +389,7 @@ class Lexicon:
                 forms = inflections(word) if group.get("inflect") else {word}
                 for form in forms:
                     self.words.setdefault(form, []).append(
-                        Hit(hit.category, hit.p, hit.rating, word))
+                        Hit(hit.category, hit.p, hit.rating, word, hit.figurative_below))
         for i, entry in enumerate(data.get("stems") or []):
             hit = self._hit(entry, f"stems[{i}]")
             stem = str(entry.get("stem", "")).lower()
@@ -495,7 +506,10 @@ class Lexicon:
         rating = entry.get("rating")
         if rating is not None and rating not in RATINGS:
             raise LexiconError(f"{where}: rating must be one of {RATINGS}")
-        return Hit(category, p, rating, "")
+        below = float(entry.get("figurative_below", 0.0))
+        if not 0 <= below < 1:
+            raise LexiconError(f"{where}: figurative_below must be in [0, 1)")
+        return Hit(category, p, rating, "", below)
 
     def strip_safe(self, toks: list[str]) -> tuple[list[str], str]:
         """Remove safe phrases ("sex education", "Dick Whittington") before scoring."""
@@ -666,7 +680,8 @@ class Lexicon:
                     if term not in seen and (unless is None or not unless.search(
                             text, max(0, match.start() - 48), match.start())):
                         seen.add(term)
-                        found.append(Hit(hit.category, hit.p, hit.rating, term))
+                        found.append(Hit(hit.category, hit.p, hit.rating, term,
+                                         hit.figurative_below))
                         if len(seen) == 3:
                             break
         return found
@@ -746,6 +761,8 @@ class Model:
         if self.coef.shape != (len(names), len(self.heads)) or len(self.idf) != len(names) \
                 or self.meaning.shape != (len(words), len(self.heads)):
             raise ValueError("model.npz: the arrays do not agree in size")
+        # The columns that are categories (not the `meant` reading).
+        self.category_columns = [k for k, h in enumerate(self.heads) if h != MEANT]
         self.meaning_index: dict[str, int] = dict(zip(words, range(len(words)), strict=True))
         self.index: dict[str, int] = dict(zip(names, range(len(names)), strict=True))
         self._names = names
@@ -856,7 +873,9 @@ class Model:
 
     def probability(self, toks: list[str]) -> float:
         """The highest category probability of one text (how hostile a sentence reads)."""
-        return float(self.probabilities([toks])[0].max()) if toks else 0.0
+        if not toks:
+            return 0.0
+        return float(self.probabilities([toks])[0][self.category_columns].max())
 
     def explain(self, toks: list[str], head: str) -> str:
         """The word, or pair of words, that carried the most of `head`'s score in `toks`."""
@@ -932,7 +951,12 @@ class Classifier:
         self.thresholds = {c: lexicon.categories[c]["threshold"] for c in CATEGORIES}
         self.thresholds.update(thresholds or {})
         self._category_rating = {c: lexicon.categories[c]["rating"] for c in CATEGORIES}
-        self._heads = tuple(enumerate(model.heads)) if model else ()
+        heads = model.heads if model else ()
+        # The model's categories; its `meant` head is no category: it reads whether the
+        # words around a phrase of risk mean it or say it as a figure of speech.
+        self._heads = tuple((k, h) for k, h in enumerate(heads) if h in CATEGORIES)
+        self._meant = heads.index(MEANT) if MEANT in heads and "self_harm" in heads else None
+        self._self_harm = heads.index("self_harm") if self._meant is not None else 0
         # Words known to the lexicon or the model: what a run-together "i amtired" is mended to.
         self._mended: dict[str, tuple[str, ...]] = {}
         self._known = frozenset(lexicon.words) | frozenset(lexicon.triggers) | (
@@ -1047,6 +1071,13 @@ class Classifier:
         """One text's classification from its lexicon hits and the model's probabilities
         for each of its `docs` (`rows`, one list per doc)."""
         hits = self._told(hits)
+        if self._meant is not None and rows and len(toks) <= SHORT_TEXT and \
+                any(h.figurative_below for h in hits) and \
+                max(row[self._self_harm] for row in rows) < STRENGTHENS_FROM["self_harm"]:
+            # (Never where the model reads the text itself as one at risk: "i want to die
+            # when he comes into my room at night" tells of harm, whatever its "when".)
+            meant = max(row[self._meant] for row in rows)
+            hits = [h for h in hits if meant >= h.figurative_below]
         scores = dict.fromkeys(CATEGORIES, 0.0)
         self_harm_terms: dict[str, float] = {}
         for hit in hits:
@@ -1077,7 +1108,7 @@ class Classifier:
         if rows and model is not None:
             # Each category's highest probability over the docs.
             model_p = rows[0] if len(rows) == 1 else list(map(max, zip(*rows, strict=True)))
-            best_model = max(best_model, *model_p)
+            best_model = max(best_model, *(model_p[k] for k, _ in self._heads))
             for k, head in self._heads:
                 p = model_p[k]
                 threshold = self.thresholds[head]
