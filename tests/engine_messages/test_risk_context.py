@@ -43,13 +43,24 @@ def test_risk_language_still_flags(clf, text):
     "they told me to kill myself",
     "people in my class keep telling me to kill myself",
     "he said i should go die",
+    "people on insta taunt me to go kill myself",
+    "she keeps messaging me to kill myself",
+    "some girl dmd me every day to kill myself",
 ])
 def test_being_told_to_hurt_yourself_is_bullying_not_the_writers_risk(clf, text):
     result = clf.classify(text)
     assert "abuse" in result.flagged_categories
     assert "self_harm" not in result.flagged_categories
-    assert any(h.category == "abuse" and any(w in h.term for w in ("told", "telling", "said"))
-               for h in result.hits)
+    assert any(h.category == "abuse" and any(w in h.term for w in (
+        "told", "telling", "said", "taunt", "messaging", "dmd")) for h in result.hits)
+
+
+@pytest.mark.parametrize("text", [
+    "no i do not plan to kill myself, i have exams to pass",
+    "i dont intend to end my life, i just need a break",
+])
+def test_a_denied_plan_is_no_plan(clf, text):
+    assert clf.classify(text).categories["self_harm"] < 0.5, text
 
 
 def test_a_run_together_im_is_mended_where_its_parts_are_words(clf):
