@@ -7,8 +7,6 @@ counts. Never in a long account, never where the model reads the text itself as 
 risk, and never for a lexicon entry that does not ask for it (`figurative_below`).
 """
 
-import copy
-
 import pytest
 import yaml
 
@@ -65,7 +63,6 @@ def test_a_long_account_is_never_read_as_a_figure_of_speech(clf):
 def _with_figurative_below(value: float) -> Lexicon:
     with open(LEXICON_PATH, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    data = copy.deepcopy(data)
     for entry in data["phrases"]:
         if "figurative_below" in entry:
             entry["figurative_below"] = value

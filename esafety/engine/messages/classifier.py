@@ -762,7 +762,7 @@ class Model:
                 or self.meaning.shape != (len(words), len(self.heads)):
             raise ValueError("model.npz: the arrays do not agree in size")
         # The columns that are categories (not the `meant` reading).
-        self.category_columns = [k for k, h in enumerate(self.heads) if h != MEANT]
+        self.category_columns = [k for k, h in enumerate(self.heads) if h in CATEGORIES]
         self.meaning_index: dict[str, int] = dict(zip(words, range(len(words)), strict=True))
         self.index: dict[str, int] = dict(zip(names, range(len(names)), strict=True))
         self._names = names
@@ -954,7 +954,7 @@ class Classifier:
         heads = model.heads if model else ()
         # The model's categories; its `meant` head is no category: it reads whether the
         # words around a phrase of risk mean it or say it as a figure of speech.
-        self._heads = tuple((k, h) for k, h in enumerate(heads) if h in CATEGORIES)
+        self._heads = tuple((k, heads[k]) for k in model.category_columns) if model else ()
         self._meant = heads.index(MEANT) if MEANT in heads and "self_harm" in heads else None
         self._self_harm = heads.index("self_harm") if self._meant is not None else 0
         # Words known to the lexicon or the model: what a run-together "i amtired" is mended to.
