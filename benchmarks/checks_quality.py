@@ -15,6 +15,9 @@ plain TF-IDF + logistic regression baseline, in one run.
    only, never trained on): recall of `self_harm` >= 0.5 and at the rulebook's threshold,
    the share of its ordinary posts at or above them, the share flagged at all, and the
    best threshold with at most 5% of ordinary posts above it.
+   Also the hand-written plans and means (benchmarks/plans_probes.yaml: a method sought,
+   a date chosen, the means got hold of, and ordinary messages with the same words): the
+   share of each list at `self_harm` >= 0.5 and flagged at all.
 4. Reliability: per category, the model's calibrated probability against the observed rate
    in bins, on the held-back data.
 5. Ordinary mail (SpamAssassin easy-ham-2, hard-ham-1): the share with a content finding
@@ -161,7 +164,7 @@ def main(argv=None) -> int:
     others["TF-IDF + LR (OLID)"] = baseline(all_rows)
     tools = ["esafety", "alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"]
     results: dict = {"thresholds": thresholds, "texts": {}, "fixtures": {}, "self_harm_dev": {},
-                     "reliability": {}, "mail": {}, "lists": {}}
+                     "plans": {}, "reliability": {}, "mail": {}, "lists": {}}
 
     rows = [r for r in all_rows if held_back(r[0], r[1])]
     model = classifier.model
@@ -235,6 +238,16 @@ def main(argv=None) -> int:
             f"none: even at 0.99, {float((scores[~gold] >= 0.99).mean()):.1%} of ordinary posts "
             "score above it")
         results["self_harm_dev"] = entry
+
+    # Plans and means, hand-written (benchmarks/plans_probes.yaml, never read by the build).
+    probes = yaml.safe_load((REPO / "benchmarks" / "plans_probes.yaml").read_text())
+    for kind, items in probes.items():
+        verdicts = classifier.classify_many(items)
+        results["plans"][kind] = {
+            "n": len(items),
+            "self_harm >= 0.5": round(sum(v.categories["self_harm"] >= 0.5 for v in verdicts)
+                                      / len(items), 3),
+            "flagged (any category)": round(sum(v.flagged for v in verdicts) / len(items), 3)}
 
     # Reliability of the model's calibrated probabilities on held-back data.
     if model is not None:
@@ -344,6 +357,11 @@ def main(argv=None) -> int:
     print("F1 of `flagged` (any harm): esafety {:.3f}; alt-profanity-check {}; "
           "better-profanity {}; TF-IDF + LR {}".format(
               f["f1"], f["alt-profanity-check"], f["better-profanity"], f["TF-IDF + LR (OLID)"]))
+    print("\n## Plans and means, hand-written (benchmarks/plans_probes.yaml)\n")
+    print("| messages | n | self_harm >= 0.5 | flagged (any category) |\n| --- | --- | --- | --- |")
+    for kind, e in results["plans"].items():
+        print(f"| {kind} | {e['n']} | {e['self_harm >= 0.5']:.1%} | "
+              f"{e['flagged (any category)']:.1%} |")
     if results["self_harm_dev"]:
         print("\n## self-harm-dev.csv (measured and threshold chosen only; never trained on)\n")
         for key, value in results["self_harm_dev"].items():

@@ -14,6 +14,7 @@ from esafety.engine.messages.classifier import (
     CATEGORIES,
     LEXICON_PATH,
     MEANT,
+    PLAN,
     SHORT_TEXT,
     Classifier,
     Lexicon,
@@ -90,11 +91,16 @@ def test_meant_is_a_reading_not_a_category(clf):
     # categories alone.
     doc = tokens("i just want to die")
     probabilities = clf.model.probabilities([doc])[0]
-    categories = [p for h, p in zip(clf.model.heads, probabilities, strict=True) if h != MEANT]
+    categories = [p for h, p in zip(clf.model.heads, probabilities, strict=True)
+                  if h in CATEGORIES]
     assert clf.model.probability(doc) == pytest.approx(max(categories))
 
 
-def test_the_figures_of_speech_teach_the_meant_head_alone():
+@pytest.mark.parametrize("head,path,source", [(MEANT, "FIGURES", "figures"),
+                                               (PLAN, "PLANS", "plans")])
+def test_a_head_taught_by_one_set_is_taught_by_it_alone(head, path, source):
+    """The figures of speech teach `meant` and nothing else, the plans `plan`: the
+    categories' heads are built as if they were not there."""
     import sys
     from pathlib import Path
 
@@ -104,14 +110,14 @@ def test_the_figures_of_speech_teach_the_meant_head_alone():
         import build_classifier as build
     finally:
         sys.path.remove(str(scripts))
-    figures = build.load_fixtures(build.FIGURES, "figures")
-    assert {r[3][MEANT] for r in figures} == {0, 1}
-    rows = figures + build.load_fixtures(build.YOUNG, "young")[:50] + [
+    own = build.load_fixtures(getattr(build, path), source)
+    assert {r[3][head] for r in own} == {0, 1}
+    rows = own + build.load_fixtures(build.YOUNG, "young")[:50] + [
         ("olid", "1", "you are an idiot", {"abuse": 1, "target": "IND"})]
-    is_figure = [r[0] == "figures" for r in rows]
-    _, weights = build.targets(rows, MEANT)
-    assert [w > 0 for w in weights] == is_figure
-    for head in build.HEADS:
-        if head != MEANT:
-            _, weights = build.targets(rows, head)
-            assert not any(w > 0 for w, f in zip(weights, is_figure, strict=True) if f)
+    is_own = [r[0] == source for r in rows]
+    _, weights = build.targets(rows, head)
+    assert [w > 0 for w in weights] == is_own
+    for other in build.HEADS:
+        if other != head:
+            _, weights = build.targets(rows, other)
+            assert not any(w > 0 for w, f in zip(weights, is_own, strict=True) if f)

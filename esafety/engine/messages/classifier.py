@@ -75,6 +75,16 @@ ACCOUNT_TOKENS = 30
 # only in a short text (SHORT_TEXT tokens at most): a long account of oneself that says it
 # is not a quip.
 MEANT = "meant"
+# The model's head that reads, in a message naming a means, a place or a preparation (the
+# lexicon's `means`: a gun, tablets, a bridge, a note), whether the writer tells of a plan
+# of their own (1) or of an errand, a view or a game (0): "went to the bridge again
+# tonight, next time i wont walk back" against "went to the bridge again for the sunset".
+# Learned from texts written for it (scripts/classifier_data/plans.yaml), the same words in
+# both kinds. Where it reads a plan (at least PLAN_FROM), the message is a self-harm finding
+# even when short, as a long account may be one by the model's reading alone. Chosen on
+# self-harm-dev.csv's tuning half and hand-written probes (benchmarks/plans_probes.yaml).
+PLAN = "plan"
+PLAN_FROM = 0.6
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "im", "ive", "id", "ill"})
 SECOND_PERSON = frozenset({"you", "u", "your", "ur", "ya", "youre", "yourself", "yours", "thou"})
 _MEMORY = 200_000  # distinct tokens remembered (their features), per model
@@ -211,6 +221,59 @@ def _as_tokens(pattern) -> str:
     drops them ("you'll" is the token "youll", "can't" is "cant"), so a pattern written
     "you'll" or "what's the", as anyone editing the lexicon would write it, never matched."""
     return str(pattern).replace("'", "").replace("\u2019", "")
+
+
+# A named word group of the lexicon (`groups:`) is referred to as "{name}": a list of words
+# used in several patterns is written once, so adding a word to it reaches them all. Only
+# lower-case letters and "_" between the braces, so a quantifier ("{2}", "{0,2}") is never
+# read as one.
+_GROUP_REF = re.compile(r"\{([a-z_]+)\}")
+
+
+def _word_groups(spec) -> dict[str, list[str]]:
+    """The lexicon's `groups`: each name with its words (or word sequences), as the tokens
+    read them."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise LexiconError("groups: must be a mapping of names to lists of words")
+    groups = {}
+    for name, words in spec.items():
+        if not isinstance(name, str) or not re.fullmatch("[a-z_]+", name):
+            raise LexiconError(f"groups: name {name!r} must be lower-case letters and _")
+        if not isinstance(words, list) or not words:
+            raise LexiconError(f"groups: {name} needs a list of words")
+        words = [_as_tokens(str(w).lower()).strip() for w in words]
+        if not all(words):
+            raise LexiconError(f"groups: {name} has an empty word")
+        groups[name] = words
+    return groups
+
+
+def _with_groups(pattern: str, groups: dict[str, list[str]], where: str) -> str:
+    """`pattern` with each "{name}" replaced by its group's words as "(?:a|b|...)", the
+    longest first (so "dms" is tried before "dm")."""
+    def alternation(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in groups:
+            raise LexiconError(f"{where}: unknown word group {{{name}}}")
+        words = sorted(groups[name], key=len, reverse=True)
+        return "(?:" + "|".join(re.escape(w).replace("\\ ", " ") for w in words) + ")"
+    return _GROUP_REF.sub(alternation, pattern)
+
+
+def _when_with_groups(when: list[str], groups: dict[str, list[str]], where: str) -> list[str]:
+    """A `when` list with each item "{name}" replaced by its group's one-token words."""
+    out = []
+    for w in when:
+        ref = _GROUP_REF.fullmatch(w)
+        if ref is None:
+            out.append(w)
+        elif ref.group(1) in groups:
+            out += [g for g in groups[ref.group(1)] if " " not in g]
+        else:
+            raise LexiconError(f"{where}: unknown word group {w} in `when`")
+    return out
 
 
 def _phrase_regex(patterns: list[str]) -> str:
@@ -398,10 +461,19 @@ class Lexicon:
             hit.term = stem
             self.stems.append((stem, hit, frozenset(entry.get("except") or [])))
         self._stem_names = tuple(s for s, _, _ in self.stems)
+        groups = _word_groups(data.get("groups"))
         for i, entry in enumerate(data.get("phrases") or []):
-            hit = self._hit(entry, f"phrases[{i}]")
-            patterns = [_as_tokens(p) for p in entry.get("patterns") or []]
-            when = [_as_tokens(str(w).lower()) for w in entry.get("when") or []]
+            where = f"phrases[{i}]"
+            hit = self._hit(entry, where)
+            for part in ("patterns", "unless", "when"):
+                if any(isinstance(item, dict) for item in entry.get(part) or []):
+                    # (YAML reads an unquoted {told} as a mapping)
+                    raise LexiconError(f'{where}: `{part}` holds a mapping; write a word group '
+                                       f'as "{{name}}", in quotes')
+            patterns = [_with_groups(_as_tokens(p), groups, where)
+                        for p in entry.get("patterns") or []]
+            when = _when_with_groups([_as_tokens(str(w).lower()) for w in entry.get("when") or []],
+                                     groups, where)
             if not patterns or not when:
                 raise LexiconError(f"phrases[{i}]: needs `patterns` and `when`")
             try:
@@ -411,8 +483,9 @@ class Lexicon:
             unless = None
             if entry.get("unless"):
                 try:
-                    unless = re.compile(
-                        "(?:" + "|".join(_as_tokens(u) for u in entry["unless"]) + r") ?$")
+                    unless = re.compile("(?:" + "|".join(
+                        _with_groups(_as_tokens(u), groups, where) for u in entry["unless"])
+                        + r") ?$")
                 except re.error as exc:
                     raise LexiconError(f"phrases[{i}]: bad `unless` pattern ({exc})") from exc
             self.groups.append((regex, hit, patterns))
@@ -427,6 +500,11 @@ class Lexicon:
         risky = set(self.words) | set(self.triggers) | {s for s, _, _ in self.stems}
         self._safe: dict[str, list[tuple[str, ...]]] = {}
         self.narrative = self._load_narrative(data.get("narrative"))
+        means = data.get("means") or []
+        if not isinstance(means, list) or not all(isinstance(w, str) and w.strip() and
+                                                  " " not in w.strip() for w in means):
+            raise LexiconError("means: must be a list of single words")
+        self.means = frozenset(_as_tokens(w.strip().lower()) for w in means)
         self.narrative_p = self.narrative.p if self.narrative else 1.0
         for phrase in data.get("safe") or []:
             toks = tuple(normalised_tokens(str(phrase)))
@@ -956,6 +1034,7 @@ class Classifier:
         # words around a phrase of risk mean it or say it as a figure of speech.
         self._heads = tuple((k, heads[k]) for k in model.category_columns) if model else ()
         self._meant = heads.index(MEANT) if MEANT in heads and "self_harm" in heads else None
+        self._plan = heads.index(PLAN) if PLAN in heads and "self_harm" in heads else None
         self._self_harm = heads.index("self_harm") if self._meant is not None else 0
         # Words known to the lexicon or the model: what a run-together "i amtired" is mended to.
         self._mended: dict[str, tuple[str, ...]] = {}
@@ -1128,9 +1207,14 @@ class Classifier:
                     # that word: see _echo.
                     # The model must itself lean to the category (STRENGTHENS_FROM) for its
                     # reading to count as a second sign.
-                    p = scores[head] if (p < STRENGTHENS_FROM.get(head, 0.0)
-                                         or self._echo(head, hits, docs, threshold)) else \
-                        1 - (1 - scores[head]) * (1 - p)
+                    # (In an account, where the model may find it alone, its reading
+                    # stands: a word such as "pills" must not lower it.)
+                    if p < STRENGTHENS_FROM.get(head, 0.0) or self._echo(head, hits, docs,
+                                                                          threshold):
+                        p = max(scores[head], p) if account and head in ALONE_IN_ACCOUNTS \
+                            else scores[head]
+                    else:
+                        p = 1 - (1 - scores[head]) * (1 - p)
                 elif not (head in MODEL_ALONE or (account and head in ALONE_IN_ACCOUNTS)) \
                         or (mail and p < max(MAIL_MODEL_CUT, threshold)):
                     # Categories learned from a few hundred school messages only
@@ -1144,6 +1228,17 @@ class Classifier:
                         hits.append(Hit(head, p, None, model.explain(doc, head) or
                                         " ".join(doc[:8])))
                     scores[head] = p
+        if self._plan is not None and rows and model is not None and not long_mail and \
+                scores["self_harm"] < self.thresholds["self_harm"] and \
+                not self.lexicon.means.isdisjoint(toks):
+            # A means, a place or a preparation named: the `plan` reading (see PLAN).
+            plan = max(row[self._plan] for row in rows)
+            if plan >= PLAN_FROM:
+                # The excerpt: the means named, with the words around it (the head weighs
+                # the whole message; its heaviest word alone, "that" or "monday", says little).
+                at = next(i for i, t in enumerate(toks) if t in self.lexicon.means)
+                hits.append(Hit("self_harm", plan, None, " ".join(toks[max(0, at - 4):at + 5])))
+                scores["self_harm"] = plan
         flagged, rating, ratings = self._verdict(scores, self._hit_ratings(hits))
         return Classification(scores, bool(flagged), rating, flagged, hits, best_model, ratings)
 
