@@ -14,7 +14,8 @@ plain TF-IDF + logistic regression baseline, in one run.
 3. self-harm-dev.csv (no licence: measured here, used to choose the self-harm threshold
    only, never trained on): recall of `self_harm` >= 0.5 and at the rulebook's threshold,
    the share of its ordinary posts at or above them, the share flagged at all, and the
-   best threshold with at most 5% of ordinary posts above it.
+   best threshold with at most 5% of ordinary posts above it; the same for its two halves
+   (unique texts split by a hash of the text: A is read when tuning, B only reported).
    Also the hand-written plans and means (benchmarks/plans_probes.yaml: a method sought,
    a date chosen, the means got hold of, and ordinary messages with the same words): the
    share of each list at `self_harm` >= 0.5 and flagged at all.
@@ -31,6 +32,7 @@ folder); the sample sizes are printed with the figures.
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -233,6 +235,19 @@ def main(argv=None) -> int:
         cuts = np.arange(0.05, 1.0, 0.01)
         best = max(((float((scores[gold] >= c).mean()), float(c)) for c in cuts
                     if (scores[~gold] >= c).mean() <= 0.05), default=None)
+        # Its two halves, unique texts, by a fixed hash of the text: A is read when a lexicon
+        # phrase or a cut is chosen, B only reported.
+        seen: dict[str, int] = {}
+        for i, (text, _) in enumerate(dev):
+            seen.setdefault(text, i)
+        for half in ("A", "B"):
+            idx = [i for t, i in seen.items()
+                   if (hashlib.sha1(t.encode()).digest()[0] < 128) == (half == "A")]
+            g, s, f = gold[idx], scores[idx], flagged[idx]
+            entry[f"half {half} ({'tuning' if half == 'A' else 'report'})"] = (
+                f"{len(idx)} unique texts, recall {(s[g] >= 0.5).mean():.3f}, ordinary posts "
+                f"at or above 0.5 {(s[~g] >= 0.5).mean():.2%}, ordinary posts flagged "
+                f"{f[~g].mean():.2%}")
         entry["best threshold with <= 5% ordinary"] = (
             {"threshold": round(best[1], 2), "recall": round(best[0], 3)} if best else
             f"none: even at 0.99, {float((scores[~gold] >= 0.99).mean()):.1%} of ordinary posts "
