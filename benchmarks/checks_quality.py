@@ -16,7 +16,7 @@ plain TF-IDF + logistic regression baseline, in one run.
    the share of its ordinary posts at or above them, the share flagged at all, and the
    best threshold with at most 5% of ordinary posts above it; the same for its two halves
    (unique texts split by a hash of the text: A is read when tuning, B only reported).
-   Also the hand-written plans and means (benchmarks/plans_probes.yaml: a method sought,
+   Also the hand-written plans and means (benchmarks/plans_probes*.yaml: a method sought,
    a date chosen, the means got hold of, and ordinary messages with the same words): the
    share of each list at `self_harm` >= 0.5 and flagged at all.
 4. Reliability: per category, the model's calibrated probability against the observed rate
@@ -254,15 +254,17 @@ def main(argv=None) -> int:
             "score above it")
         results["self_harm_dev"] = entry
 
-    # Plans and means, hand-written (benchmarks/plans_probes.yaml, never read by the build).
-    probes = yaml.safe_load((REPO / "benchmarks" / "plans_probes.yaml").read_text())
-    for kind, items in probes.items():
-        verdicts = classifier.classify_many(items)
-        results["plans"][kind] = {
-            "n": len(items),
-            "self_harm >= 0.5": round(sum(v.categories["self_harm"] >= 0.5 for v in verdicts)
-                                      / len(items), 3),
-            "flagged (any category)": round(sum(v.flagged for v in verdicts) / len(items), 3)}
+    # Plans and means, hand-written (benchmarks/plans_probes*.yaml, never read by the build).
+    for probe_file in ("plans_probes.yaml", "plans_probes_2.yaml"):
+        probes = yaml.safe_load((REPO / "benchmarks" / probe_file).read_text())
+        for kind, items in probes.items():
+            verdicts = classifier.classify_many(items)
+            results["plans"][f"{probe_file}: {kind}"] = {
+                "n": len(items),
+                "self_harm >= 0.5": round(sum(v.categories["self_harm"] >= 0.5 for v in verdicts)
+                                          / len(items), 3),
+                "flagged (any category)": round(sum(v.flagged for v in verdicts) / len(items),
+                                                3)}
 
     # Reliability of the model's calibrated probabilities on held-back data.
     if model is not None:
@@ -372,7 +374,7 @@ def main(argv=None) -> int:
     print("F1 of `flagged` (any harm): esafety {:.3f}; alt-profanity-check {}; "
           "better-profanity {}; TF-IDF + LR {}".format(
               f["f1"], f["alt-profanity-check"], f["better-profanity"], f["TF-IDF + LR (OLID)"]))
-    print("\n## Plans and means, hand-written (benchmarks/plans_probes.yaml)\n")
+    print("\n## Plans and means, hand-written (benchmarks/plans_probes*.yaml)\n")
     print("| messages | n | self_harm >= 0.5 | flagged (any category) |\n| --- | --- | --- | --- |")
     for kind, e in results["plans"].items():
         print(f"| {kind} | {e['n']} | {e['self_harm >= 0.5']:.1%} | "
