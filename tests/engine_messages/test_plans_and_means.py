@@ -107,6 +107,19 @@ def test_a_plan_is_told_from_an_errand(clf, plan, errand):
     assert clf.classify(errand).categories["self_harm"] < 0.5, errand
 
 
+@pytest.mark.parametrize("plan,errand", [
+    ("the date is set. 14th. ive got everything sorted and i feel lighter than i have in months",
+     "the date is set for prom, cannot wait"),
+    ("ive written my note. rewrote it like 4 times. i think its finally right",
+     "ive written my cover letter. rewrote it like 4 times. i think its finally right"),
+])
+def test_a_phrase_that_tells_a_plan_asks_the_plan_head(clf, plan, errand):
+    result = clf.classify(plan)
+    assert any(h.plan for h in result.hits)
+    assert result.categories["self_harm"] >= 0.5, (plan, result.hits)
+    assert clf.classify(errand).categories["self_harm"] < 0.5, errand
+
+
 def test_means_must_be_single_words():
     data = yaml.safe_load(LEXICON_PATH.read_text())
     data["means"] = ["train line"]

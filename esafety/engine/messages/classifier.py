@@ -145,6 +145,9 @@ class Hit:
     # The entry's `figurative_below`: in a short text whose words around the model reads
     # as a figure of speech (its `meant` reading under this), the hit does not count.
     figurative_below: float = 0.0
+    # The entry's `plan`: a match tells of a plan (a date set, "doing it tonight"), and the
+    # model's `plan` head is asked, as where a means is named (see PLAN).
+    plan: bool = False
 
 
 @dataclass(frozen=True)
@@ -587,7 +590,7 @@ class Lexicon:
         below = float(entry.get("figurative_below", 0.0))
         if not 0 <= below < 1:
             raise LexiconError(f"{where}: figurative_below must be in [0, 1)")
-        return Hit(category, p, rating, "", below)
+        return Hit(category, p, rating, "", below, bool(entry.get("plan", False)))
 
     def strip_safe(self, toks: list[str]) -> tuple[list[str], str]:
         """Remove safe phrases ("sex education", "Dick Whittington") before scoring."""
@@ -759,7 +762,7 @@ class Lexicon:
                             text, max(0, match.start() - 48), match.start())):
                         seen.add(term)
                         found.append(Hit(hit.category, hit.p, hit.rating, term,
-                                         hit.figurative_below))
+                                         hit.figurative_below, hit.plan))
                         if len(seen) == 3:
                             break
         return found
@@ -1230,14 +1233,17 @@ class Classifier:
                     scores[head] = p
         if self._plan is not None and rows and model is not None and not long_mail and \
                 scores["self_harm"] < self.thresholds["self_harm"] and \
-                not self.lexicon.means.isdisjoint(toks):
+                (not self.lexicon.means.isdisjoint(toks) or any(h.plan for h in hits)):
             # A means, a place or a preparation named: the `plan` reading (see PLAN).
             plan = max(row[self._plan] for row in rows)
             if plan >= PLAN_FROM:
                 # The excerpt: the means named, with the words around it (the head weighs
                 # the whole message; its heaviest word alone, "that" or "monday", says little).
-                at = next(i for i, t in enumerate(toks) if t in self.lexicon.means)
-                hits.append(Hit("self_harm", plan, None, " ".join(toks[max(0, at - 4):at + 5])))
+                told = next((h.term for h in hits if h.plan), None)
+                if told is None:
+                    at = next(i for i, t in enumerate(toks) if t in self.lexicon.means)
+                    told = " ".join(toks[max(0, at - 4):at + 5])
+                hits.append(Hit("self_harm", plan, None, told))
                 scores["self_harm"] = plan
         flagged, rating, ratings = self._verdict(scores, self._hit_ratings(hits))
         return Classification(scores, bool(flagged), rating, flagged, hits, best_model, ratings)
