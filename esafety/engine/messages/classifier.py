@@ -75,14 +75,16 @@ ACCOUNT_TOKENS = 30
 # only in a short text (SHORT_TEXT tokens at most): a long account of oneself that says it
 # is not a quip.
 MEANT = "meant"
-# The model's head that reads, in a message naming a means, a place or a preparation (the
-# lexicon's `means`: a gun, tablets, a bridge, a note), whether the writer tells of a plan
-# of their own (1) or of an errand, a view or a game (0): "went to the bridge again
-# tonight, next time i wont walk back" against "went to the bridge again for the sunset".
-# Learned from texts written for it (scripts/classifier_data/plans.yaml), the same words in
-# both kinds. Where it reads a plan (at least PLAN_FROM), the message is a self-harm finding
-# even when short, as a long account may be one by the model's reading alone. Chosen on
-# self-harm-dev.csv's tuning half and hand-written probes (benchmarks/plans_probes.yaml).
+# The model's head that reads, in a message naming a means or a place (the lexicon's
+# `means`: a gun, tablets, a bridge) or holding a phrase that tells of a plan (an entry's
+# `plan`: "the date is set", "written my note"), whether the writer tells of a plan of their
+# own (1) or of an errand, a view or a game (0): "went to the bridge again tonight, next time
+# i wont walk back" against "went to the bridge again for the sunset". Learned from texts
+# written for it (scripts/classifier_data/plans.yaml), the same words in both kinds. Where it
+# reads a plan (at least PLAN_FROM), the message is a self-harm finding even when short, as
+# a long account may be one by the model's reading alone. Asked everywhere, it would read
+# plans into teenagers' short posts ("i want my laptopnow dammittt" 1.00). PLAN_FROM chosen
+# on self-harm-dev.csv's tuning half and hand-written probes (benchmarks/plans_probes.yaml).
 PLAN = "plan"
 PLAN_FROM = 0.6
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "im", "ive", "id", "ill"})
@@ -145,7 +147,7 @@ class Hit:
     # The entry's `figurative_below`: in a short text whose words around the model reads
     # as a figure of speech (its `meant` reading under this), the hit does not count.
     figurative_below: float = 0.0
-    # The entry's `plan`: a match tells of a plan (a date set, "doing it tonight"), and the
+    # The entry's `plan`: a match tells of a plan (a date set, a note written), and the
     # model's `plan` head is asked, as where a means is named (see PLAN).
     plan: bool = False
 
@@ -1234,7 +1236,7 @@ class Classifier:
         if self._plan is not None and rows and model is not None and not long_mail and \
                 scores["self_harm"] < self.thresholds["self_harm"] and \
                 (not self.lexicon.means.isdisjoint(toks) or any(h.plan for h in hits)):
-            # A means, a place or a preparation named: the `plan` reading (see PLAN).
+            # A means or a place named, or a plan told: the `plan` reading (see PLAN).
             plan = max(row[self._plan] for row in rows)
             if plan >= PLAN_FROM:
                 # The excerpt: the means named, with the words around it (the head weighs
