@@ -63,6 +63,7 @@ def test_two_signs_together_are_a_finding(clf, text):
     "no reason to stay up for the match this week",
     "i dont want to die, i want things to get better",
     "why shouldnt i just drop french for gcse",
+    "ive written my note for the cover teacher, its on the desk",
 ])
 def test_errands_games_and_hyperbole_are_not(clf, text):
     assert self_harm(clf, text) < 0.5, (text, clf.classify(text).hits)
