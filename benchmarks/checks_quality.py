@@ -18,7 +18,9 @@ plain TF-IDF + logistic regression baseline, in one run.
    (unique texts split by a hash of the text: A is read when tuning, B only reported).
    Also the hand-written plans and means (benchmarks/plans_probes*.yaml: a method sought,
    a date chosen, the means got hold of, and ordinary messages with the same words): the
-   share of each list at `self_harm` >= 0.5 and flagged at all.
+   share of each list at `self_harm` >= 0.5 and flagged at all. And ordinary school
+   messages (benchmarks/school_ordinary.yaml: staff, pupils, parents): how many are flagged,
+   by esafety and the peers.
 4. Reliability: per category, the model's calibrated probability against the observed rate
    in bins, on the held-back data.
 5. Ordinary mail (SpamAssassin easy-ham-2, hard-ham-1): the share with a content finding
@@ -166,7 +168,7 @@ def main(argv=None) -> int:
     others["TF-IDF + LR (OLID)"] = baseline(all_rows)
     tools = ["esafety", "alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"]
     results: dict = {"thresholds": thresholds, "texts": {}, "fixtures": {}, "self_harm_dev": {},
-                     "plans": {}, "reliability": {}, "mail": {}, "lists": {}}
+                     "plans": {}, "school": {}, "reliability": {}, "mail": {}, "lists": {}}
 
     rows = [r for r in all_rows if held_back(r[0], r[1])]
     model = classifier.model
@@ -215,6 +217,25 @@ def main(argv=None) -> int:
     for name in ("alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"):
         results["fixtures"]["flagged (any harm)"][name] = prf(
             others[name](texts), [k != "ordinary" for k in kinds])["f1"]
+
+    # Ordinary school messages, hand-written (benchmarks/school_ordinary.yaml): none should
+    # be flagged. Staff and parents' messages as mail, through the check engine; pupils'
+    # messages as posts, through the classifier.
+    school = yaml.safe_load((REPO / "benchmarks" / "school_ordinary.yaml").read_text())
+    for kind, items in school.items():
+        if kind == "pupils":
+            flags = [v.flagged_categories for v in classifier.classify_many(items)]
+        else:
+            sender = "teacher@hollinspark.sch.uk" if kind == "staff" else "parent@example.com"
+            flags = [[f.rule.id for f in check_message(
+                f"From: {sender}\nTo: office@hollinspark.sch.uk\nSubject: message\n\n{t}\n"
+                .encode(), sender_role="teacher" if kind == "staff" else None).findings
+                if f.rule.id.startswith("content.")] for t in items]
+        results["school"][kind] = {
+            "n": len(items), "flagged": sum(bool(f) for f in flags),
+            "which": [(t, f) for t, f in zip(items, flags, strict=True) if f],
+            **{name: sum(others[name](items)) for name in ("alt-profanity-check",
+                                                            "TF-IDF + LR (OLID)")}}
 
     # self-harm-dev.csv: measured, and the self-harm threshold chosen on it (no training).
     path = args.data / "text" / "self-harm-dev.csv"
@@ -374,6 +395,15 @@ def main(argv=None) -> int:
     print("F1 of `flagged` (any harm): esafety {:.3f}; alt-profanity-check {}; "
           "better-profanity {}; TF-IDF + LR {}".format(
               f["f1"], f["alt-profanity-check"], f["better-profanity"], f["TF-IDF + LR (OLID)"]))
+    print("\n## Ordinary school messages, hand-written (benchmarks/school_ordinary.yaml)\n")
+    print("| messages | n | esafety flagged | alt-profanity-check | TF-IDF + LR (OLID) |")
+    print("| --- | --- | --- | --- | --- |")
+    for kind, e in results["school"].items():
+        print(f"| {kind} | {e['n']} | {e['flagged']} | {e['alt-profanity-check']} | "
+              f"{e['TF-IDF + LR (OLID)']} |")
+    for kind, e in results["school"].items():
+        for text, flags in e["which"]:
+            print(f"* {kind}, {', '.join(flags)}: {text}")
     print("\n## Plans and means, hand-written (benchmarks/plans_probes*.yaml)\n")
     print("| messages | n | self_harm >= 0.5 | flagged (any category) |\n| --- | --- | --- | --- |")
     for kind, e in results["plans"].items():
