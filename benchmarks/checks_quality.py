@@ -20,7 +20,8 @@ plain TF-IDF + logistic regression baseline, in one run.
    a date chosen, the means got hold of, and ordinary messages with the same words): the
    share of each list at `self_harm` >= 0.5 and flagged at all. And ordinary school
    messages (benchmarks/school_ordinary.yaml: staff, pupils, parents): how many are flagged,
-   by esafety and the peers.
+   by esafety and the peers. And question-and-answer posts like teenagers' (benchmarks/
+   qa_posts.yaml): `flagged` against bullying, and the share flagged, with the peers.
 4. Reliability: per category, the model's calibrated probability against the observed rate
    in bins, on the held-back data.
 5. Ordinary mail (SpamAssassin easy-ham-2, hard-ham-1): the share with a content finding
@@ -168,7 +169,7 @@ def main(argv=None) -> int:
     others["TF-IDF + LR (OLID)"] = baseline(all_rows)
     tools = ["esafety", "alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"]
     results: dict = {"thresholds": thresholds, "texts": {}, "fixtures": {}, "self_harm_dev": {},
-                     "plans": {}, "school": {}, "reliability": {}, "mail": {}, "lists": {}}
+                     "plans": {}, "school": {}, "qa": {}, "reliability": {}, "mail": {}, "lists": {}}
 
     rows = [r for r in all_rows if held_back(r[0], r[1])]
     model = classifier.model
@@ -236,6 +237,18 @@ def main(argv=None) -> int:
             "which": [(t, f) for t, f in zip(items, flags, strict=True) if f],
             **{name: sum(others[name](items)) for name in ("alt-profanity-check",
                                                             "TF-IDF + LR (OLID)")}}
+
+    # Question-and-answer posts, hand-written (benchmarks/qa_posts.yaml): `flagged` against
+    # bullying, and how many posts are flagged at all.
+    qa = yaml.safe_load((REPO / "benchmarks" / "qa_posts.yaml").read_text())
+    qa_texts = qa["bullying"] + qa["ordinary"]
+    qa_gold = [True] * len(qa["bullying"]) + [False] * len(qa["ordinary"])
+    qa_flags = {"esafety": [v.flagged for v in classifier.classify_many(qa_texts)]}
+    for name in ("alt-profanity-check", "TF-IDF + LR (OLID)"):
+        qa_flags[name] = others[name](qa_texts)
+    for name, flags in qa_flags.items():
+        results["qa"][name] = {**prf(flags, qa_gold),
+                               "flagged share": round(sum(map(bool, flags)) / len(flags), 3)}
 
     # self-harm-dev.csv: measured, and the self-harm threshold chosen on it (no training).
     path = args.data / "text" / "self-harm-dev.csv"
@@ -404,6 +417,12 @@ def main(argv=None) -> int:
     for kind, e in results["school"].items():
         for text, flags in e["which"]:
             print(f"* {kind}, {', '.join(flags)}: {text}")
+    print("\n## Question-and-answer posts, hand-written (benchmarks/qa_posts.yaml): "
+          "`flagged` against bullying\n")
+    print("| tool | precision | recall | F1 | share flagged |\n| --- | --- | --- | --- | --- |")
+    for name, e in results["qa"].items():
+        print(f"| {name} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | "
+              f"{e['flagged share']:.1%} |")
     print("\n## Plans and means, hand-written (benchmarks/plans_probes*.yaml)\n")
     print("| messages | n | self_harm >= 0.5 | flagged (any category) |\n| --- | --- | --- | --- |")
     for kind, e in results["plans"].items():
