@@ -3,7 +3,8 @@
 None of these needs a swear word or an insult the lexicon knows, and the model alone read
 most of them under the abuse threshold: "send me more pics or i'll show everyone the one you
 already sent" scored 0.18. A group's "don't talk to us" shuts someone out; a sulk's "don't
-talk to me" does not.
+talk to me" does not. Kind words to someone ("ur a legend") keep the model's reading alone
+from being a finding, never an insult of the lexicon's.
 """
 
 import pytest
@@ -45,3 +46,26 @@ def test_pictures_asked_for_under_a_threat_are_coercion_too(clf):
 def test_ordinary_words_near_these_are_not(clf, text):
     result = clf.classify(text)
     assert "abuse" not in result.flagged_categories, (text, result.hits)
+
+
+@pytest.mark.parametrize("text", ["ur a legend", "u r hilarious", "ur so prettyyy <3",
+                                  "Q: ily A: ily2 whoever u are haha"])
+def test_kind_words_to_someone_are_not_abuse(clf, text):
+    result = clf.classify(text)
+    assert "abuse" not in result.flagged_categories, (text, result.hits)
+
+
+def test_kind_words_never_excuse_an_insult(clf):
+    for text in ("ur so ugly love u", "youre a fat cow thanks"):
+        assert "abuse" in clf.classify(text).flagged_categories, text
+
+
+def test_a_bad_kind_pattern_is_a_clear_error():
+    import yaml
+
+    from esafety.engine.messages.classifier import LEXICON_PATH, Lexicon, LexiconError
+
+    data = yaml.safe_load(LEXICON_PATH.read_text())
+    data["kind"] = ["(ur a legend"]
+    with pytest.raises(LexiconError, match="kind"):
+        Lexicon(data)

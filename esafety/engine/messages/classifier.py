@@ -505,6 +505,15 @@ class Lexicon:
         risky = set(self.words) | set(self.triggers) | {s for s, _, _ in self.stems}
         self._safe: dict[str, list[tuple[str, ...]]] = {}
         self.narrative = self._load_narrative(data.get("narrative"))
+        kind = data.get("kind") or []
+        if not isinstance(kind, list) or not all(isinstance(k, str) for k in kind):
+            raise LexiconError("kind: must be a list of patterns")
+        try:
+            self._kind = re.compile(
+                r"(?:^| )(?:" + "|".join(_as_tokens(k) for k in kind) + r")(?: |$)") if kind \
+                else None
+        except re.error as exc:
+            raise LexiconError(f"kind: bad pattern ({exc})") from exc
         means = data.get("means") or []
         if not isinstance(means, list) or not all(isinstance(w, str) and w.strip() and
                                                   " " not in w.strip() for w in means):
@@ -564,6 +573,10 @@ class Lexicon:
             raise LexiconError("narrative: p must be in (0, 1], first_person in [0, 1), "
                                "min_signs at least 1")
         return out
+
+    def kind(self, toks: list[str]) -> bool:
+        """Whether the words say something kind to someone (the lexicon's `kind`)."""
+        return self._kind is not None and self._kind.search(" ".join(toks)) is not None
 
     def narrative_signs(self, toks: list[str]) -> list[str]:
         """The signs of distress in a long first-person account (see `narrative` in the
@@ -1202,6 +1215,11 @@ class Classifier:
                     # also someone mentioned or named by a pronoun. Not a grumble about the
                     # world ("my stupid tv", "nasty rainy day"), which teenagers write all
                     # day (a quarter of their ordinary posts were flagged without this).
+                    p = min(p, threshold * 0.99)
+                elif head == "abuse" and scores[head] == 0 and self.lexicon.kind(toks):
+                    # Said kindly to someone ("ur a legend", "ur so pretty <3"), with no
+                    # insult of the lexicon's: the model reads short second-person posts
+                    # near the threshold whatever they say.
                     p = min(p, threshold * 0.99)
                 elif head == "discrimination" and scores[head] == 0 and not _names_a_group(toks):
                     p = min(p, threshold * 0.99)  # (no group: see GROUPS)
