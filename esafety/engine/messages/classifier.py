@@ -1216,7 +1216,8 @@ class Classifier:
                     # world ("my stupid tv", "nasty rainy day"), which teenagers write all
                     # day (a quarter of their ordinary posts were flagged without this).
                     p = min(p, threshold * 0.99)
-                elif head == "abuse" and scores[head] == 0 and self.lexicon.kind(toks):
+                elif head == "abuse" and p >= threshold and scores[head] == 0 and \
+                        self.lexicon.kind(toks):
                     # Said kindly to someone ("ur a legend", "ur so pretty <3"), with no
                     # insult of the lexicon's: the model reads short second-person posts
                     # near the threshold whatever they say.
@@ -1251,20 +1252,21 @@ class Classifier:
                         hits.append(Hit(head, p, None, model.explain(doc, head) or
                                         " ".join(doc[:8])))
                     scores[head] = p
-        if self._plan is not None and rows and model is not None and not long_mail and \
+        at_plan = self._plan
+        plan = max((row[at_plan] for row in rows), default=0.0) if at_plan is not None else 0.0
+        if plan >= PLAN_FROM and not long_mail and \
                 scores["self_harm"] < self.thresholds["self_harm"] and \
                 (not self.lexicon.means.isdisjoint(toks) or any(h.plan for h in hits)):
-            # A means or a place named, or a plan told: the `plan` reading (see PLAN).
-            plan = max(row[self._plan] for row in rows)
-            if plan >= PLAN_FROM:
-                # The excerpt: the means named, with the words around it (the head weighs
-                # the whole message; its heaviest word alone, "that" or "monday", says little).
-                told = next((h.term for h in hits if h.plan), None)
-                if told is None:
-                    at = next(i for i, t in enumerate(toks) if t in self.lexicon.means)
-                    told = " ".join(toks[max(0, at - 4):at + 5])
-                hits.append(Hit("self_harm", plan, None, told))
-                scores["self_harm"] = plan
+            # A means or a place named, or a plan told: the `plan` reading (see PLAN). The
+            # excerpt: the phrase, or the means named with the words around it (the head
+            # weighs the whole message; its heaviest word alone, "that" or "monday", says
+            # little).
+            told = next((h.term for h in hits if h.plan), None)
+            if told is None:
+                at = next(i for i, t in enumerate(toks) if t in self.lexicon.means)
+                told = " ".join(toks[max(0, at - 4):at + 5])
+            hits.append(Hit("self_harm", plan, None, told))
+            scores["self_harm"] = plan
         flagged, rating, ratings = self._verdict(scores, self._hit_ratings(hits))
         return Classification(scores, bool(flagged), rating, flagged, hits, best_model, ratings)
 
