@@ -509,8 +509,8 @@ class Lexicon:
         if not isinstance(kind, list) or not all(isinstance(k, str) for k in kind):
             raise LexiconError("kind: must be a list of patterns")
         try:
-            self._kind = re.compile(
-                r"(?:^| )(?:" + "|".join(_as_tokens(k) for k in kind) + r")(?: |$)") if kind \
+            # (as whole words, like a phrase group's patterns)
+            self._kind = re.compile(_phrase_regex([_as_tokens(k) for k in kind])) if kind \
                 else None
         except re.error as exc:
             raise LexiconError(f"kind: bad pattern ({exc})") from exc
