@@ -65,4 +65,14 @@ def sign_in(page, username, password):
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    follow(page.get_by_role("button", name="Sign in"))
+
+
+def follow(locator):
+    """Click a link or a submit button and wait for the page it leads to.
+
+    Playwright's click returns once the click is dispatched, not when the next page has
+    loaded: an assertion straight after it can read the page being left (a CI run once
+    looked for a form error on the form before it was sent)."""
+    with locator.page.expect_navigation():
+        locator.click()

@@ -7,6 +7,7 @@ import importlib
 import pytest
 from django.db import connection
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from esafety.directory import roles
 from esafety.incidents import actions as incident_actions
@@ -14,7 +15,7 @@ from esafety.incidents.models import Incident
 from esafety.policies import actions
 from esafety.policies.models import Acceptance
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 from tests.incidents.conftest import EML
 
 PHONE = {"width": 390, "height": 844}
@@ -50,35 +51,35 @@ def test_a_pupil_who_declined_the_aup_reports_a_concern_and_sees_its_status(page
 
     # The pupil signs in and says no to the rules.
     sign_in(page, "pupil", PASSWORD)
-    page.get_by_role("button", name="I do not accept").click()
-    assert page.get_by_text("You said you do not accept these rules").is_visible()
+    follow(page.get_by_role("button", name="I do not accept"))
+    expect(page.get_by_text("You said you do not accept these rules")).to_be_visible()
     assert Acceptance.objects.get(person=pupil).decision == "declined"
 
     # Signing in again, they are still at the gate, and the way to tell us is right there.
-    page.get_by_role("button", name="Sign out").click()
+    follow(page.get_by_role("button", name="Sign out"))
     sign_in(page, "pupil", PASSWORD)
     assert "/policies/acceptable-use/" in page.url
-    assert page.get_by_role("link", name="Tell someone about a worry").is_visible()
-    page.get_by_role("link", name="Tell us what happened").click()
+    expect(page.get_by_role("link", name="Tell someone about a worry")).to_be_visible()
+    follow(page.get_by_role("link", name="Tell us what happened"))
 
     assert "/incidents/report/" in page.url
     page.get_by_label("Someone is bullying me or someone else online").check()
     page.get_by_label("Tell us what happened").fill("People in my form keep posting mean "
                                                     "comments about me in the class group chat.")
-    page.get_by_role("button", name="Send").click()
+    follow(page.get_by_role("button", name="Send"))
 
     incident = Incident.objects.get(reported_by=pupil)
     assert page.get_by_role("heading", level=1).inner_text() == f"Your report {incident.reference}"
-    assert page.get_by_text("Thank you for telling us.").is_visible()
-    assert page.locator("dl.facts").get_by_text("Reported").is_visible()
+    expect(page.get_by_text("Thank you for telling us.")).to_be_visible()
+    expect(page.locator("dl.facts").get_by_text("Reported")).to_be_visible()
 
     # Later: their reports are one click from the gate page.
     page.goto("/")
     assert "/policies/acceptable-use/" in page.url  # the rest of the school's systems stay closed
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Your reports").click()
-    page.get_by_role("link", name=incident.reference).click()
+    follow(page.get_by_role("navigation", name="Main").get_by_role("link", name="Your reports"))
+    follow(page.get_by_role("link", name=incident.reference))
     assert page.get_by_role("heading", level=1).inner_text() == f"Your report {incident.reference}"
-    assert page.get_by_text("Your report has been passed on.").is_visible()
+    expect(page.get_by_text("Your report has been passed on.")).to_be_visible()
     assert Acceptance.objects.get(person=pupil).decision == "declined"  # nothing accepted for them
 
 
@@ -88,12 +89,12 @@ def test_a_pupil_who_reports_nude_images_is_reassured_and_told_where_to_get_help
     page.goto("/incidents/report/")
     page.get_by_label("Someone shared a nude or sexual picture, or asked me for one").check()
     page.get_by_label("Tell us what happened").fill("Someone in year 11 asked me for a photo.")
-    page.get_by_role("button", name="Send").click()
+    follow(page.get_by_role("button", name="Send"))
 
-    assert page.get_by_role("heading", name="You did the right thing by telling us").is_visible()
-    assert page.get_by_role("link", name="Childline's Report Remove tool").is_visible()
-    assert page.get_by_role("link", name="0800 1111").is_visible()
-    assert page.get_by_role("link", name="report to CEOP").is_visible()
+    expect(page.get_by_role("heading", name="You did the right thing by telling us")).to_be_visible()
+    expect(page.get_by_role("link", name="Childline's Report Remove tool")).to_be_visible()
+    expect(page.get_by_role("link", name="0800 1111")).to_be_visible()
+    expect(page.get_by_role("link", name="report to CEOP")).to_be_visible()
     assert page.get_by_text("Isolate the device").count() == 0
 
 
@@ -143,7 +144,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, busy_school, 
             "case page": f"/incidents/{busy_school.pk}/",
         }
         widths = {name: _scroll_width(page, url) for name, url in pages.items()}
-        page.get_by_role("button", name="Sign out").click()
+        follow(page.get_by_role("button", name="Sign out"))
         sign_in(page, "head", PASSWORD)
         for audience in (roles.AUDIENCE_STAFF, roles.AUDIENCE_KS3):
             widths[f"agreements {audience}"] = _scroll_width(
@@ -168,7 +169,7 @@ def test_a_pupils_pages_do_not_scroll_sideways_on_a_phone(browser, live_server, 
                   "report": _scroll_width(page, "/incidents/report/")}
         page.get_by_label("Someone is bullying me or someone else online").check()
         page.get_by_label("Tell us what happened").fill(f"{LONG_WORD} {LONG_URL}")
-        page.get_by_role("button", name="Send").click()
+        follow(page.get_by_role("button", name="Send"))
         widths["status"] = page.evaluate("document.documentElement.scrollWidth")
         widths["own reports"] = _scroll_width(page, "/incidents/")
     finally:

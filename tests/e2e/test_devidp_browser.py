@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
+from tests.e2e.conftest import follow
+
 
 class _Callback(BaseHTTPRequestHandler):
     def do_GET(self):
@@ -46,11 +48,11 @@ def test_chromium_signs_in_on_the_provider_form(oidc_entra, callback_server, bro
     page.goto(url)
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill("wrong")
-    page.get_by_role("button", name="Sign in").click()
+    follow(page.get_by_role("button", name="Sign in"))
     assert "do not match" in page.locator("[role=alert]").inner_text()
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill("chromium-pw")
-    page.get_by_role("button", name="Sign in").click()
+    follow(page.get_by_role("button", name="Sign in"))
     page.wait_for_url(callback_server + "?**")
     query = parse_qs(urlparse(page.url).query)
     assert query["state"] == ["s-1"] and query["code"][0]

@@ -3,12 +3,13 @@
 import datetime
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from esafety.directory import roles
 from esafety.policies import actions
 from esafety.policies.models import Acceptance
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 
 
 def test_a_teacher_signs_in_accepts_the_aup_and_reaches_the_home_page(page, headteacher, teacher):
@@ -25,11 +26,11 @@ def test_a_teacher_signs_in_accepts_the_aup_and_reaches_the_home_page(page, head
 
     assert "/policies/acceptable-use/" in page.url
     assert page.get_by_role("heading", level=1).inner_text().startswith("Before you can use")
-    assert page.get_by_text("Use only your own account and password.").is_visible()
-    page.get_by_role("button", name="I accept").click()
+    expect(page.get_by_text("Use only your own account and password.")).to_be_visible()
+    follow(page.get_by_role("button", name="I accept"))
 
-    assert page.get_by_role("heading", name="Hello, Tom").is_visible()
-    assert page.get_by_text("Thank you. You have accepted").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Tom")).to_be_visible()
+    expect(page.get_by_text("Thank you. You have accepted")).to_be_visible()
     assert Acceptance.objects.get(person=teacher).decision == "accepted"
 
 
@@ -42,12 +43,12 @@ def test_a_pupil_who_declines_is_kept_at_the_gate(page, headteacher, pupil):
                            review_due=timezone.localdate() + datetime.timedelta(days=365))
 
     sign_in(page, "pupil", PASSWORD)
-    page.get_by_role("button", name="I do not accept").click()
+    follow(page.get_by_role("button", name="I do not accept"))
 
-    assert page.get_by_text("You said you do not accept these rules").is_visible()
+    expect(page.get_by_text("You said you do not accept these rules")).to_be_visible()
     # Kept at the gate, but never kept from telling someone.
-    assert page.get_by_role("link", name="Tell us what happened").is_visible()
+    expect(page.get_by_role("link", name="Tell us what happened")).to_be_visible()
     page.goto("/")
     assert "/policies/acceptable-use/" in page.url
-    page.get_by_role("button", name="Sign out").click()
+    follow(page.get_by_role("button", name="Sign out"))
     assert "/sign-in/" in page.url

@@ -5,11 +5,12 @@ import re
 
 import pytest
 from django.db import connection
+from playwright.sync_api import expect
 
 from esafety.incidents.chain import verify_all
 from esafety.incidents.models import Incident
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -29,32 +30,32 @@ def test_a_pupils_report_is_investigated_by_two_seniors_and_closed(page, pupil, 
     page.get_by_label("Tell us what happened").fill(
         "People in my form keep posting mean comments about me in the class group chat.")
     page.get_by_label("Who was involved? (if you know)").fill("Two people in 8C")
-    page.get_by_role("button", name="Send").click()
+    follow(page.get_by_role("button", name="Send"))
     assert page.get_by_role("heading", level=1).inner_text().startswith("Your report INC-")
-    assert page.get_by_text("Thank you for telling us.").is_visible()
+    expect(page.get_by_text("Thank you for telling us.")).to_be_visible()
     incident = Incident.objects.get()
-    page.get_by_role("button", name="Sign out").click()
+    follow(page.get_by_role("button", name="Sign out"))
 
     # The DSL signs in, finds the case and names two investigators.
     sign_in(page, "dsl", PASSWORD)
     page.goto("/incidents/")
-    page.get_by_role("link", name=incident.reference).click()
-    page.get_by_role("button", name="Acknowledge: I am looking into this").click()
+    follow(page.get_by_role("link", name=incident.reference))
+    follow(page.get_by_role("button", name="Acknowledge: I am looking into this"))
     for person in (dsl, online_safety_lead):
         page.get_by_label("Name an investigator (senior staff)").select_option(
             label=f"{person.display_name} ({person.role_label})")
-        page.get_by_role("button", name="Name investigator").click()
-        assert page.get_by_text(f"{person.display_name} is now an investigator.").is_visible()
+        follow(page.get_by_role("button", name="Name investigator"))
+        expect(page.get_by_text(f"{person.display_name} is now an investigator.")).to_be_visible()
 
     # The judgement, with reasons, and the case is closed.
     page.get_by_label("Internal response or discipline procedures").check()
     page.get_by_label(re.compile(r"^Reasons:?$")).fill("Messages confirmed; dealt with under the anti-bullying "
                                       "policy and both families spoken to.")
-    page.get_by_role("button", name="Record judgement").click()
-    assert page.get_by_text("Judgement recorded.").is_visible()
+    follow(page.get_by_role("button", name="Record judgement"))
+    expect(page.get_by_text("Judgement recorded.")).to_be_visible()
     page.get_by_label("I confirm the investigation is complete").check()
-    page.get_by_role("button", name="Close the case").click()
-    assert page.get_by_text(f"{incident.reference} is closed.").is_visible()
+    follow(page.get_by_role("button", name="Close the case"))
+    expect(page.get_by_text(f"{incident.reference} is closed.")).to_be_visible()
 
     incident.refresh_from_db()
     assert incident.status == "closed" and incident.outcome == "internal"
@@ -62,8 +63,8 @@ def test_a_pupils_report_is_investigated_by_two_seniors_and_closed(page, pupil, 
     assert all(check.ok for check in verify_all())
 
     # The pupil sees that their report was looked into and closed.
-    page.get_by_role("button", name="Sign out").click()
+    follow(page.get_by_role("button", name="Sign out"))
     sign_in(page, "pupil", PASSWORD)
     page.goto(f"/incidents/{incident.pk}/")
-    assert page.get_by_text("This has been looked into and closed.").is_visible()
+    expect(page.get_by_text("This has been looked into and closed.")).to_be_visible()
     assert page.get_by_text("Investigators").count() == 0

@@ -5,11 +5,12 @@ import importlib
 
 import pytest
 from django.db import connection
+from playwright.sync_api import expect
 
 from esafety.directory import picker, roles
 from esafety.incidents.models import Incident
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +47,7 @@ def test_a_teacher_picks_a_pupil_from_suggestions(page, school_roll):
     assert suggestion.get_attribute("value") == "Lola Lopez (lola.lopez)"
     assert page.locator("#id_people-suggestions option").count() == 1
     box.fill(suggestion.get_attribute("value"))  # what choosing the suggestion puts in the box
-    page.get_by_role("button", name="Send report").click()
+    follow(page.get_by_role("button", name="Send report"))
     page.wait_for_url("**/incidents/*/")
     assert school_roll in Incident.objects.get().people.all()
 
@@ -58,11 +59,11 @@ def test_without_javascript_a_typed_name_is_found(browser, live_server, school_r
         sign_in(page, "teacher", PASSWORD)
         fill_report(page)
         page.get_by_label("People involved").fill("crowd0")
-        page.get_by_role("button", name="Send report").click()
-        assert page.get_by_text("Several people match “crowd0”").is_visible()
+        follow(page.get_by_role("button", name="Send report"))
+        expect(page.get_by_text("Several people match “crowd0”")).to_be_visible()
         page.get_by_label("People involved").fill("lola lopez")
         page.get_by_label("What happened").fill("Unkind comments under a class video.")
-        page.get_by_role("button", name="Send report").click()
+        follow(page.get_by_role("button", name="Send report"))
         page.wait_for_url("**/incidents/*/")
         assert school_roll in Incident.objects.get().people.all()
     finally:

@@ -8,10 +8,12 @@ import time
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from esafety.identity import actions
 from esafety.identity.models import ExternalIdentity
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import follow
 from tests.oidc_fixture import (  # noqa: F401  (the provider processes, session-wide)
     oidc_entra,
     oidc_google,
@@ -41,7 +43,7 @@ def provider_account(provider, username):
 def sign_in_at_provider(page, account):
     page.get_by_label("Username").fill(account.username)
     page.get_by_label("Password").fill(PROVIDER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    follow(page.get_by_role("button", name="Sign in"))
 
 
 def test_a_teacher_signs_in_with_microsoft_and_lands_on_the_page_they_asked_for(
@@ -50,10 +52,10 @@ def test_a_teacher_signs_in_with_microsoft_and_lands_on_the_page_they_asked_for(
     teacher = make_person("teacher", username=name, first_name="Tess", last_name="Browser")
     page.goto("/policies/")
     assert "/sign-in/" in page.url
-    page.get_by_role("link", name="Sign in with Microsoft").click()
+    follow(page.get_by_role("link", name="Sign in with Microsoft"))
     sign_in_at_provider(page, account)
     page.wait_for_url("**/policies/")
-    assert page.get_by_text("Tess Browser").first.is_visible()
+    expect(page.get_by_text("Tess Browser").first).to_be_visible()
     identity = ExternalIdentity.objects.get(person=teacher)
     assert identity.subject == f"{school_provider.tenant}:{account.claims['oid']}".lower()
 
@@ -62,10 +64,10 @@ def test_a_leaver_is_refused_with_a_clear_page(page, school_provider, make_perso
     account, name = provider_account(school_provider, "leaver")
     make_person("pupil", username=name, left_on=timezone.localdate())
     page.goto("/sign-in/")
-    page.get_by_role("link", name="Sign in with Microsoft").click()
+    follow(page.get_by_role("link", name="Sign in with Microsoft"))
     sign_in_at_provider(page, account)
     assert page.get_by_role("heading", level=1).inner_text() == "Your school account has ended"
-    assert page.get_by_role("link", name="childline.org.uk").is_visible()
+    expect(page.get_by_role("link", name="childline.org.uk")).to_be_visible()
 
 
 @pytest.mark.parametrize("mode", ["wrong_issuer", "wrong_audience", "wrong_nonce",
@@ -76,7 +78,7 @@ def test_an_id_token_that_cannot_be_trusted_signs_nobody_in(page, school_provide
     make_person("teacher", username=name)
     with school_provider.misbehaving(mode):
         page.goto("/sign-in/")
-        page.get_by_role("link", name="Sign in with Microsoft").click()
+        follow(page.get_by_role("link", name="Sign in with Microsoft"))
         sign_in_at_provider(page, account)
         assert page.get_by_role("heading", level=1).inner_text() == "Signing in did not finish"
     page.goto("/")
@@ -99,16 +101,16 @@ def test_a_pupil_signs_in_with_google_workspace_and_a_gmail_account_is_refused(
                                          password=PROVIDER_PASSWORD)
 
     page.goto("/sign-in/")
-    page.get_by_role("link", name="Sign in with Google").click()
+    follow(page.get_by_role("link", name="Sign in with Google"))
     sign_in_at_provider(page, gmail_account)
     assert page.get_by_role("heading", level=1).inner_text() == (
         "This account is not from your school")
 
     page.goto("/sign-in/")
-    page.get_by_role("link", name="Sign in with Google").click()
+    follow(page.get_by_role("link", name="Sign in with Google"))
     sign_in_at_provider(page, pupil_account)
     page.wait_for_url(lambda url: "/sign-in/" not in url and ":" + str(oidc_google.port) not in url)
-    assert page.get_by_text("Pip Google").first.is_visible()
+    expect(page.get_by_text("Pip Google").first).to_be_visible()
 
 
 def test_a_dsl_sets_up_two_factor_after_signing_in_with_microsoft(page, school_provider, school,
@@ -118,14 +120,14 @@ def test_a_dsl_sets_up_two_factor_after_signing_in_with_microsoft(page, school_p
     actions.sign_in_configure(actor=None, school=school,
                               changes={"two_factor_for_leaders": True})
     page.goto("/incidents/")
-    page.get_by_role("link", name="Sign in with Microsoft").click()
+    follow(page.get_by_role("link", name="Sign in with Microsoft"))
     sign_in_at_provider(page, account)
     assert page.get_by_role("heading", level=1).inner_text() == "Set up two-factor sign-in"
     secret = page.locator("#totp-secret").inner_text()
     page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
-    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    follow(page.get_by_role("button", name="Turn on two-factor sign-in"))
     page.wait_for_url("**/incidents/")
-    assert page.get_by_text("Dee Code").first.is_visible()
+    expect(page.get_by_text("Dee Code").first).to_be_visible()
 
 
 def test_the_provider_down_gets_a_clear_page_and_the_break_glass_password_works(
@@ -140,10 +142,10 @@ def test_the_provider_down_gets_a_clear_page_and_the_break_glass_password_works(
     make_person("it_manager", username="breakglass", first_name="Bree", last_name="Glass")
     provider.stop()
     page.goto("/sign-in/")
-    page.get_by_role("link", name="Sign in with your school account").click()
+    follow(page.get_by_role("link", name="Sign in with your school account"))
     assert "is not answering" in page.get_by_role("heading", level=1).inner_text()
-    page.get_by_role("link", name="sign-in page").click()
+    follow(page.get_by_role("link", name="sign-in page"))
     page.get_by_label("Username").fill("breakglass")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Bree Glass").first.is_visible()
+    follow(page.get_by_role("button", name="Sign in"))
+    expect(page.get_by_text("Bree Glass").first).to_be_visible()

@@ -10,6 +10,7 @@ import os
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from esafety.concerns import rules as concern_rules
 from esafety.concerns.actions import concern_raise
@@ -17,7 +18,7 @@ from esafety.concerns.models import Concern
 from esafety.incidents.models import Incident
 from esafety.web import jobs
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 from tests.filtering.test_squid import (  # noqa: F401  (the real Squid and its helper)
     NCSA,
     SQUID,
@@ -84,24 +85,24 @@ def test_a_pupils_self_harm_search_reaches_the_dsl_first_and_becomes_an_incident
     assert earlier.reference not in work.locator("#urgent-concerns").inner_text()
 
     # They open it, and escalate it to an incident.
-    first.get_by_role("link").click()
+    follow(first.get_by_role("link"))
     assert page.get_by_role("heading", level=1).inner_text() == f"Concern {concern.reference}"
     assert "how to kill myself tonight" in page.locator("#what").inner_text()
     # Who was told, when and how, on the concern itself.
     told = page.locator("#who-was-told").inner_text()
     assert "Dev Safeguard" in told and "In esafety and by email" in told
     page.get_by_label("Summary (optional)").fill("Search for self-harm on the school network")
-    page.get_by_role("button", name="Escalate to an incident").click()
+    follow(page.get_by_role("button", name="Escalate to an incident"))
     incident = Incident.objects.get()
-    assert page.get_by_text(f"{concern.reference} is now incident {incident.reference}"
-                            ).is_visible()
+    expect(page.get_by_text(f"{concern.reference} is now incident {incident.reference}"
+                            )).to_be_visible()
     concern.refresh_from_db()
     assert (concern.state, concern.incident) == (concern_rules.ESCALATED, incident)
     assert kai in [i.person for i in incident.involvements.all()]
 
     # The pupil's chronology, from their page in the directory, shows both.
     page.goto(f"/people/{kai.pk}/")
-    page.get_by_role("link", name="Incident chronology").click()
+    follow(page.get_by_role("link", name="Incident chronology"))
     chronology = page.locator("table").inner_text()
     assert concern.reference in chronology and incident.reference in chronology
     # Home no longer lists it as waiting: someone has acted.
