@@ -21,7 +21,10 @@ plain TF-IDF + logistic regression baseline, in one run.
    share of each list at `self_harm` >= 0.5 and flagged at all. And ordinary school
    messages (benchmarks/school_ordinary.yaml: staff, pupils, parents): how many are flagged,
    by esafety and the peers. And question-and-answer posts like teenagers' (benchmarks/
-   qa_posts.yaml): `flagged` against bullying, and the share flagged, with the peers.
+   qa_posts.yaml): `flagged` against bullying, and the share flagged, with the peers. And
+   aggressive comments (benchmarks/aggression_probes*.yaml: overt, covert, ordinary):
+   `flagged` with the peers; and hate without slurs (benchmarks/hate_probes.yaml: forum
+   sentences, tweets against women and immigrants): `discrimination`'s ROC AUC.
 4. Reliability: per category, the model's calibrated probability against the observed rate
    in bins, on the held-back data.
 5. Ordinary mail (SpamAssassin easy-ham-2, hard-ham-1): the share with a content finding
@@ -169,7 +172,8 @@ def main(argv=None) -> int:
     others["TF-IDF + LR (OLID)"] = baseline(all_rows)
     tools = ["esafety", "alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"]
     results: dict = {"thresholds": thresholds, "texts": {}, "fixtures": {}, "self_harm_dev": {},
-                     "plans": {}, "school": {}, "qa": {}, "reliability": {}, "mail": {}, "lists": {}}
+                     "plans": {}, "school": {}, "qa": {}, "aggression": {}, "hate": {},
+                     "reliability": {}, "mail": {}, "lists": {}}
 
     rows = [r for r in all_rows if held_back(r[0], r[1])]
     model = classifier.model
@@ -250,6 +254,39 @@ def main(argv=None) -> int:
         results["qa"][name] = {**prf(flags, qa_gold),
                                "flagged share": round(sum(map(bool, flags)) / len(flags), 3)}
 
+    # Aggressive comments, hand-written (benchmarks/aggression_probes*.yaml): `flagged`
+    # against overt and covert aggression, with the peers. The first file was read when the
+    # lexicon's threats and the comments' weight in the build were chosen; the second only
+    # reported.
+    for probe_file in ("aggression_probes.yaml", "aggression_probes_2.yaml"):
+        probes = yaml.safe_load((REPO / "benchmarks" / probe_file).read_text())
+        levels = ["overt", "covert", "ordinary"]
+        items = [t for level in levels for t in probes[level]]
+        level_of = [level for level in levels for _ in probes[level]]
+        gold = [level != "ordinary" for level in level_of]
+        flag_lists = {"esafety": [v.flagged for v in classifier.classify_many(items)]}
+        for name in ("alt-profanity-check", "TF-IDF + LR (OLID)"):
+            flag_lists[name] = others[name](items)
+        for name, flags in flag_lists.items():
+            results["aggression"][f"{probe_file}: {name}"] = {
+                **prf(flags, gold),
+                **{f"{level} flagged": round(sum(bool(f) for f, k in zip(flags, level_of,
+                                                                          strict=True)
+                                                if k == level) / len(probes[level]), 3)
+                   for level in levels}}
+
+    # Hate without slurs, hand-written (benchmarks/hate_probes.yaml): the `discrimination`
+    # score's ROC AUC, forum sentences and tweets against women and immigrants, each against
+    # ordinary text on the same subjects.
+    hate = yaml.safe_load((REPO / "benchmarks" / "hate_probes.yaml").read_text())
+    for style in ("forum", "tweet"):
+        items = hate[f"{style}_hate"] + hate[f"{style}_ordinary"]
+        gold = [True] * len(hate[f"{style}_hate"]) + [False] * len(hate[f"{style}_ordinary"])
+        verdicts = classifier.classify_many(items)
+        entry = category_figures(verdicts, "discrimination", gold, thresholds)
+        entry["flagged (any category)"] = prf([v.flagged for v in verdicts], gold)["f1"]
+        results["hate"][style] = entry
+
     # self-harm-dev.csv: measured, and the self-harm threshold chosen on it (no training).
     path = args.data / "text" / "self-harm-dev.csv"
     if path.exists():
@@ -303,7 +340,11 @@ def main(argv=None) -> int:
     # Reliability of the model's calibrated probabilities on held-back data.
     if model is not None:
         heads = list(model.heads)
-        for head, sources, label in (("abuse", ("olid", "hatexplain"), "abuse"),
+        # Set by set: the sets' shares of offence differ (OLID a third, HateXplain over
+        # half), so a probability right for one reads low for the other.
+        for head, sources, label in (("abuse", ("olid",), "abuse"),
+                                     ("abuse", ("hatexplain",), "abuse"),
+                                     ("abuse", ("olid", "hatexplain"), "abuse"),
                                      ("discrimination", ("hatexplain", "davidson"),
                                       "discrimination")):
             p = np.concatenate([model_p[s][0][:, heads.index(head)] for s in sources])
@@ -423,6 +464,21 @@ def main(argv=None) -> int:
     for name, e in results["qa"].items():
         print(f"| {name} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | "
               f"{e['flagged share']:.1%} |")
+    print("\n## Aggressive comments, hand-written (benchmarks/aggression_probes*.yaml): "
+          "`flagged` against overt and covert aggression\n")
+    print("| probes: tool | precision | recall | F1 | overt flagged | covert flagged | "
+          "ordinary flagged |\n| --- | --- | --- | --- | --- | --- | --- |")
+    for name, e in results["aggression"].items():
+        print(f"| {name} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | "
+              f"{e['overt flagged']:.1%} | {e['covert flagged']:.1%} | "
+              f"{e['ordinary flagged']:.1%} |")
+    print("\n## Hate without slurs, hand-written (benchmarks/hate_probes.yaml): "
+          "`discrimination`\n")
+    print("| style | precision | recall | F1 | ROC AUC | `flagged` F1 |\n"
+          "| --- | --- | --- | --- | --- | --- |")
+    for style, e in results["hate"].items():
+        print(f"| {style} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | "
+              f"{e.get('roc_auc', 0):.3f} | {e['flagged (any category)']:.3f} |")
     print("\n## Plans and means, hand-written (benchmarks/plans_probes*.yaml)\n")
     print("| messages | n | self_harm >= 0.5 | flagged (any category) |\n| --- | --- | --- | --- |")
     for kind, e in results["plans"].items():

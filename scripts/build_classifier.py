@@ -29,6 +29,9 @@ classifier.text_features), from:
 - plans, means and preparation told by young people, and ordinary messages with the same
   words, written for the project (scripts/classifier_data/plans.yaml): they teach one more
   head, `plan` (classifier.PLAN), and nothing else, in the same way.
+- comments under news stories, on public pages and forums, written for the project
+  (scripts/classifier_data/comments.yaml): aggression aimed at someone (`abuse`), threats
+  (`violence`, also `abuse`) and civil comments with the same words (ordinary).
 
 The self-harm category learns without the words that only say who is writing (WHO_WORDS:
 "i", "my", "the"...): its texts at risk are nearly all in the first person, the sets'
@@ -95,6 +98,12 @@ ADDRESSED = REPO / "scripts" / "classifier_data" / "addressed.yaml"
 # instead, they moved it for everything else: "the canteen put sweetcorn in the pasta i want
 # to die" read 0.25 -> 0.48, "packed my knife and rope for the camping trip" 0.13 -> 0.63.
 PLANS = REPO / "scripts" / "classifier_data" / "plans.yaml"
+# Comments under news stories, on public pages and forums, in the Englishes of the UK, South
+# Asia, Nigeria and the US: insults and put-downs without swearing, threats without a weapon,
+# and civil comments with the same words ("they thrashed us", "shameless liar" quoted to
+# condemn it). The tweets taught `abuse` a tweet's voice; aggression is worded otherwise in
+# comment sections.
+COMMENTS = REPO / "scripts" / "classifier_data" / "comments.yaml"
 # Phrases of risk said as figures of speech and meant: they teach only the `meant` head
 # (classifier.MEANT), which reads the words around such a phrase.
 FIGURES = REPO / "scripts" / "classifier_data" / "figures_of_speech.yaml"
@@ -106,8 +115,11 @@ TAUGHT_ONLY_BY = {MEANT: "figures", PLAN: "plans"}
 # young_people.yaml's or addressed.yaml's (more of them, and longer). The long posts count
 # less: at 1 or 2 the self-harm head read short texts with their words as sure risk ("i feel
 # empty inside" 1.0), for no more recall on self-harm-dev's tuning half than at 0.5.
+# The comments count as two tweets: at 1, the first set of hand-written aggression probes
+# (benchmarks/aggression_probes.yaml) was found less (F1 0.665 against 0.677), for the same
+# OLID validation F1 and ordinary teenage posts flagged.
 OWN_WEIGHT = {"fixtures": 8.0, "young": 2.0, "long": 0.5, "addressed": 2.0, "figures": 1.0,
-              "plans": 1.0}
+              "plans": 1.0, "comments": 2.0}
 MIN_DF = 3
 MAX_FEATURES = 150_000
 PRUNE = 0.01
@@ -197,7 +209,8 @@ def load_own() -> list[tuple[str, str, str, dict]]:
     `meant` heads."""
     return (load_fixtures() + load_fixtures(YOUNG, "young")
             + load_fixtures(LONG_POSTS, "long") + load_fixtures(ADDRESSED, "addressed")
-            + load_fixtures(PLANS, "plans") + load_fixtures(FIGURES, "figures"))
+            + load_fixtures(PLANS, "plans") + load_fixtures(FIGURES, "figures")
+            + load_fixtures(COMMENTS, "comments"))
 
 
 def targets(rows, head: str):
@@ -324,10 +337,16 @@ def main(argv=None) -> int:
                              "(e.g. hatexplain=0.5; see SOURCE_WEIGHT)")
     parser.add_argument("--young-weight", type=float, default=OWN_WEIGHT["young"],
                         help="how many tweets each of young_people.yaml's texts counts as")
+    parser.add_argument("--own-weight", action="append", default=[], metavar="SET=W",
+                        help="how many tweets each text of one of the project's own sets "
+                             "counts as (e.g. comments=2; see OWN_WEIGHT)")
     parser.add_argument("--no-meanings", action="store_true",
                         help="build without word meanings (TF-IDF alone)")
     args = parser.parse_args(argv)
     OWN_WEIGHT["young"] = args.young_weight
+    for item in args.own_weight:
+        name, _, weight = item.partition("=")
+        OWN_WEIGHT[name] = float(weight)
     for item in args.source_weight:
         name, _, weight = item.partition("=")
         SOURCE_WEIGHT[name] = float(weight)
