@@ -31,7 +31,10 @@ classifier.text_features), from:
   head, `plan` (classifier.PLAN), and nothing else, in the same way.
 - comments under news stories, on public pages and forums, written for the project
   (scripts/classifier_data/comments.yaml): aggression aimed at someone (`abuse`), threats
-  (`violence`, also `abuse`) and civil comments with the same words (ordinary).
+  (`violence`, also `abuse`) and civil comments with the same words (ordinary);
+- teenagers' posts on anonymous question-and-answer sites, written for the project
+  (scripts/classifier_data/questions.yaml): ordinary and bullying (`abuse`, counted at about
+  its share on such sites), read without their "Q:" and "A:".
 
 The self-harm category learns without the words that only say who is writing (WHO_WORDS:
 "i", "my", "the"...): its texts at risk are nearly all in the first person, the sets'
@@ -62,6 +65,8 @@ import argparse
 import csv
 import hashlib
 import json
+import os
+import re
 import sys
 import tempfile
 import time
@@ -104,6 +109,14 @@ PLANS = REPO / "scripts" / "classifier_data" / "plans.yaml"
 # condemn it). The tweets taught `abuse` a tweet's voice; aggression is worded otherwise in
 # comment sections.
 COMMENTS = REPO / "scripts" / "classifier_data" / "comments.yaml"
+# Teenagers' posts on anonymous question-and-answer sites ("Q: r u single A: mind ur own
+# business lol"), ordinary and bullying: the model read the shape of a question post, short
+# and full of "u" and "ur", as near-abuse whatever it said.
+QUESTIONS = REPO / "scripts" / "classifier_data" / "questions.yaml"
+# Their "Q:" and "A:" are taken out before the model learns from them: left in, it learned
+# the page's layout ("Q: u ..." +13), not the words, and flagged more question posts, not
+# fewer (a fifth of the hand-written stand-in, benchmarks/qa_posts.yaml, against 17.5%).
+QA_MARKER = re.compile(r"(?<![a-z])[qa]:\s*", re.IGNORECASE)
 # Phrases of risk said as figures of speech and meant: they teach only the `meant` head
 # (classifier.MEANT), which reads the words around such a phrase.
 FIGURES = REPO / "scripts" / "classifier_data" / "figures_of_speech.yaml"
@@ -115,11 +128,16 @@ TAUGHT_ONLY_BY = {MEANT: "figures", PLAN: "plans"}
 # young_people.yaml's or addressed.yaml's (more of them, and longer). The long posts count
 # less: at 1 or 2 the self-harm head read short texts with their words as sure risk ("i feel
 # empty inside" 1.0), for no more recall on self-harm-dev's tuning half than at 0.5.
+# The question posts' bullying counts a fifth of their ordinary ones, so that it is about 8%
+# of what the model learns of such posts, near its share on those sites (a twentieth to a
+# tenth): at full weight (30%) the model took a question post for likelier abuse than
+# before, and flagged more of the stand-in (benchmarks/qa_posts.yaml: 18.6% against 15.3%);
+# without it, the held-back bullying found fell from 80 to 77 of 111.
 # The comments count as two tweets: at 1, the first set of hand-written aggression probes
 # (benchmarks/aggression_probes.yaml) was found less (F1 0.665 against 0.677), for the same
 # OLID validation F1 and ordinary teenage posts flagged.
 OWN_WEIGHT = {"fixtures": 8.0, "young": 2.0, "long": 0.5, "addressed": 2.0, "figures": 1.0,
-              "plans": 1.0, "comments": 2.0}
+              "plans": 1.0, "comments": 2.0, "questions": 1.0, "questions_abuse": 0.2}
 MIN_DF = 3
 MAX_FEATURES = 150_000
 PRUNE = 0.01
@@ -210,7 +228,10 @@ def load_own() -> list[tuple[str, str, str, dict]]:
     return (load_fixtures() + load_fixtures(YOUNG, "young")
             + load_fixtures(LONG_POSTS, "long") + load_fixtures(ADDRESSED, "addressed")
             + load_fixtures(PLANS, "plans") + load_fixtures(FIGURES, "figures")
-            + load_fixtures(COMMENTS, "comments"))
+            + load_fixtures(COMMENTS, "comments")
+            + [("questions_abuse" if key.startswith("abuse") else source, key,
+                QA_MARKER.sub(" ", text), labels)
+               for source, key, text, labels in load_fixtures(QUESTIONS, "questions")])
 
 
 def targets(rows, head: str):
@@ -413,8 +434,10 @@ def main(argv=None) -> int:
 
     def fit(head, c):
         y, w = targets(train, head)
+        # (liblinear visits the rows in a random order: seeded, so that a build from the
+        # same tree is the same file, not one that differs in its last digits)
         model = LogisticRegression(C=c, max_iter=3000,
-                                   solver="liblinear")
+                                   solver="liblinear", random_state=0)
         model.fit(x_plain if head in WHO_BLIND else x_train, y, sample_weight=w)
         return model
 
@@ -454,7 +477,11 @@ def main(argv=None) -> int:
                         "(scripts/classifier_data/figures_of_speech.yaml; the meant head "
                         "only)",
                         "esafety plans, means and preparation, and ordinary messages with the "
-                        "same words (scripts/classifier_data/plans.yaml; the plan head only)"],
+                        "same words (scripts/classifier_data/plans.yaml; the plan head only)",
+                        "esafety comments: aggression, threats and ordinary comments "
+                        "(scripts/classifier_data/comments.yaml)",
+                        "esafety question-and-answer posts, ordinary and bullying "
+                        "(scripts/classifier_data/questions.yaml)"],
             "held_back": "sha1(source:id)[0] < 52, about 20% of each set, never read",
             "validation": "sha1(val:source:id)[0] < 64 of the rest", "c": c,
             "min_df": MIN_DF, "own_weight": OWN_WEIGHT,
@@ -507,4 +534,11 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        # The run-time code the build scores validation with walks sets, whose order
+        # changes from one interpreter to the next; its sums then differ in the last
+        # digits, and the calibration fitted to them. With one hash seed, a build from the
+        # same tree is the same file.
+        os.execve(sys.executable, [sys.executable, *sys.argv],
+                  {**os.environ, "PYTHONHASHSEED": "0"})
     sys.exit(main())
