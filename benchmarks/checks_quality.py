@@ -242,15 +242,19 @@ def main(argv=None) -> int:
             **{name: sum(others[name](items)) for name in ("alt-profanity-check",
                                                             "TF-IDF + LR (OLID)")}}
 
+    def flags_by_tool(texts):
+        """`flagged` of each text by esafety and by the peers that are quick enough to read
+        every text (better-profanity is not)."""
+        return {"esafety": [v.flagged for v in classifier.classify_many(texts)],
+                **{name: others[name](texts) for name in ("alt-profanity-check",
+                                                          "TF-IDF + LR (OLID)")}}
+
     # Question-and-answer posts, hand-written (benchmarks/qa_posts.yaml): `flagged` against
     # bullying, and how many posts are flagged at all.
     qa = yaml.safe_load((REPO / "benchmarks" / "qa_posts.yaml").read_text())
     qa_texts = qa["bullying"] + qa["ordinary"]
     qa_gold = [True] * len(qa["bullying"]) + [False] * len(qa["ordinary"])
-    qa_flags = {"esafety": [v.flagged for v in classifier.classify_many(qa_texts)]}
-    for name in ("alt-profanity-check", "TF-IDF + LR (OLID)"):
-        qa_flags[name] = others[name](qa_texts)
-    for name, flags in qa_flags.items():
+    for name, flags in flags_by_tool(qa_texts).items():
         results["qa"][name] = {**prf(flags, qa_gold),
                                "flagged share": round(sum(map(bool, flags)) / len(flags), 3)}
 
@@ -264,10 +268,7 @@ def main(argv=None) -> int:
         items = [t for level in levels for t in probes[level]]
         level_of = [level for level in levels for _ in probes[level]]
         gold = [level != "ordinary" for level in level_of]
-        flag_lists = {"esafety": [v.flagged for v in classifier.classify_many(items)]}
-        for name in ("alt-profanity-check", "TF-IDF + LR (OLID)"):
-            flag_lists[name] = others[name](items)
-        for name, flags in flag_lists.items():
+        for name, flags in flags_by_tool(items).items():
             results["aggression"][f"{probe_file}: {name}"] = {
                 **prf(flags, gold),
                 **{f"{level} flagged": round(sum(bool(f) for f, k in zip(flags, level_of,

@@ -356,21 +356,16 @@ def main(argv=None) -> int:
     parser.add_argument("--source-weight", action="append", default=[], metavar="SET=W",
                         help="how much a set's offensive labels count for abuse "
                              "(e.g. hatexplain=0.5; see SOURCE_WEIGHT)")
-    parser.add_argument("--young-weight", type=float, default=OWN_WEIGHT["young"],
-                        help="how many tweets each of young_people.yaml's texts counts as")
     parser.add_argument("--own-weight", action="append", default=[], metavar="SET=W",
                         help="how many tweets each text of one of the project's own sets "
-                             "counts as (e.g. comments=2; see OWN_WEIGHT)")
+                             "counts as (e.g. young=2; see OWN_WEIGHT)")
     parser.add_argument("--no-meanings", action="store_true",
                         help="build without word meanings (TF-IDF alone)")
     args = parser.parse_args(argv)
-    OWN_WEIGHT["young"] = args.young_weight
-    for item in args.own_weight:
-        name, _, weight = item.partition("=")
-        OWN_WEIGHT[name] = float(weight)
-    for item in args.source_weight:
-        name, _, weight = item.partition("=")
-        SOURCE_WEIGHT[name] = float(weight)
+    for weights, items in ((OWN_WEIGHT, args.own_weight), (SOURCE_WEIGHT, args.source_weight)):
+        for item in items:
+            name, _, weight = item.partition("=")
+            weights[name] = float(weight)
     if not args.no_meanings and not args.meanings.exists():
         print(f"{args.meanings} is missing: make it with scripts/word_meanings.py (see its "
               "first lines), or build with --no-meanings", file=sys.stderr)
@@ -434,8 +429,7 @@ def main(argv=None) -> int:
 
     def fit(head, c):
         y, w = targets(train, head)
-        # (liblinear visits the rows in a random order: seeded, so that a build from the
-        # same tree is the same file, not one that differs in its last digits)
+        # (seeded: liblinear may visit the rows in a random order)
         model = LogisticRegression(C=c, max_iter=3000,
                                    solver="liblinear", random_state=0)
         model.fit(x_plain if head in WHO_BLIND else x_train, y, sample_weight=w)
@@ -535,10 +529,10 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     if os.environ.get("PYTHONHASHSEED") != "0":
-        # The run-time code the build scores validation with walks sets, whose order
-        # changes from one interpreter to the next; its sums then differ in the last
-        # digits, and the calibration fitted to them. With one hash seed, a build from the
-        # same tree is the same file.
+        # Two builds of one tree gave calibrations that differed in their last digits,
+        # and the same file once the hash seed was fixed: Python orders sets differently
+        # in each interpreter, and some set's order reaches the validation scores (which
+        # one was not pinned down). With one seed, a build is the same file every time.
         os.execve(sys.executable, [sys.executable, *sys.argv],
                   {**os.environ, "PYTHONHASHSEED": "0"})
     sys.exit(main())
