@@ -24,7 +24,9 @@ plain TF-IDF + logistic regression baseline, in one run.
    qa_posts.yaml): `flagged` against bullying, and the share flagged, with the peers. And
    aggressive comments (benchmarks/aggression_probes*.yaml: overt, covert, ordinary):
    `flagged` with the peers; and hate without slurs (benchmarks/hate_probes.yaml: forum
-   sentences, tweets against women and immigrants): `discrimination`'s ROC AUC.
+   sentences, tweets against women and immigrants): `discrimination`'s ROC AUC. And short
+   chat messages (benchmarks/short_probes*.yaml, 1 to 8 words): `flagged` against abuse and
+   threats, and the share of ordinary ones and of friendly swearing flagged.
 4. Reliability: per category, the model's calibrated probability against the observed rate
    in bins, on the held-back data.
 5. Ordinary mail (SpamAssassin easy-ham-2, hard-ham-1): the share with a content finding
@@ -172,7 +174,7 @@ def main(argv=None) -> int:
     others["TF-IDF + LR (OLID)"] = baseline(all_rows)
     tools = ["esafety", "alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"]
     results: dict = {"thresholds": thresholds, "texts": {}, "fixtures": {}, "self_harm_dev": {},
-                     "plans": {}, "school": {}, "qa": {}, "aggression": {}, "hate": {},
+                     "plans": {}, "school": {}, "qa": {}, "aggression": {}, "short": {}, "hate": {},
                      "reliability": {}, "mail": {}, "lists": {}}
 
     rows = [r for r in all_rows if held_back(r[0], r[1])]
@@ -275,6 +277,26 @@ def main(argv=None) -> int:
                                                                           strict=True)
                                                 if k == level) / len(probes[level]), 3)
                    for level in levels}}
+
+    # Short messages, hand-written (benchmarks/short_probes*.yaml, 1 to 8 words, as pupils
+    # write in chat): `flagged` against abuse and threats without swearing, and how many
+    # ordinary ones and friendly swearing are flagged. Only reported: nothing was chosen on
+    # them.
+    kinds = ["abuse", "threats", "ordinary", "swearing_friendly"]
+    for probe_file in ("short_probes.yaml", "short_probes_2.yaml"):
+        short = yaml.safe_load((REPO / "benchmarks" / probe_file).read_text())
+        items = [t for kind in kinds for t in short[kind]]
+        kind_of = [kind for kind in kinds for _ in short[kind]]
+        plain = [kind != "swearing_friendly" for kind in kind_of]
+        gold = [kind in ("abuse", "threats") for kind, p in zip(kind_of, plain, strict=True)
+                if p]
+        for name, flags in flags_by_tool(items).items():
+            results["short"][f"{probe_file}: {name}"] = {
+                **prf([f for f, p in zip(flags, plain, strict=True) if p], gold),
+                **{f"{kind} flagged": round(sum(bool(f) for f, k in zip(flags, kind_of,
+                                                                        strict=True)
+                                                if k == kind) / len(short[kind]), 3)
+                   for kind in kinds}}
 
     # Hate without slurs, hand-written (benchmarks/hate_probes.yaml): the `discrimination`
     # score's ROC AUC, forum sentences and tweets against women and immigrants, each against
@@ -473,6 +495,15 @@ def main(argv=None) -> int:
         print(f"| {name} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | "
               f"{e['overt flagged']:.1%} | {e['covert flagged']:.1%} | "
               f"{e['ordinary flagged']:.1%} |")
+    print("\n## Short messages, hand-written (benchmarks/short_probes*.yaml): `flagged` "
+          "against abuse and threats without swearing\n")
+    print("| probes: tool | precision | recall | F1 | abuse flagged | threats flagged | "
+          "ordinary flagged | friendly swearing flagged |\n"
+          "| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, e in results["short"].items():
+        print(f"| {name} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | "
+              f"{e['abuse flagged']:.1%} | {e['threats flagged']:.1%} | "
+              f"{e['ordinary flagged']:.1%} | {e['swearing_friendly flagged']:.1%} |")
     print("\n## Hate without slurs, hand-written (benchmarks/hate_probes.yaml): "
           "`discrimination`\n")
     print("| style | precision | recall | F1 | ROC AUC | `flagged` F1 |\n"

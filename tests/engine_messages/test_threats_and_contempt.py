@@ -90,3 +90,15 @@ def test_south_asian_swearing_is_profanity(clf, text):
                                   "the eggs should be beaten with sugar first"])
 def test_filming_and_cooking_are_not_violence(clf, text):
     assert "violence" not in clf.classify(text).flagged_categories, text
+
+
+@pytest.mark.parametrize("text", ["i never shut up lol", "he wont shut up about his new phone",
+                                  "she cant shut up about the trip"])
+def test_talking_a_lot_is_not_being_told_to_shut_up(clf, text):
+    assert "abuse" not in clf.classify(text).flagged_categories, clf.classify(text).hits
+
+
+@pytest.mark.parametrize("text", ["shut up", "just shut up", "why dont you shut up",
+                                  "shut your mouth"])
+def test_telling_someone_to_shut_up_is_still_abuse(clf, text):
+    assert "abuse" in clf.classify(text).flagged_categories, clf.classify(text).hits
