@@ -282,21 +282,21 @@ def main(argv=None) -> int:
     # write in chat): `flagged` against abuse and threats without swearing, and how many
     # ordinary ones and friendly swearing are flagged. Only reported: nothing was chosen on
     # them.
-    kinds = ["abuse", "threats", "ordinary", "swearing_friendly"]
+    short_kinds = ["abuse", "threats", "ordinary", "swearing_friendly"]
     for probe_file in ("short_probes.yaml", "short_probes_2.yaml"):
         short = yaml.safe_load((REPO / "benchmarks" / probe_file).read_text())
-        items = [t for kind in kinds for t in short[kind]]
-        kind_of = [kind for kind in kinds for _ in short[kind]]
-        plain = [kind != "swearing_friendly" for kind in kind_of]
-        gold = [kind in ("abuse", "threats") for kind, p in zip(kind_of, plain, strict=True)
+        items = [t for kind in short_kinds for t in short[kind]]
+        short_kind_of = [kind for kind in short_kinds for _ in short[kind]]
+        plain = [kind != "swearing_friendly" for kind in short_kind_of]
+        gold = [kind in ("abuse", "threats") for kind, p in zip(short_kind_of, plain, strict=True)
                 if p]
         for name, flags in flags_by_tool(items).items():
             results["short"][f"{probe_file}: {name}"] = {
                 **prf([f for f, p in zip(flags, plain, strict=True) if p], gold),
-                **{f"{kind} flagged": round(sum(bool(f) for f, k in zip(flags, kind_of,
+                **{f"{kind} flagged": round(sum(bool(f) for f, k in zip(flags, short_kind_of,
                                                                         strict=True)
                                                 if k == kind) / len(short[kind]), 3)
-                   for kind in kinds}}
+                   for kind in short_kinds}}
 
     # Hate without slurs, hand-written (benchmarks/hate_probes.yaml): the `discrimination`
     # score's ROC AUC, forum sentences and tweets against women and immigrants, each against
