@@ -135,8 +135,12 @@ TABLE: dict[str, frozenset[str]] = {
     "check_messages": roles.STAFF_ROLES | roles.GUEST_ROLES | {roles.PUPIL},
     # Let a pupil email one more address (004 §3.2.3).
     "approve_pupil_recipients": roles.STAFF_ROLES,
-    # The mail filter: held mail is reviewed by the safeguarding and online-safety leads;
-    # private mail is read only on the headteacher's recorded authorisation (003 §2.6).
+    # The mail filter: held mail is reviewed by the safeguarding and online-safety leads.
+    # Private mail, held or captured, is read only on an authorisation recorded with reasons
+    # by the headteacher or their nominee (003 §2.6; §2.7 "the Principal or his/her
+    # nominee"). The nominee is whoever the school's access authorisation settings name,
+    # not a role, so both apps' access helpers add them through mail monitoring's one rule
+    # (mailmonitor.actions.may_authorise); held mail once asked for the headteacher alone.
     "review_held_mail": frozenset({roles.DSL, roles.ONLINE_SAFETY_LEAD, roles.HEADTEACHER}),
     "authorise_private_mail": frozenset({roles.HEADTEACHER}),
     "manage_mail_filter": frozenset({roles.IT_MANAGER, roles.ONLINE_SAFETY_LEAD,

@@ -34,9 +34,16 @@ def held_message_viewed(*, actor: Person, held: HeldMessage, content_shown: bool
                          details={**_facts(held), "content_shown": content_shown})
 
 
-def held_message_released(*, actor: Person, held: HeldMessage) -> AuditEvent:
+def held_message_released(*, actor: Person, held: HeldMessage, note: str | None = None,
+                          delivery: dict | None = None) -> AuditEvent:
+    """A reviewer released a held message; `delivery` says what the mail server did for each
+    recipient. A release that left some not delivered yet keeps the message held for them
+    (status "held", delivery "still_held"), and the next release is another row."""
+    details: dict = {"note": held.decision_note if note is None else note}
+    if delivery is not None:
+        details["delivery"] = delivery
     return events.record(event_type="held_message_released", actor=actor, obj=held,
-                         after=_facts(held), details={"note": held.decision_note})
+                         after=_facts(held), details=details)
 
 
 def held_message_returned(*, actor: Person, held: HeldMessage) -> AuditEvent:
@@ -50,7 +57,8 @@ def held_message_deleted(*, actor: Person, held: HeldMessage) -> AuditEvent:
 
 
 def held_message_authorised(*, actor: Person, held: HeldMessage) -> AuditEvent:
-    """The headteacher authorised reading a private message, with reasons (003 §2.6)."""
+    """The headteacher or their nominee authorised reading a private message, with reasons
+    (003 §2.6, §2.7)."""
     return events.record(event_type="held_message_authorised", actor=actor, obj=held,
                          after={"reasons": held.authorisation_reasons})
 

@@ -19,7 +19,8 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = MailFilterSettings
         fields = ["staff_fail_open", "held_retention_days", "trusted_authserv",
-                  "who_can_approve", "postmaster"]
+                  "who_can_approve", "postmaster", "unknown_internal_sender"]
+        widgets = {"unknown_internal_sender": forms.RadioSelect}
         labels = {
             "staff_fail_open": "If a member of staff's message cannot be checked, deliver it "
                                "unchecked (otherwise the mail server keeps it and tries again)",
@@ -27,6 +28,17 @@ class SettingsForm(forms.ModelForm):
             "trusted_authserv": "Your mail server's name in Authentication-Results headers",
             "who_can_approve": "Who pupils ask to add an address (pupils read these words)",
             "postmaster": "Address the filter's notices come from",
+            "unknown_internal_sender": "Mail sent from an address in the school's domain that "
+                                       "esafety's directory does not know",
+        }
+        help_texts = {
+            "unknown_internal_sender": (
+                "A pupil who is not in esafety yet, such as a new starter, has an address "
+                "like everyone else's, so the filter cannot tell whether a pupil sent the "
+                "message, and pupils may email approved recipients only. Held mail waits "
+                "on the Held mail page: add the address to the directory (a shared mailbox "
+                "as staff), then release it. Mail within the school, and mail coming to "
+                "such an address, is not held."),
         }
 
     def clean_held_retention_days(self):

@@ -13,8 +13,25 @@ from django.utils import timezone
 class MailFilterSettings(models.Model):
     """One school's choices for the mail filter."""
 
+    # Mail sent from an address in the school's domains that esafety's directory does not
+    # know (the same words as esafety/mailfilter/engine.py UNKNOWN_SENDER_CHOICES).
+    UNKNOWN_HOLD, UNKNOWN_PUPIL, UNKNOWN_STAFF = "hold", "pupil", "staff"
+    UNKNOWN_SENDER_LABELS = {
+        UNKNOWN_HOLD: "Hold it for review: nothing goes outside the school until someone has "
+                      "checked it",
+        UNKNOWN_PUPIL: "Treat the sender as a pupil: they may email approved recipients only",
+        UNKNOWN_STAFF: "Treat the sender as staff: only if your pupils' addresses are in a "
+                       "separate domain",
+    }
+
     school = models.OneToOneField("directory.School", on_delete=models.PROTECT,
                                   related_name="mail_filter_settings")
+    # 004 §3.2.3: a pupil may email approved recipients only. A pupil not in esafety yet (a
+    # new starter, or every new pupil while the directory is not being updated) has an
+    # address like everyone else's, so such mail is held until someone checks it unless the
+    # school chooses otherwise.
+    unknown_internal_sender = models.CharField(
+        max_length=10, default=UNKNOWN_HOLD, choices=list(UNKNOWN_SENDER_LABELS.items()))
     # When the checker fails on a member of staff's message: pass it unchecked (open) or
     # keep it in the mail server's queue until it can be checked (closed). Pupils' mail is
     # always kept.

@@ -61,19 +61,67 @@ def refused_to_pupil(snapshot: FilterSnapshot, decision: Decision, pupil: str,
 
 def held_to_sender(snapshot: FilterSnapshot, decision: Decision, sender: str,
                    recipients: list[str], subject: str) -> EmailMessage:
-    """The sender is told it is held and why, in the policy's words."""
+    """The sender is told it is held and why, in the policy's words: staff with each rule's
+    title, clauses and advice; pupils in plain words (`_held_to_pupil`). Outside senders are
+    told nothing (server.py: the sender may be forged, and a notice would be backscatter)."""
     if decision.audience == "pupils":
-        text = (f"Your email {_subject(subject)} is waiting for a member of staff to look "
-                f"at it before it is sent.\n\nYou do not need to do anything. If you are "
-                "worried about something, you can always talk to a teacher or another adult "
-                "you trust.\n")
-        return _message(snapshot, sender, "Your email is waiting to be checked", text)
+        return _held_to_pupil(snapshot, decision, sender, recipients)
     text = (f"Your message {_subject(subject)} to {', '.join(recipients[:5])}"
             f"{' and others' if len(recipients) > 5 else ''} is being held for review and "
             f"has not been delivered yet, because:\n\n{decision.reason}\n\n"
             f"A reviewer at {snapshot.school_name} will release it, return it to you or "
             "delete it. You will not need to send it again if it is released.\n")
     return _message(snapshot, sender, f"Held for review: {_subject(subject)}", text)
+
+
+# A pupil is told which rule by its title only. The clauses ("004 §3.2.3") mean nothing to
+# a child, and the rulebook's advice is written for adults and for whoever receives such a
+# message ("report it at once to the designated safeguarding lead", "credible threats of
+# violence go to the police"): to a child who wrote it, that reads as a telling-off or a
+# threat, and a child pressed into sending something must not be made afraid to tell. Nor
+# is anything of the message said back to them, not even its subject: it may be what was
+# found, and a parent or friend may read the notice over their shoulder.
+TRUSTED_ADULT = ("If anything is worrying you, you can always talk to a teacher or another "
+                 "adult you trust. You can also call Childline on 0800 1111, any time, for "
+                 "free.\n")
+
+
+def pupil_reasons(titles: list[str]) -> str:
+    """Why a pupil's message was stopped, in plain words: the titles of the rules found."""
+    titles = list(dict.fromkeys(t.strip() for t in titles if t and t.strip()))
+    if not titles:
+        return "The school's email checker found something a member of staff needs to see."
+    listed = "\n".join(f"    - {title}" for title in titles)
+    return (f"The school's email checker found something in it that looked like "
+            f"{'this' if len(titles) == 1 else 'one of these'}:\n\n{listed}\n\n"
+            "The checker is a computer program, and it sometimes gets things wrong.")
+
+
+def _to(recipients: list[str]) -> str:
+    shown = ", ".join(recipients[:3])
+    return shown + (f" and {len(recipients) - 3} more" if len(recipients) > 3 else "")
+
+
+def _held_to_pupil(snapshot: FilterSnapshot, decision: Decision, pupil: str,
+                   recipients: list[str]) -> EmailMessage:
+    text = (f"Your email to {_to(recipients)} has not been sent yet: it is waiting for a "
+            "member of staff to look at it.\n\n"
+            f"{pupil_reasons([f.rule.title for f in decision.findings])}\n\n"
+            "A member of staff will look at your email and decide whether it can be sent. "
+            "You do not need to do anything now.\n\n" + TRUSTED_ADULT)
+    return _message(snapshot, pupil, "Your email is waiting to be checked", text)
+
+
+def returned_to_pupil_text(recipients: list[str], titles: list[str], note: str) -> str:
+    """What a pupil reads when a reviewer returns their held message: the same plain words,
+    and, as above, nothing of the message itself (the original is not attached: the pupil
+    still has it in their sent mail)."""
+    return (f"Your email to {_to(recipients)} has not been sent. A member of staff looked at "
+            "it and decided it cannot be sent as it is.\n\n"
+            f"{pupil_reasons(titles)}\n\n"
+            + (f"The member of staff says: {note}\n\n" if note else "")
+            + "If you still need to send it, you can write it again without this. If you are "
+            "not sure what to change, ask your teacher.\n\n" + TRUSTED_ADULT)
 
 
 def returned_to_sender(snapshot: FilterSnapshot, decision: Decision, sender: str,

@@ -2,9 +2,11 @@
 
 The school's mail domains, who is who by address, each pupil's approved recipients (the
 list staff keep at Check a message > Approved recipients, 004 §3.2.3), the outside
-correspondents it knows and its choices, written to a temporary file and renamed, so the
-filter never reads half a file. The filter reloads it when it changes; the scheduled job
-republishes it every few minutes, and a change of the mail filter's settings at once.
+correspondents it knows, its choices and the words that mark mail private (those of mail
+monitoring), written to a temporary file and renamed, so the filter never reads half a
+file. The filter reloads it when it changes; the scheduled job republishes it every few
+minutes (with the defaults while the school has saved no settings), and a change of the
+mail filter's settings at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from esafety.directory.models import Person, School
 from esafety.mailfilter import engine
 from esafety.mailfilter.models import GroupApproval, MailFilterSettings
 from esafety.mailfilter.server import _write_private, school_folder
+from esafety.mailmonitor.actions import settings_for as monitor_settings_for
 
 
 def folder(school: School) -> Path:
@@ -33,9 +36,16 @@ def mail_settings(school: School) -> MailFilterSettings:
     return config
 
 
+def settings_for(school: School) -> MailFilterSettings:
+    """The school's settings, or the defaults (unsaved) before anyone has saved them: a new
+    install's filter gets a snapshot without a settings row being made as a side effect."""
+    found = MailFilterSettings.objects.filter(school=school).first()
+    return found if found is not None else MailFilterSettings(school=school)
+
+
 def snapshot_document(school: School) -> dict:
     """The snapshot as the filter reads it, from the database (a read)."""
-    config = mail_settings(school)
+    config = settings_for(school)
     directory = build_directory(school)
     approved = {k: set(v) for k, v in directory.approved.items()}
     groups = list(GroupApproval.objects.filter(school=school)
@@ -56,11 +66,16 @@ def snapshot_document(school: School) -> dict:
         correspondents=list(directory.correspondents),
         staff_fail_open=config.staff_fail_open,
         trusted_authserv=[a.strip() for a in config.trusted_authserv.split(",") if a.strip()],
-        who_can_approve=config.who_can_approve, postmaster=config.postmaster)
+        who_can_approve=config.who_can_approve, postmaster=config.postmaster,
+        unknown_internal_sender=config.unknown_internal_sender,
+        # The words the school set for mail monitoring (Mail monitoring > Settings): one
+        # list of what marks mail private, which the filter reads as tags ("[Private]").
+        private_markers=monitor_settings_for(school).markers)
 
 
 def publish(school: School) -> Path:
-    """Write the snapshot now; returns its path."""
+    """Write the snapshot now (with the defaults when the school has not saved settings
+    yet); returns its path."""
     document = snapshot_document(school)
     path = folder(school) / engine.SNAPSHOT_FILE
     _write_private(path, json.dumps(document).encode())

@@ -1,9 +1,16 @@
 """Reads for the held-mail pages; never writes."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
 from django.db.models import QuerySet
 
+from esafety.audit.models import AuditEvent
 from esafety.directory.models import School
 from esafety.mailfilter.models import FilteredMessage, GroupApproval, HeldMessage
+
+SHOWN = 100  # addresses listed on a page in each group; the audit trail keeps them all
 
 
 def held_for(school: School, *, waiting_only: bool = True, limit: int = 200) -> QuerySet:
@@ -24,3 +31,77 @@ def group_approvals_for(school: School) -> QuerySet:
 def filtered_for(school: School, *, limit: int = 100) -> QuerySet:
     """Messages returned or refused, newest first."""
     return FilteredMessage.objects.filter(school=school).order_by("-at")[:limit]
+
+
+@dataclass
+class Deliveries:
+    """What the releases of one held message did, from their audit rows (each release's row
+    has the mail server's answer for every recipient it tried)."""
+
+    attempts: list[dict] = field(default_factory=list)  # oldest first
+    delivered: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # refused for good
+    waiting: dict[str, str] = field(default_factory=dict)  # not delivered yet: still held
+
+    @property
+    def nobody_left(self) -> bool:
+        """Tried, yet nobody has it and nobody waits for it: every recipient refused it for
+        good (it stays held, to return or delete)."""
+        return bool(self.attempts) and not self.delivered and not self.waiting
+
+    def shown(self, group: str) -> list[tuple[str, str]]:
+        found = getattr(self, group)
+        items = [(a, "") for a in found] if isinstance(found, list) else list(found.items())
+        return items[:SHOWN]
+
+    @property
+    def delivered_shown(self) -> list[tuple[str, str]]:
+        return self.shown("delivered")
+
+    @property
+    def refused_shown(self) -> list[tuple[str, str]]:
+        return self.shown("refused")
+
+    @property
+    def waiting_shown(self) -> list[tuple[str, str]]:
+        return self.shown("waiting")
+
+
+def _releases(school: School, pks: list[int]) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(school=school, object_type="heldmessage",
+                                     object_id__in=[str(pk) for pk in pks],
+                                     event_type="held_message_released").order_by("at", "id")
+
+
+def deliveries_for(held: HeldMessage) -> Deliveries:
+    """Every release of `held`: who has it, who refused it for good, and (while it is still
+    held) who is still waiting for it."""
+    out = Deliveries()
+    for event in _releases(held.school, [held.pk]):
+        delivery = (event.details or {}).get("delivery")
+        if not isinstance(delivery, dict):
+            continue  # a release recorded before each recipient's answer was kept
+        out.attempts.append({"at": event.at, "by": event.actor_label,
+                             "delivered": len(delivery.get("delivered", [])),
+                             "not_delivered_yet": len(delivery.get("not_delivered_yet", {})),
+                             "refused_for_good": len(delivery.get("refused_for_good", {}))})
+        out.delivered += [a for a in delivery.get("delivered", []) if a not in out.delivered]
+        out.refused.update(delivery.get("refused_for_good", {}))
+        # Each release tries everyone still waiting, so the last one says who still is.
+        out.waiting = dict(delivery.get("not_delivered_yet", {}))
+    if not held.is_waiting:
+        out.waiting = {}
+    return out
+
+
+def with_deliveries(rows: list[HeldMessage]) -> list[tuple[HeldMessage, int]]:
+    """The held list's rows, each with how many recipients a release could not reach yet
+    while it is still held for them (one query for the page)."""
+    waiting = [row for row in rows if row.is_waiting]
+    last: dict[str, int] = {}
+    if waiting:
+        for event in _releases(waiting[0].school, [row.pk for row in waiting]):
+            delivery = (event.details or {}).get("delivery")
+            if isinstance(delivery, dict):
+                last[event.object_id] = len(delivery.get("not_delivered_yet", {}))
+    return [(row, last.get(str(row.pk), 0) if row.is_waiting else 0) for row in rows]

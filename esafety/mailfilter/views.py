@@ -1,5 +1,6 @@
 """Held mail: the list, one message (every view audited), release / return / delete, the
-headteacher's authorisation to read private mail, and the filter's settings."""
+authorisation (by the headteacher or their nominee) to read private mail, and the filter's
+settings."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,18 +14,19 @@ from esafety.mailfilter import actions, selectors
 from esafety.mailfilter.access import (
     get_group_approval_for_user,
     get_held_for_user,
+    get_held_to_authorise,
+    may_authorise_private_mail,
     require_approver,
     require_mail_manager,
     require_reviewer,
 )
 from esafety.mailfilter.forms import AuthoriseForm, DecisionForm, GroupApprovalForm, SettingsForm
+from esafety.mailfilter.models import HeldMessage
 from esafety.mailfilter.publishing import mail_settings
 from esafety.web.requests import SignedInRequest
 
-DECISIONS = {"release": actions.held_message_release, "return": actions.held_message_return,
-             "delete": actions.held_message_delete}
-DONE = {"release": "Released: the message has been delivered.",
-        "return": "Returned to its sender with the reason.",
+DECISIONS = {"return": actions.held_message_return, "delete": actions.held_message_delete}
+DONE = {"return": "Returned to its sender with the reason.",
         "delete": "Deleted."}
 
 
@@ -35,8 +37,8 @@ def held_list(request: SignedInRequest):
     rows = list(selectors.held_for(school, waiting_only=not show_all))
     actions.held_mail_list_view(actor=request.user, school=school, count=len(rows))
     filtered = list(selectors.filtered_for(school))
-    return render(request, "mailfilter/held_list.html", {"rows": rows, "show_all": show_all,
-                                                         "filtered": filtered})
+    return render(request, "mailfilter/held_list.html", {
+        "rows": selectors.with_deliveries(rows), "show_all": show_all, "filtered": filtered})
 
 
 @login_required
@@ -45,18 +47,20 @@ def held_detail(request: SignedInRequest, pk):
     content = actions.held_message_view(actor=request.user, held=held)
     return render(request, "mailfilter/held_detail.html", {
         "held": held, "content": content, "shown": content is not None, "form": DecisionForm(),
-        "authorise_form": AuthoriseForm(),
-        "may_authorise": permissions.allowed(request.user, "authorise_private_mail")})
+        "authorise_form": AuthoriseForm(), "delivery": selectors.deliveries_for(held),
+        "may_authorise": may_authorise_private_mail(request.user, held.school)})
 
 
 @login_required
 @require_POST
 def held_decide(request: SignedInRequest, pk, decision):
     held = get_held_for_user(request.user, pk)
-    if decision not in DECISIONS:
+    if decision not in DECISIONS and decision != "release":
         raise Http404("no such decision")
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
+    if decision == "release":
+        return _release(request, held, note)
     try:
         DECISIONS[decision](actor=request.user, held=held, note=note)
     except EsafetyError as exc:
@@ -66,11 +70,30 @@ def held_decide(request: SignedInRequest, pk, decision):
     return redirect("mailfilter:held")
 
 
+def _release(request: SignedInRequest, held: HeldMessage, note: str):
+    try:
+        release = actions.held_message_release(actor=request.user, held=held, note=note)
+    except EsafetyError as exc:
+        messages.error(request, exc.message)
+        return redirect("mailfilter:held_detail", pk=held.pk)
+    # Said plainly, and on the message's own page while anyone is still to get it.
+    if not release.finished:
+        messages.error(request, release.summary())
+        return redirect("mailfilter:held_detail", pk=held.pk)
+    (messages.warning if release.refused else messages.success)(request, release.summary())
+    return redirect("mailfilter:held")
+
+
 @login_required
-@require_POST
 def held_authorise(request: SignedInRequest, pk):
-    held = get_held_for_user(request.user, pk)
-    permissions.require(request.user, "authorise_private_mail", hide=True)
+    """The headteacher or their nominee records why a private message may be read (003
+    §2.6, §2.7). Its own page, since the nominee may not be one of the reviewers."""
+    held = get_held_to_authorise(request.user, pk)
+    reviewer = permissions.allowed(request.user, "review_held_mail", held.school)
+    if request.method != "POST":
+        actions.held_message_authorise_page_view(actor=request.user, held=held)
+        return render(request, "mailfilter/held_authorise.html", {
+            "held": held, "form": AuthoriseForm(), "reviewer": reviewer})
     form = AuthoriseForm(request.POST)
     if form.is_valid():
         try:
@@ -82,7 +105,9 @@ def held_authorise(request: SignedInRequest, pk):
             messages.success(request, "Recorded. Reviewers can now read this message.")
     else:
         messages.error(request, "Give the reasons (up to 2,000 characters).")
-    return redirect("mailfilter:held_detail", pk=held.pk)
+    if reviewer:
+        return redirect("mailfilter:held_detail", pk=held.pk)
+    return redirect("mailfilter:held_authorise", pk=held.pk)
 
 
 @login_required

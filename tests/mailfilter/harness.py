@@ -49,11 +49,23 @@ class SinkHandler:
     delivered: list[Delivered] = field(default_factory=list)
     refuse: bool = False
     sessions: int = 0
+    # Recipients answered at RCPT with a reply of the test's choosing instead of 250 (e.g.
+    # "450 4.2.1 Mailbox busy" or "550 5.1.1 No such user"): a mail server that takes a
+    # message for some recipients and not others. Empty: every recipient is taken.
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         self.sessions += 1
         session.host_name = hostname
         return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        reply = self.rcpt_replies.get(address.lower())
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)  # what aiosmtpd does when there is no handler
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.refuse:

@@ -1,5 +1,6 @@
 """Reviewing held mail in the web app: list and view audited, release delivers, return and
-delete, private mail shown only on the headteacher's recorded authorisation."""
+delete, private mail shown only on the headteacher's recorded authorisation (their nominee's
+too, and releases that reach only some recipients: test_held_review.py)."""
 
 import datetime
 

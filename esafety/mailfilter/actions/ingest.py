@@ -43,7 +43,9 @@ class IngestResult:
 
 def _findings(event: dict) -> list[Finding]:
     rulebook = builtin_rulebook()
-    by_id = {r.id: r for r in rulebook.rules}
+    # With the filter's own rules (a sender the directory does not know), which are not in
+    # the rulebook, so a message they held shows why on the held-mail pages.
+    by_id = {**engine.FILTER_RULES, **{r.id: r for r in rulebook.rules}}
     out = []
     for item in event.get("findings", []):
         rule = by_id.get(item.get("rule"))

@@ -1,9 +1,15 @@
-"""Reviewing held mail: view (always audited), release, return, delete, the headteacher's
-authorisation to read private mail, and the retention job.
+"""Reviewing held mail: view (always audited), release, return, delete, and the retention
+job (reading private mail: private_mail.py).
 
 Release re-injects the stored message to the mail server's re-injection port (the next
 hop the filter used when it held it), return sends it back to its sender with the reason,
 and delete removes it; the file goes from the held store once the message has left.
+
+A release is done only when every recipient has it or was refused for good: the mail
+server may take the message for some recipients and answer "try again later" (4xx) for
+others, and those must not lose it. The held store's note beside the message (its .json)
+keeps who has it and who was refused for good, so a second release sends it only to the
+rest; each release's audit row says what the mail server did for every recipient.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ import datetime
 import email.policy
 import email.utils
 import json
-import smtplib
+import logging
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,12 +29,17 @@ from django.utils import timezone
 from esafety.directory import permissions
 from esafety.directory.models import Person, School
 from esafety.errors import Conflict, InvalidInput
-from esafety.mailfilter import events
+from esafety.mailfilter import events, notices
+from esafety.mailfilter.actions.private_mail import content_visible
 from esafety.mailfilter.models import HeldMessage
 from esafety.mailfilter.publishing import folder, mail_settings
-from esafety.mailfilter.server import HELD_DIR
+from esafety.mailfilter.reinjection import deliver
+from esafety.mailfilter.server import HELD_DIR, _write_private
+
+log = logging.getLogger(__name__)
 
 MAX_SHOWN = 200_000
+NAMED = 20  # addresses named in the note a reviewer sees at once; the page lists more, the trail all
 
 
 def held_paths(held: HeldMessage) -> tuple[Path, Path]:
@@ -42,7 +54,7 @@ def held_mail_list_view(*, actor: Person, school: School, count: int) -> None:
 
 def held_message_view(*, actor: Person, held: HeldMessage) -> str | None:
     """Record the view; the message's text when the reviewer may read it (never for private
-    mail without the headteacher's authorisation), else None."""
+    mail without the authorisation of the headteacher or their nominee), else None."""
     permissions.require(actor, "review_held_mail", held.school, what="review held mail")
     content = None
     if content_visible(held, actor) and held.content_removed_at is None:
@@ -53,21 +65,6 @@ def held_message_view(*, actor: Person, held: HeldMessage) -> str | None:
             content = None
     events.held_message_viewed(actor=actor, held=held, content_shown=content is not None)
     return content
-
-
-def content_visible(held: HeldMessage, reader: Person) -> bool:
-    """Whether `reader` may see what the message says: always, unless its sender marked it
-    private; then only after the headteacher's authorisation recorded on it, or an
-    investigation about its sender, beyond day-to-day monitoring, authorised by the
-    headteacher or nominee and naming `reader` (003 §2.6, §2.7; esafety/authorisations)."""
-    if held.content_authorised:
-        return True
-    if not held.sender:
-        return False
-    from esafety.authorisations.selectors import investigation_authorised
-
-    sender = Person.objects.filter(school=held.school, email__iexact=held.sender).first()
-    return investigation_authorised(held.school, sender, reader) is not None
 
 
 def _locked(held: HeldMessage) -> HeldMessage:
@@ -82,16 +79,64 @@ def _locked(held: HeldMessage) -> HeldMessage:
 
 
 def _send(next_hop: tuple[str, int], mail_from: str, rcpts: list[str], raw: bytes) -> None:
-    try:
-        with smtplib.SMTP(next_hop[0], next_hop[1], timeout=60,
-                          local_hostname="esafety-mail-filter") as smtp:
-            refused = smtp.sendmail(mail_from, rcpts, raw)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise Conflict(f"the mail server could not take the message just now ({exc}); it is "
-                       "still held: try again in a few minutes", code="mail-server-down") from None
-    if refused and len(refused) == len(rcpts):
-        raise Conflict("the mail server refused every recipient; the message is still held",
-                       code="mail-server-refused")
+    """All or nothing (the notice a return sends): Conflict unless every recipient took it."""
+    result = deliver(next_hop, mail_from, rcpts, raw)
+    if result.waiting:
+        raise Conflict(f"the mail server could not take the message just now "
+                       f"({next(iter(result.waiting.values()))}); it is still held: try "
+                       "again in a few minutes", code="mail-server-down")
+    if result.refused:
+        raise Conflict(f"the mail server refused it ({next(iter(result.refused.values()))}); "
+                       "the message is still held", code="mail-server-refused")
+
+
+@dataclass
+class Release:
+    """What one release did: to whom it was delivered, who is still waiting for it (it stays
+    held for them) and who was refused for good."""
+
+    held: HeldMessage
+    delivered: list[str]
+    waiting: dict[str, str]
+    refused: dict[str, str]
+    delivered_before: int = 0  # recipients an earlier release already reached
+
+    @property
+    def finished(self) -> bool:
+        """Nobody is left waiting: the message has left the held store."""
+        return self.held.status == HeldMessage.RELEASED
+
+    @property
+    def nobody_left(self) -> bool:
+        """Every recipient refused it for good and nobody has it: still held, to return or
+        delete."""
+        return not self.finished and not self.waiting
+
+    def summary(self) -> str:
+        """In plain words, for the reviewer who pressed the button."""
+        parts = []
+        if self.delivered:
+            parts.append(f"Delivered to {_named(self.delivered)}.")
+        if self.refused:
+            parts.append(f"The mail server refused it for good for {_named(list(self.refused))}"
+                         f": they will not get it ({next(iter(self.refused.values()))}).")
+        if self.waiting:
+            parts.append(f"Not delivered yet to {_named(list(self.waiting))}: the mail server "
+                         f"could not take it for them just now "
+                         f"({next(iter(self.waiting.values()))}). The message is still held "
+                         "for them: release it again in a few minutes and it goes only to "
+                         "them.")
+        elif self.nobody_left:
+            parts.append("Nobody has it, so it is still held: return it to its sender or "
+                         "delete it.")
+        else:
+            parts.insert(0, "Released.")
+        return " ".join(parts)
+
+
+def _named(addresses: list[str]) -> str:
+    shown = ", ".join(addresses[:NAMED])
+    return shown + (f" and {len(addresses) - NAMED} more" if len(addresses) > NAMED else "")
 
 
 def _meta(held: HeldMessage) -> tuple[bytes, dict]:
@@ -117,17 +162,59 @@ def _remove_files(held: HeldMessage) -> None:
         path.unlink(missing_ok=True)
 
 
-def held_message_release(*, actor: Person, held: HeldMessage, note: str = "") -> HeldMessage:
-    """Deliver it as it was sent (re-injected); then it leaves the held store."""
+def _progress(meta: dict) -> tuple[list[str], dict[str, str], list[str]]:
+    """From the held store's note: who has it, who refused it for good, who is still to get
+    it (in the envelope's order)."""
+    delivered = list(meta.get("delivered", []))
+    refused = dict(meta.get("refused", {}))
+    done = set(delivered) | set(refused)
+    to_send = list(dict.fromkeys(r for r in meta["rcpts"] if r not in done))
+    return delivered, refused, to_send
+
+
+def _save_progress(held: HeldMessage, meta: dict) -> bool:
+    try:
+        _write_private(held_paths(held)[1], json.dumps(meta).encode())
+    except OSError:
+        log.exception("held message %s: who has it could not be saved", held.pk)
+        return False
+    return True
+
+
+def held_message_release(*, actor: Person, held: HeldMessage, note: str = "") -> Release:
+    """Deliver it as it was sent (re-injected) to every recipient who does not have it yet.
+    When the mail server takes it for all of them (or refuses some for good), it is released
+    and leaves the held store; when it answers "try again later" for any, it stays held for
+    them. Each release is audited with the mail server's answer for every recipient."""
     permissions.require(actor, "review_held_mail", held.school, what="release held mail")
     with transaction.atomic():
         row = _locked(held)
         raw, meta = _meta(row)
-        _send(tuple(meta["next_hop"]), meta.get("mail_from", ""), meta["rcpts"], raw)
-        _decide(row, actor, HeldMessage.RELEASED, note)
-        events.held_message_released(actor=actor, held=row)
-    _remove_files(row)
-    return row
+        delivered, refused, to_send = _progress(meta)
+        if not to_send:
+            raise Conflict("the mail server has refused this message for good for every "
+                           "recipient, so there is nobody left to deliver it to: return it to "
+                           "its sender or delete it", code="nobody-left")
+        result = deliver(tuple(meta["next_hop"]), meta.get("mail_from", ""), to_send, raw)
+        meta["delivered"] = delivered + result.delivered
+        meta["refused"] = {**refused, **result.refused}
+        # Saved at once, before anything else can fail: a second release must not send it
+        # again to those who have it.
+        saved = _save_progress(row, meta) if result.delivered or result.refused else True
+        finished = not result.waiting and bool(meta["delivered"])
+        if finished:
+            _decide(row, actor, HeldMessage.RELEASED, note)
+        events.held_message_released(actor=actor, held=row, note=(note or "")[:500], delivery={
+            "delivered": result.delivered,
+            "not_delivered_yet": result.waiting,
+            "refused_for_good": result.refused,
+            "delivered_before": len(delivered),
+            "still_held": not finished,
+            "progress_saved": saved})
+    if finished:
+        _remove_files(row)
+    return Release(held=row, delivered=result.delivered, waiting=result.waiting,
+                   refused=result.refused, delivered_before=len(delivered))
 
 
 def held_message_return(*, actor: Person, held: HeldMessage, note: str = "") -> HeldMessage:
@@ -148,13 +235,23 @@ def held_message_return(*, actor: Person, held: HeldMessage, note: str = "") -> 
         notice["Subject"] = "Returned: please send a revised version"
         notice["Auto-Submitted"] = "auto-replied"
         notice["Message-ID"] = email.utils.make_msgid(domain="esafety.invalid")
-        text = (f"Your message was not delivered by {row.school.name} and is returned to "
-                f"you, because:\n\n{row.reason}\n\n"
-                + (f"The reviewer adds: {note}\n\n" if note else "")
-                + "Please send a revised version. Your original message is attached.\n")
-        notice.set_content(text, cte="quoted-printable")
-        notice.add_attachment(raw[:10 * 1024 * 1024], maintype="application",
-                              subtype="octet-stream", filename="original-message.eml")
+        if row.audience == "pupils":
+            # Plain words, no clause codes, nothing of the message sent back (notices.py).
+            notice.replace_header("Subject", "Your email was not sent")
+            notice.set_content(notices.returned_to_pupil_text(
+                row.recipients, [f.get("title", "") for f in row.findings], note),
+                cte="quoted-printable")
+        else:
+            delivered = meta.get("delivered", [])
+            text = (f"Your message was not delivered by {row.school.name} and is returned to "
+                    f"you, because:\n\n{row.reason}\n\n"
+                    + (f"(An earlier release had delivered it to {_named(delivered)}.)\n\n"
+                       if delivered else "")
+                    + (f"The reviewer adds: {note}\n\n" if note else "")
+                    + "Please send a revised version. Your original message is attached.\n")
+            notice.set_content(text, cte="quoted-printable")
+            notice.add_attachment(raw[:10 * 1024 * 1024], maintype="application",
+                                  subtype="octet-stream", filename="original-message.eml")
         _send(tuple(meta["next_hop"]), "", [row.sender], notice.as_bytes(policy=email.policy.SMTP))
         _decide(row, actor, HeldMessage.RETURNED, note)
         events.held_message_returned(actor=actor, held=row)
@@ -169,27 +266,6 @@ def held_message_delete(*, actor: Person, held: HeldMessage, note: str = "") -> 
         _decide(row, actor, HeldMessage.DELETED, note)
         events.held_message_deleted(actor=actor, held=row)
     _remove_files(row)
-    return row
-
-
-def held_message_authorise(*, actor: Person, held: HeldMessage, reasons: str) -> HeldMessage:
-    """003 §2.6, §2.7: the headteacher records why a private message may be read."""
-    permissions.require(actor, "authorise_private_mail", held.school,
-                        what="authorise reading private mail")
-    reasons = " ".join((reasons or "").split())
-    if len(reasons) < 20:
-        raise InvalidInput("give the reasons in a sentence or two (at least 20 characters): "
-                           "why reading this message is necessary and proportionate",
-                           code="reasons-required")
-    with transaction.atomic():
-        row = HeldMessage.objects.select_for_update().get(pk=held.pk)
-        if not row.private or row.authorised_at is not None:
-            raise Conflict("this message needs no further authorisation",
-                           code="already-authorised")
-        row.authorised_by, row.authorised_at = actor, timezone.now()
-        row.authorisation_reasons = reasons[:2000]
-        row.save(update_fields=["authorised_by", "authorised_at", "authorisation_reasons"])
-        events.held_message_authorised(actor=actor, held=row)
     return row
 
 

@@ -6,12 +6,13 @@ from django.db import transaction
 
 from esafety.directory import permissions
 from esafety.directory.models import Person, School
+from esafety.errors import InvalidInput
 from esafety.mailfilter import events
 from esafety.mailfilter.models import MailFilterSettings
 from esafety.mailfilter.publishing import mail_settings
 
 FIELDS = ("staff_fail_open", "held_retention_days", "trusted_authserv", "who_can_approve",
-          "postmaster")
+          "postmaster", "unknown_internal_sender")
 
 
 def mail_filter_settings_change(*, actor: Person, school: School, **changes) -> MailFilterSettings:
@@ -19,6 +20,11 @@ def mail_filter_settings_change(*, actor: Person, school: School, **changes) -> 
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}")
+    choice = changes.get("unknown_internal_sender", MailFilterSettings.UNKNOWN_HOLD)
+    if choice not in MailFilterSettings.UNKNOWN_SENDER_LABELS:
+        raise InvalidInput("Choose what to do with mail from an address the directory does "
+                           "not know: hold it, treat the sender as a pupil, or as staff.",
+                           code="unknown-sender-choice")
     with transaction.atomic():
         config = mail_settings(school)
         config = MailFilterSettings.objects.select_for_update().get(pk=config.pk)
