@@ -104,9 +104,28 @@ def draft_from(data: Any) -> tuple[ParsedMessage, str | None]:
     return msg, role
 
 
+UNVERIFIED_SENDER = ("The sender's address ({address}) was given by a mail client through "
+                     "the check API and has not been verified.")
+
+
+def checked_by(token_name: str, msg: ParsedMessage) -> str:
+    """How a concern from the check API came about, for the safeguarding lead. The sender's
+    address is whatever the client sent: the token sits in the add-in's JavaScript, so
+    anyone holding it can name any pupil as the sender, and the lead must be told so."""
+    how = (f"automatically, by the check API (token \u201c{token_name}\u201d), from a draft "
+           "before it was sent. ")
+    if msg.sender_address:
+        return how + UNVERIFIED_SENDER.format(address=msg.sender_address)
+    return how + "The mail client did not say who the sender is."
+
+
 def _tell(school: School, verdict, msg: ParsedMessage, token_name: str) -> ConcernOutcome | None:
     """As `esafety check` does: a pupil's draft (or mail from outside) that shows someone
-    may be at risk is raised as a concern for the safeguarding leads."""
+    may be at risk is raised as a concern for the safeguarding leads, even if it is never
+    sent. The same draft checked again (Smart Alerts asks on every press of Send) counts on
+    the concern already waiting rather than raising another: concern_raise
+    (esafety/concerns/actions/raising.py) counts the same rule, person and excerpt, while the
+    concern is open, within REPEAT_WINDOW (esafety/concerns/rules.py) of the last time."""
     if not concern_findings(verdict):
         return None
     from esafety.checks import concerns
@@ -118,7 +137,7 @@ def _tell(school: School, verdict, msg: ParsedMessage, token_name: str) -> Conce
     try:
         return concerns.message_check_concern_record(
             actor=None, school=school, verdict=verdict, msg=msg,
-            checked_by=f"automatically, by the check API (token \u201c{token_name}\u201d)")
+            checked_by=checked_by(token_name, msg))
     except Exception as exc:  # noqa: BLE001 - say so plainly; the check itself stands
         return ConcernOutcome(not_recorded=f"it could not be recorded ({exc})")
 

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 def api_token_created(*, actor: Person, token: ApiToken) -> AuditEvent:
     return events.record(event_type="api_token_created", actor=actor, obj=token,
-                         school=token.school, after={"name": token.name, "prefix": token.prefix})
+                         school=token.school,
+                         after={"name": token.name, "prefix": token.prefix,
+                                "checks_per_minute": token.checks_per_minute})
 
 
 def api_token_revoked(*, actor: Person, token: ApiToken) -> AuditEvent:

@@ -6,6 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# The rate limit a new token gets: checks a minute, for everyone using it together. A school
+# of 150 staff sending at 08:30 makes a few hundred checks in that minute; past the limit
+# the add-in lets mail go without coaching, so the default leaves room to spare.
+DEFAULT_CHECKS_PER_MINUTE = 600
+MAX_CHECKS_PER_MINUTE = 10_000
+
 
 class ApiToken(models.Model):
     school = models.ForeignKey("directory.School", on_delete=models.CASCADE,
@@ -23,6 +29,8 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    # The rate limit, chosen when the token is made (a new token for a different one).
+    checks_per_minute = models.PositiveIntegerField(default=DEFAULT_CHECKS_PER_MINUTE)
     # The rate limit's current window: when it began and the checks made in it.
     window_started_at = models.DateTimeField(null=True, blank=True)
     window_uses = models.PositiveIntegerField(default=0)

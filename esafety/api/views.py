@@ -59,7 +59,7 @@ def check(request: HttpRequest) -> HttpResponse:
                       **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
     except actions.RateLimited as limited:
         return _error(429, "rate-limited",
-                      f"At most {actions.RATE_LIMIT} checks a minute per token; try again in "
+                      f"This token may make {limited.limit} checks a minute; try again in "
                       f"{limited.retry_after} seconds.", **{"Retry-After": str(limited.retry_after)})
     if request.content_type != "application/json":
         return _error(415, "json-required", "Send the draft as JSON "
@@ -101,8 +101,10 @@ def tokens(request: SignedInRequest) -> HttpResponse:
     made = None
     if request.method == "POST" and form.is_valid():
         try:
-            token, raw = actions.token_create(actor=request.user, school=school,
-                                              name=form.cleaned_data["name"])
+            token, raw = actions.token_create(
+                actor=request.user, school=school, name=form.cleaned_data["name"],
+                checks_per_minute=form.cleaned_data["checks_per_minute"]
+                or actions.DEFAULT_CHECKS_PER_MINUTE)
         except EsafetyError as exc:
             form.add_error(None, str(exc))
         else:
@@ -110,7 +112,7 @@ def tokens(request: SignedInRequest) -> HttpResponse:
             form = TokenForm()
     return render(request, "api/tokens.html", {
         "form": form, "made": made, "tokens": selectors.tokens_for(school),
-        "rate_limit": actions.RATE_LIMIT},
+        "default_limit": actions.DEFAULT_CHECKS_PER_MINUTE},
         status=400 if request.method == "POST" and form.errors else 200)
 
 

@@ -99,14 +99,15 @@ def test_nul_characters_never_reach_a_concern(token, pupil, dsl):
     assert bad.status_code == 400 and bad.json()["error"] == "bad-address"
 
 
-def test_the_rate_limit_answers_429_with_retry_after(token, monkeypatch):
-    monkeypatch.setattr(actions, "RATE_LIMIT", 2)
+def test_the_rate_limit_answers_429_with_retry_after(token):
+    ApiToken.objects.update(checks_per_minute=2)
     assert post(token, {"text": "a"}).status_code == 200
     assert post(token, {"text": "b"}).status_code == 200
     limited = post(token, {"text": "c"})
     assert limited.status_code == 429
     assert 1 <= int(limited["Retry-After"]) <= 60
     assert limited.json()["error"] == "rate-limited"
+    assert "2 checks a minute" in limited.json()["message"]
     assert ApiToken.objects.get().uses == 2
 
 
