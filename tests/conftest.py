@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,34 @@ def _build_speedups():
 
 
 _build_speedups()
+
+# The real parts some tests start for themselves, by the marker those tests carry. Where one
+# is missing (or, for Postfix, without root) they skip, saying why, so a developer can run
+# the suite anyway. scripts/test sets ESAFETY_REQUIRE_REAL_PARTS=1 where it has installed
+# them all (as root, as CI runs it, or wherever CI is set): there such a skip is a failure,
+# or a CI machine missing a part would pass by running none of its tests.
+REAL_PARTS = {"postfix": "Postfix", "squid": "Squid", "e2e": "Chromium"}
+
+
+def real_parts_required() -> bool:
+    return bool(os.environ.get("ESAFETY_REQUIRE_REAL_PARTS"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    # Around the skipif marks and the fixtures, where those skips are raised.
+    try:
+        return (yield)
+    except pytest.skip.Exception as skipped:
+        parts = [name for marker, name in REAL_PARTS.items() if item.get_closest_marker(marker)]
+        if parts and real_parts_required():
+            raise pytest.fail.Exception(
+                f"ESAFETY_REQUIRE_REAL_PARTS is set, so this test of a real "
+                f"{' and '.join(parts)} must run here, but it would have been skipped: "
+                f"{skipped.msg}. Install it (`bash scripts/system-packages.sh test`, as root) "
+                "and run as root, or leave ESAFETY_REQUIRE_REAL_PARTS unset to skip it",
+                pytrace=False) from None
+        raise
 
 PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)

@@ -6,8 +6,10 @@ queue_directory and data_directory in a temporary folder, never the system's ins
     relayhost     [127.0.0.1]:<sink>   everything (and Postfix's own bounces) ends there
 
 Postfix's master must start as root (it then runs as mail_owner, `postfix`), as the
-system's would; the tests skip elsewhere. Retries are made fast (1 s) so a message the
-filter answered 4xx, or a filter that was killed, is tried again within the test.
+system's would; the tests skip elsewhere, saying why (and fail instead under
+ESAFETY_REQUIRE_REAL_PARTS=1, which scripts/test sets as root and in CI). Retries are made
+fast (1 s) so a message the filter answered 4xx, or a filter that was killed, is tried again
+within the test.
 """
 
 from __future__ import annotations
