@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from esafety.checks.concern_rules import CONCERN_RULES
+from esafety.directory.roles import PUPIL
 from esafety.engine.messages.checker import (
     _VERDICT_ORDER,
     Evidence,
@@ -341,6 +342,11 @@ def decide(snapshot: FilterSnapshot, mail_from: str, rcpts: list[str], raw: byte
     # say anything), else the From: line's address.
     author = mail_from if snapshot.sender_role(mail_from) is not None else sender
     role = snapshot.sender_role(author)
+    if role == PUPIL and sender.lower() != author.lower():
+        # A pupil's approved recipients are their own, whatever the From: line says: the
+        # envelope sender is who the school's server let send it.
+        msg.sender = (msg.sender[0] if msg.sender else "", author.lower())
+        sender = author
     unknown = snapshot.unknown_internal(author) and \
         snapshot.unknown_internal_sender != UNKNOWN_STAFF
     verdict = check(msg, directory=snapshot.directory, sender_role=role,

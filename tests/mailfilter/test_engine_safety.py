@@ -416,3 +416,18 @@ def test_the_scheduled_turn_publishes_the_defaults_before_anyone_saves_settings(
     snap = engine.load(folder(school) / engine.SNAPSHOT_FILE)
     assert snap.unknown_internal_sender == engine.UNKNOWN_HOLD
     assert [d.rcpts for d in sink.delivered] == [["parent@example.com"]]
+
+
+def test_a_pupils_approved_list_is_their_own_whatever_the_from_line_says(write_snapshot):
+    # Another pupil may write to the stranger; the envelope sender may not, and a From:
+    # line naming the other pupil does not lend their list.
+    other = f"pat.pupil@{DOMAIN}"
+    data = document()
+    data["members"].append([other, "Pat Pupil", "pupil"])
+    data["approved"][other] = ["stranger@example.com"]
+    snap = write_snapshot(data)
+    raw = (f"From: Pat Pupil <{other}>\r\nTo: stranger@example.com\r\nSubject: hi\r\n"
+           "\r\nSee you soon.\r\n").encode()
+    decision = engine.decide(snap, PUPIL, ["stranger@example.com"], raw)
+    assert (decision.outcome, decision.unapproved) == (engine.REFUSE, ["stranger@example.com"])
+    assert engine.decide(snap, other, ["stranger@example.com"], raw).outcome == engine.PASS
