@@ -2,6 +2,7 @@
 
 
 from esafety.checks.models import ApprovedRecipient, Correspondent
+from esafety.directory import roles
 from esafety.directory.models import Person, School
 from esafety.engine.messages.directory import Directory, Member
 from esafety.errors import InvalidInput
@@ -18,6 +19,13 @@ def build_directory(school: School, *, extra_domains=()) -> Directory:
                                  .values_list("address", "pupil__email")):
         if pupil_email:
             approved.setdefault(pupil_email.lower(), set()).add(address.lower())
+    # A pupil may always write to their own parents and carers as the school has them; a
+    # parent in the directory is otherwise an outside address like any other (004 §3.2.3).
+    pupils = {p.email.lower() for p in people if p.role == roles.PUPIL}
+    for parent_email, pupil_email in (people.filter(role=roles.PARENT)
+                                      .values_list("email", "children__email")):
+        if pupil_email and pupil_email.lower() in pupils:
+            approved.setdefault(pupil_email.lower(), set()).add(parent_email.lower())
     correspondents = frozenset(a.lower() for a in Correspondent.objects.filter(school=school)
                                .values_list("address", flat=True))
     return Directory(domains=frozenset(school.domains) | frozenset(extra_domains),

@@ -454,7 +454,7 @@ def _unapproved_addresses(msg: ParsedMessage, snapshot: FilterSnapshot, sender: 
     for _, address in msg.recipients:
         if address in approved or address.rpartition("@")[2] in approved:
             continue
-        if snapshot.directory.is_internal(address):
+        if snapshot.directory.is_school_address(address):
             continue
         out.append(address)
     return out

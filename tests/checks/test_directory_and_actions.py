@@ -10,7 +10,8 @@ from esafety.checks.demo import load_demo_checks
 from esafety.checks.directory_view import build_directory, school_for_cli
 from esafety.checks.models import ApprovedRecipient, Correspondent
 from esafety.directory import roles
-from esafety.engine.messages.checker import check_message
+from esafety.engine.messages.checker import check_message, check_parsed
+from esafety.engine.messages.message import parse_message
 from esafety.errors import Conflict, InvalidInput, NotAllowed
 from tests.engine_messages.mail import make_mail
 
@@ -65,7 +66,9 @@ def test_the_directory_knows_the_schools_current_people_only(school, teacher, pu
     assert directory.member(parent.email).role == roles.PARENT
     assert directory.member(outsider.email) is None
     assert directory.member(leaver.email) is None
-    assert directory.approved_for(pupil.email) == frozenset({"museum.org.uk"})
+    # (their own parent is approved with them: see the tests below)
+    assert directory.approved_for(pupil.email) == frozenset({"museum.org.uk",
+                                                             parent.email.lower()})
     assert directory.knows_correspondent("admissions@council.gov.uk")
     assert directory.domains == frozenset({"hollinspark.sch.uk"})
 
@@ -99,3 +102,26 @@ def test_demo_hook_adds_a_little_and_is_idempotent(school, teacher, make_person)
 def test_demo_hook_on_a_school_without_staff_does_nothing(other_school):
     load_demo_checks(other_school)
     assert not ApprovedRecipient.objects.exists()
+
+
+def test_a_pupil_may_write_to_their_own_parent_but_not_to_another_pupils(
+        school, teacher, pupil, make_person):
+    # A parent in the directory has no school account: their own address is an outside
+    # one, approved for their own children only (004 §3.2.3).
+    own_parent = make_person(roles.PARENT, username="own-parent", email="mum@gmail.com")
+    own_parent.children.add(pupil)
+    other_child = make_person(roles.PUPIL, username="other-child")
+    other_parent = make_person(roles.PARENT, username="other-parent", email="dad@gmail.com")
+    other_parent.children.add(other_child)
+    directory = build_directory(school)
+
+    def unapproved(to):
+        msg = parse_message(f"From: {pupil.email}\r\nTo: {to}\r\nSubject: hi\r\n\r\n"
+                            "See you later.\r\n".encode())
+        verdict = check_parsed(msg, directory=directory)
+        return [f.rule.id for f in verdict.findings if f.rule.id == "recipients.pupil-unapproved"]
+
+    assert unapproved("mum@gmail.com") == []
+    assert unapproved(teacher.email) == []
+    assert unapproved(other_child.email) == []
+    assert unapproved("dad@gmail.com") == ["recipients.pupil-unapproved"]

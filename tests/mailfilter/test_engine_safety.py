@@ -431,3 +431,11 @@ def test_a_pupils_approved_list_is_their_own_whatever_the_from_line_says(write_s
     decision = engine.decide(snap, PUPIL, ["stranger@example.com"], raw)
     assert (decision.outcome, decision.unapproved) == (engine.REFUSE, ["stranger@example.com"])
     assert engine.decide(snap, other, ["stranger@example.com"], raw).outcome == engine.PASS
+
+
+def test_a_parent_in_the_directory_is_an_outside_address_for_another_pupil(write_snapshot):
+    data = document()
+    data["members"].append(["dad@gmail.com", "Dan Dad", "parent"])
+    snap = write_snapshot(data)
+    decision = decide(snap, PUPIL, ["dad@gmail.com"])
+    assert (decision.outcome, decision.unapproved) == (engine.REFUSE, ["dad@gmail.com"])

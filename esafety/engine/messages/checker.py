@@ -317,7 +317,7 @@ def _pupil_unapproved(rule: Rule, ctx: Context) -> list[Evidence]:
         domain = address.rpartition("@")[2]
         if address in approved or domain in approved:
             continue
-        if school_ok and not ctx.is_external(address):
+        if school_ok and ctx.directory.is_school_address(address):
             continue
         out.append(Evidence("header", f"{_addr_list([(name, address)])} is not on your list of "
                                       "approved recipients"))

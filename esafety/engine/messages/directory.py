@@ -60,6 +60,17 @@ class Directory:
         domain = address.rpartition("@")[2]
         return any(domain == d or domain.endswith("." + d) for d in self.domains)
 
+    def is_school_address(self, address: str) -> bool:
+        """An address of the school itself: its domains, or someone with a school account
+        (staff, pupils, guests, governors). Not a parent's own address, which a pupil may
+        write to only once approved (their own parents are, see build_directory)."""
+        address = address.lower()
+        member = self.members.get(address)
+        if member is not None and member.role != roles.PARENT:
+            return True
+        domain = address.rpartition("@")[2]
+        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+
     def people_named(self, name: str) -> list[str]:
         return self._names.get(name_key(name), [])
 
