@@ -97,7 +97,34 @@ UNKNOWN_SENDER = Rule(
            "approved recipients only. Add the address to the directory (a shared mailbox "
            "as staff; a pupil as a pupil, with their approved recipients), then release "
            "this message.")
-FILTER_RULES = {UNKNOWN_SENDER_RULE: UNKNOWN_SENDER}
+NOT_CHECKED_RULE = "message.not-checked"
+# A message the checker failed on again and again (the same message, each time Postfix
+# tried it): held for a person to read rather than answered 451 until Postfix gives up days
+# later, and never passed unchecked for pupils.
+NOT_CHECKED = Rule(
+    id=NOT_CHECKED_RULE,
+    title="esafety could not check this message",
+    clauses=(Clause("003", "§2.3 checking for viruses or other threats"),),
+    applies_to=frozenset({"staff", "pupils", "inbound", "bulk"}), severity="high",
+    action="hold",
+    advice="The checker failed on this message each time the mail server offered it, so it "
+           "is held for a person to read instead of waiting in the mail server's queue for "
+           "days. Read it, then release, return or delete it; if it is ordinary mail, tell "
+           "the IT manager (the filter's log says what failed).")
+FILTER_RULES = {UNKNOWN_SENDER_RULE: UNKNOWN_SENDER, NOT_CHECKED_RULE: NOT_CHECKED}
+
+
+def not_checked(snapshot: FilterSnapshot, mail_from: str, attempts: int,
+                error: BaseException) -> Decision:
+    """The hold of a message the checker failed on `attempts` times."""
+    role = snapshot.sender_role(mail_from)
+    audience = "inbound" if role is None else "pupils" if role == PUPIL else "staff"
+    finding = Finding(rule=NOT_CHECKED, evidence=[Evidence(
+        "message", f"the check failed {attempts} times ({type(error).__name__})")])
+    verdict = Verdict(verdict="hold", rating=None, findings=[finding], audience=audience,
+                      read_as="not checked: the checker failed on it")
+    return Decision(outcome=HOLD, verdict=verdict, audience=audience, findings=[finding],
+                    reason=reason_text([finding]))
 
 # The school's words that mark a subject private or personal when it has not chosen its own
 # (the monitoring receiver's default, MonitorSettings.private_markers).

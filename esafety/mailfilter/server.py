@@ -58,6 +58,10 @@ HELD_DIR = "held"
 EVENTS_DIR = "events"
 MAX_MESSAGE = 100 * 1024 * 1024
 TEMPFAIL = "451 4.3.0 Not checked yet: please try again later"
+# The same message failing the check this many times (each time Postfix offers it, minutes
+# apart) is held for a person to read, not answered 451 until Postfix gives up days later.
+HOLD_AFTER_FAILURES = 3
+MAX_REMEMBERED_FAILURES = 10_000
 PASSED = "250 2.0.0 Checked and passed on"
 ANSWERS = {engine.PASS: PASSED,
            engine.HOLD: "250 2.0.0 Held for review",
@@ -122,6 +126,7 @@ class Filter:
         self._snapshot: engine.FilterSnapshot | None = None
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._failures: dict[str, int] = {}  # message key: times the checker failed on it
 
     # -------------------------------------------------------------- snapshot
     def snapshot(self) -> engine.FilterSnapshot:
@@ -178,7 +183,7 @@ class Filter:
         snapshot = self.snapshot()
         try:
             decision = engine.decide(snapshot, mail_from, rcpts, raw)
-        except Exception:
+        except Exception as exc:
             member = snapshot.directory.member(mail_from)
             if snapshot.staff_fail_open and member is not None and member.role in STAFF_LIKE:
                 log.exception("staff message from %s passed unchecked (fail-open)", mail_from)
@@ -186,8 +191,24 @@ class Filter:
                 self._event({"outcome": "passed_unchecked", "sender": mail_from,
                              "recipients": rcpts[:200]})
                 return "250 2.0.0 Passed unchecked (the school chose fail-open for staff)"
-            raise
+            attempts = self._failed(message_key(mail_from, rcpts, raw), exc)
+            if attempts < HOLD_AFTER_FAILURES:
+                raise
+            log.exception("message from %s not checked %d times: held", mail_from, attempts)
+            decision = engine.not_checked(snapshot, mail_from, attempts, exc)
         return self._apply(snapshot, decision, mail_from, rcpts, raw)
+
+    def _failed(self, key: str, exc: Exception) -> int:
+        """How many times the checker has now failed on this message (0 for a failure that
+        may pass on a retry: memory, files, the network)."""
+        if isinstance(exc, (MemoryError, OSError)):
+            return 0
+        with self._lock:
+            count = self._failures.pop(key, 0) + 1
+            self._failures[key] = count  # (most recent last: the oldest go first)
+            while len(self._failures) > MAX_REMEMBERED_FAILURES:
+                del self._failures[next(iter(self._failures))]
+        return count
 
     def _apply(self, snapshot: engine.FilterSnapshot, decision: engine.Decision,
                mail_from: str, rcpts: list[str], raw: bytes) -> str:

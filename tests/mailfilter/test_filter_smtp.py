@@ -134,6 +134,43 @@ def test_a_checker_failure_means_4xx_for_pupils_and_fail_closed_staff(mail_filte
     assert sink.delivered == []
 
 
+def test_a_message_the_checker_fails_on_again_and_again_is_held_not_retried_for_days(
+        mail_filter, mail_school, sink, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the checker fell over")
+
+    monkeypatch.setattr(engine.decide, "__defaults__", (broken,))
+    raw = message(PUPIL, "grandma@example.org", "hi", "hello")
+    answers = [send(mail_filter.port, PUPIL, ["grandma@example.org"], raw)[0]
+               for _ in range(server.HOLD_AFTER_FAILURES)]
+    # Postfix offers it again after each 451; the third failure holds it (never passed).
+    assert answers == [451] * (server.HOLD_AFTER_FAILURES - 1) + [250]
+    assert sink.to("grandma@example.org") == []
+    [held] = list((mail_school["folder"] / HELD_DIR).glob("*.eml"))
+    assert held.read_bytes() == raw
+    [notice] = sink.to(PUPIL)
+    assert "could not check" in notice.text
+    ingest_events(mail_school["school"])
+    item = HeldMessage.objects.get()
+    assert [f["rule"] for f in item.findings] == [engine.NOT_CHECKED_RULE]
+    # Another message is counted on its own.
+    assert send(mail_filter.port, PUPIL, ["grandma@example.org"],
+                message(PUPIL, "grandma@example.org", "hi", "something else"))[0] == 451
+
+
+def test_a_failure_that_may_pass_on_a_retry_is_never_held(mail_filter, mail_school, sink,
+                                                         monkeypatch):
+    def out_of_files(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(engine.decide, "__defaults__", (out_of_files,))
+    raw = message(PUPIL, "grandma@example.org", "hi", "hello")
+    assert [send(mail_filter.port, PUPIL, ["grandma@example.org"], raw)[0]
+            for _ in range(server.HOLD_AFTER_FAILURES + 1)] == [451] * (
+        server.HOLD_AFTER_FAILURES + 1)
+    assert not list((mail_school["folder"] / HELD_DIR).glob("*.eml"))
+
+
 def test_fail_open_passes_staff_mail_but_never_a_pupils(mail_filter, mail_school, sink,
                                                        monkeypatch):
     from esafety.mailfilter.models import MailFilterSettings
