@@ -11,6 +11,7 @@ mail filter's settings at once.
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -82,3 +83,18 @@ def publish(school: School) -> Path:
     MailFilterSettings.objects.filter(school=school).update(
         version=F("version") + 1, published_at=timezone.now())
     return path
+
+
+# The scheduled job publishes every minute: a snapshot this old means it has stopped, and
+# new pupils, leavers and approved addresses are not reaching the filter.
+STALE_AFTER = datetime.timedelta(minutes=15)
+
+
+def snapshot_age(school: School) -> datetime.timedelta | None:
+    """How old the snapshot the filter reads is (None when there is none)."""
+    try:
+        mtime = (folder(school) / engine.SNAPSHOT_FILE).stat().st_mtime
+    except OSError:
+        return None
+    return timezone.now() - datetime.datetime.fromtimestamp(mtime, tz=datetime.UTC)
+

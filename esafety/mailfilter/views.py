@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from esafety.directory import permissions
 from esafety.errors import EsafetyError
-from esafety.mailfilter import actions, selectors
+from esafety.mailfilter import actions, publishing, selectors
 from esafety.mailfilter.access import (
     get_group_approval_for_user,
     get_held_for_user,
@@ -124,7 +125,12 @@ def settings_page(request: SignedInRequest):
         else:
             messages.success(request, "Saved. The mail filter uses the new settings at once.")
             return redirect("mailfilter:settings")
-    return render(request, "mailfilter/settings.html", {"form": form, "config": config})
+    # What the filter itself reads: a stopped worker leaves it without leavers and new pupils.
+    age = publishing.snapshot_age(school)
+    return render(request, "mailfilter/settings.html", {
+        "form": form, "config": config, "snapshot_missing": age is None,
+        "snapshot_stale": age is not None and age > publishing.STALE_AFTER,
+        "snapshot_at": None if age is None else timezone.now() - age})
 
 
 @login_required

@@ -4,7 +4,9 @@ a message private, and a new install's first snapshot."""
 
 import html
 import json
+import os
 import smtplib
+import time
 
 import pytest
 
@@ -439,3 +441,21 @@ def test_a_parent_in_the_directory_is_an_outside_address_for_another_pupil(write
     snap = write_snapshot(data)
     decision = decide(snap, PUPIL, ["dad@gmail.com"])
     assert (decision.outcome, decision.unapproved) == (engine.REFUSE, ["dad@gmail.com"])
+
+
+# ---------------------------------------------------------------- a stopped worker
+
+def test_the_settings_page_says_when_the_snapshot_is_missing_or_old(client_for, it_manager,
+                                                                    mail_school):
+    snapshot = mail_school["folder"] / engine.SNAPSHOT_FILE
+    client = client_for(it_manager)
+    fresh = html.unescape(client.get("/mail/settings/").content.decode())
+    assert "No snapshot has been published yet" not in fresh
+    assert "has probably stopped" not in fresh
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(snapshot, (two_hours_ago, two_hours_ago))
+    old = html.unescape(client.get("/mail/settings/").content.decode())
+    assert "The snapshot the filter reads is" in old and "2\xa0hours old" in old
+    snapshot.unlink()
+    missing = html.unescape(client.get("/mail/settings/").content.decode())
+    assert "No snapshot has been published yet" in missing
