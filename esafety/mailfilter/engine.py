@@ -51,8 +51,8 @@ from esafety.engine.messages.rulebook import (
     Clause,
     Rule,
     Rulebook,
-    builtin_rulebook,
     load_rulebook,
+    rulebook_in_force,
 )
 from esafety.mailfilter import authresults
 
@@ -241,7 +241,7 @@ def load(path: str | os.PathLike, rulebook_path: str | None = None) -> FilterSna
             trusted_authserv=frozenset(a.lower() for a in data.get("trusted_authserv", [])),
             who_can_approve=data.get("who_can_approve") or "your teacher",
             postmaster=data.get("postmaster", ""),
-            rulebook=load_rulebook(rulebook_path) if rulebook_path else builtin_rulebook(),
+            rulebook=load_rulebook(rulebook_path) if rulebook_path else rulebook_in_force(),
             mtime=mtime, unknown_internal_sender=_unknown_internal_sender(data),
             private_subject=private_subject_pattern(_private_markers(data)))
     except SnapshotMissing:

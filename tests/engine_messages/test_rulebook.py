@@ -1,5 +1,7 @@
 """The rulebook as data: every required rule, its clauses, and validation of a school's copy."""
 
+import os
+
 import pytest
 import yaml
 
@@ -75,3 +77,36 @@ def test_a_school_can_soften_an_action_in_its_own_copy(tmp_path, monkeypatch):
 def test_a_missing_rulebook_file_is_a_clear_error(tmp_path):
     with pytest.raises(RulebookError, match="cannot read the rulebook"):
         load_rulebook(tmp_path / "nope.yaml")
+
+
+def test_the_checks_use_the_schools_own_copy_and_see_it_change(tmp_path, monkeypatch):
+    from esafety.engine.messages import rulebook
+    from esafety.engine.messages.checker import check_message
+
+    monkeypatch.setattr(rulebook, "RECHECK_SECONDS", 0.0)  # (not once a second: at once)
+
+    shouting = (b"From: t@school.example\r\nTo: p@elsewhere.example\r\nSubject: trip\r\n\r\n"
+                b"PLEASE BRING YOUR PACKED LUNCH AND COAT ON FRIDAY MORNING\r\n")
+
+    def action():
+        verdict = check_message(shouting, sender_role="teacher")
+        return [f.action for f in verdict.findings if f.rule.id == "tone.shouting"]
+
+    assert action() == ["advise"]
+    data = _data()
+    [rule] = [r for r in data["rules"] if r["id"] == "tone.shouting"]
+    rule["action"] = "warn"
+    copy = tmp_path / "rulebook.yaml"
+    copy.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("ESAFETY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ESAFETY_RULEBOOK", raising=False)
+    assert action() == ["warn"]
+    # Changed again: read again (the file's time moves on).
+    rule["action"] = "hold"
+    copy.write_text(yaml.safe_dump(data))
+    os.utime(copy, ns=(copy.stat().st_mtime_ns + 10**9,) * 2)
+    assert action() == ["hold"]
+    # A copy that is not valid: the built-in rules, not a failed check.
+    copy.write_text("rules: [oops")
+    os.utime(copy, ns=(copy.stat().st_mtime_ns + 2 * 10**9,) * 2)
+    assert action() == ["advise"]

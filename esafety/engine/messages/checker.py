@@ -30,7 +30,7 @@ from esafety.engine.messages.message import (
     shorten,
 )
 from esafety.engine.messages.normalise import fold
-from esafety.engine.messages.rulebook import ACTIONS, Rule, Rulebook, builtin_rulebook
+from esafety.engine.messages.rulebook import ACTIONS, Rule, Rulebook, rulebook_in_force
 
 VERDICTS = ("allow", *ACTIONS)
 MAX_CLASSIFIED = 30_000
@@ -772,7 +772,7 @@ def check_parsed(msg: ParsedMessage, *, directory: Directory | None = None,
                  sender_role: str | None = None, rulebook: Rulebook | None = None,
                  classifier: Classifier | None = None) -> Verdict:
     directory = directory or EMPTY
-    rulebook = rulebook or builtin_rulebook()
+    rulebook = rulebook or rulebook_in_force()
     audience, role = audience_for(msg, directory, sender_role)
     bulk = bulk_reason(msg) if audience == "inbound" else ""
     if bulk:

@@ -1,12 +1,16 @@
 """The rulebook as data: load and validate rulebook.yaml (or a school's adjusted copy)."""
 
+import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger("esafety.rulebook")
+
 BUILTIN_PATH = HERE / "rulebook.yaml"
 
 AUDIENCES = ("staff", "pupils", "inbound", "bulk")
@@ -167,3 +171,46 @@ def builtin_rulebook() -> Rulebook:
     if _builtin is None:
         _builtin = load_rulebook(BUILTIN_PATH)
     return _builtin
+
+
+# How often the school's copy is looked for again (a stat a message costs the check engine
+# a few per cent; a change still applies within a second).
+RECHECK_SECONDS = 1.0
+# ((ESAFETY_RULEBOOK, ESAFETY_DATA_DIR, the copy's path and time), when looked, the rules)
+_in_force: tuple[tuple, float, Rulebook] | None = None
+
+
+def rulebook_in_force() -> Rulebook:
+    """The school's own rulebook (rulebook_path(): ESAFETY_RULEBOOK, else <data dir>/
+    rulebook.yaml) when it has one, else the built-in one; read again when the file changes.
+    Every check uses it unless given another, so the rules a school sets apply in the web
+    app, the mail filter and the monitor alike, as the classifier's thresholds always did.
+    A copy that cannot be read or is not valid is logged and the built-in rules apply: a
+    typing slip must not stop the school's mail."""
+    global _in_force
+    where = (os.environ.get("ESAFETY_RULEBOOK"), os.environ.get("ESAFETY_DATA_DIR"))
+    now = time.monotonic()
+    cached = _in_force
+    if cached is not None and cached[0][:2] == where and now - cached[1] < RECHECK_SECONDS:
+        return cached[2]
+    path = rulebook_path()
+    if path == BUILTIN_PATH:
+        _in_force = (where + (None,), now, builtin_rulebook())
+        return _in_force[2]
+    try:
+        stamp = (str(path), path.stat().st_mtime_ns)
+    except OSError as exc:
+        log.error("the rulebook %s cannot be read (%s): the built-in rules apply", path,
+                  exc.strerror)
+        return builtin_rulebook()
+    key = where + (stamp,)
+    if cached is not None and cached[0] == key:
+        rulebook = cached[2]
+    else:
+        try:
+            rulebook = load_rulebook(path)
+        except RulebookError as exc:
+            log.error("%s: the built-in rules apply", exc)
+            rulebook = builtin_rulebook()
+    _in_force = (key, now, rulebook)
+    return rulebook

@@ -22,7 +22,7 @@ from esafety.concerns import rules as concern_rules
 from esafety.directory.models import School
 from esafety.engine.messages.checker import Evidence, Finding, Verdict
 from esafety.engine.messages.message import ParsedMessage
-from esafety.engine.messages.rulebook import builtin_rulebook
+from esafety.engine.messages.rulebook import rulebook_in_force
 from esafety.mailfilter import engine
 from esafety.mailfilter.models import FilteredMessage, HeldMessage
 from esafety.mailfilter.publishing import folder
@@ -42,7 +42,7 @@ class IngestResult:
 
 
 def _findings(event: dict) -> list[Finding]:
-    rulebook = builtin_rulebook()
+    rulebook = rulebook_in_force()
     # With the filter's own rules (a sender the directory does not know), which are not in
     # the rulebook, so a message they held shows why on the held-mail pages.
     by_id = {**engine.FILTER_RULES, **{r.id: r for r in rulebook.rules}}
