@@ -51,6 +51,11 @@ def serve_processes(config: Config, listen: tuple[str, int], workers: int,
         if pid == 0:
             code = 1
             try:
+                # Not the parent's handlers: with them, a SIGTERM that came before serve()
+                # set its own would only be passed to the other children, and this one
+                # would never end (the parent waiting for it for ever).
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
                 _die_with_parent()
                 asyncio.run(serve(config, listen, workers, sock=sock))
                 code = 0

@@ -113,3 +113,28 @@ def test_the_filter_leaves_aiosmtpd_s_per_command_lines_out_of_its_log(tmp_path,
     finally:
         busy.close()
     assert logging.getLogger("mail.log").level == logging.WARNING
+
+
+
+def test_a_child_stopped_before_it_serves_ends_rather_than_passing_it_on(tmp_path):
+    """A child forked by --processes must not keep the parent's SIGTERM handler: one that
+    arrives before the child's own server has set its handler would only be passed on to
+    the other children, and the parent would wait for this one for ever."""
+    survived = tmp_path / "survived"
+    script = f"""
+import os, signal, time
+from esafety.mailfilter import processes
+import esafety.engine.messages.classifier as classifier
+
+def serve(config, listen, workers, sock=None):
+    os.kill(os.getppid(), signal.SIGTERM)  # the filter is stopped while this one starts
+    time.sleep(3)
+    open({str(survived)!r}, "w").close()  # still here: the SIGTERM did not end it
+
+classifier.default_classifier = lambda: None
+processes.serve = serve
+processes.serve_processes(None, ("127.0.0.1", 0), 1, 1)
+"""
+    done = subprocess.run([sys.executable, "-c", script], timeout=120)
+    assert done.returncode == 0
+    assert not survived.exists()
