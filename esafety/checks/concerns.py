@@ -25,7 +25,7 @@ from esafety.concerns.models import Concern
 from esafety.directory import roles
 from esafety.directory.models import Person, School
 from esafety.engine.messages.checker import Verdict
-from esafety.engine.messages.message import ParsedMessage, shorten
+from esafety.engine.messages.message import ParsedMessage, listed, shorten
 
 __all__ = ["ConcernOutcome", "concern_findings", "designated_people",
            "message_check_concern_record", "outcome_of"]
@@ -58,10 +58,7 @@ def _person_concerned(school: School, msg: ParsedMessage, verdict: Verdict,
 
 
 def _recipients(msg: ParsedMessage) -> str:
-    recipients = ", ".join(address for _, address in msg.recipients[:5])
-    if len(msg.recipients) > 5:
-        recipients += f" and {len(msg.recipients) - 5} more"
-    return recipients
+    return listed([address for _, address in msg.recipients], 5)
 
 
 def message_check_concern_record(*, actor: Person | None, school: School, verdict: Verdict,

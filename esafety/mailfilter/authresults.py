@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from esafety.engine.messages.directory import within
+
 # Where a pass names the domain it is for (RFC 8601 §2.7): DMARC the From: line's domain,
 # DKIM the signing domain (or the identity), SPF the envelope sender.
 _PASS_FOR = {"dmarc": ("header.from",), "dkim": ("header.d", "header.i"),
@@ -48,8 +50,7 @@ def _domain(value: str) -> str:
 
 def _aligned(domain: str, authenticated: str) -> bool:
     """The return address's domain is the authenticated one or inside it."""
-    return bool(authenticated) and (domain == authenticated
-                                    or domain.endswith("." + authenticated))
+    return bool(authenticated) and within(domain, authenticated)
 
 
 def parse(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:

@@ -45,6 +45,7 @@ from esafety.engine.messages.message import (
     MAX_TEXT,
     EmptyMessage,
     ParsedMessage,
+    listed,
     parse_message,
 )
 from esafety.engine.messages.rulebook import (
@@ -181,13 +182,9 @@ class FilterSnapshot:
     # The school's subject markers for private mail (private_subject_pattern); None: none.
     private_subject: re.Pattern | None = _DEFAULT_PRIVATE_SUBJECT
 
-    def in_school_domains(self, address: str) -> bool:
-        domain = (address or "").rpartition("@")[2].lower()
-        return any(domain == d or domain.endswith("." + d) for d in self.directory.domains)
-
     def unknown_internal(self, address: str) -> bool:
         """In one of the school's domains, but nobody in the directory."""
-        return self.in_school_domains(address) and self.directory.member(address) is None
+        return self.directory.in_domains(address) and self.directory.member(address) is None
 
     def sender_role(self, address: str) -> str | None:
         """The role the checker reads a sender as: theirs from the directory; for an
@@ -460,16 +457,13 @@ def _held_as_unknown(msg: ParsedMessage, snapshot: FilterSnapshot, author: str,
     the rules for pupils are checked as for any pupil's message)."""
     # By domain: a parent in the directory is still outside the school.
     outside = [address for _, address in msg.recipients
-               if not snapshot.in_school_domains(address)]
+               if not snapshot.directory.in_domains(address)]
     if not outside and not any(f.rule.id == UNAPPROVED_RULE for f in findings):
         return []
     evidence = [Evidence("header", f"{author} is in the school's domain but not in "
                                    "esafety's directory")]
     if outside:
-        evidence.append(Evidence("header", "going outside the school to "
-                                 + ", ".join(outside[:5])
-                                 + (f" and {len(outside) - 5} more" if len(outside) > 5
-                                    else "")))
+        evidence.append(Evidence("header", f"going outside the school to {listed(outside, 5)}"))
     # The approved-recipient finding is left out: it says "pupil", which nobody knows yet.
     return [Finding(rule=UNKNOWN_SENDER, evidence=evidence),
             *(f for f in strong if f.rule.id != UNAPPROVED_RULE)]

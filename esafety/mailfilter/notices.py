@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 from email.message import EmailMessage
 
+from esafety.engine.messages.message import listed
 from esafety.mailfilter.engine import Decision, FilterSnapshot
 
 MAX_RETURNED = 10 * 1024 * 1024  # a larger original is cut: the sender still has it
@@ -45,8 +46,7 @@ def refused_to_pupil(snapshot: FilterSnapshot, decision: Decision, pupil: str,
                      subject: str) -> EmailMessage:
     """004 §3.2.3, in a pupil's words: who it did not go to, and who can add the address."""
     addresses = decision.unapproved or ["someone outside school"]
-    names = ", ".join(addresses[:10]) + (f" and {len(addresses) - 10} more"
-                                         if len(addresses) > 10 else "")
+    names = listed(addresses, 10)
     text = (f"Your email {_subject(subject)} has not been sent.\n\n"
             f"You can only email people your school has said yes to. "
             f"{'This address is' if len(addresses) == 1 else 'These addresses are'} "
@@ -98,8 +98,7 @@ def pupil_reasons(titles: list[str]) -> str:
 
 
 def _to(recipients: list[str]) -> str:
-    shown = ", ".join(recipients[:3])
-    return shown + (f" and {len(recipients) - 3} more" if len(recipients) > 3 else "")
+    return listed(recipients, 3)
 
 
 def _held_to_pupil(snapshot: FilterSnapshot, decision: Decision, pupil: str,

@@ -17,7 +17,7 @@ from esafety.concerns import rules as concern_rules
 from esafety.directory import permissions
 from esafety.directory.models import Person, School
 from esafety.engine.messages.checker import Finding, Verdict
-from esafety.engine.messages.message import ParsedMessage, shorten
+from esafety.engine.messages.message import ParsedMessage, listed, shorten
 from esafety.errors import InvalidInput, NotAllowed
 from esafety.mailmonitor import events, storage
 from esafety.mailmonitor.models import CapturedMessage, ContentAuthorisation, MonitorSettings
@@ -37,9 +37,7 @@ class Recorded:
 
 
 def _recipients(msg: ParsedMessage) -> str:
-    addresses = [address for _, address in msg.recipients]
-    text = ", ".join(addresses[:10])
-    return text + (f" and {len(addresses) - 10} more" if len(addresses) > 10 else "")
+    return listed([address for _, address in msg.recipients], 10)
 
 
 def _finding(f: Finding) -> dict:

@@ -17,6 +17,11 @@ def name_key(name: str) -> str:
     return " ".join(w for w in words if w not in {"mr", "mrs", "ms", "miss", "dr", "mx"})
 
 
+def within(domain: str, parent: str) -> bool:
+    """`domain` is `parent` or a subdomain of it ("mail.example.org" within "example.org")."""
+    return domain == parent or domain.endswith("." + parent)
+
+
 @dataclass(frozen=True)
 class Member:
     address: str
@@ -53,12 +58,13 @@ class Directory:
     def member(self, address: str) -> Member | None:
         return self.members.get(address.lower())
 
+    def in_domains(self, address: str) -> bool:
+        """In one of the school's mail domains (or a subdomain of one)."""
+        domain = (address or "").rpartition("@")[2].lower()
+        return any(within(domain, d) for d in self.domains)
+
     def is_internal(self, address: str) -> bool:
-        address = address.lower()
-        if address in self.members:
-            return True
-        domain = address.rpartition("@")[2]
-        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+        return address.lower() in self.members or self.in_domains(address)
 
     def is_school_address(self, address: str) -> bool:
         """An address of the school itself: its domains, or someone with a school account
@@ -68,8 +74,7 @@ class Directory:
         member = self.members.get(address)
         if member is not None and member.role != roles.PARENT:
             return True
-        domain = address.rpartition("@")[2]
-        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+        return self.in_domains(address)
 
     def people_named(self, name: str) -> list[str]:
         return self._names.get(name_key(name), [])

@@ -961,6 +961,12 @@ _HEADER_NAMES = {"list-id": "List-Id", "list-unsubscribe": "List-Unsubscribe",
                  "sender": "Sender", "return-path": "Return-Path"}
 
 
+def listed(items: list[str], limit: int) -> str:
+    """The first `limit` of `items`, then how many more ("a, b and 3 more")."""
+    text = ", ".join(items[:limit])
+    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def shorten(text: str, limit: int = 200) -> str:
     """`text` on one line, cut to `limit` characters with "…" (for evidence and reasons)."""
     text = " ".join(text.split())

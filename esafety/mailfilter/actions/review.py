@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from esafety.directory import permissions
 from esafety.directory.models import Person, School
+from esafety.engine.messages.message import listed
 from esafety.errors import Conflict, InvalidInput
 from esafety.mailfilter import events, notices
 from esafety.mailfilter.actions.private_mail import content_visible
@@ -135,8 +136,7 @@ class Release:
 
 
 def _named(addresses: list[str]) -> str:
-    shown = ", ".join(addresses[:NAMED])
-    return shown + (f" and {len(addresses) - NAMED} more" if len(addresses) > NAMED else "")
+    return listed(addresses, NAMED)
 
 
 def _meta(held: HeldMessage) -> tuple[bytes, dict]:
