@@ -2,6 +2,9 @@
 Postfix with no filter, on the SpamAssassin folders (../shared/data/mail/spamassassin), in
 one run; and the filter's memory per concurrent connection.
 
+The same checks as a milter (`--milter`, before the queue: Postfix queues each message once),
+in the same run, against the same plain Postfix.
+
 The ceiling, in the same run: the same Postfix with a content filter that costs nothing
 (its content_filter pointed straight at its own re-injection smtpd). An after-queue filter
 makes Postfix take each message in, queue it and send it twice, so even a filter that did
@@ -170,19 +173,27 @@ def main() -> int:
     filter_machine: list[float] = []
     ceiling_rates: list[float] = []
     ceiling_machine: list[float] = []
+    milter_rates: list[float] = []
+    milter_cpu: list[float] = []
+    milter_machine: list[float] = []
     filter_port = free_port()
+    milter_port = free_port()
     # The ceiling: Postfix's after-queue round trip with a filter that takes no time (the
     # filter transport delivers straight to the instance's own re-injection smtpd).
     with Sink() as sink, postfix.Postfix(sink.port, None) as plain, postfix.Postfix(
             sink.port, filter_port, filter_connections=args.connections) as pf, \
             postfix.Postfix(sink.port, None, filter_connections=args.connections,
-                            filter_to_itself=True) as zero:
-        flt = subprocess.Popen([sys.executable, "-m", "esafety.mailfilter.server", "--listen",
-                                f"127.0.0.1:{filter_port}", "--next-hop",
-                                f"127.0.0.1:{pf.reinject}", "--school", "bench",
-                                "--data-dir", str(data), "--workers", str(args.workers),
-                                "--processes", str(args.processes)],
-                               stderr=subprocess.DEVNULL)
+                            filter_to_itself=True) as zero, \
+            postfix.Postfix(sink.port, milter_port, milter=True) as pm:
+        def start(port: int, next_hop: int, *more: str) -> subprocess.Popen:
+            return subprocess.Popen(
+                [sys.executable, "-m", "esafety.mailfilter.server", "--listen",
+                 f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{next_hop}", "--school",
+                 "bench", "--data-dir", str(data), "--workers", str(args.workers),
+                 "--processes", str(args.processes), *more], stderr=subprocess.DEVNULL)
+
+        flt = start(filter_port, pf.reinject)
+        mlt = start(milter_port, pm.reinject, "--milter")
 
         def processed():
             # Through: delivered (not the filter's own notices, sent from <>), or held.
@@ -206,31 +217,50 @@ def main() -> int:
             filter_cpu.append((cpu_seconds(flt.pid) - cpu) * 1000 / len(messages))
             filter_machine.append((machine_busy_seconds() - busy) * 1000 / len(messages))
 
+        def milter_round():
+            shutil.rmtree(held, ignore_errors=True)
+            cpu, busy = cpu_seconds(mlt.pid), machine_busy_seconds()
+            milter_rates.append(run(pm, sink, messages, processed))
+            milter_cpu.append((cpu_seconds(mlt.pid) - cpu) * 1000 / len(messages))
+            milter_machine.append((machine_busy_seconds() - busy) * 1000 / len(messages))
+
         try:
             time.sleep(3)
             per_conn = memory_per_connection(filter_port, flt.pid)
-            # The order turns each round (plain, ceiling, filter; then ceiling, filter,
-            # plain; ...) so that a change in the machine's load falls on every side alike.
-            order = [plain_round, ceiling_round, filter_round]
+            # The order turns each round (plain, ceiling, filter, milter; then ceiling,
+            # filter, milter, plain; ...) so that a change in the machine's load falls on
+            # every side alike.
+            order = [plain_round, ceiling_round, filter_round, milter_round]
             for n in range(args.rounds):
-                for each in order[n % 3:] + order[:n % 3]:
+                for each in order[n % 4:] + order[:n % 4]:
                     each()
         finally:
-            flt.terminate()
-            flt.wait()
+            for proc in (flt, mlt):
+                proc.terminate()
+                proc.wait()
     ratios = [f / p for p, f in zip(plain_rates, filter_rates, strict=True)]
     ceilings = [c / p for p, c in zip(plain_rates, ceiling_rates, strict=True)]
     of_ceiling = [f / c for c, f in zip(ceiling_rates, filter_rates, strict=True)]
+    milter_ratios = [m / p for p, m in zip(plain_rates, milter_rates, strict=True)]
     print(f"messages: {len(messages)} from {args.folders}, {args.rounds} rounds")
-    for n, (p, c, f, r) in enumerate(zip(plain_rates, ceiling_rates, filter_rates, ratios,
-                                         strict=True), 1):
+    for n, (p, c, f, r, m, mr) in enumerate(zip(plain_rates, ceiling_rates, filter_rates,
+                                                ratios, milter_rates, milter_ratios,
+                                                strict=True), 1):
         print(f"round {n}: plain Postfix {p:7.1f}/s, with a no-op filter {c:7.1f}/s, "
-              f"with the filter {f:7.1f}/s, ratio {r:.2f}")
+              f"with the filter {f:7.1f}/s (ratio {r:.2f}), with the milter {m:7.1f}/s "
+              f"(ratio {mr:.2f})")
     print(f"plain Postfix:            {statistics.median(plain_rates):8.1f} messages/s (median)")
     print(f"Postfix with the filter:  {statistics.median(filter_rates):8.1f} messages/s "
           f"(median; {args.processes} processes, {args.connections} connections from Postfix)")
     print(f"ratio:                    {statistics.median(ratios):8.2f} (median of the rounds, "
           f"{min(ratios):.2f} to {max(ratios):.2f}; target >= 0.5)")
+    print(f"Postfix with the milter:  {statistics.median(milter_rates):8.1f} messages/s "
+          f"(median; the same checks before the queue: --milter)")
+    print(f"milter ratio:             {statistics.median(milter_ratios):8.2f} (median of the "
+          f"rounds, {min(milter_ratios):.2f} to {max(milter_ratios):.2f}; target >= 0.5)")
+    print(f"milter's CPU a message:   {statistics.median(milter_cpu):8.2f} ms (median, "
+          f"{min(milter_cpu):.2f} to {max(milter_cpu):.2f}); machine's CPU a message "
+          f"{statistics.median(milter_machine):.2f} ms")
     print(f"ceiling (a filter that costs nothing): {statistics.median(ceilings):.2f} of plain "
           f"Postfix ({min(ceilings):.2f} to {max(ceilings):.2f}); the filter reaches "
           f"{statistics.median(of_ceiling):.2f} of it")

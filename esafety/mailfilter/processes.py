@@ -28,7 +28,7 @@ def _die_with_parent() -> None:
 
 
 def serve_processes(config: Config, listen: tuple[str, int], workers: int,
-                    processes: int) -> int:
+                    processes: int, milter: bool = False) -> int:
     """Several processes accepting on one listening socket (the checker is CPU-bound and
     Python runs one thread's code at a time). A child that dies is started again."""
     from esafety.engine.messages.classifier import default_classifier
@@ -57,7 +57,12 @@ def serve_processes(config: Config, listen: tuple[str, int], workers: int,
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 _die_with_parent()
-                asyncio.run(serve(config, listen, workers, sock=sock))
+                if milter:
+                    from esafety.mailfilter import milter as milter_server
+
+                    asyncio.run(milter_server.serve(config, listen, workers, sock=sock))
+                else:
+                    asyncio.run(serve(config, listen, workers, sock=sock))
                 code = 0
             finally:
                 os._exit(code)

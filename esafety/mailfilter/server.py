@@ -120,8 +120,11 @@ class Config:
 class Filter:
     """The decisions and their effects, shared by every connection (thread-safe)."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, pass_on: bool = True):
         self.config = config
+        # The content filter passes a message on by re-injecting it; a milter by answering
+        # "continue" (Postfix queues it): pass_on=False.
+        self.pass_on = pass_on
         self._snapshot_path = str(config.folder / engine.SNAPSHOT_FILE)
         self._snapshot: engine.FilterSnapshot | None = None
         self._lock = threading.Lock()
@@ -187,7 +190,8 @@ class Filter:
             member = snapshot.directory.member(mail_from)
             if snapshot.staff_fail_open and member is not None and member.role in STAFF_LIKE:
                 log.exception("staff message from %s passed unchecked (fail-open)", mail_from)
-                self.reinject(mail_from, rcpts, raw)
+                if self.pass_on:
+                    self.reinject(mail_from, rcpts, raw)
                 self._event({"outcome": "passed_unchecked", "sender": mail_from,
                              "recipients": rcpts[:200]})
                 return "250 2.0.0 Passed unchecked (the school chose fail-open for staff)"
@@ -217,7 +221,8 @@ class Filter:
         sender = mail_from or ""
         outcome = decision.outcome
         if outcome == engine.PASS:
-            self.reinject(mail_from, rcpts, raw)
+            if self.pass_on:
+                self.reinject(mail_from, rcpts, raw)
         elif outcome == engine.HOLD:
             self._hold(key, mail_from, rcpts, raw)
             # No notice to an outside sender (it may be forged: no backscatter).
@@ -425,6 +430,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rulebook", metavar="PATH", help="use this rulebook file")
     parser.add_argument("--workers", type=int, default=4,
                         help="messages checked at once in each process (default 4)")
+    parser.add_argument("--milter", action="store_true",
+                        help="be a milter (Postfix's smtpd_milters, before the queue) instead "
+                             "of an after-queue content filter: Postfix queues each message "
+                             "once, not twice; --next-hop is then where notices and released "
+                             "messages go (Postfix's re-injection smtpd)")
     parser.add_argument("--processes", type=int, default=1,
                         help="processes sharing the port (default 1; one per CPU core for "
                              "the most messages a second)")
@@ -453,8 +463,14 @@ def main(argv: list[str]) -> int:
         if args.processes > 1:
             from esafety.mailfilter.processes import serve_processes
 
-            return serve_processes(config, listen, max(1, args.workers), args.processes)
-        asyncio.run(serve(config, listen, max(1, args.workers)))
+            return serve_processes(config, listen, max(1, args.workers), args.processes,
+                                   milter=args.milter)
+        if args.milter:
+            from esafety.mailfilter import milter
+
+            asyncio.run(milter.serve(config, listen, max(1, args.workers)))
+        else:
+            asyncio.run(serve(config, listen, max(1, args.workers)))
     except OSError as exc:
         print(f"esafety mail filter: cannot listen on {args.listen}: {exc.strerror}",
               file=sys.stderr)

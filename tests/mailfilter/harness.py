@@ -14,6 +14,7 @@ from email.message import Message
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
+from esafety.mailfilter import milter as milter_server
 from esafety.mailfilter import server
 
 
@@ -117,10 +118,12 @@ class Sink:
 
 
 class FilterThread:
-    """`esafety mail filter` in a thread (the same serve() the command runs)."""
+    """`esafety mail filter` in a thread (the same serve() the command runs; with
+    milter=True, `esafety mail filter --milter`'s)."""
 
-    def __init__(self, config: server.Config):
+    def __init__(self, config: server.Config, milter: bool = False):
         self.config = config
+        self.milter = milter
         self.port = free_port()
         self.ready = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -130,8 +133,9 @@ class FilterThread:
         async def go():
             self.loop = asyncio.get_running_loop()
             self.stop_event = asyncio.Event()
-            await server.serve(self.config, ("127.0.0.1", self.port), 4, ready=self.ready,
-                               stop=self.stop_event)
+            serve = milter_server.serve if self.milter else server.serve
+            await serve(self.config, ("127.0.0.1", self.port), 4, ready=self.ready,
+                        stop=self.stop_event)
         asyncio.run(go())
 
     def __enter__(self):

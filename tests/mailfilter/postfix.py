@@ -2,6 +2,7 @@
 queue_directory and data_directory in a temporary folder, never the system's instance.
 
     public smtpd  127.0.0.1:<public>   content_filter = esafety-filter:[127.0.0.1]:<filter>
+                                       (or, milter=True: smtpd_milters = inet:...:<filter>)
     re-injection  127.0.0.1:<reinject> content_filter empty (what the filter sends back)
     relayhost     [127.0.0.1]:<sink>   everything (and Postfix's own bounces) ends there
 
@@ -38,8 +39,12 @@ SERVICES = ("pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", 
 
 class Postfix:
     def __init__(self, sink_port: int, filter_port: int | None, extra: str = "",
-                 filter_connections: int = 10, filter_to_itself: bool = False):
+                 filter_connections: int = 10, filter_to_itself: bool = False,
+                 milter: bool = False):
         self.extra = extra  # more main.cf lines
+        # The filter as a milter of the public smtpd (before the queue) instead of its
+        # after-queue content filter.
+        self.milter = milter
         self.filter_connections = filter_connections
         self.sink_port = sink_port
         self.filter_port = filter_port
@@ -107,7 +112,10 @@ anvil_rate_time_unit = 60s
                     and lines[-1].split()[0] in SERVICES:
                 lines.append(line)
         public = f"127.0.0.1:{self.public} inet n - n - - smtpd"
-        if self.filter_port is not None:
+        if self.filter_port is not None and self.milter:
+            public += (f"\n  -o smtpd_milters=inet:127.0.0.1:{self.filter_port}"
+                       "\n  -o milter_default_action=tempfail")
+        elif self.filter_port is not None:
             public += (f"\n  -o content_filter=esafety-filter:[127.0.0.1]:{self.filter_port}"
                        "\n  -o receive_override_options=no_address_mappings")
             # The filter's own transport, as Postfix's FILTER_README sets one up: as many
