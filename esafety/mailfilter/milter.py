@@ -1,8 +1,8 @@
 """`esafety mail filter --milter`: the same checks as a Postfix milter, before the queue.
 
-    esafety mail filter --milter --listen 127.0.0.1:10027 --next-hop 127.0.0.1:10026 --school SLUG
+    esafety mail filter --milter --listen 127.0.0.1:10028 --next-hop 127.0.0.1:10026 --school SLUG
 
-    main.cf:  smtpd_milters = inet:127.0.0.1:10027
+    main.cf:  smtpd_milters = inet:127.0.0.1:10028
               milter_default_action = tempfail
 
 As an after-queue content filter (server.py) Postfix takes each message in, queues it, sends
@@ -41,9 +41,8 @@ import socket
 import struct
 import threading
 
-from esafety.checks.concern_rules import concern_findings
 from esafety.mailfilter import engine
-from esafety.mailfilter.server import ANSWERS, MAX_MESSAGE, TEMPFAIL, Config, Filter
+from esafety.mailfilter.server import ANSWERS, MAX_MESSAGE, TEMPFAIL, Config, Filter, Service
 
 log = logging.getLogger("esafety.mailfilter")
 
@@ -74,7 +73,6 @@ DISCARDED = {ANSWERS[engine.HOLD], ANSWERS[engine.REFUSE], ANSWERS[engine.RETURN
 TOO_MANY = (f"550 5.5.3 Too many recipients (more than {engine.MAX_ENVELOPE_RECIPIENTS:,}): "
             "send the message to fewer at a time")
 TOO_BIG = "552 5.3.4 Message too big to be checked"
-INLINE_LIMIT = 512 * 1024
 
 
 def packet(command: bytes, data: bytes = b"") -> bytes:
@@ -105,45 +103,12 @@ def _address(data: bytes) -> str:
     return first
 
 
-class Decider:
-    """What each finished message becomes, as the content filter's Service decides it: small
-    messages checked in the event loop's thread, a pass answered at once; the rest (held,
-    returned, refused, findings to record, big messages, failures) in a worker thread."""
-
-    def __init__(self, flt: Filter, pool: concurrent.futures.Executor,
-                 inline_limit: int = INLINE_LIMIT):
-        self.filter = flt
-        self.pool = pool
-        self.inline_limit = inline_limit
-
-    async def decide(self, mail_from: str, rcpts: list[str], raw: bytes) -> bytes:
-        if len(raw) <= self.inline_limit:
-            try:
-                snapshot = self.filter.snapshot()
-                decision = engine.decide(snapshot, mail_from, rcpts, raw)
-            except Exception:  # noqa: BLE001 - the worker's path answers (fail-open or 451)
-                return await self._in_pool(self.filter.process, mail_from, rcpts, raw)
-            if decision.outcome == engine.PASS and not concern_findings(decision.verdict):
-                return packet(CONTINUE)
-            return await self._in_pool(self.filter.process_decided, snapshot, decision,
-                                       mail_from, rcpts, raw)
-        return await self._in_pool(self.filter.process, mail_from, rcpts, raw)
-
-    async def _in_pool(self, func, *args) -> bytes:
-        try:
-            answer = await asyncio.get_running_loop().run_in_executor(self.pool, func, *args)
-        except Exception:  # noqa: BLE001 - the pool itself failing: the client tries again
-            log.exception("message not checked")
-            answer = TEMPFAIL
-        return answer_packet(answer)
-
-
 class MilterProtocol(asyncio.Protocol):
     """One connection from Postfix's smtpd (one a client session): packets read from a
     buffer as they come, one message at a time."""
 
-    def __init__(self, decider: Decider, max_recipients: int = engine.MAX_ENVELOPE_RECIPIENTS):
-        self.decider = decider
+    def __init__(self, service: Service, max_recipients: int = engine.MAX_ENVELOPE_RECIPIENTS):
+        self.service = service
         self.max_recipients = max_recipients
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
@@ -226,13 +191,14 @@ class MilterProtocol(asyncio.Protocol):
             self._header(data)
             self._continue(command)
         elif command == EOH:
-            self.in_body = True
-            self._add(b"\r\n")
+            self._start_body()
             self._continue(command)
         elif command == BODY:
+            self._start_body()
             self._add(data)
             self._continue(command)
         elif command == EOB:
+            self._start_body()
             self._add(data)
             self._end_of_message()
         elif command == ABORT:
@@ -271,14 +237,22 @@ class MilterProtocol(asyncio.Protocol):
             value = value.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         self._add(name + b":" + value + b"\r\n")
 
+    def _start_body(self) -> None:
+        """The empty line between the headers and the body, once (at the end of the headers,
+        or before the first body piece or the end if that did not come)."""
+        if not self.in_body:
+            self.in_body = True
+            self._add(b"\r\n")
+
     def _add(self, data: bytes) -> None:
         self.size += len(data)
         if self.size <= MAX_MESSAGE:
             self.parts.append(data)
 
     def _end_of_message(self) -> None:
-        if not self.in_body:  # no end of headers came: the body starts here
-            self.parts.append(b"\r\n")
+        if not self.rcpts:
+            self._fail("the end of a message with no recipients")
+            return
         if self.size > MAX_MESSAGE or len(self.rcpts) > self.max_recipients:
             self._write(reply_code(TOO_BIG if self.size > MAX_MESSAGE else TOO_MANY))
             self._reset()
@@ -287,12 +261,12 @@ class MilterProtocol(asyncio.Protocol):
         self._reset()
         self.busy = True
         task = asyncio.get_running_loop().create_task(
-            self.decider.decide(mail_from, rcpts, raw))
+            self.service.deliver(mail_from, rcpts, raw))
         task.add_done_callback(self._decided)
 
     def _decided(self, task: asyncio.Task) -> None:
         try:
-            answer = task.result()
+            answer = answer_packet(task.result())
         except BaseException:  # noqa: BLE001 - never unanswered
             log.exception("milter: message not decided")
             answer = reply_code(TEMPFAIL)
@@ -305,15 +279,15 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
                 ready: threading.Event | None = None,
                 stop: asyncio.Event | None = None,
                 sock: socket.socket | None = None) -> None:
-    flt = Filter(config, pass_on=False)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
                                                  thread_name_prefix="mail-milter")
-    decider = Decider(flt, pool)
+    # The content filter's own service, deciding the same way; nothing to re-inject.
+    service = Service(Filter(config, pass_on=False), pool, relay=None)
     loop = asyncio.get_running_loop()
     if sock is not None:
-        server = await loop.create_server(lambda: MilterProtocol(decider), sock=sock)
+        server = await loop.create_server(lambda: MilterProtocol(service), sock=sock)
     else:
-        server = await loop.create_server(lambda: MilterProtocol(decider), *listen,
+        server = await loop.create_server(lambda: MilterProtocol(service), *listen,
                                           reuse_address=True)
     stop = stop or asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -332,11 +332,12 @@ def _needs_utf8(mail_from: str, rcpts: list[str]) -> bool:
 
 class Service:
     """Each message as it arrives: checked in the event loop's thread when it is small
-    (most mail), and passed on through the loop's own kept connections to the next hop;
-    held, returned and refused messages, findings to record, big messages and failures go
-    to a worker thread (files written and fsync'd, notices built and sent)."""
+    (most mail), and passed on through the loop's own kept connections to the next hop
+    (a milter has none: relay None, Postfix queues what passes); held, returned and refused
+    messages, findings to record, big messages and failures go to a worker thread (files
+    written and fsync'd, notices built and sent)."""
 
-    def __init__(self, flt: Filter, pool: concurrent.futures.Executor, relay: Relay,
+    def __init__(self, flt: Filter, pool: concurrent.futures.Executor, relay: Relay | None,
                  inline_limit: int = INLINE_LIMIT):
         self.filter = flt
         self.pool = pool
@@ -351,6 +352,8 @@ class Service:
             except Exception:  # noqa: BLE001 - the worker's path answers (fail-open or 451)
                 return await self._in_pool(self.filter.process, mail_from, rcpts, raw)
             if decision.outcome == engine.PASS and not concern_findings(decision.verdict):
+                if self.relay is None:
+                    return PASSED
                 try:
                     await self.relay.send(mail_from, rcpts, raw)
                 except Exception as exc:  # noqa: BLE001 - 4xx (or the next hop's 5xx)

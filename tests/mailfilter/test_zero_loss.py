@@ -1,15 +1,22 @@
 """Zero loss: 2,000 messages stream through a real Postfix while the filter (the real
-`esafety mail filter` process) is killed with SIGKILL three times and started again. Every
+`esafety mail filter` process, as the after-queue content filter and as a milter) is
+killed with SIGKILL three times and started again. Every
 message ends as its verdict says, and only so: a passed message is delivered to its
 recipients; a refused one never is, and its sender (the pupil) is told; a returned one never
 is, and goes back to its sender with the original attached; a held one never is, and is in
 the held store once. None is lost, none leaks. Duplicates (a message re-injected just before
-the kill, whose 250 Postfix never saw) are allowed where harmless, counted and printed."""
+the kill, whose 250 Postfix never saw) are allowed where harmless, counted and printed.
+
+With the milter, a message whose check was cut short by the kill is answered 451 by Postfix
+itself (milter_default_action = tempfail), before Postfix has taken it: the sending server
+keeps it and tries again. The test's sender does what a sending server does: it sends the
+message again after any 4xx or dropped connection, on a new connection."""
 
 import os
 import re
 import signal
 import smtplib
+import socket
 import subprocess
 import sys
 import threading
@@ -57,10 +64,11 @@ def _message(i: int) -> tuple[str, list[str], bytes]:
 
 
 class FilterProcess:
-    def __init__(self, port, next_hop, school, data_dir):
+    def __init__(self, port, next_hop, school, data_dir, milter=False):
         self.args = [sys.executable, "-m", "esafety.mailfilter.server", "--listen",
                      f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{next_hop}",
-                     "--school", school, "--data-dir", str(data_dir), "--workers", "4"]
+                     "--school", school, "--data-dir", str(data_dir), "--workers", "4",
+                     *(["--milter"] if milter else [])]
         self.port = port
         self.proc = None
 
@@ -70,8 +78,9 @@ class FilterProcess:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with smtplib.SMTP("127.0.0.1", self.port, timeout=5):
-                    return
+                # (A connection taken is enough: a milter sends no greeting.)
+                socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
+                return
             except OSError:
                 time.sleep(0.1)
         raise AssertionError("the filter did not start")
@@ -168,18 +177,45 @@ def wrong_endings(seen: dict[str, Counter]) -> dict[str, dict[str, list[int]]]:
     return problems
 
 
-def test_two_thousand_messages_and_three_kills_lose_nothing(mail_school, sink, settings):
-    pf = postfix.Postfix(sink.port, free_port())
+def _send_until_taken(port: int, retried: Counter) -> None:
+    """Every message, in order, each sent again (on a new connection) after a 4xx or a
+    dropped connection until Postfix takes it, as a sending server's queue would."""
+    smtp = None
+    for i in range(TOTAL):
+        mail_from, rcpts, raw = _message(i)
+        while True:
+            try:
+                if smtp is None:
+                    smtp = smtplib.SMTP("127.0.0.1", port, timeout=60)
+                smtp.sendmail(mail_from, rcpts, raw)
+                break
+            except (smtplib.SMTPResponseException, smtplib.SMTPServerDisconnected,
+                    OSError) as exc:
+                code = getattr(exc, "smtp_code", 421)
+                assert 400 <= code < 500, f"message {i} refused for good: {exc}"
+                retried[_kind(i)] += 1
+                try:
+                    if smtp is not None:
+                        smtp.close()
+                finally:
+                    smtp = None
+                time.sleep(0.2)
+    if smtp is not None:
+        smtp.quit()
+
+
+@pytest.mark.parametrize("milter", [False, True], ids=["content filter", "milter"])
+def test_two_thousand_messages_and_three_kills_lose_nothing(mail_school, sink, settings,
+                                                            milter):
+    pf = postfix.Postfix(sink.port, free_port(), milter=milter)
     flt = FilterProcess(pf.filter_port, pf.reinject, mail_school["school"].slug,
-                        settings.DATA_DIR)
+                        settings.DATA_DIR, milter=milter)
     flt.start()
+    retried: Counter = Counter()
     try:
         with pf:
             def stream():
-                with smtplib.SMTP("127.0.0.1", pf.public, timeout=60) as smtp:
-                    for i in range(TOTAL):
-                        mail_from, rcpts, raw = _message(i)
-                        smtp.sendmail(mail_from, rcpts, raw)
+                _send_until_taken(pf.public, retried)
 
             sender = threading.Thread(target=stream)
             sender.start()
@@ -210,7 +246,7 @@ def test_two_thousand_messages_and_three_kills_lose_nothing(mail_school, sink, s
             print(f"\nzero loss: {TOTAL} messages, 3 SIGKILLs; ended as their verdict says "
                   f"{ {k: len(right[k]) for k in expected} } of {dict(expected)}; "
                   f"lost {lost}; leaked {leaked}; duplicates {duplicates}; "
-                  f"still queued {pf.queue_count()}")
+                  f"sent again after a 4xx {dict(retried)}; still queued {pf.queue_count()}")
             # Each problem with the first few message numbers it happened to.
             assert {k: {p: (len(ns), ns[:10]) for p, ns in v.items()}
                     for k, v in problems.items()} == {}
