@@ -33,6 +33,7 @@ import signal
 import smtplib
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -117,15 +118,29 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def memory_per_connection(port: int, pid: int, n: int = 1000) -> float:
-    """Resident memory added by n open sessions (EHLO, MAIL, RCPT, no DATA), measured on
-    the freshly started filter (after a run, memory freed by messages would hide it)."""
+def _milter_packet(command: bytes, data: bytes = b"") -> bytes:
+    return struct.pack(">I", len(data) + 1) + command + data
+
+
+# A milter session as Postfix opens one: the options offered, a sender and a recipient.
+MILTER_SESSION = (_milter_packet(b"O", struct.pack(">III", 6, 0x1FF, 0x1FFFFF))
+                  + _milter_packet(b"M", b"<a@b.example>\0")
+                  + _milter_packet(b"R", b"<c@d.example>\0"))
+
+
+def memory_per_connection(port: int, pid: int, n: int = 1000, milter: bool = False) -> float:
+    """Resident memory added by n open sessions (EHLO, MAIL, RCPT, no DATA; for the
+    milter, its options, a sender and a recipient), measured on the freshly started filter
+    (after a run, memory freed by messages would hide it)."""
     base = rss_kb(pid)
     conns = []
     for _ in range(n):
         s = socket.create_connection(("127.0.0.1", port))
-        s.recv(1000)
-        s.sendall(b"EHLO bench\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n")
+        if milter:
+            s.sendall(MILTER_SESSION)
+        else:
+            s.recv(1000)
+            s.sendall(b"EHLO bench\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n")
         conns.append(s)
     time.sleep(1)
     after = rss_kb(pid)
@@ -227,6 +242,7 @@ def main() -> int:
         try:
             time.sleep(3)
             per_conn = memory_per_connection(filter_port, flt.pid)
+            per_milter_conn = memory_per_connection(milter_port, mlt.pid, milter=True)
             # The order turns each round (plain, ceiling, filter, milter; then ceiling,
             # filter, milter, plain; ...) so that a change in the machine's load falls on
             # every side alike.
@@ -270,7 +286,8 @@ def main() -> int:
           f"{statistics.median(ceiling_machine):.2f} ms with a no-op filter, "
           f"{statistics.median(filter_machine):.2f} ms with the filter (median; every "
           f"process and the kernel: Postfix, filter, senders, sink, and anything else running)")
-    print(f"memory per open connection: {per_conn:.2f} KB (RSS, 1,000 connections)")
+    print(f"memory per open connection: {per_conn:.2f} KB (RSS, 1,000 connections); "
+          f"the milter {per_milter_conn:.2f} KB")
     print(f"(benchmark's own peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KB;"
           f" {os.cpu_count()} CPUs, "
           f"{'everything on one of them' if args.one_core else 'all of them used'})")

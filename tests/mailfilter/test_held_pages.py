@@ -99,6 +99,34 @@ def test_retention_removes_the_content_but_keeps_the_row(held, mail_school):
     assert held_mail_expire(mail_school["school"], now=later) == 0
 
 
+def test_retention_also_removes_held_copies_that_never_became_a_held_message(mail_school):
+    """The filter stopped between writing a held copy and its note, and the message was
+    decided otherwise when offered again: the copy is nobody's to review, so it goes when
+    its retention ends, unless its note is still waiting to be loaded."""
+    import os
+
+    from esafety.mailfilter.server import EVENTS_DIR
+    from esafety.retention.registry import get
+
+    held_dir = mail_school["folder"] / HELD_DIR
+    held_dir.mkdir(parents=True, exist_ok=True)
+    old = (timezone.now() - datetime.timedelta(days=40)).timestamp()
+    for key in ("orphan", "waiting", "recent"):
+        (held_dir / f"{key}.eml").write_bytes(b"Subject: hi\r\n\r\nwords\r\n")
+        (held_dir / f"{key}.json").write_text("{}")
+        if key != "recent":
+            os.utime(held_dir / f"{key}.eml", (old, old))
+    (mail_school["folder"] / EVENTS_DIR).mkdir(parents=True, exist_ok=True)
+    (mail_school["folder"] / EVENTS_DIR / "2026-12-05T100000-waiting.json").write_text("{}")
+    cutoff = timezone.now() - datetime.timedelta(days=30)
+    assert get("held_mail").count(mail_school["school"], cutoff) == 1  # the dry run's
+    assert held_mail_expire(mail_school["school"]) == 1
+    assert sorted(p.name for p in held_dir.iterdir()) == [
+        "recent.eml", "recent.json", "waiting.eml", "waiting.json"]
+    event = AuditEvent.objects.get(event_type="held_mail_expired")
+    assert event.details["removed"] == 1
+
+
 def test_settings_page_is_for_the_it_manager_and_republishes(client_for, it_manager,
                                                             teacher, mail_school):
     assert client_for(teacher).get("/mail/settings/").status_code == 404

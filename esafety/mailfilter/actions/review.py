@@ -35,7 +35,7 @@ from esafety.mailfilter.actions.private_mail import content_visible
 from esafety.mailfilter.models import HeldMessage
 from esafety.mailfilter.publishing import folder, mail_settings
 from esafety.mailfilter.reinjection import deliver
-from esafety.mailfilter.server import HELD_DIR, _write_private
+from esafety.mailfilter.server import EVENTS_DIR, HELD_DIR, _write_private
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +279,8 @@ def held_mail_expire(school: School, now: datetime.datetime | None = None, *,
     cutoff = cutoff or now - datetime.timedelta(days=days)
     expired = list(HeldMessage.objects.filter(school=school, content_removed_at__isnull=True,
                                               held_at__lt=cutoff))
-    if not expired:
+    unlisted = unlisted_held_files(school, cutoff)
+    if not expired and not unlisted:
         return 0
     with transaction.atomic():
         for row in expired:
@@ -288,7 +289,42 @@ def held_mail_expire(school: School, now: datetime.datetime | None = None, *,
                 row.decision_note = f"Removed when the retention of {days} days ended."
             row.content_removed_at = now
             row.save(update_fields=["status", "decision_note", "content_removed_at"])
-        events.held_mail_expired(school=school, count=len(expired), days=days)
+        events.held_mail_expired(school=school, count=len(expired) + len(unlisted), days=days)
     for row in expired:
         _remove_files(row)
-    return len(expired)
+    for path in unlisted:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)
+    return len(expired) + len(unlisted)
+
+
+def unlisted_held_files(school: School, cutoff: datetime.datetime) -> list[Path]:
+    """Copies in the held store, held before `cutoff`, that never became a held message
+    here, with no note still waiting to be loaded: the filter stopped after writing the copy
+    and before its note, and when the mail server offered the message again it was decided
+    otherwise (the school's lists had changed). Nobody can review them, and they hold a
+    message's words: retention removes them with the rest (counted in its dry run)."""
+    held_dir = folder(school) / HELD_DIR
+    if not held_dir.is_dir():
+        return []
+    known = set(HeldMessage.objects.filter(school=school).values_list("key", flat=True))
+    waiting = {name.rpartition("-")[2].removesuffix(".json")
+               for name in _names(folder(school) / EVENTS_DIR)}
+    found = []
+    for path in held_dir.glob("*.eml"):
+        if path.stem in known or path.stem in waiting:
+            continue
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            continue
+        if datetime.datetime.fromtimestamp(mtime, datetime.UTC) < cutoff:
+            found.append(path)
+    return found
+
+
+def _names(directory: Path) -> list[str]:
+    try:
+        return [entry.name for entry in directory.iterdir()]
+    except OSError:
+        return []
