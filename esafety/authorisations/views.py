@@ -13,6 +13,7 @@ from esafety.authorisations import access, actions, selectors
 from esafety.authorisations.forms import DecideForm, EndForm, NomineeForm, RequestForm, UseForm
 from esafety.directory import permissions
 from esafety.errors import EsafetyError
+from esafety.mailfilter import selectors as held_mail
 from esafety.web import csvsafe
 from esafety.web.requests import SignedInRequest
 
@@ -29,9 +30,13 @@ def register(request: SignedInRequest) -> HttpResponse:
     assert school is not None  # may_use_register says so
     found = list(selectors.visible_to(request.user, school))
     actions.access_list_view(actor=request.user, school=school, shown=len(found))
+    # Private held mail waits for the same people's say-so (003 §2.6, §2.7), so it is listed
+    # with the requests waiting for them.
+    private_count, private_mail = held_mail.private_waiting_for(request.user, school)
     return render(request, "authorisations/register.html", {
         "authorisations": found,
         "waiting": list(selectors.waiting_for(request.user, school)),
+        "private_mail": private_mail, "private_count": private_count,
         "may_request": permissions.allowed(request.user, "request_access", school),
         "may_choose_nominee": permissions.allowed(request.user, "approve_access", school),
         "nominee": selectors.nominee(school),

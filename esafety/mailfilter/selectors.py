@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from esafety.audit.models import AuditEvent
-from esafety.directory.models import School
+from esafety.directory import permissions
+from esafety.directory.models import Person, School
+from esafety.mailfilter.access import may_authorise_private_mail
 from esafety.mailfilter.models import FilteredMessage, GroupApproval, HeldMessage
 
 SHOWN = 100  # addresses listed on a page in each group; the audit trail keeps them all
@@ -22,6 +26,65 @@ def held_for(school: School, *, waiting_only: bool = True, limit: int = 200) -> 
 
 def waiting_count(school: School) -> int:
     return HeldMessage.objects.filter(school=school, status=HeldMessage.HELD).count()
+
+
+def private_waiting(school: School) -> QuerySet[HeldMessage]:
+    """Private held messages nobody may read until the headteacher or their nominee records
+    why (003 §2.6, §2.7): still held, their content still kept, not yet authorised. Oldest
+    first: the longest wait is the most pressing."""
+    return HeldMessage.objects.filter(
+        school=school, private=True, authorised_at__isnull=True, status=HeldMessage.HELD,
+        content_removed_at__isnull=True).order_by("held_at", "pk")
+
+
+def private_authorisers(school: School) -> list[Person]:
+    """Who may authorise reading private held mail at `school`, while they may use the
+    systems: the headteacher(s) and the nominee (access.may_authorise_private_mail)."""
+    from esafety.authorisations.selectors import deciders
+
+    people = list(Person.objects.current().filter(
+        school=school, role__in=permissions.roles_with("authorise_private_mail")))
+    people += [p for p in deciders(school) if p not in people]
+    return [p for p in people if may_authorise_private_mail(p, school)]
+
+
+@dataclass
+class PrivateWaiting:
+    """What someone who may authorise is shown of one private held message while it waits:
+    who sent it, to how many, when and why it was held. Never its subject or what it says:
+    deciding whether to read it is what they are asked to do."""
+
+    pk: int
+    sender: str
+    recipient_count: int
+    held_at: datetime.datetime
+    why: str
+
+    @property
+    def url(self) -> str:
+        return reverse("mailfilter:held_authorise", args=[self.pk])
+
+
+def why_held(held: HeldMessage) -> str:
+    """Why the filter held it, in plain words: the titles of the rules it found (not their
+    evidence, which quotes the message)."""
+    titles = list(dict.fromkeys(str(f.get("title", "")).strip() for f in held.findings
+                                if isinstance(f, dict) and f.get("title")))
+    return "; ".join(titles) or "a rule of the school's mail filter"
+
+
+def private_waiting_for(person: Person, school: School, *,
+                        limit: int = 50) -> tuple[int, list[PrivateWaiting]]:
+    """How many private held messages wait for `person` to authorise reading them, and the
+    first `limit` of them; (0, []) for anyone who may not authorise."""
+    if person.school_id != school.pk or not may_authorise_private_mail(person, school):
+        return 0, []
+    rows = private_waiting(school)
+    shown = [PrivateWaiting(pk=h.pk, sender=h.sender,
+                            recipient_count=h.recipient_count or len(h.recipients),
+                            held_at=h.held_at, why=why_held(h)) for h in rows[:limit]]
+    count = len(shown) if len(shown) < limit else rows.count()
+    return count, shown
 
 
 def group_approvals_for(school: School) -> QuerySet:

@@ -55,3 +55,19 @@ def mail_filter(mail_school, sink):
                            next_hop=("127.0.0.1", sink.port), timeout=10)
     with FilterThread(config) as running:
         yield running
+
+
+@pytest.fixture
+def milter_flow(mail_school, sink):
+    """A real Postfix whose smtpd has the filter as its milter -> sink; notices and released
+    messages through its re-injection smtpd (skipped where Postfix cannot run: the tests
+    using it say so)."""
+    from tests.mailfilter import postfix
+
+    pf = postfix.Postfix(sink.port, None, milter=True)
+    config = server.Config(school=mail_school["school"].slug, folder=mail_school["folder"],
+                           next_hop=("127.0.0.1", pf.reinject), timeout=10)
+    with FilterThread(config, milter=True) as running:
+        pf.filter_port = running.port
+        with pf:
+            yield pf

@@ -191,3 +191,20 @@ def test_returned_and_refused_messages_are_recorded_without_their_content(
     page = client_for(dsl).get("/mail/held/").content.decode()
     assert "parent@known.example" in page and "stranger@example.com" in page
     assert "piece of shit" not in page
+
+
+def test_nobody_authorises_reading_their_own_private_message(held, headteacher):
+    """As with requests for access: the headteacher's own private message is for the
+    nominee (or another headteacher) to decide on."""
+    from esafety.errors import NotAllowed
+    from esafety.mailfilter.actions.private_mail import held_message_authorise
+
+    headteacher.email = "head@hollinspark.sch.uk"
+    headteacher.save(update_fields=["email"])
+    HeldMessage.objects.filter(pk=held.pk).update(private=True, sender="Head@hollinspark.sch.uk")
+    held.refresh_from_db()
+    with pytest.raises(NotAllowed, match="someone else must authorise"):
+        held_message_authorise(actor=headteacher, held=held,
+                               reasons="I would like to read my own message again please.")
+    held.refresh_from_db()
+    assert held.authorised_at is None

@@ -8,11 +8,10 @@ import time
 
 import pytest
 
-from esafety.mailfilter import server
 from esafety.mailfilter.actions import ingest_events
 from esafety.mailfilter.models import HeldMessage
 from tests.mailfilter import postfix
-from tests.mailfilter.harness import FilterThread, message
+from tests.mailfilter.harness import message
 
 pytestmark = [
     pytest.mark.postfix,
@@ -24,18 +23,6 @@ pytestmark = [
 TEACHER = "tom@hollinspark.sch.uk"
 PUPIL = "pip@hollinspark.sch.uk"
 OBSCENE = "You are a fucking useless cunt and a piece of shit, fuck you."
-
-
-@pytest.fixture
-def flow(mail_school, sink):
-    """Postfix (smtpd with the milter) -> sink; notices through the re-injection smtpd."""
-    pf = postfix.Postfix(sink.port, None, milter=True)
-    config = server.Config(school=mail_school["school"].slug, folder=mail_school["folder"],
-                           next_hop=("127.0.0.1", pf.reinject), timeout=10)
-    with FilterThread(config, milter=True) as running:
-        pf.filter_port = running.port
-        with pf:
-            yield pf
 
 
 def submit(pf, mail_from, rcpts, raw):
@@ -52,10 +39,10 @@ def wait(predicate, timeout=30):
     return False
 
 
-def test_clean_staff_mail_is_delivered_as_it_was_sent(flow, sink):
+def test_clean_staff_mail_is_delivered_as_it_was_sent(milter_flow, sink):
     raw = message(TEACHER, "parent@known.example", "Trip on Friday", "Coats please.\n\n"
                   ".a line starting with a dot\nand a last line", X_Folded="one\r\n\ttwo")
-    submit(flow, TEACHER, ["parent@known.example"], raw)
+    submit(milter_flow, TEACHER, ["parent@known.example"], raw)
     assert wait(lambda: sink.to("parent@known.example"))
     [delivered] = sink.to("parent@known.example")
     assert delivered.message["Subject"] == "Trip on Friday"
@@ -63,8 +50,8 @@ def test_clean_staff_mail_is_delivered_as_it_was_sent(flow, sink):
     assert delivered.raw.endswith(raw)
 
 
-def test_a_pupil_writing_to_an_unapproved_address_gets_the_plain_words_bounce(flow, sink):
-    submit(flow, PUPIL, ["stranger@example.com"],
+def test_a_pupil_writing_to_an_unapproved_address_gets_the_plain_words_bounce(milter_flow, sink):
+    submit(milter_flow, PUPIL, ["stranger@example.com"],
            message(PUPIL, "stranger@example.com", "hi", "hello there"))
     assert wait(lambda: sink.to(PUPIL))
     [bounce] = sink.to(PUPIL)
@@ -72,11 +59,11 @@ def test_a_pupil_writing_to_an_unapproved_address_gets_the_plain_words_bounce(fl
     assert "ask your form tutor, Mr Teach" in bounce.text
     time.sleep(1)
     assert sink.to("stranger@example.com") == []
-    assert flow.queue_count() == 0
+    assert milter_flow.queue_count() == 0
 
 
-def test_inbound_obscene_mail_is_returned_to_a_known_sender_and_the_recipient_told(flow, sink):
-    submit(flow, "parent@known.example", [TEACHER],
+def test_inbound_obscene_mail_is_returned_to_a_known_sender_and_the_recipient_told(milter_flow, sink):
+    submit(milter_flow, "parent@known.example", [TEACHER],
            message("parent@known.example", TEACHER, "About today", OBSCENE))
     assert wait(lambda: sink.to("parent@known.example") and sink.to(TEACHER))
     assert "revised version" in sink.to("parent@known.example")[0].text
@@ -84,12 +71,12 @@ def test_inbound_obscene_mail_is_returned_to_a_known_sender_and_the_recipient_to
     assert "returned to its" in told.text and OBSCENE.encode() not in told.raw
 
 
-def test_a_held_message_released_in_the_web_app_is_delivered(flow, sink, mail_school,
+def test_a_held_message_released_in_the_web_app_is_delivered(milter_flow, sink, mail_school,
                                                              client_for, dsl):
     raw = message("someone@forged.example", TEACHER, "About today", OBSCENE)
-    submit(flow, "someone@forged.example", [TEACHER], raw)
+    submit(milter_flow, "someone@forged.example", [TEACHER], raw)
     assert wait(lambda: ingest_events(mail_school["school"]).held == 1)
-    assert sink.delivered == [] and flow.queue_count() == 0
+    assert sink.delivered == [] and milter_flow.queue_count() == 0
     held = HeldMessage.objects.get()
     client = client_for(dsl)
     assert client.get(f"/mail/held/{held.pk}/").status_code == 200

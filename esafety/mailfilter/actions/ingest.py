@@ -1,6 +1,8 @@
 """Loading what the mail filter left in events/: held messages become rows for the
 reviewers, and findings that mean someone may be at risk become concerns (urgent ones
-emailed to the safeguarding leads, as every concern source does).
+emailed to the safeguarding leads, as every concern source does). A new held message its
+sender marked private is told to the headteacher and their nominee, who must authorise
+reading it (notifications.private_held_waiting).
 
 The filter writes one small file per event before it answers the mail server; this reads
 them in a batch, one transaction each, and removes each file only after its transaction
@@ -10,6 +12,7 @@ committed. A file that cannot be loaded stays, and is tried again at the next tu
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -23,7 +26,7 @@ from esafety.directory.models import School
 from esafety.engine.messages.checker import Evidence, Finding, Verdict
 from esafety.engine.messages.message import ParsedMessage
 from esafety.engine.messages.rulebook import rulebook_in_force
-from esafety.mailfilter import engine
+from esafety.mailfilter import engine, notifications
 from esafety.mailfilter.models import FilteredMessage, HeldMessage
 from esafety.mailfilter.publishing import folder
 from esafety.mailfilter.server import EVENTS_DIR
@@ -119,8 +122,14 @@ def ingest_events(school: School, *, limit: int = BATCH) -> IngestResult:
             event = json.loads(path.read_bytes())
             findings = _findings(event)
             with transaction.atomic():
-                if _held_row(school, event, findings) is not None:
+                held = _held_row(school, event, findings)
+                if held is not None:
                     result.held += 1
+                    if held.private:
+                        # Nobody may read it until they record why, and nothing else tells
+                        # them it is there. After commit: a rollback tells nobody.
+                        transaction.on_commit(
+                            functools.partial(notifications.private_held_waiting, held))
                 _filtered_row(school, event, findings)
                 result.concerns += _concerns(school, event, findings)
         except Exception as exc:  # noqa: BLE001 - leave the file for the next turn

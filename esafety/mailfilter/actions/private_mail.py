@@ -45,6 +45,11 @@ def held_message_authorise(*, actor: Person, held: HeldMessage, reasons: str) ->
     if not may_authorise_private_mail(actor, held.school):
         raise NotAllowed("only the headteacher or their nominee can authorise reading "
                          "private mail")
+    if held.sender and actor.email and held.sender.lower() == actor.email.lower():
+        # Nobody decides about their own mail (as with requests for access): the nominee,
+        # or the headteacher, decides.
+        raise NotAllowed("you sent this message, so someone else must authorise reading it: "
+                         "the headteacher or their nominee")
     reasons = " ".join((reasons or "").split())
     if len(reasons) < 20:
         raise InvalidInput("give the reasons in a sentence or two (at least 20 characters): "
