@@ -51,7 +51,7 @@ VERSION = 6
 (ABORT, BODY, CONNECT, MACRO, EOB, HELO, QUIT_NC, HEADER, MAIL, EOH, OPTNEG, QUIT, RCPT,
  DATA, UNKNOWN) = (bytes([c]) for c in b"ABCDEHKLMNOQRTU")
 # Answers (SMFIR_*).
-CONTINUE, DISCARD, TEMPFAIL_ANSWER, REPLYCODE = b"c", b"d", b"t", b"y"
+CONTINUE, DISCARD, REPLYCODE = b"c", b"d", b"y"
 # Protocol options (SMFIP_*): the steps the filter does not need, and no answer awaited
 # to those it reads without deciding.
 NOCONNECT, NOHELO, NOUNKNOWN, NODATA = 0x1, 0x2, 0x100, 0x200
