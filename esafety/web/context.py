@@ -54,7 +54,12 @@ def navigation(request):
     items: list[dict[str, Any]] = []
     for label, url_name, capability in NAVIGATION:
         if capability is not None and not permissions.role_may(user.role, capability):
-            continue
+            # The headteacher's nominee decides requests for access whatever their role, so
+            # the register is theirs too: the page's own check says who it opens for.
+            from esafety.authorisations.access import may_use_register
+
+            if not (url_name == "authorisations:register" and may_use_register(user)):
+                continue
         url = reverse(url_name)
         if url_name == "incidents:home" and (user.is_pupil or user.is_parent):
             label = "Your reports"  # what the page is to them: what they have told us

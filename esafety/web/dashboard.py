@@ -338,6 +338,40 @@ def _filtering_work(person: Person, school: School) -> list[dict | None]:
     return lists
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _decision_work(person: Person, school: School) -> list[dict | None]:
+    """What waits for the headteacher's or their nominee's say-so (003 §2.7): requests for
+    access and private held mail, each as one line with its count, on the register page
+    where both are listed. The selectors ask the access checks themselves (is_decider,
+    may_authorise_private_mail), so everyone else counts nothing; counting writes nothing
+    (the register's own look is recorded when it is opened)."""
+    from esafety.authorisations import selectors as authorisation_selectors
+    from esafety.mailfilter import selectors as held_mail
+
+    register = reverse("authorisations:register")
+    lines: list[tuple[str, str]] = []
+    asked = authorisation_selectors.waiting_for(person, school).count()
+    if asked:
+        lines.append((register + "#waiting",
+                      _plural(asked, "request to read someone's mail or records waits",
+                              "requests to read someone's mail or records wait")
+                      + " for your decision"))
+    # Only the count is shown: a limit of one lists nothing beyond the first.
+    private, _ = held_mail.private_waiting_for(person, school, limit=1)
+    if private:
+        lines.append((register + "#private-mail-waiting",
+                      _plural(private, "private message held by the mail filter waits",
+                              "private messages held by the mail filter wait")
+                      + " for your authorisation"))
+    return [_section("decisions", "Waiting for your decision", lines,
+                     lambda line: {"url": line[0], "text": line[1], "note": "",
+                                   "badge": None},
+                     register)]
+
+
 def _own_work(person: Person) -> list[dict | None]:
     """What this person asked for or told us, and what happened next."""
     lists: list[dict | None] = []
@@ -384,6 +418,7 @@ def my_work(person: Person) -> list[dict]:
     today = timezone.localdate()
     lists: list[dict | None] = []
     lists += _leader_work(person, school, today)
+    lists += _decision_work(person, school)
     if permissions.role_may(person.role, "investigate") or person.is_staff_member:
         lists += _case_work(person, today)
     lists += _head_work(person, school, today)
