@@ -1,6 +1,7 @@
 """``esafety mail ...``: the mail filter and the monitoring receiver.
 
     esafety mail filter --listen 127.0.0.1:10025 --next-hop 127.0.0.1:10026 --school SLUG
+    esafety mail filter --milter --listen 127.0.0.1:10028 ...   # a milter instead
     esafety mail filter publish --school SLUG     # write the snapshot the filter reads
     esafety mail filter ingest --school SLUG      # load held messages and findings
     esafety mail monitor ...                      # the receiver of monitoring copies
@@ -17,7 +18,8 @@ import importlib
 import os
 import sys
 
-USAGE = ("usage: esafety mail filter [--listen HOST:PORT --next-hop HOST:PORT] --school SLUG\n"
+USAGE = ("usage: esafety mail filter [--milter] [--listen HOST:PORT --next-hop HOST:PORT] "
+         "--school SLUG\n"
          "       esafety mail filter publish|ingest --school SLUG\n"
          "       esafety mail monitor ...")
 

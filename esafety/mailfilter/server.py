@@ -419,9 +419,10 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="esafety mail filter",
-        description="Postfix's after-queue content filter: checks each message against the "
-                    "school's published snapshot and passes, holds, returns or refuses it; "
-                    "answers 4xx whenever anything fails so Postfix keeps the message. "
+        description="Postfix's after-queue content filter (or, with --milter, a milter of "
+                    "its smtpd): checks each message against the school's published snapshot "
+                    "and passes, holds, returns or refuses it; answers 4xx whenever anything "
+                    "fails so the message is kept and tried again. "
                     "(`esafety mail filter publish|ingest --school SLUG` are the web app's "
                     "side.)")
     parser.add_argument("--listen", default="127.0.0.1:10025", metavar="HOST:PORT")
