@@ -36,13 +36,20 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import signal
 import socket
 import struct
 import threading
 
 from esafety.mailfilter import engine
-from esafety.mailfilter.server import ANSWERS, MAX_MESSAGE, TEMPFAIL, Config, Filter, Service
+from esafety.mailfilter.server import (
+    ANSWERS,
+    MAX_MESSAGE,
+    TEMPFAIL,
+    Config,
+    Filter,
+    Service,
+    serve_until_stopped,
+)
 
 log = logging.getLogger("esafety.mailfilter")
 
@@ -283,23 +290,7 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
                                                  thread_name_prefix="mail-milter")
     # The content filter's own service, deciding the same way; nothing to re-inject.
     service = Service(Filter(config, pass_on=False), pool, relay=None)
-    loop = asyncio.get_running_loop()
-    if sock is not None:
-        server = await loop.create_server(lambda: MilterProtocol(service), sock=sock)
-    else:
-        server = await loop.create_server(lambda: MilterProtocol(service), *listen,
-                                          reuse_address=True)
-    stop = stop or asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not the main thread (tests): the caller stops it
-    if ready is not None:
-        ready.set()
     try:
-        await stop.wait()
+        await serve_until_stopped(lambda: MilterProtocol(service), listen, sock, ready, stop)
     finally:
-        server.close()
-        await server.wait_closed()
         pool.shutdown(wait=True)

@@ -41,6 +41,7 @@ import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -394,6 +395,19 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
         return FilterSMTP(handler, data_size_limit=MAX_MESSAGE, enable_SMTPUTF8=True,
                           decode_data=False, hostname="esafety-mail-filter", timeout=300)
 
+    try:
+        await serve_until_stopped(protocol, listen, sock, ready, stop)
+    finally:
+        relay.close()
+        pool.shutdown(wait=True)
+
+
+async def serve_until_stopped(protocol: Callable[[], asyncio.BaseProtocol],
+                              listen: tuple[str, int], sock: socket.socket | None,
+                              ready: threading.Event | None,
+                              stop: asyncio.Event | None) -> None:
+    """Accept connections (on `sock` when one of several processes shares it) until
+    SIGTERM, SIGINT or `stop`, then stop accepting and wait for the connections to end."""
     loop = asyncio.get_running_loop()
     if sock is not None:  # one of several processes sharing the listening socket
         server = await loop.create_server(protocol, sock=sock)
@@ -412,8 +426,6 @@ async def serve(config: Config, listen: tuple[str, int], workers: int,
     finally:
         server.close()
         await server.wait_closed()
-        relay.close()
-        pool.shutdown(wait=True)
 
 
 def main(argv: list[str]) -> int:
