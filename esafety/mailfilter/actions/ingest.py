@@ -123,19 +123,21 @@ def ingest_events(school: School, *, limit: int = BATCH) -> IngestResult:
             findings = _findings(event)
             with transaction.atomic():
                 held = _held_row(school, event, findings)
-                if held is not None:
-                    result.held += 1
-                    if held.private:
-                        # Nobody may read it until they record why, and nothing else tells
-                        # them it is there. After commit: a rollback tells nobody.
-                        transaction.on_commit(
-                            functools.partial(notifications.private_held_waiting, held))
+                if held is not None and held.private:
+                    # Nobody may read it until they record why, and nothing else tells
+                    # them it is there. After commit: a rollback tells nobody.
+                    transaction.on_commit(
+                        functools.partial(notifications.private_held_waiting, held))
                 _filtered_row(school, event, findings)
-                result.concerns += _concerns(school, event, findings)
+                concerns = _concerns(school, event, findings)
         except Exception as exc:  # noqa: BLE001 - leave the file for the next turn
             log.exception("mail filter event %s not loaded", path.name)
             result.failed.append(f"{path.name}: {exc}")
             continue
+        # Counted once committed: an event whose load rolled back is only "failed".
+        if held is not None:
+            result.held += 1
+        result.concerns += concerns
         _remove(path)
         result.loaded += 1
     return result
