@@ -1,6 +1,8 @@
 """The mail filter in a real Postfix's mail flow (Debian's Postfix on loopback, its own
-instance): content_filter to the filter, re-injection to a second smtpd, delivery to a
-sink standing for the rest of the world."""
+instance), each journey twice: as the after-queue content filter (content_filter to the
+filter, re-injection to a second smtpd) and as a milter of the public smtpd (notices and
+released messages through the re-injection smtpd); delivery to a sink standing for the rest
+of the world."""
 
 import smtplib
 import time
@@ -25,13 +27,14 @@ PUPIL = "pip@hollinspark.sch.uk"
 OBSCENE = "You are a fucking useless cunt and a piece of shit, fuck you."
 
 
-@pytest.fixture
-def flow(mail_school, sink):
-    """Postfix -> filter -> Postfix -> sink."""
-    pf = postfix.Postfix(sink.port, None)
+@pytest.fixture(params=["content filter", "milter"])
+def flow(request, mail_school, sink):
+    """Postfix -> filter -> Postfix -> sink, or Postfix (its smtpd asking the milter) -> sink."""
+    milter = request.param == "milter"
+    pf = postfix.Postfix(sink.port, None, milter=milter)
     config = server.Config(school=mail_school["school"].slug, folder=mail_school["folder"],
                            next_hop=("127.0.0.1", pf.reinject), timeout=10)
-    with FilterThread(config) as running:
+    with FilterThread(config, milter=milter) as running:
         pf.filter_port = running.port
         with pf:
             yield pf
@@ -51,12 +54,15 @@ def wait(predicate, timeout=30):
     return False
 
 
-def test_clean_staff_mail_is_delivered(flow, sink):
-    submit(flow, TEACHER, ["parent@known.example"],
-           message(TEACHER, "parent@known.example", "Trip on Friday", "Coats please."))
+def test_clean_staff_mail_is_delivered_as_it_was_sent(flow, sink):
+    raw = message(TEACHER, "parent@known.example", "Trip on Friday", "Coats please.\n\n"
+                  ".a line starting with a dot\nand a last line", X_Folded="one\r\n\ttwo")
+    submit(flow, TEACHER, ["parent@known.example"], raw)
     assert wait(lambda: sink.to("parent@known.example"))
     [delivered] = sink.to("parent@known.example")
     assert delivered.message["Subject"] == "Trip on Friday"
+    # Postfix adds its Received lines at the top; the rest arrives byte for byte.
+    assert delivered.raw.endswith(raw)
 
 
 def test_a_pupil_writing_to_an_unapproved_address_gets_the_plain_words_bounce(flow, sink):
@@ -68,6 +74,7 @@ def test_a_pupil_writing_to_an_unapproved_address_gets_the_plain_words_bounce(fl
     assert "ask your form tutor, Mr Teach" in bounce.text
     time.sleep(1)
     assert sink.to("stranger@example.com") == []
+    assert flow.queue_count() == 0
 
 
 def test_inbound_obscene_mail_is_returned_to_a_known_sender_and_the_recipient_told(flow, sink):
@@ -81,8 +88,8 @@ def test_inbound_obscene_mail_is_returned_to_a_known_sender_and_the_recipient_to
 
 def test_a_held_message_released_in_the_web_app_is_delivered(flow, sink, mail_school,
                                                              client_for, dsl):
-    submit(flow, "someone@forged.example", [TEACHER],
-           message("someone@forged.example", TEACHER, "About today", OBSCENE))
+    raw = message("someone@forged.example", TEACHER, "About today", OBSCENE)
+    submit(flow, "someone@forged.example", [TEACHER], raw)
     assert wait(lambda: ingest_events(mail_school["school"]).held == 1)
     assert sink.delivered == [] and flow.queue_count() == 0
     held = HeldMessage.objects.get()
@@ -90,4 +97,4 @@ def test_a_held_message_released_in_the_web_app_is_delivered(flow, sink, mail_sc
     assert client.get(f"/mail/held/{held.pk}/").status_code == 200
     assert client.post(f"/mail/held/{held.pk}/release/").status_code == 302
     assert wait(lambda: sink.to(TEACHER))
-    assert OBSCENE.encode() in sink.to(TEACHER)[0].raw
+    assert sink.to(TEACHER)[0].raw.endswith(raw)
