@@ -10,7 +10,7 @@ import pytest
 from tests.mailfilter import postfix
 from tests.mailfilter.harness import message
 from tests.mailfilter.test_bad_input import UNCHECKABLE
-from tests.mailfilter.test_postfix_milter import wait
+from tests.mailfilter.test_postfix import wait
 
 pytestmark = [
     pytest.mark.postfix,

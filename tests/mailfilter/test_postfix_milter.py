@@ -3,12 +3,12 @@ milter down, and the command with several processes. The journeys through the fi
 milter and as the content filter, are in test_postfix.py."""
 
 import smtplib
-import time
 
 import pytest
 
 from tests.mailfilter import postfix
 from tests.mailfilter.harness import message
+from tests.mailfilter.test_postfix import submit, wait
 
 pytestmark = [
     pytest.mark.postfix,
@@ -18,20 +18,6 @@ pytestmark = [
 ]
 
 TEACHER = "tom@hollinspark.sch.uk"
-
-
-def submit(pf, mail_from, rcpts, raw):
-    with smtplib.SMTP("127.0.0.1", pf.public, timeout=30) as smtp:
-        return smtp.sendmail(mail_from, rcpts, raw)
-
-
-def wait(predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_the_filter_down_means_451_and_the_message_kept_by_its_sender(mail_school, sink):
