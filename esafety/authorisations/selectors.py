@@ -48,6 +48,16 @@ def investigation_authorised(school: School, subject_person: Person | None,
     return _in_force(school, INVESTIGATION, subject_person, reader_person, at)
 
 
+def investigation_about_sender(school: School, sender: str, reader_person: Person | None,
+                               at: datetime.datetime | None = None) -> Authorisation | None:
+    """investigation_authorised about whoever at `school` has the address `sender` (the
+    sender of a message marked private); None for an address nobody there has."""
+    if reader_person is None or not sender:
+        return None
+    subject = Person.objects.filter(school=school, email__iexact=sender).first()
+    return investigation_authorised(school, subject, reader_person, at)
+
+
 def mailbox_access_authorised(school: School, mailbox_owner: Person | None,
                               person: Person | None,
                               at: datetime.datetime | None = None) -> Authorisation | None:

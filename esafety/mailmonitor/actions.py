@@ -121,14 +121,23 @@ def may_authorise(actor: Person, school: School) -> bool:
         actor, school)
 
 
+def authorising_own_mail(actor: Person, sender: str) -> bool:
+    """Whether `actor` sent the private message they would authorise reading: nobody decides
+    about their own mail (as nobody decides a request for access about themselves), so the
+    nominee, or the headteacher, must."""
+    mine = (actor.email or "").strip().lower()
+    return bool(mine) and (sender or "").strip().lower() == mine
+
+
+OWN_MAIL = ("you sent this message, so someone else must authorise reading it: the "
+            "headteacher or their nominee")
+
+
 def _investigation(captured: CapturedMessage, reader: Person | None):
     """An investigation about the message's sender, in force, naming `reader` (003 §2.7)."""
-    if reader is None or not captured.sender:
-        return None
-    from esafety.authorisations.selectors import investigation_authorised
+    from esafety.authorisations.selectors import investigation_about_sender
 
-    sender = Person.objects.filter(school=captured.school, email__iexact=captured.sender).first()
-    return investigation_authorised(captured.school, sender, reader)
+    return investigation_about_sender(captured.school, captured.sender, reader)
 
 
 def content_visible(captured: CapturedMessage, reader: Person | None = None) -> bool:
@@ -175,6 +184,8 @@ def content_authorise(*, actor: Person, captured: CapturedMessage,
     if not may_authorise(actor, captured.school):
         raise NotAllowed("Only the headteacher or their nominee may authorise reading "
                          "private mail.")
+    if authorising_own_mail(actor, captured.sender):
+        raise NotAllowed(OWN_MAIL)
     reasons = (reasons or "").strip()
     if len(reasons) < 10:
         raise InvalidInput("Say why reading this private message is necessary and "

@@ -198,3 +198,18 @@ def test_the_heads_nominee_may_authorise(school, make_person, pupil, headteacher
     assert client_for(nominee).post(url, {"reasons": "The DSL must read this today."}
                                     ).status_code == 302
     assert ContentAuthorisation.objects.get().granted_by == nominee
+
+
+def test_nobody_authorises_reading_their_own_captured_private_message(school, headteacher,
+                                                                      data_dir):
+    """The same rule as held mail's: the headteacher's own private message is for the
+    nominee to decide on."""
+    from esafety.errors import NotAllowed
+
+    headteacher.email = "head@hollinspark.sch.uk"
+    headteacher.save(update_fields=["email"])
+    captured = capture(school, "Head@hollinspark.sch.uk", private=True)
+    with pytest.raises(NotAllowed, match="someone else must authorise"):
+        actions.content_authorise(actor=headteacher, captured=captured,
+                                  reasons="I would like to read my own message again please.")
+    assert not ContentAuthorisation.objects.exists()

@@ -12,6 +12,7 @@ from esafety.errors import Conflict, InvalidInput, NotAllowed
 from esafety.mailfilter import events
 from esafety.mailfilter.access import may_authorise_private_mail
 from esafety.mailfilter.models import HeldMessage
+from esafety.mailmonitor.actions import OWN_MAIL, authorising_own_mail
 
 
 def content_visible(held: HeldMessage, reader: Person) -> bool:
@@ -21,12 +22,9 @@ def content_visible(held: HeldMessage, reader: Person) -> bool:
     the headteacher or nominee and naming `reader` (003 §2.6, §2.7; esafety/authorisations)."""
     if held.content_authorised:
         return True
-    if not held.sender:
-        return False
-    from esafety.authorisations.selectors import investigation_authorised
+    from esafety.authorisations.selectors import investigation_about_sender
 
-    sender = Person.objects.filter(school=held.school, email__iexact=held.sender).first()
-    return investigation_authorised(held.school, sender, reader) is not None
+    return investigation_about_sender(held.school, held.sender, reader) is not None
 
 
 def held_message_authorise_page_view(*, actor: Person, held: HeldMessage) -> None:
@@ -45,11 +43,8 @@ def held_message_authorise(*, actor: Person, held: HeldMessage, reasons: str) ->
     if not may_authorise_private_mail(actor, held.school):
         raise NotAllowed("only the headteacher or their nominee can authorise reading "
                          "private mail")
-    if held.sender and actor.email and held.sender.lower() == actor.email.lower():
-        # Nobody decides about their own mail (as with requests for access): the nominee,
-        # or the headteacher, decides.
-        raise NotAllowed("you sent this message, so someone else must authorise reading it: "
-                         "the headteacher or their nominee")
+    if authorising_own_mail(actor, held.sender):
+        raise NotAllowed(OWN_MAIL)
     reasons = " ".join((reasons or "").split())
     if len(reasons) < 20:
         raise InvalidInput("give the reasons in a sentence or two (at least 20 characters): "
