@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 
+from esafety.mailfilter.milter import serve as serve_milter
 from esafety.mailfilter.server import Config, serve
 
 log = logging.getLogger("esafety.mailfilter")
@@ -38,6 +39,7 @@ def serve_processes(config: Config, listen: tuple[str, int], workers: int,
     sock.bind(listen)
     sock.listen(1024)
     sock.setblocking(False)
+    serve_one = serve_milter if milter else serve
     default_classifier()  # loaded once, before the fork: the children share its pages
     # What is loaded now lives as long as the process: out of the collector's sight, its
     # pages stay shared (a collection writes to every object it looks at) and no
@@ -57,12 +59,7 @@ def serve_processes(config: Config, listen: tuple[str, int], workers: int,
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 _die_with_parent()
-                if milter:
-                    from esafety.mailfilter import milter as milter_server
-
-                    asyncio.run(milter_server.serve(config, listen, workers, sock=sock))
-                else:
-                    asyncio.run(serve(config, listen, workers, sock=sock))
+                asyncio.run(serve_one(config, listen, workers, sock=sock))
                 code = 0
             finally:
                 os._exit(code)
