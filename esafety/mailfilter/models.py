@@ -105,6 +105,13 @@ class HeldMessage(models.Model):
     def content_authorised(self) -> bool:
         return not self.private or self.authorised_at is not None
 
+    @property
+    def rule_titles(self) -> list[str]:
+        """The titles of the rules that held it, each once (never their evidence, which
+        quotes the message)."""
+        return list(dict.fromkeys(str(f.get("title", "")).strip() for f in self.findings
+                                  if isinstance(f, dict) and f.get("title")))
+
 
 class GroupApproval(models.Model):
     """An address (or a whole domain) every pupil in a year group or a form may email

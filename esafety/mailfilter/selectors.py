@@ -68,9 +68,7 @@ class PrivateWaiting:
 def why_held(held: HeldMessage) -> str:
     """Why the filter held it, in plain words: the titles of the rules it found (not their
     evidence, which quotes the message)."""
-    titles = list(dict.fromkeys(str(f.get("title", "")).strip() for f in held.findings
-                                if isinstance(f, dict) and f.get("title")))
-    return "; ".join(titles) or "a rule of the school's mail filter"
+    return "; ".join(held.rule_titles) or "a rule of the school's mail filter"
 
 
 def private_waiting_for(person: Person, school: School, *,

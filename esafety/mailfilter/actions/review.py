@@ -239,7 +239,7 @@ def held_message_return(*, actor: Person, held: HeldMessage, note: str = "") -> 
             # Plain words, no clause codes, nothing of the message sent back (notices.py).
             notice.replace_header("Subject", "Your email was not sent")
             notice.set_content(notices.returned_to_pupil_text(
-                row.recipients, [f.get("title", "") for f in row.findings], note),
+                row.recipients, row.rule_titles, note),
                 cte="quoted-printable")
         else:
             delivered = meta.get("delivered", [])
