@@ -25,7 +25,7 @@ from esafety.concerns import rules as concern_rules
 from esafety.directory.models import School
 from esafety.engine.messages.checker import Evidence, Finding, Verdict
 from esafety.engine.messages.message import ParsedMessage
-from esafety.engine.messages.rulebook import rulebook_in_force
+from esafety.engine.messages.rulebook import Rule, rulebook_in_force
 from esafety.mailfilter import engine, notifications
 from esafety.mailfilter.models import FilteredMessage, HeldMessage
 from esafety.mailfilter.publishing import folder
@@ -44,11 +44,14 @@ class IngestResult:
     failed: list[str] = field(default_factory=list)
 
 
-def _findings(event: dict) -> list[Finding]:
-    rulebook = rulebook_in_force()
-    # With the filter's own rules (a sender the directory does not know), which are not in
-    # the rulebook, so a message they held shows why on the held-mail pages.
-    by_id = {**engine.FILTER_RULES, **{r.id: r for r in rulebook.rules}}
+def _rules_by_id() -> dict[str, Rule]:
+    """The rules a filter's event may name: the rulebook's, with the filter's own (a sender
+    the directory does not know, a message it could not check), which are not in the
+    rulebook, so a message they held shows why on the held-mail pages."""
+    return {**engine.FILTER_RULES, **{r.id: r for r in rulebook_in_force().rules}}
+
+
+def _findings(event: dict, by_id: dict[str, Rule]) -> list[Finding]:
     out = []
     for item in event.get("findings", []):
         rule = by_id.get(item.get("rule"))
@@ -117,10 +120,11 @@ def ingest_events(school: School, *, limit: int = BATCH) -> IngestResult:
         return result
     files = sorted(p for p in events_dir.iterdir()
                    if p.suffix == ".json" and not p.name.startswith("."))[:limit]
+    by_id = _rules_by_id()  # once a batch
     for path in files:
         try:
             event = json.loads(path.read_bytes())
-            findings = _findings(event)
+            findings = _findings(event, by_id)
             with transaction.atomic():
                 held = _held_row(school, event, findings)
                 if held is not None and held.private:
