@@ -1,3 +1,4 @@
+import contextlib
 import smtplib
 
 import pytest
@@ -57,17 +58,25 @@ def mail_filter(mail_school, sink):
         yield running
 
 
-@pytest.fixture
-def milter_flow(mail_school, sink):
-    """A real Postfix whose smtpd has the filter as its milter -> sink; notices and released
-    messages through its re-injection smtpd (skipped where Postfix cannot run: the tests
-    using it say so)."""
+@contextlib.contextmanager
+def postfix_flow(mail_school, sink, *, milter: bool):
+    """A real Postfix with the filter in its flow -> sink: its after-queue content filter
+    (re-injection through a second smtpd), or with milter=True its smtpd's milter (notices
+    and released messages through that second smtpd)."""
     from tests.mailfilter import postfix
 
-    pf = postfix.Postfix(sink.port, None, milter=True)
+    pf = postfix.Postfix(sink.port, None, milter=milter)
     config = server.Config(school=mail_school["school"].slug, folder=mail_school["folder"],
                            next_hop=("127.0.0.1", pf.reinject), timeout=10)
-    with FilterThread(config, milter=True) as running:
+    with FilterThread(config, milter=milter) as running:
         pf.filter_port = running.port
         with pf:
             yield pf
+
+
+@pytest.fixture
+def milter_flow(mail_school, sink):
+    """Postfix with the filter as its milter (skipped where Postfix cannot run: the tests
+    using it say so)."""
+    with postfix_flow(mail_school, sink, milter=True) as pf:
+        yield pf

@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from esafety.mailfilter import server
 from esafety.mailfilter.actions import ingest_events
 from esafety.mailfilter.models import HeldMessage
 from tests.mailfilter import postfix
-from tests.mailfilter.harness import FilterThread, message
+from tests.mailfilter.conftest import postfix_flow
+from tests.mailfilter.harness import message
 
 pytestmark = [
     pytest.mark.postfix,
@@ -30,14 +30,8 @@ OBSCENE = "You are a fucking useless cunt and a piece of shit, fuck you."
 @pytest.fixture(params=["content filter", "milter"])
 def flow(request, mail_school, sink):
     """Postfix -> filter -> Postfix -> sink, or Postfix (its smtpd asking the milter) -> sink."""
-    milter = request.param == "milter"
-    pf = postfix.Postfix(sink.port, None, milter=milter)
-    config = server.Config(school=mail_school["school"].slug, folder=mail_school["folder"],
-                           next_hop=("127.0.0.1", pf.reinject), timeout=10)
-    with FilterThread(config, milter=milter) as running:
-        pf.filter_port = running.port
-        with pf:
-            yield pf
+    with postfix_flow(mail_school, sink, milter=request.param == "milter") as pf:
+        yield pf
 
 
 def submit(pf, mail_from, rcpts, raw):
