@@ -28,6 +28,11 @@ class Delivery:
             dict.fromkeys(addresses, " ".join(reply.split())[:300]))
 
 
+def needs_utf8(mail_from: str, rcpts: list[str]) -> bool:
+    """Whether an address is not ASCII, so the mail server must be asked for SMTPUTF8."""
+    return not all(a.isascii() for a in [mail_from, *rcpts])
+
+
 def deliver(next_hop: tuple[str, int], mail_from: str, rcpts: list[str],
              raw: bytes) -> Delivery:
     """Hand the message to the mail server, one RCPT at a time so each recipient's answer is
@@ -38,9 +43,8 @@ def deliver(next_hop: tuple[str, int], mail_from: str, rcpts: list[str],
         with smtplib.SMTP(next_hop[0], next_hop[1], timeout=60,
                           local_hostname="esafety-mail-filter") as smtp:
             smtp.ehlo_or_helo_if_needed()
-            utf8 = not all(a.isascii() for a in [mail_from, *rcpts])
-            code, text = smtp.mail(mail_from, ["SMTPUTF8"] if utf8 and smtp.has_extn(
-                "smtputf8") else [])
+            code, text = smtp.mail(mail_from, ["SMTPUTF8"] if needs_utf8(mail_from, rcpts)
+                                   and smtp.has_extn("smtputf8") else [])
             if code != 250:
                 result.settle(rcpts, code, text)
                 return result

@@ -50,6 +50,7 @@ from esafety.checks.concern_rules import concern_findings
 from esafety.datadir import data_dir
 from esafety.engine.messages.directory import STAFF_LIKE
 from esafety.mailfilter import engine, notices
+from esafety.mailfilter.reinjection import needs_utf8
 from esafety.mailfilter.relay import Relay, raise_if_retry
 from esafety.mailfilter.smtp import FilterSMTP, Handler
 
@@ -270,7 +271,7 @@ class Filter:
         for attempt in (1, 2):
             reused = getattr(self._local, "smtp", None) is not None
             smtp = self._connection()
-            options = ["SMTPUTF8"] if smtp.has_extn("smtputf8") and _needs_utf8(
+            options = ["SMTPUTF8"] if smtp.has_extn("smtputf8") and needs_utf8(
                 mail_from, rcpts) else []
             try:
                 refused = smtp.sendmail(mail_from, rcpts, raw, mail_options=options)
@@ -325,10 +326,6 @@ class Filter:
         event.setdefault("at", datetime.datetime.now(datetime.UTC).isoformat())
         name = f"{event['at'].replace(':', '')}-{event.get('key') or os.urandom(8).hex()}.json"
         _write_private(self.config.folder / EVENTS_DIR / name, json.dumps(event).encode())
-
-
-def _needs_utf8(mail_from: str, rcpts: list[str]) -> bool:
-    return not all(a.isascii() for a in [mail_from, *rcpts])
 
 
 class Service:

@@ -171,9 +171,13 @@ def test_an_authorised_investigation_about_the_sender_lets_its_reader_see_privat
         reader=dsl, reason="Threats reported", days=7, requested_by=dsl, status=APPROVED,
         decided_by=headteacher, decided_at=now, expires_at=now + datetime.timedelta(days=7))
     assert "stab you" in client_for(dsl).get(f"/mail/held/{held.pk}/").content.decode()
+    # The reading is recorded as a use of the investigation (003 §2.7), as captured mail's.
+    [use] = Authorisation.objects.get().uses.all()
+    assert use.used_by == dsl and f"held message {held.pk}" in use.what_was_done
     # Only the reader it names.
     page = client_for(online_safety_lead).get(f"/mail/held/{held.pk}/").content.decode()
     assert "stab you" not in page
+    assert Authorisation.objects.get().uses.count() == 1
 
 
 def test_returned_and_refused_messages_are_recorded_without_their_content(

@@ -15,16 +15,25 @@ from esafety.mailfilter.models import HeldMessage
 from esafety.mailmonitor.actions import OWN_MAIL, authorising_own_mail
 
 
-def content_visible(held: HeldMessage, reader: Person) -> bool:
+def content_shown_to(held: HeldMessage, reader: Person) -> bool:
     """Whether `reader` may see what the message says: always, unless its sender marked it
     private; then only after the authorisation of the headteacher or their nominee recorded
     on it, or an investigation about its sender, beyond day-to-day monitoring, authorised by
-    the headteacher or nominee and naming `reader` (003 §2.6, §2.7; esafety/authorisations)."""
+    the headteacher or nominee and naming `reader` (003 §2.6, §2.7; esafety/authorisations).
+    A reading under such an investigation is recorded as a use of it, as captured mail's
+    is: call this only when the message is shown, inside the view's transaction."""
     if held.content_authorised:
         return True
+    from esafety.authorisations.actions import access_use_record
     from esafety.authorisations.selectors import investigation_about_sender
 
-    return investigation_about_sender(held.school, held.sender, reader) is not None
+    investigation = investigation_about_sender(held.school, held.sender, reader)
+    if investigation is None:
+        return False
+    access_use_record(actor=reader, auth=investigation,
+                      what_was_done=f"Read held message {held.pk} (marked private by its "
+                                    "sender) in Held mail")
+    return True
 
 
 def held_message_authorise_page_view(*, actor: Person, held: HeldMessage) -> None:

@@ -31,7 +31,7 @@ from esafety.directory.models import Person, School
 from esafety.engine.messages.message import listed
 from esafety.errors import Conflict, InvalidInput
 from esafety.mailfilter import events, notices
-from esafety.mailfilter.actions.private_mail import content_visible
+from esafety.mailfilter.actions.private_mail import content_shown_to
 from esafety.mailfilter.models import HeldMessage
 from esafety.mailfilter.publishing import folder, mail_settings
 from esafety.mailfilter.reinjection import deliver
@@ -55,16 +55,19 @@ def held_mail_list_view(*, actor: Person, school: School, count: int) -> None:
 
 def held_message_view(*, actor: Person, held: HeldMessage) -> str | None:
     """Record the view; the message's text when the reviewer may read it (never for private
-    mail without the authorisation of the headteacher or their nominee), else None."""
+    mail without the authorisation of the headteacher or their nominee), else None. A
+    private message shown under an investigation authorisation is recorded as a use of it,
+    as captured mail's is."""
     permissions.require(actor, "review_held_mail", held.school, what="review held mail")
-    content = None
-    if content_visible(held, actor) and held.content_removed_at is None:
-        try:
-            raw = held_paths(held)[0].read_bytes()
-            content = raw[:MAX_SHOWN].decode("utf-8", "replace")
-        except OSError:
-            content = None
-    events.held_message_viewed(actor=actor, held=held, content_shown=content is not None)
+    with transaction.atomic():
+        content = None
+        if held.content_removed_at is None and content_shown_to(held, actor):
+            try:
+                raw = held_paths(held)[0].read_bytes()
+                content = raw[:MAX_SHOWN].decode("utf-8", "replace")
+            except OSError:
+                content = None
+        events.held_message_viewed(actor=actor, held=held, content_shown=content is not None)
     return content
 
 
