@@ -9,13 +9,16 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from esafety.mailfilter import engine
+
 
 class MailFilterSettings(models.Model):
     """One school's choices for the mail filter."""
 
     # Mail sent from an address in the school's domains that esafety's directory does not
-    # know (the same words as esafety/mailfilter/engine.py UNKNOWN_SENDER_CHOICES).
-    UNKNOWN_HOLD, UNKNOWN_PUPIL, UNKNOWN_STAFF = "hold", "pupil", "staff"
+    # know: the filter's own words for the choices (engine.UNKNOWN_SENDER_CHOICES).
+    UNKNOWN_HOLD, UNKNOWN_PUPIL, UNKNOWN_STAFF = (engine.UNKNOWN_HOLD, engine.UNKNOWN_PUPIL,
+                                                  engine.UNKNOWN_STAFF)
     UNKNOWN_SENDER_LABELS = {
         UNKNOWN_HOLD: "Hold it for review: nothing goes outside the school until someone has "
                       "checked it",
