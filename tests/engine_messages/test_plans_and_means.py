@@ -38,6 +38,7 @@ def self_harm(clf, text: str) -> float:
     "i nearly jumped off the multi storey last night",
     "there is no reason for me to live",
     "i want to live but i also wana die",
+    "how long would it take to starve to death",
 ])
 def test_said_plainly_these_are_findings(clf, text):
     assert self_harm(clf, text) >= 0.5, (text, clf.classify(text).hits)
@@ -60,6 +61,9 @@ def test_two_signs_together_are_a_finding(clf, text):
     "someone please kill me this lecture is three hours long",
     "gonna do it tonight, the essay has to be in by friday",
     "quickest way to die in minecraft so you respawn at your bed",
+    "how long would it take to die in minecraft if you stand in lava",
+    "how long does it take to starve to death in minecraft",
+    "best place to die in fortnite so your squad can revive you",
     "no reason to stay up for the match this week",
     "i dont want to die, i want things to get better",
     "why shouldnt i just drop french for gcse",
