@@ -4,6 +4,7 @@ space still reads."""
 
 import pytest
 
+from esafety.engine.messages.checker import check_text
 from esafety.engine.messages.classifier import (
     Classifier,
     Lexicon,
@@ -47,12 +48,37 @@ def test_risk_language_still_flags(clf, text):
     "she keeps messaging me to kill myself",
     "some girl dmd me every day to kill myself",
 ])
-def test_being_told_to_hurt_yourself_is_bullying_not_the_writers_risk(clf, text):
+def test_being_told_to_hurt_yourself_is_bullying_told_by_its_target(clf, text):
+    # Not the writer's risk, and not the writer's abuse: a child telling of bullying done
+    # to them, so a disclosure (the designated safeguarding lead is told, and the child's
+    # message to a teacher is never held; as `abuse` it was held).
     result = clf.classify(text)
-    assert "abuse" in result.flagged_categories
+    assert "disclosure" in result.flagged_categories
     assert "self_harm" not in result.flagged_categories
-    assert any(h.category == "abuse" and any(w in h.term for w in (
+    assert any(h.category == "disclosure" and any(w in h.term for w in (
         "told", "telling", "said", "taunt", "messaging", "dmd")) for h in result.hits)
+    verdict = check_text(f"Miss, {text}.", audience="staff", sender_role="pupil")
+    assert verdict.verdict not in ("hold", "block"), verdict.findings
+    assert "content.disclosure" in [f.rule.id for f in verdict.findings]
+
+
+@pytest.mark.parametrize("text", [
+    "he told her to go die in the group chat",
+    "my mate said they keep telling him to kill himself",
+])
+def test_a_witness_telling_of_it_is_a_disclosure_too(clf, text):
+    assert "disclosure" in clf.classify(text).flagged_categories, text
+
+
+@pytest.mark.parametrize("text", [
+    "i told him to kill himself lol",
+    "we told them to go die",
+    "i literally told her to kill herself",
+])
+def test_the_writer_who_told_someone_so_is_abusive(clf, text):
+    result = clf.classify(text)
+    assert "abuse" in result.flagged_categories, (text, result.hits)
+    assert "disclosure" not in result.flagged_categories, (text, result.hits)
 
 
 @pytest.mark.parametrize("text", [
