@@ -178,3 +178,58 @@ def test_a_friends_disclosure_passed_on_is_a_disclosure(clf, text):
 ])
 def test_a_friends_game_or_school_worry_is_not_a_disclosure(clf, text):
     assert "disclosure" not in clf.classify(text).flagged_categories, text
+
+
+# Bullying told by its target: the names they are called, insults written on their things
+# or sent to them, quoted in the child's own report. The insult's words are the
+# disclosure's, so the report reaches the teacher (it was held as abusive language, or
+# blocked as hate) and the designated safeguarding lead is told.
+BULLYING_TOLD = [
+    "Miss, the girls in my class keep calling me a fat ugly cow and nobody will sit with me.",
+    "Sir, he called me a slag in front of everyone and shared my picture.",
+    "Miss, they keep calling me gay and a faggot in PE.",
+    "Miss, they wrote fuck off you ugly bitch on my bag",
+    "Sir, people keep saying im a fat loser and should go die",
+    "she sent me you re a fat ugly bitch and no one likes you",
+    "he keeps messaging me saying im a slut and he will share my nudes",
+]
+
+
+@pytest.mark.parametrize("text", BULLYING_TOLD)
+def test_bullying_told_by_its_target_reaches_the_teacher_and_the_dsl(clf, text):
+    assert "disclosure" in clf.classify(text).flagged_categories, (text, clf.classify(text).hits)
+    verdict = check_text(text, audience="staff", sender_role="pupil")
+    assert verdict.verdict not in ("hold", "block"), [f.rule.id for f in verdict.findings]
+    assert [f.rule.id for f in verdict.findings] == ["content.disclosure"]
+
+
+@pytest.mark.parametrize("text", [
+    "my nan calls me sweetheart",
+    "he called me to say the match is off",
+    "they sent me the homework for monday",
+    "my friend keeps messaging me saying youre so funny lol",
+    "nobody calls me names anymore, it stopped after year 7",
+    "in the film they call him a freak and he gets his revenge",
+])
+def test_kind_words_errands_and_stories_are_no_bullying_told(clf, text):
+    assert "disclosure" not in clf.classify(text).flagged_categories, text
+
+
+@pytest.mark.parametrize("text", [
+    "you are a fat ugly cow",
+    "everyone says youre a fat ugly cow",
+    "i called him a fat ugly cow lol",
+])
+def test_the_insult_itself_is_no_disclosure(clf, text):
+    # Said to someone, or by the writer of someone, it is the writer's: never a disclosure.
+    assert "disclosure" not in clf.classify(text).flagged_categories, text
+
+
+def test_a_phrase_that_asks_for_words_inside_it_names_categories():
+    from esafety.engine.messages.classifier import Lexicon, LexiconError, load_lexicon
+
+    data = {"version": 1, "categories": load_lexicon().categories, "words": [],
+            "phrases": [{"category": "disclosure", "when": ["called"], "told_of": ["insults"],
+                         "patterns": ["called me( \\w+){1,3}"]}]}
+    with pytest.raises(LexiconError, match="told_of"):
+        Lexicon(data)

@@ -150,6 +150,10 @@ class Hit:
     # The entry's `plan`: a match tells of a plan (a date set, a note written), and the
     # model's `plan` head is asked, as where a means is named (see PLAN).
     plan: bool = False
+    # The entry's `told_of`: a match counts only where the words of one of these categories
+    # stand inside it ("they keep calling me a fat ugly cow": a child telling of names they
+    # are called; not "my nan calls me sweetheart").
+    told_of: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -500,6 +504,8 @@ class Lexicon:
             for w in when:
                 self.triggers.setdefault(w, []).append(len(self.groups) - 1)
         self._trigger_keys = frozenset(self.triggers)
+        self._asks_inside = frozenset(i for i, (_, hit, _) in enumerate(self.groups)
+                                      if hit.told_of)
         # Safe phrases are indexed by their riskiest token, so the common case (no risky
         # word in the text) costs one set intersection.
         risky = set(self.words) | set(self.triggers) | {s for s, _, _ in self.stems}
@@ -605,7 +611,11 @@ class Lexicon:
         below = float(entry.get("figurative_below", 0.0))
         if not 0 <= below < 1:
             raise LexiconError(f"{where}: figurative_below must be in [0, 1)")
-        return Hit(category, p, rating, "", below, bool(entry.get("plan", False)))
+        told_of = entry.get("told_of", [])
+        if not isinstance(told_of, list) or not set(told_of) <= set(CATEGORIES):
+            raise LexiconError(f"{where}: told_of must be a list of categories {CATEGORIES}")
+        return Hit(category, p, rating, "", below, bool(entry.get("plan", False)),
+                   tuple(told_of))
 
     def strip_safe(self, toks: list[str]) -> tuple[list[str], str]:
         """Remove safe phrases ("sex education", "Dick Whittington") before scoring."""
@@ -730,8 +740,17 @@ class Lexicon:
             group_when = self._group_when
             # (The stretches are pieces of `joined` put together with " | ".)
             plain = _plain(joined)
-            for index in sorted(groups):
+            ordered = sorted(groups)
+            if not self._asks_inside.isdisjoint(groups):
+                # Phrases that count only with words of another category inside them
+                # (`told_of`) are tried last, and only where such words were found: most
+                # mail says "sent" and "said" with nothing of the kind.
+                ordered = [i for i in ordered if i not in self._asks_inside] + \
+                    [i for i in ordered if i in self._asks_inside]
+            for index in ordered:
                 regex, hit, _ = self.groups[index]
+                if hit.told_of and not any(h.category in hit.told_of for h in found):
+                    continue
                 # In long text, only the words around the group's trigger words are
                 # searched (15 tokens either side, overlapping stretches joined).
                 if where:
@@ -765,7 +784,8 @@ class Lexicon:
                     term, start = later.group(0)[1:], later.start() + 1
                 unless = self._group_unless[index]
                 if unless is None and hit.category != "self_harm":
-                    found.append(Hit(hit.category, hit.p, hit.rating, term))
+                    found.append(Hit(hit.category, hit.p, hit.rating, term,
+                                     told_of=hit.told_of))
                     continue
                 seen: set[str] = set()
                 for match in regex.finditer(text, start):
@@ -777,7 +797,7 @@ class Lexicon:
                             text, max(0, match.start() - 48), match.start())):
                         seen.add(term)
                         found.append(Hit(hit.category, hit.p, hit.rating, term,
-                                         hit.figurative_below, hit.plan))
+                                         hit.figurative_below, hit.plan, hit.told_of))
                         if len(seen) == 3:
                             break
         return found
@@ -1168,6 +1188,8 @@ class Classifier:
         """One text's classification from its lexicon hits and the model's probabilities
         for each of its `docs` (`rows`, one list per doc)."""
         hits = self._told(hits)
+        telling = any(h.category == TOLD_INSIDE and h.p >= self.thresholds[TOLD_INSIDE]
+                      for h in hits)
         if self._meant is not None and rows and len(toks) <= SHORT_TEXT and \
                 any(h.figurative_below for h in hits) and \
                 max(row[self._self_harm] for row in rows) < STRENGTHENS_FROM["self_harm"]:
@@ -1209,7 +1231,13 @@ class Classifier:
             for k, head in self._heads:
                 p = model_p[k]
                 threshold = self.thresholds[head]
-                if head == "abuse" and (SECOND_PERSON if mail else ADDRESSED).isdisjoint(toks):
+                if telling and head != "self_harm" and scores[head] == 0:
+                    # A child telling of harm done to them: the model's reading of the
+                    # harm's words ("they keep calling me a ...") is the disclosure's, as
+                    # the lexicon's are (see _told), never a finding of its own that would
+                    # hold the child's message.
+                    p = min(p, threshold * 0.99)
+                elif head == "abuse" and (SECOND_PERSON if mail else ADDRESSED).isdisjoint(toks):
                     # Rudeness counts as abuse only where it is aimed at someone: in mail
                     # (the check engine) someone addressed ("you"), in a post or message
                     # also someone mentioned or named by a pronoun. Not a grumble about the
@@ -1272,7 +1300,10 @@ class Classifier:
 
     def _told(self, hits: list[Hit]) -> list[Hit]:
         """`hits` without those of another category whose words stand inside a disclosure
-        that reaches its threshold (see TOLD_INSIDE); self-harm's stay (a risk of its own)."""
+        that reaches its threshold (see TOLD_INSIDE); self-harm's stay (a risk of its own).
+        A hit that asks for words of a category inside it (`told_of`) counts only so."""
+        hits = [h for h in hits if not h.told_of or any(
+            o.category in h.told_of and f" {o.term} " in f" {h.term} " for o in hits)]
         told = [f" {h.term} " for h in hits
                 if h.category == TOLD_INSIDE and h.p >= self.thresholds[TOLD_INSIDE]]
         if not told:
