@@ -192,6 +192,7 @@ BULLYING_TOLD = [
     "Sir, people keep saying im a fat loser and should go die",
     "she sent me you re a fat ugly bitch and no one likes you",
     "he keeps messaging me saying im a slut and he will share my nudes",
+    "Sir, my ex keeps messaging me saying he will kill me.",
 ]
 
 
@@ -210,6 +211,13 @@ def test_bullying_told_by_its_target_reaches_the_teacher_and_the_dsl(clf, text):
     "my friend keeps messaging me saying youre so funny lol",
     "nobody calls me names anymore, it stopped after year 7",
     "in the film they call him a freak and he gets his revenge",
+    # a parent's anger, a joke: "he'll kill me" with an "if", a "when" or a laugh
+    "my mum keeps saying she will kill me if i dont tidy my room",
+    "my brother keeps messaging me saying he ll kill me lol",
+    "he keeps messaging me saying he will kill me when he sees my report",
+    # denied, or said to the writer by someone they address
+    "i wouldn t tell them to die lmao",
+    "that soundtrack you dmed me with was fire as fuck",
 ])
 def test_kind_words_errands_and_stories_are_no_bullying_told(clf, text):
     assert "disclosure" not in clf.classify(text).flagged_categories, text
