@@ -218,6 +218,8 @@ def test_bullying_told_by_its_target_reaches_the_teacher_and_the_dsl(clf, text):
     # denied, or said to the writer by someone they address
     "i wouldn t tell them to die lmao",
     "that soundtrack you dmed me with was fire as fuck",
+    # an adult's dispute (spam for a "banned CD" says this)
+    "They have threatened me with lawsuits, fines, and jail",
 ])
 def test_kind_words_errands_and_stories_are_no_bullying_told(clf, text):
     assert "disclosure" not in clf.classify(text).flagged_categories, text
