@@ -167,6 +167,9 @@ def test_the_excerpt_quotes_the_words_not_a_row_of_asterisks():
     "i think my friend is being groomed",
     "my best friend told me her stepdad touches her",
     "a man on snapchat keeps asking my friend for nudes",
+    # a witness telling of someone told to kill themselves (test_risk_context.py)
+    "he told her to go die in the group chat",
+    "my mate said they keep telling him to kill himself",
 ])
 def test_a_friends_disclosure_passed_on_is_a_disclosure(clf, text):
     assert "disclosure" in clf.classify(text).flagged_categories, text
@@ -220,18 +223,12 @@ def test_bullying_told_by_its_target_reaches_the_teacher_and_the_dsl(clf, text):
     "that soundtrack you dmed me with was fire as fuck",
     # an adult's dispute (spam for a "banned CD" says this)
     "They have threatened me with lawsuits, fines, and jail",
-])
-def test_kind_words_errands_and_stories_are_no_bullying_told(clf, text):
-    assert "disclosure" not in clf.classify(text).flagged_categories, text
-
-
-@pytest.mark.parametrize("text", [
+    # the insult itself, said to someone or by the writer of someone: the writer's
     "you are a fat ugly cow",
     "everyone says youre a fat ugly cow",
     "i called him a fat ugly cow lol",
 ])
-def test_the_insult_itself_is_no_disclosure(clf, text):
-    # Said to someone, or by the writer of someone, it is the writer's: never a disclosure.
+def test_kind_words_errands_stories_and_insults_are_no_bullying_told(clf, text):
     assert "disclosure" not in clf.classify(text).flagged_categories, text
 
 

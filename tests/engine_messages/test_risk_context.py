@@ -63,14 +63,6 @@ def test_being_told_to_hurt_yourself_is_bullying_told_by_its_target(clf, text):
 
 
 @pytest.mark.parametrize("text", [
-    "he told her to go die in the group chat",
-    "my mate said they keep telling him to kill himself",
-])
-def test_a_witness_telling_of_it_is_a_disclosure_too(clf, text):
-    assert "disclosure" in clf.classify(text).flagged_categories, text
-
-
-@pytest.mark.parametrize("text", [
     "i told him to kill himself lol",
     "we told them to go die",
     "i literally told her to kill herself",

@@ -1188,8 +1188,7 @@ class Classifier:
         """One text's classification from its lexicon hits and the model's probabilities
         for each of its `docs` (`rows`, one list per doc)."""
         hits = self._told(hits)
-        telling = any(h.category == TOLD_INSIDE and h.p >= self.thresholds[TOLD_INSIDE]
-                      for h in hits)
+        telling = bool(self._telling(hits))
         if self._meant is not None and rows and len(toks) <= SHORT_TEXT and \
                 any(h.figurative_below for h in hits) and \
                 max(row[self._self_harm] for row in rows) < STRENGTHENS_FROM["self_harm"]:
@@ -1304,12 +1303,16 @@ class Classifier:
         A hit that asks for words of a category inside it (`told_of`) counts only so."""
         hits = [h for h in hits if not h.told_of or any(
             o.category in h.told_of and f" {o.term} " in f" {h.term} " for o in hits)]
-        told = [f" {h.term} " for h in hits
-                if h.category == TOLD_INSIDE and h.p >= self.thresholds[TOLD_INSIDE]]
+        told = [f" {h.term} " for h in self._telling(hits)]
         if not told:
             return hits
         return [h for h in hits if h.category in (TOLD_INSIDE, "self_harm")
                 or not any(f" {h.term} " in t for t in told)]
+
+    def _telling(self, hits: list[Hit]) -> list[Hit]:
+        """The disclosures among `hits` that reach their threshold (see TOLD_INSIDE)."""
+        return [h for h in hits
+                if h.category == TOLD_INSIDE and h.p >= self.thresholds[TOLD_INSIDE]]
 
     def _echo(self, head: str, hits: list[Hit], docs: list[list[str]],
               threshold: float) -> bool:
