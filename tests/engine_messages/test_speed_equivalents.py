@@ -11,11 +11,9 @@ import pytest
 from esafety.engine.messages import normalise
 from esafety.engine.messages.checker import Context
 from esafety.engine.messages.classifier import (
-    AFTER_BAR,
     AFTER_EDGE,
     Lexicon,
-    _phrase_regex,
-    _plain,
+    _phrase_body,
     default_classifier,
     load_lexicon,
     uncaptured,
@@ -47,8 +45,9 @@ def test_uncaptured_matches_the_same(pattern, text):
 
 
 def test_lexicon_groups_match_as_written():
-    """Each phrase group finds what its patterns as written find, on text made of the
-    words of the patterns themselves."""
+    """Each phrase group's searcher, run over the text with a space before it, finds what
+    its patterns as written find, where they find it, on text made of the words of the
+    patterns themselves."""
     lexicon = load_lexicon()
     words = sorted({w for _, _, patterns in lexicon.groups for p in patterns
                     for w in re.findall(r"[a-z]+", p)})
@@ -57,37 +56,14 @@ def test_lexicon_groups_match_as_written():
     texts += ["i want to die", "he hits me", "kill myself lol", "nobody cares about me"]
     texts += [" | ".join(texts[i:i + 3]) for i in range(0, 60, 3)]  # stretches (see hits)
     texts += [text.replace(" ", "|", 2) for text in texts[:30]]  # a "|" between words
-    for index, (regex, _, patterns) in enumerate(lexicon.groups):
-        after_edge, after_space, after_bar = (lexicon._after(index, before)
-                                              for before in (AFTER_EDGE, " ", AFTER_BAR))
+    texts += [text.replace(" ", "é", 1) for text in texts[:10]]  # not only a-z, " " and "|"
+    for regex, _, patterns in lexicon.groups:
         written = re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns)
                              + r")(?![a-z0-9])")
-        assert regex.pattern == _phrase_regex(patterns)
+        assert regex.pattern == AFTER_EDGE + _phrase_body(patterns)
         for text in texts + [" " + text for text in texts[:50]] + ["*" + texts[0]]:
-            assert [m.group(0) for m in regex.finditer(text)] == \
-                [m.group(0) for m in written.finditer(text)]
-            # hits() looks for the first match at the start, then after a character that
-            # is not a letter or digit.
-            first = written.search(text)
-            at_start = regex.match(text)
-            later = None if at_start else after_edge.search(text)
-            found = (at_start.group(0), 0) if at_start else \
-                (later.group(0)[1:], later.start() + 1) if later else None
-            assert found == ((first.group(0), first.start()) if first else None)
-            if _plain(text):
-                spaced, barred = after_space.search(text), after_bar.search(text)
-                later = None if at_start else min(
-                    (m for m in (spaced, barred) if m), key=lambda m: m.start(), default=None)
-                assert found == ((at_start.group(0), 0) if at_start else
-                                 (later.group(0)[1:], later.start() + 1) if later else None)
-
-
-@pytest.mark.parametrize("text, plain", [
-    ("abc d3f", True), ("a | b |", True), ("", True), ("a|b", True), ("a *b", False),
-    ("é x", False), ("A b", False), ("a\tb", False),
-])
-def test_plain_text(text, plain):
-    assert _plain(text) == plain
+            assert [(m.group(0)[1:], m.start()) for m in regex.finditer(" " + text)] == \
+                [(m.group(0), m.start()) for m in written.finditer(text)]
 
 
 def _own_text_by_lines(body: str) -> str:

@@ -300,14 +300,14 @@ def _phrase_body(patterns: list[str]) -> str:
     return "(?:" + "|".join(f"(?:{uncaptured(p)})" for p in patterns) + r")(?![a-z0-9])"
 
 
-# What may stand just before a phrase group's match (Lexicon._after): any character that is
-# not a letter or digit, or, in _plain text, a space or a "|".
+# What a phrase group's searcher matches just before its patterns: one character that is
+# not a letter or digit. Searched in the text with a space put before it (Lexicon.hits),
+# it finds what _phrase_regex finds, one character earlier; sre looks for such a character
+# first and tries the patterns only there, where the look-behind is tested at every
+# character (a sixth faster), and one regex a group is compiled once, when the lexicon is
+# loaded (three compiled as the texts needed them made the first 1,400 mails of a process
+# a third slower than the next).
 AFTER_EDGE = "[^a-z0-9]"
-AFTER_BAR = r"\|"
-
-# The characters of a normalised text made of words of letters a-z and digits, spaces and
-# the "|" that stands for a safe phrase taken out or a gap between stretches.
-_PLAIN_TEXT = b"abcdefghijklmnopqrstuvwxyz0123456789 |"
 
 
 # Words that deny what follows them, and words that may stand between ("not really",
@@ -328,12 +328,6 @@ def _always_denied(toks: list[str], word: str) -> bool:
         if not before or before[-1] not in _DENIALS:
             return False
     return True
-
-
-def _plain(text: str) -> bool:
-    """Whether every character of `text` is a letter a-z, a digit, a space or a "|": then
-    the only characters that are not a letter or digit are a space and "|" (see hits)."""
-    return text.isascii() and not text.encode("ascii").translate(None, _PLAIN_TEXT)
 
 
 # What a pattern may hold that uncaptured does not rewrite: a reference to a group
@@ -423,11 +417,9 @@ class Lexicon:
         self.categories: dict[str, dict] = {}
         self.words: dict[str, list[Hit]] = {}
         self.stems: list[tuple[str, Hit, frozenset]] = []
+        # Per phrase group: its searcher (AFTER_EDGE and the patterns), what it finds,
+        # and its patterns as written.
         self.groups: list[tuple[re.Pattern, Hit, list[str]]] = []
-        # Per phrase group, its patterns without the look-behind, and (group, the
-        # character before) its regexes searched after one character: see _after.
-        self._group_bodies: list[str] = []
-        self._after_regexes: dict[tuple[int, str], re.Pattern] = {}
         # Per phrase group, what must not stand just before a match for it to count
         # ("i don't want to die", "they told me to kill myself"), or None.
         self._group_unless: list[re.Pattern | None] = []
@@ -486,7 +478,7 @@ class Lexicon:
             if not patterns or not when:
                 raise LexiconError(f"phrases[{i}]: needs `patterns` and `when`")
             try:
-                regex = re.compile(_phrase_regex(patterns))
+                regex = re.compile(AFTER_EDGE + _phrase_body(patterns))
             except re.error as exc:
                 raise LexiconError(f"phrases[{i}]: bad pattern ({exc})") from exc
             unless = None
@@ -498,7 +490,6 @@ class Lexicon:
                 except re.error as exc:
                     raise LexiconError(f"phrases[{i}]: bad `unless` pattern ({exc})") from exc
             self.groups.append((regex, hit, patterns))
-            self._group_bodies.append(_phrase_body(patterns))
             self._group_unless.append(unless)
             self._group_when.append(frozenset(when))
             for w in when:
@@ -549,19 +540,6 @@ class Lexicon:
         self._swearing = _TokenTest(self._is_swearing)
         self._stem_holders = _TokenTest(lambda tok: any(map(tok.__contains__,
                                                              self._stem_names)))
-
-    def _after(self, index: int, before: str) -> re.Pattern:
-        """Phrase group `index`'s regex after one character matching `before` (AFTER_EDGE,
-        " " or AFTER_BAR). In _plain text the character before a match is a space or a
-        "|": searched as that one fixed character, sre finds the places with its fast
-        search for it, where it tests AFTER_EDGE at every character (see hits). Compiled
-        the first time a text needs it: most groups meet few texts, and compiling them all
-        three ways made loading the lexicon half as slow again."""
-        key = (index, before)
-        regex = self._after_regexes.get(key)
-        if regex is None:
-            regex = self._after_regexes[key] = re.compile(before + self._group_bodies[index])
-        return regex
 
     @staticmethod
     def _load_narrative(spec) -> "Narrative | None":
@@ -738,8 +716,7 @@ class Lexicon:
             # (Groups with the same trigger words in the text search the same stretches.)
             stretches: dict[frozenset[str], str] = {}
             group_when = self._group_when
-            # (The stretches are pieces of `joined` put together with " | ".)
-            plain = _plain(joined)
+            spaced = "" if where else " " + joined
             ordered = sorted(groups)
             if not self._asks_inside.isdisjoint(groups):
                 # Phrases that count only with words of another category inside them
@@ -752,49 +729,36 @@ class Lexicon:
                 if hit.told_of and not any(h.category in hit.told_of for h in found):
                     continue
                 # In long text, only the words around the group's trigger words are
-                # searched (15 tokens either side, overlapping stretches joined).
+                # searched (15 tokens either side, overlapping stretches joined, each
+                # with a space before it: see AFTER_EDGE).
                 if where:
                     # (Every word of `present` has its places in `where`.)
                     words = group_when[index] & present
                     text = stretches.get(words)
                     if text is None:
-                        text = stretches[words] = self._around(toks, where, words)
+                        text = stretches[words] = " " + self._around(toks, where, words)
                 else:
-                    text = joined
-                # regex.search(text): a match at the start of the text, or else after a
-                # character that is not a letter or digit. Searched for that character
-                # first, sre tries the group's patterns only where it stands instead of
-                # testing the look-behind at every character (a sixth faster).
-                first = regex.match(text)
-                if first is not None:
-                    term, start = first.group(0), 0
-                else:
-                    if plain:
-                        # The first match after a space or after a "|": the same as the
-                        # first after "[^a-z0-9]", these being the only such characters.
-                        later = self._after(index, " ").search(text)
-                        if "|" in text:
-                            bar = self._after(index, AFTER_BAR).search(text)
-                            if bar is not None and (later is None or bar.start() < later.start()):
-                                later = bar
-                    else:
-                        later = self._after(index, AFTER_EDGE).search(text)
-                    if later is None:
-                        continue
-                    term, start = later.group(0)[1:], later.start() + 1
+                    text = spaced
+                # A match's place in `text` is where its term starts in the words searched
+                # without the space before them.
+                first = regex.search(text)
+                if first is None:
+                    continue
+                term, start = first.group(0)[1:], first.start()
                 unless = self._group_unless[index]
                 if unless is None and hit.category != "self_harm":
                     found.append(Hit(hit.category, hit.p, hit.rating, term,
                                      told_of=hit.told_of))
                     continue
                 seen: set[str] = set()
+                words_searched = text[1:]
                 for match in regex.finditer(text, start):
                     # A match counts unless the words just before it say otherwise
                     # (negation, someone else's words). Different matches of one group
                     # are different signs (self-harm's add up); a few are enough.
-                    term = match.group(0)
+                    term, at = match.group(0)[1:], match.start()
                     if term not in seen and (unless is None or not unless.search(
-                            text, max(0, match.start() - 48), match.start())):
+                            words_searched, max(0, at - 48), at)):
                         seen.add(term)
                         found.append(Hit(hit.category, hit.p, hit.rating, term,
                                          hit.figurative_below, hit.plan, hit.told_of))
