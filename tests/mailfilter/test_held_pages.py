@@ -10,6 +10,7 @@ from django.utils import timezone
 from esafety.audit.models import AuditEvent
 from esafety.directory import roles
 from esafety.mailfilter.actions import held_mail_expire, ingest_events
+from esafety.mailfilter.actions.review import held_paths
 from esafety.mailfilter.models import HeldMessage
 from esafety.mailfilter.server import HELD_DIR
 from tests.mailfilter.conftest import send
@@ -177,6 +178,10 @@ def test_an_authorised_investigation_about_the_sender_lets_its_reader_see_privat
     # Only the reader it names.
     page = client_for(online_safety_lead).get(f"/mail/held/{held.pk}/").content.decode()
     assert "stab you" not in page
+    assert Authorisation.objects.get().uses.count() == 1
+    # Nothing shown (the file is gone), no use recorded.
+    held_paths(held)[0].unlink()
+    assert "stab you" not in client_for(dsl).get(f"/mail/held/{held.pk}/").content.decode()
     assert Authorisation.objects.get().uses.count() == 1
 
 

@@ -61,12 +61,15 @@ def held_message_view(*, actor: Person, held: HeldMessage) -> str | None:
     permissions.require(actor, "review_held_mail", held.school, what="review held mail")
     with transaction.atomic():
         content = None
-        if held.content_removed_at is None and content_shown_to(held, actor):
+        raw = None
+        if held.content_removed_at is None:
             try:
                 raw = held_paths(held)[0].read_bytes()
-                content = raw[:MAX_SHOWN].decode("utf-8", "replace")
             except OSError:
-                content = None
+                raw = None
+        # (Read first: a use of an investigation is recorded only when the text is shown.)
+        if raw is not None and content_shown_to(held, actor):
+            content = raw[:MAX_SHOWN].decode("utf-8", "replace")
         events.held_message_viewed(actor=actor, held=held, content_shown=content is not None)
     return content
 
