@@ -9,7 +9,8 @@ of five outcomes:
 - pass: re-inject it unchanged;
 - hold: keep it for a reviewer; the sender is told it is held and why (not a message of the
   school's own people whose only finding is a risk of self-harm or a child telling of harm
-  done to them: that one goes, and the designated safeguarding lead is told);
+  done to them, nor one to staff telling of harm, whatever words it quotes: that one goes,
+  and the designated safeguarding lead is told);
 - return: inbound mail with inappropriate content goes back to a sender the school knows
   (or whose domain the school's own server authenticated: authresults.py), asking for a
   revised version (000 §8); anyone else's is held instead, never bounced to a possibly
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from esafety.checks.concern_rules import CONCERN_RULES
-from esafety.directory.roles import PUPIL
+from esafety.directory.roles import PUPIL, STAFF_ROLES
 from esafety.engine.messages.checker import (
     _VERDICT_ORDER,
     Evidence,
@@ -421,14 +422,30 @@ def decide(snapshot: FilterSnapshot, mail_from: str, rcpts: list[str], raw: byte
             decision.findings = content
             decision.reason = reason_text(content)
             return decision
+    if strong and verdict.audience in ("staff", "pupils") and \
+            any(f.rule.id in TELLING_RULES for f in findings) and _to_staff_only(snapshot, rcpts):
+        # Someone of the school telling a member of staff of harm is never held for the
+        # words they tell it with: a child's "he sent me a picture of his dick" or "they keep
+        # calling me a p***" quotes what was done to them. Only the other rules (recipients,
+        # attachments, personal data) can still hold it. (To a pupil, the same words may be
+        # the bullying itself: "they told me to tell you to kill yourself, slag".)
+        strong = [f for f in strong if f.rule.category is None]
     if strong and verdict.audience in ("staff", "pupils") and all(
             f.rule.id in TELLING_RULES for f in strong):
         return decision  # passed; the concern is recorded for the DSL all the same
+    if not strong:
+        return decision
     if strong:
         decision.outcome = HOLD
         decision.findings = strong
         decision.reason = reason_text(strong)
     return decision
+
+
+def _to_staff_only(snapshot: FilterSnapshot, rcpts: list[str]) -> bool:
+    """Whether every recipient is a member of the school's staff."""
+    members = [snapshot.directory.member(r) for r in rcpts]
+    return bool(members) and all(m is not None and m.role in STAFF_ROLES for m in members)
 
 
 def _parsed(raw: bytes) -> ParsedMessage:
