@@ -26,7 +26,11 @@ plain TF-IDF + logistic regression baseline, in one run.
    `flagged` with the peers; and hate without slurs (benchmarks/hate_probes.yaml: forum
    sentences, tweets against women and immigrants): `discrimination`'s ROC AUC. And short
    chat messages (benchmarks/short_probes*.yaml, 1 to 8 words): `flagged` against abuse and
-   threats, and the share of ordinary ones and of friendly swearing flagged.
+   threats, and the share of ordinary ones and of friendly swearing flagged. And pupils
+   telling staff of harm (benchmarks/telling_probes*.yaml, and the held-back fifth of the
+   build's own tellings, scripts/classifier_data/telling.yaml), through the mail filter's
+   decision: the share delivered and the share told to the designated safeguarding lead,
+   and of the ordinary ones the share held or told; the peers' share flagged beside.
 4. Reliability: per category, the model's calibrated probability against the observed rate
    in bins, on the held-back data.
 5. Ordinary mail (SpamAssassin easy-ham-2, hard-ham-1): the share with a content finding
@@ -160,6 +164,34 @@ def baseline(rows):
                           model.predict_proba(vec.transform(list(texts)))[:, 1]]
 
 
+def _pupil_to_teacher():
+    """decide(text) -> (delivered, told to the DSL) for a pupil's message to their teacher,
+    as the mail filter decides it (esafety/mailfilter/engine.py) with a school of two."""
+    import tempfile
+
+    from esafety.checks.concern_rules import CONCERN_RULES
+    from esafety.mailfilter import engine
+
+    pupil, teacher = "pip@hollinspark.sch.uk", "tom@hollinspark.sch.uk"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / engine.SNAPSHOT_FILE
+        path.write_text(json.dumps(engine.snapshot_document(
+            school="hollins-park", school_name="Hollins Park School", version="1",
+            domains=["hollinspark.sch.uk"], members=[(teacher, "Tom Teach", "teacher"),
+                                                     (pupil, "Pip Pupil", "pupil")],
+            approved={}, correspondents=[], staff_fail_open=False, trusted_authserv=[],
+            who_can_approve="Mr Teach", postmaster="")))
+        snapshot = engine.load(path)
+
+    def decide(text: str) -> tuple[bool, bool]:
+        raw = (f"From: {pupil}\nTo: {teacher}\nSubject: can i talk to you\n"
+               f"Content-Type: text/plain; charset=utf-8\n\n{text}\n").encode()
+        decision = engine.decide(snapshot, pupil, [teacher], raw)
+        return (decision.outcome == engine.PASS,
+                any(f.rule.id in CONCERN_RULES for f in decision.verdict.findings))
+    return decide
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -175,7 +207,7 @@ def main(argv=None) -> int:
     tools = ["esafety", "alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"]
     results: dict = {"thresholds": thresholds, "texts": {}, "fixtures": {}, "self_harm_dev": {},
                      "plans": {}, "school": {}, "qa": {}, "aggression": {}, "short": {}, "hate": {},
-                     "reliability": {}, "mail": {}, "lists": {}}
+                     "telling": {}, "reliability": {}, "mail": {}, "lists": {}}
 
     rows = [r for r in all_rows if held_back(r[0], r[1])]
     model = classifier.model
@@ -309,6 +341,25 @@ def main(argv=None) -> int:
         entry = category_figures(verdicts, "discrimination", gold, thresholds)
         entry["flagged (any category)"] = prf([v.flagged for v in verdicts], gold)["f1"]
         results["hate"][style] = entry
+
+    # Pupils telling staff of harm, as the mail filter decides on a pupil's mail to a teacher:
+    # delivered (a child telling a trusted adult must never be held), and told to the DSL.
+    telling_sets = {probe_file: yaml.safe_load((REPO / "benchmarks" / probe_file).read_text())
+                    for probe_file in ("telling_probes.yaml", "telling_probes_2.yaml")}
+    own = yaml.safe_load((REPO / "scripts" / "classifier_data" / "telling.yaml").read_text())
+    telling_sets["telling.yaml (held-back fifth)"] = {
+        kind: [t for i, t in enumerate(own[kind]) if held_back("telling", f"{kind}:{i}")]
+        for kind in ("telling", "ordinary")}
+    decide = _pupil_to_teacher()
+    for label, probes in telling_sets.items():
+        for kind in ("telling", "ordinary"):
+            decisions = [decide(t) for t in probes[kind]]
+            results["telling"][f"{label}: {kind}"] = {
+                "n": len(decisions),
+                "delivered": round(sum(d[0] for d in decisions) / len(decisions), 3),
+                "told to the DSL": round(sum(d[1] for d in decisions) / len(decisions), 3),
+                **{f"{name} flagged": round(sum(others[name](probes[kind])) / len(decisions), 3)
+                   for name in ("alt-profanity-check", "TF-IDF + LR (OLID)")}}
 
     # self-harm-dev.csv: measured, and the self-harm threshold chosen on it (no training).
     path = args.data / "text" / "self-harm-dev.csv"
@@ -511,6 +562,13 @@ def main(argv=None) -> int:
     for style, e in results["hate"].items():
         print(f"| {style} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | "
               f"{e.get('roc_auc', 0):.3f} | {e['flagged (any category)']:.3f} |")
+    print("\n## Pupils telling staff of harm, hand-written (benchmarks/telling_probes*.yaml), "
+          "through the mail filter\n")
+    print("| messages | n | delivered | told to the DSL | alt-profanity-check flagged | "
+          "TF-IDF + LR flagged |\n| --- | --- | --- | --- | --- | --- |")
+    for label, e in results["telling"].items():
+        print(f"| {label} | {e['n']} | {e['delivered']:.1%} | {e['told to the DSL']:.1%} | "
+              f"{e['alt-profanity-check flagged']:.1%} | {e['TF-IDF + LR (OLID) flagged']:.1%} |")
     print("\n## Plans and means, hand-written (benchmarks/plans_probes*.yaml)\n")
     print("| messages | n | self_harm >= 0.5 | flagged (any category) |\n| --- | --- | --- | --- |")
     for kind, e in results["plans"].items():

@@ -35,6 +35,11 @@ classifier.text_features), from:
 - teenagers' posts on anonymous question-and-answer sites, written for the project
   (scripts/classifier_data/questions.yaml): ordinary and bullying (`abuse`, counted at about
   its share on such sites), read without their "Q:" and "A:".
+- children telling a trusted adult at school of harm done to them or another child, and
+  ordinary pupils' messages and teenagers' posts in the same words, written for the project
+  (scripts/classifier_data/telling.yaml): they teach the `disclosure` head alone, which also
+  learns from the other sets' texts that cannot be tellings (TEACHES_ONLY, NEVER_TELLINGS);
+  the vocabulary and the other heads are built without them.
 
 The self-harm category learns without the words that only say who is writing (WHO_WORDS:
 "i", "my", "the"...): its texts at risk are nearly all in the first person, the sets'
@@ -81,6 +86,7 @@ sys.path.insert(0, str(REPO))
 from esafety.engine.messages.classifier import (  # noqa: E402
     MEANT,
     PLAN,
+    TOLD_INSIDE,
     Classifier,
     Model,
     load_lexicon,
@@ -120,10 +126,25 @@ QA_MARKER = re.compile(r"(?<![a-z])[qa]:\s*", re.IGNORECASE)
 # Phrases of risk said as figures of speech and meant: they teach only the `meant` head
 # (classifier.MEANT), which reads the words around such a phrase.
 FIGURES = REPO / "scripts" / "classifier_data" / "figures_of_speech.yaml"
+# Children telling a trusted adult at school of harm done to them or to another child, or of
+# harmful things they were sent or shown, in their own words (often quoting the slur, the
+# threat or the sexual message), and ordinary pupils' messages to staff with the same words
+# (a history source, a PSHE lesson on sexting law, a match "we got battered"): they teach
+# the `disclosure` head (classifier.TOLD_INSIDE). The other heads never learn from them, and
+# the vocabulary is built without them, so those heads are what they were.
+TELLING = REPO / "scripts" / "classifier_data" / "telling.yaml"
 HEADS = ("abuse", "discrimination", "sexual", "violence", "self_harm", "extremism", MEANT,
-         PLAN)
+         PLAN, TOLD_INSIDE)
 # Heads taught by one set of texts alone, which teaches nothing else.
 TAUGHT_ONLY_BY = {MEANT: "figures", PLAN: "plans"}
+# A set that teaches one head alone, which also learns from the other sets' texts that
+# cannot be tellings (tweets, comments, question posts, messages aimed at someone, the
+# ordinary texts of the rest): the tellings' own ordinary texts are school mail, and the
+# head must also know what tweets and teenagers' posts look like when nobody is telling of
+# harm. (Not the project's texts at risk or of bullying: many of those tell of harm done.)
+TEACHES_ONLY = {"telling": TOLD_INSIDE}
+NEVER_TELLINGS = frozenset({"olid", "davidson", "hatexplain", "comments", "questions",
+                            "questions_abuse", "addressed"})
 # How many tweets each of the project's own texts counts as: a school message, and one of
 # young_people.yaml's or addressed.yaml's (more of them, and longer). The long posts count
 # less: at 1 or 2 the self-harm head read short texts with their words as sure risk ("i feel
@@ -137,7 +158,8 @@ TAUGHT_ONLY_BY = {MEANT: "figures", PLAN: "plans"}
 # (benchmarks/aggression_probes.yaml) was found less (F1 0.665 against 0.677), for the same
 # OLID validation F1 and ordinary teenage posts flagged.
 OWN_WEIGHT = {"fixtures": 8.0, "young": 2.0, "long": 0.5, "addressed": 2.0, "figures": 1.0,
-              "plans": 1.0, "comments": 2.0, "questions": 1.0, "questions_abuse": 0.2}
+              "plans": 1.0, "comments": 2.0, "questions": 1.0, "questions_abuse": 0.2,
+              "telling": 4.0}
 MIN_DF = 3
 MAX_FEATURES = 150_000
 PRUNE = 0.01
@@ -231,14 +253,26 @@ def load_own() -> list[tuple[str, str, str, dict]]:
             + load_fixtures(COMMENTS, "comments")
             + [("questions_abuse" if key.startswith("abuse") else source, key,
                 QA_MARKER.sub(" ", text), labels)
-               for source, key, text, labels in load_fixtures(QUESTIONS, "questions")])
+               for source, key, text, labels in load_fixtures(QUESTIONS, "questions")]
+            + [(source, key, text, {**labels, TOLD_INSIDE: int(key.startswith("telling"))})
+               for source, key, text, labels in load_fixtures(TELLING, "telling")])
 
 
 def targets(rows, head: str):
     """(labels, weights) of one category for the rows; weight 0 where a set says nothing."""
     y, w = [], []
-    for source, _, _, labels in rows:
-        if TAUGHT_ONLY_BY.get(head) != (source if source in TAUGHT_ONLY_BY.values() else None):
+    for source, key, _, labels in rows:
+        if head == TOLD_INSIDE or source in TEACHES_ONLY:
+            # The tellings teach `disclosure` alone; it learns from them and from the texts
+            # that cannot be tellings (NEVER_TELLINGS, and the others' ordinary texts).
+            if source in TEACHES_ONLY:
+                taught = TEACHES_ONLY[source] == head
+            else:
+                taught = head == TOLD_INSIDE and source not in TAUGHT_ONLY_BY.values() and (
+                    source in NEVER_TELLINGS or key.startswith("ordinary"))
+            y.append(labels.get(head, 0) if taught else 0)
+            w.append(OWN_WEIGHT.get(source, 1.0) if taught else 0.0)
+        elif TAUGHT_ONLY_BY.get(head) != (source if source in TAUGHT_ONLY_BY.values() else None):
             # The figures of speech teach `meant` alone, and only they teach it; so the plans
             # and `plan`.
             y.append(0)
@@ -401,7 +435,7 @@ def main(argv=None) -> int:
     # (the figures of speech and the plans, written for the `meant` and `plan` heads alone,
     # leave the rest as it was).
     category_docs = [d for d, r in zip(train_docs, train, strict=True)
-                     if r[0] not in TAUGHT_ONLY_BY.values()]
+                     if r[0] not in TAUGHT_ONLY_BY.values() and r[0] not in TEACHES_ONLY]
     vectoriser.fit(category_docs)
     tfidf_train = vectoriser.transform(train_docs)
     x_train = tfidf_train
@@ -475,7 +509,10 @@ def main(argv=None) -> int:
                         "esafety comments: aggression, threats and ordinary comments "
                         "(scripts/classifier_data/comments.yaml)",
                         "esafety question-and-answer posts, ordinary and bullying "
-                        "(scripts/classifier_data/questions.yaml)"],
+                        "(scripts/classifier_data/questions.yaml)",
+                        "esafety children's tellings of harm and ordinary messages in the same "
+                        "words (scripts/classifier_data/telling.yaml; the disclosure head "
+                        "only)"],
             "held_back": "sha1(source:id)[0] < 52, about 20% of each set, never read",
             "validation": "sha1(val:source:id)[0] < 64 of the rest", "c": c,
             "min_df": MIN_DF, "own_weight": OWN_WEIGHT,

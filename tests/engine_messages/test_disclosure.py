@@ -4,7 +4,8 @@ sexual exploitation, told by the child it is done to.
 Before: "my dad hits me", "he said it's our secret" or "someone is blackmailing me with my
 photos" were no finding of their own (at most a weak sign of self-harm, or the groomer's
 words found as sexual content, which holds the message). Now they are the `disclosure`
-category (the lexicon's, the model has no head for it) and the rule content.disclosure:
+category (the lexicon's phrases, and the model's head of the same name, learned from
+children's tellings written for it) and the rule content.disclosure:
 recorded and told to the designated safeguarding lead, never held back from the person the
 child is telling. A game, a sport, a joke, a denial, a surprise party or a film's plot is
 no disclosure.
@@ -13,7 +14,7 @@ no disclosure.
 import pytest
 
 from esafety.engine.messages.checker import check_text
-from esafety.engine.messages.classifier import CATEGORIES
+from esafety.engine.messages.classifier import CATEGORIES, normalised_tokens
 from esafety.engine.messages.rulebook import builtin_rulebook
 from esafety.mailfilter.engine import TELLING_RULES
 
@@ -240,3 +241,61 @@ def test_a_phrase_that_asks_for_words_inside_it_names_categories():
                          "patterns": ["called me( \\w+){1,3}"]}]}
     with pytest.raises(LexiconError, match="told_of"):
         Lexicon(data)
+
+
+# Tellings in words no lexicon phrase has: the model's `disclosure` head, learned from
+# children's tellings written for it (scripts/classifier_data/telling.yaml), finds them in
+# what a young person writes: a pupil's own mail, posts and chat.
+TOLD_IN_OTHER_WORDS = [
+    "Sir, an older lad at the park asked me to take a parcel to Leeds on the train and said "
+    "he would pay me",
+    "someone keeps sending me videos of people getting stabbed and i cant sleep",
+    "Miss I dont want to go home tonight, he gets really angry when he drinks",
+    "a grown man on discord sends me money and wants me to video call him on my own",
+    "i think my friend is being made to sell stuff for some older boys, he owes them money now",
+    "nobody has picked me up from school for three days and theres no electric at home",
+    "there is a boy in year 10 who brings a knife in his bag and shows it to people at lunch",
+]
+
+
+@pytest.mark.parametrize("text", TOLD_IN_OTHER_WORDS)
+def test_a_telling_in_other_words_is_found_by_the_model(clf, text):
+    toks = normalised_tokens(text)
+    assert not any(h.category == "disclosure" for h in clf.lexicon.hits(toks, " ".join(toks)))
+    for result in (clf.classify(text, mail=True, personal=True), clf.classify(text)):
+        assert "disclosure" in result.flagged_categories, text
+        [hit] = [h for h in result.hits if h.category == "disclosure"]
+        assert hit.term  # the words that carried the model's reading, for the finding
+
+
+@pytest.mark.parametrize("text", [
+    "my mum says i can stay at my nans this weekend if i finish my homework first",
+    "can you send me the homework from today please i was off with a cold",
+    "is the history homework on the holocaust due on monday or tuesday",
+])
+def test_ordinary_messages_to_staff_are_no_telling(clf, text):
+    assert "disclosure" not in clf.classify(text, mail=True, personal=True).flagged_categories
+
+
+def test_the_model_alone_finds_no_telling_in_a_few_words_nor_in_adults_mail(clf):
+    # (its reading of one or two words is those words': "send the pics", "home safe?")
+    assert clf.classify("send the pics").categories["disclosure"] < 0.6
+    # A member of staff passing a pupil's words on to the DSL writes adults' mail.
+    text = TOLD_IN_OTHER_WORDS[2]
+    assert clf.classify(text, mail=True, personal=False).categories["disclosure"] < 0.6
+
+
+def test_a_threat_said_as_a_figure_of_speech_is_no_telling_but_one_to_keep_quiet_is(clf):
+    assert "disclosure" not in clf.classify(
+        "my mum keeps saying she will kill me if i dont tidy my room").flagged_categories
+    assert "disclosure" in clf.classify(
+        "he keeps saying he will kill me if i tell anyone").flagged_categories
+
+
+@pytest.mark.parametrize("text", [
+    "my mums boyfriend grabbed me by the neck last night",
+    "my dad pushed me against the wall when mum was at work",
+    "she dragged me down the stairs by my hair",
+])
+def test_being_grabbed_pushed_or_dragged_is_told(clf, text):
+    assert any(h.category == "disclosure" for h in clf.classify(text).hits)

@@ -37,11 +37,22 @@ MODEL_PATH = HERE / "model.npz"
 
 CATEGORIES = ("profanity", "abuse", "discrimination", "sexual", "violence", "self_harm",
               "extremism", "disclosure")
-# A child telling of harm done to them ("my dad hits me", "he said it's our secret"): found
-# by the lexicon alone (the model has no head for it). The words of another category said
-# inside a disclosure are the disclosure's: a child quoting their groomer's "it's our
-# secret" or telling that "he sent my nudes" is telling, not grooming or sharing images.
+# A child telling of harm done to them or to another child ("my dad hits me", "he said it's
+# our secret"): found by the lexicon's phrases, and by the model's head of the same name
+# (learned from children's tellings written for it, scripts/classifier_data/telling.yaml)
+# in what a young person writes. The words of another category said inside a disclosure
+# phrase are the disclosure's: a child quoting their groomer's "it's our secret" or telling
+# that "he sent my nudes" is telling, not grooming or sharing images.
 TOLD_INSIDE = "disclosure"
+# The model finds a telling alone in a text of at least TOLD_FROM_TOKENS tokens, and in a
+# post or chat message (not mail) only from TOLD_POST_CUT: it learned from messages to
+# school staff, and reads a few teenagers' posts and question posts as tellings between
+# the threshold and this ("who keeps asking me about my shoes lmao" 0.99, "says marvin and
+# ashley left already now i m home alone again" 0.66). Chosen on the hand-written
+# question-and-answer stand-in and self-harm-dev.csv's half A (ordinary posts flagged):
+# at the threshold (0.6) they rose by 0.3 and 0.3 points, at 0.8 by 0 and 0.
+TOLD_FROM_TOKENS = 8
+TOLD_POST_CUT = 0.8
 RATINGS = ("mild", "serious", "gross")  # 004 Appendix I, lightest first
 _RATING_ORDER = {None: 0, "mild": 1, "serious": 2, "gross": 3}
 
@@ -502,15 +513,8 @@ class Lexicon:
         risky = set(self.words) | set(self.triggers) | {s for s, _, _ in self.stems}
         self._safe: dict[str, list[tuple[str, ...]]] = {}
         self.narrative = self._load_narrative(data.get("narrative"))
-        kind = data.get("kind") or []
-        if not isinstance(kind, list) or not all(isinstance(k, str) for k in kind):
-            raise LexiconError("kind: must be a list of patterns")
-        try:
-            # (as whole words, like a phrase group's patterns)
-            self._kind = re.compile(_phrase_regex([_as_tokens(k) for k in kind])) if kind \
-                else None
-        except re.error as exc:
-            raise LexiconError(f"kind: bad pattern ({exc})") from exc
+        self._kind = self._pattern_list(data, "kind")
+        self._not_told = self._pattern_list(data, "not_told")
         means = data.get("means") or []
         if not isinstance(means, list) or not all(isinstance(w, str) and w.strip() and
                                                   " " not in w.strip() for w in means):
@@ -557,6 +561,25 @@ class Lexicon:
             raise LexiconError("narrative: p must be in (0, 1], first_person in [0, 1), "
                                "min_signs at least 1")
         return out
+
+    @staticmethod
+    def _pattern_list(data: dict, name: str) -> re.Pattern | None:
+        """One regex for the lexicon's list `name` of patterns, as whole words (like a
+        phrase group's), or None when it has none."""
+        patterns = data.get(name) or []
+        if not isinstance(patterns, list) or not all(isinstance(k, str) for k in patterns):
+            raise LexiconError(f"{name}: must be a list of patterns")
+        try:
+            return re.compile(_phrase_regex([_as_tokens(k) for k in patterns])) if patterns \
+                else None
+        except re.error as exc:
+            raise LexiconError(f"{name}: bad pattern ({exc})") from exc
+
+    def not_told(self, toks: list[str]) -> bool:
+        """Whether the words say a threat or a harm as a figure of speech (the lexicon's
+        `not_told`: "mum will kill me if i dont tidy my room")."""
+        return self._not_told is not None and \
+            self._not_told.search(" ".join(toks)) is not None
 
     def kind(self, toks: list[str]) -> bool:
         """Whether the words say something kind to someone (the lexicon's `kind`)."""
@@ -1230,6 +1253,19 @@ class Classifier:
                             else scores[head]
                     else:
                         p = 1 - (1 - scores[head]) * (1 - p)
+                elif head == TOLD_INSIDE:
+                    # A child telling of harm: the model may find it alone in what a young
+                    # person writes (posts, chat, a pupil's own mail: `personal`), where
+                    # most tellings hold no word of the lexicon ("theres no food at home
+                    # again and mum hasnt been back since tuesday"); never in adults' mail.
+                    # (Not in a few words: "home safe?", "send the pics", "tell me
+                    # everything" read as tellings, the model's reading of a short text
+                    # being its one or two words'.)
+                    # Nor a threat said as a figure of speech (the lexicon's `not_told`).
+                    if not personal or len(toks) < TOLD_FROM_TOKENS or \
+                            (not mail and p < max(TOLD_POST_CUT, threshold)) or \
+                            (p >= threshold and self.lexicon.not_told(toks)):
+                        p = min(p, threshold * 0.99)
                 elif not (head in MODEL_ALONE or (account and head in ALONE_IN_ACCOUNTS)) \
                         or (mail and p < max(MAIL_MODEL_CUT, threshold)):
                     # Categories learned from a few hundred school messages only
