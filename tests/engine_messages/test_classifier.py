@@ -62,6 +62,10 @@ def test_the_scunthorpe_list_is_clean_as_short_texts_too(text):
     ("ｆｕｃｋ", "profanity"),          # fullwidth letters
     ("fück", "profanity"),            # accents
     ("f*ck", "profanity"),
+    # masked by stars to its end: the stars say how many letters they hide
+    ("what the f***", "profanity"),
+    ("you c***", "abuse"),
+    ("kill all n*****s", "discrimination"),
     ("fu\u200bck", "profanity"),      # zero-width space
     ("you are a 1d10t", "abuse"),
     ("n1gg3r", "discrimination"),
@@ -117,6 +121,13 @@ def test_tokens_join_spaced_letters_and_undo_leetspeak():
     assert tokens("F U C K") == ["fuck"]
     assert tokens("a$$hole") == ["asshole"]
     assert tokens("In 2024 the 5MB limit") == ["in", "00", "the", "smb", "limit"]
+
+
+def test_stars_of_emphasis_a_footnote_or_a_rating_mask_nothing():
+    assert tokens("this is *so* good *hugs*") == ["this", "is", "so", "good", "hugs"]
+    assert tokens("see the footnote* in a 5* hotel, rated 4** by critics, ***") == [
+        "see", "the", "footnote", "in", "a", "00", "hotel", "rated", "0", "by", "critics"]
+    assert tokens("f*** n*****s") == ["f***", "n*****s"]
 
 
 def test_a_count_of_five_or_more_stays_apart_from_a_few():

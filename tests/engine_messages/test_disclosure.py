@@ -299,3 +299,11 @@ def test_a_threat_said_as_a_figure_of_speech_is_no_telling_but_one_to_keep_quiet
 ])
 def test_being_grabbed_pushed_or_dragged_is_told(clf, text):
     assert any(h.category == "disclosure" for h in clf.classify(text).hits)
+
+
+def test_a_slur_told_with_its_letters_starred_out_is_the_telling(clf):
+    result = clf.classify("they called me a n***** in the changing rooms")
+    assert "disclosure" in result.flagged_categories
+    assert "discrimination" not in result.flagged_categories
+    [hit] = [h for h in result.hits if h.category == "disclosure"]
+    assert "n*****" in hit.term

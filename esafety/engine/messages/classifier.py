@@ -714,10 +714,14 @@ class Lexicon:
         if "*" in joined:
             for tok in dict.fromkeys(toks):
                 if "*" in tok and len(tok) > 2 and tok.strip("*"):
+                    # A masked word ("f***", "n*****s") is the first word of the
+                    # lexicon's it may be; its hits quote it as written (inside a phrase
+                    # of a child telling what they were called, it is that phrase's).
                     pattern = re.compile(re.escape(tok).replace(r"\*", "[a-z]"))
                     for word in self._words_by_length.get(len(tok), ()):
                         if pattern.fullmatch(word):
-                            found.extend(self.words[word])
+                            found.extend(Hit(h.category, h.p, h.rating, tok, h.figurative_below)
+                                         for h in self.words[word])
                             break
         if self._holds_stem(tokset):
             for stem, hit, exceptions in self.stems:

@@ -66,7 +66,8 @@ _LEET_TABLE = str.maketrans({
     "@": "a", "$": "s", "!": "i", "|": "i", "+": "t", "€": "e", "£": "l",
 })
 
-_REPEATS = re.compile(r"([a-z@$*!])\1{2,}")
+# (Not "*": the stars of a masked word say how many letters they hide, "n*****" six.)
+_REPEATS = re.compile(r"([a-z@$!])\1{2,}")
 # Three or more single characters joined by one or two separators: "f u c k", "s.h.i.t".
 _SPACED = re.compile(r"(?<![\w@$*!])(?:[a-z@$*!0-9][ .\-_,/]{1,2}){2,}[a-z@$*!0-9](?![\w@$*])")
 _SPACED_SEPARATORS = re.compile(r"[ .\-_,/]")
@@ -76,7 +77,7 @@ _SPACED_SEPARATORS = re.compile(r"[ .\-_,/]")
 # contains a separator, a single character, one or two separators and a last character not
 # followed by a word character (_MAYBE_SPACED), and has, one or two characters after its
 # start, the same without the look-ahead (_SPACED_PAIR; see _join_spaced_letters).
-_TRIPLE = re.compile(r"([a-z@$*!])\1\1")
+_TRIPLE = re.compile(r"([a-z@$!])\1\1")
 _MAYBE_SPACED = re.compile(r"[ .\-_,/][a-z@$*!0-9][ .\-_,/]{1,2}[a-z@$*!0-9](?![\w@$*])")
 _SPACED_PAIR = re.compile(r"[ .\-_,/][a-z@$*!0-9][ .\-_,/]{1,2}[a-z@$*!0-9]")
 _TOKEN = re.compile(r"[a-z0-9@$*!|+€£']+")
@@ -247,6 +248,12 @@ def tokens(text: str) -> list[str]:
     return list(filter(None, normal))  # "" marks a token that normalises to nothing
 
 
+# A word with its letters masked by stars, the stars at its end included ("f***", "n*****s",
+# "c**t"): read as the word of its length it may be (classifier.Lexicon.hits). One star at
+# the end, or stars at both ends, is emphasis or a footnote, not a mask.
+# (From a letter: "4**" is a rating.)
+_MASKED = re.compile(r"[a-z][a-z@$!0-9]*(\*+[a-z@$!0-9]+|\*{2,})")
+
 # A token's normal form depends only on the token, and tokens repeat a lot, so it is worked
 # out once per process (up to _TOKEN_MEMORY distinct tokens; later ones every time).
 _TOKEN_MEMORY = 200_000
@@ -255,7 +262,9 @@ _TOKEN_CACHE: dict[str, str] = {}
 
 def _normalise_token(tok: str) -> str:
     """The normal form of one token that is not purely letters ("" to drop it)."""
-    tok = tok.strip("'!|+*")
+    tok = tok.strip("'!|+")
+    if "*" in tok and not _MASKED.fullmatch(tok):
+        tok = tok.strip("*")  # "*hugs*", "*so*", a footnote's "word*", a "5*" hotel
     if not tok:
         return ""
     if tok.isdigit():
