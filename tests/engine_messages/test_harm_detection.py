@@ -56,6 +56,11 @@ classify = default_classifier().classify
     "i give up on life",
     "i don't see a future for myself",
     "i might just leap off today",
+    "i cant live like this anymore",
+    "i dont think life is worth living",
+    "is it even worth staying alive",
+    "i wish i didnt exist",
+    "i just dont wanna be here anymore",
 ])
 def test_indirect_self_harm_is_found(text):
     for mail in (False, True):
