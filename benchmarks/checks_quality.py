@@ -184,7 +184,7 @@ def _pupil_to_teacher():
         snapshot = engine.load(path)
 
     def decide(text: str) -> tuple[bool, bool]:
-        raw = (f"From: {pupil}\nTo: {teacher}\nSubject: can i talk to you\n"
+        raw = (f"From: {pupil}\nTo: {teacher}\nSubject: message\n"
                f"Content-Type: text/plain; charset=utf-8\n\n{text}\n").encode()
         decision = engine.decide(snapshot, pupil, [teacher], raw)
         return (decision.outcome == engine.PASS,
