@@ -27,7 +27,7 @@ plain TF-IDF + logistic regression baseline, in one run.
    sentences, tweets against women and immigrants): `discrimination`'s ROC AUC. And short
    chat messages (benchmarks/short_probes*.yaml, 1 to 8 words): `flagged` against abuse and
    threats, and the share of ordinary ones and of friendly swearing flagged. And pupils
-   telling staff of harm (benchmarks/telling_probes*.yaml, and the held-back fifth of the
+   telling staff of harm (benchmarks/telling*_probes*.yaml, and the held-back fifth of the
    build's own tellings, scripts/classifier_data/telling.yaml), through the mail filter's
    decision: the share delivered and the share told to the designated safeguarding lead,
    and of the ordinary ones the share held or told; the peers' share flagged beside.
@@ -345,7 +345,8 @@ def main(argv=None) -> int:
     # Pupils telling staff of harm, as the mail filter decides on a pupil's mail to a teacher:
     # delivered (a child telling a trusted adult must never be held), and told to the DSL.
     telling_sets = {probe_file: yaml.safe_load((REPO / "benchmarks" / probe_file).read_text())
-                    for probe_file in ("telling_probes.yaml", "telling_probes_2.yaml")}
+                    for probe_file in ("telling_probes.yaml", "telling_probes_2.yaml",
+                                       "telling_long_probes.yaml")}
     own = yaml.safe_load((REPO / "scripts" / "classifier_data" / "telling.yaml").read_text())
     telling_sets["telling.yaml (held-back fifth)"] = {
         kind: [t for i, t in enumerate(own[kind]) if held_back("telling", f"{kind}:{i}")]

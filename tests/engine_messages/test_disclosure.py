@@ -307,3 +307,32 @@ def test_a_slur_told_with_its_letters_starred_out_is_the_telling(clf):
     assert "discrimination" not in result.flagged_categories
     [hit] = [h for h in result.hits if h.category == "disclosure"]
     assert "n*****" in hit.term
+
+
+LONG_TELLING = (
+    "Dear Miss Patel, I hope you had a nice weekend. I wanted to write to you because I don't "
+    "really know who else to tell and it has been going on for a while now. Since my mum's "
+    "new partner moved in things at home have been really different. There is hardly ever any "
+    "food in the cupboards and I have been looking after my little sister most evenings "
+    "because they go out and don't come back until really late. Last week the electric ran "
+    "out and we sat in the dark until after midnight. I'm not sure if I'm overreacting. Please "
+    "could I come and see you at lunch on Tuesday? Thank you, Amira")
+LONG_ORDINARY = (
+    "Hi Miss, sorry this is long. My nan has been in hospital since Saturday because she fell "
+    "and broke her hip, so my mum has been going there every evening and I have been helping "
+    "with tea for my little brother. The doctors say she should be home in a couple of weeks "
+    "and she is doing really well. I wanted to ask if I could hand my geography coursework in "
+    "on Monday instead of Friday because I have not had as much time this week. I have done "
+    "most of it already. Thank you so much, Tyler")
+
+
+def test_a_pupils_long_email_is_read_through_for_a_telling():
+    # In long mail the model reads only the words around the lexicon's; a pupil building up
+    # to a telling uses none of them, so their own long mail is read through in windows.
+    verdict = check_text(LONG_TELLING, audience="staff", sender_role="pupil")
+    [finding] = [f for f in verdict.findings if f.rule.id == "content.disclosure"]
+    assert finding.evidence[0].excerpt.strip("…")  # a window of the words, quoted
+    assert not check_text(LONG_ORDINARY, audience="staff", sender_role="pupil").findings
+    # An adult's long mail is correspondence: not read through.
+    assert not [f for f in check_text(LONG_TELLING, audience="staff", sender_role="teacher")
+                .findings if f.rule.id == "content.disclosure"]
