@@ -65,8 +65,11 @@ WINDOW = 32
 # How far a pupil's long mail is read through for a telling, and how sure the model must be
 # of one window read out of its text (_reading). Chosen on 80 long tellings and 80 long
 # ordinary pupils' emails written for it (found 39 before, then 74 at the category's 0.6
-# with 6 ordinary ones told to the DSL, 71 and 3 at 0.9; 2 ordinary ones before).
-READ_TOKENS = 400
+# with 6 ordinary ones told to the DSL, 71 and 3 at 0.9; 2 ordinary ones before). Read 400
+# tokens deep, the same; windows a full window apart, 65 found. A pupil's long mail costs
+# more to check: easy-ham-2 read as pupils' mail, 1,716 messages a second of CPU before,
+# 1,363 now.
+READ_TOKENS = 300
 READ_CUT = 0.9
 MAIL_MODEL_CUT = 0.9
 # A weak self-harm sign of the lexicon ("i want to die" after "haha", "my dad hits me",
