@@ -50,8 +50,9 @@ TOLD_INSIDE = "disclosure"
 # school staff, and reads a few teenagers' posts and question posts as tellings between
 # the threshold and this ("who keeps asking me about my shoes lmao" 0.99, "says marvin and
 # ashley left already now i m home alone again" 0.66). Chosen on the hand-written
-# question-and-answer stand-in and self-harm-dev.csv's half A (ordinary posts flagged):
-# at the threshold (0.6) they rose by 0.3 and 0.3 points, at 0.8 by 0 and 0.
+# question-and-answer stand-in and self-harm-dev.csv's half A (the share of ordinary posts
+# flagged): the head's first build raised them by 0.3 and 1.1 points at the category's
+# threshold (0.6); the shipped one by 0 and 0.5 at 0.6, by 0 and 0.2 at 0.8.
 TOLD_FROM_TOKENS = 8
 TOLD_POST_CUT = 0.8
 RATINGS = ("mild", "serious", "gross")  # 004 Appendix I, lightest first
