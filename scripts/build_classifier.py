@@ -267,8 +267,8 @@ def targets(rows, head: str):
             # that cannot be tellings (NEVER_TELLINGS, and the others' ordinary texts).
             if source in TEACHES_ONLY:
                 taught = TEACHES_ONLY[source] == head
-            else:
-                taught = head == TOLD_INSIDE and source not in TAUGHT_ONLY_BY.values() and (
+            else:  # (the head is `disclosure`)
+                taught = source not in TAUGHT_ONLY_BY.values() and (
                     source in NEVER_TELLINGS or key.startswith("ordinary"))
             y.append(labels.get(head, 0) if taught else 0)
             w.append(OWN_WEIGHT.get(source, 1.0) if taught else 0.0)

@@ -433,8 +433,6 @@ def decide(snapshot: FilterSnapshot, mail_from: str, rcpts: list[str], raw: byte
     if strong and verdict.audience in ("staff", "pupils") and all(
             f.rule.id in TELLING_RULES for f in strong):
         return decision  # passed; the concern is recorded for the DSL all the same
-    if not strong:
-        return decision
     if strong:
         decision.outcome = HOLD
         decision.findings = strong

@@ -128,6 +128,7 @@ def test_stars_of_emphasis_a_footnote_or_a_rating_mask_nothing():
     assert tokens("see the footnote* in a 5* hotel, rated 4** by critics, ***") == [
         "see", "the", "footnote", "in", "a", "00", "hotel", "rated", "0", "by", "critics"]
     assert tokens("f*** n*****s") == ["f***", "n*****s"]
+    assert tokens("*!shit*! +*hello*+") == ["shit", "hello"]  # with the other end marks
 
 
 def test_a_count_of_five_or_more_stays_apart_from_a_few():

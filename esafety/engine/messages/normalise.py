@@ -262,9 +262,10 @@ _TOKEN_CACHE: dict[str, str] = {}
 
 def _normalise_token(tok: str) -> str:
     """The normal form of one token that is not purely letters ("" to drop it)."""
-    tok = tok.strip("'!|+")
-    if "*" in tok and not _MASKED.fullmatch(tok):
-        tok = tok.strip("*")  # "*hugs*", "*so*", a footnote's "word*", a "5*" hotel
+    # Stars are stripped with the other marks at the ends ("*hugs*", "*so*", a footnote's
+    # "word*", a "5*" hotel), except a masked word's.
+    masked = tok.strip("'!|+")
+    tok = masked if "*" in masked and _MASKED.fullmatch(masked) else tok.strip("'!|+*")
     if not tok:
         return ""
     if tok.isdigit():
