@@ -15,6 +15,7 @@ Matching is by whole token, never by substring, which is what keeps "Scunthorpe"
 "Sussex", "assessment" and "cockpit" clean (see lexicon.py for the few safe stems).
 """
 
+import html
 import re
 import unicodedata
 
@@ -52,8 +53,8 @@ _CONFUSABLES_TABLE = str.maketrans({**_accent_table(), **_CONFUSABLES})
 # str.translate() looks up every character of a text, and most text has few look-alikes.
 _LOOKALIKES = {chr(code): value for code, value in _CONFUSABLES_TABLE.items()}
 # Laughing faces are read as a word of their own: teenagers' "i want to die 😂" is the
-# joke the lexicon's laughter markers (lol, lmao...) look for. A word the model has no
-# feature for, so its scores do not move.
+# joke the lexicon's laughter markers (lol, lmao...) look for. The model reads it as a word
+# too (learned from the posts that have such faces: it lowers every category a little).
 LAUGHING = "lolemoji"
 _LOOKALIKES.update({face: f" {LAUGHING} " for face in "\U0001F602\U0001F923\U0001F480"
                     "\U0001F606\U0001F639"})  # 😂 🤣 💀 (dead: laughing) 😆 😹
@@ -91,8 +92,28 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 
 
+# Text copied from web pages and exported from sites still carries HTML: character
+# references ("you&#039;re", "&amp;", "&lt;br&gt;", "&#128514;") and line-break or paragraph
+# tags between a question and its answer ("Q: ...<br>A: ..."). Only whole references are
+# decoded (html.unescape alone would also read "&not" in "this&nothing" as a sign), and
+# only tags HTML has, not "<3" or a placeholder such as "<user>".
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_TAG = re.compile(r"</?(?:br|p|div|span|b|i|u|em|strong|font|a|li|ul|ol|h[1-6]|tr|td|th|"
+                  r"table|tbody|img|hr|blockquote|pre|code|small|big|center|sup|sub)"
+                  r"(?:\s[^<>]{0,300})?\s*/?>", re.IGNORECASE)
+
+
+def _unescape(match: re.Match) -> str:
+    return html.unescape(match.group())
+
+
 def fold(text: str) -> str:
-    """Lower-case text with look-alike Unicode mapped to plain ASCII letters."""
+    """Lower-case text with look-alike Unicode mapped to plain ASCII letters (and HTML's
+    character references and tags read as the characters and spaces they stand for)."""
+    if "&" in text:
+        text = _REFERENCE.sub(_unescape, text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
     if not text.isascii():
         text = _LOOKALIKE.sub(_lookalike, unicodedata.normalize("NFKC", text))
     return text.lower()
