@@ -30,7 +30,10 @@ plain TF-IDF + logistic regression baseline, in one run.
    telling staff of harm (benchmarks/telling*_probes*.yaml, and the held-back fifth of the
    build's own tellings, scripts/classifier_data/telling.yaml), through the mail filter's
    decision: the share delivered and the share told to the designated safeguarding lead,
-   and of the ordinary ones the share held or told; the peers' share flagged beside.
+   and of the ordinary ones the share held or told; the peers' share flagged beside. And
+   extremism in young people's words (benchmarks/extremism_probes*.yaml, and the held-back
+   fifth of scripts/classifier_data/extremism.yaml): the share given `extremism` and
+   flagged, of the extremist and of the ordinary ones, with the peers' share flagged.
 4. Reliability: per category, the model's calibrated probability against the observed rate
    in bins, on the held-back data.
 5. Ordinary mail (SpamAssassin easy-ham-2, hard-ham-1): the share with a content finding
@@ -192,6 +195,10 @@ def _pupil_to_teacher():
     return decide
 
 
+# (better-profanity, at 30 ms a text, only on the offensive sets' first thousand)
+EXTREMISM_PEERS = ("alt-profanity-check", "TF-IDF + LR (OLID)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -207,6 +214,7 @@ def main(argv=None) -> int:
     tools = ["esafety", "alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"]
     results: dict = {"thresholds": thresholds, "texts": {}, "fixtures": {}, "self_harm_dev": {},
                      "plans": {}, "school": {}, "qa": {}, "aggression": {}, "short": {}, "hate": {},
+                     "extremism": {},
                      "telling": {}, "reliability": {}, "mail": {}, "lists": {}}
 
     rows = [r for r in all_rows if held_back(r[0], r[1])]
@@ -341,6 +349,30 @@ def main(argv=None) -> int:
         entry = category_figures(verdicts, "discrimination", gold, thresholds)
         entry["flagged (any category)"] = prf([v.flagged for v in verdicts], gold)["f1"]
         results["hate"][style] = entry
+
+    # Extremism in young people's words (benchmarks/extremism_probes*.yaml, and the held-back
+    # fifth of the build's own, scripts/classifier_data/extremism.yaml): `extremism` found,
+    # and of the ordinary talk on the same subjects the share given `extremism` or flagged.
+    extremism_sets = {}
+    for probe_file in ("extremism_probes.yaml", "extremism_probes_2.yaml"):
+        probes = yaml.safe_load((REPO / "benchmarks" / probe_file).read_text())
+        extremism_sets[probe_file] = (probes["extremist"], probes["ordinary"])
+    own = yaml.safe_load((REPO / "scripts" / "classifier_data" / "extremism.yaml").read_text())
+    extremism_sets["extremism.yaml (held-back fifth)"] = tuple(
+        [t for i, t in enumerate(own[kind]) if held_back("extremism", f"{kind}:{i}")]
+        for kind in ("extremism", "ordinary"))
+    for label, (extremist, ordinary) in extremism_sets.items():
+        entry = {"n extremist": len(extremist), "n ordinary": len(ordinary)}
+        for kind, items in (("extremist", extremist), ("ordinary", ordinary)):
+            verdicts = classifier.classify_many(items)
+            entry[f"{kind}: extremism"] = round(sum(
+                v.categories["extremism"] >= thresholds["extremism"] for v in verdicts)
+                / len(items), 3)
+            entry[f"{kind}: flagged"] = round(sum(v.flagged for v in verdicts) / len(items), 3)
+            for name in EXTREMISM_PEERS:
+                entry[f"{kind}: {name} flagged"] = round(sum(others[name](items)) / len(items),
+                                                         3)
+        results["extremism"][label] = entry
 
     # Pupils telling staff of harm, as the mail filter decides on a pupil's mail to a teacher:
     # delivered (a child telling a trusted adult must never be held), and told to the DSL.
@@ -563,6 +595,18 @@ def main(argv=None) -> int:
     for style, e in results["hate"].items():
         print(f"| {style} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | "
               f"{e.get('roc_auc', 0):.3f} | {e['flagged (any category)']:.3f} |")
+    print("\n## Extremism in young people's words, hand-written (benchmarks/extremism_probes*.yaml)"
+          "\n")
+    print("| messages | extremist: `extremism` | extremist: flagged | ordinary: `extremism` | "
+          "ordinary: flagged | alt-profanity-check: extremist / ordinary flagged | "
+          "TF-IDF + LR: extremist / ordinary flagged |\n| --- | --- | --- | --- | --- | --- | --- |")
+    for label, e in results["extremism"].items():
+        print(f"| {label} ({e['n extremist']} / {e['n ordinary']}) | "
+              f"{e['extremist: extremism']:.1%} | {e['extremist: flagged']:.1%} | "
+              f"{e['ordinary: extremism']:.1%} | {e['ordinary: flagged']:.1%} | "
+              + " | ".join(f"{e[f'extremist: {name} flagged']:.1%} / "
+                           f"{e[f'ordinary: {name} flagged']:.1%}" for name in EXTREMISM_PEERS)
+              + " |")
     print("\n## Pupils telling staff of harm, hand-written (benchmarks/telling_probes*.yaml), "
           "through the mail filter\n")
     print("| messages | n | delivered | told to the DSL | alt-profanity-check flagged | "

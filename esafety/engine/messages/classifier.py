@@ -83,6 +83,16 @@ STRENGTHENS_FROM = {"self_harm": 0.35}
 # thousands of labelled posts (the others learned from the project's own messages only,
 # enough to strengthen the lexicon's evidence, not to stand alone in a short text).
 MODEL_ALONE = frozenset({"abuse", "discrimination"})
+# ... and extremism where the model is at least this sure: learned from 1,100 texts in young
+# people's words written for it (scripts/classifier_data/extremism.yaml: recruiting a
+# friend, sharing propaganda, praise for attackers, the movements' ideas, mostly in plain
+# words no list could hold) against the same subjects talked of ordinarily (history, RE,
+# the news, politics, games). Chosen on the first hand-written probes
+# (benchmarks/extremism_probes.yaml) and the held-back fifth of the training texts.
+ALONE_FROM = {"extremism": 0.8}
+# ... and only in a text of at least this many tokens: in a few words the model's reading is
+# those words' alone ("the" 0.99, "luton town won" 0.85).
+ALONE_FROM_TOKENS = 8
 # ... and in a post or chat message of at least ACCOUNT_TOKENS tokens (someone's account of
 # themselves, where risk is often told without any word the lexicon knows: "i keep thinking
 # how much easier it would be for everyone"), self-harm too. Chosen on self-harm-dev.csv's
@@ -1316,7 +1326,9 @@ class Classifier:
                             (not mail and p < max(TOLD_POST_CUT, threshold)) or \
                             (p >= threshold and self.lexicon.not_told(toks)):
                         p = min(p, threshold * 0.99)
-                elif not (head in MODEL_ALONE or (account and head in ALONE_IN_ACCOUNTS)) \
+                elif not (head in MODEL_ALONE or (account and head in ALONE_IN_ACCOUNTS)
+                          or (p >= ALONE_FROM.get(head, 2.0)
+                              and len(toks) >= ALONE_FROM_TOKENS)) \
                         or (mail and p < max(MAIL_MODEL_CUT, threshold)):
                     # Categories learned from a few hundred school messages only
                     # strengthen a word of the lexicon; in mail the model alone must be sure.

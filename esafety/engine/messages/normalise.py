@@ -107,11 +107,24 @@ def _unescape(match: re.Match) -> str:
     return html.unescape(match.group())
 
 
+# A hashtag whose words are told apart by capitals ("#SendThemBack", "#KillAllWomen",
+# "#BuildTheWall") is read as its words: run together, they are one word nobody else uses.
+_HASHTAG = re.compile(r"#([A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*)")
+_CAPITALISED = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def _hashtag_words(match: re.Match) -> str:
+    return " ".join(_CAPITALISED.findall(match.group(1)))
+
+
 def fold(text: str) -> str:
     """Lower-case text with look-alike Unicode mapped to plain ASCII letters (and HTML's
     character references and tags read as the characters and spaces they stand for)."""
     if "&" in text:
-        text = _REFERENCE.sub(_unescape, text)
+        # (twice: a site that escaped its text again shows "&amp;#039;")
+        text = _REFERENCE.sub(_unescape, _REFERENCE.sub(_unescape, text))
+    if "#" in text:
+        text = _HASHTAG.sub(_hashtag_words, text)
     if "<" in text:
         text = _TAG.sub(" ", text)
     if not text.isascii():

@@ -1,7 +1,8 @@
 """Text copied from web pages or exported from a site still carries HTML: character
 references ("you&#039;re", "&amp;", "&#128514;") and tags between a question and its answer
 ("Q: ...<br>A: ..."). They are read as the characters and spaces they stand for, so a
-phrase is found whichever way it was stored, and a message without them reads as before."""
+phrase is found whichever way it was stored, and a message without them reads as before.
+So are hashtags whose words are told apart by capitals ("#SendThemBack")."""
 
 import pytest
 
@@ -36,3 +37,17 @@ def test_a_finding_in_html_text_still_quotes_its_words():
     verdict = CLASSIFIER.classify("Q: nobody likes you&lt;br&gt;A: ok")
     assert verdict.flagged
     assert verdict.terms_for("abuse")
+
+
+def test_a_hashtag_is_read_as_its_words():
+    assert tokens("#SendThemBack now") == ["send", "them", "back", "now"]
+    assert tokens("#BuildTheWall #StopTheInvasion") == ["build", "the", "wall", "stop", "the",
+                                                        "invasion"]
+    # One word, capitals throughout, or a number: left as it is.
+    assert tokens("#MAGA #metoo #blessed") == ["maga", "metoo", "blessed"]
+    verdict = CLASSIFIER.classify("@USER #GoBackToYourOwnCountry")
+    assert verdict.categories["discrimination"] >= 0.6
+
+
+def test_a_reference_escaped_twice_is_read_once_more():
+    assert tokens("don&amp;#039;t") == tokens("don't")
