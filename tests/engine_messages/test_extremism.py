@@ -42,6 +42,8 @@ def test_extremism_in_the_writers_own_voice_is_found(text):
     "the prophet made the hijrah from makkah to madinah in 622",
     "the man who tried to burn the mosque was jailed for ten years",
     "join our discord for the minecraft server on saturday",
+    "in citizenship we learned that a sieg heil salute is a crime in germany",
+    "my essay is on how the great replacement conspiracy theory spreads online",
 ])
 def test_the_same_words_in_a_lesson_a_denial_or_the_news_are_not(text):
     assert _extremism(text) < 0.6, text
