@@ -21,7 +21,8 @@ plain TF-IDF + logistic regression baseline, in one run.
    share of each list at `self_harm` >= 0.5 and flagged at all. And ordinary school
    messages (benchmarks/school_ordinary.yaml: staff, pupils, parents): how many are flagged,
    by esafety and the peers. And question-and-answer posts like teenagers' (benchmarks/
-   qa_posts.yaml): `flagged` against bullying, and the share flagged, with the peers. And
+   qa_posts*.yaml, two hands): `flagged` against bullying, and the share flagged, with the
+   peers. And
    aggressive comments (benchmarks/aggression_probes*.yaml: overt, covert, ordinary):
    `flagged` with the peers; and hate without slurs (benchmarks/hate_probes.yaml: forum
    sentences, tweets against women and immigrants): `discrimination`'s ROC AUC. And short
@@ -291,14 +292,16 @@ def main(argv=None) -> int:
                 **{name: others[name](texts) for name in ("alt-profanity-check",
                                                           "TF-IDF + LR (OLID)")}}
 
-    # Question-and-answer posts, hand-written (benchmarks/qa_posts.yaml): `flagged` against
-    # bullying, and how many posts are flagged at all.
-    qa = yaml.safe_load((REPO / "benchmarks" / "qa_posts.yaml").read_text())
-    qa_texts = qa["bullying"] + qa["ordinary"]
-    qa_gold = [True] * len(qa["bullying"]) + [False] * len(qa["ordinary"])
-    for name, flags in flags_by_tool(qa_texts).items():
-        results["qa"][name] = {**prf(flags, qa_gold),
-                               "flagged share": round(sum(map(bool, flags)) / len(flags), 3)}
+    # Question-and-answer posts, hand-written (benchmarks/qa_posts*.yaml, two hands):
+    # `flagged` against bullying, and how many posts are flagged at all.
+    for probe_file in ("qa_posts.yaml", "qa_posts_2.yaml"):
+        qa = yaml.safe_load((REPO / "benchmarks" / probe_file).read_text())
+        qa_texts = qa["bullying"] + qa["ordinary"]
+        qa_gold = [True] * len(qa["bullying"]) + [False] * len(qa["ordinary"])
+        for name, flags in flags_by_tool(qa_texts).items():
+            results["qa"][f"{probe_file}: {name}"] = {
+                **prf(flags, qa_gold),
+                "flagged share": round(sum(map(bool, flags)) / len(flags), 3)}
 
     # Aggressive comments, hand-written (benchmarks/aggression_probes*.yaml): `flagged`
     # against overt and covert aggression, with the peers. The first file was read when the
@@ -565,9 +568,9 @@ def main(argv=None) -> int:
     for kind, e in results["school"].items():
         for text, flags in e["which"]:
             print(f"* {kind}, {', '.join(flags)}: {text}")
-    print("\n## Question-and-answer posts, hand-written (benchmarks/qa_posts.yaml): "
+    print("\n## Question-and-answer posts, hand-written (benchmarks/qa_posts*.yaml): "
           "`flagged` against bullying\n")
-    print("| tool | precision | recall | F1 | share flagged |\n| --- | --- | --- | --- | --- |")
+    print("| posts: tool | precision | recall | F1 | share flagged |\n| --- | --- | --- | --- | --- |")
     for name, e in results["qa"].items():
         print(f"| {name} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | "
               f"{e['flagged share']:.1%} |")

@@ -54,6 +54,9 @@ def test_veiled_threats_are_violence(clf, text):
     "count your days off before you book the holiday",
     "we have been warned about the snow tomorrow",
     "you will regret not revising, just saying",
+    # (doing well, or beating a score: "smash it" is praise)
+    "ur gonna smash ur exams dont worry",
+    "ill beat your score on the quiz tomorrow",
 ])
 def test_the_same_words_in_care_sport_or_cooking_are_not(clf, text):
     result = clf.classify(text)
