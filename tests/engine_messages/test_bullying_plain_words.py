@@ -22,6 +22,10 @@ import pytest
     "who would even want to be friends with you",
     "youre the class joke and everyone knows it",
     "you have no mates, no life and no future",
+    "why do u even exist",
+    "do the world a favour and stop breathing",
+    "your face is actually painful to look at",
+    "u smell like bins and everyone moves away from u",
 ])
 def test_plain_word_bullying_is_abuse(clf, text):
     result = clf.classify(text)
@@ -42,6 +46,9 @@ def test_pictures_asked_for_under_a_threat_are_coercion_too(clf):
     "anon: who likes you? be honest x",
     "youre the class rep so can you ask about the trip",
     "we made a new chat for the trip, ill add you now",
+    "ur hair looks so nice today",
+    "u smell nice whats that perfume",
+    "why does this function even exist lol",
 ])
 def test_ordinary_words_near_these_are_not(clf, text):
     result = clf.classify(text)
