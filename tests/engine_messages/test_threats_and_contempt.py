@@ -36,6 +36,13 @@ def test_harm_to_someone_named_or_called_for_is_violence(clf, text):
     "sleep well tonight while you still can",
     "we know where your little sister goes to school",
     "somebody needs to teach him a lesson",
+    "wait til i find u after school",
+    "me and the boys are coming for u",
+    "u wont make it home",
+    "say that again and see what happens",
+    "ur getting rushed at lunch",
+    "ill throw u down the stairs",
+    "ur going in the canal",
 ])
 def test_veiled_threats_are_violence(clf, text):
     result = clf.classify(text)
@@ -57,6 +64,11 @@ def test_veiled_threats_are_violence(clf, text):
     # (doing well, or beating a score: "smash it" is praise)
     "ur gonna smash ur exams dont worry",
     "ill beat your score on the quiz tomorrow",
+    # (a lift, a meeting, care, a game)
+    "im coming for you at 6 to take you to the cinema",
+    "you wont make it home in time for tea, ill save you some",
+    "wait til i find u in hide and seek",
+    "are you going in the sea tomorrow",
 ])
 def test_the_same_words_in_care_sport_or_cooking_are_not(clf, text):
     result = clf.classify(text)
