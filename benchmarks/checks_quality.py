@@ -34,7 +34,8 @@ plain TF-IDF + logistic regression baseline, in one run.
    and of the ordinary ones the share held or told; the peers' share flagged beside. And
    extremism in young people's words (benchmarks/extremism_probes*.yaml, and the held-back
    fifth of scripts/classifier_data/extremism.yaml): the share given `extremism` and
-   flagged, of the extremist and of the ordinary ones, with the peers' share flagged.
+   flagged, of the extremist and of the ordinary ones, with the peers' share flagged; and
+   threats between pupils (benchmarks/threats_probes.yaml): the same with `violence`.
 4. Reliability: per category, the model's calibrated probability against the observed rate
    in bins, on the held-back data.
 5. Ordinary mail (SpamAssassin easy-ham-2, hard-ham-1): the share with a content finding
@@ -196,7 +197,8 @@ def _pupil_to_teacher():
     return decide
 
 
-# (better-profanity, at 30 ms a text, only on the offensive sets' first thousand)
+# The peers beside esafety on the extremism and threats probes (better-profanity, at 30 ms a
+# text, only on the offensive sets' first thousand)
 EXTREMISM_PEERS = ("alt-profanity-check", "TF-IDF + LR (OLID)")
 
 
@@ -215,7 +217,7 @@ def main(argv=None) -> int:
     tools = ["esafety", "alt-profanity-check", "better-profanity", "TF-IDF + LR (OLID)"]
     results: dict = {"thresholds": thresholds, "texts": {}, "fixtures": {}, "self_harm_dev": {},
                      "plans": {}, "school": {}, "qa": {}, "aggression": {}, "short": {}, "hate": {},
-                     "extremism": {},
+                     "extremism": {}, "threats": {},
                      "telling": {}, "reliability": {}, "mail": {}, "lists": {}}
 
     rows = [r for r in all_rows if held_back(r[0], r[1])]
@@ -376,6 +378,19 @@ def main(argv=None) -> int:
                 entry[f"{kind}: {name} flagged"] = round(sum(others[name](items)) / len(items),
                                                          3)
         results["extremism"][label] = entry
+
+    # Threats between pupils, hand-written (benchmarks/threats_probes.yaml, only scored): the
+    # share given `violence` and flagged, and of ordinary messages in the same words.
+    probes = yaml.safe_load((REPO / "benchmarks" / "threats_probes.yaml").read_text())
+    for kind in ("threats", "ordinary"):
+        verdicts = classifier.classify_many(probes[kind])
+        results["threats"][kind] = {
+            "n": len(verdicts),
+            "violence": round(sum(v.categories["violence"] >= thresholds["violence"]
+                                  for v in verdicts) / len(verdicts), 3),
+            "flagged": round(sum(v.flagged for v in verdicts) / len(verdicts), 3),
+            **{f"{name} flagged": round(sum(others[name](probes[kind])) / len(verdicts), 3)
+               for name in EXTREMISM_PEERS}}
 
     # Pupils telling staff of harm, as the mail filter decides on a pupil's mail to a teacher:
     # delivered (a child telling a trusted adult must never be held), and told to the DSL.
@@ -610,6 +625,13 @@ def main(argv=None) -> int:
               + " | ".join(f"{e[f'extremist: {name} flagged']:.1%} / "
                            f"{e[f'ordinary: {name} flagged']:.1%}" for name in EXTREMISM_PEERS)
               + " |")
+    print("\n## Threats between pupils, hand-written (benchmarks/threats_probes.yaml)\n")
+    print("| messages | n | `violence` | flagged | "
+          + " | ".join(f"{name} flagged" for name in EXTREMISM_PEERS) + " |\n"
+          + "| --- " * (4 + len(EXTREMISM_PEERS)) + "|")
+    for kind, e in results["threats"].items():
+        print(f"| {kind} | {e['n']} | {e['violence']:.1%} | {e['flagged']:.1%} | "
+              + " | ".join(f"{e[f'{name} flagged']:.1%}" for name in EXTREMISM_PEERS) + " |")
     print("\n## Pupils telling staff of harm, hand-written (benchmarks/telling_probes*.yaml), "
           "through the mail filter\n")
     print("| messages | n | delivered | told to the DSL | alt-profanity-check flagged | "
