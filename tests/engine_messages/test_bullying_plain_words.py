@@ -56,6 +56,8 @@ def test_ordinary_words_near_these_are_not(clf, text):
 
 
 @pytest.mark.parametrize("text", ["ur a legend", "u r hilarious", "ur so prettyyy <3",
+                                  "the prophet peace be upon him taught us to be kind to our "
+                                  "neighbours",
                                   "Q: ily A: ily2 whoever u are haha"])
 def test_kind_words_to_someone_are_not_abuse(clf, text):
     result = clf.classify(text)
