@@ -22,6 +22,7 @@ def _extremism(text: str) -> float:
     "im going to join isis when im 18",
     "i pledge allegiance to the islamic state",
     "they are replacing us and nobody cares",
+    "globalists run the world and everyone knows it",
     "the holocaust never happened",
     "i want to make hijrah to sham",
     "democracy is shirk and voting is haram",
@@ -44,6 +45,7 @@ def test_extremism_in_the_writers_own_voice_is_found(text):
     "join our discord for the minecraft server on saturday",
     "in citizenship we learned that a sieg heil salute is a crime in germany",
     "my essay is on how the great replacement conspiracy theory spreads online",
+    "the article says soros funded the remain campaign",
 ])
 def test_the_same_words_in_a_lesson_a_denial_or_the_news_are_not(text):
     assert _extremism(text) < 0.6, text

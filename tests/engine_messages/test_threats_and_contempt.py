@@ -69,6 +69,7 @@ def test_veiled_threats_are_violence(clf, text):
     "you wont make it home in time for tea, ill save you some",
     "wait til i find u in hide and seek",
     "are you going in the sea tomorrow",
+    "since the burglary i sleep with one eye open",
 ])
 def test_the_same_words_in_care_sport_or_cooking_are_not(clf, text):
     result = clf.classify(text)
