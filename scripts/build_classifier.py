@@ -148,12 +148,13 @@ HEADS = ("abuse", "discrimination", "sexual", "violence", "self_harm", "extremis
          PLAN, TOLD_INSIDE)
 # Heads taught by one set of texts alone, which teaches nothing else.
 TAUGHT_ONLY_BY = {MEANT: "figures", PLAN: "plans"}
-# A set that teaches one head alone, which also learns from the other sets' texts that
-# cannot be tellings (tweets, comments, question posts, messages aimed at someone, the
-# ordinary texts of the rest): the tellings' own ordinary texts are school mail, and the
-# head must also know what tweets and teenagers' posts look like when nobody is telling of
-# harm. (Not the project's texts at risk or of bullying: many of those tell of harm done.)
-TEACHES_ONLY = {"telling": TOLD_INSIDE}
+# Sets that teach one head alone (see TELLING and EXTREMISM); the vocabulary is built
+# without them. The `disclosure` head also learns from the other sets' texts that cannot be
+# tellings (tweets, comments, question posts, messages aimed at someone, the ordinary texts
+# of the rest): the tellings' own ordinary texts are school mail, and the head must also
+# know what tweets and teenagers' posts look like when nobody is telling of harm. (Not the
+# project's texts at risk or of bullying: many of those tell of harm done.)
+TEACHES_ONLY = {"telling": TOLD_INSIDE, "extremism": "extremism"}
 NEVER_TELLINGS = frozenset({"olid", "davidson", "hatexplain", "comments", "questions",
                             "questions_abuse", "addressed"})
 # How many tweets each of the project's own texts counts as: a school message, and one of
@@ -274,12 +275,10 @@ def targets(rows, head: str):
     """(labels, weights) of one category for the rows; weight 0 where a set says nothing."""
     y, w = [], []
     for source, key, _, labels in rows:
-        if source == "extremism" and head != "extremism":
-            y.append(0)  # (see EXTREMISM)
-            w.append(0.0)
-        elif head == TOLD_INSIDE or source in TEACHES_ONLY:
-            # The tellings teach `disclosure` alone; it learns from them and from the texts
-            # that cannot be tellings (NEVER_TELLINGS, and the others' ordinary texts).
+        if head == TOLD_INSIDE or source in TEACHES_ONLY:
+            # A set of TEACHES_ONLY teaches its head alone. `disclosure` learns from the
+            # tellings and from the texts that cannot be tellings (NEVER_TELLINGS, and the
+            # others' ordinary texts).
             if source in TEACHES_ONLY:
                 taught = TEACHES_ONLY[source] == head
             else:  # (the head is `disclosure`)
@@ -448,12 +447,11 @@ def main(argv=None) -> int:
                                  max_features=MAX_FEATURES, dtype=np.float64)
     # The vocabulary and the word meanings' scale come from the texts of the categories
     # (the figures of speech and the plans, written for the `meant` and `plan` heads alone,
-    # leave the rest as it was; so do the extremism texts: with their words in the
-    # vocabulary, the `disclosure` head read some tellings less surely, for about one
-    # extremist probe in a hundred more found).
+    # leave the rest as it was; so do the sets of TEACHES_ONLY: with the extremism texts'
+    # words in the vocabulary, the `disclosure` head read some tellings less surely, for
+    # about one extremist probe in a hundred more found).
     category_docs = [d for d, r in zip(train_docs, train, strict=True)
-                     if r[0] not in TAUGHT_ONLY_BY.values() and r[0] not in TEACHES_ONLY
-                     and r[0] != "extremism"]
+                     if r[0] not in TAUGHT_ONLY_BY.values() and r[0] not in TEACHES_ONLY]
     vectoriser.fit(category_docs)
     tfidf_train = vectoriser.transform(train_docs)
     x_train = tfidf_train
