@@ -197,9 +197,9 @@ def _pupil_to_teacher():
     return decide
 
 
-# The peers beside esafety on the extremism and threats probes (better-profanity, at 30 ms a
-# text, only on the offensive sets' first thousand)
-EXTREMISM_PEERS = ("alt-profanity-check", "TF-IDF + LR (OLID)")
+# The peers quick enough to read every text of a set (better-profanity, at 30 ms a text, is
+# read only on the offensive sets' first thousand and the first mails)
+QUICK_PEERS = ("alt-profanity-check", "TF-IDF + LR (OLID)")
 
 
 def main(argv=None) -> int:
@@ -232,7 +232,7 @@ def main(argv=None) -> int:
         entry["flagged"]["esafety"] = prf([v.flagged for v in verdicts], offensive)
         entry["flagged"]["esafety"].update(ranking([max(v.categories.values()) for v in verdicts],
                                                    offensive))
-        for name in ("alt-profanity-check", "TF-IDF + LR (OLID)"):
+        for name in QUICK_PEERS:
             entry["flagged"][name] = prf(others[name](texts), offensive)
         small = sample(list(range(len(texts))), SAMPLE_TEXTS)
         entry["flagged"]["better-profanity"] = prf(
@@ -284,15 +284,13 @@ def main(argv=None) -> int:
         results["school"][kind] = {
             "n": len(items), "flagged": sum(bool(f) for f in flags),
             "which": [(t, f) for t, f in zip(items, flags, strict=True) if f],
-            **{name: sum(others[name](items)) for name in ("alt-profanity-check",
-                                                            "TF-IDF + LR (OLID)")}}
+            **{name: sum(others[name](items)) for name in QUICK_PEERS}}
 
     def flags_by_tool(texts):
         """`flagged` of each text by esafety and by the peers that are quick enough to read
         every text (better-profanity is not)."""
         return {"esafety": [v.flagged for v in classifier.classify_many(texts)],
-                **{name: others[name](texts) for name in ("alt-profanity-check",
-                                                          "TF-IDF + LR (OLID)")}}
+                **{name: others[name](texts) for name in QUICK_PEERS}}
 
     # Question-and-answer posts, hand-written (benchmarks/qa_posts*.yaml, two hands):
     # `flagged` against bullying, and how many posts are flagged at all.
@@ -374,7 +372,7 @@ def main(argv=None) -> int:
                 v.categories["extremism"] >= thresholds["extremism"] for v in verdicts)
                 / len(items), 3)
             entry[f"{kind}: flagged"] = round(sum(v.flagged for v in verdicts) / len(items), 3)
-            for name in EXTREMISM_PEERS:
+            for name in QUICK_PEERS:
                 entry[f"{kind}: {name} flagged"] = round(sum(others[name](items)) / len(items),
                                                          3)
         results["extremism"][label] = entry
@@ -390,7 +388,7 @@ def main(argv=None) -> int:
                                   for v in verdicts) / len(verdicts), 3),
             "flagged": round(sum(v.flagged for v in verdicts) / len(verdicts), 3),
             **{f"{name} flagged": round(sum(others[name](probes[kind])) / len(verdicts), 3)
-               for name in EXTREMISM_PEERS}}
+               for name in QUICK_PEERS}}
 
     # Pupils telling staff of harm, as the mail filter decides on a pupil's mail to a teacher:
     # delivered (a child telling a trusted adult must never be held), and told to the DSL.
@@ -410,7 +408,7 @@ def main(argv=None) -> int:
                 "delivered": round(sum(d[0] for d in decisions) / len(decisions), 3),
                 "told to the DSL": round(sum(d[1] for d in decisions) / len(decisions), 3),
                 **{f"{name} flagged": round(sum(others[name](probes[kind])) / len(decisions), 3)
-                   for name in ("alt-profanity-check", "TF-IDF + LR (OLID)")}}
+                   for name in QUICK_PEERS}}
 
     # self-harm-dev.csv: measured, and the self-harm threshold chosen on it (no training).
     path = args.data / "text" / "self-harm-dev.csv"
@@ -623,15 +621,15 @@ def main(argv=None) -> int:
               f"{e['extremist: extremism']:.1%} | {e['extremist: flagged']:.1%} | "
               f"{e['ordinary: extremism']:.1%} | {e['ordinary: flagged']:.1%} | "
               + " | ".join(f"{e[f'extremist: {name} flagged']:.1%} / "
-                           f"{e[f'ordinary: {name} flagged']:.1%}" for name in EXTREMISM_PEERS)
+                           f"{e[f'ordinary: {name} flagged']:.1%}" for name in QUICK_PEERS)
               + " |")
     print("\n## Threats between pupils, hand-written (benchmarks/threats_probes.yaml)\n")
     print("| messages | n | `violence` | flagged | "
-          + " | ".join(f"{name} flagged" for name in EXTREMISM_PEERS) + " |\n"
-          + "| --- " * (4 + len(EXTREMISM_PEERS)) + "|")
+          + " | ".join(f"{name} flagged" for name in QUICK_PEERS) + " |\n"
+          + "| --- " * (4 + len(QUICK_PEERS)) + "|")
     for kind, e in results["threats"].items():
         print(f"| {kind} | {e['n']} | {e['violence']:.1%} | {e['flagged']:.1%} | "
-              + " | ".join(f"{e[f'{name} flagged']:.1%}" for name in EXTREMISM_PEERS) + " |")
+              + " | ".join(f"{e[f'{name} flagged']:.1%}" for name in QUICK_PEERS) + " |")
     print("\n## Pupils telling staff of harm, hand-written (benchmarks/telling_probes*.yaml), "
           "through the mail filter\n")
     print("| messages | n | delivered | told to the DSL | alt-profanity-check flagged | "
