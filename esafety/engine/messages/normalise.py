@@ -121,8 +121,9 @@ def fold(text: str) -> str:
     """Lower-case text with look-alike Unicode mapped to plain ASCII letters (and HTML's
     character references and tags read as the characters and spaces they stand for)."""
     if "&" in text:
-        # (twice: a site that escaped its text again shows "&amp;#039;")
-        text = _REFERENCE.sub(_unescape, _REFERENCE.sub(_unescape, text))
+        text = _REFERENCE.sub(_unescape, text)
+        if "&" in text:  # (a site that escaped its text again shows "&amp;#039;")
+            text = _REFERENCE.sub(_unescape, text)
     if "#" in text:
         text = _HASHTAG.sub(_hashtag_words, text)
     if "<" in text:
